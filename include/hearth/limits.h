@@ -1,0 +1,47 @@
+/*
+ * limits.h - every limit Hearth enforces on input, in one table.
+ *
+ * The defaults and the reason for each live in server/limits.c
+ * (hearth_limit_table); callers copy hearth_limits_default() and may tighten
+ * or loosen single fields (the CLI and the server expose them as options).
+ */
+#ifndef HEARTH_LIMITS_H
+#define HEARTH_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hearth_limits {
+    size_t max_input;        /* bytes of the file as given (compressed) */
+    size_t max_decompressed; /* bytes after gunzip */
+    size_t max_model;        /* bytes of the decoded model's arena */
+    size_t max_samples;      /* Sample messages */
+    size_t max_depth;        /* locations in one sample */
+    size_t max_frames;       /* location references over all samples */
+    size_t max_locations;    /* Location messages */
+    size_t max_functions;    /* Function messages */
+    size_t max_mappings;     /* Mapping messages */
+    size_t max_strings;      /* string_table entries */
+    size_t max_lines;        /* Line entries over all locations */
+    size_t max_labels;       /* Label entries over all samples */
+    size_t max_sample_types; /* sample_type entries */
+    size_t max_message;      /* bytes of one sub-message unpacked by protobuf-c */
+    size_t max_regex;        /* bytes of one filter regex */
+    size_t max_output;       /* bytes of one rendered view (JSON, DOT, text) */
+};
+
+/* One row of the limits table, for documentation and --help. */
+struct hearth_limit_row {
+    const char *name;
+    size_t offset; /* offsetof(struct hearth_limits, field) */
+    size_t value;
+    const char *reason;
+};
+
+/* The defaults, by value. */
+struct hearth_limits hearth_limits_default(void);
+
+/* The table itself (static storage), terminated by a row with name == NULL. */
+const struct hearth_limit_row *hearth_limit_table(void);
+
+#endif /* HEARTH_LIMITS_H */

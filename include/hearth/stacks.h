@@ -1,0 +1,87 @@
+/*
+ * stacks.h - from a profile and a query to weighted node stacks.
+ *
+ * hearth_stacks_build() runs pprof's report pipeline up to the point where
+ * every view diverges: it picks the sample index, computes the report total
+ * (before filters, as pprof does), applies focus/ignore/hide/show, show_from
+ * and tagfocus/tagignore in pprof's order, aggregates frames to the
+ * granularity (functions, files, lines, ...) and collapses samples into
+ * distinct stacks of nodes with summed weights.
+ *
+ * A node is one identity of pprof's graph (name, file, line, address,
+ * object file, start line after aggregation); frames are stored root first
+ * as (node << 1 | inline), where inline marks a frame inlined into its
+ * caller within the same location. Top, call graph and flame graph are all
+ * computed from this structure.
+ *
+ * The result borrows the profile (which must outlive it) and owns the rest;
+ * free it with hearth_stacks_free(). Immutable once built.
+ */
+#ifndef HEARTH_STACKS_H
+#define HEARTH_STACKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearth/arena.h"
+#include "hearth/err.h"
+#include "hearth/intern.h"
+#include "hearth/limits.h"
+#include "hearth/profile.h"
+#include "hearth/query.h"
+
+struct hearth_nodeinfo {
+    uint32_t name;       /* profile string index (0 = erased/empty) */
+    uint32_t file;       /* index in stacks->strs (cleaned path), 0 = none */
+    uint32_t objfile;    /* profile string index, set only when name is empty */
+    int64_t start_line;  /* only when name is empty */
+    int64_t lineno;
+    uint64_t addr;
+};
+
+struct hearth_stacks {
+    const struct hearth_profile *p;
+    uint32_t sidx;         /* chosen sample index */
+    int64_t total;         /* report total (percentages' denominator) */
+    const char *unit;      /* the sample type's unit (borrowed from p) */
+    const char *type;      /* the sample type's name */
+
+    /* Node identities and their printed names ("main.f", "[libc.so.6]"). */
+    uint32_t nnodes;
+    struct hearth_nodeinfo *ni;
+    struct hearth_str *pname;
+    struct hearth_intern strs; /* derived strings: cleaned file names */
+    struct hearth_arena arena;
+
+    /* Distinct stacks: frames[off[i] .. off[i+1]) root first. */
+    size_t nstacks;
+    size_t *off;
+    uint32_t *frames;
+    int64_t *w;      /* summed weight of the stack */
+    int64_t *wbase;  /* the part of w that came from base samples (diffs) */
+    uint32_t *tagset;/* per stack: index into tag sets, or HEARTH_NONE */
+
+    /* Tag sets (only with want_tags): string-label group and bytes values. */
+    uint32_t ntagsets;
+    uint32_t *ts_label;  /* id of the joined string labels, 0 = none */
+    uint32_t *ts_off;    /* numeric tags: ts_num[ts_off[i] .. ts_off[i+1]) */
+    uint32_t *ts_num;    /* ids of formatted `bytes` values */
+
+    bool has_base;     /* some samples come from a base profile */
+    /* Active filters for the report header ("focus=foo"); arena strings. */
+    uint32_t nfilters;
+    const char *filters[8];
+};
+
+/*
+ * Build the stacks for query q. want_tags collects label groups per stack
+ * (pprof's tag boxes; only the call graph uses them). lim may be NULL.
+ */
+enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
+                                    bool want_tags, const struct hearth_limits *lim,
+                                    struct hearth_stacks **out, struct hearth_errmsg *em);
+
+void hearth_stacks_free(struct hearth_stacks *s);
+
+#endif /* HEARTH_STACKS_H */

@@ -1,0 +1,46 @@
+/*
+ * limits.c - every input limit with its reason (SQLite's sqliteLimit.h habit).
+ * Change a default here and nowhere else.
+ */
+#include "hearth/limits.h"
+
+#define MiB ((size_t)1 << 20)
+#define ROW(field, val, why) {#field, offsetof(struct hearth_limits, field), (val), (why)}
+
+static const struct hearth_limit_row table[] = {
+    ROW(max_input, 256 * MiB,
+        "largest profile file accepted as given; real heap/CPU profiles are under 50 MiB gzip"),
+    ROW(max_decompressed, 1024 * MiB,
+        "gunzip output cap: stops decompression bombs; the 1M-sample synthetic profile is 64 MiB"),
+    ROW(max_model, 4096 * MiB,
+        "memory of one decoded model; our model is about 1.5x the decompressed size"),
+    ROW(max_samples, 20000000, "Sample messages; 20x the largest real profile seen"),
+    ROW(max_depth, 65536, "frames in one stack; Go truncates at 32 or 128, C++/Java stacks rarely pass 4096"),
+    ROW(max_frames, 512000000, "location references in all samples together (uint32 offsets, 2 GiB)"),
+    ROW(max_locations, 50000000, "Location messages"),
+    ROW(max_functions, 50000000, "Function messages"),
+    ROW(max_mappings, 1000000, "Mapping messages; real processes map a few thousand objects"),
+    ROW(max_strings, 50000000, "string_table entries"),
+    ROW(max_lines, 200000000, "Line entries (inlined frames) over all locations"),
+    ROW(max_labels, 200000000, "Label entries over all samples"),
+    ROW(max_sample_types, 1024, "value columns per sample; pprof profiles have 1 to 6"),
+    ROW(max_message, 64 * MiB, "one sub-message (Sample, Location, ...) unpacked by protobuf-c"),
+    ROW(max_regex, 4096, "one filter regex; longer patterns are a denial-of-service risk"),
+    ROW(max_output, 1024 * MiB, "one rendered view; the flame graph of a 1M-sample profile is ~60 MiB"),
+    {0, 0, 0, 0},
+};
+
+const struct hearth_limit_row *hearth_limit_table(void)
+{
+    return table;
+}
+
+struct hearth_limits hearth_limits_default(void)
+{
+    struct hearth_limits l;
+    const struct hearth_limit_row *r;
+
+    for (r = table; r->name; r++)
+        *(size_t *)((char *)&l + r->offset) = r->value;
+    return l;
+}

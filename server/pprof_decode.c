@@ -1,0 +1,929 @@
+/*
+ * pprof_decode.c - profile.proto bytes -> struct hearth_profile.
+ *
+ * The only includer of profile.pb-c.h. Unpacking a whole Profile with
+ * protobuf-c costs about 5x the decompressed size, so instead a thin walker
+ * reads the top-level fields itself and hands each sub-message (Sample,
+ * Location, Function, Mapping, ValueType) to protobuf-c one at a time,
+ * unpacking into a small arena that is reset after every message.
+ *
+ * Two passes over the top level: the first reads everything but samples
+ * (samples usually come first in Go's output, before the ids they refer
+ * to), the second reads samples with every id already known. Validation
+ * follows pprof (docs: pprof-semantics.md 1.3-1.4).
+ */
+#include "hearth/profile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth/gz.h"
+#include "profile.pb-c.h"
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
+
+struct rd {
+    const unsigned char *p, *end;
+};
+
+static bool rd_varint(struct rd *r, uint64_t *v)
+{
+    uint64_t x = 0;
+    int shift;
+
+    for (shift = 0; shift < 70; shift += 7) {
+        unsigned char b;
+        if (r->p >= r->end)
+            return false;
+        b = *r->p++;
+        if (shift == 63 && b > 1)
+            return false;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a field header; for LEN fields also the payload bounds. */
+static bool rd_field(struct rd *r, uint32_t *num, int *wt, uint64_t *val, struct rd *sub)
+{
+    uint64_t key, n;
+
+    if (!rd_varint(r, &key))
+        return false;
+    *num = (uint32_t)(key >> 3);
+    *wt = (int)(key & 7);
+    if (key >> 3 == 0 || key >> 3 > 0x1fffffff)
+        return false;
+    switch (*wt) {
+    case WT_VARINT:
+        return rd_varint(r, val);
+    case WT_I64:
+        if (r->end - r->p < 8)
+            return false;
+        memcpy(val, r->p, 8);
+        r->p += 8;
+        return true;
+    case WT_I32: {
+        uint32_t v32;
+        if (r->end - r->p < 4)
+            return false;
+        memcpy(&v32, r->p, 4);
+        r->p += 4;
+        *val = v32;
+        return true;
+    }
+    case WT_LEN:
+        if (!rd_varint(r, &n) || n > (uint64_t)(r->end - r->p))
+            return false;
+        sub->p = r->p;
+        sub->end = r->p + n;
+        r->p += n;
+        return true;
+    default: /* groups and invalid wire types: Go's decoder refuses them */
+        return false;
+    }
+}
+
+struct dec {
+    const struct hearth_limits *lim;
+    struct hearth_errmsg *em;
+    struct hearth_profile *p;
+    struct hearth_arena scratch;
+    ProtobufCAllocator pb;
+
+    /* Raw string table (pointers into the input) and its interned remap. */
+    struct hearth_str *raw;
+    size_t nraw, rawcap;
+    uint32_t *remap;
+    struct hearth_intern in;
+
+    /* Raw string indices recorded before the string table is known. */
+    int64_t *pend;
+    size_t npend, pendcap;
+
+    /* Pass-1 records still holding pprof ids. */
+    uint64_t *loc_map_id, *line_fn_id;
+    struct hearth_u64map fn_ids, loc_ids, map_ids;
+    size_t nsample_msgs;
+    bool seen_time;
+    bool dup_seen;
+    uint64_t dup_id;
+    const char *dup_what;
+};
+
+#define CORRUPT(d, ...) hearth_errmsg_set((d)->em, HEARTH_E_CORRUPT, __VA_ARGS__)
+
+/* Grow *arr (elements of size sz) so that index n fits; cap elements max. */
+static bool vgrow(void *arrp, size_t *cap, size_t n, size_t sz)
+{
+    void **arr = arrp;
+    size_t nc;
+    void *np;
+
+    if (n < *cap)
+        return true;
+    nc = *cap ? *cap * 2 : 64;
+    while (nc <= n)
+        nc *= 2;
+    if (nc > SIZE_MAX / sz)
+        return false;
+    np = realloc(*arr, nc * sz);
+    if (!np)
+        return false;
+    *arr = np;
+    *cap = nc;
+    return true;
+}
+
+/*
+ * Remember a string index to validate and remap once the table is complete;
+ * returns the slot, which the caller stores in place of the string.
+ */
+static enum hearth_err pend_str(struct dec *d, int64_t idx, uint32_t *slot)
+{
+    if (!vgrow(&d->pend, &d->pendcap, d->npend, sizeof(*d->pend)))
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    d->pend[d->npend] = idx;
+    *slot = (uint32_t)d->npend++;
+    return HEARTH_OK;
+}
+
+static enum hearth_err unpack_error(struct dec *d, const char *what)
+{
+    if (d->scratch.exhausted)
+        return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
+                                 "parsing profile: a %s message is larger than the limit", what);
+    return CORRUPT(d, "parsing profile: malformed %s message", what);
+}
+
+struct tmp_arrays {
+    size_t typecap, typecap2, comcap, mapcap, fncap, loccap, linecap;
+};
+
+static enum hearth_err add_value_type(struct dec *d, struct rd *sub, uint32_t *name, uint32_t *unit)
+{
+    Perftools__Profiles__ValueType *vt;
+    enum hearth_err e;
+
+    hearth_arena_reset(&d->scratch);
+    vt = perftools__profiles__value_type__unpack(&d->pb, (size_t)(sub->end - sub->p), sub->p);
+    if (!vt)
+        return unpack_error(d, "ValueType");
+    e = pend_str(d, vt->type, name);
+    if (!e)
+        e = pend_str(d, vt->unit, unit);
+    return e;
+}
+
+static enum hearth_err check_id(struct dec *d, struct hearth_u64map *m, uint64_t id, uint32_t idx,
+                                const char *what)
+{
+    int r;
+
+    if (id == 0)
+        return CORRUPT(d, "malformed profile: found %s with reserved id=0", what);
+    r = hearth_u64map_put(m, id, idx, NULL);
+    if (r < 0)
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    if (r == 0 && !d->dup_seen) {
+        /* Reported after samples, as pprof checks samples first. */
+        d->dup_seen = true;
+        d->dup_id = id;
+        d->dup_what = what;
+    }
+    return HEARTH_OK;
+}
+
+static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len)
+{
+    struct hearth_profile *p = d->p;
+    struct tmp_arrays cap = {0};
+    struct rd r = {buf, buf + len}, sub;
+    enum hearth_err e = HEARTH_OK;
+    uint32_t num;
+    int wt;
+    uint64_t v;
+
+    while (r.p < r.end) {
+        if (!rd_field(&r, &num, &wt, &v, &sub))
+            return CORRUPT(d, "parsing profile: malformed protobuf (bad field header or length)");
+        switch (num) {
+        case 1: /* sample_type */
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if (p->ntypes >= d->lim->max_sample_types)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many sample types");
+            if (!vgrow(&p->type_name, &cap.typecap, p->ntypes, sizeof(uint32_t)) ||
+                !vgrow(&p->type_unit, &cap.typecap2, p->ntypes, sizeof(uint32_t))) {
+                return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+            }
+            e = add_value_type(d, &sub, &p->type_name[p->ntypes], &p->type_unit[p->ntypes]);
+            if (e)
+                return e;
+            p->ntypes++;
+            break;
+        case 2: /* sample: read in pass 2 */
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if (++d->nsample_msgs > d->lim->max_samples)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
+                                         "too many samples (limit max_samples = %zu)",
+                                         d->lim->max_samples);
+            break;
+        case 3: { /* mapping */
+            Perftools__Profiles__Mapping *m;
+            uint32_t i = p->nmap;
+            size_t c0 = cap.mapcap;
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if (i >= d->lim->max_mappings)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many mappings");
+            hearth_arena_reset(&d->scratch);
+            m = perftools__profiles__mapping__unpack(&d->pb, (size_t)(sub.end - sub.p), sub.p);
+            if (!m)
+                return unpack_error(d, "Mapping");
+            if (i >= c0) {
+                size_t nc = c0 ? c0 * 2 : 16;
+                void *a = realloc(p->map_start, nc * 8), *b2, *c, *f, *g, *h;
+                if (a)
+                    p->map_start = a;
+                b2 = realloc(p->map_limit, nc * 8);
+                if (b2)
+                    p->map_limit = b2;
+                c = realloc(p->map_offset, nc * 8);
+                if (c)
+                    p->map_offset = c;
+                f = realloc(p->map_file, nc * 4);
+                if (f)
+                    p->map_file = f;
+                g = realloc(p->map_build_id, nc * 4);
+                if (g)
+                    p->map_build_id = g;
+                h = realloc(p->map_flags, nc);
+                if (h)
+                    p->map_flags = h;
+                if (!a || !b2 || !c || !f || !g || !h)
+                    return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+                cap.mapcap = nc;
+            }
+            p->map_start[i] = m->memory_start;
+            p->map_limit[i] = m->memory_limit;
+            p->map_offset[i] = m->file_offset;
+            p->map_flags[i] = (uint8_t)((m->has_functions ? HEARTH_MAP_HAS_FUNCTIONS : 0) |
+                                        (m->has_filenames ? HEARTH_MAP_HAS_FILENAMES : 0) |
+                                        (m->has_line_numbers ? HEARTH_MAP_HAS_LINE_NUMBERS : 0) |
+                                        (m->has_inline_frames ? HEARTH_MAP_HAS_INLINE_FRAMES : 0));
+            if ((e = pend_str(d, m->filename, &p->map_file[i])) ||
+                (e = pend_str(d, m->build_id, &p->map_build_id[i])) ||
+                (e = check_id(d, &d->map_ids, m->id, i, "mapping")))
+                return e;
+            p->nmap++;
+            break;
+        }
+        case 4: { /* location */
+            Perftools__Profiles__Location *l;
+            uint32_t i = p->nloc;
+            size_t k, c0 = cap.loccap;
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if (i >= d->lim->max_locations)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many locations");
+            hearth_arena_reset(&d->scratch);
+            l = perftools__profiles__location__unpack(&d->pb, (size_t)(sub.end - sub.p), sub.p);
+            if (!l)
+                return unpack_error(d, "Location");
+            if (i + 1 >= c0) {
+                size_t nc = c0 ? c0 * 2 : 256;
+                void *a = realloc(d->loc_map_id, nc * 8), *b2, *c, *f;
+                if (a)
+                    d->loc_map_id = a;
+                b2 = realloc(p->loc_addr, nc * 8);
+                if (b2)
+                    p->loc_addr = b2;
+                c = realloc(p->loc_folded, nc);
+                if (c)
+                    p->loc_folded = c;
+                f = realloc(p->loc_line_off, nc * 4);
+                if (f)
+                    p->loc_line_off = f;
+                if (!a || !b2 || !c || !f)
+                    return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+                cap.loccap = nc;
+            }
+            if (l->n_line > d->lim->max_lines - p->nlines)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many lines");
+            d->loc_map_id[i] = l->mapping_id;
+            p->loc_addr[i] = l->address;
+            p->loc_folded[i] = l->is_folded ? 1 : 0;
+            p->loc_line_off[i] = p->nlines;
+            for (k = 0; k < l->n_line; k++) {
+                size_t c1 = cap.linecap;
+                if (p->nlines >= c1) {
+                    size_t nc = c1 ? c1 * 2 : 256;
+                    void *a = realloc(d->line_fn_id, nc * 8), *b2;
+                    if (a)
+                        d->line_fn_id = a;
+                    b2 = realloc(p->line_no, nc * 8);
+                    if (b2)
+                        p->line_no = b2;
+                    if (!a || !b2)
+                        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+                    cap.linecap = nc;
+                }
+                d->line_fn_id[p->nlines] = l->line[k]->function_id;
+                p->line_no[p->nlines] = l->line[k]->line;
+                p->nlines++;
+            }
+            if ((e = check_id(d, &d->loc_ids, l->id, i, "location")))
+                return e;
+            p->nloc++;
+            break;
+        }
+        case 5: { /* function */
+            Perftools__Profiles__Function *f;
+            uint32_t i = p->nfunc;
+            size_t c0 = cap.fncap;
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if (i >= d->lim->max_functions)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many functions");
+            hearth_arena_reset(&d->scratch);
+            f = perftools__profiles__function__unpack(&d->pb, (size_t)(sub.end - sub.p), sub.p);
+            if (!f)
+                return unpack_error(d, "Function");
+            if (i >= c0) {
+                size_t nc = c0 ? c0 * 2 : 256;
+                void *a = realloc(p->fn_name, nc * 4), *b2, *c, *g;
+                if (a)
+                    p->fn_name = a;
+                b2 = realloc(p->fn_sysname, nc * 4);
+                if (b2)
+                    p->fn_sysname = b2;
+                c = realloc(p->fn_file, nc * 4);
+                if (c)
+                    p->fn_file = c;
+                g = realloc(p->fn_start_line, nc * 8);
+                if (g)
+                    p->fn_start_line = g;
+                if (!a || !b2 || !c || !g)
+                    return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+                cap.fncap = nc;
+            }
+            p->fn_start_line[i] = f->start_line;
+            if ((e = pend_str(d, f->name, &p->fn_name[i])) ||
+                (e = pend_str(d, f->system_name, &p->fn_sysname[i])) ||
+                (e = pend_str(d, f->filename, &p->fn_file[i])) ||
+                (e = check_id(d, &d->fn_ids, f->id, i, "function")))
+                return e;
+            p->nfunc++;
+            break;
+        }
+        case 6: /* string_table */
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if (d->nraw >= d->lim->max_strings)
+                return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many strings");
+            if (!vgrow(&d->raw, &d->rawcap, d->nraw, sizeof(*d->raw)))
+                return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+            d->raw[d->nraw].ptr = (const char *)sub.p;
+            d->raw[d->nraw].len = (size_t)(sub.end - sub.p);
+            if (d->nraw == 0 && d->raw[0].len != 0)
+                return CORRUPT(d, "malformed profile: string table entry 0 is not empty");
+            d->nraw++;
+            break;
+        case 7: case 8: case 9: case 10: case 12: case 14: case 15: {
+            uint32_t *slot = NULL;
+            if (wt != WT_VARINT)
+                goto out_wiretype;
+            switch (num) {
+            case 7: slot = &p->drop_frames; break;
+            case 8: slot = &p->keep_frames; break;
+            case 14: slot = &p->default_type; break;
+            case 15: slot = &p->doc_url; break;
+            case 9:
+                if (d->seen_time && p->time_nanos != 0)
+                    return CORRUPT(d, "parsing profile: concatenated profiles detected");
+                d->seen_time = true;
+                p->time_nanos = (int64_t)v;
+                break;
+            case 10: p->duration_nanos = (int64_t)v; break;
+            case 12: p->period = (int64_t)v; break;
+            }
+            if (slot && (e = pend_str(d, (int64_t)v, slot)))
+                return e;
+            break;
+        }
+        case 11: /* period_type: the last one wins */
+            if (wt != WT_LEN)
+                goto out_wiretype;
+            if ((e = add_value_type(d, &sub, &p->period_type, &p->period_unit)))
+                return e;
+            break;
+        case 13: { /* comment: packed or not */
+            struct rd pk = sub;
+            if (wt != WT_VARINT && wt != WT_LEN)
+                goto out_wiretype;
+            for (;;) {
+                if (wt == WT_LEN) {
+                    if (pk.p >= pk.end)
+                        break;
+                    if (!rd_varint(&pk, &v))
+                        return CORRUPT(d, "parsing profile: malformed packed comment");
+                }
+                if (!vgrow(&p->comments, &cap.comcap, p->ncomments, sizeof(uint32_t)))
+                    return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+                if ((e = pend_str(d, (int64_t)v, &p->comments[p->ncomments])))
+                    return e;
+                p->ncomments++;
+                if (wt == WT_VARINT)
+                    break;
+            }
+            break;
+        }
+        default:
+            break; /* unknown field: skipped, whatever its (valid) wire type */
+        }
+    }
+    return HEARTH_OK;
+
+out_wiretype:
+    return CORRUPT(d, "parsing profile: field %u has the wrong wire type %d", num, wt);
+}
+
+/* Map a raw string index to the interned one, or fail on out-of-range. */
+static bool str_ok(struct dec *d, int64_t raw, uint32_t *out)
+{
+    if (raw < 0 || (uint64_t)raw >= d->nraw)
+        return false;
+    *out = d->remap[raw];
+    return true;
+}
+
+static enum hearth_err resolve_strings(struct dec *d)
+{
+    struct hearth_profile *p = d->p;
+    size_t i;
+    uint32_t *fields[] = {&p->period_type, &p->period_unit, &p->default_type,
+                          &p->drop_frames, &p->keep_frames, &p->doc_url};
+
+    if (d->nraw == 0)
+        return CORRUPT(d, "malformed profile: no string table");
+    d->remap = malloc(d->nraw * sizeof(*d->remap));
+    if (!d->remap)
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    for (i = 0; i < d->nraw; i++) {
+        d->remap[i] = hearth_intern_add(&d->in, d->raw[i].ptr, d->raw[i].len);
+        if (d->remap[i] == HEARTH_NONE)
+            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory interning strings");
+    }
+    /* Pending slots: every uint32 field recorded by pend_str holds a slot number. */
+#define FIX(x)                                                                        \
+    do {                                                                              \
+        uint32_t s_ = (x);                                                            \
+        if (!str_ok(d, d->pend[s_], &(x)))                                            \
+            return CORRUPT(d, "malformed profile: string index %lld out of range",    \
+                           (long long)d->pend[s_]);                                   \
+    } while (0)
+    for (i = 0; i < p->ntypes; i++) {
+        FIX(p->type_name[i]);
+        FIX(p->type_unit[i]);
+    }
+    for (i = 0; i < p->nmap; i++) {
+        FIX(p->map_file[i]);
+        FIX(p->map_build_id[i]);
+    }
+    for (i = 0; i < p->nfunc; i++) {
+        FIX(p->fn_name[i]);
+        FIX(p->fn_sysname[i]);
+        FIX(p->fn_file[i]);
+    }
+    for (i = 0; i < p->ncomments; i++)
+        FIX(p->comments[i]);
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        /* Header fields never set hold 0, which is not a pend slot: mark via sentinel. */
+        FIX(*fields[i]);
+    }
+#undef FIX
+    return HEARTH_OK;
+}
+
+static enum hearth_err resolve_locations(struct dec *d)
+{
+    struct hearth_profile *p = d->p;
+    size_t i;
+
+    p->loc_map = malloc((p->nloc + 1) * sizeof(*p->loc_map));
+    p->line_fn = malloc((p->nlines + 1) * sizeof(*p->line_fn));
+    if (!p->loc_map || !p->line_fn)
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    if (!p->loc_line_off) {
+        p->loc_line_off = malloc(sizeof(*p->loc_line_off));
+        if (!p->loc_line_off)
+            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    }
+    p->loc_line_off[p->nloc] = p->nlines;
+    for (i = 0; i < p->nloc; i++)
+        p->loc_map[i] = d->loc_map_id[i] ? hearth_u64map_get(&d->map_ids, d->loc_map_id[i])
+                                         : HEARTH_NONE;
+    for (i = 0; i < p->nloc; i++) {
+        uint32_t k;
+        for (k = p->loc_line_off[i]; k < p->loc_line_off[i + 1]; k++) {
+            uint64_t fid = d->line_fn_id[k];
+            p->line_fn[k] = fid ? hearth_u64map_get(&d->fn_ids, fid) : HEARTH_NONE;
+            if (p->line_fn[k] == HEARTH_NONE)
+                return CORRUPT(d, "malformed profile: location %zu has a line with nil function",
+                               i + 1);
+        }
+    }
+    return HEARTH_OK;
+}
+
+struct samp_cap {
+    size_t locs, vals, labs, n;
+};
+
+static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len)
+{
+    struct hearth_profile *p = d->p;
+    struct rd r = {buf, buf + len}, sub;
+    struct samp_cap cap = {0};
+    size_t nlocs = 0, nlabs = 0, s = 0;
+    uint32_t num;
+    int wt;
+    uint64_t v;
+
+    p->s_loc_off = malloc((d->nsample_msgs + 1) * sizeof(*p->s_loc_off));
+    p->s_lab_off = malloc((d->nsample_msgs + 1) * sizeof(*p->s_lab_off));
+    if (p->ntypes && d->nsample_msgs > SIZE_MAX / 8 / p->ntypes)
+        return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many samples");
+    p->s_val = malloc((d->nsample_msgs * p->ntypes + 1) * sizeof(*p->s_val));
+    if (!p->s_loc_off || !p->s_lab_off || !p->s_val)
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    if (d->nsample_msgs && p->ntypes == 0)
+        return CORRUPT(d, "malformed profile: samples without sample types");
+
+    while (r.p < r.end) {
+        Perftools__Profiles__Sample *sm;
+        size_t k;
+
+        if (!rd_field(&r, &num, &wt, &v, &sub))
+            return CORRUPT(d, "parsing profile: malformed protobuf");
+        if (num != 2)
+            continue;
+        hearth_arena_reset(&d->scratch);
+        sm = perftools__profiles__sample__unpack(&d->pb, (size_t)(sub.end - sub.p), sub.p);
+        if (!sm)
+            return unpack_error(d, "Sample");
+        if (sm->n_value != p->ntypes)
+            return CORRUPT(d, "malformed profile: mismatch: sample has %zu values vs. %u types",
+                           sm->n_value, p->ntypes);
+        if (sm->n_location_id > d->lim->max_depth)
+            return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
+                                     "a sample has %zu frames (limit max_depth = %zu)",
+                                     sm->n_location_id, d->lim->max_depth);
+        if (sm->n_location_id > d->lim->max_frames - nlocs)
+            return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many frames in all samples");
+        if (sm->n_label > d->lim->max_labels - nlabs)
+            return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many labels");
+        if (!vgrow(&p->s_locs, &cap.locs, nlocs + sm->n_location_id, sizeof(uint32_t)))
+            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+        p->s_loc_off[s] = (uint32_t)nlocs;
+        for (k = 0; k < sm->n_location_id; k++) {
+            uint32_t li = hearth_u64map_get(&d->loc_ids, sm->location_id[k]);
+            if (li == HEARTH_NONE || sm->location_id[k] == 0)
+                return CORRUPT(d, "malformed profile: sample has nil location (id %llu)",
+                               (unsigned long long)sm->location_id[k]);
+            p->s_locs[nlocs++] = li;
+        }
+        memcpy(p->s_val + s * p->ntypes, sm->value, p->ntypes * sizeof(int64_t));
+        p->s_lab_off[s] = (uint32_t)nlabs;
+        for (k = 0; k < sm->n_label; k++) {
+            Perftools__Profiles__Label *lb = sm->label[k];
+            uint32_t key, str, unit;
+            if (!str_ok(d, lb->key, &key) || !str_ok(d, lb->str, &str) ||
+                !str_ok(d, lb->num_unit, &unit))
+                return CORRUPT(d, "malformed profile: label string index out of range");
+            if (lb->str == 0 && lb->num == 0 && lb->num_unit == 0)
+                continue; /* key-only labels vanish, as in pprof */
+            if (nlabs >= cap.labs) {
+                size_t nc = cap.labs ? cap.labs * 2 : 256;
+                void *a = realloc(p->lab_key, nc * 4), *b2, *c, *e2;
+                if (a)
+                    p->lab_key = a;
+                b2 = realloc(p->lab_str, nc * 4);
+                if (b2)
+                    p->lab_str = b2;
+                c = realloc(p->lab_unit, nc * 4);
+                if (c)
+                    p->lab_unit = c;
+                e2 = realloc(p->lab_num, nc * 8);
+                if (e2)
+                    p->lab_num = e2;
+                if (!a || !b2 || !c || !e2)
+                    return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+                cap.labs = nc;
+            }
+            p->lab_key[nlabs] = key;
+            p->lab_str[nlabs] = lb->str ? str : 0;
+            p->lab_unit[nlabs] = lb->str ? 0 : unit;
+            p->lab_num[nlabs] = lb->str ? 0 : lb->num;
+            nlabs++;
+        }
+        s++;
+    }
+    p->nsamples = s;
+    p->s_loc_off[s] = (uint32_t)nlocs;
+    p->s_lab_off[s] = (uint32_t)nlabs;
+    p->bytes += nlocs * 4 + nlabs * 20 + s * (8 + 8 * p->ntypes);
+    return HEARTH_OK;
+}
+
+static bool looks_like_text(const unsigned char *b, size_t n)
+{
+    size_t i, lim = n < 512 ? n : 512;
+
+    for (i = 0; i < lim; i++) {
+        unsigned char c = b[i];
+        if (c < 0x09 || (c > 0x0d && c < 0x20) || c == 0x7f)
+            return false;
+    }
+    return n > 0;
+}
+
+/* gperftools' binary CPU profile: header words 0, 3 (32- or 64-bit, either byte order). */
+static bool looks_like_legacy_cpu(const unsigned char *b, size_t n)
+{
+    static const unsigned char w64le[16] = {0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char w64be[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3};
+    static const unsigned char w32le[8] = {0, 0, 0, 0, 3, 0, 0, 0};
+    static const unsigned char w32be[8] = {0, 0, 0, 0, 0, 0, 0, 3};
+
+    return (n >= 16 && (!memcmp(b, w64le, 16) || !memcmp(b, w64be, 16))) ||
+           (n >= 8 && (!memcmp(b, w32le, 8) || !memcmp(b, w32be, 8)));
+}
+
+static enum hearth_err legacy_error(struct hearth_errmsg *em, const unsigned char *b, size_t n)
+{
+    if (looks_like_legacy_cpu(b, n))
+        return hearth_errmsg_set(em, HEARTH_E_UNSUPPORTED,
+                                 "this is a legacy binary CPU profile (gperftools format); "
+                                 "Hearth reads profile.proto only: convert it with "
+                                 "`go tool pprof -proto` or fetch /debug/pprof/profile");
+
+    static const char *const heads[] = {"heap profile:", "heap_v2/", "--- contention",
+                                        "--- mutex", "--- threadz", "goroutine profile:",
+                                        "threadcreate profile:", "--- heapz", "---"};
+    size_t i;
+
+    for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+        size_t hl = strlen(heads[i]);
+        if (n >= hl && memcmp(b, heads[i], hl) == 0)
+            break;
+    }
+    if (i < sizeof(heads) / sizeof(heads[0]) || looks_like_text(b, n))
+        return hearth_errmsg_set(em, HEARTH_E_UNSUPPORTED,
+                                 "this is a legacy text profile (from ?debug=1 or older tools); "
+                                 "Hearth reads profile.proto only: fetch it with debug=0 "
+                                 "(the default, e.g. /debug/pprof/heap)");
+    return HEARTH_E_CORRUPT;
+}
+
+static void decoder_release(struct dec *d)
+{
+    hearth_arena_release(&d->scratch);
+    free(d->raw);
+    free(d->remap);
+    free(d->pend);
+    free(d->loc_map_id);
+    free(d->line_fn_id);
+    hearth_intern_release(&d->in);
+    hearth_u64map_release(&d->fn_ids);
+    hearth_u64map_release(&d->loc_ids);
+    hearth_u64map_release(&d->map_ids);
+}
+
+static enum hearth_err add_fake_mapping(struct hearth_profile *p)
+{
+    size_t i;
+
+    p->map_start = calloc(1, 8);
+    p->map_limit = calloc(1, 8);
+    p->map_offset = calloc(1, 8);
+    p->map_file = calloc(1, 4);
+    p->map_build_id = calloc(1, 4);
+    p->map_flags = calloc(1, 1);
+    if (!p->map_start || !p->map_limit || !p->map_offset || !p->map_file || !p->map_build_id ||
+        !p->map_flags)
+        return HEARTH_E_NOMEM;
+    p->nmap = 1;
+    p->fake_mapping = true;
+    for (i = 0; i < p->nloc; i++)
+        p->loc_map[i] = 0;
+    return HEARTH_OK;
+}
+
+static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
+                                    const struct hearth_limits *lim, struct hearth_profile *p,
+                                    struct hearth_errmsg *em)
+{
+    struct dec d;
+    enum hearth_err e;
+    uint32_t zero_slot;
+
+    memset(&d, 0, sizeof(d));
+    d.lim = lim;
+    d.em = em;
+    d.p = p;
+    hearth_arena_init(&d.scratch, 64 * 1024, lim->max_message);
+    hearth_arena_pb_allocator(&d.scratch, &d.pb);
+    hearth_intern_init(&d.in, &p->arena, lim->max_strings);
+    if (!hearth_u64map_init(&d.fn_ids, 1024) || !hearth_u64map_init(&d.loc_ids, 1024) ||
+        !hearth_u64map_init(&d.map_ids, 16)) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_release;
+    }
+    /* Header string fields start as a pending slot holding index 0. */
+    if ((e = pend_str(&d, 0, &zero_slot)))
+        goto out_release;
+    p->period_type = p->period_unit = p->default_type = zero_slot;
+    p->drop_frames = p->keep_frames = p->doc_url = zero_slot;
+
+    if ((e = pass1(&d, buf, len)))
+        goto out_release;
+    if ((e = resolve_strings(&d)))
+        goto out_release;
+    if ((e = resolve_locations(&d)))
+        goto out_release;
+    if ((e = pass2(&d, buf, len)))
+        goto out_release;
+    if (d.dup_seen) {
+        e = CORRUPT(&d, "malformed profile: multiple %ss with same id: %llu", d.dup_what,
+                    (unsigned long long)d.dup_id);
+        goto out_release;
+    }
+    if (p->ntypes == 0) {
+        e = CORRUPT(&d, "profile has no sample types");
+        goto out_release;
+    }
+    p->str = hearth_intern_detach(&d.in, &p->nstr);
+    if (p->nmap == 0 && (e = add_fake_mapping(p))) {
+        hearth_errmsg_set(em, e, "out of memory");
+        goto out_release;
+    }
+    p->bytes += p->arena.used + (size_t)p->nstr * 16 + (size_t)p->nloc * 25 +
+                (size_t)p->nlines * 12 + (size_t)p->nfunc * 20;
+out_release:
+    decoder_release(&d);
+    return e;
+}
+
+bool hearth_pstr_eq(const struct hearth_profile *p, uint32_t i, const char *s)
+{
+    struct hearth_str x = hearth_pstr(p, i);
+    size_t n = strlen(s);
+
+    return x.len == n && memcmp(x.ptr, s, n) == 0;
+}
+
+void hearth_profile_free(struct hearth_profile *p)
+{
+    if (!p)
+        return;
+    free(p->str);
+    free(p->type_name);
+    free(p->type_unit);
+    free(p->comments);
+    free(p->map_start);
+    free(p->map_limit);
+    free(p->map_offset);
+    free(p->map_file);
+    free(p->map_build_id);
+    free(p->map_flags);
+    free(p->fn_name);
+    free(p->fn_sysname);
+    free(p->fn_file);
+    free(p->fn_start_line);
+    free(p->loc_map);
+    free(p->loc_addr);
+    free(p->loc_folded);
+    free(p->loc_line_off);
+    free(p->line_fn);
+    free(p->line_no);
+    free(p->s_loc_off);
+    free(p->s_locs);
+    free(p->s_val);
+    free(p->s_lab_off);
+    free(p->lab_key);
+    free(p->lab_str);
+    free(p->lab_unit);
+    free(p->lab_num);
+    free(p->s_side);
+    hearth_arena_release(&p->arena);
+    free(p);
+}
+
+enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
+                                      const struct hearth_limits *lim,
+                                      struct hearth_profile **out, struct hearth_errmsg *em)
+{
+    struct hearth_limits dl = hearth_limits_default();
+    unsigned char *raw = NULL;
+    size_t rawlen = len;
+    const unsigned char *buf = data;
+    struct hearth_profile *p = NULL;
+    enum hearth_err e;
+
+    *out = NULL;
+    if (!lim)
+        lim = &dl;
+    if (len == 0)
+        return hearth_errmsg_set(em, HEARTH_E_CORRUPT, "parsing profile: empty input file");
+    if (len > lim->max_input)
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                                 "profile is %zu bytes, more than the limit of %zu", len,
+                                 lim->max_input);
+    if (hearth_gz_is_gzip(data, len)) {
+        e = hearth_gunzip(data, len, lim->max_decompressed, &raw, &rawlen, em);
+        if (e)
+            return e;
+        buf = raw;
+        if (rawlen == 0) {
+            e = hearth_errmsg_set(em, HEARTH_E_CORRUPT, "parsing profile: empty input file");
+            goto out_free;
+        }
+    } else if (len > lim->max_decompressed) {
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "profile is larger than the limit");
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
+    e = decode_proto(buf, rawlen, lim, p, em);
+    if (e == HEARTH_E_CORRUPT && legacy_error(em, buf, rawlen) == HEARTH_E_UNSUPPORTED)
+        e = HEARTH_E_UNSUPPORTED;
+    if (e) {
+        hearth_profile_free(p);
+        p = NULL;
+    }
+    *out = p;
+out_free:
+    free(raw);
+    return e;
+}
+
+enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits *lim,
+                                    struct hearth_profile **out, struct hearth_errmsg *em)
+{
+    struct hearth_limits dl = hearth_limits_default();
+    FILE *f;
+    unsigned char *buf = NULL, *nb;
+    size_t len = 0, cap = 0, n;
+    enum hearth_err e;
+
+    *out = NULL;
+    if (!lim)
+        lim = &dl;
+    f = fopen(path, "rb");
+    if (!f)
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "%s: %s", path, strerror(errno));
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            if (cap > lim->max_input + 1)
+                cap = lim->max_input + 1;
+            if (len == cap) {
+                e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "%s: larger than %zu bytes", path,
+                                      lim->max_input);
+                goto out_close;
+            }
+            nb = realloc(buf, cap);
+            if (!nb) {
+                e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+                goto out_close;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror(f)) {
+                e = hearth_errmsg_set(em, HEARTH_E_IO, "%s: read error", path);
+                goto out_close;
+            }
+            break;
+        }
+    }
+    e = hearth_profile_decode(buf, len, lim, out, em);
+out_close:
+    fclose(f);
+    free(buf);
+    return e;
+}

@@ -1,0 +1,80 @@
+/* profile.c - helpers over the decoded model; see include/hearth/profile.h. */
+#include "hearth/profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth/buf.h"
+
+void *hearth__profile_alloc(struct hearth_profile *p, size_t n, size_t size)
+{
+    (void)p;
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    return calloc(n ? n : 1, size);
+}
+
+static bool name_is(const struct hearth_profile *p, uint32_t i, const char *s, size_t n)
+{
+    struct hearth_str x = hearth_pstr(p, i);
+
+    return x.len == n && memcmp(x.ptr, s, n) == 0;
+}
+
+enum hearth_err hearth_profile_sample_index(const struct hearth_profile *p, const char *spec,
+                                            uint32_t *idx, struct hearth_errmsg *em)
+{
+    uint32_t i;
+    size_t n;
+    const char *s;
+    struct hearth_buf names;
+
+    if (p->ntypes == 0)
+        return hearth_errmsg_set(em, HEARTH_E_CORRUPT, "profile has no sample types");
+    if (!spec || !*spec) {
+        if (p->default_type != 0)
+            for (i = 0; i < p->ntypes; i++)
+                if (p->type_name[i] == p->default_type) {
+                    *idx = i;
+                    return HEARTH_OK;
+                }
+        *idx = p->ntypes - 1;
+        return HEARTH_OK;
+    }
+    /* A decimal number is an index. */
+    for (s = spec; *s >= '0' && *s <= '9'; s++)
+        ;
+    if (*s == '\0') {
+        unsigned long long v = 0;
+        for (s = spec; *s; s++) {
+            v = v * 10 + (unsigned)(*s - '0');
+            if (v > UINT32_MAX)
+                break;
+        }
+        if (*s == '\0' && v < p->ntypes) {
+            *idx = (uint32_t)v;
+            return HEARTH_OK;
+        }
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND,
+                                 "sample_index %s is outside the range [0..%u]", spec,
+                                 p->ntypes - 1);
+    }
+    n = strlen(spec);
+    for (i = 0; i < p->ntypes; i++) {
+        if (name_is(p, p->type_name[i], spec, n) ||
+            (n > 6 && memcmp(spec, "inuse_", 6) == 0 &&
+             name_is(p, p->type_name[i], spec + 6, n - 6))) {
+            *idx = i;
+            return HEARTH_OK;
+        }
+    }
+    hearth_buf_init(&names, 4096);
+    for (i = 0; i < p->ntypes; i++) {
+        struct hearth_str t = hearth_pstr(p, p->type_name[i]);
+        hearth_buf_printf(&names, "%s%.*s", i ? " " : "", (int)(t.len > 64 ? 64 : t.len), t.ptr);
+    }
+    hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "sample_index \"%.64s\" must be one of: %s", spec,
+                      names.ptr ? names.ptr : "");
+    hearth_buf_release(&names);
+    return HEARTH_E_NOT_FOUND;
+}

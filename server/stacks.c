@@ -1,0 +1,1131 @@
+/*
+ * stacks.c - filters, granularity and stack aggregation; see stacks.h.
+ *
+ * The order of operations is pprof's (pprof-semantics.md 0.1 and 9.1):
+ * total first, then focus/ignore/hide/show (one pass over locations, then
+ * samples), show_from, tagfocus/tagignore, then aggregation to the
+ * granularity. Location-level work (which lines survive, which node each
+ * line becomes) is done once per location; the per-sample loop only walks
+ * precomputed node lists.
+ */
+#include "hearth/stacks.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth/buf.h"
+#include "hearth/regex.h"
+#include "hearth/units.h"
+
+enum { LOC_FOCUSED = 1, LOC_IGNORED = 2, LOC_HIDDEN = 4, LOC_SHOWFROM = 8 };
+
+struct tagfilter {
+    bool numeric;
+    char key[256];
+    bool has_key;
+    /* numeric: [lo, hi] in `unit`, with open ends */
+    double lo, hi;
+    bool has_lo, has_hi;
+    char unit[64];
+    /* regex list */
+    struct hearth_regex *rx[16];
+    int nrx;
+};
+
+struct ctx {
+    const struct hearth_profile *p;
+    const struct hearth_query *q;
+    const struct hearth_limits *lim;
+    struct hearth_errmsg *em;
+    struct hearth_stacks *s;
+    struct hearth_regex *focus, *ignore, *hide, *show, *show_from;
+    struct tagfilter tf, ti;
+    bool has_tf, has_ti;
+    /* per location */
+    uint8_t *lflags;
+    uint32_t *lnode_off; /* nodes of location l: lnode[lnode_off[l] .. [l+1]) innermost first */
+    uint32_t *lnode;
+    /* node identity table */
+    struct hearth_seqmap nodemap;
+    size_t nicap;
+    const char *num_unit_bytes; /* unit of the numeric label "bytes" */
+    const char *out_unit;
+};
+
+static void tagfilter_release(struct tagfilter *t)
+{
+    int i;
+
+    for (i = 0; i < t->nrx; i++)
+        hearth_regex_free(t->rx[i]);
+    t->nrx = 0;
+}
+
+static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
+{
+    return hearth_pstr(p, i);
+}
+
+static bool rx_match_str(struct hearth_regex *re, struct hearth_str x)
+{
+    return hearth_regex_match(re, x.ptr, x.len);
+}
+
+/* pprof's Location.matchesName: a line's function name or file, or the mapping file. */
+static bool loc_matches(const struct hearth_profile *p, uint32_t l, struct hearth_regex *re)
+{
+    uint32_t k;
+
+    for (k = p->loc_line_off[l]; k < p->loc_line_off[l + 1]; k++) {
+        uint32_t f = p->line_fn[k];
+        if (rx_match_str(re, S(p, p->fn_name[f])) || rx_match_str(re, S(p, p->fn_file[f])))
+            return true;
+    }
+    return p->loc_map[l] != HEARTH_NONE && rx_match_str(re, S(p, p->map_file[p->loc_map[l]]));
+}
+
+static bool line_matches(const struct hearth_profile *p, uint32_t k, struct hearth_regex *re)
+{
+    uint32_t f = p->line_fn[k];
+
+    return rx_match_str(re, S(p, p->fn_name[f])) || rx_match_str(re, S(p, p->fn_file[f]));
+}
+
+static bool map_matches(const struct hearth_profile *p, uint32_t l, struct hearth_regex *re)
+{
+    return p->loc_map[l] != HEARTH_NONE && rx_match_str(re, S(p, p->map_file[p->loc_map[l]]));
+}
+
+/* Go's filepath.Clean on a non-empty path, into out (at least len+2 bytes). */
+static size_t clean_path(const char *in, size_t n, char *out)
+{
+    size_t r = 0, w = 0, dotdot = 0;
+    bool rooted = n > 0 && in[0] == '/';
+
+    if (rooted) {
+        out[w++] = '/';
+        r = 1;
+        dotdot = 1;
+    }
+    while (r < n) {
+        if (in[r] == '/') {
+            r++;
+        } else if (in[r] == '.' && (r + 1 == n || in[r + 1] == '/')) {
+            r++;
+        } else if (in[r] == '.' && in[r + 1] == '.' && (r + 2 == n || in[r + 2] == '/')) {
+            r += 2;
+            if (w > dotdot) {
+                w--;
+                while (w > dotdot && out[w] != '/')
+                    w--;
+            } else if (!rooted) {
+                if (w > 0)
+                    out[w++] = '/';
+                out[w++] = '.';
+                out[w++] = '.';
+                dotdot = w;
+            }
+        } else {
+            if ((rooted && w != 1) || (!rooted && w != 0))
+                out[w++] = '/';
+            for (; r < n && in[r] != '/'; r++)
+                out[w++] = in[r];
+        }
+    }
+    if (w == 0)
+        out[w++] = '.';
+    out[w] = '\0';
+    return w;
+}
+
+/* pprof's trimPath default prefixes, then Clean. Returns index in s->strs. */
+static uint32_t file_id(struct ctx *c, struct hearth_str f)
+{
+    static const char *const prefixes[] = {"/proc/self/cwd/./", "/proc/self/cwd/"};
+    char stackbuf[512], *buf = stackbuf;
+    size_t i, n;
+    uint32_t id;
+
+    if (f.len == 0)
+        return 0;
+    for (i = 0; i < 2; i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (f.len >= pl && !memcmp(f.ptr, prefixes[i], pl)) {
+            f.ptr += pl;
+            f.len -= pl;
+            break;
+        }
+    }
+    if (f.len + 3 > sizeof(stackbuf)) {
+        buf = malloc(f.len + 3);
+        if (!buf)
+            return HEARTH_NONE;
+    }
+    n = f.len ? clean_path(f.ptr, f.len, buf) : 0;
+    if (f.len == 0) {
+        buf[0] = '.';
+        n = 1;
+    }
+    id = hearth_intern_add(&c->s->strs, buf, n);
+    if (buf != stackbuf)
+        free(buf);
+    return id;
+}
+
+/* The node of line k (or of an unsymbolised location when k == NONE). */
+static uint32_t node_for(struct ctx *c, uint32_t l, uint32_t k)
+{
+    const struct hearth_profile *p = c->p;
+    enum hearth_gran g = c->q->gran;
+    struct hearth_nodeinfo ni;
+    uint32_t key[10], id, objfile = 0;
+    bool added;
+
+    memset(&ni, 0, sizeof(ni));
+    if (p->loc_map[l] != HEARTH_NONE)
+        objfile = p->map_file[p->loc_map[l]];
+    if (g == HEARTH_GRAN_ADDRESSES)
+        ni.addr = p->loc_addr[l];
+    if (k == HEARTH_NONE) {
+        ni.objfile = objfile;
+    } else {
+        uint32_t f = p->line_fn[k];
+        if (g != HEARTH_GRAN_FILES)
+            ni.name = p->fn_name[f];
+        if (g != HEARTH_GRAN_FUNCTIONS) {
+            ni.file = file_id(c, S(p, p->fn_file[f]));
+            if (ni.file == HEARTH_NONE)
+                return HEARTH_NONE;
+        }
+        if (g == HEARTH_GRAN_LINES || g == HEARTH_GRAN_ADDRESSES)
+            ni.lineno = p->line_no[k];
+        /* pprof keys nameless frames by object file and start line too */
+        if (ni.name == 0) {
+            ni.objfile = objfile;
+            ni.start_line = p->fn_start_line[f];
+        }
+    }
+    key[0] = ni.name;
+    key[1] = ni.file;
+    key[2] = ni.objfile;
+    memcpy(&key[3], &ni.start_line, 8);
+    memcpy(&key[5], &ni.lineno, 8);
+    memcpy(&key[7], &ni.addr, 8);
+    id = hearth_seqmap_add(&c->nodemap, key, 9, &added);
+    if (id == HEARTH_NONE)
+        return HEARTH_NONE;
+    if (added) {
+        struct hearth_stacks *s = c->s;
+        if (id >= c->nicap) {
+            size_t nc = c->nicap ? c->nicap * 2 : 1024;
+            struct hearth_nodeinfo *nn = realloc(s->ni, nc * sizeof(*nn));
+            if (!nn)
+                return HEARTH_NONE;
+            s->ni = nn;
+            c->nicap = nc;
+        }
+        s->ni[id] = ni;
+        s->nnodes = id + 1;
+    }
+    return id;
+}
+
+/* Fills s->pname with pprof's printed node names. */
+static enum hearth_err make_names(struct ctx *c)
+{
+    struct hearth_stacks *s = c->s;
+    const struct hearth_profile *p = c->p;
+    struct hearth_buf b;
+    uint32_t i;
+
+    s->pname = calloc(s->nnodes + 1, sizeof(*s->pname));
+    if (!s->pname)
+        return HEARTH_E_NOMEM;
+    hearth_buf_init(&b, (size_t)1 << 30);
+    for (i = 0; i < s->nnodes; i++) {
+        const struct hearth_nodeinfo *ni = &s->ni[i];
+        struct hearth_str name = S(p, ni->name), file = s->strs.strs[ni->file];
+        char *copy;
+        hearth_buf_reset(&b);
+        if (ni->addr)
+            hearth_buf_printf(&b, "%016" PRIx64, ni->addr);
+        if (name.len) {
+            if (b.len)
+                hearth_buf_addch(&b, ' ');
+            hearth_buf_add(&b, name.ptr, name.len);
+        }
+        if (b.len)
+            hearth_buf_addch(&b, ' ');
+        if (ni->lineno != 0) {
+            hearth_buf_add(&b, file.ptr, file.len);
+            hearth_buf_printf(&b, ":%" PRId64, ni->lineno);
+        } else if (file.len) {
+            hearth_buf_add(&b, file.ptr, file.len);
+        } else if (name.len) {
+            b.len--; /* nothing more: drop the separator */
+            b.ptr[b.len] = '\0';
+        } else if (ni->objfile) {
+            struct hearth_str o = S(p, ni->objfile);
+            const char *base = o.ptr + o.len;
+            size_t bl = 0;
+            /* filepath.Base: last element after trailing slashes are removed */
+            while (o.len > 1 && o.ptr[o.len - 1] == '/')
+                o.len--;
+            base = o.ptr + o.len;
+            while (base > o.ptr && base[-1] != '/') {
+                base--;
+                bl++;
+            }
+            if (bl == 0 && o.len) {
+                base = "/";
+                bl = 1;
+            }
+            hearth_buf_addch(&b, '[');
+            hearth_buf_add(&b, base, bl);
+            hearth_buf_addch(&b, ']');
+        } else {
+            hearth_buf_addstr(&b, "<unknown>");
+        }
+        if (b.fail) {
+            hearth_buf_release(&b);
+            return b.fail;
+        }
+        copy = hearth_arena_strndup(&s->arena, b.ptr ? b.ptr : "", b.len);
+        if (!copy) {
+            hearth_buf_release(&b);
+            return HEARTH_E_NOMEM;
+        }
+        s->pname[i].ptr = copy;
+        s->pname[i].len = b.len;
+    }
+    hearth_buf_release(&b);
+    return HEARTH_OK;
+}
+
+/* ---- tag filters (tagfocus / tagignore) ---- */
+
+/* Splits "12kb" into number and letters; returns false if not that shape. */
+static bool parse_num_unit(const char *s, size_t n, long long *v, char *unit, size_t usz)
+{
+    size_t i = 0, d0;
+    char num[32];
+
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    d0 = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == d0 || i >= sizeof(num))
+        return false;
+    memcpy(num, s, i);
+    num[i] = '\0';
+    *v = strtoll(num, NULL, 10);
+    if (n - i >= usz)
+        return false;
+    memcpy(unit, s + i, n - i);
+    unit[n - i] = '\0';
+    for (d0 = 0; unit[d0]; d0++)
+        if (!((unit[d0] >= 'a' && unit[d0] <= 'z') || (unit[d0] >= 'A' && unit[d0] <= 'Z')))
+            return false;
+    return true;
+}
+
+/* pprof's numeric range syntax: N[u], N[u]:, :N[u], N[u]:M[v]. */
+static bool parse_range(struct tagfilter *t, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    long long a, b;
+    char ua[64], ub[64];
+    const char *u;
+
+    if (!colon) {
+        if (!parse_num_unit(v, strlen(v), &a, ua, sizeof(ua)))
+            return false;
+        t->lo = t->hi = hearth_unit_scale(a, ua, ua, &u);
+        t->has_lo = t->has_hi = true;
+    } else if (colon == v) {
+        if (!parse_num_unit(v + 1, strlen(v + 1), &a, ua, sizeof(ua)))
+            return false;
+        t->hi = hearth_unit_scale(a, ua, ua, &u);
+        t->has_hi = true;
+    } else if (colon[1] == '\0') {
+        if (!parse_num_unit(v, (size_t)(colon - v), &a, ua, sizeof(ua)))
+            return false;
+        t->lo = hearth_unit_scale(a, ua, ua, &u);
+        t->has_lo = true;
+    } else {
+        const char *u2;
+        if (!parse_num_unit(v, (size_t)(colon - v), &a, ua, sizeof(ua)) ||
+            !parse_num_unit(colon + 1, strlen(colon + 1), &b, ub, sizeof(ub)))
+            return false;
+        t->lo = hearth_unit_scale(a, ua, ua, &u);
+        t->hi = hearth_unit_scale(b, ub, ua, &u2);
+        if (strcmp(u, u2) != 0)
+            return false;
+        t->has_lo = t->has_hi = true;
+    }
+    snprintf(t->unit, sizeof(t->unit), "%s", u);
+    t->numeric = true;
+    return true;
+}
+
+static enum hearth_err tagfilter_compile(struct ctx *c, struct tagfilter *t, const char *name,
+                                         const char *value)
+{
+    const char *eq = strchr(value, '='), *v = value, *part;
+    char buf[4096];
+    enum hearth_err e;
+
+    memset(t, 0, sizeof(*t));
+    if (strlen(value) >= sizeof(buf))
+        return hearth_errmsg_set(c->em, HEARTH_E_BAD_REQUEST, "%s: value too long", name);
+    if (eq) {
+        size_t kl = (size_t)(eq - value);
+        if (kl >= sizeof(t->key))
+            return hearth_errmsg_set(c->em, HEARTH_E_BAD_REQUEST, "%s: key too long", name);
+        memcpy(t->key, value, kl);
+        t->key[kl] = '\0';
+        t->has_key = kl > 0;
+        v = eq + 1;
+    }
+    if (parse_range(t, v))
+        return HEARTH_OK;
+    snprintf(buf, sizeof(buf), "%s", v);
+    part = buf;
+    for (;;) {
+        char *comma = strchr(part, ',');
+        if (comma)
+            *comma = '\0';
+        if (t->nrx >= 16)
+            return hearth_errmsg_set(c->em, HEARTH_E_BAD_REQUEST, "%s: too many regexps", name);
+        e = hearth_regex_compile(part, c->lim->max_regex, name, &t->rx[t->nrx], c->em);
+        if (e)
+            return e;
+        t->nrx++;
+        if (!comma)
+            break;
+        part = comma + 1;
+    }
+    return HEARTH_OK;
+}
+
+static const char *num_label_unit(struct ctx *c, uint32_t key)
+{
+    const struct hearth_profile *p = c->p;
+    size_t i;
+
+    /* pprof: the first non-empty unit seen for the key, else the key's own name */
+    for (i = 0; i < p->s_lab_off[p->nsamples]; i++)
+        if (p->lab_key[i] == key && p->lab_str[i] == 0 && p->lab_unit[i] != 0)
+            return S(p, p->lab_unit[i]).ptr;
+    {
+        struct hearth_str k = S(p, key);
+        if ((k.len == 9 && !memcmp(k.ptr, "alignment", 9)) ||
+            (k.len == 7 && !memcmp(k.ptr, "request", 7)))
+            return "bytes";
+        return k.ptr;
+    }
+}
+
+static bool tagfilter_match(struct ctx *c, struct tagfilter *t, size_t smp)
+{
+    const struct hearth_profile *p = c->p;
+    uint32_t a = p->s_lab_off[smp], b = p->s_lab_off[smp + 1], i;
+    char kv[8192];
+    int r;
+
+    if (t->numeric) {
+        for (i = a; i < b; i++) {
+            struct hearth_str k;
+            const char *u, *unit;
+            double sv;
+            if (p->lab_str[i] != 0)
+                continue;
+            k = S(p, p->lab_key[i]);
+            if (t->has_key && (strlen(t->key) != k.len || memcmp(t->key, k.ptr, k.len)))
+                continue;
+            unit = num_label_unit(c, p->lab_key[i]);
+            sv = hearth_unit_scale(p->lab_num[i], unit, t->unit, &u);
+            if (strcmp(u, t->unit) != 0)
+                continue;
+            if ((!t->has_lo || sv >= t->lo) && (!t->has_hi || sv <= t->hi))
+                return true;
+        }
+        return false;
+    }
+    if (t->has_key) {
+        for (r = 0; r < t->nrx; r++)
+            for (i = a; i < b; i++) {
+                struct hearth_str k;
+                if (p->lab_str[i] == 0)
+                    continue;
+                k = S(p, p->lab_key[i]);
+                if (strlen(t->key) == k.len && !memcmp(t->key, k.ptr, k.len) &&
+                    rx_match_str(t->rx[r], S(p, p->lab_str[i])))
+                    return true;
+            }
+        return false;
+    }
+    for (r = 0; r < t->nrx; r++) {
+        bool m = false;
+        for (i = a; i < b && !m; i++) {
+            struct hearth_str k, v;
+            size_t n;
+            if (p->lab_str[i] == 0)
+                continue;
+            k = S(p, p->lab_key[i]);
+            v = S(p, p->lab_str[i]);
+            if (k.len + v.len + 1 > sizeof(kv))
+                continue;
+            memcpy(kv, k.ptr, k.len);
+            kv[k.len] = ':';
+            memcpy(kv + k.len + 1, v.ptr, v.len);
+            n = k.len + 1 + v.len;
+            m = hearth_regex_match(t->rx[r], kv, n);
+        }
+        if (!m)
+            return false;
+    }
+    return true;
+}
+
+/* ---- total ---- */
+
+static bool is_base_label(const struct hearth_profile *p, uint32_t i)
+{
+    return p->lab_str[i] != 0 && hearth_pstr_eq(p, p->lab_key[i], "pprof::base") &&
+           hearth_pstr_eq(p, p->lab_str[i], "true");
+}
+
+static bool sample_is_base(const struct hearth_profile *p, size_t smp)
+{
+    uint32_t i;
+
+    for (i = p->s_lab_off[smp]; i < p->s_lab_off[smp + 1]; i++)
+        if (is_base_label(p, i))
+            return true;
+    return false;
+}
+
+static int cmp_u32x4(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+/*
+ * pprof sums |value| over its merged samples: identical stacks with
+ * identical labels are summed first. That only matters when values of both
+ * signs exist, so the merge is done only then.
+ */
+static enum hearth_err compute_total(struct ctx *c)
+{
+    const struct hearth_profile *p = c->p;
+    uint32_t t = c->s->sidx, nt = p->ntypes;
+    int64_t base_total = 0, plain = 0;
+    bool any_neg = false, any_base = false;
+    size_t i;
+
+    for (i = 0; i < p->nsamples; i++) {
+        int64_t v = p->s_val[i * nt + t];
+        uint64_t av = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        if (v < 0)
+            any_neg = true;
+        plain += (int64_t)av;
+        if (sample_is_base(p, i)) {
+            any_base = true;
+            base_total += (int64_t)av;
+        }
+    }
+    if (any_base && base_total > 0) {
+        c->s->total = base_total;
+        return HEARTH_OK;
+    }
+    if (!any_neg) {
+        c->s->total = plain;
+        return HEARTH_OK;
+    }
+    {
+        struct hearth_seqmap keys;
+        int64_t *sum = NULL;
+        size_t cap = 0;
+        uint32_t *key = NULL;
+        size_t keycap = 0;
+        enum hearth_err e = HEARTH_OK;
+        int64_t total = 0;
+
+        hearth_seqmap_init(&keys);
+        for (i = 0; i < p->nsamples; i++) {
+            uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1];
+            uint32_t la = p->s_lab_off[i], lb = p->s_lab_off[i + 1], k, id;
+            size_t n = (b - a) + 1 + (size_t)(lb - la) * 4;
+            bool added;
+            if (n > keycap) {
+                uint32_t *nk = realloc(key, n * 2 * sizeof(*nk));
+                if (!nk) {
+                    e = HEARTH_E_NOMEM;
+                    goto out_merge;
+                }
+                key = nk;
+                keycap = n * 2;
+            }
+            memcpy(key, p->s_locs + a, (b - a) * sizeof(*key));
+            key[b - a] = HEARTH_NONE; /* separator */
+            for (k = la; k < lb; k++) {
+                uint32_t *q = key + (b - a) + 1 + (k - la) * 4;
+                uint64_t num = (uint64_t)p->lab_num[k];
+                q[0] = p->lab_key[k];
+                q[1] = p->lab_str[k] ? p->lab_str[k] : p->lab_unit[k] | 0x80000000u;
+                q[2] = (uint32_t)(num >> 32);
+                q[3] = (uint32_t)num;
+            }
+            qsort(key + (b - a) + 1, lb - la, 16, cmp_u32x4);
+            id = hearth_seqmap_add(&keys, key, n, &added);
+            if (id == HEARTH_NONE) {
+                e = HEARTH_E_NOMEM;
+                goto out_merge;
+            }
+            if (id >= cap) {
+                size_t nc = cap ? cap * 2 : 1024;
+                int64_t *ns = realloc(sum, nc * sizeof(*ns));
+                if (!ns) {
+                    e = HEARTH_E_NOMEM;
+                    goto out_merge;
+                }
+                sum = ns;
+                cap = nc;
+            }
+            if (added)
+                sum[id] = 0;
+            sum[id] += p->s_val[i * nt + t];
+        }
+        for (i = 0; i < keys.n; i++)
+            total += sum[i] < 0 ? -sum[i] : sum[i];
+        c->s->total = total;
+    out_merge:
+        free(sum);
+        free(key);
+        hearth_seqmap_release(&keys);
+        if (e)
+            return hearth_errmsg_set(c->em, e, "out of memory");
+        return HEARTH_OK;
+    }
+}
+
+/* ---- per-location preparation ---- */
+
+static enum hearth_err prepare_locations(struct ctx *c)
+{
+    const struct hearth_profile *p = c->p;
+    uint32_t l, *lines = NULL, n, k, cap = 0, nnodes = 0, ncap;
+
+    c->lflags = calloc(p->nloc + 1, 1);
+    c->lnode_off = malloc((p->nloc + 1) * sizeof(*c->lnode_off));
+    ncap = p->nlines + p->nloc + 16;
+    c->lnode = malloc(ncap * sizeof(*c->lnode));
+    if (!c->lflags || !c->lnode_off || !c->lnode)
+        goto out_nomem;
+    for (l = 0; l < p->nloc; l++) {
+        uint32_t a = p->loc_line_off[l], b = p->loc_line_off[l + 1];
+        bool hidden = false;
+
+        if (c->ignore && loc_matches(p, l, c->ignore))
+            c->lflags[l] |= LOC_IGNORED;
+        else if (!c->focus || loc_matches(p, l, c->focus))
+            c->lflags[l] |= LOC_FOCUSED;
+
+        if (b - a + 1 > cap) {
+            uint32_t *nl = realloc(lines, (b - a + 1) * 2 * sizeof(*nl));
+            if (!nl)
+                goto out_nomem;
+            lines = nl;
+            cap = (b - a + 1) * 2;
+        }
+        n = 0;
+        for (k = a; k < b; k++)
+            lines[n++] = k;
+        if (c->hide && loc_matches(p, l, c->hide)) {
+            uint32_t m = 0;
+            if (!map_matches(p, l, c->hide))
+                for (k = 0; k < n; k++)
+                    if (!line_matches(p, lines[k], c->hide))
+                        lines[m++] = lines[k];
+            n = m;
+            if (n == 0)
+                hidden = true;
+        }
+        if (c->show) {
+            if (!map_matches(p, l, c->show)) {
+                uint32_t m = 0;
+                for (k = 0; k < n; k++)
+                    if (line_matches(p, lines[k], c->show))
+                        lines[m++] = lines[k];
+                n = m;
+            }
+            if (n == 0)
+                hidden = true;
+        }
+        if (hidden)
+            c->lflags[l] |= LOC_HIDDEN;
+        if (c->show_from) {
+            if (map_matches(p, l, c->show_from)) {
+                c->lflags[l] |= LOC_SHOWFROM;
+            } else {
+                int i;
+                for (i = (int)n - 1; i >= 0; i--)
+                    if (line_matches(p, lines[i], c->show_from))
+                        break;
+                if (i >= 0) {
+                    n = (uint32_t)i + 1;
+                    c->lflags[l] |= LOC_SHOWFROM;
+                }
+            }
+        }
+        if (c->q->noinlines && n > 1) {
+            lines[0] = lines[n - 1];
+            n = 1;
+        }
+        c->lnode_off[l] = nnodes;
+        if (hidden)
+            continue;
+        if (nnodes + n + 1 > ncap) {
+            uint32_t *nn;
+            ncap = (nnodes + n + 1) * 2;
+            nn = realloc(c->lnode, ncap * sizeof(*nn));
+            if (!nn)
+                goto out_nomem;
+            c->lnode = nn;
+        }
+        if (n == 0 && a == b) {
+            /* no lines at all: one node for the address/binary */
+            uint32_t id = node_for(c, l, HEARTH_NONE);
+            if (id == HEARTH_NONE)
+                goto out_nomem;
+            c->lnode[nnodes++] = id << 1;
+            continue;
+        }
+        for (k = 0; k < n; k++) {
+            uint32_t id = node_for(c, l, lines[k]);
+            if (id == HEARTH_NONE || id >= 0x7fffffffu)
+                goto out_nomem;
+            c->lnode[nnodes++] = id << 1 | (k != n - 1 ? 1u : 0u);
+        }
+    }
+    c->lnode_off[p->nloc] = nnodes;
+    free(lines);
+    return HEARTH_OK;
+out_nomem:
+    free(lines);
+    return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
+}
+
+/* ---- tag sets for the call graph's tag boxes ---- */
+
+struct tagctx {
+    struct hearth_seqmap sets;
+    struct hearth_intern labels; /* joined label strings; 0 = "" */
+    struct hearth_intern nums;   /* formatted bytes values */
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    const struct hearth_str *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->ptr, y->ptr, n);
+
+    return r ? r : (x->len < y->len ? -1 : x->len > y->len);
+}
+
+static uint32_t sample_tagset(struct ctx *c, struct tagctx *tc, size_t smp, struct hearth_buf *b)
+{
+    const struct hearth_profile *p = c->p;
+    uint32_t a = p->s_lab_off[smp], e = p->s_lab_off[smp + 1], i, key[64], nk = 1, n = 0;
+    struct hearth_str parts[64];
+
+    /* string labels "key:value", sorted, joined (pprof's joinLabels), without pprof::base */
+    hearth_buf_reset(b);
+    for (i = a; i < e && n < 64; i++) {
+        if (p->lab_str[i] == 0 || is_base_label(p, i))
+            continue;
+        parts[n].ptr = (const char *)(uintptr_t)i; /* sorted below by text */
+        parts[n].len = 0;
+        n++;
+    }
+    if (n) {
+        struct hearth_buf tmp;
+        char *joined;
+        size_t off = 0;
+        hearth_buf_init(&tmp, (size_t)1 << 24);
+        /* render each label then sort the rendered strings */
+        {
+            size_t *starts = malloc(n * sizeof(*starts));
+            if (!starts)
+                return HEARTH_NONE;
+            for (i = 0; i < n; i++) {
+                uint32_t li = (uint32_t)(uintptr_t)parts[i].ptr;
+                struct hearth_str k = S(p, p->lab_key[li]), v = S(p, p->lab_str[li]);
+                starts[i] = tmp.len;
+                hearth_buf_add(&tmp, k.ptr, k.len);
+                hearth_buf_addch(&tmp, ':');
+                hearth_buf_add(&tmp, v.ptr, v.len);
+            }
+            if (tmp.fail) {
+                free(starts);
+                hearth_buf_release(&tmp);
+                return HEARTH_NONE;
+            }
+            for (i = 0; i < n; i++) {
+                size_t end = i + 1 < n ? starts[i + 1] : tmp.len;
+                parts[i].ptr = tmp.ptr + starts[i];
+                parts[i].len = end - starts[i];
+            }
+            free(starts);
+        }
+        qsort(parts, n, sizeof(parts[0]), cmp_str);
+        for (i = 0; i < n; i++) {
+            if (i)
+                hearth_buf_add(b, "\\n", 2);
+            hearth_buf_add(b, parts[i].ptr, parts[i].len);
+        }
+        joined = b->ptr;
+        off = b->len;
+        key[0] = hearth_intern_add(&tc->labels, joined ? joined : "", off);
+        hearth_buf_release(&tmp);
+    } else {
+        key[0] = 0;
+    }
+    for (i = a; i < e && nk < 64; i++) {
+        char lab[128];
+        if (p->lab_str[i] != 0 || !hearth_pstr_eq(p, p->lab_key[i], "bytes"))
+            continue;
+        hearth_unit_label(lab, sizeof(lab), p->lab_num[i], c->num_unit_bytes, c->out_unit);
+        key[nk++] = hearth_intern_add(&tc->nums, lab, strlen(lab));
+    }
+    if (key[0] == 0 && nk == 1)
+        return HEARTH_NONE;
+    return hearth_seqmap_add(&tc->sets, key, nk, NULL);
+}
+
+static enum hearth_err export_tagsets(struct hearth_stacks *s, struct tagctx *tc)
+{
+    size_t i;
+
+    s->ntagsets = (uint32_t)tc->sets.n;
+    s->ts_label = malloc((tc->sets.n + 1) * sizeof(*s->ts_label));
+    s->ts_off = malloc((tc->sets.n + 1) * sizeof(*s->ts_off));
+    s->ts_num = malloc((tc->sets.npool + 1) * sizeof(*s->ts_num));
+    if (!s->ts_label || !s->ts_off || !s->ts_num)
+        return HEARTH_E_NOMEM;
+    s->ts_off[0] = 0;
+    for (i = 0; i < tc->sets.n; i++) {
+        size_t a = tc->sets.off[i], b = tc->sets.off[i + 1], k;
+        uint32_t o = s->ts_off[i];
+        s->ts_label[i] = tc->sets.pool[a];
+        for (k = a + 1; k < b; k++)
+            s->ts_num[o++] = tc->sets.pool[k];
+        s->ts_off[i + 1] = o;
+    }
+    return HEARTH_OK;
+}
+
+/* ---- the sample loop ---- */
+
+static enum hearth_err collect(struct ctx *c, bool want_tags)
+{
+    const struct hearth_profile *p = c->p;
+    struct hearth_stacks *s = c->s;
+    struct hearth_seqmap stacks;
+    struct tagctx tc;
+    struct hearth_buf lb;
+    uint32_t *keep = NULL, *seq = NULL;
+    size_t keepcap = 0, seqcap = 0, i, wcap = 0;
+    enum hearth_err e = HEARTH_OK;
+    uint32_t nt = p->ntypes;
+
+    hearth_seqmap_init(&stacks);
+    memset(&tc, 0, sizeof(tc));
+    hearth_seqmap_init(&tc.sets);
+    hearth_intern_init(&tc.labels, &s->arena, 0);
+    hearth_intern_init(&tc.nums, &s->arena, 0);
+    hearth_buf_init(&lb, (size_t)1 << 24);
+    if (want_tags && (hearth_intern_add(&tc.labels, "", 0) != 0))
+        goto out_nomem;
+
+    for (i = 0; i < p->nsamples; i++) {
+        uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1], k, nkeep = 0, tagset = HEARTH_NONE;
+        int64_t w = p->s_val[i * nt + s->sidx];
+        bool focused = false, ignored = false;
+        size_t nseq = 0, need;
+        uint32_t id;
+        bool added;
+
+        /* focus/ignore over the sample's original locations */
+        for (k = a; k < b; k++) {
+            uint8_t f = c->lflags[p->s_locs[k]];
+            if (f & LOC_IGNORED) {
+                ignored = true;
+                break;
+            }
+            if (f & LOC_FOCUSED)
+                focused = true;
+        }
+        if (ignored || !focused)
+            continue;
+        if (b - a > keepcap) {
+            uint32_t *nk = realloc(keep, (b - a) * 2 * sizeof(*nk));
+            if (!nk)
+                goto out_nomem;
+            keep = nk;
+            keepcap = (b - a) * 2;
+        }
+        for (k = a; k < b; k++)
+            if (!(c->lflags[p->s_locs[k]] & LOC_HIDDEN))
+                keep[nkeep++] = p->s_locs[k];
+        if (nkeep == 0)
+            continue;
+        if (c->show_from) {
+            int j;
+            for (j = (int)nkeep - 1; j >= 0; j--)
+                if (c->lflags[keep[j]] & LOC_SHOWFROM)
+                    break;
+            if (j < 0)
+                continue;
+            nkeep = (uint32_t)j + 1;
+        }
+        if (c->has_tf && !tagfilter_match(c, &c->tf, i))
+            continue;
+        if (c->has_ti && tagfilter_match(c, &c->ti, i))
+            continue;
+        if (w == 0)
+            continue;
+        /* frames root first: locations last to first, lines last to first */
+        need = 1;
+        for (k = 0; k < nkeep; k++)
+            need += c->lnode_off[keep[k] + 1] - c->lnode_off[keep[k]];
+        if (need > seqcap) {
+            uint32_t *ns = realloc(seq, need * 2 * sizeof(*ns));
+            if (!ns)
+                goto out_nomem;
+            seq = ns;
+            seqcap = need * 2;
+        }
+        for (k = nkeep; k-- > 0;) {
+            uint32_t l = keep[k], x;
+            for (x = c->lnode_off[l + 1]; x-- > c->lnode_off[l];)
+                seq[nseq++] = c->lnode[x];
+        }
+        if (want_tags) {
+            tagset = sample_tagset(c, &tc, i, &lb);
+        }
+        seq[nseq] = tagset;
+        id = hearth_seqmap_add(&stacks, seq, nseq + 1, &added);
+        if (id == HEARTH_NONE)
+            goto out_nomem;
+        if (id >= wcap) {
+            size_t nc = wcap ? wcap * 2 : 1024;
+            int64_t *nw = realloc(s->w, nc * sizeof(*nw)), *nb;
+            if (!nw)
+                goto out_nomem;
+            s->w = nw;
+            nb = realloc(s->wbase, nc * sizeof(*nb));
+            if (!nb)
+                goto out_nomem;
+            s->wbase = nb;
+            wcap = nc;
+        }
+        if (added)
+            s->w[id] = s->wbase[id] = 0;
+        s->w[id] += w;
+        if (p->s_side && p->s_side[i]) {
+            s->wbase[id] += w;
+            s->has_base = true;
+        }
+    }
+    /* export: strip the tag-set slot from every stored sequence */
+    s->nstacks = stacks.n;
+    s->off = malloc((stacks.n + 1) * sizeof(*s->off));
+    s->frames = malloc((stacks.npool + 1) * sizeof(*s->frames));
+    s->tagset = malloc((stacks.n + 1) * sizeof(*s->tagset));
+    if (!s->off || !s->frames || !s->tagset)
+        goto out_nomem;
+    {
+        size_t o = 0;
+        for (i = 0; i < stacks.n; i++) {
+            size_t a = stacks.off[i], b = stacks.off[i + 1];
+            s->off[i] = o;
+            memcpy(s->frames + o, stacks.pool + a, (b - a - 1) * sizeof(uint32_t));
+            o += b - a - 1;
+            s->tagset[i] = stacks.pool[b - 1];
+        }
+        s->off[stacks.n] = o;
+    }
+    if (want_tags && (e = export_tagsets(s, &tc)))
+        goto out_release;
+    goto out_release;
+
+out_nomem:
+    e = HEARTH_E_NOMEM;
+out_release:
+    free(keep);
+    free(seq);
+    hearth_buf_release(&lb);
+    hearth_seqmap_release(&stacks);
+    hearth_seqmap_release(&tc.sets);
+    hearth_intern_release(&tc.labels);
+    hearth_intern_release(&tc.nums);
+    if (e)
+        return hearth_errmsg_set(c->em, e, "out of memory building stacks");
+    return HEARTH_OK;
+}
+
+static void add_filter_label(struct hearth_stacks *s, const char *name, const char *v)
+{
+    struct hearth_buf b;
+    size_t vl;
+
+    if (!v || !*v || s->nfilters >= 8)
+        return;
+    hearth_buf_init(&b, 1024);
+    vl = strlen(v);
+    hearth_buf_printf(&b, "%s=", name);
+    if (vl > 80) {
+        hearth_buf_add(&b, v, 80);
+        hearth_buf_addstr(&b, "\xe2\x80\xa6");
+    } else {
+        hearth_buf_add(&b, v, vl);
+    }
+    if (!b.fail)
+        s->filters[s->nfilters++] = hearth_arena_strndup(&s->arena, b.ptr, b.len);
+    hearth_buf_release(&b);
+}
+
+static enum hearth_err compile_filters(struct ctx *c)
+{
+    const struct hearth_query *q = c->q;
+    struct {
+        const char *v;
+        const char *name;
+        struct hearth_regex **re;
+    } rx[] = {{q->focus, "focus", &c->focus},
+              {q->ignore, "ignore", &c->ignore},
+              {q->hide, "hide", &c->hide},
+              {q->show, "show", &c->show},
+              {q->show_from, "show_from", &c->show_from}};
+    size_t i;
+    enum hearth_err e;
+
+    for (i = 0; i < sizeof(rx) / sizeof(rx[0]); i++) {
+        if (!rx[i].v || !*rx[i].v)
+            continue;
+        e = hearth_regex_compile(rx[i].v, c->lim->max_regex, rx[i].name, rx[i].re, c->em);
+        if (e)
+            return e;
+        add_filter_label(c->s, rx[i].name, rx[i].v);
+    }
+    if (q->tagfocus && *q->tagfocus) {
+        if ((e = tagfilter_compile(c, &c->tf, "tagfocus", q->tagfocus)))
+            return e;
+        c->has_tf = true;
+        add_filter_label(c->s, "tagfocus", q->tagfocus);
+    }
+    if (q->tagignore && *q->tagignore) {
+        if ((e = tagfilter_compile(c, &c->ti, "tagignore", q->tagignore)))
+            return e;
+        c->has_ti = true;
+        add_filter_label(c->s, "tagignore", q->tagignore);
+    }
+    return HEARTH_OK;
+}
+
+void hearth_stacks_free(struct hearth_stacks *s)
+{
+    if (!s)
+        return;
+    free(s->ni);
+    free(s->pname);
+    hearth_intern_release(&s->strs);
+    hearth_arena_release(&s->arena);
+    free(s->off);
+    free(s->frames);
+    free(s->w);
+    free(s->wbase);
+    free(s->tagset);
+    free(s->ts_label);
+    free(s->ts_off);
+    free(s->ts_num);
+    free(s);
+}
+
+enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
+                                    bool want_tags, const struct hearth_limits *lim,
+                                    struct hearth_stacks **out, struct hearth_errmsg *em)
+{
+    struct hearth_limits dl = hearth_limits_default();
+    struct ctx c;
+    struct hearth_stacks *s;
+    enum hearth_err e;
+
+    *out = NULL;
+    memset(&c, 0, sizeof(c));
+    c.p = p;
+    c.q = q;
+    c.lim = lim ? lim : &dl;
+    c.em = em;
+    c.out_unit = q->unit && *q->unit ? q->unit : "minimum";
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    c.s = s;
+    s->p = p;
+    hearth_arena_init(&s->arena, 64 * 1024, 0);
+    hearth_intern_init(&s->strs, &s->arena, 0);
+    hearth_seqmap_init(&c.nodemap);
+    if (hearth_intern_add(&s->strs, "", 0) != 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_fail;
+    }
+    if ((e = hearth_profile_sample_index(p, q->sample_index, &s->sidx, em)))
+        goto out_fail;
+    s->type = S(p, p->type_name[s->sidx]).ptr;
+    s->unit = S(p, p->type_unit[s->sidx]).ptr;
+    if ((e = compile_filters(&c)))
+        goto out_fail;
+    if ((e = compute_total(&c)))
+        goto out_fail;
+    if ((e = prepare_locations(&c)))
+        goto out_fail;
+    if (want_tags) {
+        uint32_t key = hearth_intern_find(&s->strs, "", 0);
+        size_t i;
+        (void)key;
+        c.num_unit_bytes = "bytes";
+        for (i = 0; i < p->nstr; i++)
+            if (hearth_pstr_eq(p, (uint32_t)i, "bytes")) {
+                c.num_unit_bytes = num_label_unit(&c, (uint32_t)i);
+                break;
+            }
+    }
+    if ((e = collect(&c, want_tags)))
+        goto out_fail;
+    if ((e = make_names(&c))) {
+        hearth_errmsg_set(em, e, "out of memory");
+        goto out_fail;
+    }
+    *out = s;
+    s = NULL;
+out_fail:
+    hearth_stacks_free(s);
+    free(c.lflags);
+    free(c.lnode_off);
+    free(c.lnode);
+    hearth_seqmap_release(&c.nodemap);
+    hearth_regex_free(c.focus);
+    hearth_regex_free(c.ignore);
+    hearth_regex_free(c.hide);
+    hearth_regex_free(c.show);
+    hearth_regex_free(c.show_from);
+    tagfilter_release(&c.tf);
+    tagfilter_release(&c.ti);
+    return e;
+}

@@ -1,0 +1,3 @@
+module hearth/tests/gen
+
+go 1.19

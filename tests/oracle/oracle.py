@@ -1,0 +1,1220 @@
+#!/usr/bin/env python3
+"""Oracle test: compare `hearth` against Go 1.19's `go tool pprof`.
+
+Usage:
+  python3 tests/oracle/oracle.py --hearth build/hearth [--corpus DIR] [--gen DIR]
+      [--jobs 2] [--max-bytes 4000000] [--filter SUBSTR] [--summary FILE] [--verbose]
+
+Exit status: 0 if every case passed, 1 if any failed, 77 when the test cannot
+run (no Go toolchain, no profiles), 2 on usage errors.  Standard library only.
+See README.md beside this file for what is compared.
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import difflib
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+TIMEOUT = 60
+SKIP_EXIT = 77
+TOP_FULL = ['-nodecount=0', '-nodefraction=0', '-edgefraction=0']
+COLUMN_HEADER = '      flat  flat%   sum%        cum   cum%'
+TRACE_SEP = '-----------+-------------------------------------------------------'
+KINDS = ['top-full', 'top-default', 'reject', 'diff-base', 'diff-diffbase',
+         'graph', 'flame', 'filters']
+
+# --------------------------------------------------------------------------
+# Units (pprof internal/measurement, Go 1.19)
+
+_UNIT_FAMILIES = [
+    # (canonical name, aliases) ; first family: memory, then time, then GCU
+    [('B', ['b', 'byte']), ('kB', ['kb', 'kbyte', 'kilobyte']),
+     ('MB', ['mb', 'mbyte', 'megabyte']), ('GB', ['gb', 'gbyte', 'gigabyte']),
+     ('TB', ['tb', 'tbyte', 'terabyte']), ('PB', ['pb', 'pbyte', 'petabyte'])],
+    [('ns', ['ns', 'nanosecond']), ('us', ['\u03bcs', 'us', 'microsecond']),
+     ('ms', ['ms', 'millisecond']), ('s', ['s', 'sec', 'second']),
+     ('hrs', ['hour', 'hr'])],
+    [('n*GCU', ['nanogcu']), ('u*GCU', ['microgcu']), ('m*GCU', ['milligcu']),
+     ('GCU', ['gcu']), ('k*GCU', ['kilogcu']), ('M*GCU', ['megagcu']),
+     ('G*GCU', ['gigagcu']), ('T*GCU', ['teragcu']), ('P*GCU', ['petagcu'])],
+]
+
+
+def sniff_unit(unit):
+    """(family index, canonical name) for a unit string pprof knows, else None."""
+    u = unit.lower()
+    if len(u) > 2 and u.endswith('s'):
+        u = u[:-1]
+    for fi, fam in enumerate(_UNIT_FAMILIES):
+        for canon, aliases in fam:
+            if u in aliases:
+                return fi, canon
+    return None
+
+
+def unit_flag(unit):
+    """The -unit=U flag to pass for a sample type unit, or [] (count-like/unknown).
+    GCU units are left out: their factors are not exact in binary floating point."""
+    s = sniff_unit(unit)
+    if s is None or s[0] == 2:
+        return []
+    return ['-unit=' + unit]
+
+
+def value_suffix(unit):
+    """Suffix of exact values printed with unit_flag(unit) (or without it)."""
+    if unit_flag(unit):
+        return sniff_unit(unit)[1]
+    return ''
+
+
+def parse_value(tok, suffix):
+    """Exact integer from a pprof value token, or None if not exact."""
+    if tok == '0':
+        return 0
+    if suffix:
+        if not tok.endswith(suffix):
+            return None
+        tok = tok[:-len(suffix)]
+    if re.fullmatch(r'-?[0-9]+', tok):
+        return int(tok)
+    return None
+
+
+def re2_escape(s):
+    """Escape a literal for RE2 (Go regexp): backslash before ASCII punctuation
+    that has a meaning; everything else literal."""
+    return re.sub(r'([\\.+*?()|\[\]{}^$,])', r'\\\1', s)
+
+
+def to_text(b):
+    return b.decode('utf-8', 'surrogateescape')
+
+
+def norm_name(s):
+    """Names compared from JSON: invalid UTF-8 bytes become U+FFFD on both sides."""
+    try:
+        return s.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
+    except UnicodeEncodeError:
+        return s.encode('utf-8', 'replace').decode('utf-8', 'replace')
+
+
+# --------------------------------------------------------------------------
+# Minimal protobuf reader for pprof's -proto output (profile.proto)
+
+def _varint(buf, i):
+    result = 0
+    shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7f) << shift
+        if b < 0x80:
+            return result, i
+        shift += 7
+
+
+def _fields(buf):
+    i, n = 0, len(buf)
+    while i < n:
+        key, i = _varint(buf, i)
+        fn, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = _varint(buf, i)
+        elif wt == 2:
+            ln, i = _varint(buf, i)
+            v = buf[i:i + ln]
+            i += ln
+        elif wt == 1:
+            v = buf[i:i + 8]
+            i += 8
+        elif wt == 5:
+            v = buf[i:i + 4]
+            i += 4
+        else:
+            raise ValueError('bad wire type %d' % wt)
+        yield fn, wt, v
+
+
+def _ints(wt, v):
+    if wt == 0:
+        return [v]
+    out = []
+    i = 0
+    while i < len(v):
+        x, i = _varint(v, i)
+        out.append(x)
+    return out
+
+
+def _s64(x):
+    return x - (1 << 64) if x >= (1 << 63) else x
+
+
+def decode_profile(data, want_labels=False):
+    """Sample types, default sample type, and (optionally) per-sample labels."""
+    if data[:2] == b'\x1f\x8b':
+        data = gzip.decompress(data)
+    buf = memoryview(data)
+    strings = []
+    sample_types = []
+    default_type = 0
+    samples = []
+    for fn, wt, v in _fields(buf):
+        if fn == 6:
+            strings.append(bytes(v).decode('utf-8', 'surrogateescape'))
+        elif fn == 1:
+            t = u = 0
+            for f2, w2, v2 in _fields(v):
+                if f2 == 1:
+                    t = v2
+                elif f2 == 2:
+                    u = v2
+            sample_types.append((t, u))
+        elif fn == 14:
+            default_type = v
+        elif fn == 2 and want_labels:
+            labels = []
+            values = []
+            for f2, w2, v2 in _fields(v):
+                if f2 == 2:
+                    values.extend(_s64(x) for x in _ints(w2, v2))
+                elif f2 == 3:
+                    lab = {1: 0, 2: 0, 3: 0, 4: 0}
+                    for f3, w3, v3 in _fields(v2):
+                        if w3 == 0:
+                            lab[f3] = v3
+                    labels.append((lab[1], lab[2], _s64(lab[3]), lab[4]))
+            samples.append((values, labels))
+
+    def S(i):
+        return strings[i] if 0 <= i < len(strings) else ''
+    types = [(S(t), S(u)) for t, u in sample_types]
+    dflt = len(types) - 1
+    if default_type:
+        for i, (t, u) in enumerate(types):
+            if t == S(default_type):
+                dflt = i
+                break
+    res = {'types': types, 'default': dflt}
+    if want_labels:
+        str_labels = collections.Counter()   # (key, value) -> samples
+        num_labels = collections.defaultdict(list)  # key -> [(value, unit)]
+        for values, labels in samples:
+            for k, s, n, nu in labels:
+                key = S(k)
+                if s:
+                    str_labels[(key, S(s))] += 1
+                else:
+                    num_labels[key].append((n, S(nu)))
+        res['str_labels'] = str_labels
+        res['num_labels'] = num_labels
+    return res
+
+
+# --------------------------------------------------------------------------
+# Parsers for pprof text outputs
+
+ROW_RE = re.compile(r'^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)  (.*)$', re.S)
+
+
+def split_inline(name):
+    for suf in (' (inline)', ' (partial-inline)'):
+        if name.endswith(suf):
+            return name[:-len(suf)], suf.strip()[1:-1]
+    return name, ''
+
+
+def parse_top(text):
+    """{'header': [lines], 'showing': str|None, 'rows': [(name, inl, flat, flat%, sum%, cum, cum%)]}
+    Lines split on '\\n' only (names may contain other control characters);
+    a line after the column header that is not a row continues the previous
+    row's name (names containing newlines)."""
+    lines = text.split('\n')
+    if lines and lines[-1] == '':
+        lines.pop()
+    header, rows, showing = [], [], None
+    in_rows = False
+    for line in lines:
+        if not in_rows:
+            if line == COLUMN_HEADER:
+                in_rows = True
+                continue
+            header.append(line)
+            if line.startswith('Showing nodes accounting for '):
+                showing = line
+            continue
+        m = ROW_RE.match(line)
+        if m is None:
+            if rows:
+                r = rows[-1]
+                name, inl = split_inline(r[7] + '\n' + line)
+                rows[-1] = (name, inl) + r[2:7] + (r[7] + '\n' + line,)
+                continue
+            rows.append(('?' + line, '', '', '', '', '', '', line))
+            continue
+        flat, flatp, sump, cum, cump, full = m.groups()
+        name, inl = split_inline(full)
+        rows.append((name, inl, flat, flatp, sump, cum, cump, full))
+    return {'header': header, 'showing': showing, 'has_columns': in_rows,
+            'rows': [r[:7] for r in rows]}
+
+
+NODE_RE = re.compile(r'^N(\d+) \[label="(.*)" id="node\d+" fontsize=\d+ shape=\w+ '
+                     r'tooltip="(.*)" color="#[0-9a-fA-F]+" fillcolor="#[0-9a-fA-F]+"')
+EDGE_RE = re.compile(r'^N(\d+) -> N(\d+) \[label=" (\S*?)(\\n \(inline\))?"(.*)\]$')
+LABEL_VALUE_RE = re.compile(
+    r'^(.*)\\n(?:(0)|0 of (\S+) \([^()]*\)|(\S+) \([^()]*\)(?:\\nof (\S+) \([^()]*\))?)$',
+    re.S)
+TOTAL_RE = re.compile(r'Showing nodes accounting for (\S+), \S+ of (\S+) total')
+
+
+def dot_unescape(s):
+    return re.sub(r'\\(.)', lambda m: '\n' if m.group(1) == 'l' else m.group(1), s,
+                  flags=re.S)
+
+
+class OracleError(Exception):
+    pass
+
+
+def parse_dot(text, suffix):
+    nodes = {}   # dot id -> (name, flat, cum)
+    edges = []
+    total = None
+    for line in text.split('\n'):
+        if line.startswith('subgraph cluster_L'):
+            m = TOTAL_RE.search(line)
+            if m:
+                total = parse_value(m.group(2), suffix)
+            continue
+        m = NODE_RE.match(line)
+        if m:
+            k, label, tooltip = m.groups()
+            if ' (' not in tooltip:
+                raise OracleError('dot tooltip without value: %r' % line[:120])
+            name = norm_name(dot_unescape(tooltip.rsplit(' (', 1)[0]))
+            lm = LABEL_VALUE_RE.match(label)
+            if lm is None:
+                raise OracleError('cannot parse dot label %r' % label[:120])
+            _, zero, cum0, flat_t, cum_t = lm.groups()
+            if zero is not None:
+                flat, cum = 0, 0
+            elif cum0 is not None:
+                flat, cum = 0, parse_value(cum0, suffix)
+            else:
+                flat = parse_value(flat_t, suffix)
+                cum = parse_value(cum_t, suffix) if cum_t is not None else flat
+            if flat is None or cum is None:
+                raise OracleError('inexact dot value in %r' % label[:120])
+            nodes[k] = (name, flat, cum)
+            continue
+        m = EDGE_RE.match(line)
+        if m:
+            a, b, w, inl, rest = m.groups()
+            wv = parse_value(w, suffix)
+            if wv is None:
+                raise OracleError('inexact dot edge weight %r' % w)
+            edges.append((a, b, wv, 'style="dotted"' in rest, inl is not None))
+    named_edges = []
+    for a, b, w, res, inl in edges:
+        if a not in nodes or b not in nodes:
+            raise OracleError('dot edge N%s -> N%s to unknown node' % (a, b))
+        named_edges.append((nodes[a][0], nodes[b][0], w, res, inl))
+    return {'nodes': list(nodes.values()), 'edges': named_edges, 'total': total}
+
+
+TRACE_FIRST_RE = re.compile(r'^ *(\S+)   (.*)$', re.S)
+
+
+def parse_traces(text, suffix):
+    """Aggregate -traces output: {root-to-leaf name tuple: summed value}."""
+    agg = collections.defaultdict(int)
+    lines = text.split('\n')
+    block = None
+
+    def flush(block):
+        frames = None
+        value = None
+        for line in block:
+            if frames is None:
+                m = TRACE_FIRST_RE.match(line)
+                if m:
+                    v = parse_value(m.group(1), suffix)
+                    if v is not None:
+                        value = v
+                        frames = [m.group(2)]
+                continue
+            if line.startswith(' ' * 13):
+                frames.append(line[13:])
+            else:
+                frames[-1] += '\n' + line
+        if frames is None:
+            if block:
+                raise OracleError('trace block without frames: %r' % block[:3])
+            return
+        names = tuple(norm_name(split_inline(f)[0]) for f in reversed(frames))
+        agg[names] += value
+
+    for line in lines:
+        if line == TRACE_SEP:
+            if block is not None:
+                flush(block)
+            block = []
+        elif block is not None:
+            block.append(line)
+    if block:
+        if block[-1] == '':
+            block.pop()
+        if block:
+            flush(block)
+    return {k: v for k, v in agg.items() if v != 0}
+
+
+# --------------------------------------------------------------------------
+# Process running
+
+class Result:
+    __slots__ = ('rc', 'out', 'err', 'timeout', 'secs')
+
+    def __init__(self, rc, out, err, timeout, secs):
+        self.rc, self.out, self.err, self.timeout, self.secs = rc, out, err, timeout, secs
+
+    def crashed(self):
+        return self.timeout or (self.rc is not None and self.rc < 0)
+
+    def describe(self):
+        if self.timeout:
+            return 'timed out after %ds' % TIMEOUT
+        if self.rc < 0:
+            return 'killed by signal %d' % -self.rc
+        first = to_text(self.err).strip().split('\n')[0] if self.err.strip() else ''
+        return 'exit %d%s' % (self.rc, (': ' + first[:160]) if first else '')
+
+
+def run(argv, env):
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=env, timeout=TIMEOUT)
+        return Result(p.returncode, p.stdout, p.stderr, False, time.monotonic() - t0)
+    except subprocess.TimeoutExpired as e:
+        return Result(None, e.stdout or b'', e.stderr or b'', True, time.monotonic() - t0)
+    except OSError as e:
+        return Result(127, b'', str(e).encode(), False, time.monotonic() - t0)
+
+
+class Tools:
+    def __init__(self, pprof, hearth, env):
+        self.pprof, self.hearth, self.env = pprof, hearth, env
+        self._cache = {}
+        self._lock = threading.Lock()
+
+    def pprof_run(self, args, cache=False):
+        argv = [self.pprof, '-symbolize=none'] + args
+        if not cache:
+            return run(argv, self.env)
+        key = tuple(args)
+        with self._lock:
+            ev = self._cache.get(key)
+            if ev is None:
+                ev = self._cache[key] = [threading.Event(), None]
+                owner = True
+            else:
+                owner = False
+        if owner:
+            ev[1] = run(argv, self.env)
+            ev[0].set()
+        else:
+            ev[0].wait()
+        return ev[1]
+
+    def hearth_run(self, args):
+        return run([self.hearth] + args, self.env)
+
+
+# --------------------------------------------------------------------------
+# Cases
+
+class Case:
+    def __init__(self, kind, label, si, flags, fn):
+        self.kind, self.label, self.si, self.flags, self.fn = kind, label, si, flags, fn
+
+    def title(self):
+        s = '%s %s' % (self.kind, self.label)
+        if self.si is not None:
+            s += ' si=%s' % self.si
+        if self.flags:
+            s += ' ' + ' '.join(self.flags)
+        return s
+
+
+class Outcome:
+    def __init__(self, status, reason='', detail=''):
+        self.status, self.reason, self.detail = status, reason, detail
+
+
+def PASS():
+    return Outcome('pass')
+
+
+def FAIL(reason, detail=''):
+    return Outcome('fail', reason, detail)
+
+
+def SKIP(reason):
+    return Outcome('skip', reason)
+
+
+def short(s, n=100):
+    s = repr(s) if not isinstance(s, str) else s
+    s = s.replace('\n', '\\n')
+    return s if len(s) <= n else s[:n - 3] + '...'
+
+
+def unified(a, b, name_a='pprof', name_b='hearth', limit=40):
+    al = to_text(a).split('\n') if isinstance(a, bytes) else a
+    bl = to_text(b).split('\n') if isinstance(b, bytes) else b
+    d = list(difflib.unified_diff(al, bl, name_a, name_b, lineterm='', n=1))
+    if len(d) > limit:
+        d = d[:limit] + ['... (%d more diff lines)' % (len(d) - limit)]
+    return '\n'.join(short(x, 200) for x in d)
+
+
+def both_fail_check(pp, hh):
+    """pprof failed: hearth must fail cleanly too."""
+    if hh.crashed():
+        return FAIL('pprof rejects (%s) but hearth %s' % (pp.describe(), hh.describe()))
+    if hh.rc == 0:
+        return FAIL('pprof rejects (%s) but hearth exits 0' % pp.describe())
+    return PASS()
+
+
+def pre_hearth(pp, hh):
+    """Common handling of exit statuses. Returns an Outcome or None to continue."""
+    if pp.timeout:
+        return SKIP('pprof timed out')
+    if pp.rc != 0:
+        return both_fail_check(pp, hh)
+    if hh.crashed() or hh.rc != 0:
+        return FAIL('hearth ' + hh.describe())
+    return None
+
+
+def compare_top(pp, hh, suffix, byte_compare=True):
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    ptext, htext = to_text(pp.out), to_text(hh.out)
+    P, H = parse_top(ptext), parse_top(htext)
+    reasons = []
+    if not H['has_columns']:
+        return FAIL('hearth output has no column header line', unified(pp.out, hh.out))
+    prow, hrow = P['rows'], H['rows']
+    if prow != hrow:
+        pn = collections.Counter((r[0], r[1]) for r in prow)
+        hn = collections.Counter((r[0], r[1]) for r in hrow)
+        missing = list((pn - hn).elements())
+        extra = list((hn - pn).elements())
+        if missing or extra:
+            msg = 'rows: %d pprof vs %d hearth' % (len(prow), len(hrow))
+            if missing:
+                msg += '; missing %d (e.g. %s)' % (len(missing), short(missing[0][0] + (' (%s)' % missing[0][1] if missing[0][1] else ''), 60))
+            if extra:
+                msg += '; extra %d (e.g. %s)' % (len(extra), short(extra[0][0] + (' (%s)' % extra[0][1] if extra[0][1] else ''), 60))
+            reasons.append(msg)
+        pv = {}
+        for r in prow:
+            pv.setdefault((r[0], r[1]), r)
+        valdiff = None
+        for r in hrow:
+            q = pv.get((r[0], r[1]))
+            if q is not None and (q[2], q[5]) != (r[2], r[5]):
+                valdiff = (r, q)
+                break
+        if valdiff:
+            r, q = valdiff
+            reasons.append('values of %s: pprof flat=%s cum=%s, hearth flat=%s cum=%s' % (
+                short(r[0], 60), q[2], q[5], r[2], r[5]))
+        if not reasons or not (missing or extra or valdiff):
+            for i, (a, b) in enumerate(zip(prow, hrow)):
+                if a != b:
+                    if (a[0], a[1]) != (b[0], b[1]):
+                        reasons.append('order differs at row %d: pprof %s, hearth %s' % (
+                            i + 1, short(a[0], 50), short(b[0], 50)))
+                    else:
+                        reasons.append('row %d (%s) percentages: pprof %s/%s/%s, hearth %s/%s/%s' % (
+                            i + 1, short(a[0], 50), a[3], a[4], a[6], b[3], b[4], b[6]))
+                    break
+        # exactness sanity: values must parse with -unit
+        if suffix is not None:
+            bad = [r for r in hrow if parse_value(r[2], suffix) is None or parse_value(r[5], suffix) is None]
+            if bad:
+                reasons.append('hearth value not exact: %s' % short(bad[0][2] + ' ' + bad[0][5], 40))
+    if P['showing'] != H['showing']:
+        reasons.append('header: pprof %r, hearth %r' % (short(P['showing'], 90), short(H['showing'], 90)))
+    if reasons:
+        return FAIL('; '.join(reasons), unified(pp.out, hh.out))
+    if byte_compare and pp.out != hh.out:
+        pl, hl = pp.out.split(b'\n'), hh.out.split(b'\n')
+        for i in range(max(len(pl), len(hl))):
+            a = pl[i] if i < len(pl) else None
+            b = hl[i] if i < len(hl) else None
+            if a != b:
+                return FAIL('rows equal but text differs at line %d: pprof %s, hearth %s' % (
+                    i + 1, short(to_text(a) if a is not None else '<EOF>', 70),
+                    short(to_text(b) if b is not None else '<EOF>', 70)), unified(pp.out, hh.out))
+    return PASS()
+
+
+def compare_bytes(pp, hh):
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    if pp.out == hh.out:
+        return PASS()
+    pl, hl = pp.out.split(b'\n'), hh.out.split(b'\n')
+    for i in range(max(len(pl), len(hl))):
+        a = pl[i] if i < len(pl) else None
+        b = hl[i] if i < len(hl) else None
+        if a != b:
+            return FAIL('line %d: pprof %s, hearth %s' % (
+                i + 1, short(to_text(a) if a is not None else '<EOF>', 80),
+                short(to_text(b) if b is not None else '<EOF>', 80)), unified(pp.out, hh.out))
+    return PASS()
+
+
+def load_json(hh):
+    try:
+        return json.loads(to_text(hh.out)), None
+    except ValueError as e:
+        return None, FAIL('hearth output is not JSON: %s' % e, short(to_text(hh.out[:300]), 300))
+
+
+def check_sample(j, stype):
+    s = j.get('sample')
+    if not isinstance(s, dict):
+        return 'missing "sample"'
+    if stype is not None and (s.get('type'), s.get('unit')) != stype:
+        return 'sample type %s/%s, expected %s/%s' % (s.get('type'), s.get('unit'), stype[0], stype[1])
+    return None
+
+
+def fmt_edge(e):
+    return '%s -> %s' % (short(e[0], 40), short(e[1], 40))
+
+
+def compare_graph(pp, hh, suffix, stype):
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    try:
+        D = parse_dot(to_text(pp.out), suffix)
+    except OracleError as e:
+        return FAIL('oracle: ' + str(e))
+    j, err = load_json(hh)
+    if err:
+        return err
+    reasons = []
+    try:
+        msg = check_sample(j, stype)
+        if msg:
+            reasons.append(msg)
+        if D['total'] is not None and j.get('total') != D['total']:
+            reasons.append('total: pprof %s, hearth %s' % (D['total'], j.get('total')))
+        ids = {}
+        hnodes = []
+        for n in j['nodes']:
+            name = norm_name(n['name'])
+            if n['id'] in ids:
+                reasons.append('duplicate node id %s' % n['id'])
+            ids[n['id']] = name
+            hnodes.append((name, int(n['flat']), int(n['cum'])))
+        hedges = []
+        for e in j['edges']:
+            if e['src'] not in ids or e['dst'] not in ids:
+                reasons.append('edge references unknown node id')
+                break
+            hedges.append((ids[e['src']], ids[e['dst']], int(e['weight']),
+                           bool(e['residual']), bool(e['inline'])))
+    except (KeyError, TypeError, ValueError) as e:
+        return FAIL('malformed graph JSON (%s: %s)' % (type(e).__name__, e))
+    pn = collections.Counter(n[0] for n in D['nodes'])
+    hn = collections.Counter(n[0] for n in hnodes)
+    if pn != hn:
+        missing = list((pn - hn).elements())
+        extra = list((hn - pn).elements())
+        msg = 'nodes: %d pprof vs %d hearth' % (len(D['nodes']), len(hnodes))
+        if missing:
+            msg += '; missing %d (e.g. %s)' % (len(missing), short(missing[0], 60))
+        if extra:
+            msg += '; extra %d (e.g. %s)' % (len(extra), short(extra[0], 60))
+        reasons.append(msg)
+    pc, hc = collections.Counter(D['nodes']), collections.Counter(hnodes)
+    if pc != hc:
+        pm = {n[0]: n for n in D['nodes']}
+        bad = [(pm[n[0]], n) for n in (hc - pc).elements() if n[0] in pm]
+        if bad:
+            a, b = bad[0]
+            reasons.append('%d node value mismatches, e.g. %s: pprof flat=%d cum=%d, hearth flat=%d cum=%d' % (
+                len(bad), short(a[0], 60), a[1], a[2], b[1], b[2]))
+    pe, he = collections.Counter(D['edges']), collections.Counter(hedges)
+    if pe != he:
+        pkeys = collections.Counter((e[0], e[1]) for e in D['edges'])
+        hkeys = collections.Counter((e[0], e[1]) for e in hedges)
+        missing = list((pkeys - hkeys).elements())
+        extra = list((hkeys - pkeys).elements())
+        msg = 'edges: %d pprof vs %d hearth' % (len(D['edges']), len(hedges))
+        if missing:
+            msg += '; missing %d (e.g. %s)' % (len(missing), fmt_edge(missing[0]))
+        if extra:
+            msg += '; extra %d (e.g. %s)' % (len(extra), fmt_edge(extra[0]))
+        pm = {(e[0], e[1]): e for e in D['edges']}
+        bad = [(pm[(e[0], e[1])], e) for e in (he - pe).elements() if (e[0], e[1]) in pm]
+        if bad:
+            a, b = bad[0]
+            msg += '; %d edge attribute mismatches, e.g. %s: pprof w=%d res=%s inl=%s, hearth w=%d res=%s inl=%s' % (
+                len(bad), fmt_edge(a), a[2], a[3], a[4], b[2], b[3], b[4])
+        reasons.append(msg)
+    if reasons:
+        detail = ''
+        if pc != hc:
+            lines = ['- %s flat=%d cum=%d' % (short(n[0], 80), n[1], n[2]) for n in sorted((pc - hc).elements())][:15]
+            lines += ['+ %s flat=%d cum=%d' % (short(n[0], 80), n[1], n[2]) for n in sorted((hc - pc).elements())][:15]
+            detail += '\n'.join(lines)
+        if pe != he:
+            lines = ['- %s w=%d res=%s inl=%s' % (fmt_edge(e), e[2], e[3], e[4]) for e in sorted((pe - he).elements())][:15]
+            lines += ['+ %s w=%d res=%s inl=%s' % (fmt_edge(e), e[2], e[3], e[4]) for e in sorted((he - pe).elements())][:15]
+            detail += ('\n' if detail else '') + '\n'.join(lines)
+        return FAIL('; '.join(reasons), detail)
+    return PASS()
+
+
+def fmt_path(p):
+    if not p:
+        return '<root>'
+    s = ';'.join(p)
+    return short(s if len(p) <= 3 else '...;' + ';'.join(p[-3:]), 100)
+
+
+def compare_flame(pp, hh, suffix, stype):
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    try:
+        T = parse_traces(to_text(pp.out), suffix)
+    except OracleError as e:
+        return FAIL('oracle: ' + str(e))
+    j, err = load_json(hh)
+    if err:
+        return err
+    reasons = []
+    try:
+        msg = check_sample(j, stype)
+        if msg:
+            reasons.append(msg)
+        strings = j['strings']
+        nd = j['nodes']
+        names, parents, selfs, totals = nd['name'], nd['parent'], nd['self'], nd['total']
+        n = len(names)
+        if not (len(parents) == len(selfs) == len(totals) == n) or n == 0:
+            return FAIL('flame node arrays have different lengths or are empty')
+        if parents[0] != -1 or strings[names[0]] != 'root':
+            reasons.append('node 0 is not a synthetic root named "root" with parent -1')
+        paths = [()] * n
+        child_sum = [0] * n
+        agg = collections.defaultdict(int)
+        for i in range(n):
+            if i > 0:
+                p = parents[i]
+                if not (0 <= p < i):
+                    return FAIL('node %d has parent %s (not pre-order)' % (i, p))
+                paths[i] = paths[p] + (norm_name(strings[names[i]]),)
+                child_sum[p] += int(totals[i])
+            agg[paths[i]] += int(selfs[i])
+        bad_tot = [i for i in range(n) if int(totals[i]) != int(selfs[i]) + child_sum[i]]
+        if bad_tot:
+            i = bad_tot[0]
+            reasons.append('%d nodes with total != self + children, e.g. %s total=%s self=%s children=%d' % (
+                len(bad_tot), fmt_path(paths[i]), totals[i], selfs[i], child_sum[i]))
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        return FAIL('malformed flame JSON (%s: %s)' % (type(e).__name__, e))
+    H = {k: v for k, v in agg.items() if v != 0}
+    if H != T:
+        missing = [k for k in T if k not in H]
+        extra = [k for k in H if k not in T]
+        diff = [k for k in T if k in H and T[k] != H[k]]
+        msg = 'stacks: %d pprof vs %d hearth' % (len(T), len(H))
+        if missing:
+            msg += '; missing %d (e.g. %s =%d)' % (len(missing), fmt_path(missing[0]), T[missing[0]])
+        if extra:
+            msg += '; extra %d (e.g. %s =%d)' % (len(extra), fmt_path(extra[0]), H[extra[0]])
+        if diff:
+            msg += '; %d self mismatches (e.g. %s pprof=%d hearth=%d)' % (
+                len(diff), fmt_path(diff[0]), T[diff[0]], H[diff[0]])
+        reasons.append(msg)
+    if reasons:
+        detail = ''
+        if H != T:
+            lines = ['- %s =%d' % (';'.join(k), v) for k, v in sorted(T.items()) if H.get(k) != v][:10]
+            lines += ['+ %s =%d' % (';'.join(k), v) for k, v in sorted(H.items()) if T.get(k) != v][:10]
+            detail = '\n'.join(short(l, 200) for l in lines)
+        return FAIL('; '.join(reasons), detail)
+    return PASS()
+
+
+def check_reject(args, tools, expect_pprof_reject=True):
+    pp = tools.pprof_run(['-top'] + args, cache=True)
+    hh = tools.hearth_run(['top'] + args)
+    if pp.timeout:
+        return SKIP('pprof timed out')
+    if pp.rc == 0:
+        # pprof accepts after all (should not happen for reject cases)
+        return SKIP('pprof accepts it')
+    if hh.crashed():
+        return FAIL('hearth ' + hh.describe())
+    if hh.rc == 0:
+        return FAIL('pprof rejects (%s) but hearth exits 0' % pp.describe())
+    errlines = [l for l in to_text(hh.err).split('\n') if l.strip()]
+    if len(errlines) != 1:
+        return FAIL('hearth exits %d but prints %d stderr lines (want 1)%s' % (
+            hh.rc, len(errlines), (': ' + short(errlines[0], 80)) if errlines else ''))
+    return PASS()
+
+
+# --------------------------------------------------------------------------
+# Profile discovery and metadata
+
+CORPUS_DIRS = ['generated', 'public', 'pprof-testdata']
+SKIP_NAMES = {'gctrace.log', 'SOURCES.md'}
+
+
+def skip_name(name):
+    return name in SKIP_NAMES or name.endswith('.string') or name.endswith('.md')
+
+
+def collect_files(corpus, gen):
+    """[(label, abspath)], [(label, abspath) for bad], [(label, size) skipped later]"""
+    files, bad = [], []
+    if corpus:
+        for d in CORPUS_DIRS:
+            root = os.path.join(corpus, d)
+            for dp, dn, fn in os.walk(root):
+                dn.sort()
+                for f in sorted(fn):
+                    p = os.path.join(dp, f)
+                    if skip_name(f) or not os.path.isfile(p) or os.path.islink(p) and not os.path.exists(p):
+                        continue
+                    files.append((os.path.relpath(p, corpus), os.path.abspath(p)))
+    if gen:
+        for f in sorted(os.listdir(gen)):
+            p = os.path.join(gen, f)
+            if os.path.isfile(p) and not skip_name(f):
+                files.append(('gen/' + f, os.path.abspath(p)))
+        bd = os.path.join(gen, 'bad')
+        if os.path.isdir(bd):
+            for f in sorted(os.listdir(bd)):
+                p = os.path.join(bd, f)
+                if os.path.isfile(p) and not skip_name(f):
+                    bad.append(('gen/bad/' + f, os.path.abspath(p)))
+    return files, bad
+
+
+def get_meta(tools, args, want_labels=False):
+    """Run pprof -proto on args; returns (meta or None, Result)."""
+    r = tools.pprof_run(['-proto'] + args)
+    if r.timeout or r.rc != 0:
+        return None, r
+    try:
+        return decode_profile(r.out, want_labels), r
+    except (ValueError, IndexError, OSError, EOFError, zlib.error) as e:
+        r.rc = -1000
+        r.err = ('oracle: cannot decode pprof -proto output: %s' % e).encode()
+        return None, r
+
+
+# --------------------------------------------------------------------------
+# Filter flag sets
+
+def pick_pkg(names):
+    for n in names:
+        m = re.match(r'^((?:[A-Za-z0-9_\-]+/)*[A-Za-z0-9_\-]+)\.[A-Za-z_(]', n)
+        if m:
+            return '^' + re2_escape(m.group(1)) + r'\.'
+    return None
+
+
+def fmt_threshold(v, unit):
+    """Express v (in `unit`) with a unit suffix pprof's tagfocus understands."""
+    s = sniff_unit(unit) if unit else None
+    if s is None:
+        return str(v)
+    fam, canon = s
+    if fam == 0:
+        scale = {'B': 1, 'kB': 1 << 10, 'MB': 1 << 20, 'GB': 1 << 30, 'TB': 1 << 40, 'PB': 1 << 50}[canon]
+        b = v * scale
+        for name, f in (('gb', 1 << 30), ('mb', 1 << 20), ('kb', 1 << 10)):
+            if b >= f:
+                return '%d%s' % (b // f, name)
+        return '%db' % b
+    if fam == 1:
+        scale = {'ns': 1, 'us': 10**3, 'ms': 10**6, 's': 10**9, 'hrs': 3600 * 10**9}[canon]
+        ns = v * scale
+        for name, f in (('s', 10**9), ('ms', 10**6), ('us', 10**3)):
+            if ns >= f:
+                return '%d%s' % (ns // f, name)
+        return '%dns' % ns
+    return None
+
+
+def numlabel_unit(key, units):
+    for u in units:
+        if u:
+            return u
+    if key in ('alignment', 'request'):
+        return 'bytes'
+    return key
+
+
+def filter_flagsets(top_text, meta):
+    P = parse_top(top_text)
+    names = [r[0] for r in P['rows'] if re.search(r'[A-Za-z]', r[0]) and '\n' not in r[0]]
+    sets = []
+    A = re2_escape(names[1]) if len(names) > 1 else (re2_escape(names[0]) if names else None)
+    B = re2_escape(names[4]) if len(names) > 4 else (re2_escape(names[-1]) if names else None)
+    pkg = pick_pkg(names[1:] + names[:1])
+    if A:
+        sets += [['-focus=' + A], ['-ignore=' + A], ['-show_from=' + A]]
+    if B:
+        sets.append(['-hide=' + B])
+    if pkg:
+        sets.append(['-show=' + pkg])
+        if B:
+            sets.append(['-focus=' + pkg, '-ignore=' + B])
+    elif A and B:
+        sets.append(['-focus=' + A, '-ignore=' + B])
+    sl = meta.get('str_labels') or {}
+    good = [(k, v, c) for (k, v), c in sl.items()
+            if k and v and '=' not in k and '\n' not in v and re.search(r'[^\s]', v)]
+    good.sort(key=lambda x: (-x[2], x[0], x[1]))
+    if good:
+        k, v, _ = good[0]
+        sets.append(['-tagfocus=%s=%s' % (k, re2_escape(v))])
+        other = ([g for g in good if g[0] != k and re.search(r'[A-Za-z]', g[1])] or
+                 [g for g in good if g[1] != v] or good)
+        sets.append(['-tagignore=%s' % re2_escape(other[0][1])])
+    nl = meta.get('num_labels') or {}
+    for key in sorted(nl, key=lambda k: (-len(nl[k]), k)):
+        if not key or '=' in key:
+            continue
+        vals = sorted(v for v, u in nl[key])
+        unit = numlabel_unit(key, [u for v, u in nl[key]])
+        med = vals[len(vals) // 2]
+        hi = vals[(len(vals) * 3) // 4]
+        if med < 0:
+            continue
+        t1 = fmt_threshold(med, unit)
+        t2 = fmt_threshold(hi, unit)
+        if t1 is None or t2 is None:
+            continue
+        sets.append(['-tagfocus=%s=%s:' % (key, t1)])
+        sets.append(['-tagfocus=:%s' % t2])
+        if sniff_unit(unit) and sniff_unit(unit)[0] == 0:
+            sets.append(['-tagignore=%s=1kb:1mb' % key])
+        break
+    sets += [['-filefunctions'], ['-files'], ['-lines'], ['-addresses'],
+             ['-noinlines'], ['-lines', '-noinlines']]
+    return sets
+
+
+GEN_FILTER_FILES = ['edge-filters.pb.gz', 'edge-labels.pb.gz', 'edge-inline.pb.gz',
+                    'edge-nofunc.pb.gz', 'cpu-labels.pb.gz', 'heap-series.3.pb.gz',
+                    'inline-heavy.pb.gz']
+CORPUS_FILTER_FILES = ['generated/cpu-labels.pb.gz', 'generated/heap.3.pb.gz',
+                       'generated/goroutine.pb.gz']
+
+
+# --------------------------------------------------------------------------
+# Main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--hearth', required=True)
+    ap.add_argument('--corpus', default='/work/shared/corpus')
+    ap.add_argument('--gen')
+    ap.add_argument('--jobs', type=int, default=2)
+    ap.add_argument('--max-bytes', type=int, default=4000000)
+    ap.add_argument('--filter', default='')
+    ap.add_argument('--summary')
+    ap.add_argument('--verbose', action='store_true')
+    args = ap.parse_args()
+
+    go = shutil.which('go')
+    if not go:
+        print('SKIP: `go` not found in PATH; the pprof oracle needs Go 1.19 `go tool pprof`')
+        return SKIP_EXIT
+    try:
+        tooldir = subprocess.run([go, 'env', 'GOTOOLDIR'], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, timeout=TIMEOUT,
+                                 check=True).stdout.decode().strip()
+    except (subprocess.SubprocessError, OSError):
+        print('SKIP: `go env GOTOOLDIR` failed')
+        return SKIP_EXIT
+    pprof = os.path.join(tooldir, 'pprof')
+    if not os.access(pprof, os.X_OK):
+        print('SKIP: %s not found (Go installation without the pprof tool)' % pprof)
+        return SKIP_EXIT
+    hearth = os.path.abspath(args.hearth)
+    if not os.access(hearth, os.X_OK):
+        print('ERROR: hearth binary %s not found or not executable' % hearth)
+        return 2
+
+    corpus = args.corpus
+    if corpus and not os.path.isdir(corpus):
+        print('note: corpus %s does not exist; skipped' % corpus)
+        corpus = None
+    gen = args.gen
+    if gen and not os.path.isdir(gen):
+        print('note: --gen %s does not exist; skipped' % gen)
+        gen = None
+    if corpus:
+        corpus = os.path.abspath(corpus)
+    if gen:
+        gen = os.path.abspath(gen)
+
+    files, badfiles = collect_files(corpus, gen)
+    if not files and not badfiles:
+        print('SKIP: no profiles found (corpus %s, gen %s)' % (args.corpus, args.gen))
+        return SKIP_EXIT
+
+    big = [(l, p) for l, p in files if os.path.getsize(p) > args.max_bytes]
+    files = [(l, p) for l, p in files if os.path.getsize(p) <= args.max_bytes]
+    flt = args.filter
+    sel = [(l, p) for l, p in files if flt in l]
+    badsel = [(l, p) for l, p in badfiles if flt in l]
+
+    tmp = tempfile.mkdtemp(prefix='hearth-oracle-')
+    env = dict(os.environ)
+    env.update({'TZ': 'UTC', 'PPROF_BINARY_PATH': os.path.join(tmp, 'nonexistent'),
+                'PPROF_TMPDIR': tmp, 'HOME': tmp, 'LC_ALL': 'C'})
+    tools = Tools(pprof, hearth, env)
+    t_start = time.monotonic()
+    pool = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))
+    try:
+        return run_all(args, tools, pool, corpus, gen, sel, badsel, big, files, t_start)
+    finally:
+        pool.shutdown(wait=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start):
+    flt = args.filter
+    size_ok = {p for _, p in allfiles}
+    # ---- phase 1: metadata of every file and every diff pair
+    label_of = {p: l for l, p in allfiles}
+    filter_set = set()
+    if corpus:
+        filter_set |= {os.path.join(corpus, f) for f in CORPUS_FILTER_FILES}
+    if gen:
+        filter_set |= {os.path.join(gen, f) for f in GEN_FILTER_FILES}
+
+    pairs = []   # (label, base, new, extra flags)
+    if corpus:
+        dp = os.path.join(corpus, 'expected', 'diff-pairs.txt')
+        if os.path.isfile(dp):
+            with open(dp) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 3 and not parts[0].startswith('#'):
+                        pairs.append((parts[0], os.path.join(corpus, parts[1]),
+                                      os.path.join(corpus, parts[2]), []))
+    if gen:
+        series = []
+        for f in os.listdir(gen):
+            m = re.fullmatch(r'heap-series\.(\d+)\.pb\.gz', f)
+            if m:
+                series.append((int(m.group(1)), os.path.join(gen, f)))
+        series.sort()
+        for (a, pa), (b, pb) in zip(series, series[1:]):
+            pairs.append(('gen:heap-series.%d-to-%d' % (a, b), pa, pb, []))
+        eb, en = os.path.join(gen, 'edge-diff-base.pb.gz'), os.path.join(gen, 'edge-diff-new.pb.gz')
+        ebu = os.path.join(gen, 'edge-diff-base-us.pb.gz')
+        if os.path.isfile(eb) and os.path.isfile(en):
+            pairs.append(('gen:edge-diff', eb, en, []))
+            pairs.append(('gen:edge-diff', eb, en, ['-normalize']))
+        if os.path.isfile(ebu) and os.path.isfile(en):
+            pairs.append(('gen:edge-diff-us', ebu, en, []))
+    pairs = [x for x in pairs if os.path.isfile(x[1]) and os.path.isfile(x[2])]
+    pairs_big = [x for x in pairs if x[1] not in size_ok or x[2] not in size_ok]
+    pairs = [x for x in pairs if x[1] in size_ok and x[2] in size_ok]
+    pairs = [x for x in pairs if flt in x[0] or flt in label_of.get(x[1], '') or flt in label_of.get(x[2], '')]
+
+    meta_f = {p: pool.submit(get_meta, tools, [p], p in filter_set) for l, p in sel}
+    pair_f = {i: pool.submit(get_meta, tools, ['-base=' + x[1], x[2]]) for i, x in enumerate(pairs)
+              if not x[3]}
+    metas = {p: f.result() for p, f in meta_f.items()}
+    pmetas = {i: f.result() for i, f in pair_f.items()}
+    t_meta = time.monotonic() - t_start
+
+    # ---- build cases
+    cases = []
+    for label, path in sel:
+        meta, r = metas[path]
+        if meta is None:
+            if r.timeout:
+                continue
+            cases.append(Case('reject', label, None, [],
+                              lambda path=path: check_reject([path], tools)))
+            continue
+        for si, (stype, unit) in enumerate(meta['types']):
+            uf = unit_flag(unit)
+            suf = value_suffix(unit)
+            st = (stype, unit)
+            common = ['-sample_index=%d' % si] + uf
+
+            def top_full(path=path, common=common, suf=suf):
+                fl = TOP_FULL + common + [path]
+                return compare_top(tools.pprof_run(['-top'] + fl, cache=True),
+                                   tools.hearth_run(['top'] + fl), suf)
+
+            def top_default(path=path, si=si):
+                fl = ['-sample_index=%d' % si, path]
+                return compare_bytes(tools.pprof_run(['-top'] + fl), tools.hearth_run(['top'] + fl))
+
+            def graph(path=path, common=common, suf=suf, st=st):
+                fl = common + [path]
+                return compare_graph(tools.pprof_run(['-dot'] + fl), tools.hearth_run(['graph'] + fl), suf, st)
+
+            def flame(path=path, common=common, suf=suf, st=st):
+                fl = common + [path]
+                return compare_flame(tools.pprof_run(['-traces'] + fl), tools.hearth_run(['flame'] + fl), suf, st)
+
+            cases.append(Case('top-full', label, si, uf, top_full))
+            cases.append(Case('top-default', label, si, [], top_default))
+            cases.append(Case('graph', label, si, uf, graph))
+            cases.append(Case('flame', label, si, uf, flame))
+    for label, path in badsel:
+        cases.append(Case('reject', label, None, [], lambda path=path: check_reject([path], tools)))
+
+    for i, (name, base, new, extra) in enumerate(pairs):
+        pm = pmetas.get(i)
+        if pm is None:
+            # -normalize variant: reuse the plain pair's metadata
+            for j, x in enumerate(pairs):
+                if x[1] == base and x[2] == new and not x[3]:
+                    pm = pmetas.get(j)
+                    break
+        if pm is None:
+            continue
+        meta, r = pm
+        bl, nl = label_of.get(base, base), label_of.get(new, new)
+        plabel = '%s(%s->%s)' % (name, bl, nl)
+        if meta is None:
+            if r.timeout:
+                continue
+            for flag in ('-base=', '-diff_base='):
+                fl = extra + [flag + base, new]
+                cases.append(Case('reject', plabel, None, extra + [flag + bl],
+                                  lambda fl=fl: check_reject(fl, tools)))
+            continue
+        for si, (stype, unit) in enumerate(meta['types']):
+            uf = unit_flag(unit)
+            suf = value_suffix(unit)
+            for kind, flag in (('diff-base', '-base='), ('diff-diffbase', '-diff_base=')):
+                fl = TOP_FULL + ['-sample_index=%d' % si] + uf + extra + [flag + base, new]
+
+                def diff_case(fl=fl, suf=suf):
+                    return compare_top(tools.pprof_run(['-top'] + fl),
+                                       tools.hearth_run(['top'] + fl), suf)
+                cases.append(Case(kind, plabel, si, uf + extra + [flag + bl], diff_case))
+
+    # ---- filters: need pprof's full top of the default sample index first
+    fsel = [(l, p) for l, p in sel if p in filter_set and metas[p][0] is not None]
+    prep = {}
+    for label, path in fsel:
+        meta = metas[path][0]
+        si = meta['default']
+        if si < 0:
+            continue
+        unit = meta['types'][si][1]
+        fl = TOP_FULL + ['-sample_index=%d' % si] + unit_flag(unit) + [path]
+        prep[path] = (si, unit, fl, pool.submit(tools.pprof_run, ['-top'] + fl, True))
+    for label, path in fsel:
+        if path not in prep:
+            continue
+        si, unit, basefl, fut = prep[path]
+        r = fut.result()
+        if r.rc != 0:
+            continue
+        for fs in filter_flagsets(to_text(r.out), metas[path][0]):
+            fl = basefl[:-1] + fs + [path]
+
+            def filt(fl=fl, suf=value_suffix(unit)):
+                return compare_top(tools.pprof_run(['-top'] + fl), tools.hearth_run(['top'] + fl), suf)
+            cases.append(Case('filters', label, si, fs, filt))
+
+    # ---- run
+    def runcase(c):
+        try:
+            return c.fn()
+        except Exception as e:  # harness bug: report, do not abort the run
+            return FAIL('oracle exception %s: %s' % (type(e).__name__, e))
+
+    futs = [pool.submit(runcase, c) for c in cases]
+    counts = collections.OrderedDict((k, {'passed': 0, 'failed': 0, 'skipped': 0}) for k in KINDS)
+    npass = nfail = nskip = 0
+    for c, f in zip(cases, futs):
+        o = f.result()
+        cnt = counts.setdefault(c.kind, {'passed': 0, 'failed': 0, 'skipped': 0})
+        if o.status == 'pass':
+            cnt['passed'] += 1
+            npass += 1
+        elif o.status == 'skip':
+            cnt['skipped'] += 1
+            nskip += 1
+            if args.verbose:
+                print('SKIP %s: %s' % (c.title(), o.reason))
+        else:
+            cnt['failed'] += 1
+            nfail += 1
+            print('FAIL %s: %s' % (c.title(), o.reason))
+            if args.verbose and o.detail:
+                for line in o.detail.split('\n'):
+                    print('    ' + line)
+        sys.stdout.flush()
+    elapsed = time.monotonic() - t_start
+
+    print('---')
+    if big:
+        print('skipped %d file(s) larger than %d bytes: %s' % (
+            len(big), args.max_bytes, ', '.join(l for l, _ in big)))
+    if pairs_big:
+        print('skipped %d diff pair(s) with a file larger than %d bytes' % (len(pairs_big), args.max_bytes))
+    print('%d files, %d diff pairs, %d cases in %.1fs (metadata %.1fs, --jobs %d)' % (
+        len(sel) + len(badsel), len(pairs), len(cases), elapsed, t_meta, args.jobs))
+    for k, v in counts.items():
+        if v['passed'] or v['failed'] or v['skipped']:
+            print('  %-14s %5d passed %5d failed%s' % (
+                k, v['passed'], v['failed'], ('  %d skipped' % v['skipped']) if v['skipped'] else ''))
+    if args.summary:
+        with open(args.summary, 'w') as f:
+            json.dump({k: {'passed': v['passed'], 'failed': v['failed']} for k, v in counts.items()},
+                      f, indent=1, sort_keys=True)
+            f.write('\n')
+    print('%d passed, %d failed%s' % (npass, nfail, (', %d skipped' % nskip) if nskip else ''))
+    return 0 if nfail == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
