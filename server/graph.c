@@ -139,8 +139,8 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
         bool residual = false;
         int64_t w = s->w[i];
 
-        if (w == 0)
-            continue;
+        /* every stack holds at least one sample with a non-zero value; keep it
+           even when values cancelled, as pprof keeps such samples' edges */
         for (f = s->off[i]; f < s->off[i + 1]; f++) {
             uint32_t node = s->frames[f] >> 1;
             bool inl = s->frames[f] & 1;
@@ -203,11 +203,11 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
     for (i = 0; i < n; i++)
         if ((!kept || kept[i]) && (b->flat[i] != 0 || b->cum[i] != 0))
             b->nodes[b->nn++] = (uint32_t)i;
-    /* edges touching dropped nodes cannot be shown */
-    for (i = 0; i < b->ne; i++)
-        if ((b->flat[b->e[i].src] == 0 && b->cum[b->e[i].src] == 0) ||
-            (b->flat[b->e[i].dst] == 0 && b->cum[b->e[i].dst] == 0))
-            b->e[i].dead = true;
+    /*
+     * Edges touching a dropped (all-zero) node stay: pprof keeps them in the
+     * other node's edge map (they count for inline labels and entropy) but
+     * never draws them.
+     */
     return HEARTH_OK;
 }
 
@@ -382,13 +382,19 @@ static enum hearth_err sort_nodes(struct build *b, int mode)
     return HEARTH_OK;
 }
 
+static bool present(const struct build *b, uint32_t n)
+{
+    return b->flat[n] != 0 || b->cum[n] != 0;
+}
+
 static uint32_t trim_edges(struct build *b, int64_t cutoff)
 {
     uint32_t dropped = 0;
     size_t i;
 
+    /* pprof walks the incoming edges of the graph's nodes */
     for (i = 0; i < b->ne; i++)
-        if (!b->e[i].dead && abs64(b->e[i].w) < cutoff) {
+        if (!b->e[i].dead && present(b, b->e[i].dst) && abs64(b->e[i].w) < cutoff) {
             b->e[i].dead = true;
             dropped++;
         }
@@ -534,9 +540,15 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         g->cum[i] = b->cum[n];
         g->flat_sum += b->flat[n];
     }
-    for (k = 0; k < b->ne; k++)
-        if (!b->e[k].dead && pos[b->e[k].src] != HEARTH_NONE && pos[b->e[k].dst] != HEARTH_NONE)
+    for (k = 0; k < b->ne; k++) {
+        const struct edge *e = &b->e[k];
+        if (e->dead || pos[e->dst] == HEARTH_NONE)
+            continue;
+        /* (inline) if every incoming edge is inline, (partial-inline) if some */
+        g->inl[pos[e->dst]] |= e->inline_ ? 1 : 4;
+        if (pos[e->src] != HEARTH_NONE)
             order[ne++] = (uint32_t)k;
+    }
     esort_b = b;
     qsort(order, ne, sizeof(*order), edge_cmp);
     for (k = 0; k < ne; k++) {
@@ -547,11 +559,6 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         g->edges[k].weight = e->w;
         g->edges[k].residual = e->residual;
         g->edges[k].inline_ = e->inline_;
-        /* (inline) if every incoming edge is inline, (partial-inline) if some */
-        if (e->inline_)
-            g->inl[d] |= 1;
-        else
-            g->inl[d] |= 4;
     }
     for (i = 0; i < b->nn; i++)
         g->inl[i] = g->inl[i] == 1 ? 1 : g->inl[i] == 5 ? 2 : 0;

@@ -51,6 +51,11 @@ struct ctx {
     struct hearth_seqmap nodemap;
     size_t nicap;
     const char *num_unit_bytes; /* unit of the numeric label "bytes" */
+    /* samples as pprof's merge sees them (merge_samples) */
+    bool merged;
+    size_t nitems;
+    uint32_t *mrep;
+    int64_t *mval, *mbase;
     const char *out_unit;
 };
 
@@ -515,102 +520,109 @@ static int cmp_u32x4(const void *a, const void *b)
 }
 
 /*
- * pprof sums |value| over its merged samples: identical stacks with
- * identical labels are summed first. That only matters when values of both
- * signs exist, so the merge is done only then.
+ * pprof merges samples with identical stacks and labels (summing every
+ * value column) and drops the all-zero results before anything else. With
+ * only non-negative values that changes no number, so it is done only when
+ * the chosen column has negative values (diffs): then c->mrep lists one
+ * representative sample per key and c->mval its merged values.
  */
-static enum hearth_err compute_total(struct ctx *c)
+static enum hearth_err merge_samples(struct ctx *c)
+{
+    const struct hearth_profile *p = c->p;
+    uint32_t nt = p->ntypes, t = c->s->sidx;
+    struct hearth_seqmap keys;
+    uint32_t *key = NULL, *kid = NULL;
+    size_t keycap = 0, i, k;
+    bool any_neg = false;
+    enum hearth_err e = HEARTH_E_NOMEM;
+
+    for (i = 0; i < p->nsamples && !any_neg; i++)
+        any_neg = p->s_val[i * nt + t] < 0;
+    if (!any_neg)
+        return HEARTH_OK;
+    hearth_seqmap_init(&keys);
+    kid = malloc((p->nsamples + 1) * sizeof(*kid));
+    if (!kid)
+        goto out_free;
+    for (i = 0; i < p->nsamples; i++) {
+        uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1];
+        uint32_t la = p->s_lab_off[i], lb = p->s_lab_off[i + 1], j;
+        size_t n = (b - a) + 1 + (size_t)(lb - la) * 4;
+        if (n > keycap) {
+            uint32_t *nk = realloc(key, n * 2 * sizeof(*nk));
+            if (!nk)
+                goto out_free;
+            key = nk;
+            keycap = n * 2;
+        }
+        memcpy(key, p->s_locs + a, (b - a) * sizeof(*key));
+        key[b - a] = HEARTH_NONE; /* separator */
+        for (j = la; j < lb; j++) {
+            uint32_t *q = key + (b - a) + 1 + (j - la) * 4;
+            uint64_t num = (uint64_t)p->lab_num[j];
+            q[0] = p->lab_key[j];
+            q[1] = p->lab_str[j] ? p->lab_str[j] : p->lab_unit[j] | 0x80000000u;
+            q[2] = (uint32_t)(num >> 32);
+            q[3] = (uint32_t)num;
+        }
+        qsort(key + (b - a) + 1, lb - la, 16, cmp_u32x4);
+        kid[i] = hearth_seqmap_add(&keys, key, n, NULL);
+        if (kid[i] == HEARTH_NONE)
+            goto out_free;
+    }
+    c->nitems = keys.n;
+    c->mrep = malloc((keys.n + 1) * sizeof(*c->mrep));
+    c->mval = calloc(keys.n * nt + 1, sizeof(*c->mval));
+    c->mbase = calloc(keys.n + 1, sizeof(*c->mbase));
+    if (!c->mrep || !c->mval || !c->mbase)
+        goto out_free;
+    memset(c->mrep, 0xff, (keys.n + 1) * sizeof(*c->mrep));
+    for (i = 0; i < p->nsamples; i++) {
+        uint32_t id = kid[i];
+        if (c->mrep[id] == HEARTH_NONE)
+            c->mrep[id] = (uint32_t)i;
+        for (k = 0; k < nt; k++)
+            c->mval[(size_t)id * nt + k] += p->s_val[i * nt + k];
+        if (p->s_side && p->s_side[i])
+            c->mbase[id] += p->s_val[i * nt + t];
+    }
+    c->merged = true;
+    e = HEARTH_OK;
+out_free:
+    free(key);
+    free(kid);
+    hearth_seqmap_release(&keys);
+    if (e)
+        return hearth_errmsg_set(c->em, e, "out of memory merging samples");
+    return HEARTH_OK;
+}
+
+/* The report total: sum of |value| (pprof-semantics.md 5.2). */
+static void compute_total(struct ctx *c)
 {
     const struct hearth_profile *p = c->p;
     uint32_t t = c->s->sidx, nt = p->ntypes;
     int64_t base_total = 0, plain = 0;
-    bool any_neg = false, any_base = false;
+    bool any_base = false;
     size_t i;
 
     for (i = 0; i < p->nsamples; i++) {
         int64_t v = p->s_val[i * nt + t];
-        uint64_t av = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        if (v < 0)
-            any_neg = true;
-        plain += (int64_t)av;
+        int64_t av = v < 0 ? -v : v;
         if (sample_is_base(p, i)) {
             any_base = true;
-            base_total += (int64_t)av;
+            base_total += av;
         }
     }
     if (any_base && base_total > 0) {
         c->s->total = base_total;
-        return HEARTH_OK;
+        return;
     }
-    if (!any_neg) {
-        c->s->total = plain;
-        return HEARTH_OK;
+    for (i = 0; i < c->nitems; i++) {
+        int64_t v = c->merged ? c->mval[i * nt + t] : p->s_val[i * nt + t];
+        plain += v < 0 ? -v : v;
     }
-    {
-        struct hearth_seqmap keys;
-        int64_t *sum = NULL;
-        size_t cap = 0;
-        uint32_t *key = NULL;
-        size_t keycap = 0;
-        enum hearth_err e = HEARTH_OK;
-        int64_t total = 0;
-
-        hearth_seqmap_init(&keys);
-        for (i = 0; i < p->nsamples; i++) {
-            uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1];
-            uint32_t la = p->s_lab_off[i], lb = p->s_lab_off[i + 1], k, id;
-            size_t n = (b - a) + 1 + (size_t)(lb - la) * 4;
-            bool added;
-            if (n > keycap) {
-                uint32_t *nk = realloc(key, n * 2 * sizeof(*nk));
-                if (!nk) {
-                    e = HEARTH_E_NOMEM;
-                    goto out_merge;
-                }
-                key = nk;
-                keycap = n * 2;
-            }
-            memcpy(key, p->s_locs + a, (b - a) * sizeof(*key));
-            key[b - a] = HEARTH_NONE; /* separator */
-            for (k = la; k < lb; k++) {
-                uint32_t *q = key + (b - a) + 1 + (k - la) * 4;
-                uint64_t num = (uint64_t)p->lab_num[k];
-                q[0] = p->lab_key[k];
-                q[1] = p->lab_str[k] ? p->lab_str[k] : p->lab_unit[k] | 0x80000000u;
-                q[2] = (uint32_t)(num >> 32);
-                q[3] = (uint32_t)num;
-            }
-            qsort(key + (b - a) + 1, lb - la, 16, cmp_u32x4);
-            id = hearth_seqmap_add(&keys, key, n, &added);
-            if (id == HEARTH_NONE) {
-                e = HEARTH_E_NOMEM;
-                goto out_merge;
-            }
-            if (id >= cap) {
-                size_t nc = cap ? cap * 2 : 1024;
-                int64_t *ns = realloc(sum, nc * sizeof(*ns));
-                if (!ns) {
-                    e = HEARTH_E_NOMEM;
-                    goto out_merge;
-                }
-                sum = ns;
-                cap = nc;
-            }
-            if (added)
-                sum[id] = 0;
-            sum[id] += p->s_val[i * nt + t];
-        }
-        for (i = 0; i < keys.n; i++)
-            total += sum[i] < 0 ? -sum[i] : sum[i];
-        c->s->total = total;
-    out_merge:
-        free(sum);
-        free(key);
-        hearth_seqmap_release(&keys);
-        if (e)
-            return hearth_errmsg_set(c->em, e, "out of memory");
-        return HEARTH_OK;
-    }
+    c->s->total = plain;
 }
 
 /* ---- per-location preparation ---- */
@@ -839,7 +851,7 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
     struct tagctx tc;
     struct hearth_buf lb;
     uint32_t *keep = NULL, *seq = NULL;
-    size_t keepcap = 0, seqcap = 0, i, wcap = 0;
+    size_t keepcap = 0, seqcap = 0, i, it, wcap = 0;
     enum hearth_err e = HEARTH_OK;
     uint32_t nt = p->ntypes;
 
@@ -852,10 +864,12 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
     if (want_tags && (hearth_intern_add(&tc.labels, "", 0) != 0))
         goto out_nomem;
 
-    for (i = 0; i < p->nsamples; i++) {
-        uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1], k, nkeep = 0, tagset = HEARTH_NONE;
-        int64_t w = p->s_val[i * nt + s->sidx];
-        bool focused = false, ignored = false;
+    for (it = 0; it < c->nitems; it++) {
+        size_t si = c->merged ? c->mrep[it] : it;
+        uint32_t a = p->s_loc_off[si], b = p->s_loc_off[si + 1], k, nkeep = 0, tagset = HEARTH_NONE;
+        int64_t w = c->merged ? c->mval[it * nt + s->sidx] : p->s_val[si * nt + s->sidx];
+        int64_t wb = c->merged ? c->mbase[it] : (p->s_side && p->s_side[si] ? w : 0);
+        bool focused = false, ignored = false, allzero = true;
         size_t nseq = 0, need;
         uint32_t id;
         bool added;
@@ -893,10 +907,15 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
                 continue;
             nkeep = (uint32_t)j + 1;
         }
-        if (c->has_tf && !tagfilter_match(c, &c->tf, i))
+        if (c->has_tf && !tagfilter_match(c, &c->tf, si))
             continue;
-        if (c->has_ti && tagfilter_match(c, &c->ti, i))
+        if (c->has_ti && tagfilter_match(c, &c->ti, si))
             continue;
+        for (k = 0; k < nt && c->merged; k++)
+            if (c->mval[it * nt + k] != 0)
+                allzero = false;
+        if (c->merged && allzero)
+            continue; /* pprof's merge drops all-zero samples */
         if (w == 0)
             continue;
         /* frames root first: locations last to first, lines last to first */
@@ -916,7 +935,7 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
                 seq[nseq++] = c->lnode[x];
         }
         if (want_tags) {
-            tagset = sample_tagset(c, &tc, i, &lb);
+            tagset = sample_tagset(c, &tc, si, &lb);
         }
         seq[nseq] = tagset;
         id = hearth_seqmap_add(&stacks, seq, nseq + 1, &added);
@@ -937,10 +956,9 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         if (added)
             s->w[id] = s->wbase[id] = 0;
         s->w[id] += w;
-        if (p->s_side && p->s_side[i]) {
-            s->wbase[id] += w;
+        s->wbase[id] += wb;
+        if (p->s_side)
             s->has_base = true;
-        }
     }
     /* export: strip the tag-set slot from every stored sequence */
     s->nstacks = stacks.n;
@@ -1091,8 +1109,10 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     s->unit = S(p, p->type_unit[s->sidx]).ptr;
     if ((e = compile_filters(&c)))
         goto out_fail;
-    if ((e = compute_total(&c)))
+    c.nitems = p->nsamples;
+    if ((e = merge_samples(&c)))
         goto out_fail;
+    compute_total(&c);
     if ((e = prepare_locations(&c)))
         goto out_fail;
     if (want_tags) {
@@ -1116,6 +1136,9 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     s = NULL;
 out_fail:
     hearth_stacks_free(s);
+    free(c.mrep);
+    free(c.mval);
+    free(c.mbase);
     free(c.lflags);
     free(c.lnode_off);
     free(c.lnode);
