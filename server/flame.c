@@ -22,7 +22,7 @@ struct tree {
     uint8_t *inl;
     int64_t *total, *self, *btotal, *bself;
     uint32_t *child_off, *child; /* children lists after build */
-    struct hearth_seqmap map;
+    struct hearth_u64map map; /* (parent << 32 | node) -> tree index */
 };
 
 static void tree_release(struct tree *t)
@@ -36,18 +36,16 @@ static void tree_release(struct tree *t)
     free(t->bself);
     free(t->child_off);
     free(t->child);
-    hearth_seqmap_release(&t->map);
+    hearth_u64map_release(&t->map);
 }
 
 static uint32_t tree_add(struct tree *t, uint32_t parent, uint32_t node, bool inl)
 {
-    uint32_t key[2] = {parent, node}, id;
-    bool added;
+    uint32_t id = (uint32_t)t->n;
+    int added = hearth_u64map_put(&t->map, (uint64_t)parent << 32 | node, id, &id);
 
-    id = hearth_seqmap_add(&t->map, key, 2, &added);
-    if (id == HEARTH_NONE || !added)
-        return id;
-    id = (uint32_t)t->n;
+    if (added <= 0)
+        return added < 0 ? HEARTH_NONE : id;
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 1024;
 #define GROW(f)                                                  \
@@ -106,7 +104,8 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
 
     memset(&t, 0, sizeof(t));
     t.s = s;
-    hearth_seqmap_init(&t.map);
+    if (!hearth_u64map_init(&t.map, 1024))
+        goto out_free;
     /* root: a synthetic node with identity NONE */
     if (tree_add(&t, HEARTH_NONE, HEARTH_NONE, false) != 0)
         goto out_free;

@@ -31,7 +31,7 @@ struct build {
     const struct hearth_stacks *s;
     int64_t *flat, *cum;
     size_t *stamp;
-    struct hearth_seqmap emap;
+    struct hearth_u64map emap; /* (src << 32 | dst) -> edge index */
     struct edge *e;
     size_t ne, ecap;
     /* tags (visual graphs only) */
@@ -51,7 +51,7 @@ static void build_release(struct build *b)
     free(b->flat);
     free(b->cum);
     free(b->stamp);
-    hearth_seqmap_release(&b->emap);
+    hearth_u64map_release(&b->emap);
     free(b->e);
     hearth_seqmap_release(&b->tmap);
     free(b->tflat);
@@ -126,8 +126,9 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
 
     memset(b, 0, sizeof(*b));
     b->s = s;
-    hearth_seqmap_init(&b->emap);
     hearth_seqmap_init(&b->tmap);
+    if (!hearth_u64map_init(&b->emap, 1024))
+        return HEARTH_E_NOMEM;
     b->flat = calloc(n + 1, sizeof(*b->flat));
     b->cum = calloc(n + 1, sizeof(*b->cum));
     b->stamp = calloc(n + 1, sizeof(*b->stamp));
@@ -155,10 +156,9 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
                     return HEARTH_E_NOMEM;
             }
             if (parent != HEARTH_NONE && parent != node) {
-                uint32_t key[2] = {parent, node}, id;
-                bool added;
-                id = hearth_seqmap_add(&b->emap, key, 2, &added);
-                if (id == HEARTH_NONE)
+                uint32_t id = (uint32_t)b->ne;
+                int added = hearth_u64map_put(&b->emap, (uint64_t)parent << 32 | node, id, &id);
+                if (added < 0)
                     return HEARTH_E_NOMEM;
                 if (added) {
                     if (b->ne == b->ecap) {

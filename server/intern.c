@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A fast multiply-xorshift hash over 8-byte words with a strong final mix;
+ * keys come from uploaded files, so tables also cap their probe work by
+ * their load factor, not by trusting the hash.
+ */
 uint64_t hearth_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
     const unsigned char *s = p;
@@ -13,12 +18,13 @@ uint64_t hearth_hash_bytes(const void *p, size_t n, uint64_t seed)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        h = (h ^ hearth_mix64(w)) * 0x9e3779b97f4a7c15ULL;
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
     }
     if (i < n) {
         uint64_t w = 0;
         memcpy(&w, s + i, n - i);
-        h = (h ^ hearth_mix64(w ^ 0xabcdefULL)) * 0x9e3779b97f4a7c15ULL;
+        h = (h ^ w ^ 0xabcdefULL) * 0x94d049bb133111ebULL;
     }
     return hearth_mix64(h);
 }

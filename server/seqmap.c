@@ -18,18 +18,31 @@ void hearth_seqmap_release(struct hearth_seqmap *m)
     hearth_seqmap_init(m);
 }
 
+/*
+ * A slot caches what a probe needs (high hash bits, index + 1, the
+ * sequence's place in the pool) so that a lookup touches the slot and the
+ * pool only; idx1 == 0 marks an empty slot.
+ */
+static void fill(struct hearth_seqmap_slot *sl, uint64_t h, size_t i, size_t off, size_t len)
+{
+    sl->hash = (uint32_t)(h >> 32);
+    sl->idx1 = (uint32_t)(i + 1);
+    sl->off = off;
+    sl->len = (uint32_t)len;
+}
+
 static bool rehash(struct hearth_seqmap *m, size_t nslots)
 {
-    uint32_t *slots = calloc(nslots, sizeof(*slots));
+    struct hearth_seqmap_slot *slots = calloc(nslots, sizeof(*slots));
     size_t i;
 
     if (!slots)
         return false;
     for (i = 0; i < m->n; i++) {
         size_t j = m->hash[i] & (nslots - 1);
-        while (slots[j])
+        while (slots[j].idx1)
             j = (j + 1) & (nslots - 1);
-        slots[j] = (uint32_t)(i + 1);
+        fill(&slots[j], m->hash[i], i, m->off[i], m->off[i + 1] - m->off[i]);
     }
     free(m->slots);
     m->slots = slots;
@@ -48,11 +61,13 @@ uint32_t hearth_seqmap_add(struct hearth_seqmap *m, const uint32_t *seq, size_t 
         if (m->n >= UINT32_MAX - 2 || !rehash(m, m->nslots ? m->nslots * 2 : 1024))
             return HEARTH_NONE;
     }
-    for (j = h & (m->nslots - 1); m->slots[j]; j = (j + 1) & (m->nslots - 1)) {
-        size_t i = m->slots[j] - 1;
-        size_t len = m->off[i + 1] - m->off[i];
-        if (m->hash[i] == h && len == n && !memcmp(m->pool + m->off[i], seq, n * sizeof(*seq)))
-            return (uint32_t)i;
+    if (n >= UINT32_MAX)
+        return HEARTH_NONE;
+    for (j = h & (m->nslots - 1); m->slots[j].idx1; j = (j + 1) & (m->nslots - 1)) {
+        const struct hearth_seqmap_slot *sl = &m->slots[j];
+        if (sl->hash == (uint32_t)(h >> 32) && sl->len == n &&
+            !memcmp(m->pool + sl->off, seq, n * sizeof(*seq)))
+            return sl->idx1 - 1;
     }
     if (m->n + 1 >= m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 1024;
@@ -85,7 +100,7 @@ uint32_t hearth_seqmap_add(struct hearth_seqmap *m, const uint32_t *seq, size_t 
     m->npool += n;
     m->hash[m->n] = h;
     m->off[m->n + 1] = m->npool;
-    m->slots[j] = (uint32_t)(m->n + 1);
+    fill(&m->slots[j], h, m->n, m->npool - n, n);
     if (added)
         *added = true;
     return (uint32_t)m->n++;

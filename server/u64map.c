@@ -24,6 +24,9 @@ bool hearth_u64map_init(struct hearth_u64map *m, size_t expected)
 
 void hearth_u64map_release(struct hearth_u64map *m)
 {
+    free(m->direct);
+    m->direct = NULL;
+    m->ndirect = 0;
     free(m->keys);
     free(m->vals);
     m->keys = NULL;
@@ -38,6 +41,9 @@ static bool grow(struct hearth_u64map *m)
 
     if (!hearth_u64map_init(&nm, m->nslots))
         return false;
+    nm.direct = m->direct;
+    nm.ndirect = m->ndirect;
+    m->direct = NULL;
     for (i = 0; i < m->nslots; i++)
         if (m->vals[i] != HEARTH_NONE)
             hearth_u64map_put(&nm, m->keys[i], m->vals[i], NULL);
@@ -66,10 +72,35 @@ int hearth_u64map_put(struct hearth_u64map *m, uint64_t key, uint32_t val, uint3
     return 1;
 }
 
+void hearth_u64map_densify(struct hearth_u64map *m)
+{
+    uint64_t maxk = 0;
+    size_t i;
+
+    for (i = 0; i < m->nslots; i++)
+        if (m->vals[i] != HEARTH_NONE && m->keys[i] > maxk)
+            maxk = m->keys[i];
+    if (m->n == 0 || maxk > 4 * (uint64_t)m->n + 1024)
+        return;
+    free(m->direct);
+    m->direct = malloc((size_t)(maxk + 1) * sizeof(*m->direct));
+    if (!m->direct)
+        return;
+    memset(m->direct, 0xff, (size_t)(maxk + 1) * sizeof(*m->direct));
+    for (i = 0; i < m->nslots; i++)
+        if (m->vals[i] != HEARTH_NONE)
+            m->direct[m->keys[i]] = m->vals[i];
+    m->ndirect = (size_t)maxk + 1;
+}
+
 uint32_t hearth_u64map_get(const struct hearth_u64map *m, uint64_t key)
 {
     size_t j;
 
+    if (key < m->ndirect)
+        return m->direct[key];
+    if (m->direct)
+        return HEARTH_NONE;
     if (!m->nslots)
         return HEARTH_NONE;
     for (j = hearth_mix64(key) & (m->nslots - 1); m->vals[j] != HEARTH_NONE;

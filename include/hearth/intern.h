@@ -51,7 +51,16 @@ struct hearth_u64map {
     uint32_t *vals; /* HEARTH_NONE marks an empty slot */
     size_t nslots;  /* power of two */
     size_t n;
+    uint32_t *direct; /* optional dense table for keys < ndirect (hearth_u64map_densify) */
+    size_t ndirect;
 };
+
+/*
+ * When the keys are small (pprof ids are usually 1..N), build a direct
+ * table so that lookups become one array access. Optional; lookups work
+ * either way. Call after all insertions.
+ */
+void hearth_u64map_densify(struct hearth_u64map *m);
 
 bool hearth_u64map_init(struct hearth_u64map *m, size_t expected);
 void hearth_u64map_release(struct hearth_u64map *m);
@@ -80,13 +89,18 @@ uint64_t hearth_hash_bytes(const void *p, size_t n, uint64_t seed);
  * each distinct sequence gets a dense index in insertion order and is stored
  * once in `pool` (seq i is pool[off[i] .. off[i+1])). Owns its memory.
  */
+struct hearth_seqmap_slot {
+    uint32_t hash, idx1, len; /* idx1 = index + 1, 0 = empty */
+    size_t off;
+};
+
 struct hearth_seqmap {
     uint32_t *pool;
     size_t npool, poolcap;
     size_t *off; /* n + 1 entries */
     uint64_t *hash;
     size_t n, cap;
-    uint32_t *slots; /* index + 1, 0 = empty */
+    struct hearth_seqmap_slot *slots;
     size_t nslots;
 };
 

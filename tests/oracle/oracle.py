@@ -420,11 +420,18 @@ class Tools:
         self.pprof, self.hearth, self.env = pprof, hearth, env
         self._cache = {}
         self._lock = threading.Lock()
+        self.stats = collections.Counter()   # summed seconds / call counts
+
+    def _account(self, what, r):
+        with self._lock:
+            self.stats[what + '_secs'] += r.secs
+            self.stats[what + '_calls'] += 1
+        return r
 
     def pprof_run(self, args, cache=False):
         argv = [self.pprof, '-symbolize=none'] + args
         if not cache:
-            return run(argv, self.env)
+            return self._account('pprof', run(argv, self.env))
         key = tuple(args)
         with self._lock:
             ev = self._cache.get(key)
@@ -434,14 +441,14 @@ class Tools:
             else:
                 owner = False
         if owner:
-            ev[1] = run(argv, self.env)
+            ev[1] = self._account('pprof', run(argv, self.env))
             ev[0].set()
         else:
             ev[0].wait()
         return ev[1]
 
     def hearth_run(self, args):
-        return run([self.hearth] + args, self.env)
+        return self._account('hearth', run([self.hearth] + args, self.env))
 
 
 # --------------------------------------------------------------------------
@@ -701,11 +708,11 @@ def compare_graph(pp, hh, suffix, stype):
     return PASS()
 
 
-def fmt_path(p):
+def fmt_path(p, n=100):
     if not p:
         return '<root>'
-    s = ';'.join(p)
-    return short(s if len(p) <= 3 else '...;' + ';'.join(p[-3:]), 100)
+    s = ';'.join(p) if len(p) <= 3 else '...;' + ';'.join(p[-3:])
+    return s if len(s) <= n else '...' + s[-(n - 3):]
 
 
 def compare_flame(pp, hh, suffix, stype):
@@ -767,9 +774,9 @@ def compare_flame(pp, hh, suffix, stype):
     if reasons:
         detail = ''
         if H != T:
-            lines = ['- %s =%d' % (';'.join(k), v) for k, v in sorted(T.items()) if H.get(k) != v][:10]
-            lines += ['+ %s =%d' % (';'.join(k), v) for k, v in sorted(H.items()) if T.get(k) != v][:10]
-            detail = '\n'.join(short(l, 200) for l in lines)
+            lines = ['- %s =%d' % (fmt_path(k, 180), v) for k, v in sorted(T.items()) if H.get(k) != v][:10]
+            lines += ['+ %s =%d' % (fmt_path(k, 180), v) for k, v in sorted(H.items()) if T.get(k) != v][:10]
+            detail = '\n'.join(lines)
         return FAIL('; '.join(reasons), detail)
     return PASS()
 
@@ -1201,8 +1208,11 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
             len(big), args.max_bytes, ', '.join(l for l, _ in big)))
     if pairs_big:
         print('skipped %d diff pair(s) with a file larger than %d bytes' % (len(pairs_big), args.max_bytes))
-    print('%d files, %d diff pairs, %d cases in %.1fs (metadata %.1fs, --jobs %d)' % (
-        len(sel) + len(badsel), len(pairs), len(cases), elapsed, t_meta, args.jobs))
+    st = tools.stats
+    print('%d files, %d diff pairs, %d cases in %.1fs wall (--jobs %d); summed: pprof %.1fs/%d calls, '
+          'hearth %.1fs/%d calls, metadata phase %.1fs wall' % (
+              len(sel) + len(badsel), len(pairs), len(cases), elapsed, args.jobs,
+              st['pprof_secs'], st['pprof_calls'], st['hearth_secs'], st['hearth_calls'], t_meta))
     for k, v in counts.items():
         if v['passed'] or v['failed'] or v['skipped']:
             print('  %-14s %5d passed %5d failed%s' % (
