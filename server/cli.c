@@ -47,8 +47,14 @@ void hearth_cli_usage(FILE *f)
         "  -min_fraction=F     (flame) fold subtrees below F of the total into their parent\n"
         "\n"
         "Exit status: 0 on success, 1 when an input is rejected (one line on stderr),\n"
-        "2 on a usage error.\n",
+        "2 on a usage error.\n\n"
+        "Limits on input, settable as -NAME=N (defaults shown):\n",
         f);
+    {
+        const struct hearth_limit_row *r;
+        for (r = hearth_limit_table(); r->name; r++)
+            fprintf(f, "  -%-18s %zu: %s\n", r->name, r->value, r->reason);
+    }
 }
 
 static bool bool_flag(const char *n)
@@ -70,6 +76,28 @@ static const char *const legacy_si[][2] = {
     {"alloc_space", "alloc_space"}, {"alloc_objects", "alloc_objects"},
     {"total_delay", "delay"},       {"contentions", "contentions"},
 };
+
+/* -max_samples=N and friends: any row of the limits table. Returns true if name is a limit. */
+static bool set_limit(struct hearth_limits *lim, const char *name, const char *val, int *rc)
+{
+    const struct hearth_limit_row *r;
+    char *end;
+    unsigned long long v;
+
+    for (r = hearth_limit_table(); r->name; r++) {
+        if (strcmp(r->name, name) != 0)
+            continue;
+        v = val ? strtoull(val, &end, 10) : 0;
+        if (!val || !*val || *end || v == 0) {
+            fprintf(stderr, "hearth: -%s needs a positive integer\n", name);
+            *rc = 2;
+        } else {
+            *(size_t *)((char *)lim + r->offset) = (size_t)v;
+        }
+        return true;
+    }
+    return false;
+}
 
 static int fail(const char *msg)
 {
@@ -153,6 +181,9 @@ int hearth_cli_run(int argc, char **argv)
             }
             base = val;
             q.diff = name[0] == 'b' ? HEARTH_DIFF_BASE : HEARTH_DIFF_DIFF_BASE;
+        } else if (set_limit(&lim, name, val, &rc)) {
+            if (rc == 2)
+                goto out_free;
         } else if (hearth_query_set(&q, name, val, &em)) {
             fprintf(stderr, "hearth: %s\n", em.msg);
             rc = 2;

@@ -10,10 +10,10 @@
 static const struct hearth_limit_row table[] = {
     ROW(max_input, 256 * MiB,
         "largest profile file accepted as given; real heap/CPU profiles are under 50 MiB gzip"),
-    ROW(max_decompressed, 1024 * MiB,
+    ROW(max_decompressed, 512 * MiB,
         "gunzip output cap: stops decompression bombs; the 1M-sample synthetic profile is 64 MiB"),
-    ROW(max_model, 4096 * MiB,
-        "memory of one decoded model; our model is about 1.5x the decompressed size"),
+    ROW(max_model, 2048 * MiB,
+        "memory of one decoded model, checked as it is built; max_decompressed keeps it near 2x that"),
     ROW(max_samples, 20000000, "Sample messages; 20x the largest real profile seen"),
     ROW(max_depth, 65536, "frames in one stack; Go truncates at 32 or 128, C++/Java stacks rarely pass 4096"),
     ROW(max_frames, 512000000, "location references in all samples together (uint32 offsets, 2 GiB)"),

@@ -974,6 +974,12 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
         e = CORRUPT(&d, "profile has no sample types");
         goto out_release;
     }
+    if (p->bytes + p->arena.used > lim->max_model) {
+        e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                              "decoded profile needs more than %zu bytes (limit max_model)",
+                              lim->max_model);
+        goto out_release;
+    }
     p->str = hearth_intern_detach(&d.in, &p->nstr);
     if (p->nmap == 0 && (e = add_fake_mapping(p))) {
         hearth_errmsg_set(em, e, "out of memory");
