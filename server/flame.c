@@ -11,6 +11,7 @@
 #include "hearth/views.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hearth/jsonw.h"
@@ -135,22 +136,36 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
         int64_t rt = t.total[0] < 0 ? -t.total[0] : t.total[0];
         cut = (int64_t)((double)rt * q->min_fraction);
     }
+    /*
+     * A subtree whose every value is zero on both sides (a diff that
+     * cancels) is dropped; a node that only sums to zero keeps its subtree.
+     */
+    for (i = t.n; i-- > 1;) {
+        if (t.total[i] != 0 || t.self[i] != 0 || t.btotal[i] != 0 || t.bself[i] != 0)
+            drop[i] |= 4; /* 4: something non-zero here or below */
+        if (drop[i] & 4)
+            drop[t.parent[i]] |= 4;
+    }
     for (i = 1; i < t.n; i++) {
         /* parents precede children (insertion order), so a dropped parent is seen first */
         int64_t at = t.total[i] < 0 ? -t.total[i] : t.total[i];
         uint32_t par = t.parent[i];
-        if (drop[par]) {
+        if (drop[par] & 3) {
             drop[i] = 2; /* inside a dropped subtree: already accounted */
             continue;
         }
-        if ((t.total[i] == 0 && t.btotal[i] == 0 && t.self[i] == 0) || (cut > 0 && at < cut)) {
+        if (!(drop[i] & 4)) {
+            drop[i] = 2;
+        } else if (cut > 0 && at < cut) {
             drop[i] = 1;
             t.self[par] += t.total[i];
             t.bself[par] += t.btotal[i];
-            if (t.total[i] != 0 || t.btotal[i] != 0)
-                trimmed++;
+            trimmed++;
+        } else {
+            drop[i] = 0;
         }
     }
+    drop[0] = 0;
     /* children lists */
     t.child_off = calloc(t.n + 2, sizeof(*t.child_off));
     t.child = malloc((t.n + 1) * sizeof(*t.child));

@@ -1172,11 +1172,16 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
             cases.append(Case('filters', label, si, fs, filt))
 
     # ---- run
+    case_secs = collections.Counter()
+
     def runcase(c):
+        t0 = time.monotonic()
         try:
             return c.fn()
         except Exception as e:  # harness bug: report, do not abort the run
             return FAIL('oracle exception %s: %s' % (type(e).__name__, e))
+        finally:
+            case_secs[c.label] += time.monotonic() - t0
 
     futs = [pool.submit(runcase, c) for c in cases]
     counts = collections.OrderedDict((k, {'passed': 0, 'failed': 0, 'skipped': 0}) for k in KINDS)
@@ -1217,6 +1222,9 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
         if v['passed'] or v['failed'] or v['skipped']:
             print('  %-14s %5d passed %5d failed%s' % (
                 k, v['passed'], v['failed'], ('  %d skipped' % v['skipped']) if v['skipped'] else ''))
+    if args.verbose:
+        print('slowest files (summed case seconds): ' + ', '.join(
+            '%s %.1fs' % (l, t) for l, t in case_secs.most_common(8)))
     if args.summary:
         with open(args.summary, 'w') as f:
             json.dump({k: {'passed': v['passed'], 'failed': v['failed']} for k, v in counts.items()},
