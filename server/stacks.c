@@ -19,7 +19,14 @@
 #include "hearth/regex.h"
 #include "hearth/units.h"
 
-enum { LOC_FOCUSED = 1, LOC_IGNORED = 2, LOC_HIDDEN = 4, LOC_SHOWFROM = 8 };
+enum {
+    LOC_FOCUSED = 1,
+    LOC_IGNORED = 2,
+    LOC_HIDDEN = 4,
+    LOC_SHOWFROM = 8,
+    LOC_PRUNE = 16,         /* drop_frames: the whole location goes */
+    LOC_PRUNE_BENEATH = 32, /* drop_frames: inlined part cut, location becomes a leaf */
+};
 
 struct tagfilter {
     bool numeric;
@@ -41,6 +48,7 @@ struct ctx {
     struct hearth_errmsg *em;
     struct hearth_stacks *s;
     struct hearth_regex *focus, *ignore, *hide, *show, *show_from;
+    struct hearth_regex *drop, *keep; /* the profile's drop_frames / keep_frames */
     struct tagfilter tf, ti;
     bool has_tf, has_ti;
     /* per location */
@@ -78,12 +86,16 @@ static bool rx_match_str(struct hearth_regex *re, struct hearth_str x)
     return hearth_regex_match(re, x.ptr, x.len);
 }
 
-/* pprof's Location.matchesName: a line's function name or file, or the mapping file. */
-static bool loc_matches(const struct hearth_profile *p, uint32_t l, struct hearth_regex *re)
+/*
+ * pprof's Location.matchesName: a line's function name or file, or the
+ * mapping file. Lines before `first` were cut by drop_frames.
+ */
+static bool loc_matches(const struct hearth_profile *p, uint32_t l, uint32_t first,
+                        struct hearth_regex *re)
 {
     uint32_t k;
 
-    for (k = p->loc_line_off[l]; k < p->loc_line_off[l + 1]; k++) {
+    for (k = first; k < p->loc_line_off[l + 1]; k++) {
         uint32_t f = p->line_fn[k];
         if (rx_match_str(re, S(p, p->fn_name[f])) || rx_match_str(re, S(p, p->fn_file[f])))
             return true;
@@ -627,6 +639,60 @@ static void compute_total(struct ctx *c)
 
 /* ---- per-location preparation ---- */
 
+/*
+ * pprof's simplifyFunc for drop_frames: a leading '.' and the argument list
+ * from the first '(' go, except the '(' of "(anonymous namespace)" and
+ * "operator()".
+ */
+static size_t simplify_func(const char *s, size_t n, const char **out)
+{
+    static const char *const reserved[] = {"(anonymous namespace)", "operator()"};
+    size_t i, k;
+
+    if (n && s[0] == '.') {
+        s++;
+        n--;
+    }
+    *out = s;
+    for (i = 0; i < n; i++) {
+        bool res = false;
+        for (k = 0; k < 2; k++) {
+            size_t rl = strlen(reserved[k]);
+            size_t at = reserved[k][0] == '(' ? i : (i >= 8 ? i - 8 : SIZE_MAX);
+            if (at != SIZE_MAX && at + rl <= n && !memcmp(s + at, reserved[k], rl) &&
+                at + (size_t)(strchr(reserved[k], '(') - reserved[k]) == i) {
+                res = true;
+                i = at + rl - 1;
+                break;
+            }
+        }
+        if (res)
+            continue;
+        if (s[i] == '(')
+            return i;
+    }
+    return n;
+}
+
+/* The innermost-first index of the line drop_frames cuts at, or -1. */
+static int prune_line(struct ctx *c, uint32_t a, uint32_t b)
+{
+    const struct hearth_profile *p = c->p;
+    int i;
+
+    for (i = (int)(b - a) - 1; i >= 0; i--) {
+        struct hearth_str name = S(p, p->fn_name[p->line_fn[a + (uint32_t)i]]);
+        const char *f;
+        size_t fl;
+        if (name.len == 0)
+            continue;
+        fl = simplify_func(name.ptr, name.len, &f);
+        if (hearth_regex_match(c->drop, f, fl) && !(c->keep && hearth_regex_match(c->keep, f, fl)))
+            return i;
+    }
+    return -1;
+}
+
 static enum hearth_err prepare_locations(struct ctx *c)
 {
     const struct hearth_profile *p = c->p;
@@ -642,9 +708,20 @@ static enum hearth_err prepare_locations(struct ctx *c)
         uint32_t a = p->loc_line_off[l], b = p->loc_line_off[l + 1];
         bool hidden = false;
 
-        if (c->ignore && loc_matches(p, l, c->ignore))
+        if (c->drop) {
+            int i = prune_line(c, a, b);
+            if (i >= 0) {
+                c->lflags[l] |= LOC_PRUNE_BENEATH;
+                if ((uint32_t)i == b - a - 1)
+                    c->lflags[l] |= LOC_PRUNE;
+                else
+                    a += (uint32_t)i + 1; /* keep the callers of the matched frame */
+            }
+        }
+
+        if (c->ignore && loc_matches(p, l, a, c->ignore))
             c->lflags[l] |= LOC_IGNORED;
-        else if (!c->focus || loc_matches(p, l, c->focus))
+        else if (!c->focus || loc_matches(p, l, a, c->focus))
             c->lflags[l] |= LOC_FOCUSED;
 
         if (b - a + 1 > cap) {
@@ -657,7 +734,7 @@ static enum hearth_err prepare_locations(struct ctx *c)
         n = 0;
         for (k = a; k < b; k++)
             lines[n++] = k;
-        if (c->hide && loc_matches(p, l, c->hide)) {
+        if (c->hide && loc_matches(p, l, a, c->hide)) {
             uint32_t m = 0;
             if (!map_matches(p, l, c->hide))
                 for (k = 0; k < n; k++)
@@ -874,7 +951,22 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         uint32_t id;
         bool added;
 
-        /* focus/ignore over the sample's original locations */
+        if (c->drop) {
+            /* drop_frames: from the root, past the first user frame, cut at the first match */
+            bool user = false;
+            for (k = b; k-- > a;) {
+                uint8_t f = c->lflags[p->s_locs[k]];
+                if (!(f & (LOC_PRUNE | LOC_PRUNE_BENEATH))) {
+                    user = true;
+                    continue;
+                }
+                if (!user)
+                    continue;
+                a = f & LOC_PRUNE ? k + 1 : k;
+                break;
+            }
+        }
+        /* focus/ignore over the sample's locations */
         for (k = a; k < b; k++) {
             uint8_t f = c->lflags[p->s_locs[k]];
             if (f & LOC_IGNORED) {
@@ -1041,6 +1133,15 @@ static enum hearth_err compile_filters(struct ctx *c)
             return e;
         add_filter_label(c->s, rx[i].name, rx[i].v);
     }
+    if (c->p->drop_frames) {
+        struct hearth_str d = S(c->p, c->p->drop_frames), k = S(c->p, c->p->keep_frames);
+        if ((e = hearth_regex_compile_full(d.ptr, c->lim->max_regex, "drop_frames", &c->drop,
+                                           c->em)))
+            return e;
+        if (k.len && (e = hearth_regex_compile_full(k.ptr, c->lim->max_regex, "keep_frames",
+                                                    &c->keep, c->em)))
+            return e;
+    }
     if (q->tagfocus && *q->tagfocus) {
         if ((e = tagfilter_compile(c, &c->tf, "tagfocus", q->tagfocus)))
             return e;
@@ -1148,6 +1249,8 @@ out_fail:
     hearth_regex_free(c.hide);
     hearth_regex_free(c.show);
     hearth_regex_free(c.show_from);
+    hearth_regex_free(c.drop);
+    hearth_regex_free(c.keep);
     tagfilter_release(&c.tf);
     tagfilter_release(&c.ti);
     return e;

@@ -289,7 +289,7 @@ static void test_seqmap_growth(void **state)
     (void)state;
     hearth_seqmap_init(&m);
     for (i = 0; i < N; i++) {
-        size_t len = i % 40;
+        size_t len = 1 + i % 39;
         for (k = 0; k < len; k++)
             seq[k] = (uint32_t)(i * 31 + k);
         if (hearth_seqmap_add(&m, seq, len, &added) != (uint32_t)i || !added)
@@ -297,12 +297,12 @@ static void test_seqmap_growth(void **state)
     }
     assert_int_equal(m.n, N);
     for (i = 0; i < N; i += 11) {
-        size_t len = i % 40;
+        size_t len = 1 + i % 39;
         for (k = 0; k < len; k++)
             seq[k] = (uint32_t)(i * 31 + k);
         if (hearth_seqmap_add(&m, seq, len, &added) != (uint32_t)i || added)
             fail_msg("sequence %zu not found after growth", i);
-        if (m.off[i + 1] - m.off[i] != len || (len && memcmp(m.pool + m.off[i], seq, len * 4)))
+        if (m.off[i + 1] - m.off[i] != len || memcmp(m.pool + m.off[i], seq, len * 4))
             fail_msg("sequence %zu stored wrong", i);
     }
     hearth_seqmap_release(&m);

@@ -44,6 +44,7 @@ var edges = []edge{
 	{"cpp-names", "C++/Java-style names, spaces, quotes, backslashes, <script> and invalid UTF-8", edgeCppNames},
 	{"many-leaves", "main calling 100 distinct leaves with varied (partly equal) weights, for nodecount trimming", edgeManyLeaves},
 	{"deep", "stacks 1000 frames deep, with direct and mutual recursion", edgeDeep},
+	{"dropframes", "drop_frames runtime\\..*|malloc, keep_frames runtime\\.keep, with inlined and partially matching locations", edgeDropFrames},
 	{"diff-new", "diff source: main;a=60ms main;b=40ms, duration 1s", edgeDiffNew},
 	{"diff-base", "diff base: main;a=30ms main;c=20ms, duration 0.5s", edgeDiffBase},
 	{"diff-base-us", "diff base as edge-diff-base but in cpu/microseconds (period type too)", edgeDiffBaseUS},
@@ -83,6 +84,22 @@ func edgeRecursion() []byte {
 	b.AddCPU("main;a;b", 5)
 	b.AddCPU("main;a;a;a", 3)
 	b.AddCPU("main", 2)
+	return synth.Encode(b.P)
+}
+
+func edgeDropFrames() []byte {
+	b := cpu("/src/drop.go")
+	b.P.DropFrames = `runtime\..*|malloc`
+	b.P.KeepFrames = `runtime\.keep`
+	b.AddCPU("main;alloc;runtime.mallocgc;runtime.nextFree", 10)
+	b.AddCPU("runtime.goexit;runtime.main;main;work", 7)
+	b.AddCPU("main;mymalloc", 5)
+	b.AddCPU("main;alloc;runtime.keep;leaf", 3)
+	b.AddCPU("runtime.goexit;runtime.mcall", 2)
+	b.AddCPU("main;(*T).malloc(int);helper", 4)
+	// one location: helper inlined into runtime.growslice inlined into caller
+	inl := b.Loc(b.L("helper2", 5), b.L("runtime.growslice", 6), b.L("caller", 7))
+	b.AddLocs([]uint64{inl, b.Frame("main")}, nil, 6, 6*ms)
 	return synth.Encode(b.P)
 }
 

@@ -1,0 +1,1034 @@
+/*
+ * test_views.c - top, call graph and flame graph numbers through the public
+ * API (decode -> stacks -> render -> JSON parsed with jansson), against the
+ * worked examples of pprof-semantics.md: recursion (5.1, 6.1, 7.1), inline
+ * (4.4), cutoff and cutoff2 (5.4), emptystack and negative (5.2), ties
+ * (5.5), focus/ignore/hide (9.3-9.4) and diffs via hearth_merge_diff (8.2).
+ * Every profile is built in C with pbw.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "hearth/buf.h"
+#include "hearth/merge.h"
+#include "hearth/profile.h"
+#include "hearth/query.h"
+#include "hearth/stacks.h"
+#include "hearth/views.h"
+#include "pbw.h"
+
+#define MS 1000000LL /* nanoseconds */
+
+enum view { TOP, FLAME, GRAPH };
+
+/* ---- building and rendering ---- */
+
+typedef void (*fill_fn)(struct pbp *b);
+
+static struct hearth_profile *mk(fill_fn fill)
+{
+    struct pbp b;
+    struct pbw w;
+    struct hearth_profile *p = NULL;
+    struct hearth_errmsg em = {{0}};
+
+    pbp_init(&b, 0);
+    pbw_init(&w);
+    fill(&b);
+    assert_true(pbp_finish(&b, &w));
+    if (hearth_profile_decode(w.p, w.len, NULL, &p, &em) != HEARTH_OK)
+        fail_msg("decode: %s", em.msg);
+    pbw_release(&w);
+    pbp_release(&b);
+    return p;
+}
+
+/* Render one view; returns the output (malloc'ed) and its length. */
+static char *render(const struct hearth_profile *p, const struct hearth_query *q, enum view v,
+                    bool text, size_t *len)
+{
+    struct hearth_stacks *s = NULL;
+    struct hearth_buf out;
+    struct hearth_errmsg em = {{0}};
+    enum hearth_err e;
+
+    if (hearth_stacks_build(p, q, v == GRAPH, NULL, &s, &em) != HEARTH_OK)
+        fail_msg("stacks: %s", em.msg);
+    hearth_buf_init(&out, 1 << 24);
+    if (v == TOP)
+        e = hearth_top_render(s, q, !text, &out, &em);
+    else if (v == FLAME)
+        e = hearth_flame_render(s, q, &out, &em);
+    else
+        e = hearth_callgraph_render(s, q, text, &out, &em);
+    if (e != HEARTH_OK)
+        fail_msg("render: %s", em.msg);
+    hearth_stacks_free(s);
+    return hearth_buf_detach(&out, len);
+}
+
+static json_t *view_json(const struct hearth_profile *p, const struct hearth_query *q, enum view v)
+{
+    json_error_t jerr;
+    size_t len;
+    char *txt = render(p, q, v, false, &len);
+    json_t *j = json_loadb(txt, len, 0, &jerr);
+
+    if (!j)
+        fail_msg("invalid JSON: %s: %.300s", jerr.text, txt);
+    free(txt);
+    return j;
+}
+
+static char *top_text(const struct hearth_profile *p, const struct hearth_query *q)
+{
+    size_t len;
+
+    return render(p, q, TOP, true, &len);
+}
+
+static void expect_text(const char *text, const char *line)
+{
+    if (!strstr(text, line))
+        fail_msg("missing line \"%s\" in:\n%s", line, text);
+}
+
+/* ---- JSON helpers ---- */
+
+static json_t *top_row(json_t *top, const char *name)
+{
+    json_t *rows = json_object_get(top, "rows");
+    size_t i;
+
+    for (i = 0; i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        if (!strcmp(json_string_value(json_object_get(r, "name")), name))
+            return r;
+    }
+    return NULL;
+}
+
+static void expect_row(json_t *top, const char *name, int64_t flat, int64_t cum, const char *inl)
+{
+    json_t *r = top_row(top, name);
+
+    if (!r)
+        fail_msg("no row %s", name);
+    if (json_integer_value(json_object_get(r, "flat")) != flat ||
+        json_integer_value(json_object_get(r, "cum")) != cum)
+        fail_msg("row %s: flat %lld cum %lld, want %lld %lld", name,
+                 (long long)json_integer_value(json_object_get(r, "flat")),
+                 (long long)json_integer_value(json_object_get(r, "cum")), (long long)flat,
+                 (long long)cum);
+    if (inl)
+        assert_string_equal(json_string_value(json_object_get(r, "inline")), inl);
+}
+
+static void expect_order(json_t *top, const char *const *names, size_t n)
+{
+    json_t *rows = json_object_get(top, "rows");
+    size_t i;
+
+    assert_int_equal(json_array_size(rows), n);
+    for (i = 0; i < n; i++) {
+        const char *got = json_string_value(json_object_get(json_array_get(rows, i), "name"));
+        if (strcmp(got, names[i]))
+            fail_msg("row %zu is %s, want %s", i, got, names[i]);
+    }
+}
+
+static bool has_label(json_t *j, const char *text)
+{
+    json_t *l = json_object_get(j, "labels");
+    size_t i;
+
+    for (i = 0; i < json_array_size(l); i++)
+        if (!strcmp(json_string_value(json_array_get(l, i)), text))
+            return true;
+    return false;
+}
+
+static int64_t total_of(json_t *j)
+{
+    return json_integer_value(json_object_get(j, "total"));
+}
+
+/* Graph edge src -> dst by node name; false if absent. */
+static bool graph_edge(json_t *g, const char *src, const char *dst, int64_t *w, bool *inl,
+                       bool *resid)
+{
+    json_t *nodes = json_object_get(g, "nodes"), *edges = json_object_get(g, "edges");
+    json_int_t sid = -1, did = -1;
+    size_t i;
+
+    for (i = 0; i < json_array_size(nodes); i++) {
+        json_t *n = json_array_get(nodes, i);
+        const char *nm = json_string_value(json_object_get(n, "name"));
+        if (!strcmp(nm, src))
+            sid = json_integer_value(json_object_get(n, "id"));
+        if (!strcmp(nm, dst))
+            did = json_integer_value(json_object_get(n, "id"));
+    }
+    for (i = 0; i < json_array_size(edges); i++) {
+        json_t *e = json_array_get(edges, i);
+        if (json_integer_value(json_object_get(e, "src")) == sid &&
+            json_integer_value(json_object_get(e, "dst")) == did) {
+            *w = json_integer_value(json_object_get(e, "weight"));
+            if (inl)
+                *inl = json_is_true(json_object_get(e, "inline"));
+            if (resid)
+                *resid = json_is_true(json_object_get(e, "residual"));
+            return true;
+        }
+    }
+    return false;
+}
+
+static json_int_t farr(json_t *f, const char *key, size_t i)
+{
+    return json_integer_value(json_array_get(json_object_get(json_object_get(f, "nodes"), key), i));
+}
+
+static size_t fnodes(json_t *f)
+{
+    return json_array_size(json_object_get(json_object_get(f, "nodes"), "total"));
+}
+
+/*
+ * Flame invariants: node 0 is "root" with parent -1; pre-order (parents
+ * precede children); total == self + sum of the children's totals.
+ */
+static void flame_invariants(json_t *f)
+{
+    size_t n = fnodes(f), i;
+    json_t *strings = json_object_get(f, "strings");
+    int64_t *sum = calloc(n + 1, sizeof(*sum));
+
+    assert_non_null(sum);
+    assert_true(n >= 1);
+    assert_string_equal(json_string_value(json_array_get(strings, 0)), "root");
+    assert_int_equal(farr(f, "parent", 0), -1);
+    assert_int_equal(farr(f, "name", 0), 0);
+    for (i = 1; i < n; i++) {
+        json_int_t par = farr(f, "parent", i);
+        assert_true(par >= 0 && (size_t)par < i);
+        assert_true(farr(f, "name", i) > 0 &&
+                    (size_t)farr(f, "name", i) < json_array_size(strings));
+        sum[par] += farr(f, "total", i);
+    }
+    for (i = 0; i < n; i++)
+        if (farr(f, "total", i) != farr(f, "self", i) + sum[i])
+            fail_msg("flame node %zu: total %lld != self %lld + children %lld", i,
+                     (long long)farr(f, "total", i), (long long)farr(f, "self", i),
+                     (long long)sum[i]);
+    free(sum);
+}
+
+/* Index of the child of `parent` named `name`, or -1. */
+static long fchild(json_t *f, long parent, const char *name)
+{
+    json_t *strings = json_object_get(f, "strings");
+    size_t n = fnodes(f), i;
+
+    for (i = 1; i < n; i++)
+        if (farr(f, "parent", i) == parent &&
+            !strcmp(json_string_value(json_array_get(strings, (size_t)farr(f, "name", i))), name))
+            return (long)i;
+    return -1;
+}
+
+/* Follow a path "main;a;b" from the root; fail if it does not exist. */
+static long fpath(json_t *f, const char *path)
+{
+    char buf[256], *tok, *save = NULL;
+    long cur = 0;
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        cur = fchild(f, cur, tok);
+        if (cur < 0)
+            fail_msg("flame path %s: no %s", path, tok);
+    }
+    return cur;
+}
+
+static size_t fchildren(json_t *f, long parent)
+{
+    size_t n = fnodes(f), i, k = 0;
+
+    for (i = 1; i < n; i++)
+        if (farr(f, "parent", i) == parent)
+            k++;
+    return k;
+}
+
+/* ---- profiles ---- */
+
+static void cpu_header(struct pbp *b)
+{
+    pbp_sample_type(b, "samples", "count");
+    pbp_sample_type(b, "cpu", "nanoseconds");
+    pbp_period(b, "cpu", "nanoseconds", 10 * MS);
+    pbp_mapping(b, "/bin/app");
+}
+
+static void cpu_stack(struct pbp *b, const char *stack, int64_t ms)
+{
+    int64_t v[2] = {ms / 10, ms * MS};
+
+    pbp_stackv(b, stack, v, 2);
+}
+
+/* recursion.pb: main;a;b;a;c=10 main;a;b=5 main;a;a;a=3 main=2 ticks of 10ms */
+static void fill_recursion(struct pbp *b)
+{
+    cpu_header(b);
+    pbw_int(&b->hdr, 10, 1000 * MS);
+    cpu_stack(b, "main;a;b;a;c", 100);
+    cpu_stack(b, "main;a;b", 50);
+    cpu_stack(b, "main;a;a;a", 30);
+    cpu_stack(b, "main", 20);
+}
+
+/* inline.pb: main@1;[inner@5 inlined into outer@20]=70 main@2;outer@21=30 main@3;inner@6=40 */
+static void fill_inline(struct pbp *b)
+{
+    uint64_t fmain, fouter, finner, l1, l2, l3, l4, l5, l6, fn2[2], s[2];
+    int64_t ln2[2], v[2];
+
+    cpu_header(b);
+    fmain = pbp_func(b, "main", "x.go", 0);
+    fouter = pbp_func(b, "outer", "x.go", 0);
+    finner = pbp_func(b, "inner", "x.go", 0);
+    ln2[0] = 1;
+    l1 = pbp_loc(b, b->map_id, 0x1001, &fmain, ln2, 1);
+    ln2[0] = 2;
+    l2 = pbp_loc(b, b->map_id, 0x1002, &fmain, ln2, 1);
+    ln2[0] = 3;
+    l3 = pbp_loc(b, b->map_id, 0x1003, &fmain, ln2, 1);
+    fn2[0] = finner; /* innermost first */
+    fn2[1] = fouter;
+    ln2[0] = 5;
+    ln2[1] = 20;
+    l4 = pbp_loc(b, b->map_id, 0x2000, fn2, ln2, 2);
+    ln2[0] = 21;
+    l5 = pbp_loc(b, b->map_id, 0x2100, &fouter, ln2, 1);
+    ln2[0] = 6;
+    l6 = pbp_loc(b, b->map_id, 0x3000, &finner, ln2, 1);
+    s[0] = l4;
+    s[1] = l1;
+    v[0] = 7;
+    v[1] = 70 * MS;
+    pbp_sample(b, s, 2, v, 2, NULL);
+    s[0] = l5;
+    s[1] = l2;
+    v[0] = 3;
+    v[1] = 30 * MS;
+    pbp_sample(b, s, 2, v, 2, NULL);
+    s[0] = l6;
+    s[1] = l3;
+    v[0] = 4;
+    v[1] = 40 * MS;
+    pbp_sample(b, s, 2, v, 2, NULL);
+}
+
+static void count_header(struct pbp *b)
+{
+    pbp_sample_type(b, "samples", "count");
+    pbp_mapping(b, "/bin/app");
+}
+
+/* cutoff.pb: main;big=985 main;six=6 main;five=5 main;four=4 */
+static void fill_cutoff(struct pbp *b)
+{
+    count_header(b);
+    pbp_stack(b, "main;big", 985);
+    pbp_stack(b, "main;six", 6);
+    pbp_stack(b, "main;five", 5);
+    pbp_stack(b, "main;four", 4);
+}
+
+/* cutoff2.pb: main;big=500 main;four=4 main;one=1 empty=500 */
+static void fill_cutoff2(struct pbp *b)
+{
+    count_header(b);
+    pbp_stack(b, "main;big", 500);
+    pbp_stack(b, "main;four", 4);
+    pbp_stack(b, "main;one", 1);
+    pbp_stack(b, "", 500);
+}
+
+/* emptystack.pb: main;big=500 main;small=4 empty=500 */
+static void fill_emptystack(struct pbp *b)
+{
+    count_header(b);
+    pbp_stack(b, "main;big", 500);
+    pbp_stack(b, "main;small", 4);
+    pbp_stack(b, "", 500);
+}
+
+/* negative.pb: 600, -400, 3 on different stacks */
+static void fill_negative(struct pbp *b)
+{
+    count_header(b);
+    pbp_stack(b, "main;pos", 600);
+    pbp_stack(b, "main;mid;neg", -400);
+    pbp_stack(b, "main;small", 3);
+}
+
+/* ties: equal flats sort by name, not by cum */
+static void fill_ties(struct pbp *b)
+{
+    count_header(b);
+    pbp_stack(b, "main;zeta", 50);
+    pbp_stack(b, "main;mid;alpha", 50);
+    pbp_stack(b, "main;beta", 50);
+    pbp_stack(b, "main;mid;gamma", 20);
+}
+
+/* filters: main;a;parse=400 main;b=600 */
+static void fill_filters(struct pbp *b)
+{
+    count_header(b);
+    pbp_stack(b, "main;a;parse", 400);
+    pbp_stack(b, "main;b", 600);
+}
+
+/* new.pb and base.pb of 8.2 */
+static void fill_new(struct pbp *b)
+{
+    cpu_header(b);
+    pbw_int(&b->hdr, 10, 1000 * MS);
+    cpu_stack(b, "main;a", 60);
+    cpu_stack(b, "main;b", 40);
+}
+
+static void fill_base(struct pbp *b)
+{
+    cpu_header(b);
+    pbw_int(&b->hdr, 10, 500 * MS);
+    cpu_stack(b, "main;a", 30);
+    cpu_stack(b, "main;c", 20);
+}
+
+/* base with another sample type name: incompatible */
+static void fill_wall(struct pbp *b)
+{
+    pbp_sample_type(b, "samples", "count");
+    pbp_sample_type(b, "wall", "nanoseconds");
+    pbp_period(b, "cpu", "nanoseconds", 10 * MS);
+    pbp_mapping(b, "/bin/app");
+    cpu_stack(b, "main;a", 30);
+}
+
+static void fill_one_type(struct pbp *b)
+{
+    pbp_sample_type(b, "cpu", "nanoseconds");
+    pbp_period(b, "cpu", "nanoseconds", 10 * MS);
+    pbp_mapping(b, "/bin/app");
+    pbp_stack(b, "main;a", 30 * MS);
+}
+
+/* ---- tests ---- */
+
+/* 5.1: a has cum 180ms (counted once per sample), not 290ms. */
+static void test_recursion_top(void **state)
+{
+    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_query q;
+    static const char *const order[] = {"c", "b", "a", "main"};
+    json_t *j;
+    char *t;
+
+    (void)state;
+    hearth_query_init(&q);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 200 * MS);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "sample"), "type")),
+                        "cpu");
+    assert_string_equal(json_string_value(json_object_get(j, "unit")), "ms");
+    expect_row(j, "c", 100 * MS, 100 * MS, "");
+    expect_row(j, "b", 50 * MS, 150 * MS, "");
+    expect_row(j, "a", 30 * MS, 180 * MS, "");
+    expect_row(j, "main", 20 * MS, 200 * MS, "");
+    expect_order(j, order, 4);
+    assert_true(has_label(j, "Showing nodes accounting for 200ms, 100% of 200ms total"));
+    json_decref(j);
+
+    t = top_text(p, &q);
+    expect_text(t, "Type: cpu\n");
+    expect_text(t, "Duration: 1s, Total samples = 200ms (20.00%)\n");
+    expect_text(t, "Showing nodes accounting for 200ms, 100% of 200ms total\n"
+                   "      flat  flat%   sum%        cum   cum%\n"
+                   "     100ms 50.00% 50.00%      100ms 50.00%  c\n"
+                   "      50ms 25.00% 75.00%      150ms 75.00%  b\n"
+                   "      30ms 15.00% 90.00%      180ms 90.00%  a\n"
+                   "      20ms 10.00%   100%      200ms   100%  main\n");
+    free(t);
+
+    /* the other sample index: counts */
+    q.sample_index = "samples";
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 20);
+    expect_row(j, "a", 3, 18, "");
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+/* 6.1: edges once per sample per pair, no self edges. */
+static void test_recursion_graph(void **state)
+{
+    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_query q;
+    json_t *g;
+    int64_t w = 0;
+    bool inl = true, resid = true;
+
+    (void)state;
+    hearth_query_init(&q);
+    g = view_json(p, &q, GRAPH);
+    assert_int_equal(total_of(g), 200 * MS);
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 4);
+    assert_int_equal(json_array_size(json_object_get(g, "edges")), 4);
+    assert_true(graph_edge(g, "main", "a", &w, &inl, &resid));
+    assert_int_equal(w, 180 * MS);
+    assert_false(inl);
+    assert_false(resid);
+    assert_true(graph_edge(g, "a", "b", &w, NULL, NULL));
+    assert_int_equal(w, 150 * MS);
+    assert_true(graph_edge(g, "b", "a", &w, NULL, NULL));
+    assert_int_equal(w, 100 * MS);
+    assert_true(graph_edge(g, "a", "c", &w, NULL, NULL));
+    assert_int_equal(w, 100 * MS);
+    assert_false(graph_edge(g, "a", "a", &w, NULL, NULL));
+    json_decref(g);
+
+    /* the DOT form renders too */
+    {
+        size_t len;
+        char *dot = render(p, &q, GRAPH, true, &len);
+        assert_non_null(strstr(dot, "digraph"));
+        free(dot);
+    }
+    hearth_profile_free(p);
+}
+
+/* 7.1: root 200 -> main 200 -> a 180 -> {b 150 -> a 100 -> c 100; a 30 -> a 30}. */
+static void test_recursion_flame(void **state)
+{
+    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_query q;
+    json_t *f;
+    long n;
+
+    (void)state;
+    hearth_query_init(&q);
+    f = view_json(p, &q, FLAME);
+    flame_invariants(f);
+    assert_int_equal(total_of(f), 200 * MS);
+    assert_false(json_is_true(json_object_get(f, "diff")));
+    assert_int_equal(json_integer_value(json_object_get(f, "trimmed")), 0);
+    assert_int_equal(farr(f, "total", 0), 200 * MS);
+    assert_int_equal(fchildren(f, 0), 1);
+    n = fpath(f, "main");
+    assert_int_equal(farr(f, "total", (size_t)n), 200 * MS);
+    assert_int_equal(farr(f, "self", (size_t)n), 20 * MS);
+    n = fpath(f, "main;a");
+    assert_int_equal(farr(f, "total", (size_t)n), 180 * MS);
+    assert_int_equal(fchildren(f, n), 2);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;a;b")), 150 * MS);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;a;b;a")), 100 * MS);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;a;b;a;c")), 100 * MS);
+    assert_int_equal(farr(f, "self", (size_t)fpath(f, "main;a;b;a;c")), 100 * MS);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;a;a")), 30 * MS);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;a;a;a")), 30 * MS);
+    assert_int_equal(fnodes(f), 8); /* root main a b a c a a */
+    /* siblings are sorted by name: a before b under main;a */
+    assert_true(fpath(f, "main;a;a") < fpath(f, "main;a;b"));
+    json_decref(f);
+    hearth_profile_free(p);
+}
+
+/* 4.4: inner 110 (partial-inline); outer 30 flat, 100 cum; main 0/140. */
+static void test_inline(void **state)
+{
+    struct hearth_profile *p = mk(fill_inline);
+    struct hearth_query q;
+    static const char *const order[] = {"inner", "outer", "main"};
+    json_t *j;
+    int64_t w = 0;
+    bool inl = false;
+    char *t;
+
+    (void)state;
+    hearth_query_init(&q);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 140 * MS);
+    expect_row(j, "inner", 110 * MS, 110 * MS, "(partial-inline)");
+    expect_row(j, "outer", 30 * MS, 100 * MS, "");
+    expect_row(j, "main", 0, 140 * MS, "");
+    expect_order(j, order, 3);
+    json_decref(j);
+    t = top_text(p, &q);
+    expect_text(t, "     110ms 78.57% 78.57%      110ms 78.57%  inner (partial-inline)\n"
+                   "      30ms 21.43%   100%      100ms 71.43%  outer\n"
+                   "         0     0%   100%      140ms   100%  main\n");
+    free(t);
+
+    /* graph: outer -> inner is an inline edge */
+    j = view_json(p, &q, GRAPH);
+    assert_true(graph_edge(j, "outer", "inner", &w, &inl, NULL));
+    assert_int_equal(w, 70 * MS);
+    assert_true(inl);
+    assert_true(graph_edge(j, "main", "inner", &w, &inl, NULL));
+    assert_int_equal(w, 40 * MS);
+    assert_false(inl);
+    assert_true(graph_edge(j, "main", "outer", &w, &inl, NULL));
+    assert_int_equal(w, 100 * MS);
+    assert_false(inl);
+    json_decref(j);
+
+    /* flame: root 140 -> main 140 -> {inner 40, outer 100 -> inner 70} */
+    j = view_json(p, &q, FLAME);
+    flame_invariants(j);
+    assert_int_equal(farr(j, "total", (size_t)fpath(j, "main")), 140 * MS);
+    assert_int_equal(farr(j, "total", (size_t)fpath(j, "main;inner")), 40 * MS);
+    assert_int_equal(farr(j, "total", (size_t)fpath(j, "main;outer")), 100 * MS);
+    assert_int_equal(farr(j, "self", (size_t)fpath(j, "main;outer")), 30 * MS);
+    assert_int_equal(farr(j, "total", (size_t)fpath(j, "main;outer;inner")), 70 * MS);
+    assert_int_equal(farr(j, "inline", (size_t)fpath(j, "main;outer;inner")), 1);
+    assert_int_equal(farr(j, "inline", (size_t)fpath(j, "main;inner")), 0);
+    json_decref(j);
+
+    /* -noinlines: outer 100 flat; inner 40; main 0/140 */
+    q.noinlines = true;
+    j = view_json(p, &q, TOP);
+    expect_row(j, "outer", 100 * MS, 100 * MS, "");
+    expect_row(j, "inner", 40 * MS, 40 * MS, "");
+    expect_row(j, "main", 0, 140 * MS, "");
+    json_decref(j);
+
+    /* -lines */
+    hearth_query_init(&q);
+    q.gran = HEARTH_GRAN_LINES;
+    j = view_json(p, &q, TOP);
+    expect_row(j, "inner x.go:5", 70 * MS, 70 * MS, "(inline)");
+    expect_row(j, "inner x.go:6", 40 * MS, 40 * MS, "");
+    expect_row(j, "outer x.go:21", 30 * MS, 30 * MS, "");
+    expect_row(j, "outer x.go:20", 0, 70 * MS, NULL);
+    expect_row(j, "main x.go:1", 0, 70 * MS, NULL);
+    expect_row(j, "main x.go:2", 0, 30 * MS, NULL);
+    expect_row(j, "main x.go:3", 0, 40 * MS, NULL);
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+/* 5.4: Dropped 1 node (cum <= 5); four is dropped, five (cum == cutoff) kept. */
+static void test_cutoff(void **state)
+{
+    struct hearth_profile *p = mk(fill_cutoff);
+    struct hearth_query q;
+    static const char *const order[] = {"big", "six", "five", "main"};
+    json_t *j;
+    char *t;
+
+    (void)state;
+    hearth_query_init(&q);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1000);
+    assert_true(has_label(j, "Showing nodes accounting for 996, 99.60% of 1000 total"));
+    assert_true(has_label(j, "Dropped 1 node (cum <= 5)"));
+    expect_order(j, order, 4);
+    assert_null(top_row(j, "four"));
+    expect_row(j, "five", 5, 5, "");
+    expect_row(j, "main", 0, 1000, "");
+    json_decref(j);
+    t = top_text(p, &q);
+    expect_text(t, "Showing nodes accounting for 996, 99.60% of 1000 total\n"
+                   "Dropped 1 node (cum <= 5)\n"
+                   "      flat  flat%   sum%        cum   cum%\n"
+                   "       985 98.50% 98.50%        985 98.50%  big\n"
+                   "         6   0.6% 99.10%          6   0.6%  six\n"
+                   "         5   0.5% 99.60%          5   0.5%  five\n"
+                   "         0     0% 99.60%       1000   100%  main\n");
+    free(t);
+    /* -nodefraction=0 keeps everything */
+    q.nodefraction = 0;
+    j = view_json(p, &q, TOP);
+    expect_row(j, "four", 4, 4, "");
+    json_decref(j);
+    /* -nodecount=2: the first two in flat order */
+    hearth_query_init(&q);
+    q.nodecount = 2;
+    j = view_json(p, &q, TOP);
+    assert_int_equal(json_array_size(json_object_get(j, "rows")), 2);
+    expect_row(j, "big", 985, 985, "");
+    expect_row(j, "six", 6, 6, "");
+    assert_true(has_label(j, "Showing top 2 nodes out of 4"));
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+/* 5.4: the label uses the report total (5), the real cutoff the flat sum (2). */
+static void test_cutoff2(void **state)
+{
+    struct hearth_profile *p = mk(fill_cutoff2);
+    struct hearth_query q;
+    json_t *j;
+
+    (void)state;
+    hearth_query_init(&q);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1005);
+    assert_true(has_label(j, "Dropped 1 node (cum <= 5)"));
+    expect_row(j, "four", 4, 4, "");
+    assert_null(top_row(j, "one"));
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+/* 5.2: empty stacks count in the total only; negative values by |v|. */
+static void test_totals(void **state)
+{
+    struct hearth_profile *p = mk(fill_emptystack);
+    struct hearth_query q;
+    json_t *j;
+
+    (void)state;
+    hearth_query_init(&q);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1004);
+    assert_true(has_label(j, "Showing nodes accounting for 504, 50.20% of 1004 total"));
+    expect_row(j, "big", 500, 500, "");
+    expect_row(j, "main", 0, 504, "");
+    json_decref(j);
+    /* flame: the root covers only non-empty stacks */
+    j = view_json(p, &q, FLAME);
+    flame_invariants(j);
+    assert_int_equal(total_of(j), 1004);
+    assert_int_equal(farr(j, "total", 0), 504);
+    json_decref(j);
+    hearth_profile_free(p);
+
+    p = mk(fill_negative);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1003);
+    assert_true(has_label(j, "Showing nodes accounting for 203, 20.24% of 1003 total"));
+    expect_row(j, "pos", 600, 600, "");
+    expect_row(j, "neg", -400, -400, "");
+    expect_row(j, "mid", 0, -400, "");
+    expect_row(j, "main", 0, 203, "");
+    json_decref(j);
+    {
+        char *t = top_text(p, &q);
+        expect_text(t, "      -400 39.88% 19.94%       -400 39.88%  neg\n");
+        free(t);
+    }
+    j = view_json(p, &q, FLAME);
+    flame_invariants(j);
+    assert_int_equal(farr(j, "total", (size_t)fpath(j, "main;mid;neg")), -400);
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+/* 5.5: |flat| desc, then name; -cum: |cum| desc, then name. */
+static void test_sort_ties(void **state)
+{
+    struct hearth_profile *p = mk(fill_ties);
+    struct hearth_query q;
+    static const char *const flat[] = {"alpha", "beta", "zeta", "gamma", "main", "mid"};
+    static const char *const cum[] = {"main", "mid", "alpha", "beta", "zeta", "gamma"};
+    json_t *j;
+
+    (void)state;
+    hearth_query_init(&q);
+    j = view_json(p, &q, TOP);
+    expect_order(j, flat, 6);
+    json_decref(j);
+    q.cum_sort = true;
+    j = view_json(p, &q, TOP);
+    expect_order(j, cum, 6);
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+/* 9.3-9.4: focus keeps whole stacks, total unchanged; ignore; hide moves flat. */
+static void test_filters(void **state)
+{
+    struct hearth_profile *p = mk(fill_filters);
+    struct hearth_query q;
+    json_t *j;
+
+    (void)state;
+    hearth_query_init(&q);
+    q.focus = "parse";
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1000);
+    expect_row(j, "parse", 400, 400, "");
+    expect_row(j, "a", 0, 400, "");
+    expect_row(j, "main", 0, 400, "");
+    assert_null(top_row(j, "b"));
+    assert_true(has_label(j, "Active filters:"));
+    assert_true(has_label(j, "   focus=parse"));
+    json_decref(j);
+
+    hearth_query_init(&q);
+    q.ignore = "parse";
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1000);
+    expect_row(j, "b", 600, 600, "");
+    expect_row(j, "main", 0, 600, "");
+    assert_null(top_row(j, "a"));
+    json_decref(j);
+
+    hearth_query_init(&q);
+    q.hide = "parse";
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 1000);
+    expect_row(j, "a", 400, 400, "");
+    assert_null(top_row(j, "parse"));
+    json_decref(j);
+
+    /* a refused regex is a bad request, not a crash */
+    {
+        struct hearth_stacks *s = (struct hearth_stacks *)&s;
+        struct hearth_errmsg em = {{0}};
+        hearth_query_init(&q);
+        q.focus = "(?=x)";
+        assert_int_equal(hearth_stacks_build(p, &q, false, NULL, &s, &em), HEARTH_E_BAD_REQUEST);
+        assert_null(s);
+        hearth_query_init(&q);
+        q.sample_index = "bogus";
+        assert_int_equal(hearth_stacks_build(p, &q, false, NULL, &s, &em), HEARTH_E_NOT_FOUND);
+        assert_null(s);
+    }
+    hearth_profile_free(p);
+}
+
+/* 8.2: -base, -diff_base, with and without -normalize. */
+static struct hearth_profile *diff(enum hearth_diff_mode mode, bool normalize)
+{
+    struct hearth_profile *n = mk(fill_new), *b = mk(fill_base), *m = NULL;
+    struct hearth_errmsg em = {{0}};
+
+    if (hearth_merge_diff(n, b, mode, normalize, NULL, &m, &em) != HEARTH_OK)
+        fail_msg("merge_diff: %s", em.msg);
+    hearth_profile_free(n);
+    hearth_profile_free(b);
+    return m;
+}
+
+static void test_diff_base(void **state)
+{
+    struct hearth_profile *p = diff(HEARTH_DIFF_BASE, false);
+    struct hearth_query q;
+    static const char *const order[] = {"b", "a", "c", "main"};
+    json_t *j;
+    char *t;
+
+    (void)state;
+    hearth_query_init(&q);
+    q.diff = HEARTH_DIFF_BASE;
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 90 * MS);
+    expect_row(j, "b", 40 * MS, 40 * MS, "");
+    expect_row(j, "a", 30 * MS, 30 * MS, "");
+    expect_row(j, "c", -20 * MS, -20 * MS, "");
+    expect_row(j, "main", 0, 50 * MS, "");
+    expect_order(j, order, 4);
+    json_decref(j);
+    t = top_text(p, &q);
+    expect_text(t, "Duration: 1.50s, Total samples = 90ms ( 6.00%)\n");
+    expect_text(t, "Showing nodes accounting for 50ms, 55.56% of 90ms total\n");
+    expect_text(t, "     -20ms 22.22% 55.56%      -20ms 22.22%  c\n");
+    free(t);
+    j = view_json(p, &q, FLAME);
+    flame_invariants(j);
+    assert_true(json_is_true(json_object_get(j, "diff")));
+    assert_non_null(json_object_get(json_object_get(j, "nodes"), "base_total"));
+    json_decref(j);
+    hearth_profile_free(p);
+
+    /* -normalize -base: total 40ms (b +20, c -20, a cancels) */
+    p = diff(HEARTH_DIFF_BASE, true);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 40 * MS);
+    expect_row(j, "b", 20 * MS, 20 * MS, "");
+    expect_row(j, "c", -20 * MS, -20 * MS, "");
+    assert_null(top_row(j, "a"));
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+static void test_diff_diff_base(void **state)
+{
+    struct hearth_profile *p = diff(HEARTH_DIFF_DIFF_BASE, false);
+    struct hearth_query q;
+    json_t *j;
+    char *t;
+
+    (void)state;
+    hearth_query_init(&q);
+    q.diff = HEARTH_DIFF_DIFF_BASE;
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 50 * MS);
+    expect_row(j, "b", 40 * MS, 40 * MS, "");
+    expect_row(j, "a", 30 * MS, 30 * MS, "");
+    expect_row(j, "c", -20 * MS, -20 * MS, "");
+    expect_row(j, "main", 0, 50 * MS, "");
+    json_decref(j);
+    t = top_text(p, &q);
+    expect_text(t, "Duration: 1.50s, Total samples = 50ms ( 3.33%)\n");
+    expect_text(t, "Showing nodes accounting for 50ms, 100% of 50ms total\n");
+    expect_text(t, "      30ms 60.00% 140.00%       30ms 60.00%  a\n");
+    free(t);
+    j = view_json(p, &q, FLAME);
+    flame_invariants(j);
+    assert_true(json_is_true(json_object_get(j, "diff")));
+    json_decref(j);
+    j = view_json(p, &q, GRAPH);
+    assert_int_equal(total_of(j), 50 * MS);
+    json_decref(j);
+    hearth_profile_free(p);
+
+    /* -normalize -diff_base: 0 of 50ms; rows b 20ms and c -20ms only */
+    p = diff(HEARTH_DIFF_DIFF_BASE, true);
+    j = view_json(p, &q, TOP);
+    assert_int_equal(total_of(j), 50 * MS);
+    assert_true(has_label(j, "Showing nodes accounting for 0, 0% of 50ms total"));
+    assert_int_equal(json_array_size(json_object_get(j, "rows")), 2);
+    expect_row(j, "b", 20 * MS, 20 * MS, "");
+    expect_row(j, "c", -20 * MS, -20 * MS, "");
+    json_decref(j);
+    j = view_json(p, &q, FLAME);
+    flame_invariants(j);
+    json_decref(j);
+    hearth_profile_free(p);
+}
+
+static void test_diff_incompatible(void **state)
+{
+    struct hearth_profile *n = mk(fill_new), *w = mk(fill_wall), *o = mk(fill_one_type);
+    struct hearth_profile *m = (struct hearth_profile *)&m;
+    struct hearth_errmsg em = {{0}};
+
+    (void)state;
+    assert_int_equal(hearth_merge_diff(n, w, HEARTH_DIFF_BASE, false, NULL, &m, &em),
+                     HEARTH_E_INCOMPATIBLE);
+    assert_null(m);
+    assert_true(strlen(em.msg) > 0);
+    m = (struct hearth_profile *)&m;
+    assert_int_equal(hearth_merge_diff(n, o, HEARTH_DIFF_DIFF_BASE, false, NULL, &m, &em),
+                     HEARTH_E_INCOMPATIBLE);
+    assert_null(m);
+    hearth_profile_free(n);
+    hearth_profile_free(w);
+    hearth_profile_free(o);
+}
+
+/* Flame trimming: small subtrees fold into the parent's self; root total kept. */
+static void test_flame_min_fraction(void **state)
+{
+    struct hearth_profile *p = mk(fill_cutoff);
+    struct hearth_query q;
+    json_t *f;
+    long m;
+
+    (void)state;
+    hearth_query_init(&q);
+    f = view_json(p, &q, FLAME);
+    flame_invariants(f);
+    assert_int_equal(fnodes(f), 6);
+    assert_int_equal(farr(f, "total", 0), 1000);
+    json_decref(f);
+
+    q.min_fraction = 0.01; /* cut = 10: six, five and four go */
+    f = view_json(p, &q, FLAME);
+    flame_invariants(f);
+    assert_int_equal(json_integer_value(json_object_get(f, "trimmed")), 3);
+    assert_int_equal(fnodes(f), 3);
+    assert_int_equal(farr(f, "total", 0), 1000);
+    m = fpath(f, "main");
+    assert_int_equal(farr(f, "total", (size_t)m), 1000);
+    assert_int_equal(farr(f, "self", (size_t)m), 15);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;big")), 985);
+    assert_int_equal(fchild(f, m, "six"), -1);
+    json_decref(f);
+
+    /* trimming everything below the root still keeps the root's total */
+    q.min_fraction = 1;
+    f = view_json(p, &q, FLAME);
+    flame_invariants(f);
+    assert_int_equal(farr(f, "total", 0), 1000);
+    json_decref(f);
+    hearth_profile_free(p);
+
+    /* the same on the recursion profile at 0.2: only a;a (30ms of 200) folds */
+    p = mk(fill_recursion);
+    q.min_fraction = 0.2;
+    f = view_json(p, &q, FLAME);
+    flame_invariants(f);
+    assert_int_equal(farr(f, "total", 0), 200 * MS);
+    assert_int_equal(fchild(f, fpath(f, "main;a"), "a"), -1);
+    assert_int_equal(farr(f, "self", (size_t)fpath(f, "main;a")), 30 * MS);
+    json_decref(f);
+    hearth_profile_free(p);
+}
+
+/* The output cap: a view larger than the buffer's max fails cleanly. */
+static void test_output_cap(void **state)
+{
+    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_stacks *s = NULL;
+    struct hearth_query q;
+    struct hearth_buf out;
+    struct hearth_errmsg em = {{0}};
+
+    (void)state;
+    hearth_query_init(&q);
+    assert_int_equal(hearth_stacks_build(p, &q, true, NULL, &s, &em), HEARTH_OK);
+    hearth_buf_init(&out, 64);
+    assert_int_equal(hearth_top_render(s, &q, true, &out, &em), HEARTH_E_TOO_LARGE);
+    hearth_buf_release(&out);
+    hearth_buf_init(&out, 64);
+    assert_int_equal(hearth_flame_render(s, &q, &out, &em), HEARTH_E_TOO_LARGE);
+    hearth_buf_release(&out);
+    hearth_buf_init(&out, 64);
+    assert_int_equal(hearth_callgraph_render(s, &q, false, &out, &em), HEARTH_E_TOO_LARGE);
+    hearth_buf_release(&out);
+    hearth_buf_init(&out, 64);
+    assert_int_equal(hearth_callgraph_render(s, &q, true, &out, &em), HEARTH_E_TOO_LARGE);
+    hearth_buf_release(&out);
+    hearth_stacks_free(s);
+    hearth_profile_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_recursion_top),
+        cmocka_unit_test(test_recursion_graph),
+        cmocka_unit_test(test_recursion_flame),
+        cmocka_unit_test(test_inline),
+        cmocka_unit_test(test_cutoff),
+        cmocka_unit_test(test_cutoff2),
+        cmocka_unit_test(test_totals),
+        cmocka_unit_test(test_sort_ties),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_diff_base),
+        cmocka_unit_test(test_diff_diff_base),
+        cmocka_unit_test(test_diff_incompatible),
+        cmocka_unit_test(test_flame_min_fraction),
+        cmocka_unit_test(test_output_cap),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
