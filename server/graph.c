@@ -211,9 +211,23 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
     return HEARTH_OK;
 }
 
+/* Go's abs on int64: wraps for the minimum value instead of trapping. */
 static int64_t abs64(int64_t v)
 {
-    return v < 0 ? -v : v;
+    return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
+}
+
+/*
+ * Go's int64(float64) on amd64: NaN and out-of-range values become the
+ * minimum int64 (the "integer indefinite" of CVTTSD2SI). Entropy scores hit
+ * this when an edge weight is 0 (0 * log2(0) is NaN), and pprof's ordering
+ * depends on it.
+ */
+static int64_t go_int64(double x)
+{
+    if (isnan(x) || x >= 9223372036854775808.0 || x < -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)x;
 }
 
 static int cmp_name(const struct hearth_stacks *s, uint32_t a, uint32_t b)
@@ -371,7 +385,7 @@ static enum hearth_err sort_nodes(struct build *b, int mode)
             double sc = 0;
             sc += nin == 0 ? 1 : edge_entropy(b, b->in_e + b->in_off[n], nin, 0);
             sc += nout == 0 ? 1 : edge_entropy(b, b->out_e + b->out_off[n], nout, b->flat[n]);
-            score[n] = (int64_t)(sc * (double)b->cum[n]) + b->flat[n];
+            score[n] = (int64_t)((uint64_t)go_int64(sc * (double)b->cum[n]) + (uint64_t)b->flat[n]);
         }
     }
     sort_b = b;
