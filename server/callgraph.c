@@ -7,6 +7,7 @@
  * pprof user recognises it, but tag boxes are not drawn.
  */
 #include "hearth/views.h"
+#include "hearth/num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,13 +94,13 @@ static void write_dot(const struct hearth_graph *g, const char *unit, struct hea
                       struct hearth_buf *out)
 {
     const struct hearth_stacks *s = g->s;
-    int64_t maxflat = 0, total = s->total < 0 ? -s->total : s->total;
+    int64_t maxflat = 0, total = hearth_abs64(s->total);
     uint32_t i;
     size_t k;
     const char *l, *nl;
 
     for (i = 0; i < g->nnodes; i++) {
-        int64_t f = g->flat[i] < 0 ? -g->flat[i] : g->flat[i];
+        int64_t f = hearth_abs64(g->flat[i]);
         if (f > maxflat)
             maxflat = f;
     }
@@ -157,9 +158,10 @@ static void write_dot(const struct hearth_graph *g, const char *unit, struct hea
         const struct hearth_gedge *e = &g->edges[k];
         const struct hearth_str *a = &s->pname[g->node[e->src]], *b = &s->pname[g->node[e->dst]];
         char wv[128], col[8];
-        int64_t aw = e->weight < 0 ? -e->weight : e->weight;
-        int64_t weight = total ? 1 + (aw * 100 / total > 100 ? 100 : aw * 100 / total) : 1;
-        int64_t pen = total ? 1 + (aw * 5 / total > 5 ? 5 : aw * 5 / total) : 1;
+        int64_t aw = hearth_abs64(e->weight);
+        int64_t w100 = total ? hearth_mul64(aw, 100) / total : 0, w5 = total ? hearth_mul64(aw, 5) / total : 0;
+        int64_t weight = 1 + (w100 > 100 ? 100 : w100);
+        int64_t pen = 1 + (w5 > 5 ? 5 : w5);
         const char *arrow = e->residual ? " ..." : " ->";
         hearth_unit_label(wv, sizeof(wv), e->weight, s->unit, unit);
         dot_color(total ? (double)e->weight / (double)total : 0, false, col);

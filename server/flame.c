@@ -9,6 +9,7 @@
  * parent's self, so totals still add up (total = self + children's totals).
  */
 #include "hearth/views.h"
+#include "hearth/num.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -116,24 +117,24 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
         int64_t wv = s->w[i], wb = s->wbase[i];
         if (wv == 0 && wb == 0)
             continue;
-        t.total[0] += wv;
-        t.btotal[0] += wb;
+        t.total[0] = hearth_add64(t.total[0], wv);
+        t.btotal[0] = hearth_add64(t.btotal[0], wb);
         for (f = s->off[i]; f < s->off[i + 1]; f++) {
             cur = tree_add(&t, cur, s->frames[f] >> 1, s->frames[f] & 1);
             if (cur == HEARTH_NONE)
                 goto out_free;
-            t.total[cur] += wv;
-            t.btotal[cur] += wb;
+            t.total[cur] = hearth_add64(t.total[cur], wv);
+            t.btotal[cur] = hearth_add64(t.btotal[cur], wb);
         }
-        t.self[cur] += wv;
-        t.bself[cur] += wb;
+        t.self[cur] = hearth_add64(t.self[cur], wv);
+        t.bself[cur] = hearth_add64(t.bself[cur], wb);
     }
     /* drop nodes with zero totals on both sides (diffs that cancel), and trim */
     drop = calloc(t.n + 1, 1);
     if (!drop)
         goto out_free;
     if (q->min_fraction > 0) {
-        int64_t rt = t.total[0] < 0 ? -t.total[0] : t.total[0];
+        int64_t rt = hearth_abs64(t.total[0]);
         cut = (int64_t)((double)rt * q->min_fraction);
     }
     /*
@@ -148,7 +149,7 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
     }
     for (i = 1; i < t.n; i++) {
         /* parents precede children (insertion order), so a dropped parent is seen first */
-        int64_t at = t.total[i] < 0 ? -t.total[i] : t.total[i];
+        int64_t at = hearth_abs64(t.total[i]);
         uint32_t par = t.parent[i];
         if (drop[par] & 3) {
             drop[i] = 2; /* inside a dropped subtree: already accounted */
@@ -158,8 +159,8 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
             drop[i] = 2;
         } else if (cut > 0 && at < cut) {
             drop[i] = 1;
-            t.self[par] += t.total[i];
-            t.bself[par] += t.btotal[i];
+            t.self[par] = hearth_add64(t.self[par], t.total[i]);
+            t.bself[par] = hearth_add64(t.bself[par], t.btotal[i]);
             trimmed++;
         } else {
             drop[i] = 0;
@@ -248,8 +249,8 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
     ARRAY("total", t.total[n]);
     ARRAY("inline", (int64_t)t.inl[n]);
     if (diff) {
-        ARRAY("base_self", -t.bself[n]);
-        ARRAY("base_total", -t.btotal[n]);
+        ARRAY("base_self", hearth_neg64(t.bself[n]));
+        ARRAY("base_total", hearth_neg64(t.btotal[n]));
     }
 #undef ARRAY
     hearth_jsonw_obj_close(&w);

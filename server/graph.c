@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hearth/graph.h"
+#include "hearth/num.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -96,9 +97,9 @@ static bool add_tag(struct build *b, uint32_t node, uint32_t kind, uint32_t labe
         b->tnode[id] = node;
     }
     if (flat)
-        b->tflat[id] += w;
+        b->tflat[id] = hearth_add64(b->tflat[id], w);
     else
-        b->tcum[id] += w;
+        b->tcum[id] = hearth_add64(b->tcum[id], w);
     return true;
 }
 
@@ -151,7 +152,7 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
             }
             if (b->stamp[node] != i + 1) {
                 b->stamp[node] = i + 1;
-                b->cum[node] += w;
+                b->cum[node] = hearth_add64(b->cum[node], w);
                 if (tags && !add_tags(b, i, node, w, false))
                     return HEARTH_E_NOMEM;
             }
@@ -180,7 +181,7 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
                 }
                 if (b->e[id].stamp != i + 1) {
                     b->e[id].stamp = i + 1;
-                    b->e[id].w += w;
+                    b->e[id].w = hearth_add64(b->e[id].w, w);
                     if (residual)
                         b->e[id].residual = true;
                     if (!inl)
@@ -191,7 +192,7 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
             residual = false;
         }
         if (parent != HEARTH_NONE && !residual) {
-            b->flat[parent] += w;
+            b->flat[parent] = hearth_add64(b->flat[parent], w);
             if (tags && !add_tags(b, i, parent, w, true))
                 return HEARTH_E_NOMEM;
         }
@@ -214,21 +215,9 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
 /* Go's abs on int64: wraps for the minimum value instead of trapping. */
 static int64_t abs64(int64_t v)
 {
-    return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
+    return hearth_abs64(v);
 }
 
-/*
- * Go's int64(float64) on amd64: NaN and out-of-range values become the
- * minimum int64 (the "integer indefinite" of CVTTSD2SI). Entropy scores hit
- * this when an edge weight is 0 (0 * log2(0) is NaN), and pprof's ordering
- * depends on it.
- */
-static int64_t go_int64(double x)
-{
-    if (isnan(x) || x >= 9223372036854775808.0 || x < -9223372036854775808.0)
-        return INT64_MIN;
-    return (int64_t)x;
-}
 
 static int cmp_name(const struct hearth_stacks *s, uint32_t a, uint32_t b)
 {
@@ -349,11 +338,12 @@ static double edge_entropy(const struct build *b, const uint32_t *es, uint32_t n
 {
     double score = 0;
     int64_t total = self;
+    /* (sums wrap as in Go) */
     uint32_t k;
 
     for (k = 0; k < ne; k++)
         if (b->e[es[k]].w > 0)
-            total += abs64(b->e[es[k]].w);
+            total = hearth_add64(total, abs64(b->e[es[k]].w));
     if (total != 0) {
         for (k = 0; k < ne; k++) {
             double frac = (double)abs64(b->e[es[k]].w) / (double)total;
@@ -385,7 +375,7 @@ static enum hearth_err sort_nodes(struct build *b, int mode)
             double sc = 0;
             sc += nin == 0 ? 1 : edge_entropy(b, b->in_e + b->in_off[n], nin, 0);
             sc += nout == 0 ? 1 : edge_entropy(b, b->out_e + b->out_off[n], nout, b->flat[n]);
-            score[n] = (int64_t)((uint64_t)go_int64(sc * (double)b->cum[n]) + (uint64_t)b->flat[n]);
+            score[n] = (int64_t)((uint64_t)hearth_go_int64(sc * (double)b->cum[n]) + (uint64_t)b->flat[n]);
         }
     }
     sort_b = b;
@@ -552,7 +542,7 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         g->node[i] = n;
         g->flat[i] = b->flat[n];
         g->cum[i] = b->cum[n];
-        g->flat_sum += b->flat[n];
+        g->flat_sum = hearth_add64(g->flat_sum, b->flat[n]);
     }
     for (k = 0; k < b->ne; k++) {
         const struct edge *e = &b->e[k];
@@ -605,9 +595,9 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
     if ((e = build_graph(&b, s, NULL, tags)))
         goto out_fail;
     for (i = 0; i < b.nn; i++)
-        sum += b.flat[b.nodes[i]];
-    node_cut = abs64((int64_t)((double)sum * o->nodefraction));
-    edge_cut = abs64((int64_t)((double)sum * o->edgefraction));
+        sum = hearth_add64(sum, b.flat[b.nodes[i]]);
+    node_cut = abs64(hearth_go_int64((double)sum * o->nodefraction));
+    edge_cut = abs64(hearth_go_int64((double)sum * o->edgefraction));
     g->node_cutoff = node_cut;
     g->edge_cutoff = edge_cut;
     if (node_cut > 0) {
@@ -699,8 +689,8 @@ const char *hearth_graph_output_unit(const struct hearth_graph *g, const char *r
     hearth_unit_scale(minv, s->unit, "minimum", &umin);
     hearth_unit_scale(maxv, s->unit, "minimum", &umax);
     unit = umin;
-    if (strcmp(umin, umax) != 0 && minv * 100 < maxv)
-        hearth_unit_scale(100 * minv, s->unit, "minimum", &unit);
+    if (strcmp(umin, umax) != 0 && hearth_mul64(minv, 100) < maxv)
+        hearth_unit_scale(hearth_mul64(minv, 100), s->unit, "minimum", &unit);
     return *unit ? unit : s->unit;
 }
 
@@ -786,7 +776,7 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
         hearth_unit_label(v2, sizeof(v2), s->total, s->unit, unit);
         hearth_buf_printf(buf, "Duration: %s, Total samples = %s ", v1, v2);
         if (!strcmp(tu, "ns") && tn != 0) {
-            hearth_percentage(pc, sizeof(pc), (int64_t)tn, p->duration_nanos);
+            hearth_percentage(pc, sizeof(pc), hearth_go_int64(tn), p->duration_nanos);
             hearth_buf_printf(buf, "(%s)", pc);
         }
         hearth_buf_addch(buf, '\n');
@@ -807,13 +797,13 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
     }
     if (s->total != 0) {
         if (g->dropped_nodes > 0) {
-            hearth_unit_label(v1, sizeof(v1), abs64((int64_t)((double)s->total * nodefraction)),
+            hearth_unit_label(v1, sizeof(v1), abs64(hearth_go_int64((double)s->total * nodefraction)),
                               s->unit, unit);
             hearth_buf_printf(buf, "Dropped %u node%s (cum <= %s)\n", g->dropped_nodes,
                               g->dropped_nodes > 1 ? "s" : "", v1);
         }
         if (g->dropped_edges > 0 && edgefraction >= 0) {
-            hearth_unit_label(v1, sizeof(v1), abs64((int64_t)((double)s->total * edgefraction)),
+            hearth_unit_label(v1, sizeof(v1), abs64(hearth_go_int64((double)s->total * edgefraction)),
                               s->unit, unit);
             hearth_buf_printf(buf, "Dropped %u edge%s (freq <= %s)\n", g->dropped_edges,
                               g->dropped_edges > 1 ? "s" : "", v1);

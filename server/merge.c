@@ -11,6 +11,7 @@
  * -base total over merged samples) is computed by stacks.c from the keys.
  */
 #include "hearth/merge.h"
+#include "hearth/num.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -370,7 +371,7 @@ out_free:
 
 static int64_t round_scale(int64_t v, double r)
 {
-    return r == 1 ? v : (int64_t)llround((double)v * r);
+    return r == 1 ? v : hearth_go_int64(round((double)v * r));
 }
 
 static void vt_text(const struct hearth_profile *p, uint32_t t, uint32_t u, char *out, size_t n)
@@ -452,9 +453,9 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct
             int64_t bs = 0, ss = 0;
             double r;
             for (s = 0; s < base->nsamples; s++)
-                bs += base->s_val[s * nt + i];
+                bs = hearth_add64(bs, base->s_val[s * nt + i]);
             for (s = 0; s < src->nsamples; s++)
-                ss += src->s_val[s * nt + i];
+                ss = hearth_add64(ss, src->s_val[s * nt + i]);
             r = ss == 0 ? 0.0 : (double)bs / (double)ss;
             for (s = 0; s < src->nsamples; s++)
                 sv[s * nt + i] = round_scale(sv[s * nt + i], r);
@@ -502,13 +503,13 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct
         const struct hearth_profile *pu = ratio(pb, ps) > 1 ? base : src;
         const char *tgt = S(pu, pu->period_unit).ptr;
         const char *u;
-        int64_t p1 = (int64_t)hearth_unit_scale(src->period, ps, tgt, &u);
-        int64_t p2 = (int64_t)hearth_unit_scale(base->period, pb, tgt, &u);
+        int64_t p1 = hearth_go_int64(hearth_unit_scale(src->period, ps, tgt, &u));
+        int64_t p2 = hearth_go_int64(hearth_unit_scale(base->period, pb, tgt, &u));
         m->period_type = istr(&c, src, src->period_type);
         m->period_unit = istr(&c, pu, pu->period_unit);
         m->period = p1 > p2 ? p1 : p2;
     }
-    m->duration_nanos = src->duration_nanos + base->duration_nanos;
+    m->duration_nanos = hearth_add64(src->duration_nanos, base->duration_nanos);
     m->time_nanos = src->time_nanos;
     if (m->time_nanos == 0 || base->time_nanos < m->time_nanos)
         m->time_nanos = base->time_nanos;

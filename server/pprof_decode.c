@@ -13,6 +13,7 @@
  * follows pprof (docs: pprof-semantics.md 1.3-1.4).
  */
 #include "hearth/profile.h"
+#include "hearth/num.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -823,7 +824,8 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
                 return me;
             if (!added) {
                 for (k = 0; k < p->ntypes; k++)
-                    p->s_val[(size_t)id * p->ntypes + k] += sm->val[k];
+                    p->s_val[(size_t)id * p->ntypes + k] =
+                        hearth_add64(p->s_val[(size_t)id * p->ntypes + k], sm->val[k]);
                 nlocs = p->s_loc_off[s];
                 nlabs = p->s_lab_off[s];
                 continue;

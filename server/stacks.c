@@ -9,6 +9,7 @@
  * precomputed node lists.
  */
 #include "hearth/stacks.h"
+#include "hearth/num.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -594,9 +595,9 @@ static enum hearth_err merge_samples(struct ctx *c)
         if (c->mrep[id] == HEARTH_NONE)
             c->mrep[id] = (uint32_t)i;
         for (k = 0; k < nt; k++)
-            c->mval[(size_t)id * nt + k] += p->s_val[i * nt + k];
+            c->mval[(size_t)id * nt + k] = hearth_add64(c->mval[(size_t)id * nt + k], p->s_val[i * nt + k]);
         if (p->s_side && p->s_side[i])
-            c->mbase[id] += p->s_val[i * nt + t];
+            c->mbase[id] = hearth_add64(c->mbase[id], p->s_val[i * nt + t]);
     }
     c->merged = true;
     e = HEARTH_OK;
@@ -620,10 +621,10 @@ static void compute_total(struct ctx *c)
 
     for (i = 0; i < p->nsamples; i++) {
         int64_t v = p->s_val[i * nt + t];
-        int64_t av = v < 0 ? -v : v;
+        int64_t av = hearth_abs64(v);
         if (sample_is_base(p, i)) {
             any_base = true;
-            base_total += av;
+            base_total = hearth_add64(base_total, av);
         }
     }
     if (any_base && base_total > 0) {
@@ -632,7 +633,7 @@ static void compute_total(struct ctx *c)
     }
     for (i = 0; i < c->nitems; i++) {
         int64_t v = c->merged ? c->mval[i * nt + t] : p->s_val[i * nt + t];
-        plain += v < 0 ? -v : v;
+        plain = hearth_add64(plain, hearth_abs64(v));
     }
     c->s->total = plain;
 }
@@ -1047,8 +1048,8 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         }
         if (added)
             s->w[id] = s->wbase[id] = 0;
-        s->w[id] += w;
-        s->wbase[id] += wb;
+        s->w[id] = hearth_add64(s->w[id], w);
+        s->wbase[id] = hearth_add64(s->wbase[id], wb);
         if (p->s_side)
             s->has_base = true;
     }

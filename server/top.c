@@ -1,5 +1,6 @@
 /* top.c - pprof's -top report as text or JSON; see include/hearth/views.h. */
 #include "hearth/views.h"
+#include "hearth/num.h"
 
 #include <string.h>
 
@@ -86,7 +87,7 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
         for (i = 0; i < g->nnodes; i++) {
             char f[128], c[128], fp[64], sp[64], cp[64];
             const struct hearth_str *nm = &s->pname[g->node[i]];
-            sum += g->flat[i];
+            sum = hearth_add64(sum, g->flat[i]);
             hearth_unit_label(f, sizeof(f), g->flat[i], s->unit, unit);
             hearth_unit_label(c, sizeof(c), g->cum[i], s->unit, unit);
             hearth_percentage(fp, sizeof(fp), g->flat[i], s->total);
