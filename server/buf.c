@@ -79,24 +79,30 @@ enum hearth_err hearth_buf_addch(struct hearth_buf *b, char c)
 enum hearth_err hearth_buf_vprintf(struct hearth_buf *b, const char *fmt, va_list ap)
 {
     va_list cp;
+    size_t room = b->ptr ? b->alloc - b->len : 0;
     int n;
 
-    if (hearth_buf_grow(b, 64))
+    if (b->fail)
         return b->fail;
     va_copy(cp, ap);
-    n = vsnprintf(b->ptr + b->len, b->alloc - b->len, fmt, cp);
+    n = vsnprintf(room ? b->ptr + b->len : NULL, room, fmt, cp);
     va_end(cp);
     if (n < 0) {
         b->fail = HEARTH_E_IO;
-        return b->fail;
+        goto out_restore;
     }
-    if ((size_t)n >= b->alloc - b->len) {
+    if ((size_t)n >= room) {
         if (hearth_buf_grow(b, (size_t)n))
-            return b->fail;
+            goto out_restore;
         vsnprintf(b->ptr + b->len, b->alloc - b->len, fmt, ap);
     }
     b->len += (size_t)n;
     return HEARTH_OK;
+out_restore:
+    /* keep the invariant: the text ends in a NUL at len */
+    if (b->ptr)
+        b->ptr[b->len] = '\0';
+    return b->fail;
 }
 
 enum hearth_err hearth_buf_printf(struct hearth_buf *b, const char *fmt, ...)

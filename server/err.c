@@ -25,8 +25,49 @@ const char *hearth_err_name(enum hearth_err e)
         return "incompatible";
     case HEARTH_E_IO:
         return "io_error";
+    case HEARTH_E_FORBIDDEN:
+        return "forbidden";
+    case HEARTH_E_BUSY:
+        return "busy";
+    case HEARTH_E_NO_SPACE:
+        return "no_space";
+    case HEARTH_E_UNAUTHORIZED:
+        return "unauthorized";
     }
     return "unknown";
+}
+
+int hearth_err_http_status(enum hearth_err e)
+{
+    switch (e) {
+    case HEARTH_OK:
+        return 200;
+    case HEARTH_E_NOMEM:
+        return 503;
+    case HEARTH_E_TOO_LARGE:
+        return 413;
+    case HEARTH_E_CORRUPT:
+        return 400;
+    case HEARTH_E_NOT_FOUND:
+        return 404;
+    case HEARTH_E_BAD_REQUEST:
+        return 400;
+    case HEARTH_E_UNSUPPORTED:
+        return 415;
+    case HEARTH_E_INCOMPATIBLE:
+        return 422;
+    case HEARTH_E_IO:
+        return 500;
+    case HEARTH_E_FORBIDDEN:
+        return 403;
+    case HEARTH_E_BUSY:
+        return 503;
+    case HEARTH_E_NO_SPACE:
+        return 507;
+    case HEARTH_E_UNAUTHORIZED:
+        return 401;
+    }
+    return 500;
 }
 
 enum hearth_err hearth_errmsg_set(struct hearth_errmsg *em, enum hearth_err e, const char *fmt, ...)

@@ -8,6 +8,7 @@
  * |total| is below min_fraction of the root and adds their value to the
  * parent's self, so totals still add up (total = self + children's totals).
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "hearth/views.h"
 #include "hearth/num.h"
 
@@ -75,10 +76,9 @@ static uint32_t tree_add(struct tree *t, uint32_t parent, uint32_t node, bool in
     return id;
 }
 
-static const struct tree *sort_t;
-
-static int child_cmp(const void *pa, const void *pb)
+static int child_cmp(const void *pa, const void *pb, void *arg)
 {
+    const struct tree *sort_t = arg;
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
     const struct hearth_str *x = &sort_t->s->pname[sort_t->node[a]];
     const struct hearth_str *y = &sort_t->s->pname[sort_t->node[b]];
@@ -180,10 +180,9 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
     for (i = 1; i < t.n; i++)
         if (!drop[i])
             t.child[t.child_off[t.parent[i] + 1]++] = (uint32_t)i;
-    sort_t = &t;
     for (i = 0; i < t.n; i++)
-        qsort(t.child + t.child_off[i], t.child_off[i + 1] - t.child_off[i], sizeof(uint32_t),
-              child_cmp);
+        qsort_r(t.child + t.child_off[i], t.child_off[i + 1] - t.child_off[i], sizeof(uint32_t),
+                child_cmp, &t);
     /* pre-order */
     order = malloc((t.n + 1) * sizeof(*order));
     stack = malloc((t.n + 1) * sizeof(*stack));

@@ -6,7 +6,7 @@
  * that jump over them become residual, and a stack whose leaf was dropped
  * gives its flat weight to nobody.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* qsort_r, gmtime_r */
 #include "hearth/graph.h"
 #include "hearth/num.h"
 
@@ -262,15 +262,20 @@ static int cmp_identity(const struct hearth_stacks *s, uint32_t a, uint32_t b)
     return r;
 }
 
-/* Sorting context (qsort has no user pointer in C11). */
-static const struct build *sort_b;
-static const int64_t *sort_score;
-static int sort_mode; /* 0 flat, 1 cum, 2 entropy */
+/* Sorting context, passed through glibc's qsort_r (views run on many threads). */
+struct sortctx {
+    const struct build *b;
+    const int64_t *score;
+    int mode; /* 0 flat, 1 cum, 2 entropy */
+};
 
-static int node_cmp(const void *pa, const void *pb)
+static int node_cmp(const void *pa, const void *pb, void *arg)
 {
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    const struct build *g = sort_b;
+    const struct sortctx *sc = arg;
+    const struct build *g = sc->b;
+    const int64_t *sort_score = sc->score;
+    int sort_mode = sc->mode;
     int64_t x, y;
     int r;
 
@@ -378,10 +383,10 @@ static enum hearth_err sort_nodes(struct build *b, int mode)
             score[n] = (int64_t)((uint64_t)hearth_go_int64(sc * (double)b->cum[n]) + (uint64_t)b->flat[n]);
         }
     }
-    sort_b = b;
-    sort_score = score;
-    sort_mode = mode;
-    qsort(b->nodes, b->nn, sizeof(*b->nodes), node_cmp);
+    {
+        struct sortctx sc = {b, score, mode};
+        qsort_r(b->nodes, b->nn, sizeof(*b->nodes), node_cmp, &sc);
+    }
     free(score);
     return HEARTH_OK;
 }
@@ -422,10 +427,9 @@ static uint32_t *count_tags(const struct build *b, int64_t cutoff)
     return cnt;
 }
 
-static const struct build *esort_b;
-
-static int edge_cmp(const void *pa, const void *pb)
+static int edge_cmp(const void *pa, const void *pb, void *arg)
 {
+    const struct build *esort_b = arg;
     const struct edge *x = &esort_b->e[*(const uint32_t *)pa], *y = &esort_b->e[*(const uint32_t *)pb];
     int r;
 
@@ -478,13 +482,12 @@ static enum hearth_err remove_redundant(struct build *b)
     in = malloc((b->ne + 1) * sizeof(*in));
     if (!in)
         goto out_free;
-    esort_b = b;
     for (i = b->nn; i-- > 0;) {
         uint32_t n = b->nodes[i], k, m = 0;
         for (k = b->in_off[n]; k < b->in_off[n + 1]; k++)
             if (!b->e[b->in_e[k]].dead)
                 in[m++] = b->in_e[k];
-        qsort(in, m, sizeof(*in), edge_cmp);
+        qsort_r(in, m, sizeof(*in), edge_cmp, b);
         while (m-- > 0) {
             if (!b->e[in[m]].residual)
                 break;
@@ -553,8 +556,7 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         if (pos[e->src] != HEARTH_NONE)
             order[ne++] = (uint32_t)k;
     }
-    esort_b = b;
-    qsort(order, ne, sizeof(*order), edge_cmp);
+    qsort_r(order, ne, sizeof(*order), edge_cmp, b);
     for (k = 0; k < ne; k++) {
         const struct edge *e = &b->e[order[k]];
         uint32_t d = pos[e->dst];

@@ -148,6 +148,20 @@ bool hearth_regex_match(struct hearth_regex *re, const char *s, size_t len)
     return rc >= 0;
 }
 
+int hearth_regex_exec(struct hearth_regex *re, const char *s, size_t len)
+{
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, re->md, re->mc);
+
+    if (rc >= 0)
+        return 1;
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+void hearth_regex_set_limit(struct hearth_regex *re, unsigned limit)
+{
+    pcre2_set_match_limit(re->mc, limit);
+}
+
 void hearth_regex_free(struct hearth_regex *re)
 {
     if (!re)

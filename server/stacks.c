@@ -50,6 +50,8 @@ struct ctx {
     struct hearth_stacks *s;
     struct hearth_regex *focus, *ignore, *hide, *show, *show_from;
     struct hearth_regex *drop, *keep; /* the profile's drop_frames / keep_frames */
+    uint8_t *fn_drop;                 /* per function: 0 unknown, 1 dropped, 2 kept */
+    bool drop_failed;                 /* the regex budget ran out: no pruning */
     struct tagfilter tf, ti;
     bool has_tf, has_ti;
     /* per location */
@@ -675,22 +677,53 @@ static size_t simplify_func(const char *s, size_t n, const char **out)
     return n;
 }
 
+/*
+ * Whether function f's name matches drop_frames and not keep_frames, cached
+ * per function. The regexes come from the file, so their total work is
+ * bounded: each match gets a share of a fixed budget, and if one runs out
+ * drop_frames is abandoned for this view (c->drop_failed) rather than
+ * letting a hostile pattern burn CPU.
+ */
+static bool fn_dropped(struct ctx *c, uint32_t f)
+{
+    const struct hearth_profile *p = c->p;
+    struct hearth_str name;
+    const char *s;
+    size_t sl;
+    int r;
+
+    if (c->fn_drop[f])
+        return c->fn_drop[f] == 1;
+    name = S(p, p->fn_name[f]);
+    c->fn_drop[f] = 2;
+    if (name.len == 0 || c->drop_failed)
+        return false;
+    sl = simplify_func(name.ptr, name.len, &s);
+    r = hearth_regex_exec(c->drop, s, sl);
+    if (r == 1 && c->keep) {
+        int k = hearth_regex_exec(c->keep, s, sl);
+        if (k < 0)
+            r = -1;
+        else if (k == 1)
+            r = 0;
+    }
+    if (r < 0) {
+        c->drop_failed = true;
+        return false;
+    }
+    if (r == 1)
+        c->fn_drop[f] = 1;
+    return r == 1;
+}
+
 /* The innermost-first index of the line drop_frames cuts at, or -1. */
 static int prune_line(struct ctx *c, uint32_t a, uint32_t b)
 {
-    const struct hearth_profile *p = c->p;
     int i;
 
-    for (i = (int)(b - a) - 1; i >= 0; i--) {
-        struct hearth_str name = S(p, p->fn_name[p->line_fn[a + (uint32_t)i]]);
-        const char *f;
-        size_t fl;
-        if (name.len == 0)
-            continue;
-        fl = simplify_func(name.ptr, name.len, &f);
-        if (hearth_regex_match(c->drop, f, fl) && !(c->keep && hearth_regex_match(c->keep, f, fl)))
+    for (i = (int)(b - a) - 1; i >= 0; i--)
+        if (fn_dropped(c, c->p->line_fn[a + (uint32_t)i]))
             return i;
-    }
     return -1;
 }
 
@@ -1136,12 +1169,22 @@ static enum hearth_err compile_filters(struct ctx *c)
     }
     if (c->p->drop_frames) {
         struct hearth_str d = S(c->p, c->p->drop_frames), k = S(c->p, c->p->keep_frames);
+        /* about 2e7 backtracking steps in all, shared among the functions */
+        unsigned per = (unsigned)(20000000u / (c->p->nfunc + 1u));
+        if (per < 100)
+            per = 100;
         if ((e = hearth_regex_compile_full(d.ptr, c->lim->max_regex, "drop_frames", &c->drop,
                                            c->em)))
             return e;
         if (k.len && (e = hearth_regex_compile_full(k.ptr, c->lim->max_regex, "keep_frames",
                                                     &c->keep, c->em)))
             return e;
+        hearth_regex_set_limit(c->drop, per);
+        if (c->keep)
+            hearth_regex_set_limit(c->keep, per);
+        c->fn_drop = calloc(c->p->nfunc + 1, 1);
+        if (!c->fn_drop)
+            return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
     }
     if (q->tagfocus && *q->tagfocus) {
         if ((e = tagfilter_compile(c, &c->tf, "tagfocus", q->tagfocus)))
@@ -1217,6 +1260,19 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     compute_total(&c);
     if ((e = prepare_locations(&c)))
         goto out_fail;
+    if (c.drop_failed) {
+        /* a hostile drop_frames regex: view the profile without pruning */
+        hearth_regex_free(c.drop);
+        hearth_regex_free(c.keep);
+        c.drop = c.keep = NULL;
+        free(c.lflags);
+        free(c.lnode_off);
+        free(c.lnode);
+        c.lflags = NULL;
+        c.lnode_off = c.lnode = NULL;
+        if ((e = prepare_locations(&c)))
+            goto out_fail;
+    }
     if (want_tags) {
         uint32_t key = hearth_intern_find(&s->strs, "", 0);
         size_t i;
@@ -1251,6 +1307,7 @@ out_fail:
     hearth_regex_free(c.show);
     hearth_regex_free(c.show_from);
     hearth_regex_free(c.drop);
+    free(c.fn_drop);
     hearth_regex_free(c.keep);
     tagfilter_release(&c.tf);
     tagfilter_release(&c.ti);

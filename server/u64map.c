@@ -14,6 +14,8 @@ bool hearth_u64map_init(struct hearth_u64map *m, size_t expected)
     m->vals = malloc(n * sizeof(*m->vals));
     m->nslots = n;
     m->n = 0;
+    m->direct = NULL;
+    m->ndirect = 0;
     if (!m->keys || !m->vals) {
         hearth_u64map_release(m);
         return false;

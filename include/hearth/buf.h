@@ -33,7 +33,8 @@ enum hearth_err hearth_buf_addstr(struct hearth_buf *b, const char *s);
 enum hearth_err hearth_buf_addch(struct hearth_buf *b, char c);
 enum hearth_err hearth_buf_printf(struct hearth_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-enum hearth_err hearth_buf_vprintf(struct hearth_buf *b, const char *fmt, va_list ap);
+enum hearth_err hearth_buf_vprintf(struct hearth_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Hand over the bytes (caller frees with free()); the buffer is emptied. */
 char *hearth_buf_detach(struct hearth_buf *b, size_t *len);
 

@@ -21,6 +21,10 @@ enum hearth_err {
     HEARTH_E_UNSUPPORTED, /* a known but unsupported input (legacy text profile) */
     HEARTH_E_INCOMPATIBLE,/* profiles that cannot be combined (diff of cpu vs heap) */
     HEARTH_E_IO,          /* reading or writing failed */
+    HEARTH_E_FORBIDDEN,   /* a secret (delete token, upload token) is missing or wrong */
+    HEARTH_E_BUSY,        /* all slots are taken: try again shortly */
+    HEARTH_E_NO_SPACE,    /* the disk is full */
+    HEARTH_E_UNAUTHORIZED,/* an upload token is required */
 };
 
 struct hearth_errmsg {
@@ -29,6 +33,9 @@ struct hearth_errmsg {
 
 /* Short stable name of an error code ("too_large"); static storage. */
 const char *hearth_err_name(enum hearth_err e);
+
+/* The HTTP status that answers an error (413 for too_large, ...). */
+int hearth_err_http_status(enum hearth_err e);
 
 /*
  * Record a formatted message in em (if em is non-NULL) and return e, so that

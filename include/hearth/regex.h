@@ -29,6 +29,10 @@ enum hearth_err hearth_regex_compile(const char *pattern, size_t max_len, const 
 enum hearth_err hearth_regex_compile_full(const char *pattern, size_t max_len, const char *what,
                                           struct hearth_regex **out, struct hearth_errmsg *em);
 bool hearth_regex_match(struct hearth_regex *re, const char *s, size_t len);
+/* 1 match, 0 no match, -1 the backtracking limit was hit (or another error). */
+int hearth_regex_exec(struct hearth_regex *re, const char *s, size_t len);
+/* Lower (or raise) the per-match backtracking limit (default 1,000,000). */
+void hearth_regex_set_limit(struct hearth_regex *re, unsigned limit);
 void hearth_regex_free(struct hearth_regex *re);
 
 #endif /* HEARTH_REGEX_H */

@@ -3,6 +3,10 @@
  * limits -> stacks -> every view (top text and JSON, flame JSON, call graph
  * JSON and DOT) into 16 MiB buffers -> free everything.
  *
+ * When the input decodes, it is also diffed against itself
+ * (hearth_merge_diff, -base or -diff_base, with or without -normalize) and
+ * the diff's views rendered, which exercises merge.c and negative values.
+ *
  * Besides the sanitizers' checks, the target asserts two contracts: a
  * failed decode returns NULL with a message, and every JSON view is valid
  * JSON (jansson parses it, which also checks UTF-8). A broken contract
@@ -19,6 +23,7 @@
 
 #include "hearth/buf.h"
 #include "hearth/limits.h"
+#include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "hearth/stacks.h"
@@ -127,6 +132,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.cum_sort = true;
     q.unit = "auto";
     views(p, &q, false);
+
+    /* the profile against itself as a base */
+    {
+        struct hearth_profile *m = NULL;
+        enum hearth_diff_mode mode = size % 2 ? HEARTH_DIFF_BASE : HEARTH_DIFF_DIFF_BASE;
+        e = hearth_merge_diff(p, p, mode, size % 4 < 2, &lim, &m, &em);
+        if (e == HEARTH_OK) {
+            contract(m != NULL, "merge_diff returned OK without a profile");
+            hearth_query_init(&q);
+            q.diff = mode;
+            views(m, &q, true);
+            hearth_profile_free(m);
+        } else {
+            contract(m == NULL, "failed merge_diff returned a profile");
+        }
+    }
     hearth_profile_free(p);
     return 0;
 }

@@ -514,9 +514,18 @@ def pre_hearth(pp, hh):
         return SKIP('pprof timed out')
     if pp.rc != 0:
         return both_fail_check(pp, hh)
+    if hh.rc == 1 and is_legacy_refusal(hh):
+        # pprof parses legacy text/binary formats; hearth refuses them by design
+        # (README: "Deliberate differences") with a message naming profile.proto.
+        return SKIP('legacy format refused by design')
     if hh.crashed() or hh.rc != 0:
         return FAIL('hearth ' + hh.describe())
     return None
+
+
+def is_legacy_refusal(hh):
+    err = to_text(hh.err)
+    return 'legacy' in err and 'profile.proto only' in err and err.count('\n') <= 1
 
 
 def compare_top(pp, hh, suffix, byte_compare=True):
@@ -781,7 +790,7 @@ def compare_flame(pp, hh, suffix, stype):
     return PASS()
 
 
-def check_reject(args, tools, expect_pprof_reject=True):
+def check_reject(args, tools):
     pp = tools.pprof_run(['-top'] + args, cache=True)
     hh = tools.hearth_run(['top'] + args)
     if pp.timeout:
@@ -812,7 +821,7 @@ def skip_name(name):
 
 
 def collect_files(corpus, gen):
-    """[(label, abspath)], [(label, abspath) for bad], [(label, size) skipped later]"""
+    """([(label, abspath)] profiles to match, [(label, abspath)] gen bad/ files)"""
     files, bad = [], []
     if corpus:
         for d in CORPUS_DIRS:
@@ -821,7 +830,7 @@ def collect_files(corpus, gen):
                 dn.sort()
                 for f in sorted(fn):
                     p = os.path.join(dp, f)
-                    if skip_name(f) or not os.path.isfile(p) or os.path.islink(p) and not os.path.exists(p):
+                    if skip_name(f) or not os.path.isfile(p):
                         continue
                     files.append((os.path.relpath(p, corpus), os.path.abspath(p)))
     if gen:
@@ -839,16 +848,18 @@ def collect_files(corpus, gen):
 
 
 def get_meta(tools, args, want_labels=False):
-    """Run pprof -proto on args; returns (meta or None, Result)."""
+    """Run pprof -proto on args: (meta, None) if pprof accepts them,
+    (None, Outcome) if the oracle cannot be used (timeout, undecodable output),
+    (None, None) if pprof rejects them."""
     r = tools.pprof_run(['-proto'] + args)
-    if r.timeout or r.rc != 0:
-        return None, r
+    if r.timeout:
+        return None, SKIP('pprof -proto timed out')
+    if r.rc != 0:
+        return None, None
     try:
-        return decode_profile(r.out, want_labels), r
+        return decode_profile(r.out, want_labels), None
     except (ValueError, IndexError, OSError, EOFError, zlib.error) as e:
-        r.rc = -1000
-        r.err = ('oracle: cannot decode pprof -proto output: %s' % e).encode()
-        return None, r
+        return None, FAIL('oracle: cannot decode pprof -proto output: %s' % e)
 
 
 # --------------------------------------------------------------------------
@@ -962,7 +973,10 @@ def main():
     ap.add_argument('--gen')
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--max-bytes', type=int, default=4000000)
-    ap.add_argument('--filter', default='')
+    ap.add_argument('--filter', default='',
+                    help='only files (or diff pairs) whose label contains SUBSTR')
+    ap.add_argument('--exclude', action='append', default=[], metavar='SUBSTR',
+                    help='leave out files (and pairs) whose label contains SUBSTR; repeatable')
     ap.add_argument('--summary')
     ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()
@@ -982,6 +996,13 @@ def main():
     if not os.access(pprof, os.X_OK):
         print('SKIP: %s not found (Go installation without the pprof tool)' % pprof)
         return SKIP_EXIT
+    try:
+        gover = subprocess.run([go, 'version'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               timeout=TIMEOUT).stdout.decode().strip()
+    except (subprocess.SubprocessError, OSError):
+        gover = ''
+    if ' go1.19' not in gover:
+        print('note: the oracle expects Go 1.19 pprof; found %r (text formats may differ)' % gover)
     hearth = os.path.abspath(args.hearth)
     if not os.access(hearth, os.X_OK):
         print('ERROR: hearth binary %s not found or not executable' % hearth)
@@ -1008,8 +1029,9 @@ def main():
     big = [(l, p) for l, p in files if os.path.getsize(p) > args.max_bytes]
     files = [(l, p) for l, p in files if os.path.getsize(p) <= args.max_bytes]
     flt = args.filter
-    sel = [(l, p) for l, p in files if flt in l]
-    badsel = [(l, p) for l, p in badfiles if flt in l]
+    excl = args.exclude
+    sel = [(l, p) for l, p in files if flt in l and not any(x in l for x in excl)]
+    badsel = [(l, p) for l, p in badfiles if flt in l and not any(x in l for x in excl)]
 
     tmp = tempfile.mkdtemp(prefix='hearth-oracle-')
     env = dict(os.environ)
@@ -1066,6 +1088,8 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
     pairs_big = [x for x in pairs if x[1] not in size_ok or x[2] not in size_ok]
     pairs = [x for x in pairs if x[1] in size_ok and x[2] in size_ok]
     pairs = [x for x in pairs if flt in x[0] or flt in label_of.get(x[1], '') or flt in label_of.get(x[2], '')]
+    pairs = [x for x in pairs if not any(e in x[0] or e in label_of.get(x[1], '') or e in label_of.get(x[2], '')
+                                         for e in args.exclude)]
 
     meta_f = {p: pool.submit(get_meta, tools, [p], p in filter_set) for l, p in sel}
     pair_f = {i: pool.submit(get_meta, tools, ['-base=' + x[1], x[2]]) for i, x in enumerate(pairs)
@@ -1077,10 +1101,11 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
     # ---- build cases
     cases = []
     for label, path in sel:
-        meta, r = metas[path]
+        meta, problem = metas[path]
+        if problem:
+            cases.append(Case('top-full', label, None, [], lambda problem=problem: problem))
+            continue
         if meta is None:
-            if r.timeout:
-                continue
             cases.append(Case('reject', label, None, [],
                               lambda path=path: check_reject([path], tools)))
             continue
@@ -1124,12 +1149,13 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                     break
         if pm is None:
             continue
-        meta, r = pm
+        meta, problem = pm
         bl, nl = label_of.get(base, base), label_of.get(new, new)
         plabel = '%s(%s->%s)' % (name, bl, nl)
+        if problem:
+            cases.append(Case('diff-base', plabel, None, extra, lambda problem=problem: problem))
+            continue
         if meta is None:
-            if r.timeout:
-                continue
             for flag in ('-base=', '-diff_base='):
                 fl = extra + [flag + base, new]
                 cases.append(Case('reject', plabel, None, extra + [flag + bl],
@@ -1195,8 +1221,7 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
         elif o.status == 'skip':
             cnt['skipped'] += 1
             nskip += 1
-            if args.verbose:
-                print('SKIP %s: %s' % (c.title(), o.reason))
+            print('SKIP %s: %s' % (c.title(), o.reason))
         else:
             cnt['failed'] += 1
             nfail += 1

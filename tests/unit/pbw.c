@@ -172,6 +172,17 @@ out_end:
 
 /* ------------------------------------------------------------------------ */
 
+/* strdup is POSIX, not C11. */
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+
+    if (c)
+        memcpy(c, s, n);
+    return c;
+}
+
 void pbp_init(struct pbp *b, uint64_t id_base)
 {
     memset(b, 0, sizeof(*b));
@@ -214,7 +225,7 @@ int64_t pbp_s(struct pbp *b, const char *s)
         b->str = ns;
         b->strcap = nc;
     }
-    c = strdup(s);
+    c = dupstr(s);
     if (!c)
         goto out_oom;
     b->str[b->nstr] = c;
@@ -310,8 +321,8 @@ uint64_t pbp_loc(struct pbp *b, uint64_t map_id, uint64_t addr, const uint64_t *
     return id;
 }
 
-void pbp_sample(struct pbp *b, const uint64_t *locs, size_t nloc, const int64_t *vals,
-                size_t nval, const struct pbw *extra)
+void pbp_sample(struct pbp *b, const uint64_t *locs, size_t nloc, const int64_t *vals, size_t nval,
+                const struct pbw *extra)
 {
     struct pbw s;
     size_t i;
@@ -358,7 +369,7 @@ uint64_t pbp_name_loc(struct pbp *b, const char *name)
         b->names = nn;
         b->namecap = nc;
     }
-    c = strdup(name);
+    c = dupstr(name);
     if (!c)
         goto out_oom;
     fn = pbp_func(b, name, "x.go", 0);

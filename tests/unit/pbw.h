@@ -66,13 +66,13 @@ struct pbp_name {
 struct pbp {
     char **str; /* string table; str[0] = "" */
     size_t nstr, strcap;
-    struct pbw hdr;      /* sample_type, period_type, ... (written first) */
-    struct pbw ents;     /* mappings, functions, locations */
-    struct pbw samples;  /* Sample messages */
+    struct pbw hdr;         /* sample_type, period_type, ... (written first) */
+    struct pbw ents;        /* mappings, functions, locations */
+    struct pbw samples;     /* Sample messages */
     struct pbp_name *names; /* pbp_stack's function/location per name */
     size_t nnames, namecap;
-    uint64_t next_id;    /* ids handed out by pbp_func/pbp_loc (start at id_base + 1) */
-    uint64_t map_id;     /* mapping of pbp_stack's locations (0 = none) */
+    uint64_t next_id; /* ids handed out by pbp_func/pbp_loc (start at id_base + 1) */
+    uint64_t map_id;  /* mapping of pbp_stack's locations (0 = none) */
     size_t nsamples;
     size_t ntypes;
     bool oom;
@@ -92,8 +92,8 @@ uint64_t pbp_func(struct pbp *b, const char *name, const char *file, int64_t sta
 uint64_t pbp_loc(struct pbp *b, uint64_t map_id, uint64_t addr, const uint64_t *fn_ids,
                  const int64_t *lines, size_t nlines);
 /* A sample: locations leaf first; `extra` (may be NULL) is appended inside it (labels). */
-void pbp_sample(struct pbp *b, const uint64_t *locs, size_t nloc, const int64_t *vals,
-                size_t nval, const struct pbw *extra);
+void pbp_sample(struct pbp *b, const uint64_t *locs, size_t nloc, const int64_t *vals, size_t nval,
+                const struct pbw *extra);
 /* The location id for function `name` (created on first use: file x.go, line 0). */
 uint64_t pbp_name_loc(struct pbp *b, const char *name);
 /* A sample from a root-first stack string "main;a;b" ("" = empty stack), one value. */

@@ -211,9 +211,9 @@ static void test_pb_allocator(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alloc_align), cmocka_unit_test(test_calloc_strndup),
-        cmocka_unit_test(test_cap),         cmocka_unit_test(test_overflow),
-        cmocka_unit_test(test_big_blocks),  cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_alloc_align),  cmocka_unit_test(test_calloc_strndup),
+        cmocka_unit_test(test_cap),          cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_big_blocks),   cmocka_unit_test(test_reset),
         cmocka_unit_test(test_pb_allocator),
     };
 

@@ -133,8 +133,7 @@ static void test_printf_near_cap(void **state)
     assert_int_equal(len, 2);
 
     hearth_buf_init(&b, 100);
-    assert_int_equal(hearth_buf_add(&b, "0123456789012345678901234567890123456789", 40),
-                     HEARTH_OK);
+    assert_int_equal(hearth_buf_add(&b, "0123456789012345678901234567890123456789", 40), HEARTH_OK);
     e = hearth_buf_printf(&b, "%s", "0123456789");
     len = b.len;
     hearth_buf_release(&b); /* before asserting: a failure must not leak */

@@ -31,9 +31,9 @@
 /* String table of the hand-built profile. */
 enum { S_EMPTY, S_CPU, S_NS, S_MAIN, S_BIN, S_XGO, S_SAMPLES, S_COUNT, S_K, S_V, S_BYTES, S_N };
 
-static const char *const strtab[S_N] = {"",       "cpu",     "nanoseconds", "main",
+static const char *const strtab[S_N] = {"",         "cpu",   "nanoseconds", "main",
                                         "/bin/app", "x.go",  "samples",     "count",
-                                        "key",    "value",   "bytes"};
+                                        "key",      "value", "bytes"};
 
 struct spec {
     uint64_t fn_id, loc_id, map_id; /* ids of the three entities */
@@ -41,13 +41,13 @@ struct spec {
     uint64_t loc_map;               /* mapping id of the location */
     uint64_t smp_loc;               /* location id of the sample */
     int ntypes, nvals;
-    const char *str0;      /* string_table[0] */
-    bool no_strings;       /* omit the string table */
-    bool no_mapping;       /* omit the mapping */
-    int64_t fn_name;       /* string index of the function's name */
+    const char *str0; /* string_table[0] */
+    bool no_strings;  /* omit the string table */
+    bool no_mapping;  /* omit the mapping */
+    int64_t fn_name;  /* string index of the function's name */
     bool dup_fn, dup_loc, dup_map;
-    bool unknown_fields;   /* unknown fields of every wire type in every message */
-    int64_t value;         /* value of the sample (each column) */
+    bool unknown_fields; /* unknown fields of every wire type in every message */
+    int64_t value;       /* value of the sample (each column) */
 };
 
 static struct spec valid_spec(void)
@@ -1122,9 +1122,9 @@ static void test_million_samples(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(decode(&w, NULL, &p, &em), HEARTH_OK);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    print_message("1M samples: %zu bytes decoded in %.0f ms\n", w.len,
-                  ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                   (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
+    print_message(
+        "1M samples: %zu bytes decoded in %.0f ms\n", w.len,
+        ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
     assert_int_equal(p->nsamples, 1000000);
     assert_int_equal(p->s_val[999999], 999999 % 5 + 1);
     hearth_profile_free(p);
@@ -1165,8 +1165,10 @@ static json_t *render_json(const struct hearth_stacks *s, const struct hearth_qu
 static void test_invalid_utf8_names(void **state)
 {
     static const char *const names[] = {
-        "bad\xff\xfename", "trunc\xc3", "surr\xed\xa0\x80", "over\xc0\xaf", "big\xf4\x90\x80\x80",
-        "<script>alert(1)</script>&amp\"q\"\\", "ctl\x01\x1f\x7f", "ok-\xc3\xa9\xe2\x82\xac"};
+        "bad\xff\xfename",     "trunc\xc3",
+        "surr\xed\xa0\x80",    "over\xc0\xaf",
+        "big\xf4\x90\x80\x80", "<script>alert(1)</script>&amp\"q\"\\",
+        "ctl\x01\x1f\x7f",     "ok-\xc3\xa9\xe2\x82\xac"};
     struct pbp b;
     struct pbw w;
     struct hearth_profile *p = NULL;
@@ -1225,6 +1227,89 @@ static void test_invalid_utf8_names(void **state)
     hearth_profile_free(p);
     pbw_release(&w);
     pbp_release(&b);
+}
+
+/*
+ * Extreme int64 values (threats.md 3.1, integer overflow): identical samples
+ * summed past INT64_MAX, |INT64_MIN| in the total, totals past INT64_MAX.
+ * Decoding and every view must finish without undefined behaviour (Go wraps
+ * around silently; C must not overflow a signed type).
+ * Regression test: this found signed overflows under UBSan in
+ * pprof_decode.c (sample merge), stacks.c (total), graph.c, flame.c,
+ * callgraph.c and top.c, fixed in 54e55cc (include/hearth/num.h).
+ * Reproducers: tests/fuzz/corpus/decode/ub-*.pb.
+ */
+static void extreme_case(const char *const *stacks, const int64_t *vals, size_t n)
+{
+    struct pbp b;
+    struct pbw w;
+    struct hearth_profile *p = NULL;
+    struct hearth_stacks *s = NULL;
+    struct hearth_query q;
+    struct hearth_errmsg em;
+    size_t i;
+
+    pbp_init(&b, 0);
+    pbw_init(&w);
+    pbp_sample_type(&b, "samples", "count");
+    pbp_mapping(&b, "/bin/app");
+    for (i = 0; i < n; i++)
+        pbp_stack(&b, stacks[i], vals[i]);
+    assert_true(pbp_finish(&b, &w));
+    pbp_release(&b);
+    if (decode(&w, NULL, &p, &em) == HEARTH_OK) {
+        hearth_query_init(&q);
+        if (hearth_stacks_build(p, &q, true, NULL, &s, &em) == HEARTH_OK) {
+            json_decref(render_json(s, &q, 0));
+            json_decref(render_json(s, &q, 1));
+            json_decref(render_json(s, &q, 2));
+            hearth_stacks_free(s);
+        }
+        hearth_profile_free(p);
+    }
+    pbw_release(&w);
+}
+
+static void test_extreme_values(void **state)
+{
+    static const char *const same[] = {"main;a", "main;a"};
+    static const char *const two[] = {"main;a", "main;b"};
+    static const char *const one[] = {"main;a"};
+    const int64_t max_plus_1[] = {INT64_MAX, 1};
+    const int64_t min_minus_1[] = {INT64_MIN, -1};
+    const int64_t max_max[] = {INT64_MAX, INT64_MAX};
+    const int64_t min_one[] = {INT64_MIN, 1};
+    const int64_t min[] = {INT64_MIN};
+    const int64_t max[] = {INT64_MAX};
+
+    (void)state;
+    extreme_case(one, max, 1);
+    extreme_case(same, max_plus_1, 2); /* merge of identical samples */
+    extreme_case(same, min_minus_1, 2);
+    extreme_case(two, max_max, 2); /* total past INT64_MAX */
+    extreme_case(two, min_one, 2); /* |INT64_MIN| */
+    extreme_case(one, min, 1);
+
+    /* Go's merge wraps: INT64_MAX + 1 == INT64_MIN */
+    {
+        struct pbp b;
+        struct pbw w;
+        struct hearth_profile *p = NULL;
+        struct hearth_errmsg em;
+
+        pbp_init(&b, 0);
+        pbw_init(&w);
+        pbp_sample_type(&b, "samples", "count");
+        pbp_stack(&b, "main;a", INT64_MAX);
+        pbp_stack(&b, "main;a", 1);
+        assert_true(pbp_finish(&b, &w));
+        pbp_release(&b);
+        assert_int_equal(decode(&w, NULL, &p, &em), HEARTH_OK);
+        pbw_release(&w);
+        assert_int_equal(p->nsamples, 1);
+        assert_true(p->s_val[0] == INT64_MIN);
+        hearth_profile_free(p);
+    }
 }
 
 /* Sample index selection (profile.c): default type, number, name, inuse_ prefix. */
@@ -1303,6 +1388,7 @@ int main(void)
         cmocka_unit_test(test_million_samples),
         cmocka_unit_test(test_invalid_utf8_names),
         cmocka_unit_test(test_sample_index),
+        cmocka_unit_test(test_extreme_values),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

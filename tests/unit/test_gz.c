@@ -240,8 +240,7 @@ static void test_bomb(void **state)
     make_bomb(&w, (size_t)64 << 20);
     assert_true(w.len < 200 * 1024); /* ~64 KiB: a 1000x bomb */
     t0 = now_s();
-    assert_int_equal(hearth_gunzip(w.p, w.len, (size_t)1 << 20, &out, &n, &em),
-                     HEARTH_E_TOO_LARGE);
+    assert_int_equal(hearth_gunzip(w.p, w.len, (size_t)1 << 20, &out, &n, &em), HEARTH_E_TOO_LARGE);
     dt = now_s() - t0;
     assert_null(out);
     assert_int_equal(n, 0);

@@ -322,11 +322,16 @@ static void test_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_intern_basic),       cmocka_unit_test(test_intern_max),
-        cmocka_unit_test(test_intern_arena_cap),   cmocka_unit_test(test_intern_growth_detach),
-        cmocka_unit_test(test_u64map_basic),       cmocka_unit_test(test_u64map_init_clears),
-        cmocka_unit_test(test_u64map_growth),      cmocka_unit_test(test_u64map_densify),
-        cmocka_unit_test(test_seqmap),             cmocka_unit_test(test_seqmap_growth),
+        cmocka_unit_test(test_intern_basic),
+        cmocka_unit_test(test_intern_max),
+        cmocka_unit_test(test_intern_arena_cap),
+        cmocka_unit_test(test_intern_growth_detach),
+        cmocka_unit_test(test_u64map_basic),
+        cmocka_unit_test(test_u64map_init_clears),
+        cmocka_unit_test(test_u64map_growth),
+        cmocka_unit_test(test_u64map_densify),
+        cmocka_unit_test(test_seqmap),
+        cmocka_unit_test(test_seqmap_growth),
         cmocka_unit_test(test_hash),
     };
 

@@ -229,9 +229,9 @@ static void test_unknown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults), cmocka_unit_test(test_string_options),
+        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_string_options),
         cmocka_unit_test(test_granularity), cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_booleans), cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_booleans),    cmocka_unit_test(test_unknown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,8 +161,8 @@ static void test_invalid_utf8_subject(void **state)
 {
     struct hearth_regex *re = NULL;
     struct hearth_errmsg em = {{0}};
-    const char *subjects[] = {"\xff\xfemain\xc3", "\xc3", "\xed\xa0\x80x", "\xf4\x90\x80\x80",
-                              "ab\xe2\x82", "\x80main"};
+    const char *subjects[] = {"\xff\xfemain\xc3", "\xc3",       "\xed\xa0\x80x",
+                              "\xf4\x90\x80\x80", "ab\xe2\x82", "\x80main"};
     const char *patterns[] = {"main", ".", "^.*$", "(?i)MAIN", "x$", "[^a]", "\\w+"};
     size_t i, k;
 
@@ -178,8 +178,7 @@ static void test_invalid_utf8_subject(void **state)
     assert_true(smatch("(?i)MAIN", "\xffMain"));
     assert_false(smatch("zzz", "\xff\xfe"));
     /* an invalid-UTF-8 pattern is refused, not crashed on */
-    assert_int_equal(hearth_regex_compile("\xff", 4096, "focus", &re, &em),
-                     HEARTH_E_BAD_REQUEST);
+    assert_int_equal(hearth_regex_compile("\xff", 4096, "focus", &re, &em), HEARTH_E_BAD_REQUEST);
     assert_null(re);
 }
 
@@ -209,12 +208,9 @@ static void test_catastrophic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refuse_pcre_only),
-        cmocka_unit_test(test_refuse_invalid),
-        cmocka_unit_test(test_match_go_semantics),
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_invalid_utf8_subject),
-        cmocka_unit_test(test_catastrophic),
+        cmocka_unit_test(test_refuse_pcre_only),     cmocka_unit_test(test_refuse_invalid),
+        cmocka_unit_test(test_match_go_semantics),   cmocka_unit_test(test_full),
+        cmocka_unit_test(test_invalid_utf8_subject), cmocka_unit_test(test_catastrophic),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,48 @@
+/*
+ * config.h - the server's settings: every option with its flag, its
+ * environment variable, its default and why, in one table (config.c).
+ *
+ * hearth_config_load() applies defaults, then HEARTH_* environment
+ * variables, then --flags (later wins), and validates. The struct holds
+ * copies of every string (free with hearth_config_release()).
+ */
+#ifndef HEARTH_CONFIG_H
+#define HEARTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "hearth/err.h"
+#include "hearth/limits.h"
+
+struct hearth_config {
+    char *listen;       /* ADDR:PORT */
+    char *data_dir;
+    char *base_path;    /* "" or "/prefix" without trailing slash */
+    char *fetch_allow;  /* comma-separated hosts and CIDRs; "" = fetch disabled */
+    char *upload_token; /* "" = uploads open */
+    size_t max_upload_mb;
+    size_t cache_mb;
+    size_t decode_slots;   /* decodes running at once */
+    size_t decode_wait_ms; /* how long a request waits for a slot before 503 */
+    size_t upload_slots;   /* request bodies read at once */
+    size_t threads;
+    size_t request_timeout_ms;
+    size_t fetch_timeout_s;
+    size_t max_fetch_seconds; /* clamp for ?seconds= of CPU profiles */
+    size_t retention_days;    /* 0 = keep forever */
+    struct hearth_limits lim; /* decode limits (max_decompressed follows max-upload) */
+};
+
+/*
+ * Parse argv (after "serve") and the environment into cfg. On a usage
+ * error returns HEARTH_E_BAD_REQUEST with em set; `--help` sets *help.
+ */
+enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **argv, bool *help,
+                                   struct hearth_errmsg *em);
+void hearth_config_release(struct hearth_config *cfg);
+/* The --help text: every option with its env var, default and reason. */
+void hearth_config_usage(FILE *f);
+
+#endif /* HEARTH_CONFIG_H */

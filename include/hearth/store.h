@@ -1,0 +1,86 @@
+/*
+ * store.h - durable storage of profiles: bytes on disk, metadata in SQLite.
+ *
+ * Layout under the data directory:
+ *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile
+ *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates)
+ *   tmp/                     files being written; emptied at start-up
+ *
+ * hearth_store_put() makes the bytes durable (temporary file, fsync, rename,
+ * fsync of the directory) before it inserts the row, and the row commit is
+ * itself durable, so after a crash at any moment a listed profile always
+ * has its bytes; a blob without a row (crash between the two) is removed at
+ * the next start. All functions are thread-safe (one connection, one lock).
+ * Strings returned in struct hearth_meta are owned by it
+ * (hearth_meta_release()).
+ */
+#ifndef HEARTH_STORE_H
+#define HEARTH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearth/buf.h"
+#include "hearth/err.h"
+#include "hearth/ids.h"
+
+struct hearth_store;
+
+struct hearth_meta {
+    char id[HEARTH_ID_LEN + 1];
+    char blob[HEARTH_SHA256_HEX + 1];
+    char *name;
+    char *source_url; /* "" for uploads */
+    char *info_json;  /* decoded facts: sample types, time, duration, ... (a JSON object) */
+    int64_t created;  /* Unix milliseconds */
+    int64_t size;     /* bytes as uploaded */
+};
+
+void hearth_meta_release(struct hearth_meta *m);
+
+/* Opens (creating if needed) the store in dir; fails clearly if dir is not writable. */
+enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
+                                  struct hearth_errmsg *em);
+void hearth_store_close(struct hearth_store *st);
+
+/*
+ * Store bytes with their metadata. Fills m->id, m->created, m->blob (and
+ * copies name/source/info) and writes the delete token (shown once, stored
+ * hashed) to token_out. Nothing is listed unless everything is durable.
+ */
+enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *bytes, size_t n,
+                                 const char *name, const char *source_url, const char *info_json,
+                                 struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
+                                 struct hearth_errmsg *em);
+
+/* Metadata of one profile; HEARTH_E_NOT_FOUND for unknown (or malformed) ids. */
+enum hearth_err hearth_store_get(struct hearth_store *st, const char *id, struct hearth_meta *m,
+                                 struct hearth_errmsg *em);
+
+/* The stored bytes of a blob (malloc'ed, caller frees). */
+enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob,
+                                       size_t max, unsigned char **bytes, size_t *n,
+                                       struct hearth_errmsg *em);
+
+/*
+ * A page of the list, newest first, as a JSON array appended to out. The
+ * cursor is (created, id) of the last row of the previous page, or
+ * (INT64_MAX, "") for the first page. *more says whether rows remain.
+ */
+enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_created,
+                                  const char *before_id, int limit, struct hearth_buf *out,
+                                  int64_t *last_created, char last_id[HEARTH_ID_LEN + 1],
+                                  int *more, struct hearth_errmsg *em);
+
+/* Delete if token matches; HEARTH_E_FORBIDDEN otherwise. Removes the blob when unused. */
+enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, const char *token,
+                                    struct hearth_errmsg *em);
+
+/* Delete profiles created before the given Unix-ms time; returns how many. */
+enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, int *count,
+                                    struct hearth_errmsg *em);
+
+/* Number of profiles (for /healthz). */
+int64_t hearth_store_count(struct hearth_store *st);
+
+#endif /* HEARTH_STORE_H */

@@ -1,0 +1,184 @@
+/*
+ * config.c - server options: one table with flag, environment variable,
+ * default and reason for each (the SQLite sqliteLimit.h habit).
+ */
+#include "hearth/config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_SIZE };
+
+struct opt {
+    const char *flag; /* --flag */
+    const char *env;  /* HEARTH_... */
+    enum kind kind;
+    size_t off;
+    const char *dflt;
+    const char *help;
+};
+
+#define O(f) offsetof(struct hearth_config, f)
+
+static const struct opt opts[] = {
+    {"listen", "HEARTH_LISTEN", K_STR, O(listen), "127.0.0.1:8080",
+     "address and port to listen on (IPv4; 0.0.0.0:8080 in containers)"},
+    {"data", "HEARTH_DATA", K_STR, O(data_dir), "./hearth-data",
+     "data directory (profiles and metadata); created if missing"},
+    {"base-path", "HEARTH_BASE_PATH", K_STR, O(base_path), "",
+     "URL prefix when served behind a reverse proxy on a sub-path, e.g. /hearth"},
+    {"fetch-allow", "HEARTH_FETCH_ALLOW", K_STR, O(fetch_allow), "",
+     "hosts and CIDRs the server may fetch profiles from (comma-separated); empty disables "
+     "fetching"},
+    {"upload-token", "HEARTH_UPLOAD_TOKEN", K_STR, O(upload_token), "",
+     "if set, uploads and fetches need 'Authorization: Bearer <token>'"},
+    {"max-upload-mb", "HEARTH_MAX_UPLOAD_MB", K_SIZE, O(max_upload_mb), "64",
+     "largest upload or fetched body; a 1M-sample profile is about 12 MB gzip"},
+    {"cache-mb", "HEARTH_CACHE_MB", K_SIZE, O(cache_mb), "1024",
+     "memory budget of decoded profiles kept for fast views"},
+    {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2",
+     "profiles decoded at once (one per core); others wait, then get 503"},
+    {"decode-wait-ms", "HEARTH_DECODE_WAIT_MS", K_SIZE, O(decode_wait_ms), "10000",
+     "how long a request waits for a decode slot before 503 + Retry-After"},
+    {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8",
+     "request bodies read at once, so slow uploads cannot hold every thread"},
+    {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "32",
+     "worker threads (concurrent connections)"},
+    {"request-timeout-ms", "HEARTH_REQUEST_TIMEOUT_MS", K_SIZE, O(request_timeout_ms), "30000",
+     "deadline for reading a request, body included"},
+    {"fetch-timeout-s", "HEARTH_FETCH_TIMEOUT_S", K_SIZE, O(fetch_timeout_s), "20",
+     "connect+transfer deadline of a fetch (plus the CPU profile's seconds)"},
+    {"max-fetch-seconds", "HEARTH_MAX_FETCH_SECONDS", K_SIZE, O(max_fetch_seconds), "60",
+     "largest ?seconds= accepted for CPU profile fetches"},
+    {"retention-days", "HEARTH_RETENTION_DAYS", K_SIZE, O(retention_days), "0",
+     "delete profiles older than this many days (0 keeps them forever)"},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static enum hearth_err set(struct hearth_config *cfg, const struct opt *o, const char *v,
+                           struct hearth_errmsg *em)
+{
+    char *p = (char *)cfg + o->off;
+
+    if (o->kind == K_STR) {
+        char *copy = strdup(v);
+        if (!copy)
+            return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        free(*(char **)p);
+        *(char **)p = copy;
+    } else {
+        char *end;
+        unsigned long long x;
+        errno = 0;
+        x = strtoull(v, &end, 10);
+        if (!*v || *end || errno || x > (1ull << 40) || *v == '-')
+            return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                     "--%s (%s) needs a non-negative integer, got \"%.40s\"",
+                                     o->flag, o->env, v);
+        *(size_t *)p = (size_t)x;
+    }
+    return HEARTH_OK;
+}
+
+void hearth_config_release(struct hearth_config *cfg)
+{
+    size_t i;
+
+    for (i = 0; i < NOPTS; i++)
+        if (opts[i].kind == K_STR) {
+            char **p = (char **)((char *)cfg + opts[i].off);
+            free(*p);
+            *p = NULL;
+        }
+}
+
+void hearth_config_usage(FILE *f)
+{
+    size_t i;
+
+    fputs("usage: hearth serve [--option=value ...]\n\n"
+          "Every option can also be set by its environment variable; flags win.\n\n",
+          f);
+    for (i = 0; i < NOPTS; i++)
+        fprintf(f, "  --%-20s %-26s default %s\n      %s\n", opts[i].flag, opts[i].env,
+                *opts[i].dflt ? opts[i].dflt : "(empty)", opts[i].help);
+}
+
+enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **argv, bool *help,
+                                   struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+    size_t i;
+    int a;
+
+    memset(cfg, 0, sizeof(*cfg));
+    *help = false;
+    cfg->lim = hearth_limits_default();
+    for (i = 0; i < NOPTS; i++) {
+        const char *env = getenv(opts[i].env);
+        if ((e = set(cfg, &opts[i], opts[i].dflt, em)))
+            goto out_fail;
+        if (env && (e = set(cfg, &opts[i], env, em)))
+            goto out_fail;
+    }
+    for (a = 0; a < argc; a++) {
+        const char *arg = argv[a], *eq, *val;
+        size_t nl;
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h") || !strcmp(arg, "help")) {
+            *help = true;
+            return HEARTH_OK;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "unexpected argument \"%.60s\"", arg);
+            goto out_fail;
+        }
+        arg += 2;
+        eq = strchr(arg, '=');
+        nl = eq ? (size_t)(eq - arg) : strlen(arg);
+        for (i = 0; i < NOPTS; i++)
+            if (strlen(opts[i].flag) == nl && !strncmp(opts[i].flag, arg, nl))
+                break;
+        if (i == NOPTS) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "unknown option --%.*s", (int)nl,
+                                  arg);
+            goto out_fail;
+        }
+        if (eq) {
+            val = eq + 1;
+        } else if (a + 1 < argc) {
+            val = argv[++a];
+        } else {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--%s needs a value", opts[i].flag);
+            goto out_fail;
+        }
+        if ((e = set(cfg, &opts[i], val, em)))
+            goto out_fail;
+    }
+    /* normalise and validate */
+    {
+        size_t n = strlen(cfg->base_path);
+        while (n > 0 && cfg->base_path[n - 1] == '/')
+            cfg->base_path[--n] = '\0';
+        if (n && cfg->base_path[0] != '/') {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--base-path must start with /");
+            goto out_fail;
+        }
+    }
+    if (!cfg->max_upload_mb || !cfg->decode_slots || !cfg->threads || !cfg->upload_slots) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "--max-upload-mb, --decode-slots, --upload-slots and --threads "
+                              "must be at least 1");
+        goto out_fail;
+    }
+    if (!*cfg->data_dir) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--data must not be empty");
+        goto out_fail;
+    }
+    cfg->lim.max_input = cfg->max_upload_mb << 20;
+    return HEARTH_OK;
+out_fail:
+    hearth_config_release(cfg);
+    return e;
+}

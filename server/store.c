@@ -1,0 +1,642 @@
+/* store.c - blobs on disk, metadata in SQLite; see include/hearth/store.h. */
+#define _GNU_SOURCE
+#include "hearth/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "hearth/jsonw.h"
+
+struct hearth_store {
+    char *dir;
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const char *path)
+{
+    int err = errno;
+
+    if (err == ENOSPC || err == EDQUOT)
+        return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the data directory is full", what);
+    return hearth_errmsg_set(em, HEARTH_E_IO, "%s %s: %s", what, path, strerror(err));
+}
+
+static enum hearth_err db_err(struct hearth_store *st, struct hearth_errmsg *em, const char *what)
+{
+    int code = sqlite3_errcode(st->db);
+
+    if (code == SQLITE_FULL)
+        return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the data directory is full", what);
+    return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static char *path_join(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
+    char *p = malloc(n);
+
+    if (p)
+        snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
+    return p;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return -1;
+    r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+static int mkdir_p1(const char *p)
+{
+    if (mkdir(p, 0750) == 0 || errno == EEXIST)
+        return 0;
+    return -1;
+}
+
+static void meta_from_row(sqlite3_stmt *q, struct hearth_meta *m)
+{
+    const char *s;
+
+    memset(m, 0, sizeof(*m));
+    s = (const char *)sqlite3_column_text(q, 0);
+    snprintf(m->id, sizeof(m->id), "%s", s ? s : "");
+    s = (const char *)sqlite3_column_text(q, 1);
+    snprintf(m->blob, sizeof(m->blob), "%s", s ? s : "");
+    s = (const char *)sqlite3_column_text(q, 2);
+    m->name = strdup(s ? s : "");
+    s = (const char *)sqlite3_column_text(q, 3);
+    m->source_url = strdup(s ? s : "");
+    s = (const char *)sqlite3_column_text(q, 4);
+    m->info_json = strdup(s ? s : "{}");
+    m->created = sqlite3_column_int64(q, 5);
+    m->size = sqlite3_column_int64(q, 6);
+}
+
+void hearth_meta_release(struct hearth_meta *m)
+{
+    free(m->name);
+    free(m->source_url);
+    free(m->info_json);
+    m->name = m->source_url = m->info_json = NULL;
+}
+
+/* Remove tmp files and blobs no row refers to (a crash between rename and insert). */
+static void sweep(struct hearth_store *st)
+{
+    char *tmp = path_join(st->dir, "tmp", NULL), *blobs = path_join(st->dir, "blobs", NULL);
+    DIR *d;
+    struct dirent *de;
+    sqlite3_stmt *q = NULL;
+
+    if (tmp && (d = opendir(tmp))) {
+        while ((de = readdir(d)))
+            if (de->d_name[0] != '.')
+                unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+    }
+    if (blobs && (d = opendir(blobs)) &&
+        sqlite3_prepare_v2(st->db, "SELECT 1 FROM profiles WHERE blob = ?1 LIMIT 1", -1, &q,
+                           NULL) == SQLITE_OK) {
+        while ((de = readdir(d))) {
+            DIR *sd;
+            struct dirent *f;
+            if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
+                continue;
+            sd = fdopendir(openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (!sd)
+                continue;
+            while ((f = readdir(sd))) {
+                if (f->d_name[0] == '.')
+                    continue;
+                sqlite3_reset(q);
+                sqlite3_bind_text(q, 1, f->d_name, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(q) != SQLITE_ROW)
+                    unlinkat(dirfd(sd), f->d_name, 0);
+            }
+            closedir(sd);
+        }
+        closedir(d);
+    } else if (d) {
+        closedir(d);
+    }
+    sqlite3_finalize(q);
+    free(tmp);
+    free(blobs);
+}
+
+enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
+                                  struct hearth_errmsg *em)
+{
+    struct hearth_store *st = calloc(1, sizeof(*st));
+    char *dbpath = NULL, *sub = NULL, *probe = NULL;
+    enum hearth_err e = HEARTH_OK;
+    int fd;
+    static const char *const schema =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=FULL;"
+        "CREATE TABLE IF NOT EXISTS profiles ("
+        " id TEXT PRIMARY KEY, blob TEXT NOT NULL, name TEXT NOT NULL,"
+        " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
+        " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS profiles_created ON profiles(created DESC, id DESC);"
+        "CREATE INDEX IF NOT EXISTS profiles_blob ON profiles(blob);";
+
+    *out = NULL;
+    if (!st)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    pthread_mutex_init(&st->lock, NULL);
+    st->dir = strdup(dir);
+    if (!st->dir) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_fail;
+    }
+    if (mkdir_p1(dir) < 0) {
+        e = io_err(em, "cannot create data directory", dir);
+        goto out_fail;
+    }
+    /* writable? (a read-only data directory is a start-up error, not a late surprise) */
+    probe = path_join(dir, ".hearth-write-test", NULL);
+    if (!probe) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_fail;
+    }
+    fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        e = io_err(em, "data directory is not writable:", dir);
+        goto out_fail;
+    }
+    close(fd);
+    unlink(probe);
+    sub = path_join(dir, "blobs", NULL);
+    if (!sub || mkdir_p1(sub) < 0) {
+        e = io_err(em, "cannot create", sub ? sub : dir);
+        goto out_fail;
+    }
+    free(sub);
+    sub = path_join(dir, "tmp", NULL);
+    if (!sub || mkdir_p1(sub) < 0) {
+        e = io_err(em, "cannot create", sub ? sub : dir);
+        goto out_fail;
+    }
+    dbpath = path_join(dir, "hearth.db", NULL);
+    if (!dbpath || sqlite3_open_v2(dbpath, &st->db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_FULLMUTEX,
+                                   NULL) != SQLITE_OK) {
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot open %s: %s", dbpath ? dbpath : dir,
+                              st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto out_fail;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot initialise the database");
+        goto out_fail;
+    }
+    sweep(st);
+    *out = st;
+    st = NULL;
+out_fail:
+    free(dbpath);
+    free(sub);
+    free(probe);
+    hearth_store_close(st);
+    return e;
+}
+
+void hearth_store_close(struct hearth_store *st)
+{
+    if (!st)
+        return;
+    if (st->db)
+        sqlite3_close(st->db);
+    pthread_mutex_destroy(&st->lock);
+    free(st->dir);
+    free(st);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write bytes to blobs/ab/<hash> durably unless it exists already. */
+static enum hearth_err write_blob(struct hearth_store *st, const unsigned char *bytes, size_t n,
+                                  const char *hash, struct hearth_errmsg *em)
+{
+    char sub[3] = {hash[0], hash[1], 0};
+    char *blobs = path_join(st->dir, "blobs", NULL), *subdir = path_join(st->dir, "blobs", sub);
+    char *final = NULL, *tmp = NULL, tmpname[64];
+    enum hearth_err e = HEARTH_OK;
+    struct stat sb;
+    size_t off = 0;
+    int fd = -1;
+
+    if (!blobs || !subdir) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    final = path_join(subdir, hash, NULL);
+    snprintf(tmpname, sizeof(tmpname), "%.16s.%ld.%d", hash, (long)getpid(), rand());
+    tmp = path_join(st->dir, "tmp", tmpname);
+    if (!final || !tmp) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    if (stat(final, &sb) == 0 && (size_t)sb.st_size == n)
+        goto out_free; /* identical content already durable */
+    if (mkdir_p1(subdir) < 0 || fsync_dir(blobs) < 0) {
+        e = io_err(em, "cannot create", subdir);
+        goto out_free;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        e = io_err(em, "cannot create", tmp);
+        goto out_free;
+    }
+    while (off < n) {
+        ssize_t w = write(fd, bytes + off, n - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            e = io_err(em, "cannot write", tmp);
+            goto out_unlink;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) < 0) {
+        e = io_err(em, "cannot sync", tmp);
+        goto out_unlink;
+    }
+    close(fd);
+    fd = -1;
+    if (rename(tmp, final) < 0) {
+        e = io_err(em, "cannot rename to", final);
+        goto out_unlink;
+    }
+    if (fsync_dir(subdir) < 0) {
+        e = io_err(em, "cannot sync", subdir);
+        goto out_free;
+    }
+    goto out_free;
+out_unlink:
+    if (fd >= 0)
+        close(fd);
+    fd = -1;
+    unlink(tmp);
+out_free:
+    if (fd >= 0)
+        close(fd);
+    free(blobs);
+    free(subdir);
+    free(final);
+    free(tmp);
+    return e;
+}
+
+enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *bytes, size_t n,
+                                 const char *name, const char *source_url, const char *info_json,
+                                 struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
+                                 struct hearth_errmsg *em)
+{
+    char token_hash[HEARTH_SHA256_HEX + 1];
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e;
+    int rc, tries;
+
+    memset(m, 0, sizeof(*m));
+    hearth_sha256_hex(bytes, n, m->blob);
+    if ((e = hearth_token_new(token_out)))
+        return hearth_errmsg_set(em, e, "no random numbers available");
+    hearth_sha256_hex(token_out, strlen(token_out), token_hash);
+    m->created = now_ms();
+    m->size = (int64_t)n;
+    pthread_mutex_lock(&st->lock);
+    if ((e = write_blob(st, bytes, n, m->blob, em)))
+        goto out_unlock;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO profiles (id, blob, name, source_url, info, created, "
+                           "size, delete_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                           -1, &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot store the profile");
+        goto out_unlock;
+    }
+    for (tries = 0; tries < 3; tries++) {
+        if ((e = hearth_id_new(m->id))) {
+            hearth_errmsg_set(em, e, "no random numbers available");
+            goto out_unlock;
+        }
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, m->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, m->blob, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, source_url ? source_url : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, info_json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 6, m->created);
+        sqlite3_bind_int64(q, 7, m->size);
+        sqlite3_bind_text(q, 8, token_hash, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_CONSTRAINT) {
+            e = db_err(st, em, "cannot store the profile");
+            goto out_unlock;
+        }
+    }
+    if (tries == 3) {
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "could not allocate an id");
+        goto out_unlock;
+    }
+    m->name = strdup(name);
+    m->source_url = strdup(source_url ? source_url : "");
+    m->info_json = strdup(info_json);
+    if (!m->name || !m->source_url || !m->info_json)
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_store_get(struct hearth_store *st, const char *id, struct hearth_meta *m,
+                                 struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    int rc;
+
+    memset(m, 0, sizeof(*m));
+    if (!hearth_id_valid(id, strlen(id)))
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, blob, name, source_url, info, created, size FROM "
+                           "profiles WHERE id = ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, "cannot read the profile list");
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        meta_from_row(q, m);
+    else if (rc == SQLITE_DONE)
+        e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
+    else
+        e = db_err(st, em, "cannot read the profile list");
+    sqlite3_finalize(q);
+    if (!e && (!m->name || !m->source_url || !m->info_json)) {
+        hearth_meta_release(m);
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    }
+    return e;
+}
+
+enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob, size_t max,
+                                       unsigned char **bytes, size_t *n, struct hearth_errmsg *em)
+{
+    char sub[3] = {blob[0], blob[1], 0};
+    char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
+    enum hearth_err e = HEARTH_OK;
+    struct stat sb;
+    unsigned char *buf = NULL;
+    size_t off = 0;
+    int fd = -1;
+
+    *bytes = NULL;
+    *n = 0;
+    if (!path) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "stored bytes missing for this profile");
+        goto out_free;
+    }
+    if ((size_t)sb.st_size > max) {
+        e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "stored profile larger than the limit");
+        goto out_free;
+    }
+    buf = malloc((size_t)sb.st_size + 1);
+    if (!buf) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    while (off < (size_t)sb.st_size) {
+        ssize_t r = read(fd, buf + off, (size_t)sb.st_size - off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot read stored bytes");
+            goto out_free;
+        }
+        off += (size_t)r;
+    }
+    *bytes = buf;
+    *n = off;
+    buf = NULL;
+out_free:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    free(dir);
+    free(path);
+    return e;
+}
+
+static void meta_json(struct hearth_jsonw *w, const struct hearth_meta *m)
+{
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "id");
+    hearth_jsonw_cstr(w, m->id);
+    hearth_jsonw_key(w, "name");
+    hearth_jsonw_cstr(w, m->name);
+    hearth_jsonw_key(w, "size");
+    hearth_jsonw_int(w, m->size);
+    hearth_jsonw_key(w, "created");
+    hearth_jsonw_int(w, m->created);
+    hearth_jsonw_key(w, "source_url");
+    hearth_jsonw_cstr(w, m->source_url);
+    hearth_jsonw_key(w, "info");
+    /* info_json was produced by us; embed as is */
+    if (w->b) {
+        hearth_buf_addstr(w->b, m->info_json);
+        w->need_comma[w->depth] = true;
+    }
+    hearth_jsonw_obj_close(w);
+}
+
+enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_created,
+                                  const char *before_id, int limit, struct hearth_buf *out,
+                                  int64_t *last_created, char last_id[HEARTH_ID_LEN + 1],
+                                  int *more, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    struct hearth_jsonw w;
+    int rc, rows = 0;
+
+    *more = 0;
+    last_id[0] = '\0';
+    *last_created = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, blob, name, source_url, info, created, size FROM profiles "
+                           "WHERE created < ?1 OR (created = ?1 AND id < ?2) "
+                           "ORDER BY created DESC, id DESC LIMIT ?3",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, "cannot read the profile list");
+    sqlite3_bind_int64(q, 1, before_created);
+    sqlite3_bind_text(q, 2, before_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, limit + 1);
+    hearth_jsonw_init(&w, out);
+    hearth_jsonw_arr_open(&w);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct hearth_meta m;
+        if (rows == limit) {
+            *more = 1;
+            break;
+        }
+        meta_from_row(q, &m);
+        if (m.name && m.source_url && m.info_json)
+            meta_json(&w, &m);
+        *last_created = m.created;
+        snprintf(last_id, HEARTH_ID_LEN + 1, "%s", m.id);
+        hearth_meta_release(&m);
+        rows++;
+    }
+    hearth_jsonw_arr_close(&w);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(st, em, "cannot read the profile list");
+    return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
+}
+
+static void unlink_blob_if_unused(struct hearth_store *st, const char *blob)
+{
+    sqlite3_stmt *q = NULL;
+    char sub[3] = {blob[0], blob[1], 0};
+
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM profiles WHERE blob = ?1 LIMIT 1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(q, 1, blob, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_DONE) {
+        char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
+        if (path)
+            unlink(path);
+        free(dir);
+        free(path);
+    }
+    sqlite3_finalize(q);
+}
+
+enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, const char *token,
+                                    struct hearth_errmsg *em)
+{
+    char want[HEARTH_SHA256_HEX + 1], blob[HEARTH_SHA256_HEX + 1] = "";
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    const char *stored;
+
+    if (!hearth_id_valid(id, strlen(id)))
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
+    hearth_sha256_hex(token ? token : "", token ? strlen(token) : 0, want);
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(st->db, "SELECT delete_hash, blob FROM profiles WHERE id = ?1", -1, &q,
+                           NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot delete");
+        goto out_unlock;
+    }
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
+        goto out_unlock;
+    }
+    stored = (const char *)sqlite3_column_text(q, 0);
+    snprintf(blob, sizeof(blob), "%s", (const char *)sqlite3_column_text(q, 1));
+    if (!token || !*token || !stored || !hearth_secret_eq(stored, want)) {
+        e = hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
+                              "the delete token is missing or wrong for this profile");
+        goto out_unlock;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE id = ?1", -1, &q, NULL) !=
+            SQLITE_OK ||
+        (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE)) {
+        e = db_err(st, em, "cannot delete");
+        goto out_unlock;
+    }
+    unlink_blob_if_unused(st, blob);
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, int *count,
+                                    struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    char **blobs = NULL;
+    int n = 0, cap = 0, i;
+
+    *count = 0;
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1,
+                           &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot expire profiles");
+        goto out_unlock;
+    }
+    sqlite3_bind_int64(q, 1, before_ms);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (n == cap) {
+            char **nb = realloc(blobs, (size_t)(cap ? cap * 2 : 16) * sizeof(*nb));
+            if (!nb)
+                break;
+            blobs = nb;
+            cap = cap ? cap * 2 : 16;
+        }
+        blobs[n++] = strdup((const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    for (i = 0; i < n; i++)
+        if (blobs[i])
+            unlink_blob_if_unused(st, blobs[i]);
+    *count = n;
+out_unlock:
+    for (i = 0; i < n; i++)
+        free(blobs[i]);
+    free(blobs);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+int64_t hearth_store_count(struct hearth_store *st)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t n = -1;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM profiles", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
