@@ -114,7 +114,7 @@ static void test_cap_huge_request(void **state)
 /*
  * A printf whose result fits under the cap must succeed, also near the cap
  * and in small buffers (the cap is on len + 1, buf.h).
- * ENGINE BUG (reported): hearth_buf_vprintf() first reserves 64 bytes, so any
+ * Regression (fixed): hearth_buf_vprintf() first reserves 64 bytes, so any
  * printf into a buffer with less than 65 bytes of room fails with
  * HEARTH_E_TOO_LARGE although the text would fit.
  */
@@ -144,7 +144,7 @@ static void test_printf_near_cap(void **state)
 /*
  * A printf past the cap fails and leaves the buffer NUL-terminated at len
  * (buf.h's invariant).
- * ENGINE BUG (reported): hearth_buf_vprintf() writes the truncated text
+ * Regression (fixed): hearth_buf_vprintf() writes the truncated text
  * past len before it finds that the result does not fit, and does not
  * restore the NUL, so ptr[len] is the first byte of the failed text.
  */

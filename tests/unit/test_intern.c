@@ -161,7 +161,7 @@ static void test_u64map_basic(void **state)
 /*
  * _init must leave the whole struct ready, whatever was in it before (git's
  * _init convention; the structs live on the stack and in calloc'ed memory).
- * ENGINE BUG (reported) if this fails: hearth_u64map_init() does not set
+ * Regression (fixed) if this fails: hearth_u64map_init() does not set
  * `direct`/`ndirect`, so a map on an uninitialised stack slot reads and
  * frees a garbage pointer.
  */

@@ -1055,7 +1055,7 @@ static void test_drop_frames(void **state)
  * regex.h promises "a hostile pattern cannot hang the server", yet the
  * backtracking limit is per match and the pattern is matched once per line,
  * so the cost is limit x lines.
- * ENGINE BUG (reported): 2,000 functions with drop_frames = (x+x+)+y take
+ * Regression (fixed): 2,000 functions with drop_frames = (x+x+)+y take
  * ~2 ms each (~4 s per view); 100,000 (an ~8 MB profile, far less gzipped)
  * take minutes per request. There is no overall budget.
  */
@@ -1104,7 +1104,7 @@ static void test_drop_frames_catastrophic(void **state)
  * views of two profiles at once (two threads per profile); each output must
  * equal its single-threaded reference. The threads run in a forked child
  * so that a crash fails only that test.
- * ENGINE BUG (reported): flame.c sorts siblings through a file-static
+ * Regression (fixed): flame.c sorts siblings through a file-static
  * pointer (`sort_t`), and graph.c sorts nodes through file-statics
  * (`sort_b`, `sort_mode`, `esort_b`), so concurrent renders compare entries
  * of another thread's tree or graph: wrong order, or a crash
