@@ -2,6 +2,7 @@
  * config.c - server options: one table with flag, environment variable,
  * default and reason for each (the SQLite sqliteLimit.h habit).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "hearth/config.h"
 
 #include <errno.h>

@@ -3,12 +3,16 @@
 #include <string.h>
 
 #include "hearth/cli.h"
+#include "hearth/http.h"
 
 #define HEARTH_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {
     fprintf(f, "Hearth %s - a viewer for pprof profiles\n\n", HEARTH_VERSION);
+    fputs("       hearth serve [options]       the web server (hearth serve --help)\n"
+          "       hearth healthcheck [options] exit 0 if the local server's /healthz answers\n\n",
+          f);
     hearth_cli_usage(f);
 }
 
@@ -27,6 +31,10 @@ int main(int argc, char **argv)
         printf("hearth %s\n", HEARTH_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], "serve"))
+        return hearth_serve_main(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "healthcheck"))
+        return hearth_healthcheck_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "top") || !strcmp(argv[1], "flame") || !strcmp(argv[1], "graph"))
         return hearth_cli_run(argc - 1, argv + 1);
     fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[1]);

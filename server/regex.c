@@ -11,6 +11,7 @@ struct hearth_regex {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    pcre2_jit_stack *jit; /* on the heap: server threads have small stacks */
 };
 
 /* Returns a description of the first construct RE2 does not accept, or NULL. */
@@ -116,7 +117,6 @@ static enum hearth_err compile(const char *pattern, size_t max_len, const char *
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "parsing %s regexp: %s at offset %zu",
                                  what, (const char *)buf, (size_t)erroff);
     }
-    pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE); /* best effort */
     re->md = pcre2_match_data_create(1, NULL);
     re->mc = pcre2_match_context_create(NULL);
     if (!re->md || !re->mc) {
@@ -125,6 +125,12 @@ static enum hearth_err compile(const char *pattern, size_t max_len, const char *
     }
     pcre2_set_match_limit(re->mc, 1000000);
     pcre2_set_depth_limit(re->mc, 10000);
+    /* JIT when available, with its own bounded heap stack (best effort) */
+    if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
+        re->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+        if (re->jit)
+            pcre2_jit_stack_assign(re->mc, NULL, re->jit);
+    }
     *out = re;
     return HEARTH_OK;
 }
@@ -168,6 +174,7 @@ void hearth_regex_free(struct hearth_regex *re)
         return;
     pcre2_match_data_free(re->md);
     pcre2_match_context_free(re->mc);
+    pcre2_jit_stack_free(re->jit);
     pcre2_code_free(re->code);
     free(re);
 }

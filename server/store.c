@@ -100,7 +100,7 @@ void hearth_meta_release(struct hearth_meta *m)
 static void sweep(struct hearth_store *st)
 {
     char *tmp = path_join(st->dir, "tmp", NULL), *blobs = path_join(st->dir, "blobs", NULL);
-    DIR *d;
+    DIR *d = NULL;
     struct dirent *de;
     sqlite3_stmt *q = NULL;
 
@@ -109,6 +109,7 @@ static void sweep(struct hearth_store *st)
             if (de->d_name[0] != '.')
                 unlinkat(dirfd(d), de->d_name, 0);
         closedir(d);
+        d = NULL;
     }
     if (blobs && (d = opendir(blobs)) &&
         sqlite3_prepare_v2(st->db, "SELECT 1 FROM profiles WHERE blob = ?1 LIMIT 1", -1, &q,

@@ -1,0 +1,43 @@
+/*
+ * cache.h - a thread-safe LRU of shared, reference-counted values bounded by
+ * a byte budget.
+ *
+ * The server keeps two: decoded profiles (keyed by content hash) and
+ * rendered view responses (keyed by content hash + view + options). A value
+ * handed out by _get or _put carries a reference; the caller gives it back
+ * with hearth_cache_release(). Eviction only unlinks an entry: its value is
+ * freed when the last reference goes, so readers never see it disappear.
+ * Values must be immutable while shared.
+ */
+#ifndef HEARTH_CACHE_H
+#define HEARTH_CACHE_H
+
+#include <stddef.h>
+
+struct hearth_cache;
+struct hearth_cache_ref;
+
+typedef void (*hearth_cache_free_fn)(void *value);
+
+struct hearth_cache *hearth_cache_new(size_t budget_bytes);
+/* Frees every entry; all references must have been released. */
+void hearth_cache_free(struct hearth_cache *c);
+
+/* The value for key (with a reference in *ref), or NULL. */
+void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref);
+
+/*
+ * Insert value (taking ownership: it is freed with free_fn when evicted and
+ * unreferenced, or at once if the key is already present, in which case the
+ * existing value is returned instead). Returns the cached value with a
+ * reference in *ref, or NULL on no memory (value freed).
+ */
+void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, size_t bytes,
+                       hearth_cache_free_fn free_fn, struct hearth_cache_ref **ref);
+
+void hearth_cache_release(struct hearth_cache *c, struct hearth_cache_ref *ref);
+
+/* Entries and bytes held (for /healthz). */
+void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes);
+
+#endif /* HEARTH_CACHE_H */
