@@ -84,6 +84,13 @@ struct view_resp {
 
 #define VIEW_CACHE_SHARE 4 /* views get 1/4 of --cache-mb, profiles the rest */
 
+/*
+ * Flame graphs are trimmed by default to subtrees of at least 1/5000 of the
+ * total (under a pixel on a 4K screen), with nothing lost: trimmed values go
+ * to the parent's self. `mf=0` asks for the whole tree.
+ */
+#define DEFAULT_FLAME_MIN_FRACTION 0.0002
+
 static const char *const security_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "no-referrer"},
@@ -134,6 +141,30 @@ static bool accepts_gzip(const struct mg_connection *c)
     return ae && strstr(ae, "gzip");
 }
 
+/*
+ * Set once this request has answered "100 Continue": civetweb's header API
+ * then refuses to start a response, so the final one is written raw (and
+ * the connection closed after it).
+ */
+static _Thread_local bool sent_continue;
+
+static void send_raw_headers(struct mg_connection *c, int status, const char *ctype, size_t len,
+                             const char *const (*extra)[2], size_t nextra)
+{
+    size_t i;
+
+    mg_printf(c, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: %zu\r\n", status,
+              mg_get_response_code_text(c, status), len);
+    if (ctype)
+        mg_printf(c, "Content-Type: %s\r\n", ctype);
+    for (i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
+        mg_printf(c, "%s: %s\r\n", security_headers[i][0], security_headers[i][1]);
+    for (i = 0; i < nextra; i++)
+        if (extra[i][0] && extra[i][1])
+            mg_printf(c, "%s: %s\r\n", extra[i][0], extra[i][1]);
+    mg_printf(c, "\r\n");
+}
+
 /* Send a complete response. extra: NULL or "Name: value" pairs in an array of [n][2]. */
 static int send_resp(struct mg_connection *c, int status, const char *ctype, const void *body,
                      size_t len, const char *const (*extra)[2], size_t nextra, bool head_only)
@@ -141,6 +172,12 @@ static int send_resp(struct mg_connection *c, int status, const char *ctype, con
     char clen[32];
     size_t i;
 
+    if (sent_continue) {
+        send_raw_headers(c, status, ctype, len, extra, nextra);
+        if (len && !head_only)
+            mg_write(c, body, len);
+        return status;
+    }
     mg_response_header_start(c, status);
     if (ctype)
         mg_response_header_add(c, "Content-Type", ctype, -1);
@@ -290,6 +327,14 @@ static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned c
                                  (long long)ri->content_length, max);
     if (ri->content_length > 0)
         cap = (size_t)ri->content_length + 1;
+    {
+        /* curl waits a second for "100 Continue" before sending a large body */
+        const char *expect = mg_get_header(c, "Expect");
+        if (expect && !strcasecmp(expect, "100-continue")) {
+            mg_printf(c, "HTTP/1.1 100 Continue\r\n\r\n");
+            sent_continue = true;
+        }
+    }
     buf = malloc(cap);
     if (!buf)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -889,6 +934,8 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
             e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "norm needs base=<id>");
             goto out_error;
         }
+        if (v == V_FLAME && !query_get(ri->query_string, "mf", kv[0], sizeof(kv[0])))
+            q.min_fraction = DEFAULT_FLAME_MIN_FRACTION;
         if (v == V_TOP && q.nodefraction < 0 && q.nodecount < 0) {
             /* the API's top lists every row */
             q.nodefraction = 0;
@@ -911,7 +958,8 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
             goto out_error;
         }
         resp->json = hearth_buf_detach(&out, &resp->len);
-        if (!gzip_bytes(resp->json, resp->len, 6, &resp->gz, &resp->gzlen)) {
+        if (!gzip_bytes(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
+                        &resp->gzlen)) {
             resp->gz = NULL;
             resp->gzlen = 0;
         }
@@ -1028,6 +1076,7 @@ static int route(struct mg_connection *c, void *data)
     char id[HEARTH_ID_LEN + 1];
     const char *rest;
 
+    sent_continue = false;
     if (!path || strlen(path) > 2048)
         return send_error(c, HEARTH_E_BAD_REQUEST, "URI too long");
     if (bl) {
@@ -1233,6 +1282,8 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     options[n++] = "yes";
     options[n++] = "keep_alive_timeout_ms";
     options[n++] = "5000";
+    options[n++] = "tcp_nodelay"; /* headers and body go in two writes: no Nagle stalls */
+    options[n++] = "1";
     options[n++] = "enable_directory_listing";
     options[n++] = "no";
     options[n++] = "access_control_allow_origin";
