@@ -388,11 +388,12 @@ static enum hearth_err allow_add(struct hearth_fetcher *f, const char *s, size_t
         unsigned long prefix;
         size_t alen = (size_t)(slash - s);
 
-        if (!parse_ip(s, alen, &n) ||
-            !parse_uint(slash + 1, len - alen - 1, n.family == AF_INET ? 32 : 128, &prefix))
+        bool v6 = memchr(s, ':', alen) != NULL;
+
+        if (!parse_ip(s, alen, &n) || !parse_uint(slash + 1, len - alen - 1, v6 ? 128 : 32, &prefix))
             goto out_bad;
         /* an IPv4-mapped IPv6 CIDR (::ffff:10.0.0.0/104) keeps its IPv4 meaning */
-        if (n.family == AF_INET && memchr(s, ':', alen)) {
+        if (n.family == AF_INET && v6) {
             if (prefix < 96)
                 goto out_bad;
             prefix -= 96;
