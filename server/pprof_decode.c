@@ -567,38 +567,13 @@ static enum hearth_err resolve_locations(struct dec *d)
     return HEARTH_OK;
 }
 
-static int cmp_lab4(const void *a, const void *b)
-{
-    return memcmp(a, b, 4 * sizeof(uint32_t));
-}
-
-/* The merge key of a sample: its location indices, then its sorted labels. */
+/* Index of the sample's merge key in d->skeys (added if new). */
 static enum hearth_err sample_key(struct dec *d, const uint32_t *locs, size_t nloc, size_t la,
                                   size_t lb, uint32_t *id, bool *added)
 {
-    const struct hearth_profile *p = d->p;
-    size_t n = nloc + 1 + (lb - la) * 4, j;
+    size_t n = hearth__sample_key(d->p, locs, nloc, la, lb, &d->key, &d->keycap);
 
-    if (n > d->keycap) {
-        uint32_t *nk = realloc(d->key, n * 2 * sizeof(*nk));
-        if (!nk)
-            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
-        d->key = nk;
-        d->keycap = n * 2;
-    }
-    memcpy(d->key, locs, nloc * sizeof(*locs));
-    d->key[nloc] = HEARTH_NONE;
-    for (j = la; j < lb; j++) {
-        uint32_t *q = d->key + nloc + 1 + (j - la) * 4;
-        uint64_t num = (uint64_t)p->lab_num[j];
-        q[0] = p->lab_key[j];
-        q[1] = p->lab_str[j] ? p->lab_str[j] : p->lab_unit[j] | 0x80000000u;
-        q[2] = (uint32_t)(num >> 32);
-        q[3] = (uint32_t)num;
-    }
-    if (lb - la > 1)
-        qsort(d->key + nloc + 1, lb - la, 4 * sizeof(uint32_t), cmp_lab4);
-    *id = hearth_seqmap_add(&d->skeys, d->key, n, added);
+    *id = n ? hearth_seqmap_add(&d->skeys, d->key, n, added) : HEARTH_NONE;
     if (*id == HEARTH_NONE)
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
     return HEARTH_OK;

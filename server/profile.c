@@ -14,6 +14,40 @@ void *hearth__profile_alloc(struct hearth_profile *p, size_t n, size_t size)
     return calloc(n ? n : 1, size);
 }
 
+static int cmp_label_tuple(const void *a, const void *b)
+{
+    return memcmp(a, b, 4 * sizeof(uint32_t));
+}
+
+size_t hearth__sample_key(const struct hearth_profile *p, const uint32_t *locs, size_t nloc,
+                          size_t la, size_t lb, uint32_t **key, size_t *cap)
+{
+    size_t n = nloc + 1 + (lb - la) * 4, j;
+    uint32_t *k;
+
+    if (n > *cap) {
+        uint32_t *nk = realloc(*key, n * 2 * sizeof(*nk));
+        if (!nk)
+            return 0;
+        *key = nk;
+        *cap = n * 2;
+    }
+    k = *key;
+    memcpy(k, locs, nloc * sizeof(*locs));
+    k[nloc] = HEARTH_NONE; /* separator: no location has this index */
+    for (j = la; j < lb; j++) {
+        uint32_t *q = k + nloc + 1 + (j - la) * 4;
+        uint64_t num = (uint64_t)p->lab_num[j];
+        q[0] = p->lab_key[j];
+        q[1] = p->lab_str[j] ? p->lab_str[j] : p->lab_unit[j] | 0x80000000u;
+        q[2] = (uint32_t)(num >> 32);
+        q[3] = (uint32_t)num;
+    }
+    if (lb - la > 1)
+        qsort(k + nloc + 1, lb - la, 4 * sizeof(uint32_t), cmp_label_tuple);
+    return n;
+}
+
 static bool name_is(const struct hearth_profile *p, uint32_t i, const char *s, size_t n)
 {
     struct hearth_str x = hearth_pstr(p, i);

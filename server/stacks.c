@@ -529,11 +529,6 @@ static bool sample_is_base(const struct hearth_profile *p, size_t smp)
     return false;
 }
 
-static int cmp_u32x4(const void *a, const void *b)
-{
-    return memcmp(a, b, 16);
-}
-
 /*
  * pprof merges samples with identical stacks and labels (summing every
  * value column) and drops the all-zero results before anything else. With
@@ -561,26 +556,10 @@ static enum hearth_err merge_samples(struct ctx *c)
         goto out_free;
     for (i = 0; i < p->nsamples; i++) {
         uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1];
-        uint32_t la = p->s_lab_off[i], lb = p->s_lab_off[i + 1], j;
-        size_t n = (b - a) + 1 + (size_t)(lb - la) * 4;
-        if (n > keycap) {
-            uint32_t *nk = realloc(key, n * 2 * sizeof(*nk));
-            if (!nk)
-                goto out_free;
-            key = nk;
-            keycap = n * 2;
-        }
-        memcpy(key, p->s_locs + a, (b - a) * sizeof(*key));
-        key[b - a] = HEARTH_NONE; /* separator */
-        for (j = la; j < lb; j++) {
-            uint32_t *q = key + (b - a) + 1 + (j - la) * 4;
-            uint64_t num = (uint64_t)p->lab_num[j];
-            q[0] = p->lab_key[j];
-            q[1] = p->lab_str[j] ? p->lab_str[j] : p->lab_unit[j] | 0x80000000u;
-            q[2] = (uint32_t)(num >> 32);
-            q[3] = (uint32_t)num;
-        }
-        qsort(key + (b - a) + 1, lb - la, 16, cmp_u32x4);
+        size_t n = hearth__sample_key(p, p->s_locs + a, b - a, p->s_lab_off[i],
+                                      p->s_lab_off[i + 1], &key, &keycap);
+        if (!n)
+            goto out_free;
         kid[i] = hearth_seqmap_add(&keys, key, n, NULL);
         if (kid[i] == HEARTH_NONE)
             goto out_free;

@@ -120,6 +120,15 @@ bool hearth_pstr_eq(const struct hearth_profile *p, uint32_t i, const char *s);
 enum hearth_err hearth_profile_sample_index(const struct hearth_profile *p, const char *spec,
                                             uint32_t *idx, struct hearth_errmsg *em);
 
+/*
+ * pprof's merge key of a sample: its location indices, a separator, then
+ * its labels as sorted (key, str|unit, num) tuples. Written into *key
+ * (grown as needed, *cap elements; the caller frees). Returns the key's
+ * length in uint32s, or 0 on no memory.
+ */
+size_t hearth__sample_key(const struct hearth_profile *p, const uint32_t *locs, size_t nloc,
+                          size_t la, size_t lb, uint32_t **key, size_t *cap);
+
 /* Allocation helpers shared by the modules that build profiles. */
 void *hearth__profile_alloc(struct hearth_profile *p, size_t n, size_t size);
 
