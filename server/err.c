@@ -33,6 +33,8 @@ const char *hearth_err_name(enum hearth_err e)
         return "no_space";
     case HEARTH_E_UNAUTHORIZED:
         return "unauthorized";
+    case HEARTH_E_UPSTREAM:
+        return "upstream_failed";
     }
     return "unknown";
 }
@@ -66,6 +68,8 @@ int hearth_err_http_status(enum hearth_err e)
         return 507;
     case HEARTH_E_UNAUTHORIZED:
         return 401;
+    case HEARTH_E_UPSTREAM:
+        return 502;
     }
     return 500;
 }

@@ -83,10 +83,10 @@ struct hearth_fetcher {
 /* Why an address was refused; the first refusal of a call is reported. */
 enum fetch_verdict {
     FV_ALLOW = 0,
-    FV_NOT_LISTED,   /* not inside any IP/CIDR entry, host not listed by name */
-    FV_SPECIAL,      /* special address reached through a broad CIDR or a name */
-    FV_SELF,         /* our own listen address */
-    FV_FAMILY,       /* neither IPv4 nor IPv6 (should not happen for http) */
+    FV_NOT_LISTED, /* not inside any IP/CIDR entry, host not listed by name */
+    FV_SPECIAL,    /* special address reached through a broad CIDR or a name */
+    FV_SELF,       /* our own listen address */
+    FV_FAMILY,     /* neither IPv4 nor IPv6 (should not happen for http) */
 };
 
 /* State of one hearth_fetch() call, shared with the curl callbacks. */
@@ -158,7 +158,8 @@ static const struct special *special_of(int family, const unsigned char *addr)
     size_t i;
 
     for (i = 0; i < NSPECIALS; i++)
-        if (specials[i].family == family && prefix_match(specials[i].addr, addr, specials[i].prefix))
+        if (specials[i].family == family &&
+            prefix_match(specials[i].addr, addr, specials[i].prefix))
             return &specials[i];
     return NULL;
 }
@@ -382,15 +383,15 @@ static enum hearth_err allow_add(struct hearth_fetcher *f, const char *s, size_t
     char *dup;
 
     if (f->n_nets + f->n_names >= FETCH_MAX_ENTRIES)
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
-                                 "--fetch-allow: more than %d entries", FETCH_MAX_ENTRIES);
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--fetch-allow: more than %d entries",
+                                 FETCH_MAX_ENTRIES);
     if (slash) {
         unsigned long prefix;
         size_t alen = (size_t)(slash - s);
-
         bool v6 = memchr(s, ':', alen) != NULL;
 
-        if (!parse_ip(s, alen, &n) || !parse_uint(slash + 1, len - alen - 1, v6 ? 128 : 32, &prefix))
+        if (!parse_ip(s, alen, &n) ||
+            !parse_uint(slash + 1, len - alen - 1, v6 ? 128 : 32, &prefix))
             goto out_bad;
         /* an IPv4-mapped IPv6 CIDR (::ffff:10.0.0.0/104) keeps its IPv4 meaning */
         if (n.family == AF_INET && v6) {
@@ -503,8 +504,8 @@ static enum hearth_err self_parse(struct hearth_fetcher *f, const char *self,
     return HEARTH_OK;
 
 out_bad:
-    return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "fetch: self address '%.100s' is not ip:port",
-                             self);
+    return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                             "fetch: self address '%.100s' is not ip:port", self);
 }
 
 /*
@@ -512,8 +513,7 @@ out_bad:
  * at the top of the file). Pure apart from addr_is_local().
  */
 static enum fetch_verdict check_addr(const struct hearth_fetcher *f, bool named, bool localhost,
-                                     const struct fetch_net *a, unsigned port,
-                                     const char **kind)
+                                     const struct fetch_net *a, unsigned port, const char **kind)
 {
     const struct special *sp = special_of(a->family, a->addr);
     size_t i;
@@ -560,8 +560,7 @@ enum hearth_err hearth_fetcher_new(const struct hearth_fetch_opts *o, struct hea
     *out = NULL;
     if (o->max_bytes == 0 || o->max_bytes >= SIZE_MAX / 2)
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "fetch: max_bytes out of range");
-    if (o->timeout_s <= 0 || o->timeout_s > 86400 || o->max_seconds < 0 ||
-        o->max_seconds > 86400)
+    if (o->timeout_s <= 0 || o->timeout_s > 86400 || o->max_seconds < 0 || o->max_seconds > 86400)
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                                  "fetch: timeout_s and max_seconds must be within 1..86400 s");
     f = calloc(1, sizeof(*f));
@@ -758,8 +757,7 @@ static enum hearth_err url_check(const struct hearth_fetcher *f, const char *url
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_free;
     }
-    if (uc != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+    if (uc != CURLUE_OK || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "malformed URL (%s)",
                               curl_url_strerror(uc));
         goto out_free;
@@ -832,8 +830,7 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
             c->verdict = v;
             c->refused_kind = kind;
             if (v == FV_FAMILY)
-                snprintf(c->refused_addr, sizeof(c->refused_addr), "(family %d)",
-                         (int)sa->family);
+                snprintf(c->refused_addr, sizeof(c->refused_addr), "(family %d)", (int)sa->family);
             else
                 net_format(&a, c->refused_addr, sizeof(c->refused_addr));
         }
@@ -1032,8 +1029,8 @@ static bool setup(CURL *h, CURLU *u, struct fetch_call *c, long total_s)
 #else
     ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) ==
           CURLE_OK;
-    ok &= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
-                           (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK;
+    ok &= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) ==
+          CURLE_OK;
 #endif
     ok &= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
@@ -1067,14 +1064,24 @@ enum hearth_err hearth_fetch(struct hearth_fetcher *f, const char *url, unsigned
     *body = NULL;
     *len = 0;
     if (!f->n_nets && !f->n_names)
-        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
-                                 "fetching is disabled: set --fetch-allow");
+        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN, "fetching is disabled: set --fetch-allow");
     memset(&c, 0, sizeof(c));
     c.f = f;
     hearth_buf_init(&c.body, f->max_bytes + 1);
     e = url_check(f, url, &c, &seconds, &u, em);
     if (e)
         goto out;
+    if (seconds == 0 && u) {
+        /* Go's CPU (and trace) endpoints sample 30 s when seconds= is absent */
+        char *path = NULL;
+        if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path) {
+            size_t pl = strlen(path);
+            if ((pl >= 8 && !strcmp(path + pl - 8, "/profile")) ||
+                (pl >= 6 && !strcmp(path + pl - 6, "/trace")))
+                seconds = 30 <= f->max_seconds ? 30 : f->max_seconds;
+            curl_free(path);
+        }
+    }
     total_s = f->timeout_s + seconds;
     h = curl_easy_init();
     if (!h) {

@@ -65,7 +65,7 @@ struct hearth_server {
     struct hearth_store *store;
     struct hearth_cache *profiles, *views;
     struct hearth_fetcher *fetcher;
-    sem_t decode_sem, upload_sem;
+    sem_t decode_sem, upload_sem, fetch_sem;
     struct asset *assets;
     size_t nassets;
     int port;
@@ -90,6 +90,9 @@ struct view_resp {
  * to the parent's self. `mf=0` asks for the whole tree.
  */
 #define DEFAULT_FLAME_MIN_FRACTION 0.0002
+
+/* Outbound fetches at once: each may hold a remote CPU profile for its seconds. */
+#define FETCH_SLOTS 2
 
 static const char *const security_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
@@ -712,7 +715,13 @@ static int h_fetch(struct mg_connection *c, struct hearth_server *srv)
     if (!srv->fetcher)
         return send_error(c, HEARTH_E_FORBIDDEN,
                           "fetching is disabled on this server (set --fetch-allow)");
-    if ((e = hearth_fetch(srv->fetcher, u, &prof, &plen, &em)))
+    if (!take_slot(&srv->fetch_sem, 0))
+        return send_error(c, HEARTH_E_BUSY, "another fetch is running; retry shortly");
+    e = hearth_fetch(srv->fetcher, u, &prof, &plen, &em);
+    sem_post(&srv->fetch_sem);
+    if (e == HEARTH_E_IO)
+        e = HEARTH_E_UPSTREAM; /* the other server failed, not us */
+    if (e)
         return send_error(c, e, em.msg);
     {
         char cleaned[512];
@@ -1253,6 +1262,7 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     pthread_mutex_init(&srv->retention_lock, NULL);
     sem_init(&srv->decode_sem, 0, (unsigned)cfg->decode_slots);
     sem_init(&srv->upload_sem, 0, (unsigned)cfg->upload_slots);
+    sem_init(&srv->fetch_sem, 0, FETCH_SLOTS);
     if ((e = hearth_store_open(cfg->data_dir, &srv->store, em)))
         goto out_fail;
     srv->profiles = hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE * (VIEW_CACHE_SHARE - 1));
@@ -1345,6 +1355,7 @@ void hearth_server_stop(struct hearth_server *srv)
     free(srv->assets);
     sem_destroy(&srv->decode_sem);
     sem_destroy(&srv->upload_sem);
+    sem_destroy(&srv->fetch_sem);
     pthread_mutex_destroy(&srv->retention_lock);
     free(srv);
 }

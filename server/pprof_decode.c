@@ -843,6 +843,14 @@ static bool looks_like_legacy_cpu(const unsigned char *b, size_t n)
 
 static enum hearth_err legacy_error(struct hearth_errmsg *em, const unsigned char *b, size_t n)
 {
+    size_t sp = 0;
+
+    while (sp < n && sp < 64 && (b[sp] == ' ' || b[sp] == '\n' || b[sp] == '\r' || b[sp] == '\t'))
+        sp++;
+    if (sp < n && b[sp] == '<')
+        return hearth_errmsg_set(em, HEARTH_E_CORRUPT,
+                                 "this is an HTML or XML page, not a profile (for Go, fetch a profile "
+                                 "endpoint such as /debug/pprof/heap)");
     if (looks_like_legacy_cpu(b, n))
         return hearth_errmsg_set(em, HEARTH_E_UNSUPPORTED,
                                  "this is a legacy binary CPU profile (gperftools format); "

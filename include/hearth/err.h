@@ -25,6 +25,7 @@ enum hearth_err {
     HEARTH_E_BUSY,        /* all slots are taken: try again shortly */
     HEARTH_E_NO_SPACE,    /* the disk is full */
     HEARTH_E_UNAUTHORIZED,/* an upload token is required */
+    HEARTH_E_UPSTREAM,    /* a fetched server failed: refused, timed out, HTTP error */
 };
 
 struct hearth_errmsg {

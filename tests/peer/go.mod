@@ -1,0 +1,3 @@
+module hearth/tests/peer
+
+go 1.19
