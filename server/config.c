@@ -36,6 +36,9 @@ static const struct opt opts[] = {
      "if set, uploads and fetches need 'Authorization: Bearer <token>'"},
     {"max-upload-mb", "HEARTH_MAX_UPLOAD_MB", K_SIZE, O(max_upload_mb), "64",
      "largest upload or fetched body; a 1M-sample profile is about 12 MB gzip"},
+    {"max-decompressed-mb", "HEARTH_MAX_DECOMPRESSED_MB", K_SIZE, O(max_decompressed_mb), "256",
+     "largest profile after gunzip (413 above): bounds what a gzip bomb costs; the 1M-sample "
+     "profile is 64 MB"},
     {"cache-mb", "HEARTH_CACHE_MB", K_SIZE, O(cache_mb), "1024",
      "memory budget of decoded profiles kept for fast views"},
     {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2",
@@ -167,7 +170,7 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
             goto out_fail;
         }
     }
-    if (!cfg->max_upload_mb || !cfg->decode_slots || !cfg->threads || !cfg->upload_slots) {
+    if (!cfg->max_upload_mb || !cfg->max_decompressed_mb || !cfg->decode_slots || !cfg->threads || !cfg->upload_slots) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                               "--max-upload-mb, --decode-slots, --upload-slots and --threads "
                               "must be at least 1");
@@ -178,6 +181,7 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         goto out_fail;
     }
     cfg->lim.max_input = cfg->max_upload_mb << 20;
+    cfg->lim.max_decompressed = cfg->max_decompressed_mb << 20;
     return HEARTH_OK;
 out_fail:
     hearth_config_release(cfg);

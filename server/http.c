@@ -56,7 +56,7 @@ struct asset {
     size_t gzlen;
     const char *type;
     bool immutable;
-    char etag[24];
+    char etag[24], etag_gz[28];
 };
 
 struct hearth_server {
@@ -137,11 +137,33 @@ static bool gzip_bytes(const void *in, size_t n, int level, unsigned char **out,
     return true;
 }
 
+/* True if Accept-Encoding lists gzip (or *) with a non-zero q. */
 static bool accepts_gzip(const struct mg_connection *c)
 {
-    const char *ae = mg_get_header(c, "Accept-Encoding");
+    const char *ae = mg_get_header(c, "Accept-Encoding"), *p;
 
-    return ae && strstr(ae, "gzip");
+    for (p = ae; p && *p;) {
+        size_t n;
+        const char *end = strchr(p, ','), *semi;
+        while (*p == ' ')
+            p++;
+        n = end ? (size_t)(end - p) : strlen(p);
+        semi = memchr(p, ';', n);
+        if ((semi ? (size_t)(semi - p) : n) >= 1 &&
+            (!strncasecmp(p, "gzip", 4) || !strncmp(p, "*", 1))) {
+            size_t tl = semi ? (size_t)(semi - p) : n;
+            while (tl && p[tl - 1] == ' ')
+                tl--;
+            if ((tl == 4 && !strncasecmp(p, "gzip", 4)) || (tl == 1 && *p == '*')) {
+                const char *q = semi ? strstr(semi, "q=") : NULL;
+                if (!q || q >= p + n || strtod(q + 2, NULL) > 0)
+                    return true;
+                return false;
+            }
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return false;
 }
 
 /*
@@ -150,6 +172,10 @@ static bool accepts_gzip(const struct mg_connection *c)
  * the connection closed after it).
  */
 static _Thread_local bool sent_continue;
+/* A HEAD request: every response sends its headers (with the length) but no body. */
+static _Thread_local bool head_request;
+/* Set when a handler wants 405 instead of 400 (with this Allow header). */
+static _Thread_local const char *allow_methods;
 
 static void send_raw_headers(struct mg_connection *c, int status, const char *ctype, size_t len,
                              const char *const (*extra)[2], size_t nextra)
@@ -175,6 +201,7 @@ static int send_resp(struct mg_connection *c, int status, const char *ctype, con
     char clen[32];
     size_t i;
 
+    head_only = head_only || head_request;
     if (sent_continue) {
         send_raw_headers(c, status, ctype, len, extra, nextra);
         if (len && !head_only)
@@ -203,14 +230,28 @@ static int send_error(struct mg_connection *c, enum hearth_err e, const char *ms
     int status = hearth_err_http_status(e), rc;
     const char *const retry[][2] = {{"Retry-After", "2"}, {"Cache-Control", "no-store"}};
 
+    const char *const allow[][2] = {{"Allow", allow_methods}, {"Cache-Control", "no-store"}};
+
     hearth_buf_init(&b, 8192);
-    hearth_buf_printf(&b, "{\"error\":{\"code\":\"%s\",\"message\":", hearth_err_name(e));
+    if (allow_methods)
+        status = 405;
+    hearth_buf_printf(&b, "{\"error\":{\"code\":\"%s\",\"message\":",
+                      allow_methods ? "method_not_allowed" : hearth_err_name(e));
     hearth_json_escape(&b, msg, strlen(msg) > 1000 ? 1000 : strlen(msg));
     hearth_buf_addstr(&b, "}}\n");
-    rc = send_resp(c, status, "application/json", b.ptr, b.len,
-                   status == 503 ? retry : retry + 1, 1, false);
+    if (allow_methods)
+        rc = send_resp(c, status, "application/json", b.ptr, b.len, allow, 2, false);
+    else
+        rc = send_resp(c, status, "application/json", b.ptr, b.len,
+                       status == 503 ? retry : retry + 1, 1, false);
     hearth_buf_release(&b);
     return rc;
+}
+
+static int send_405(struct mg_connection *c, const char *allow)
+{
+    allow_methods = allow;
+    return send_error(c, HEARTH_E_BAD_REQUEST, "method not allowed here");
 }
 
 static int send_json(struct mg_connection *c, int status, struct hearth_buf *b)
@@ -230,8 +271,12 @@ static bool url_decode(const char *s, size_t n, char *out, size_t outsz)
     return r >= 0 && (size_t)r < outsz && strlen(out) == (size_t)r;
 }
 
-/* Value of query parameter `key` (decoded) or NULL. */
-static const char *query_get(const char *qs, const char *key, char *out, size_t outsz)
+/*
+ * Query parameter `key`, percent-decoded into out: 1 if present, 0 if
+ * absent, -1 if present but unusable (longer than out, or a NUL byte), so
+ * a bad value is refused instead of being silently ignored.
+ */
+static int query_param(const char *qs, const char *key, char *out, size_t outsz)
 {
     size_t kl = strlen(key);
 
@@ -239,15 +284,14 @@ static const char *query_get(const char *qs, const char *key, char *out, size_t 
         const char *amp = strchr(qs, '&'), *eq = strchr(qs, '=');
         size_t len = amp ? (size_t)(amp - qs) : strlen(qs);
         if (eq && (size_t)(eq - qs) < len && (size_t)(eq - qs) == kl && !strncmp(qs, key, kl))
-            return url_decode(eq + 1, len - kl - 1, out, outsz) ? out : NULL;
-        if (!eq || (size_t)(eq - qs) >= len)
-            if (len == kl && !strncmp(qs, key, kl)) {
-                out[0] = '\0';
-                return out;
-            }
+            return url_decode(eq + 1, len - kl - 1, out, outsz) ? 1 : -1;
+        if ((!eq || (size_t)(eq - qs) >= len) && len == kl && !strncmp(qs, key, kl)) {
+            out[0] = '\0';
+            return 1;
+        }
         qs = amp ? amp + 1 : NULL;
     }
-    return NULL;
+    return 0;
 }
 
 /* State-changing requests must come from our own origin (or no browser at all). */
@@ -636,7 +680,7 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
     size_t len = 0, flen;
     char name[512] = "", qname[512], fname[256];
     enum hearth_err e;
-    int rc;
+    int rc, r;
 
     if (!upload_allowed(srv, c))
         return send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
@@ -666,7 +710,11 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
         free(body);
         return send_error(c, HEARTH_E_BAD_REQUEST, "the body is empty: send a profile file");
     }
-    if (query_get(ri->query_string, "name", qname, sizeof(qname)) && *qname)
+    if ((r = query_param(ri->query_string, "name", qname, sizeof(qname))) < 0) {
+        free(body);
+        return send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
+    }
+    if (r > 0 && *qname)
         clean_name(qname, name, sizeof(name));
     else if (*fname)
         clean_name(fname, name, sizeof(name));
@@ -739,19 +787,25 @@ static int h_list(struct mg_connection *c, struct hearth_server *srv)
     struct hearth_buf out;
     char v[128], last_id[HEARTH_ID_LEN + 1] = "", before_id[HEARTH_ID_LEN + 1] = "";
     int64_t before = INT64_MAX, last = 0;
-    int limit = 50, more = 0, rc;
+    int limit = 50, more = 0, rc, r;
     enum hearth_err e;
 
-    if (query_get(ri->query_string, "limit", v, sizeof(v))) {
-        limit = atoi(v);
-        if (limit < 1 || limit > 1000)
+    if ((r = query_param(ri->query_string, "limit", v, sizeof(v))) != 0) {
+        char *end;
+        long l = r > 0 ? strtol(v, &end, 10) : 0;
+        if (r < 0 || !*v || *end || l < 1 || l > 1000)
             return send_error(c, HEARTH_E_BAD_REQUEST, "limit must be between 1 and 1000");
+        limit = (int)l;
     }
-    if (query_get(ri->query_string, "cursor", v, sizeof(v)) && *v) {
-        char *dot = strchr(v, '.');
-        if (!dot || !hearth_id_valid(dot + 1, strlen(dot + 1)))
+    if ((r = query_param(ri->query_string, "cursor", v, sizeof(v))) != 0) {
+        /* "<created ms>.<id>" exactly, as returned in "next" */
+        char *dot = r > 0 ? strchr(v, '.') : NULL, *end = NULL;
+        errno = 0;
+        if (dot)
+            before = strtoll(v, &end, 10);
+        if (!dot || dot == v || end != dot || errno || before < 0 || v[0] == '-' ||
+            v[0] == '+' || !hearth_id_valid(dot + 1, strlen(dot + 1)))
             return send_error(c, HEARTH_E_BAD_REQUEST, "bad cursor");
-        before = strtoll(v, NULL, 10);
         snprintf(before_id, sizeof(before_id), "%s", dot + 1);
     }
     hearth_buf_init(&out, 64 << 20);
@@ -852,6 +906,16 @@ static const char *const view_params[] = {"si", "g",  "f",  "i",  "h",    "s",  
                                           "ti", "n",  "nf", "ef", "norm", "mf", "noinlines",
                                           "unit", "base", "cum"};
 
+#define NPARAMS (sizeof(view_params) / sizeof(view_params[0]))
+#define PARAM_MAX 4096 /* bytes of one decoded view parameter (regexes are capped lower) */
+
+/* The decoded parameters of one view request, on the heap (worker stacks are small). */
+struct view_params {
+    char val[NPARAMS][PARAM_MAX]; /* borrowed by the query */
+    char kv[NPARAMS][PARAM_MAX + 80];
+    char *pairs[NPARAMS];
+};
+
 static int h_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
                   enum view v)
 {
@@ -859,13 +923,11 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     struct hearth_errmsg em = {{0}};
     struct hearth_query q;
     struct hearth_meta bm;
-    bool have_base = false;
-    char vals[sizeof(view_params) / sizeof(view_params[0])][1024]; /* borrowed by q */
-    char kv[sizeof(view_params) / sizeof(view_params[0])][1100];
-    char *pairs[sizeof(view_params) / sizeof(view_params[0])];
+    bool have_base = false, have_mf = false;
+    struct view_params *vp = calloc(1, sizeof(*vp));
     size_t np = 0, i;
     struct hearth_buf key;
-    char etag[48], hex[HEARTH_SHA256_HEX + 1];
+    char etag[48], etag_gz[48], hex[HEARTH_SHA256_HEX + 1];
     const char *inm = mg_get_header(c, "If-None-Match");
     struct hearth_cache_ref *vref = NULL, *pref = NULL, *bref = NULL;
     struct view_resp *resp;
@@ -881,51 +943,62 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     hearth_buf_init(&key, 1 << 16);
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     memset(&bm, 0, sizeof(bm));
-    for (i = 0; i < sizeof(view_params) / sizeof(view_params[0]); i++) {
-        if (!query_get(ri->query_string, view_params[i], vals[i], sizeof(vals[i])))
+    if (!vp) {
+        e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
+        goto out_error;
+    }
+    for (i = 0; i < NPARAMS; i++) {
+        const char *name = view_params[i];
+        char *val = vp->val[i];
+        int r = query_param(ri->query_string, name, val, PARAM_MAX);
+        if (r == 0)
             continue;
-        pairs[np++] = NULL;
-        if (!strcmp(view_params[i], "base")) {
-            if (!*vals[i])
+        if (r < 0) {
+            e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST,
+                                  "parameter %s is longer than %d bytes or not text", name,
+                                  PARAM_MAX - 1);
+            goto out_error;
+        }
+        if (!strcmp(name, "base")) {
+            if (!*val)
                 continue;
-            if ((e = hearth_store_get(srv->store, vals[i], &bm, &em))) {
+            if ((e = hearth_store_get(srv->store, val, &bm, &em))) {
                 if (e == HEARTH_E_NOT_FOUND)
                     hearth_errmsg_set(&em, e, "no such base profile");
                 goto out_error;
             }
             have_base = true;
             q.diff = HEARTH_DIFF_DIFF_BASE;
-        } else if (*vals[i] || !strcmp(view_params[i], "noinlines") ||
-                   !strcmp(view_params[i], "norm") || !strcmp(view_params[i], "cum")) {
-            if ((e = hearth_query_set(&q, view_params[i], vals[i], &em)))
+            snprintf(vp->kv[i], sizeof(vp->kv[i]), "base=%s", bm.blob);
+        } else {
+            if (!strcmp(name, "mf"))
+                have_mf = true;
+            if ((*val || !strcmp(name, "noinlines") || !strcmp(name, "norm") ||
+                 !strcmp(name, "cum")) &&
+                (e = hearth_query_set(&q, name, val, &em)))
                 goto out_error;
+            snprintf(vp->kv[i], sizeof(vp->kv[i]), "%s=%s", name, val);
         }
+        vp->pairs[np++] = vp->kv[i];
     }
     /* canonical key: content hash(es), view, sorted options */
-    np = 0;
-    for (i = 0; i < sizeof(view_params) / sizeof(view_params[0]); i++) {
-        char tmp[1100];
-        if (!query_get(ri->query_string, view_params[i], tmp, sizeof(tmp)))
-            continue;
-        if (!strcmp(view_params[i], "base"))
-            snprintf(kv[i], sizeof(kv[i]), "base=%s", have_base ? bm.blob : "");
-        else
-            snprintf(kv[i], sizeof(kv[i]), "%s=%.1000s", view_params[i], tmp);
-        pairs[np++] = kv[i];
-    }
-    qsort(pairs, np, sizeof(pairs[0]), cmp_str);
+    if (np > 1)
+        qsort(vp->pairs, np, sizeof(vp->pairs[0]), cmp_str);
     hearth_buf_printf(&key, "v1|%s|%s", vname[v], m->blob);
     for (i = 0; i < np; i++)
-        hearth_buf_printf(&key, "|%s", pairs[i]);
+        hearth_buf_printf(&key, "|%s", vp->pairs[i]);
     if (key.fail) {
         e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "query too long");
         goto out_error;
     }
     hearth_sha256_hex(key.ptr, key.len, hex);
+    /* the gzip and identity bodies differ, so their strong ETags do too */
     snprintf(etag, sizeof(etag), "\"%.32s\"", hex);
+    snprintf(etag_gz, sizeof(etag_gz), "\"%.32s-gz\"", hex);
     {
-        const char *const h304[][2] = {{"ETag", etag}, {"Cache-Control", "no-cache"}};
-        if (inm && !strcmp(inm, etag)) {
+        const char *mine = accepts_gzip(c) ? etag_gz : etag;
+        const char *const h304[][2] = {{"ETag", mine}, {"Cache-Control", "no-cache"}};
+        if (inm && !strcmp(inm, mine)) {
             rc = send_resp(c, 304, NULL, NULL, 0, h304, 2, false);
             goto out_free;
         }
@@ -943,12 +1016,11 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
             e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "norm needs base=<id>");
             goto out_error;
         }
-        if (v == V_FLAME && !query_get(ri->query_string, "mf", kv[0], sizeof(kv[0])))
+        if (v == V_FLAME && !have_mf)
             q.min_fraction = DEFAULT_FLAME_MIN_FRACTION;
         if (v == V_TOP && q.nodefraction < 0 && q.nodecount < 0) {
-            /* the API's top lists every row */
+            /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
             q.nodefraction = 0;
-            q.edgefraction = 0;
         }
         if ((e = hearth_stacks_build(merged ? merged : p, &q, v == V_GRAPH || v == V_DOT,
                                      &srv->cfg->lim, &st, &em)))
@@ -981,7 +1053,7 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     }
     {
         bool gz = resp->gz && accepts_gzip(c);
-        const char *const h[][2] = {{"ETag", etag},
+        const char *const h[][2] = {{"ETag", gz ? etag_gz : etag},
                                     {"Cache-Control", "no-cache"},
                                     {"Vary", "Accept-Encoding"},
                                     {"Content-Encoding", gz ? "gzip" : NULL}};
@@ -1002,6 +1074,7 @@ out_free:
     hearth_meta_release(&bm);
     hearth_buf_release(&key);
     hearth_buf_release(&out);
+    free(vp);
     return rc;
 }
 
@@ -1046,11 +1119,11 @@ static int h_static(struct mg_connection *c, struct hearth_server *srv, const ch
     gz = a->gz && accepts_gzip(c);
     {
         const char *const h[][2] = {
-            {"ETag", a->etag},
+            {"ETag", gz ? a->etag_gz : a->etag},
             {"Cache-Control", a->immutable ? "public, max-age=31536000, immutable" : "no-cache"},
             {"Vary", "Accept-Encoding"},
             {"Content-Encoding", gz ? "gzip" : NULL}};
-        if (inm && !strcmp(inm, a->etag))
+        if (inm && !strcmp(inm, gz ? a->etag_gz : a->etag))
             return send_resp(c, 304, NULL, NULL, 0, h, 2, false);
         return send_resp(c, 200, a->type, gz ? a->gz : a->data, gz ? a->gzlen : a->len, h, 4,
                          !strcmp(mg_get_request_info(c)->request_method, "HEAD"));
@@ -1086,6 +1159,8 @@ static int route(struct mg_connection *c, void *data)
     const char *rest;
 
     sent_continue = false;
+    allow_methods = NULL;
+    head_request = !strcmp(method, "HEAD");
     if (!path || strlen(path) > 2048)
         return send_error(c, HEARTH_E_BAD_REQUEST, "URI too long");
     if (bl) {
@@ -1097,21 +1172,20 @@ static int route(struct mg_connection *c, void *data)
     }
     if (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST") &&
         strcmp(method, "DELETE"))
-        return send_error(c, HEARTH_E_BAD_REQUEST, "method not allowed");
+        return send_405(c, "GET, HEAD, POST, DELETE");
     if ((!strcmp(method, "POST") || !strcmp(method, "DELETE")) && !same_origin(c))
         return send_error(c, HEARTH_E_FORBIDDEN, "cross-origin requests are refused");
     maybe_expire(srv);
 
     if (!strcmp(path, "/healthz"))
-        return get ? h_health(c, srv) : send_error(c, HEARTH_E_BAD_REQUEST, "use GET");
+        return get ? h_health(c, srv) : send_405(c, "GET, HEAD");
     if (!strcmp(path, "/api/profiles")) {
         if (!strcmp(method, "POST"))
             return h_upload(c, srv);
-        return get ? h_list(c, srv) : send_error(c, HEARTH_E_BAD_REQUEST, "use GET or POST");
+        return get ? h_list(c, srv) : send_405(c, "GET, HEAD, POST");
     }
     if (!strcmp(path, "/api/fetch"))
-        return !strcmp(method, "POST") ? h_fetch(c, srv)
-                                       : send_error(c, HEARTH_E_BAD_REQUEST, "use POST");
+        return !strcmp(method, "POST") ? h_fetch(c, srv) : send_405(c, "POST");
     if (!strncmp(path, "/api/profiles/", 14)) {
         struct hearth_meta m;
         struct hearth_errmsg em = {{0}};
@@ -1128,7 +1202,7 @@ static int route(struct mg_connection *c, void *data)
         if (!strcmp(method, "DELETE") && !*rest)
             return h_delete(c, srv, id);
         if (!get)
-            return send_error(c, HEARTH_E_BAD_REQUEST, "method not allowed");
+            return send_405(c, *rest ? "GET, HEAD" : "GET, HEAD, DELETE");
         if ((e = hearth_store_get(srv->store, id, &m, &em)))
             return send_error(c, e, em.msg);
         if (!*rest)
@@ -1151,7 +1225,7 @@ static int route(struct mg_connection *c, void *data)
     if (!strncmp(path, "/api/", 5))
         return send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
     if (!get)
-        return send_error(c, HEARTH_E_BAD_REQUEST, "method not allowed");
+        return send_405(c, "GET, HEAD");
     if (!strcmp(path, "/") || !strcmp(path, "/index.html") || !strncmp(path, "/p/", 3) ||
         !strncmp(path, "/s/", 3))
         return h_static(c, srv, "/index.html");
@@ -1227,11 +1301,28 @@ static enum hearth_err load_assets(struct hearth_server *srv, struct hearth_errm
             return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         hearth_sha256_hex(a->data, a->len, hex);
         snprintf(a->etag, sizeof(a->etag), "\"%.20s\"", hex);
+        snprintf(a->etag_gz, sizeof(a->etag_gz), "\"%.20s-gz\"", hex);
         if (strncmp(a->type, "image/png", 9) && !gzip_bytes(a->data, a->len, 9, &a->gz, &a->gzlen))
             a->gz = NULL;
     }
     srv->nassets = hearth_nassets;
     return HEARTH_OK;
+}
+
+/* Errors civetweb answers itself (bad methods, oversized heads): ours, in JSON, with our headers. */
+static int http_error_cb(struct mg_connection *c, int status, const char *errmsg)
+{
+    struct hearth_buf b;
+
+    (void)errmsg; /* may quote the request; never echoed */
+    hearth_buf_init(&b, 1024);
+    hearth_buf_printf(&b,
+                      "{\"error\":{\"code\":\"http_%d\",\"message\":\"the request was refused "
+                      "(HTTP %d)\"}}\n",
+                      status, status);
+    send_resp(c, status, "application/json", b.ptr, b.len, NULL, 0, false);
+    hearth_buf_release(&b);
+    return 0;
 }
 
 static int log_message(const struct mg_connection *c, const char *msg)
@@ -1307,6 +1398,7 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     options[n++] = NULL;
     memset(&cb, 0, sizeof(cb));
     cb.log_message = log_message;
+    cb.http_error = http_error_cb;
     memset(&init, 0, sizeof(init));
     init.callbacks = &cb;
     init.user_data = srv;

@@ -1,0 +1,253 @@
+"""Shared helpers for the HTTP tests (python3 standard library only).
+
+Starts a real `hearth serve` on a free port with a temporary data
+directory, speaks HTTP/1.1 through http.client, counts checks, and prints
+`N passed, M failed` last. Imported by e2e.py and bad_http.py.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+SECURITY_HEADERS = {
+    "x-content-type-options": lambda v: v.strip().lower() == "nosniff",
+    "content-security-policy": lambda v: "frame-ancestors 'none'" in v,
+    "referrer-policy": lambda v: v.strip().lower() == "no-referrer",
+}
+
+
+def skip(msg):
+    print("SKIP: " + msg)
+    sys.exit(SKIP)
+
+
+class Checks:
+    """Counts pass/fail; prints each failure at once (and passes with -v)."""
+
+    def __init__(self, verbose=False):
+        self.passed = 0
+        self.failed = 0
+        self.verbose = verbose
+        self.failures = []
+
+    def ok(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+            if self.verbose:
+                print("ok   " + what)
+        else:
+            self.failed += 1
+            line = "FAIL " + what + ((": " + detail) if detail else "")
+            self.failures.append(line)
+            print(line[:2000], flush=True)
+        return bool(cond)
+
+    def eq(self, got, want, what):
+        return self.ok(got == want, what, "got %s, want %s" % (short(got), short(want)))
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        sys.exit(0 if self.failed == 0 else 1)
+
+
+def short(v, n=300):
+    s = repr(v)
+    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Resp:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # lower-case name -> value (repeats joined by ", ")
+        self.body = body
+
+    def h(self, name):
+        return self.headers.get(name.lower())
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return "<%d %s %s>" % (self.status, self.reason, short(self.body[:300]))
+
+
+def request(port, method, path, body=None, headers=None, timeout=120, chunked=False,
+            host="127.0.0.1"):
+    """One request on a fresh connection. Returns a Resp, or raises OSError."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        hdrs = dict(headers or {})
+        if chunked:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in hdrs.items():
+                conn.putheader(k, v)
+            conn.putheader("Transfer-Encoding", "chunked")
+            conn.endheaders()
+            step = 64 * 1024
+            data = body or b""
+            try:
+                for i in range(0, len(data), step):
+                    piece = data[i:i + step]
+                    conn.send(b"%x\r\n" % len(piece) + piece + b"\r\n")
+                conn.send(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server may answer (413) and close before reading it all
+        else:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in hdrs.items():
+                conn.putheader(k, v)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders()
+            if body:
+                try:
+                    conn.send(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+        r = conn.getresponse()
+        data = r.read() if method != "HEAD" else b""
+        hd = {}
+        for k, v in r.getheaders():
+            k = k.lower()
+            hd[k] = hd[k] + ", " + v if k in hd else v
+        return Resp(r.status, r.reason, hd, data)
+    finally:
+        conn.close()
+
+
+def multipart(filename, data, field="file", boundary=None):
+    boundary = boundary or "----hearthtest%08x" % (hash(filename) & 0xFFFFFFFF)
+    pre = ("--%s\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+           "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+           "Content-Type: application/octet-stream\r\n\r\n"
+           % (boundary, boundary, field, filename)).encode()
+    post = ("\r\n--%s--\r\n" % boundary).encode()
+    return pre + data + post, "multipart/form-data; boundary=" + boundary
+
+
+class Server:
+    """A `hearth serve` child process on 127.0.0.1:<free port>."""
+
+    def __init__(self, hearth, data_dir, args=(), env=None):
+        self.hearth = hearth
+        self.data = data_dir
+        self.args = list(args)
+        self.env = env
+        self.proc = None
+        self.port = None
+        self.log_path = None
+        self._log = None
+
+    def start(self, timeout=20):
+        last = ""
+        for _ in range(5):
+            self.port = free_port()
+            fd, self.log_path = tempfile.mkstemp(prefix="hearth-serve-", suffix=".log")
+            self._log = os.fdopen(fd, "w+b")
+            env = dict(os.environ if self.env is None else self.env)
+            self.proc = subprocess.Popen(
+                [self.hearth, "serve", "--listen", "127.0.0.1:%d" % self.port,
+                 "--data", self.data] + self.args,
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    r = request(self.port, "GET", "/healthz", timeout=2)
+                    if r.status == 200:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            last = self.log()
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError("hearth serve did not answer /healthz: " + last)
+            if "cannot listen" not in last:
+                raise RuntimeError("hearth serve exited with %s: %s" % (self.proc.returncode, last))
+        raise RuntimeError("hearth serve could not get a port: " + last)
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=5.0):
+        """Signal the server; returns (exit status or None if it had to be killed, seconds)."""
+        if self.proc is None:
+            return None, 0.0
+        if self.proc.poll() is not None:
+            return self.proc.returncode, 0.0
+        t0 = time.time()
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        return rc, time.time() - t0
+
+    def req(self, method, path, body=None, headers=None, **kw):
+        return request(self.port, method, path, body, headers, **kw)
+
+    def get(self, path, headers=None, **kw):
+        return self.req("GET", path, None, headers, **kw)
+
+    def close_log(self):
+        if self._log:
+            self._log.close()
+            self._log = None
+        if self.log_path:
+            try:
+                os.unlink(self.log_path)
+            except OSError:
+                pass
+
+
+def check_security_headers(c, r, what):
+    for name, good in SECURITY_HEADERS.items():
+        v = r.h(name)
+        c.ok(v is not None and good(v), "%s: header %s" % (what, name), "got %r" % (v,))
+
+
+def check_json_error(c, r, what, statuses):
+    """A JSON error body {"error":{"code","message"}} with one of the statuses."""
+    good = c.ok(r.status in statuses, what + ": status", "got %d, want one of %s; body %s"
+                % (r.status, sorted(statuses), short(r.body[:300])))
+    if r.status < 400:
+        return False  # not an error at all: one failure is enough
+    try:
+        j = r.json()
+        e = j.get("error") if isinstance(j, dict) else None
+        good &= c.ok(isinstance(e, dict) and isinstance(e.get("code"), str) and
+                     isinstance(e.get("message"), str) and e["message"] != "",
+                     what + ": JSON error body", short(r.body[:300]))
+    except ValueError:
+        good &= c.ok(False, what + ": JSON error body", "not JSON: " + short(r.body[:300]))
+    ct = r.h("content-type") or ""
+    good &= c.ok(ct.startswith("application/json"), what + ": error Content-Type", ct)
+    return good
