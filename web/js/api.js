@@ -1,0 +1,236 @@
+// @ts-check
+// The HTTP API, one function per endpoint. Every URL is relative, so the
+// server's --base-path (in <base href>) is respected. Failures throw an
+// ApiError carrying the server's {code, message}.
+
+export class ApiError extends Error {
+  /** @param {string} code @param {string} message @param {number} status */
+  constructor(code, message, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/**
+ * @param {Response} r
+ * @returns {Promise<any>}
+ */
+async function answer(r) {
+  if (r.ok) return r.status === 204 ? null : r.json();
+  const body = await r.json().catch(() => null);
+  const e = body && body.error;
+  throw new ApiError(e?.code || `http_${r.status}`, e?.message || `${r.status} ${r.statusText}`, r.status);
+}
+
+/**
+ * @param {string} url @param {RequestInit} [init]
+ */
+async function call(url, init) {
+  let r;
+  try {
+    r = await fetch(url, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError('network', 'The server cannot be reached.', 0);
+  }
+  return answer(r);
+}
+
+/** @param {string} id */
+const P = id => `api/profiles/${encodeURIComponent(id)}`;
+
+/**
+ * @param {number} limit @param {string} [cursor]
+ * @returns {Promise<{profiles: any[], next: string|null}>}
+ */
+export function listProfiles(limit = 50, cursor = '') {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (cursor) q.set('cursor', cursor);
+  return call(`api/profiles?${q}`);
+}
+
+/** @param {string} id */
+export function getMeta(id) {
+  return call(P(id));
+}
+
+/** @param {string} id @param {string} query "?si=..." @param {AbortSignal} [signal] */
+export function getFlame(id, query, signal) {
+  return call(`${P(id)}/flamegraph${query}`, { signal });
+}
+
+/** @type {Worker|null|undefined} */
+let flameWorker;
+let flameSeq = 0;
+/** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void}>} */
+const flameWaiting = new Map();
+/** Answers larger than this are parsed in the worker. */
+const WORKER_BYTES = 256 * 1024;
+
+/** The flame worker, started on first use; null where workers are not available. */
+export function flameWorkerReady() {
+  if (flameWorker !== undefined) return flameWorker;
+  try {
+    flameWorker = new Worker(new URL('./workers/flame-worker.js', import.meta.url), { type: 'module' });
+    flameWorker.onmessage = e => {
+      const w = flameWaiting.get(e.data.seq);
+      if (!w) return;
+      flameWaiting.delete(e.data.seq);
+      if (e.data.error) w.reject(new ApiError(e.data.error.code, e.data.error.message, e.data.error.status));
+      else w.resolve(e.data.fd);
+    };
+    flameWorker.onerror = () => {
+      // no worker after all: fail what waits, parse on the main thread from now on
+      flameWorker?.terminate();
+      flameWorker = null;
+      for (const w of flameWaiting.values()) w.reject(new ApiError('worker', 'The flame graph worker failed; retry.', 0));
+      flameWaiting.clear();
+    };
+  } catch {
+    flameWorker = null;
+  }
+  return flameWorker;
+}
+
+/**
+ * The flame graph's model (model/flame.js). The request starts at once on
+ * this thread; a large answer is handed (transferred) to a worker to parse
+ * and lay out, a small one is parsed here.
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ * @returns {Promise<import('./model/flame.js').FlameData>}
+ */
+export async function getFlameModel(id, query, signal) {
+  let r;
+  try {
+    r = await fetch(`${P(id)}/flamegraph${query}`, { signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError('network', 'The server cannot be reached.', 0);
+  }
+  if (!r.ok) await answer(r);
+  const bytes = await r.arrayBuffer();
+  const worker = bytes.byteLength > WORKER_BYTES ? flameWorkerReady() : null;
+  if (!worker) {
+    const { buildFlame } = await import('./model/flame.js');
+    return buildFlame(JSON.parse(new TextDecoder().decode(bytes)));
+  }
+  const seq = ++flameSeq;
+  return new Promise((resolve, reject) => {
+    flameWaiting.set(seq, { resolve, reject });
+    signal?.addEventListener('abort', () => {
+      if (flameWaiting.delete(seq)) reject(new DOMException('aborted', 'AbortError'));
+    });
+    worker.postMessage({ seq, bytes }, [bytes]);
+  });
+}
+
+/** @param {string} id @param {string} query @param {AbortSignal} [signal] */
+export function getTop(id, query, signal) {
+  return call(`${P(id)}/top${query}`, { signal });
+}
+
+/** @param {string} id @param {string} query @param {AbortSignal} [signal] */
+export function getGraph(id, query, signal) {
+  return call(`${P(id)}/callgraph${query}`, { signal });
+}
+
+/**
+ * The call graph as Graphviz text.
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ * @returns {Promise<string>}
+ */
+export async function getDot(id, query, signal) {
+  let r;
+  try {
+    r = await fetch(`${P(id)}/callgraph.dot${query}`, { signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError('network', 'The server cannot be reached.', 0);
+  }
+  if (!r.ok) await answer(r);
+  return r.text();
+}
+
+/** @param {string} id */
+export function rawUrl(id) {
+  return `${P(id)}/raw`;
+}
+
+/**
+ * Upload one file with progress reports (fetch() cannot report upload
+ * progress, XMLHttpRequest can).
+ * @param {File|Blob} file @param {string} name
+ * @param {(sent: number, total: number) => void} [progress]
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<any>} the stored profile's metadata, with its delete token
+ */
+export function upload(file, name, progress, signal) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('POST', `api/profiles?name=${encodeURIComponent(name)}`);
+    x.setRequestHeader('Content-Type', 'application/octet-stream');
+    x.responseType = 'text';
+    if (progress) x.upload.onprogress = e => progress(e.loaded, e.lengthComputable ? e.total : file.size);
+    x.onload = () => {
+      let body = null;
+      try { body = JSON.parse(x.responseText); } catch { /* not JSON */ }
+      if (x.status >= 200 && x.status < 300 && body) {
+        rememberToken(body.id, body.delete_token);
+        resolve(body);
+      } else {
+        const e = body && body.error;
+        reject(new ApiError(e?.code || `http_${x.status}`, e?.message || `Upload failed (HTTP ${x.status})`, x.status));
+      }
+    };
+    x.onerror = () => reject(new ApiError('network', 'The upload did not reach the server.', 0));
+    x.onabort = () => reject(new DOMException('aborted', 'AbortError'));
+    signal?.addEventListener('abort', () => x.abort());
+    x.send(file);
+  });
+}
+
+/**
+ * Ask the server to fetch a profile from a URL.
+ * @param {string} url @param {string} name @param {AbortSignal} [signal]
+ */
+export async function fetchProfile(url, name, signal) {
+  const body = await call('api/fetch', {
+    method: 'POST', signal,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ url, name }),
+  });
+  rememberToken(body.id, body.delete_token);
+  return body;
+}
+
+/**
+ * Delete with the token this browser holds.
+ * @param {string} id
+ */
+export async function deleteProfile(id) {
+  const token = deleteToken(id);
+  if (!token) throw new ApiError('forbidden', 'This browser holds no delete token for the profile.', 403);
+  await call(P(id), { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  forgetToken(id);
+}
+
+/* ---- delete tokens, kept in this browser only ---- */
+
+/** @param {string} id */
+const tokenKey = id => `hearth.delete.${id}`;
+
+/** @param {string} id @param {string} token */
+function rememberToken(id, token) {
+  try { if (id && token) localStorage.setItem(tokenKey(id), token); } catch { /* storage off */ }
+}
+
+/** @param {string} id */
+export function deleteToken(id) {
+  try { return localStorage.getItem(tokenKey(id)) || ''; } catch { return ''; }
+}
+
+/** @param {string} id */
+function forgetToken(id) {
+  try { localStorage.removeItem(tokenKey(id)); } catch { /* storage off */ }
+}

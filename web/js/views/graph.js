@@ -1,0 +1,271 @@
+// @ts-check
+// Call graph: the server's pprof-style DOT laid out in the browser by
+// Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz, embedded under
+// vendor/ at build time and loaded only when this tab opens). The SVG is
+// parsed with DOMParser and filtered to an allow-list of elements and
+// attributes before it joins the page; names only ever appear as SVG text.
+// Pan with the mouse, zoom with the wheel or the buttons, click a node to
+// focus on it.
+
+import { el, replace, errorBox } from '../ui/dom.js';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const ALLOWED = new Set(['svg', 'g', 'title', 'polygon', 'polyline', 'path', 'ellipse', 'circle', 'rect', 'line', 'text', 'tspan', 'a', 'defs']);
+
+/** @type {Promise<any>|null} */
+let graphviz = null;
+
+/** Load the layout engine once (about 800 KB, cached as immutable). */
+export function loadGraphviz() {
+  if (!graphviz) {
+    graphviz = import('../../vendor/graphviz.js')
+      .then(m => m.Graphviz.load())
+      .catch(e => { graphviz = null; throw e; });
+  }
+  return graphviz;
+}
+
+/**
+ * Copy an SVG element tree into the page's document, keeping only allowed
+ * elements and attributes: no scripts, event handlers, links, styles or ids.
+ * @param {Element} src @returns {Element|null}
+ */
+function sanitize(src) {
+  const tag = src.localName;
+  if (src.namespaceURI !== SVG_NS || !ALLOWED.has(tag)) return null;
+  const out = document.createElementNS(SVG_NS, tag === 'a' ? 'g' : tag);
+  for (const a of Array.from(src.attributes)) {
+    const n = a.name.toLowerCase();
+    if (n.startsWith('on') || n === 'style' || n.includes('href') || n.startsWith('xmlns')) continue;
+    if (n === 'id') { out.setAttribute('data-id', a.value); continue; }
+    if (n === 'xlink:title' || n === 'title') continue; // shown through <title> children instead
+    if (a.value.includes('url(') || /javascript:/i.test(a.value)) continue;
+    if (a.namespaceURI && a.namespaceURI !== SVG_NS) continue;
+    out.setAttribute(a.name, a.value);
+  }
+  if (tag === 'a') {
+    const t = src.getAttributeNS('http://www.w3.org/1999/xlink', 'title') || src.getAttribute('title');
+    if (t) {
+      const title = document.createElementNS(SVG_NS, 'title');
+      title.textContent = t;
+      out.append(title);
+    }
+  }
+  for (const c of Array.from(src.childNodes)) {
+    if (c.nodeType === Node.TEXT_NODE) out.append(document.createTextNode(c.textContent || ''));
+    else if (c.nodeType === Node.ELEMENT_NODE) {
+      const k = sanitize(/** @type {Element} */ (c));
+      if (k) out.append(k);
+    }
+  }
+  return out;
+}
+
+/**
+ * Parse Graphviz's SVG output into a safe SVG element.
+ * @param {string} text
+ * @returns {SVGSVGElement}
+ */
+export function safeSvg(text) {
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const root = doc.documentElement;
+  if (root.localName !== 'svg' || doc.getElementsByTagName('parsererror').length) throw new Error('The graph layout produced no SVG.');
+  const svg = /** @type {SVGSVGElement} */ (sanitize(root));
+  return svg;
+}
+
+/**
+ * @typedef {object} GraphProps
+ * @property {string} dot Graphviz text from the server
+ * @property {any} json the same graph as JSON (node names by id)
+ * @property {RegExp|null} search highlight matching nodes
+ * @property {(name: string) => void} onFocus
+ * @property {string} fileName for downloads
+ */
+
+/**
+ * @param {HTMLElement} host
+ * @param {GraphProps} p
+ */
+export async function renderGraph(host, p) {
+  const status = el('p', { class: 'muted loading', text: 'Laying out the call graph…' });
+  replace(host, status);
+  const names = new Map();
+  for (const n of p.json?.nodes || []) names.set(Number(n.id), String(n.name));
+
+  let gv;
+  try {
+    gv = await loadGraphviz();
+  } catch {
+    replace(host, el('div', { class: 'notice' },
+      el('p', { text: 'The call graph needs its layout library (@hpcc-js/wasm-graphviz from npm), and this server was built without it: run `npm ci` in the source tree and rebuild.' }),
+      el('p', {}, 'The graph itself is available as Graphviz text: ',
+        downloadButton('Download .dot', () => new Blob([p.dot], { type: 'text/vnd.graphviz' }), `${p.fileName}.dot`))));
+    host.dataset.state = 'no-layout';
+    return;
+  }
+  let svg;
+  try {
+    // Graphviz decodes HTML entities in labels ("&lt;" shows as "<"); escape
+    // every "&" so names appear exactly as they are ("&" occurs in DOT only
+    // inside quoted strings).
+    svg = safeSvg(gv.dot(p.dot.replaceAll('&', '&amp;'), 'svg'));
+  } catch (e) {
+    replace(host, errorBox(e));
+    return;
+  }
+  const vb0 = (svg.getAttribute('viewBox') || '0 0 100 100').split(/[\s,]+/).map(Number);
+  svg.removeAttribute('width');
+  svg.removeAttribute('height');
+  svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  svg.classList.add('graph-svg');
+  // the page's background shows through (and follows the theme)
+  svg.querySelector(':scope > g.graph > polygon')?.setAttribute('fill', 'none');
+  let vb = vb0.slice();
+  const setVb = () => svg.setAttribute('viewBox', vb.map(v => v.toFixed(2)).join(' '));
+
+  let nodes = 0, edges = 0;
+  for (const g of svg.querySelectorAll('g.node')) {
+    // Graphviz names each node's group by a <title> holding the DOT node id (N1, N2, ...)
+    const m = /^N(\d+)$/.exec(g.querySelector(':scope > title')?.textContent || '');
+    if (!m) continue;
+    const name = names.get(Number(m[1]));
+    if (name === undefined) continue;
+    nodes++;
+    g.setAttribute('data-name', name);
+    g.classList.add('clickable');
+  }
+  markSearch(svg, p.search);
+  edges = svg.querySelectorAll('g.edge').length;
+
+  const viewport = el('div', { class: 'graph-viewport', tabindex: '0', 'aria-label': 'Call graph: drag to pan, wheel to zoom, click a node to focus' });
+  viewport.append(svg);
+  host.dataset.nodes = String(nodes);
+  host.dataset.edges = String(edges);
+  host.dataset.state = 'ready';
+
+  /** @param {number} f @param {number} [cx] @param {number} [cy] client point to keep fixed */
+  const zoomBy = (f, cx, cy) => {
+    const r = viewport.getBoundingClientRect();
+    const px = cx === undefined ? 0.5 : (cx - r.left) / r.width;
+    const py = cy === undefined ? 0.5 : (cy - r.top) / r.height;
+    const nw = Math.min(vb0[2] * 4, Math.max(vb0[2] / 40, vb[2] * f));
+    const nh = nw * (vb[3] / vb[2]);
+    vb = [vb[0] + (vb[2] - nw) * px, vb[1] + (vb[3] - nh) * py, nw, nh];
+    setVb();
+  };
+  let touched = false;
+  const fit = () => {
+    // make the viewBox match the viewport's aspect so zooming keeps the point under the pointer
+    const r = viewport.getBoundingClientRect();
+    const aspect = r.width > 0 && r.height > 0 ? r.width / r.height : vb0[2] / vb0[3];
+    let w = vb0[2], h = vb0[3];
+    if (w / h < aspect) w = h * aspect; else h = w / aspect;
+    vb = [vb0[0] - (w - vb0[2]) / 2, vb0[1] - (h - vb0[3]) / 2, w, h];
+    setVb();
+  };
+  // First view: the whole graph if its text stays readable, else the top
+  // (where the callers start) at a readable scale, fitted to the width when possible.
+  const READABLE = 0.9; // CSS px per Graphviz point
+  const initial = () => {
+    const r = viewport.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) return;
+    const all = Math.min(r.width / vb0[2], r.height / vb0[3]);
+    if (all >= READABLE) { fit(); return; }
+    const s = Math.max(all, Math.min(READABLE * 1.3, r.width / vb0[2]), READABLE);
+    const w = r.width / s, h = r.height / s;
+    vb = [vb0[0] + (vb0[2] - w) / 2, vb0[1], w, h];
+    setVb();
+  };
+  viewport.addEventListener('wheel', e => {
+    e.preventDefault();
+    zoomBy(Math.exp(e.deltaY * 0.0015), e.clientX, e.clientY);
+  }, { passive: false });
+  let drag = null;
+  viewport.addEventListener('pointerdown', e => {
+    if (e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, vb: vb.slice(), moved: false };
+    viewport.setPointerCapture(e.pointerId);
+  });
+  viewport.addEventListener('pointermove', e => {
+    if (!drag) return;
+    const r = viewport.getBoundingClientRect();
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    if (!drag.moved) return;
+    const s = Math.max(vb[2] / r.width, vb[3] / r.height);
+    vb = [drag.vb[0] - dx * s, drag.vb[1] - dy * s, vb[2], vb[3]];
+    setVb();
+    viewport.classList.add('dragging');
+  });
+  viewport.addEventListener('pointerup', e => {
+    const d = drag;
+    drag = null;
+    viewport.classList.remove('dragging');
+    if (!d || d.moved) return;
+    const t = /** @type {Element} */ (document.elementFromPoint(e.clientX, e.clientY));
+    const g = t?.closest?.('g.node[data-name]');
+    if (g) p.onFocus(g.getAttribute('data-name') || '');
+  });
+  viewport.addEventListener('keydown', e => {
+    if (e.key === '+' || e.key === '=') zoomBy(0.8);
+    else if (e.key === '-') zoomBy(1.25);
+    else if (e.key === '0') fit();
+  });
+
+  const serialize = () => {
+    const copy = /** @type {SVGSVGElement} */ (svg.cloneNode(true));
+    copy.setAttribute('xmlns', SVG_NS);
+    copy.setAttribute('viewBox', vb0.join(' '));
+    copy.setAttribute('width', `${vb0[2]}pt`);
+    copy.setAttribute('height', `${vb0[3]}pt`);
+    return new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' });
+  };
+  const tools = el('div', { class: 'graph-tools' },
+    el('button', { type: 'button', title: 'Zoom in (+)', 'aria-label': 'Zoom in', text: '+', onclick: () => zoomBy(0.8) }),
+    el('button', { type: 'button', title: 'Zoom out (−)', 'aria-label': 'Zoom out', text: '−', onclick: () => zoomBy(1.25) }),
+    el('button', { type: 'button', title: 'Fit (0)', text: 'Fit', onclick: fit }),
+    downloadButton('Download SVG', serialize, `${p.fileName}.svg`),
+    downloadButton('Download DOT', () => new Blob([p.dot], { type: 'text/vnd.graphviz' }), `${p.fileName}.dot`),
+    el('span', { class: 'muted', text: `${nodes} nodes, ${edges} edges · drag to pan, wheel to zoom, click a node to focus` }));
+  replace(host, tools, viewport);
+  initial();
+  for (const t of ['wheel', 'pointerdown', 'keydown']) viewport.addEventListener(t, () => { touched = true; });
+  tools.addEventListener('click', () => { touched = true; });
+  new ResizeObserver(() => { if (!touched) initial(); }).observe(viewport);
+}
+
+/**
+ * Highlight the nodes whose names match a search (null: none).
+ * @param {Element} root the host or the SVG @param {RegExp|null} re
+ * @returns {number} matching nodes
+ */
+export function markSearch(root, re) {
+  let n = 0;
+  for (const g of root.querySelectorAll('g.node[data-name]')) {
+    let m = false;
+    if (re) { re.lastIndex = 0; m = re.test(g.getAttribute('data-name') || ''); }
+    g.classList.toggle('match', !!re && m);
+    g.classList.toggle('nomatch', !!re && !m);
+    if (m) n++;
+  }
+  return n;
+}
+
+/**
+ * A button that downloads a blob made on demand.
+ * @param {string} label @param {() => Blob} make @param {string} file
+ */
+function downloadButton(label, make, file) {
+  return el('button', {
+    type: 'button', class: 'download', title: `Download ${file}`, text: label,
+    onclick: () => {
+      const url = URL.createObjectURL(make());
+      const a = el('a', { href: url, download: file });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    },
+  });
+}
