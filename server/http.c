@@ -603,16 +603,7 @@ static void meta_json_fields(struct hearth_jsonw *w, struct hearth_server *srv,
 {
     char url[512];
 
-    hearth_jsonw_key(w, "id");
-    hearth_jsonw_cstr(w, m->id);
-    hearth_jsonw_key(w, "name");
-    hearth_jsonw_cstr(w, m->name);
-    hearth_jsonw_key(w, "size");
-    hearth_jsonw_int(w, m->size);
-    hearth_jsonw_key(w, "created");
-    hearth_jsonw_int(w, m->created);
-    hearth_jsonw_key(w, "source_url");
-    hearth_jsonw_cstr(w, m->source_url);
+    hearth_meta_json_fields(w, m);
     snprintf(url, sizeof(url), "%s/p/%s", srv->cfg->base_path, m->id);
     hearth_jsonw_key(w, "url");
     hearth_jsonw_cstr(w, url);

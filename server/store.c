@@ -461,9 +461,8 @@ out_free:
     return e;
 }
 
-static void meta_json(struct hearth_jsonw *w, const struct hearth_meta *m)
+void hearth_meta_json_fields(struct hearth_jsonw *w, const struct hearth_meta *m)
 {
-    hearth_jsonw_obj_open(w);
     hearth_jsonw_key(w, "id");
     hearth_jsonw_cstr(w, m->id);
     hearth_jsonw_key(w, "name");
@@ -474,6 +473,12 @@ static void meta_json(struct hearth_jsonw *w, const struct hearth_meta *m)
     hearth_jsonw_int(w, m->created);
     hearth_jsonw_key(w, "source_url");
     hearth_jsonw_cstr(w, m->source_url);
+}
+
+static void meta_json(struct hearth_jsonw *w, const struct hearth_meta *m)
+{
+    hearth_jsonw_obj_open(w);
+    hearth_meta_json_fields(w, m);
     hearth_jsonw_key(w, "info");
     /* info_json was produced by us; embed as is */
     if (w->b) {

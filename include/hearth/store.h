@@ -38,6 +38,10 @@ struct hearth_meta {
 
 void hearth_meta_release(struct hearth_meta *m);
 
+/* The common fields (id, name, size, created, source_url) into an open JSON object. */
+struct hearth_jsonw;
+void hearth_meta_json_fields(struct hearth_jsonw *w, const struct hearth_meta *m);
+
 /* Opens (creating if needed) the store in dir; fails clearly if dir is not writable. */
 enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
                                   struct hearth_errmsg *em);
