@@ -30,6 +30,7 @@
 #include "hearth/buf.h"
 #include "hearth/cache.h"
 #include "hearth/fetch.h"
+#include "hearth/gctrace.h"
 #include "hearth/ids.h"
 #include "hearth/jsonw.h"
 #include "hearth/merge.h"
@@ -1069,6 +1070,119 @@ out_free:
     return rc;
 }
 
+/* ---- GODEBUG=gctrace=1 logs ---- */
+
+#define GCTRACE_MAX_LINES 2000000
+
+static int h_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_gctrace *t = NULL;
+    struct hearth_buf info, out;
+    struct hearth_jsonw w;
+    struct hearth_meta m;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char token[HEARTH_TOKEN_LEN + 1], qname[512], name[512] = "gctrace";
+    enum hearth_err e;
+    int rc, r;
+
+    if (!upload_allowed(srv, c))
+        return send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
+    if (!take_slot(&srv->upload_sem, 0))
+        return send_error(c, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
+    e = read_body(c, srv->cfg->max_upload_mb << 20, &body, &len, &em);
+    sem_post(&srv->upload_sem);
+    if (e)
+        return send_error(c, e, em.msg);
+    if ((r = query_param(ri->query_string, "name", qname, sizeof(qname))) < 0) {
+        free(body);
+        return send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
+    }
+    if (r > 0 && *qname)
+        clean_name(qname, name, sizeof(name));
+    e = hearth_gctrace_parse((const char *)body, len, GCTRACE_MAX_LINES, &t, &em);
+    if (e) {
+        free(body);
+        return send_error(c, e, em.msg);
+    }
+    hearth_buf_init(&info, 1 << 16);
+    {
+        size_t i, gcs = 0;
+        for (i = 0; i < t->ntracks; i++)
+            gcs += t->tracks[i].n;
+        hearth_buf_printf(&info, "{\"tracks\":%zu,\"gcs\":%zu,\"lines\":%zu}", t->ntracks, gcs,
+                          t->lines);
+    }
+    if (!t->ntracks) {
+        hearth_buf_release(&info);
+        hearth_gctrace_free(t);
+        free(body);
+        return send_error(c, HEARTH_E_BAD_REQUEST,
+                          "no 'gc N @T P%: ...' lines found: send the stderr of a Go program "
+                          "run with GODEBUG=gctrace=1");
+    }
+    e = hearth_store_put_gctrace(srv->store, body, len, name, info.ptr, &m, token, &em);
+    hearth_gctrace_free(t);
+    free(body);
+    if (e) {
+        hearth_buf_release(&info);
+        return send_error(c, e, em.msg);
+    }
+    hearth_buf_init(&out, 1 << 16);
+    hearth_jsonw_init(&w, &out);
+    hearth_jsonw_obj_open(&w);
+    hearth_jsonw_key(&w, "delete_token");
+    hearth_jsonw_cstr(&w, token);
+    hearth_meta_json_fields(&w, &m);
+    hearth_jsonw_key(&w, "info");
+    hearth_buf_addstr(&out, info.ptr);
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&out, '\n');
+    rc = send_json(c, 201, &out);
+    hearth_buf_release(&out);
+    hearth_buf_release(&info);
+    hearth_meta_release(&m);
+    return rc;
+}
+
+static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_meta m;
+    struct hearth_gctrace *t = NULL;
+    struct hearth_buf out;
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    enum hearth_err e;
+    int rc;
+
+    if ((e = hearth_store_get_gctrace(srv->store, id, &m, &em)))
+        return send_error(c, e, "no such gctrace");
+    e = hearth_store_read_blob(srv->store, m.blob, srv->cfg->max_upload_mb << 20, &bytes, &n, &em);
+    if (!e)
+        e = hearth_gctrace_parse((const char *)bytes, n, GCTRACE_MAX_LINES, &t, &em);
+    free(bytes);
+    hearth_buf_init(&out, srv->cfg->lim.max_output);
+    if (!e) {
+        struct hearth_jsonw w;
+        hearth_jsonw_init(&w, &out);
+        hearth_jsonw_obj_open(&w);
+        hearth_meta_json_fields(&w, &m);
+        hearth_jsonw_key(&w, "trace");
+        e = hearth_gctrace_json(t, &out, &em);
+        w.need_comma[w.depth] = true;
+        hearth_jsonw_obj_close(&w);
+        hearth_buf_addch(&out, '\n');
+    }
+    rc = e ? send_error(c, e, em.msg) : send_json(c, 200, &out);
+    hearth_buf_release(&out);
+    hearth_gctrace_free(t);
+    hearth_meta_release(&m);
+    return rc;
+}
+
 static int h_health(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_buf out;
@@ -1212,6 +1326,14 @@ static int route(struct mg_connection *c, void *data)
             rc = send_error(c, HEARTH_E_NOT_FOUND, "no such view");
         hearth_meta_release(&m);
         return rc;
+    }
+    if (!strcmp(path, "/api/gctraces"))
+        return !strcmp(method, "POST") ? h_gctrace_upload(c, srv) : send_405(c, "POST");
+    if (!strncmp(path, "/api/gctraces/", 14)) {
+        size_t idl = strlen(path + 14);
+        if (!hearth_id_valid(path + 14, idl))
+            return send_error(c, HEARTH_E_NOT_FOUND, "no such gctrace");
+        return get ? h_gctrace_get(c, srv, path + 14) : send_405(c, "GET, HEAD");
     }
     if (!strncmp(path, "/api/", 5))
         return send_error(c, HEARTH_E_NOT_FOUND, "no such API route");

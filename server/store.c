@@ -112,8 +112,10 @@ static void sweep(struct hearth_store *st)
         d = NULL;
     }
     if (blobs && (d = opendir(blobs)) &&
-        sqlite3_prepare_v2(st->db, "SELECT 1 FROM profiles WHERE blob = ?1 LIMIT 1", -1, &q,
-                           NULL) == SQLITE_OK) {
+        sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
+                           "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK) {
         while ((de = readdir(d))) {
             DIR *sd;
             struct dirent *f;
@@ -156,7 +158,12 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
         " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
         "CREATE INDEX IF NOT EXISTS profiles_created ON profiles(created DESC, id DESC);"
-        "CREATE INDEX IF NOT EXISTS profiles_blob ON profiles(blob);";
+        "CREATE INDEX IF NOT EXISTS profiles_blob ON profiles(blob);"
+        "CREATE TABLE IF NOT EXISTS gctraces ("
+        " id TEXT PRIMARY KEY, blob TEXT NOT NULL, name TEXT NOT NULL,"
+        " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
+        " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS gctraces_blob ON gctraces(blob);";
 
     *out = NULL;
     if (!st)
@@ -313,11 +320,13 @@ out_free:
     return e;
 }
 
-enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *bytes, size_t n,
-                                 const char *name, const char *source_url, const char *info_json,
-                                 struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
-                                 struct hearth_errmsg *em)
+static enum hearth_err put_row(struct hearth_store *st, const char *table,
+                               const unsigned char *bytes, size_t n, const char *name,
+                               const char *source_url, const char *info_json,
+                               struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
+                               struct hearth_errmsg *em)
 {
+    char sql[256];
     char token_hash[HEARTH_SHA256_HEX + 1];
     sqlite3_stmt *q = NULL;
     enum hearth_err e;
@@ -333,10 +342,11 @@ enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *b
     pthread_mutex_lock(&st->lock);
     if ((e = write_blob(st, bytes, n, m->blob, em)))
         goto out_unlock;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO profiles (id, blob, name, source_url, info, created, "
-                           "size, delete_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                           -1, &q, NULL) != SQLITE_OK) {
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO %s (id, blob, name, source_url, info, created, size, delete_hash) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
         e = db_err(st, em, "cannot store the profile");
         goto out_unlock;
     }
@@ -377,20 +387,53 @@ out_unlock:
     return e;
 }
 
+enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *bytes, size_t n,
+                                 const char *name, const char *source_url, const char *info_json,
+                                 struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
+                                 struct hearth_errmsg *em)
+{
+    return put_row(st, "profiles", bytes, n, name, source_url, info_json, m, token_out, em);
+}
+
+enum hearth_err hearth_store_put_gctrace(struct hearth_store *st, const unsigned char *bytes,
+                                         size_t n, const char *name, const char *info_json,
+                                         struct hearth_meta *m,
+                                         char token_out[HEARTH_TOKEN_LEN + 1],
+                                         struct hearth_errmsg *em)
+{
+    return put_row(st, "gctraces", bytes, n, name, "", info_json, m, token_out, em);
+}
+
+static enum hearth_err get_row(struct hearth_store *st, const char *table, const char *id,
+                               struct hearth_meta *m, struct hearth_errmsg *em);
+
+enum hearth_err hearth_store_get_gctrace(struct hearth_store *st, const char *id,
+                                         struct hearth_meta *m, struct hearth_errmsg *em)
+{
+    return get_row(st, "gctraces", id, m, em);
+}
+
 enum hearth_err hearth_store_get(struct hearth_store *st, const char *id, struct hearth_meta *m,
                                  struct hearth_errmsg *em)
 {
+    return get_row(st, "profiles", id, m, em);
+}
+
+static enum hearth_err get_row(struct hearth_store *st, const char *table, const char *id,
+                               struct hearth_meta *m, struct hearth_errmsg *em)
+{
     sqlite3_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
+    char sql[160];
     int rc;
 
     memset(m, 0, sizeof(*m));
     if (!hearth_id_valid(id, strlen(id)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, blob, name, source_url, info, created, size FROM "
-                           "profiles WHERE id = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
+    snprintf(sql, sizeof(sql),
+             "SELECT id, blob, name, source_url, info, created, size FROM %s WHERE id = ?1",
+             table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return db_err(st, em, "cannot read the profile list");
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
@@ -537,8 +580,10 @@ static void unlink_blob_if_unused(struct hearth_store *st, const char *blob)
     sqlite3_stmt *q = NULL;
     char sub[3] = {blob[0], blob[1], 0};
 
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM profiles WHERE blob = ?1 LIMIT 1", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
+                           "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(q, 1, blob, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_DONE) {

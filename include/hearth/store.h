@@ -57,6 +57,15 @@ enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *b
                                  struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
                                  struct hearth_errmsg *em);
 
+/* The same for a GODEBUG=gctrace=1 log (its own table; its own ids). */
+enum hearth_err hearth_store_put_gctrace(struct hearth_store *st, const unsigned char *bytes,
+                                         size_t n, const char *name, const char *info_json,
+                                         struct hearth_meta *m,
+                                         char token_out[HEARTH_TOKEN_LEN + 1],
+                                         struct hearth_errmsg *em);
+enum hearth_err hearth_store_get_gctrace(struct hearth_store *st, const char *id,
+                                         struct hearth_meta *m, struct hearth_errmsg *em);
+
 /* Metadata of one profile; HEARTH_E_NOT_FOUND for unknown (or malformed) ids. */
 enum hearth_err hearth_store_get(struct hearth_store *st, const char *id, struct hearth_meta *m,
                                  struct hearth_errmsg *em);
