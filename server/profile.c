@@ -6,14 +6,6 @@
 
 #include "hearth/buf.h"
 
-void *hearth__profile_alloc(struct hearth_profile *p, size_t n, size_t size)
-{
-    (void)p;
-    if (size && n > SIZE_MAX / size)
-        return NULL;
-    return calloc(n ? n : 1, size);
-}
-
 static int cmp_label_tuple(const void *a, const void *b)
 {
     return memcmp(a, b, 4 * sizeof(uint32_t));

@@ -1253,9 +1253,7 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
             goto out_fail;
     }
     if (want_tags) {
-        uint32_t key = hearth_intern_find(&s->strs, "", 0);
         size_t i;
-        (void)key;
         c.num_unit_bytes = "bytes";
         for (i = 0; i < p->nstr; i++)
             if (hearth_pstr_eq(p, (uint32_t)i, "bytes")) {

@@ -129,7 +129,4 @@ enum hearth_err hearth_profile_sample_index(const struct hearth_profile *p, cons
 size_t hearth__sample_key(const struct hearth_profile *p, const uint32_t *locs, size_t nloc,
                           size_t la, size_t lb, uint32_t **key, size_t *cap);
 
-/* Allocation helpers shared by the modules that build profiles. */
-void *hearth__profile_alloc(struct hearth_profile *p, size_t n, size_t size);
-
 #endif /* HEARTH_PROFILE_H */
