@@ -181,6 +181,19 @@ static void net_mask(struct fetch_net *n)
         n->addr[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
 }
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 address. */
+static void fold_mapped(struct fetch_net *n)
+{
+    static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+    if (n->family == AF_INET6 && memcmp(n->addr, mapped, 12) == 0) {
+        memmove(n->addr, n->addr + 12, 4);
+        memset(n->addr + 4, 0, 12);
+        n->family = AF_INET;
+        n->prefix = 32;
+    }
+}
+
 /*
  * Parse a strict IP literal (dotted-quad IPv4 as inet_pton reads it: no
  * octal, hex or short forms; IPv6 with or without brackets) into n as a
@@ -205,16 +218,9 @@ static bool parse_ip(const char *s, size_t len, struct fetch_net *n)
         return true;
     }
     if (inet_pton(AF_INET6, tmp, n->addr) == 1) {
-        static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
-
         n->family = AF_INET6;
         n->prefix = 128;
-        if (memcmp(n->addr, mapped, 12) == 0) {
-            memmove(n->addr, n->addr + 12, 4);
-            memset(n->addr + 4, 0, 12);
-            n->family = AF_INET;
-            n->prefix = 32;
-        }
+        fold_mapped(n);
         return true;
     }
     return false;
@@ -223,8 +229,6 @@ static bool parse_ip(const char *s, size_t len, struct fetch_net *n)
 /* A socket address as family + bytes (IPv4-mapped IPv6 folded to IPv4). */
 static bool sockaddr_to_net(const struct sockaddr *sa, struct fetch_net *n, unsigned *port)
 {
-    static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
-
     memset(n, 0, sizeof(*n));
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
@@ -242,12 +246,7 @@ static bool sockaddr_to_net(const struct sockaddr *sa, struct fetch_net *n, unsi
         n->prefix = 128;
         memcpy(n->addr, &in6->sin6_addr, 16);
         *port = ntohs(in6->sin6_port);
-        if (memcmp(n->addr, mapped, 12) == 0) {
-            memmove(n->addr, n->addr + 12, 4);
-            memset(n->addr + 4, 0, 12);
-            n->family = AF_INET;
-            n->prefix = 32;
-        }
+        fold_mapped(n);
         return true;
     }
     return false;

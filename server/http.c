@@ -662,20 +662,46 @@ static int store_profile(struct mg_connection *c, struct hearth_server *srv,
     return rc;
 }
 
-static int h_upload(struct mg_connection *c, struct hearth_server *srv)
+/*
+ * The common start of every upload: the upload token, an upload slot while
+ * the body is read, the body itself (capped by --max-upload-mb) and the
+ * optional ?name= (cleaned into name, which holds a default on entry).
+ * Returns 0 with *body set, or the status already sent.
+ */
+static int read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned char **body,
+                       size_t *len, char *name, size_t namesz)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    char qname[512];
+    enum hearth_err e;
+    int r;
+
+    *body = NULL;
+    if (!upload_allowed(srv, c))
+        return send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
+    if ((r = query_param(ri->query_string, "name", qname, sizeof(qname))) < 0)
+        return send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
+    if (r > 0 && *qname)
+        clean_name(qname, name, namesz);
+    if (!take_slot(&srv->upload_sem, 0))
+        return send_error(c, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
+    e = read_body(c, srv->cfg->max_upload_mb << 20, body, len, &em);
+    sem_post(&srv->upload_sem);
+    return e ? send_error(c, e, em.msg) : 0;
+}
+
+static int h_upload(struct mg_connection *c, struct hearth_server *srv)
+{
     const char *ctype = mg_get_header(c, "Content-Type");
     struct hearth_errmsg em = {{0}};
     unsigned char *body = NULL;
     const unsigned char *file;
     size_t len = 0, flen;
-    char name[512] = "", qname[512], fname[256];
+    char name[512] = "", fname[256];
     enum hearth_err e;
-    int rc, r;
+    int rc;
 
-    if (!upload_allowed(srv, c))
-        return send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
     if (ctype && strncasecmp(ctype, "application/octet-stream", 24) != 0 &&
         strncasecmp(ctype, "multipart/form-data", 19) != 0 &&
         strncasecmp(ctype, "application/gzip", 16) != 0 &&
@@ -684,12 +710,8 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
         strncasecmp(ctype, "application/vnd.google.protobuf", 31) != 0)
         return send_error(c, HEARTH_E_UNSUPPORTED,
                           "send the profile as application/octet-stream or multipart/form-data");
-    if (!take_slot(&srv->upload_sem, 0))
-        return send_error(c, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
-    e = read_body(c, srv->cfg->max_upload_mb << 20, &body, &len, &em);
-    sem_post(&srv->upload_sem);
-    if (e)
-        return send_error(c, e, em.msg);
+    if ((rc = read_upload(c, srv, &body, &len, name, sizeof(name))))
+        return rc;
     file = body;
     flen = len;
     fname[0] = '\0';
@@ -702,16 +724,8 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
         free(body);
         return send_error(c, HEARTH_E_BAD_REQUEST, "the body is empty: send a profile file");
     }
-    if ((r = query_param(ri->query_string, "name", qname, sizeof(qname))) < 0) {
-        free(body);
-        return send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
-    }
-    if (r > 0 && *qname)
-        clean_name(qname, name, sizeof(name));
-    else if (*fname)
-        clean_name(fname, name, sizeof(name));
-    else
-        snprintf(name, sizeof(name), "profile");
+    if (!*name)
+        clean_name(*fname ? fname : "profile", name, sizeof(name));
     rc = store_profile(c, srv, file, flen, name, "");
     free(body);
     return rc;
@@ -1076,7 +1090,6 @@ out_free:
 
 static int h_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
 {
-    const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
     struct hearth_gctrace *t = NULL;
     struct hearth_buf info, out;
@@ -1084,24 +1097,12 @@ static int h_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
     struct hearth_meta m;
     unsigned char *body = NULL;
     size_t len = 0;
-    char token[HEARTH_TOKEN_LEN + 1], qname[512], name[512] = "gctrace";
+    char token[HEARTH_TOKEN_LEN + 1], name[512] = "gctrace";
     enum hearth_err e;
-    int rc, r;
+    int rc;
 
-    if (!upload_allowed(srv, c))
-        return send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
-    if (!take_slot(&srv->upload_sem, 0))
-        return send_error(c, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
-    e = read_body(c, srv->cfg->max_upload_mb << 20, &body, &len, &em);
-    sem_post(&srv->upload_sem);
-    if (e)
-        return send_error(c, e, em.msg);
-    if ((r = query_param(ri->query_string, "name", qname, sizeof(qname))) < 0) {
-        free(body);
-        return send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
-    }
-    if (r > 0 && *qname)
-        clean_name(qname, name, sizeof(name));
+    if ((rc = read_upload(c, srv, &body, &len, name, sizeof(name))))
+        return rc;
     e = hearth_gctrace_parse((const char *)body, len, GCTRACE_MAX_LINES, &t, &em);
     if (e) {
         free(body);
