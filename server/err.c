@@ -35,6 +35,8 @@ const char *hearth_err_name(enum hearth_err e)
         return "unauthorized";
     case HEARTH_E_UPSTREAM:
         return "upstream_failed";
+    case HEARTH_E_CONFLICT:
+        return "conflict";
     }
     return "unknown";
 }
@@ -70,6 +72,8 @@ int hearth_err_http_status(enum hearth_err e)
         return 401;
     case HEARTH_E_UPSTREAM:
         return 502;
+    case HEARTH_E_CONFLICT:
+        return 409;
     }
     return 500;
 }

@@ -7,6 +7,11 @@
  * Siblings are ordered by name. Optional trimming drops subtrees whose
  * |total| is below min_fraction of the root and adds their value to the
  * parent's self, so totals still add up (total = self + children's totals).
+ *
+ * With a sampling-noise estimate (stacks.h) every node also gets the
+ * standard error of its total: the summed variance of the stacks through
+ * it. A trimmed child's stacks already went through its parent, so the
+ * parent's variance holds them without any folding.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include "hearth/views.h"
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include "hearth/jsonw.h"
+#include "views_int.h"
 
 struct tree {
     const struct hearth_stacks *s;
@@ -24,6 +30,7 @@ struct tree {
     uint32_t *node, *parent;
     uint8_t *inl;
     int64_t *total, *self, *btotal, *bself;
+    double *var; /* summed variance of the stacks through the node (NULL: no estimate) */
     uint32_t *child_off, *child; /* children lists after build */
     struct hearth_u64map map; /* (parent << 32 | node) -> tree index */
 };
@@ -37,6 +44,7 @@ static void tree_release(struct tree *t)
     free(t->self);
     free(t->btotal);
     free(t->bself);
+    free(t->var);
     free(t->child_off);
     free(t->child);
     hearth_u64map_release(&t->map);
@@ -65,6 +73,8 @@ static uint32_t tree_add(struct tree *t, uint32_t parent, uint32_t node, bool in
         GROW(self);
         GROW(btotal);
         GROW(bself);
+        if (t->s->var)
+            GROW(var);
 #undef GROW
         t->cap = nc;
     }
@@ -72,6 +82,8 @@ static uint32_t tree_add(struct tree *t, uint32_t parent, uint32_t node, bool in
     t->parent[id] = parent;
     t->inl[id] = inl;
     t->total[id] = t->self[id] = t->btotal[id] = t->bself[id] = 0;
+    if (t->var)
+        t->var[id] = 0;
     t->n++;
     return id;
 }
@@ -115,16 +127,21 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
         uint32_t cur = 0;
         size_t f;
         int64_t wv = s->w[i], wb = s->wbase[i];
+        double v = s->var ? s->var[i] : 0;
         if (wv == 0 && wb == 0)
             continue;
         t.total[0] = hearth_add64(t.total[0], wv);
         t.btotal[0] = hearth_add64(t.btotal[0], wb);
+        if (t.var)
+            t.var[0] += v;
         for (f = s->off[i]; f < s->off[i + 1]; f++) {
             cur = tree_add(&t, cur, s->frames[f] >> 1, s->frames[f] & 1);
             if (cur == HEARTH_NONE)
                 goto out_free;
             t.total[cur] = hearth_add64(t.total[cur], wv);
             t.btotal[cur] = hearth_add64(t.btotal[cur], wb);
+            if (t.var)
+                t.var[cur] += v;
         }
         t.self[cur] = hearth_add64(t.self[cur], wv);
         t.bself[cur] = hearth_add64(t.bself[cur], wb);
@@ -217,6 +234,7 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
     hearth_jsonw_bool(&w, diff);
     hearth_jsonw_key(&w, "trimmed");
     hearth_jsonw_int(&w, (int64_t)trimmed);
+    hearth__noise_json(&w, s);
     hearth_jsonw_key(&w, "strings");
     hearth_jsonw_arr_open(&w);
     hearth_jsonw_cstr(&w, "root");
@@ -251,6 +269,8 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
         ARRAY("base_self", hearth_neg64(t.bself[n]));
         ARRAY("base_total", hearth_neg64(t.btotal[n]));
     }
+    if (t.var)
+        ARRAY("err", hearth__std_err(t.var[n])); /* of total: the delta's in a diff */
 #undef ARRAY
     hearth_jsonw_obj_close(&w);
     hearth_jsonw_obj_close(&w);

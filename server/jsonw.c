@@ -64,6 +64,13 @@ void hearth_jsonw_key(struct hearth_jsonw *w, const char *k)
     w->need_comma[w->depth] = false; /* the value follows without a comma */
 }
 
+void hearth_jsonw_keyn(struct hearth_jsonw *w, const char *k, size_t n)
+{
+    hearth_jsonw_str(w, k, n);
+    hearth_buf_addch(w->b, ':');
+    w->need_comma[w->depth] = false;
+}
+
 /* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {

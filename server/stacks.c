@@ -12,6 +12,7 @@
 #include "hearth/num.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,17 @@ struct tagfilter {
     int nrx;
 };
 
+/* Sampling noise model of the chosen sample type (stacks.h). */
+enum noise_kind { NOISE_NONE = 0, NOISE_EXACT, NOISE_HEAP, NOISE_POISSON };
+
+struct noise {
+    enum noise_kind kind;
+    uint32_t partner; /* heap: the other column of the objects/space pair */
+    bool objects;     /* heap: the chosen column counts objects (else bytes) */
+    double rate;      /* heap: the sampling rate R (the profile's period) */
+    double scale;     /* poisson: variance per unit of |v| */
+};
+
 struct ctx {
     const struct hearth_profile *p;
     const struct hearth_query *q;
@@ -67,7 +79,9 @@ struct ctx {
     size_t nitems;
     uint32_t *mrep;
     int64_t *mval, *mbase;
+    double *mvar; /* per merged item: summed variance of its samples (NULL = none) */
     const char *out_unit;
+    struct noise nz;
 };
 
 static void tagfilter_release(struct tagfilter *t)
@@ -529,6 +543,112 @@ static bool sample_is_base(const struct hearth_profile *p, size_t smp)
     return false;
 }
 
+/* ---- sampling noise ---- */
+
+uint32_t hearth_stacks_type_partner(const struct hearth_profile *p, uint32_t t, const char *from,
+                                    const char *to, bool prefix)
+{
+    size_t fl = strlen(from), tl = strlen(to), rest, i;
+    struct hearth_str n;
+    char want[256];
+
+    if (t >= p->ntypes)
+        return HEARTH_NONE;
+    n = S(p, p->type_name[t]);
+    if (n.len < fl || n.len - fl + tl >= sizeof(want))
+        return HEARTH_NONE;
+    rest = n.len - fl;
+    if (prefix) {
+        if (memcmp(n.ptr, from, fl) != 0)
+            return HEARTH_NONE;
+        memcpy(want, to, tl);
+        memcpy(want + tl, n.ptr + fl, rest);
+    } else {
+        if (memcmp(n.ptr + rest, from, fl) != 0)
+            return HEARTH_NONE;
+        memcpy(want, n.ptr, rest);
+        memcpy(want + rest, to, tl);
+    }
+    want[rest + tl] = '\0';
+    for (i = 0; i < p->ntypes; i++)
+        if (hearth_pstr_eq(p, p->type_name[i], want))
+            return (uint32_t)i;
+    return HEARTH_NONE;
+}
+
+/* Picks the noise model of the chosen sample type (stacks.h). */
+static void noise_setup(struct ctx *c)
+{
+    const struct hearth_profile *p = c->p;
+    struct hearth_stacks *s = c->s;
+    struct noise *nz = &c->nz;
+
+    memset(nz, 0, sizeof(*nz));
+    s->noise = "none";
+    if (hearth_pstr_eq(p, p->period_type, "goroutine")) {
+        nz->kind = NOISE_EXACT;
+        s->noise = "exact";
+    } else if (hearth_pstr_eq(p, p->period_type, "space")) {
+        uint32_t o = hearth_stacks_type_partner(p, s->sidx, "_space", "_objects", false);
+        uint32_t b = hearth_stacks_type_partner(p, s->sidx, "_objects", "_space", false);
+        if (o != HEARTH_NONE) {
+            nz->partner = o;
+        } else if (b != HEARTH_NONE) {
+            nz->partner = b;
+            nz->objects = true;
+        } else {
+            return;
+        }
+        nz->kind = NOISE_HEAP;
+        nz->rate = (double)p->period;
+        s->noise = "heap";
+    } else if (hearth_pstr_eq(p, p->period_type, "cpu") ||
+               hearth_pstr_eq(p, p->period_type, "wall")) {
+        const char *su = S(p, p->type_unit[s->sidx]).ptr, *pu = S(p, p->period_unit).ptr;
+        double fs = 0, fp = 0;
+        if (!strcmp(su, "count") || hearth_pstr_eq(p, p->type_name[s->sidx], "samples"))
+            nz->scale = 1;
+        else if (p->period > 0 && !strcmp(su, pu))
+            nz->scale = (double)p->period;
+        else if (p->period > 0 && hearth_unit_family(su, &fs) == 2 &&
+                 hearth_unit_family(pu, &fp) == 2 && fs > 0)
+            nz->scale = (double)p->period * fp / fs; /* the period in the sample's unit */
+        else
+            return;
+        nz->kind = NOISE_POISSON;
+        s->noise = "poisson";
+    }
+}
+
+/*
+ * The sampling variance of sample si's value in the chosen column. Heap:
+ * the sample stands for O objects of average size s = B/O, each kept with
+ * probability p = 1 - exp(-s/R); the kept count is binomial, so the scaled
+ * count O has variance O (1-p)/p and the bytes B = s O have s² times that.
+ * Absolute values: a diff's base is negated but just as noisy.
+ */
+static double sample_var(const struct ctx *c, size_t si)
+{
+    const struct noise *nz = &c->nz;
+    const int64_t *v = c->p->s_val + si * c->p->ntypes;
+    double x = fabs((double)v[c->s->sidx]), o, b, sz, pr, q;
+
+    if (nz->kind == NOISE_POISSON)
+        return x * nz->scale;
+    if (nz->kind != NOISE_HEAP)
+        return 0;
+    o = nz->objects ? x : fabs((double)v[nz->partner]);
+    b = nz->objects ? fabs((double)v[nz->partner]) : x;
+    if (o <= 0 || b <= 0 || nz->rate <= 1)
+        return 0;
+    sz = b / o;
+    pr = -expm1(-sz / nz->rate);
+    if (!(pr > 0))
+        return 0;
+    q = (1 - pr) / pr;
+    return nz->objects ? o * q : b * sz * q;
+}
+
 /*
  * pprof merges samples with identical stacks and labels (summing every
  * value column) and drops the all-zero results before anything else. With
@@ -570,6 +690,11 @@ static enum hearth_err merge_samples(struct ctx *c)
     c->mbase = calloc(keys.n + 1, sizeof(*c->mbase));
     if (!c->mrep || !c->mval || !c->mbase)
         goto out_free;
+    if (c->nz.kind == NOISE_HEAP || c->nz.kind == NOISE_POISSON) {
+        c->mvar = calloc(keys.n + 1, sizeof(*c->mvar));
+        if (!c->mvar)
+            goto out_free;
+    }
     memset(c->mrep, 0xff, (keys.n + 1) * sizeof(*c->mrep));
     for (i = 0; i < p->nsamples; i++) {
         uint32_t id = kid[i];
@@ -579,6 +704,9 @@ static enum hearth_err merge_samples(struct ctx *c)
             c->mval[(size_t)id * nt + k] = hearth_add64(c->mval[(size_t)id * nt + k], p->s_val[i * nt + k]);
         if (p->s_side && p->s_side[i])
             c->mbase[id] = hearth_add64(c->mbase[id], p->s_val[i * nt + t]);
+        /* variances add over the merged samples: a diff's base counts too */
+        if (c->mvar)
+            c->mvar[id] += sample_var(c, i);
     }
     c->merged = true;
     e = HEARTH_OK;
@@ -944,6 +1072,7 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
     size_t keepcap = 0, seqcap = 0, i, it, wcap = 0;
     enum hearth_err e = HEARTH_OK;
     uint32_t nt = p->ntypes;
+    bool want_var = c->nz.kind == NOISE_HEAP || c->nz.kind == NOISE_POISSON;
 
     hearth_seqmap_init(&stacks);
     memset(&tc, 0, sizeof(tc));
@@ -1056,12 +1185,23 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
             if (!nb)
                 goto out_nomem;
             s->wbase = nb;
+            if (want_var) {
+                double *nv = realloc(s->var, nc * sizeof(*nv));
+                if (!nv)
+                    goto out_nomem;
+                s->var = nv;
+            }
             wcap = nc;
         }
-        if (added)
+        if (added) {
             s->w[id] = s->wbase[id] = 0;
+            if (want_var)
+                s->var[id] = 0;
+        }
         s->w[id] = hearth_add64(s->w[id], w);
         s->wbase[id] = hearth_add64(s->wbase[id], wb);
+        if (want_var)
+            s->var[id] += c->merged ? c->mvar[it] : sample_var(c, si);
         if (p->s_side)
             s->has_base = true;
     }
@@ -1072,6 +1212,12 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
     s->tagset = malloc((stacks.n + 1) * sizeof(*s->tagset));
     if (!s->off || !s->frames || !s->tagset)
         goto out_nomem;
+    if (want_var && !s->var) {
+        /* no stack survived: keep var non-NULL so views still say "estimated" */
+        s->var = malloc(sizeof(*s->var));
+        if (!s->var)
+            goto out_nomem;
+    }
     {
         size_t o = 0;
         for (i = 0; i < stacks.n; i++) {
@@ -1192,6 +1338,7 @@ void hearth_stacks_free(struct hearth_stacks *s)
     free(s->frames);
     free(s->w);
     free(s->wbase);
+    free(s->var);
     free(s->tagset);
     free(s->ts_label);
     free(s->ts_off);
@@ -1220,6 +1367,7 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     c.s = s;
     s->p = p;
+    s->lim = *c.lim;
     hearth_arena_init(&s->arena, 64 * 1024, 0);
     hearth_intern_init(&s->strs, &s->arena, 0);
     hearth_seqmap_init(&c.nodemap);
@@ -1231,6 +1379,7 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
         goto out_fail;
     s->type = S(p, p->type_name[s->sidx]).ptr;
     s->unit = S(p, p->type_unit[s->sidx]).ptr;
+    noise_setup(&c);
     if ((e = compile_filters(&c)))
         goto out_fail;
     c.nitems = p->nsamples;
@@ -1274,6 +1423,7 @@ out_fail:
     free(c.mrep);
     free(c.mval);
     free(c.mbase);
+    free(c.mvar);
     free(c.lflags);
     free(c.lnode_off);
     free(c.lnode);

@@ -16,12 +16,7 @@
 #include <sqlite3.h>
 
 #include "hearth/jsonw.h"
-
-struct hearth_store {
-    char *dir;
-    sqlite3 *db;
-    pthread_mutex_t lock;
-};
+#include "store_int.h"
 
 static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const char *path)
 {
@@ -32,7 +27,8 @@ static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const 
     return hearth_errmsg_set(em, HEARTH_E_IO, "%s %s: %s", what, path, strerror(err));
 }
 
-static enum hearth_err db_err(struct hearth_store *st, struct hearth_errmsg *em, const char *what)
+enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
+                                     const char *what)
 {
     int code = sqlite3_errcode(st->db);
 
@@ -212,8 +208,9 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         goto out_fail;
     }
     sqlite3_busy_timeout(st->db, 5000);
-    if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-        e = db_err(st, em, "cannot initialise the database");
+    if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(st->db, hearth__series_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        e = hearth__store_db_err(st, em, "cannot initialise the database");
         goto out_fail;
     }
     sweep(st);
@@ -238,7 +235,7 @@ void hearth_store_close(struct hearth_store *st)
     free(st);
 }
 
-static int64_t now_ms(void)
+int64_t hearth__now_ms(void)
 {
     struct timespec ts;
 
@@ -337,7 +334,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     if ((e = hearth_token_new(token_out)))
         return hearth_errmsg_set(em, e, "no random numbers available");
     hearth_sha256_hex(token_out, strlen(token_out), token_hash);
-    m->created = now_ms();
+    m->created = hearth__now_ms();
     m->size = (int64_t)n;
     pthread_mutex_lock(&st->lock);
     if ((e = write_blob(st, bytes, n, m->blob, em)))
@@ -347,7 +344,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
              table);
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        e = db_err(st, em, "cannot store the profile");
+        e = hearth__store_db_err(st, em, "cannot store the profile");
         goto out_unlock;
     }
     for (tries = 0; tries < 3; tries++) {
@@ -368,7 +365,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
         if (rc == SQLITE_DONE)
             break;
         if (rc != SQLITE_CONSTRAINT) {
-            e = db_err(st, em, "cannot store the profile");
+            e = hearth__store_db_err(st, em, "cannot store the profile");
             goto out_unlock;
         }
     }
@@ -434,7 +431,7 @@ static enum hearth_err get_row(struct hearth_store *st, const char *table, const
              "SELECT id, blob, name, source_url, info, created, size FROM %s WHERE id = ?1",
              table);
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return db_err(st, em, "cannot read the profile list");
+        return hearth__store_db_err(st, em, "cannot read the profile list");
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
@@ -442,7 +439,7 @@ static enum hearth_err get_row(struct hearth_store *st, const char *table, const
     else if (rc == SQLITE_DONE)
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
     else
-        e = db_err(st, em, "cannot read the profile list");
+        e = hearth__store_db_err(st, em, "cannot read the profile list");
     sqlite3_finalize(q);
     if (!e && (!m->name || !m->source_url || !m->info_json)) {
         hearth_meta_release(m);
@@ -548,7 +545,7 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
                            "WHERE created < ?1 OR (created = ?1 AND id < ?2) "
                            "ORDER BY created DESC, id DESC LIMIT ?3",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_err(st, em, "cannot read the profile list");
+        return hearth__store_db_err(st, em, "cannot read the profile list");
     sqlite3_bind_int64(q, 1, before_created);
     sqlite3_bind_text(q, 2, before_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, limit + 1);
@@ -571,7 +568,7 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
     hearth_jsonw_arr_close(&w);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_err(st, em, "cannot read the profile list");
+        return hearth__store_db_err(st, em, "cannot read the profile list");
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
 }
 
@@ -610,7 +607,7 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
     pthread_mutex_lock(&st->lock);
     if (sqlite3_prepare_v2(st->db, "SELECT delete_hash, blob FROM profiles WHERE id = ?1", -1, &q,
                            NULL) != SQLITE_OK) {
-        e = db_err(st, em, "cannot delete");
+        e = hearth__store_db_err(st, em, "cannot delete");
         goto out_unlock;
     }
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -630,7 +627,7 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
     if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE id = ?1", -1, &q, NULL) !=
             SQLITE_OK ||
         (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE)) {
-        e = db_err(st, em, "cannot delete");
+        e = hearth__store_db_err(st, em, "cannot delete");
         goto out_unlock;
     }
     unlink_blob_if_unused(st, blob);
@@ -652,7 +649,7 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
     pthread_mutex_lock(&st->lock);
     if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1,
                            &q, NULL) != SQLITE_OK) {
-        e = db_err(st, em, "cannot expire profiles");
+        e = hearth__store_db_err(st, em, "cannot expire profiles");
         goto out_unlock;
     }
     sqlite3_bind_int64(q, 1, before_ms);

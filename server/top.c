@@ -1,12 +1,22 @@
-/* top.c - pprof's -top report as text or JSON; see include/hearth/views.h. */
+/*
+ * top.c - pprof's -top report as text or JSON; see include/hearth/views.h.
+ *
+ * The JSON rows add what the text cannot: standard errors of flat and cum
+ * from the stacks' sampling variances, and for heap profiles viewed as
+ * in-use the same rows' allocated values (the retention columns), from a
+ * second stacks build of the alloc_ type joined by printed name.
+ */
 #include "hearth/views.h"
 #include "hearth/num.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hearth/graph.h"
 #include "hearth/jsonw.h"
 #include "hearth/units.h"
+#include "views_int.h"
 
 static const char *const inline_label[] = {"", "(inline)", "(partial-inline)"};
 
@@ -21,6 +31,207 @@ static void json_labels(struct hearth_jsonw *w, const struct hearth_buf *labels)
         p = nl + 1;
     }
     hearth_jsonw_arr_close(w);
+}
+
+/*
+ * Summed variance of flat and cum for every graph row: flat from the stacks
+ * whose leaf is the row's node, cum from every stack holding the node,
+ * counted once per stack as cum itself is. *fv and *cv are malloc'ed.
+ */
+static enum hearth_err row_vars(const struct hearth_stacks *s, const struct hearth_graph *g,
+                                double **fv, double **cv)
+{
+    uint32_t *pos = malloc((s->nnodes + 1) * sizeof(*pos)), i;
+    size_t *stamp = calloc(s->nnodes + 1, sizeof(*stamp)), st, f;
+    enum hearth_err e = HEARTH_E_NOMEM;
+
+    *fv = calloc(g->nnodes + 1, sizeof(**fv));
+    *cv = calloc(g->nnodes + 1, sizeof(**cv));
+    if (!pos || !stamp || !*fv || !*cv)
+        goto out_free;
+    memset(pos, 0xff, (s->nnodes + 1) * sizeof(*pos));
+    for (i = 0; i < g->nnodes; i++)
+        pos[g->node[i]] = i;
+    for (st = 0; st < s->nstacks; st++) {
+        double v = s->var[st];
+        uint32_t leaf;
+        if (s->off[st] == s->off[st + 1])
+            continue;
+        leaf = s->frames[s->off[st + 1] - 1] >> 1;
+        if (pos[leaf] != HEARTH_NONE)
+            (*fv)[pos[leaf]] += v;
+        for (f = s->off[st]; f < s->off[st + 1]; f++) {
+            uint32_t n = s->frames[f] >> 1;
+            if (stamp[n] == st + 1)
+                continue;
+            stamp[n] = st + 1;
+            if (pos[n] != HEARTH_NONE)
+                (*cv)[pos[n]] += v;
+        }
+    }
+    e = HEARTH_OK;
+out_free:
+    free(pos);
+    free(stamp);
+    if (e) {
+        free(*fv);
+        free(*cv);
+        *fv = *cv = NULL;
+    }
+    return e;
+}
+
+/*
+ * Retention columns: when the report shows an in-use heap type (inuse_X)
+ * of a plain profile (no base) that also has alloc_X, the allocated flat
+ * and cum of every row's printed name under the same query. Leaves *af
+ * NULL when not applicable. *af and *ac are malloc'ed (one per graph row).
+ */
+static enum hearth_err retention_cols(const struct hearth_stacks *s, const struct hearth_query *q,
+                                      const struct hearth_graph *g, uint32_t *atype, int64_t **af,
+                                      int64_t **ac, struct hearth_errmsg *em)
+{
+    struct hearth_stacks *a = NULL;
+    struct hearth_query aq = *q;
+    struct hearth_arena arena;
+    struct hearth_intern names;
+    uint32_t *nid = NULL, t, i;
+    int64_t *flat = NULL, *cum = NULL;
+    size_t *stamp = NULL, st, f;
+    char idx[16];
+    enum hearth_err e;
+
+    *af = *ac = NULL;
+    if (!s->p || s->has_base || s->p->s_side || q->diff != HEARTH_DIFF_NONE)
+        return HEARTH_OK;
+    t = hearth_stacks_type_partner(s->p, s->sidx, "inuse_", "alloc_", true);
+    if (t == HEARTH_NONE)
+        return HEARTH_OK;
+    *atype = t;
+    snprintf(idx, sizeof(idx), "%u", (unsigned)t);
+    aq.sample_index = idx;
+    e = hearth_stacks_build(s->p, &aq, false, &s->lim, &a, em);
+    if (e)
+        return e;
+    hearth_arena_init(&arena, 64 * 1024, 0);
+    hearth_intern_init(&names, &arena, 0);
+    e = HEARTH_E_NOMEM;
+    /* one id per distinct printed name of the alloc stacks */
+    nid = malloc((a->nnodes + 1) * sizeof(*nid));
+    if (!nid)
+        goto out_free;
+    for (i = 0; i < a->nnodes; i++) {
+        nid[i] = hearth_intern_add(&names, a->pname[i].ptr, a->pname[i].len);
+        if (nid[i] == HEARTH_NONE)
+            goto out_free;
+    }
+    flat = calloc(names.n + 1, sizeof(*flat));
+    cum = calloc(names.n + 1, sizeof(*cum));
+    stamp = calloc(names.n + 1, sizeof(*stamp));
+    *af = malloc((g->nnodes + 1) * sizeof(**af));
+    *ac = malloc((g->nnodes + 1) * sizeof(**ac));
+    if (!flat || !cum || !stamp || !*af || !*ac)
+        goto out_free;
+    /* flat and cum per name, as the graph sums them per node */
+    for (st = 0; st < a->nstacks; st++) {
+        int64_t w = a->w[st];
+        if (a->off[st] == a->off[st + 1])
+            continue;
+        i = nid[a->frames[a->off[st + 1] - 1] >> 1];
+        flat[i] = hearth_add64(flat[i], w);
+        for (f = a->off[st]; f < a->off[st + 1]; f++) {
+            i = nid[a->frames[f] >> 1];
+            if (stamp[i] == st + 1)
+                continue;
+            stamp[i] = st + 1;
+            cum[i] = hearth_add64(cum[i], w);
+        }
+    }
+    for (i = 0; i < g->nnodes; i++) {
+        const struct hearth_str *nm = &s->pname[g->node[i]];
+        uint32_t k = hearth_intern_find(&names, nm->ptr, nm->len);
+        (*af)[i] = k == HEARTH_NONE ? 0 : flat[k];
+        (*ac)[i] = k == HEARTH_NONE ? 0 : cum[k];
+    }
+    e = HEARTH_OK;
+out_free:
+    free(nid);
+    free(flat);
+    free(cum);
+    free(stamp);
+    hearth_intern_release(&names);
+    hearth_arena_release(&arena);
+    hearth_stacks_free(a);
+    if (e) {
+        free(*af);
+        free(*ac);
+        *af = *ac = NULL;
+        return hearth_errmsg_set(em, e, "out of memory");
+    }
+    return HEARTH_OK;
+}
+
+static void json_top(struct hearth_jsonw *w, const struct hearth_stacks *s,
+                     const struct hearth_graph *g, const char *unit,
+                     const struct hearth_buf *labels, const double *fv, const double *cv,
+                     uint32_t atype, const int64_t *af, const int64_t *ac)
+{
+    uint32_t i;
+
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "sample");
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "type");
+    hearth_jsonw_cstr(w, s->type);
+    hearth_jsonw_key(w, "unit");
+    hearth_jsonw_cstr(w, s->unit);
+    hearth_jsonw_obj_close(w);
+    hearth_jsonw_key(w, "total");
+    hearth_jsonw_int(w, s->total);
+    hearth_jsonw_key(w, "unit");
+    hearth_jsonw_cstr(w, unit);
+    hearth__noise_json(w, s);
+    if (af) {
+        hearth_jsonw_key(w, "retention");
+        hearth_jsonw_obj_open(w);
+        hearth_jsonw_key(w, "type");
+        hearth_jsonw_str(w, s->p->str[s->p->type_name[atype]].ptr,
+                         s->p->str[s->p->type_name[atype]].len);
+        hearth_jsonw_key(w, "unit");
+        hearth_jsonw_str(w, s->p->str[s->p->type_unit[atype]].ptr,
+                         s->p->str[s->p->type_unit[atype]].len);
+        hearth_jsonw_obj_close(w);
+    }
+    json_labels(w, labels);
+    hearth_jsonw_key(w, "rows");
+    hearth_jsonw_arr_open(w);
+    for (i = 0; i < g->nnodes; i++) {
+        const struct hearth_str *nm = &s->pname[g->node[i]];
+        hearth_jsonw_obj_open(w);
+        hearth_jsonw_key(w, "name");
+        hearth_jsonw_str(w, nm->ptr, nm->len);
+        hearth_jsonw_key(w, "flat");
+        hearth_jsonw_int(w, g->flat[i]);
+        hearth_jsonw_key(w, "cum");
+        hearth_jsonw_int(w, g->cum[i]);
+        if (fv) {
+            hearth_jsonw_key(w, "flat_err");
+            hearth_jsonw_int(w, hearth__std_err(fv[i]));
+            hearth_jsonw_key(w, "cum_err");
+            hearth_jsonw_int(w, hearth__std_err(cv[i]));
+        }
+        if (af) {
+            hearth_jsonw_key(w, "alloc_flat");
+            hearth_jsonw_int(w, af[i]);
+            hearth_jsonw_key(w, "alloc_cum");
+            hearth_jsonw_int(w, ac[i]);
+        }
+        hearth_jsonw_key(w, "inline");
+        hearth_jsonw_cstr(w, inline_label[g->inl[i]]);
+        hearth_jsonw_obj_close(w);
+    }
+    hearth_jsonw_arr_close(w);
+    hearth_jsonw_obj_close(w);
 }
 
 enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct hearth_query *q,
@@ -47,38 +258,25 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
     hearth_graph_labels(g, unit, o.nodefraction, -1, &labels);
     if (json) {
         struct hearth_jsonw w;
-        hearth_jsonw_init(&w, out);
-        hearth_jsonw_obj_open(&w);
-        hearth_jsonw_key(&w, "sample");
-        hearth_jsonw_obj_open(&w);
-        hearth_jsonw_key(&w, "type");
-        hearth_jsonw_cstr(&w, s->type);
-        hearth_jsonw_key(&w, "unit");
-        hearth_jsonw_cstr(&w, s->unit);
-        hearth_jsonw_obj_close(&w);
-        hearth_jsonw_key(&w, "total");
-        hearth_jsonw_int(&w, s->total);
-        hearth_jsonw_key(&w, "unit");
-        hearth_jsonw_cstr(&w, unit);
-        json_labels(&w, &labels);
-        hearth_jsonw_key(&w, "rows");
-        hearth_jsonw_arr_open(&w);
-        for (i = 0; i < g->nnodes; i++) {
-            const struct hearth_str *nm = &s->pname[g->node[i]];
-            hearth_jsonw_obj_open(&w);
-            hearth_jsonw_key(&w, "name");
-            hearth_jsonw_str(&w, nm->ptr, nm->len);
-            hearth_jsonw_key(&w, "flat");
-            hearth_jsonw_int(&w, g->flat[i]);
-            hearth_jsonw_key(&w, "cum");
-            hearth_jsonw_int(&w, g->cum[i]);
-            hearth_jsonw_key(&w, "inline");
-            hearth_jsonw_cstr(&w, inline_label[g->inl[i]]);
-            hearth_jsonw_obj_close(&w);
+        double *fv = NULL, *cv = NULL;
+        int64_t *af = NULL, *ac = NULL;
+        uint32_t atype = HEARTH_NONE;
+        if (hearth__has_err(s) && (e = row_vars(s, g, &fv, &cv))) {
+            hearth_errmsg_set(em, e, "out of memory");
+            goto out_free;
         }
-        hearth_jsonw_arr_close(&w);
-        hearth_jsonw_obj_close(&w);
+        if ((e = retention_cols(s, q, g, &atype, &af, &ac, em))) {
+            free(fv);
+            free(cv);
+            goto out_free;
+        }
+        hearth_jsonw_init(&w, out);
+        json_top(&w, s, g, unit, &labels, fv, cv, atype, af, ac);
         hearth_buf_addch(out, '\n');
+        free(fv);
+        free(cv);
+        free(af);
+        free(ac);
     } else {
         int64_t sum = 0;
         hearth_buf_add(out, labels.ptr ? labels.ptr : "", labels.len);
@@ -100,9 +298,11 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
             hearth_buf_addch(out, '\n');
         }
     }
+    e = HEARTH_OK;
+out_free:
     hearth_buf_release(&labels);
     hearth_graph_free(g);
-    if (out->fail)
+    if (!e && out->fail)
         return hearth_errmsg_set(em, out->fail, "output larger than the limit");
-    return HEARTH_OK;
+    return e;
 }

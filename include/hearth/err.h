@@ -26,6 +26,7 @@ enum hearth_err {
     HEARTH_E_NO_SPACE,    /* the disk is full */
     HEARTH_E_UNAUTHORIZED,/* an upload token is required */
     HEARTH_E_UPSTREAM,    /* a fetched server failed: refused, timed out, HTTP error */
+    HEARTH_E_CONFLICT,    /* the thing is not in a state that allows this (stop a finished capture) */
 };
 
 struct hearth_errmsg {

@@ -30,6 +30,8 @@ void hearth_jsonw_arr_open(struct hearth_jsonw *w);
 void hearth_jsonw_arr_close(struct hearth_jsonw *w);
 /* Object key (ASCII literal expected). */
 void hearth_jsonw_key(struct hearth_jsonw *w, const char *k);
+/* A key from data (escaped like a string value). */
+void hearth_jsonw_keyn(struct hearth_jsonw *w, const char *k, size_t n);
 void hearth_jsonw_str(struct hearth_jsonw *w, const char *s, size_t n);
 void hearth_jsonw_cstr(struct hearth_jsonw *w, const char *s);
 void hearth_jsonw_int(struct hearth_jsonw *w, int64_t v);

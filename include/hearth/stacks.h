@@ -14,6 +14,21 @@
  * caller within the same location. Top, call graph and flame graph are all
  * computed from this structure.
  *
+ * Sampling noise: for sampled profiles each stack also carries the summed
+ * variance of the samples merged into it (var), so a view can give the
+ * standard error of any sum of stacks (variances of independent samples
+ * add, also for diffs, where the base's samples count positively). The
+ * model depends on the profile (noise): "heap" (Go's heap sampling with
+ * rate R = period: an allocation of size s is kept with probability
+ * p = 1 - exp(-s/R) and the stored values are scaled by 1/p; with
+ * q = (1-p)/p, Var(objects) = O q and Var(bytes) = B s q, s = B/O from the
+ * sample's `<prefix>_objects` / `<prefix>_space` pair), "poisson" (cpu and
+ * wall profiles: Var = |v| period for values in the period's unit,
+ * Var = |v| for sample counts), "exact" (goroutine profiles: counts, not
+ * samples) or "none" (anything else: no estimate). var is NULL for
+ * "exact" and "none". With -normalize the values are the scaled ones, so
+ * the estimate is only approximate there.
+ *
  * The result borrows the profile (which must outlive it) and owns the rest;
  * free it with hearth_stacks_free(). Immutable once built.
  */
@@ -61,6 +76,8 @@ struct hearth_stacks {
     int64_t *w;      /* summed weight of the stack */
     int64_t *wbase;  /* the part of w that came from base samples (diffs) */
     uint32_t *tagset;/* per stack: index into tag sets, or HEARTH_NONE */
+    double *var;     /* per stack: summed sampling variance (unit²); NULL = no estimate */
+    const char *noise; /* noise model (static string): "heap", "poisson", "exact", "none" */
 
     /* Tag sets (only with want_tags): string-label group and bytes values. */
     uint32_t ntagsets;
@@ -69,6 +86,8 @@ struct hearth_stacks {
     uint32_t *ts_num;    /* ids of formatted `bytes` values */
 
     bool has_base;     /* some samples come from a base profile */
+    /* The limits the stacks were built with (a copy), for companion builds. */
+    struct hearth_limits lim;
     /* Active filters for the report header ("focus=foo"); arena strings. */
     uint32_t nfilters;
     const char *filters[8];
@@ -83,5 +102,15 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
                                     struct hearth_stacks **out, struct hearth_errmsg *em);
 
 void hearth_stacks_free(struct hearth_stacks *s);
+
+/*
+ * The partner of sample type t: the first type whose name is t's name with
+ * the affix `from` replaced by `to` (a prefix if `prefix`, else a suffix).
+ * ("inuse_space", "_space" -> "_objects") gives "inuse_objects";
+ * ("inuse_space", "inuse_" -> "alloc_", prefix) gives "alloc_space". Returns
+ * HEARTH_NONE if t lacks the affix or no such type exists. Pure; thread-safe.
+ */
+uint32_t hearth_stacks_type_partner(const struct hearth_profile *p, uint32_t t, const char *from,
+                                    const char *to, bool prefix);
 
 #endif /* HEARTH_STACKS_H */

@@ -7,13 +7,28 @@
  * inputs and safe to call concurrently on the same stacks.
  *
  * JSON shapes:
- *  top   {"sample":{"type","unit"},"total":N,"unit":U,"labels":[..],
- *         "rows":[{"name","flat","cum","inline"}...]}   (raw integers)
+ *  top   {"sample":{"type","unit"},"total":N,"unit":U,
+ *         "noise":{"model","period"} [,"retention":{"type","unit"}],"labels":[..],
+ *         "rows":[{"name","flat","cum" [,"flat_err","cum_err"]
+ *                  [,"alloc_flat","alloc_cum"],"inline"}...]}   (raw integers)
  *  graph {"sample":..,"total":N,"labels":[..],"nodes":[{"id","name","flat",
  *         "cum","inline"}],"edges":[{"src","dst","weight","residual","inline"}]}
- *  flame {"sample":..,"total":N,"diff":bool,"strings":[..],"nodes":{"name":[],
- *         "parent":[],"self":[],"total":[],"inline":[] [,"base_self":[],
- *         "base_total":[]]},"trimmed":K}  pre-order, node 0 = "root"
+ *  flame {"sample":..,"total":N,"diff":bool,"trimmed":K,"noise":{..},
+ *         "strings":[..],"nodes":{"name":[],"parent":[],"self":[],"total":[],
+ *         "inline":[] [,"base_self":[],"base_total":[]] [,"err":[]]}}
+ *         pre-order, node 0 = "root"
+ *
+ * Sampling noise (stacks.h): "noise" is always present; model is "heap",
+ * "poisson", "exact" or "none", period the profile's period. Only "heap"
+ * and "poisson" add the error fields: *_err / err are standard errors
+ * (sqrt of the summed per-sample variances, rounded, in the sample unit)
+ * of flat, cum and a flame node's total (of the delta in a diff, where the
+ * base's variances add). cum_err counts each stack once, as cum does.
+ *
+ * Retention (top only): when the chosen type is inuse_X, alloc_X exists and
+ * the report has no base, "retention" names alloc_X and every row gets the
+ * allocated flat/cum of the same printed name under the same query (0 when
+ * the name has no allocations); the UI shows flat/alloc_flat.
  */
 #ifndef HEARTH_VIEWS_H
 #define HEARTH_VIEWS_H

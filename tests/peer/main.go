@@ -10,7 +10,11 @@
 //     so a heap profile (/debug/pprof/heap) shows main.leakyCache with
 //     in-use bytes;
 //   - main.spin burns CPU for a share of every 100 ms (-spin), so a CPU
-//     profile (/debug/pprof/profile?seconds=1) shows main.spin.
+//     profile (/debug/pprof/profile?seconds=1) shows main.spin;
+//   - main.churn allocates short-lived buffers that die at once (garbage,
+//     not a leak: its in-use bytes stay flat while its allocations grow);
+//   - with -goroutine-every, main.stuckWorker goroutines are started and
+//     never return (a goroutine leak: /debug/pprof/goroutine grows).
 //
 // Standard library only; builds offline with Go 1.19:
 //
@@ -63,6 +67,38 @@ func leakyCache(maxChunks int) {
 func leakLoop(maxChunks int, interval time.Duration) {
 	for {
 		leakyCache(maxChunks)
+		time.Sleep(interval)
+	}
+}
+
+// churnSink keeps the last buffer reachable only until the next call.
+var churnSink []byte
+
+// churn allocates a 64 KiB buffer that is garbage by the next call.
+//
+//go:noinline
+func churn() {
+	churnSink = make([]byte, 64<<10)
+}
+
+func churnLoop(interval time.Duration) {
+	for {
+		churn()
+		time.Sleep(interval)
+	}
+}
+
+// stuck is never closed: every stuckWorker blocks on it forever.
+var stuck = make(chan struct{})
+
+//go:noinline
+func stuckWorker() {
+	<-stuck
+}
+
+func goroutineLeakLoop(interval time.Duration) {
+	for {
+		go stuckWorker()
 		time.Sleep(interval)
 	}
 }
@@ -126,6 +162,8 @@ func main() {
 	leakMB := flag.Int("leak-mb", 32, "most memory main.leakyCache keeps (MiB)")
 	leakEvery := flag.Duration("leak-every", 50*time.Millisecond, "interval between leaked chunks")
 	spinShare := flag.Float64("spin", 0.5, "share of one CPU main.spin burns (0..1)")
+	churnEvery := flag.Duration("churn-every", 10*time.Millisecond, "interval between main.churn's garbage buffers (0: none)")
+	goEvery := flag.Duration("goroutine-every", 0, "interval between leaked main.stuckWorker goroutines (0: none)")
 	lifetime := flag.Duration("max-lifetime", 10*time.Minute, "exit after this long, in case the test forgot us (0: never)")
 	flag.Parse()
 
@@ -155,6 +193,12 @@ func main() {
 	}
 	go leakLoop(maxChunks, *leakEvery)
 	go spinLoop(*spinShare)
+	if *churnEvery > 0 {
+		go churnLoop(*churnEvery)
+	}
+	if *goEvery > 0 {
+		go goroutineLeakLoop(*goEvery)
+	}
 	if *lifetime > 0 {
 		time.AfterFunc(*lifetime, func() {
 			fmt.Fprintf(os.Stderr, "peer: -max-lifetime %v reached, exiting\n", *lifetime)

@@ -1,0 +1,116 @@
+/*
+ * series.h - snapshot series and their captures, stored beside the profiles.
+ *
+ * A series is an ordered list of stored profiles (normally of one kind from
+ * one source) with its own id and delete token. A capture is a series that
+ * the server fills itself by fetching a URL on a schedule (capture.h); its
+ * progress lives in the same database so a restart can resume it.
+ *
+ * Tables (in hearth.db, created by hearth_store_open()):
+ *   series(id, name, source_url, created, delete_hash, ordering, gctrace, gctrace_start_ms)
+ *   series_items(series, pos, profile)        the order is pos
+ *   captures(series, url, interval_s, count, gc, state, taken, failed, restarts,
+ *            last_error, next_at, started, updated)
+ *
+ * Items whose profile was deleted (by its token or by retention) are
+ * skipped when a series is read. Strings in the structs below are owned by
+ * them: release with hearth_series_release(). All functions are thread-safe.
+ */
+#ifndef HEARTH_SERIES_H
+#define HEARTH_SERIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearth/buf.h"
+#include "hearth/err.h"
+#include "hearth/ids.h"
+#include "hearth/store.h"
+
+/* States of a capture (stored as text). */
+#define HEARTH_CAP_RUNNING     "running"
+#define HEARTH_CAP_DONE        "done"        /* every scheduled snapshot was attempted */
+#define HEARTH_CAP_STOPPED     "stopped"     /* stopped by a user */
+#define HEARTH_CAP_INTERRUPTED "interrupted" /* the server restarted and could not resume */
+#define HEARTH_CAP_FAILED      "failed"      /* done, but no snapshot succeeded */
+
+struct hearth_capture_row {
+    char *url; /* as fetched (with ?gc=1 added when asked) */
+    int interval_s, count;
+    bool gc;
+    char state[16];
+    int taken, failed, restarts;
+    char *last_error; /* "" when none */
+    int64_t next_at;  /* Unix ms of the next attempt; 0 when not running */
+    int64_t started, updated;
+};
+
+struct hearth_series {
+    char id[HEARTH_ID_LEN + 1];
+    char *name, *source_url, *ordering;
+    int64_t created;
+    char gctrace[HEARTH_ID_LEN + 1]; /* "" when none attached */
+    bool has_start;                  /* gctrace_start_ms is known */
+    int64_t gctrace_start_ms;        /* wall time of the gctrace's "@0s" */
+    size_t nitems;
+    struct hearth_meta *items; /* the profiles, in order */
+    bool has_capture;
+    struct hearth_capture_row cap;
+};
+
+void hearth_series_release(struct hearth_series *s);
+void hearth_capture_row_release(struct hearth_capture_row *r);
+
+/* The capture's fields as a JSON object value (state, url, interval_s, ...). */
+struct hearth_jsonw;
+void hearth_capture_row_json(struct hearth_jsonw *w, const struct hearth_capture_row *r);
+
+/*
+ * Create a series of the given profiles (ids, in this order; all must
+ * exist: HEARTH_E_BAD_REQUEST names the first that does not). With cap
+ * non-NULL the series is a capture in that state. Fills id_out and the
+ * delete token (shown once, stored hashed).
+ */
+enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
+                                     const char *source_url, const char *ordering,
+                                     const char *const *profile_ids, size_t n, const char *gctrace,
+                                     const struct hearth_capture_row *cap,
+                                     char id_out[HEARTH_ID_LEN + 1],
+                                     char token_out[HEARTH_TOKEN_LEN + 1],
+                                     struct hearth_errmsg *em);
+
+/* Read one series with its items (and capture); HEARTH_E_NOT_FOUND if unknown. */
+enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
+                                  struct hearth_series *out, struct hearth_errmsg *em);
+
+/* The newest series first (only captures if asked), as a JSON array appended to out. */
+enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool captures_only,
+                                   struct hearth_buf *out, struct hearth_errmsg *em);
+
+/* HEARTH_OK if token is the series' delete token, else FORBIDDEN / NOT_FOUND. */
+enum hearth_err hearth_series_check_token(struct hearth_store *st, const char *id,
+                                          const char *token, struct hearth_errmsg *em);
+
+/* Attach a stored gctrace (or detach with gctrace ""); start_ms < 0: unknown. */
+enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *id,
+                                          const char *gctrace, int64_t start_ms,
+                                          struct hearth_errmsg *em);
+
+/* Delete the series (its profiles stay) if the token matches. */
+enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, const char *token,
+                                     struct hearth_errmsg *em);
+
+/*
+ * One capture step, atomically: append profile_id (if not NULL) at the end
+ * of the series and store the capture's new progress.
+ */
+enum hearth_err hearth_capture_record(struct hearth_store *st, const char *series,
+                                      const char *profile_id, const struct hearth_capture_row *cap,
+                                      struct hearth_errmsg *em);
+
+/* The ids of captures stored as running (for resuming after a restart). */
+enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
+                                       size_t *n, struct hearth_errmsg *em);
+
+#endif /* HEARTH_SERIES_H */

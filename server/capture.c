@@ -1,0 +1,316 @@
+/* capture.c - the capture scheduler; see include/hearth/capture.h. */
+#define _GNU_SOURCE
+#include "hearth/capture.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct job {
+    char series[HEARTH_ID_LEN + 1];
+    char *name; /* of the snapshots: "<name> #<k>" */
+    struct hearth_capture_row row;
+    bool busy; /* a snapshot is being taken (outside the lock) */
+};
+
+struct hearth_captures {
+    struct hearth_store *st;
+    hearth_snapshot_fn fn;
+    void *ctx;
+    int max_running;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    bool quit, started;
+    struct job *jobs;
+    size_t njobs, cap;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void job_release(struct job *j)
+{
+    free(j->name);
+    hearth_capture_row_release(&j->row);
+}
+
+static bool row_copy(struct hearth_capture_row *dst, const struct hearth_capture_row *src)
+{
+    *dst = *src;
+    dst->url = strdup(src->url ? src->url : "");
+    dst->last_error = strdup(src->last_error ? src->last_error : "");
+    if (!dst->url || !dst->last_error) {
+        hearth_capture_row_release(dst);
+        return false;
+    }
+    return true;
+}
+
+/* Caller holds the lock. */
+static enum hearth_err push_job(struct hearth_captures *c, const char *series, const char *name,
+                                const struct hearth_capture_row *row, struct hearth_errmsg *em)
+{
+    struct job *j;
+
+    if (c->njobs == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 8;
+        struct job *nj = realloc(c->jobs, nc * sizeof(*nj));
+        if (!nj)
+            return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        c->jobs = nj;
+        c->cap = nc;
+    }
+    j = &c->jobs[c->njobs];
+    memset(j, 0, sizeof(*j));
+    snprintf(j->series, sizeof(j->series), "%s", series);
+    j->name = strdup(name);
+    if (!j->name || !row_copy(&j->row, row)) {
+        free(j->name);
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    }
+    c->njobs++;
+    return HEARTH_OK;
+}
+
+/* Caller holds the lock. */
+static void drop_job(struct hearth_captures *c, size_t i)
+{
+    job_release(&c->jobs[i]);
+    c->jobs[i] = c->jobs[--c->njobs];
+}
+
+static void set_error(struct hearth_capture_row *r, const char *msg)
+{
+    char *m = strdup(msg);
+
+    if (m) {
+        free(r->last_error);
+        r->last_error = m;
+    }
+}
+
+/* After an attempt: the next due time or the end state. */
+static void advance(struct hearth_capture_row *r)
+{
+    int attempts = r->taken + r->failed;
+
+    r->updated = now_ms();
+    if (attempts >= r->count) {
+        snprintf(r->state, sizeof(r->state), "%s", r->taken ? HEARTH_CAP_DONE : HEARTH_CAP_FAILED);
+        r->next_at = 0;
+        return;
+    }
+    r->next_at = r->started + (int64_t)attempts * r->interval_s * 1000;
+    if (r->next_at < r->updated - (int64_t)r->interval_s * 1000)
+        r->next_at = r->updated; /* fell far behind (a slow fetch, a restart): go on now */
+}
+
+static void *run(void *arg)
+{
+    struct hearth_captures *c = arg;
+
+    pthread_mutex_lock(&c->lock);
+    while (!c->quit) {
+        struct hearth_capture_row snap;
+        struct hearth_errmsg em = {{0}};
+        char series[HEARTH_ID_LEN + 1], pid[HEARTH_ID_LEN + 1] = "", name[700];
+        int64_t due = INT64_MAX, now = now_ms();
+        size_t i, pick = SIZE_MAX;
+        enum hearth_err e;
+
+        for (i = 0; i < c->njobs; i++)
+            if (!c->jobs[i].busy && c->jobs[i].row.next_at < due) {
+                due = c->jobs[i].row.next_at;
+                pick = i;
+            }
+        if (pick == SIZE_MAX) {
+            pthread_cond_wait(&c->cond, &c->lock);
+            continue;
+        }
+        if (due > now) {
+            struct timespec ts = {(time_t)(due / 1000), (long)(due % 1000) * 1000000};
+            pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+            continue;
+        }
+        /* take the snapshot without the lock; the job stays in place (busy) */
+        c->jobs[pick].busy = true;
+        snprintf(series, sizeof(series), "%s", c->jobs[pick].series);
+        snprintf(name, sizeof(name), "%.600s #%d", c->jobs[pick].name,
+                 c->jobs[pick].row.taken + c->jobs[pick].row.failed + 1);
+        if (!row_copy(&snap, &c->jobs[pick].row)) {
+            c->jobs[pick].busy = false;
+            continue;
+        }
+        pthread_mutex_unlock(&c->lock);
+        e = c->fn(c->ctx, snap.url, name, pid, &em);
+        hearth_capture_row_release(&snap);
+        pthread_mutex_lock(&c->lock);
+        for (i = 0; i < c->njobs; i++)
+            if (!strcmp(c->jobs[i].series, series))
+                break;
+        if (i == c->njobs)
+            continue; /* cannot happen: jobs are only dropped here or when idle */
+        {
+            struct job *j = &c->jobs[i];
+            j->busy = false;
+            if (e) {
+                j->row.failed++;
+                set_error(&j->row, em.msg[0] ? em.msg : "snapshot failed");
+            } else {
+                j->row.taken++;
+            }
+            if (!strcmp(j->row.state, HEARTH_CAP_RUNNING))
+                advance(&j->row);
+            else
+                j->row.updated = now_ms(); /* stopped while fetching: keep "stopped" */
+            memset(&em, 0, sizeof(em));
+            if (hearth_capture_record(c->st, series, e ? NULL : pid, &j->row, &em))
+                fprintf(stderr, "hearth: capture %s: %s\n", series, em.msg);
+            if (strcmp(j->row.state, HEARTH_CAP_RUNNING) != 0)
+                drop_job(c, i);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
+                                      bool can_fetch, int max_running, struct hearth_captures **out,
+                                      struct hearth_errmsg *em)
+{
+    struct hearth_captures *c = calloc(1, sizeof(*c));
+    char(*ids)[HEARTH_ID_LEN + 1] = NULL;
+    size_t n = 0, i;
+    enum hearth_err e;
+
+    *out = NULL;
+    if (!c)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    c->st = st;
+    c->fn = fn;
+    c->ctx = ctx;
+    c->max_running = max_running;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    if ((e = hearth_capture_running(st, &ids, &n, em)))
+        goto out_fail;
+    for (i = 0; i < n; i++) {
+        struct hearth_series s;
+        struct hearth_errmsg em2 = {{0}};
+        if (hearth_series_get(st, ids[i], &s, &em2) || !s.has_capture) {
+            hearth_series_release(&s);
+            continue;
+        }
+        s.cap.restarts++;
+        s.cap.updated = now_ms();
+        if (!can_fetch || (int)c->njobs >= max_running) {
+            snprintf(s.cap.state, sizeof(s.cap.state), "%s", HEARTH_CAP_INTERRUPTED);
+            s.cap.next_at = 0;
+            set_error(&s.cap, !can_fetch ? "the server restarted with fetching disabled"
+                                         : "the server restarted with too many captures");
+        } else {
+            /* resume: the missed attempt runs now, the rest on the original schedule */
+            advance(&s.cap);
+            if (s.cap.next_at < s.cap.updated)
+                s.cap.next_at = s.cap.updated;
+        }
+        if (hearth_capture_record(st, s.id, NULL, &s.cap, &em2) == HEARTH_OK &&
+            !strcmp(s.cap.state, HEARTH_CAP_RUNNING))
+            push_job(c, s.id, s.name, &s.cap, &em2);
+        hearth_series_release(&s);
+    }
+    free(ids);
+    if (pthread_create(&c->thread, NULL, run, c) != 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the capture thread");
+        goto out_fail;
+    }
+    c->started = true;
+    *out = c;
+    return HEARTH_OK;
+out_fail:
+    hearth_captures_stop(c);
+    return e;
+}
+
+void hearth_captures_stop(struct hearth_captures *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->quit = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    if (c->started)
+        pthread_join(c->thread, NULL);
+    for (i = 0; i < c->njobs; i++)
+        job_release(&c->jobs[i]);
+    free(c->jobs);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+bool hearth_captures_room(struct hearth_captures *c)
+{
+    bool room;
+
+    pthread_mutex_lock(&c->lock);
+    room = (int)c->njobs < c->max_running;
+    pthread_mutex_unlock(&c->lock);
+    return room;
+}
+
+enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series,
+                                    const struct hearth_capture_row *row, struct hearth_errmsg *em)
+{
+    struct hearth_series s;
+    enum hearth_err e;
+
+    if ((e = hearth_series_get(c->st, series, &s, em)))
+        return e;
+    pthread_mutex_lock(&c->lock);
+    if ((int)c->njobs >= c->max_running)
+        e = hearth_errmsg_set(em, HEARTH_E_BUSY, "%d captures are running already", c->max_running);
+    else
+        e = push_job(c, series, s.name, row, em);
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    hearth_series_release(&s);
+    return e;
+}
+
+enum hearth_err hearth_captures_cancel(struct hearth_captures *c, const char *series,
+                                       struct hearth_errmsg *em)
+{
+    enum hearth_err e = HEARTH_OK;
+    size_t i;
+
+    pthread_mutex_lock(&c->lock);
+    for (i = 0; i < c->njobs; i++)
+        if (!strcmp(c->jobs[i].series, series))
+            break;
+    if (i == c->njobs) {
+        pthread_mutex_unlock(&c->lock);
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "this capture is not running");
+    }
+    snprintf(c->jobs[i].row.state, sizeof(c->jobs[i].row.state), "%s", HEARTH_CAP_STOPPED);
+    c->jobs[i].row.next_at = 0;
+    c->jobs[i].row.updated = now_ms();
+    e = hearth_capture_record(c->st, series, NULL, &c->jobs[i].row, em);
+    if (!c->jobs[i].busy)
+        drop_job(c, i); /* a busy job is dropped by the thread when its snapshot ends */
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}

@@ -1,0 +1,94 @@
+/*
+ * http_int.h - what http.c shares with the other handler files of the HTTP
+ * layer (http_series.c). Private to the server; nothing here is a public
+ * contract. Handlers answer with the hx_send_* helpers, which add the
+ * security headers and JSON errors.
+ */
+#ifndef HEARTH_HTTP_INT_H
+#define HEARTH_HTTP_INT_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <civetweb.h>
+
+#include "hearth/buf.h"
+#include "hearth/cache.h"
+#include "hearth/config.h"
+#include "hearth/err.h"
+#include "hearth/ids.h"
+#include "hearth/profile.h"
+#include "hearth/store.h"
+
+struct asset;
+struct hearth_captures;
+struct hearth_jsonw;
+
+struct hearth_server {
+    const struct hearth_config *cfg;
+    struct mg_context *ctx;
+    struct hearth_store *store;
+    struct hearth_cache *profiles, *views;
+    struct hearth_fetcher *fetcher;
+    struct hearth_captures *captures;
+    sem_t decode_sem, upload_sem, fetch_sem;
+    struct asset *assets;
+    size_t nassets;
+    int port;
+    time_t started;
+    pthread_mutex_t retention_lock;
+    time_t last_retention;
+};
+
+/* A rendered, immutable view response, shared through the view cache. */
+struct view_resp {
+    char *json;
+    size_t len;
+    unsigned char *gz;
+    size_t gzlen;
+};
+
+/* Responses (each adds the security headers; errors are JSON). */
+int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const void *body,
+                 size_t len, const char *const (*extra)[2], size_t nextra, bool head);
+int hx_send_error(struct mg_connection *c, enum hearth_err e, const char *msg);
+int hx_send_405(struct mg_connection *c, const char *allow);
+int hx_send_json(struct mg_connection *c, int status, struct hearth_buf *b);
+bool hx_accepts_gzip(const struct mg_connection *c);
+bool hx_gzip_bytes(const void *in, size_t n, int level, unsigned char **out, size_t *outlen);
+
+/* Lines of a gctrace log parsed at most. */
+#define HX_GCTRACE_MAX_LINES 2000000
+
+int64_t hx_now_ms(void);
+
+/* Requests. query_param: 1 found (decoded into out), 0 absent, -1 too long or not text. */
+int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);
+bool hx_bearer(struct mg_connection *c, char *out, size_t outsz);
+bool hx_upload_allowed(struct hearth_server *srv, struct mg_connection *c);
+bool hx_take_slot(sem_t *s, size_t wait_ms);
+enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out, size_t *len,
+                             struct hearth_errmsg *em);
+void hx_clean_name(const char *in, char *out, size_t outsz);
+
+/* Profiles: decoded through the cache (release the ref), stored by hx_ingest. */
+enum hearth_err hx_get_profile(struct hearth_server *srv, const char *blob,
+                               const struct hearth_profile **out, struct hearth_cache_ref **ref,
+                               struct hearth_errmsg *em);
+enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes, size_t n,
+                          const char *name, const char *source, struct hearth_meta *m,
+                          char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
+void hx_meta_json_fields(struct hearth_jsonw *w, struct hearth_server *srv,
+                         const struct hearth_meta *m);
+void hx_view_free_cb(void *v);
+
+/* http_series.c: /api/series..., /api/captures... ; path is after "/api/". */
+int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
+                    const char *path);
+enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em);
+
+#endif /* HEARTH_HTTP_INT_H */

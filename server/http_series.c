@@ -1,0 +1,775 @@
+/*
+ * http_series.c - the series and capture API (the leak hunter's routes):
+ *
+ *   POST   /api/series                 {"name","profiles":[ids],"gctrace"} -> 201
+ *   GET    /api/series                 newest first
+ *   GET    /api/series/<id>            the series, its snapshots and capture
+ *   DELETE /api/series/<id>            (delete token) the series, not its profiles
+ *   GET    /api/series/<id>/growth     growth ranking (growth.h), view options as /top
+ *   PUT    /api/series/<id>/gctrace    (delete token) {"gctrace","start_ms"} attach a log
+ *   POST   /api/captures               {"url","interval_s","count","name","gc"} -> 201
+ *   GET    /api/captures               the series that are captures
+ *   POST   /api/captures/<id>/stop     (delete token)
+ *
+ * Thin: parsing and answers here; storage in series_store.c, the schedule
+ * in capture.c, the numbers in growth.c.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "hearth/capture.h"
+#include "hearth/fetch.h"
+#include "hearth/gctrace.h"
+#include "hearth/growth.h"
+#include "hearth/jsonw.h"
+#include "hearth/query.h"
+#include "hearth/series.h"
+#include "http_int.h"
+
+/* Limits of this API (the README's limits table lists them with reasons). */
+#define SERIES_MAX_ITEMS       1000 /* snapshots in one series: growth decodes them all */
+#define SERIES_BODY_MAX        (256 << 10)
+#define CAPTURE_MAX_INTERVAL_S 86400
+#define CAPTURE_MAX_RUNNING    16 /* captures at once: each holds a schedule and fetches */
+#define GROWTH_DEFAULT_ROWS    100
+#define GROWTH_MAX_ROWS        5000
+
+/* ---- ordering of uploaded snapshots ---- */
+
+struct item {
+    const char *id;
+    int64_t time_ns;
+    long long num; /* the last number in the name, -1 if none */
+    size_t given;
+};
+
+static long long name_number(const char *s)
+{
+    const char *p = s + strlen(s), *end;
+    long long v = 0;
+
+    /* skip a file extension made of letters (".pb.gz", ".prof") */
+    while (p > s && !isdigit((unsigned char)p[-1]))
+        p--;
+    end = p;
+    while (p > s && isdigit((unsigned char)p[-1]))
+        p--;
+    if (p == end || end - p > 15)
+        return -1;
+    for (; p < end; p++)
+        v = v * 10 + (*p - '0');
+    return v;
+}
+
+static int64_t info_time_ns(const char *info)
+{
+    json_t *j = json_loads(info, 0, NULL);
+    int64_t t = j ? (int64_t)json_integer_value(json_object_get(j, "time_nanos")) : 0;
+
+    json_decref(j);
+    return t;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+
+    if (x->time_ns != y->time_ns)
+        return x->time_ns < y->time_ns ? -1 : 1;
+    return x->given < y->given ? -1 : x->given > y->given;
+}
+
+static int cmp_num(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+
+    if (x->num != y->num)
+        return x->num < y->num ? -1 : 1;
+    return x->given < y->given ? -1 : x->given > y->given;
+}
+
+/* Sort items by their own timestamps, else by the number in their names. */
+static const char *order_items(struct item *it, size_t n)
+{
+    bool times = true, nums = true;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        times = times && it[i].time_ns > 0;
+        nums = nums && it[i].num >= 0;
+    }
+    if (times) {
+        qsort(it, n, sizeof(*it), cmp_time);
+        for (i = 1; i < n; i++)
+            times = times && it[i].time_ns != it[i - 1].time_ns;
+        if (times)
+            return "time";
+    }
+    if (nums) {
+        qsort(it, n, sizeof(*it), cmp_num);
+        for (i = 1; i < n; i++)
+            nums = nums && it[i].num != it[i - 1].num;
+        if (nums)
+            return "name";
+    }
+    /* back to the order given */
+    for (i = 0; i < n; i++)
+        while (it[i].given != i) {
+            struct item t = it[it[i].given];
+            it[it[i].given] = it[i];
+            it[i] = t;
+        }
+    return "given";
+}
+
+/* ---- the series answer ---- */
+
+/* Wall time of a snapshot (ms): the profile's own time, else when it was stored. */
+static int64_t item_ms(const struct hearth_meta *m)
+{
+    int64_t ns = info_time_ns(m->info_json);
+
+    return ns > 0 ? ns / 1000000 : m->created;
+}
+
+static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
+                         const struct hearth_series *s)
+{
+    char url[512];
+    int64_t t0 = s->nitems ? item_ms(&s->items[0]) : 0;
+    size_t i;
+
+    hearth_jsonw_key(w, "id");
+    hearth_jsonw_cstr(w, s->id);
+    hearth_jsonw_key(w, "name");
+    hearth_jsonw_cstr(w, s->name);
+    hearth_jsonw_key(w, "created");
+    hearth_jsonw_int(w, s->created);
+    hearth_jsonw_key(w, "source_url");
+    hearth_jsonw_cstr(w, s->source_url);
+    hearth_jsonw_key(w, "order");
+    hearth_jsonw_cstr(w, s->ordering);
+    snprintf(url, sizeof(url), "%s/s/%s", srv->cfg->base_path, s->id);
+    hearth_jsonw_key(w, "url");
+    hearth_jsonw_cstr(w, url);
+    hearth_jsonw_key(w, "count");
+    hearth_jsonw_int(w, (int64_t)s->nitems);
+    hearth_jsonw_key(w, "gctrace");
+    if (*s->gctrace)
+        hearth_jsonw_cstr(w, s->gctrace);
+    else
+        hearth_jsonw_null(w);
+    hearth_jsonw_key(w, "gctrace_offset_s");
+    if (*s->gctrace && s->has_start && s->nitems)
+        hearth_jsonw_double(w, (double)(t0 - s->gctrace_start_ms) / 1000.0);
+    else
+        hearth_jsonw_null(w);
+    /* kind and sample types of the first snapshot */
+    hearth_jsonw_key(w, "kind");
+    {
+        json_t *j = s->nitems ? json_loads(s->items[0].info_json, 0, NULL) : NULL;
+        json_t *dt = json_object_get(j, "default_sample_type");
+        char *types = json_dumps(json_object_get(j, "sample_types"), JSON_COMPACT);
+        hearth_jsonw_cstr(w, json_is_string(dt) ? json_string_value(dt) : "");
+        hearth_jsonw_key(w, "sample_types");
+        if (types) {
+            hearth_buf_addstr(w->b, types); /* written by us: valid JSON */
+            w->need_comma[w->depth] = true;
+        } else {
+            hearth_jsonw_arr_open(w);
+            hearth_jsonw_arr_close(w);
+        }
+        free(types);
+        json_decref(j);
+    }
+    hearth_jsonw_key(w, "profiles");
+    hearth_jsonw_arr_open(w);
+    for (i = 0; i < s->nitems; i++) {
+        const struct hearth_meta *m = &s->items[i];
+        hearth_jsonw_obj_open(w);
+        hearth_jsonw_key(w, "id");
+        hearth_jsonw_cstr(w, m->id);
+        hearth_jsonw_key(w, "name");
+        hearth_jsonw_cstr(w, m->name);
+        hearth_jsonw_key(w, "created");
+        hearth_jsonw_int(w, m->created);
+        hearth_jsonw_key(w, "time_nanos");
+        hearth_jsonw_int(w, info_time_ns(m->info_json));
+        hearth_jsonw_key(w, "t");
+        hearth_jsonw_double(w, (double)(item_ms(m) - t0) / 1000.0);
+        snprintf(url, sizeof(url), "%s/p/%s", srv->cfg->base_path, m->id);
+        hearth_jsonw_key(w, "url");
+        hearth_jsonw_cstr(w, url);
+        hearth_jsonw_obj_close(w);
+    }
+    hearth_jsonw_arr_close(w);
+    hearth_jsonw_key(w, "capture");
+    if (s->has_capture)
+        hearth_capture_row_json(w, &s->cap);
+    else
+        hearth_jsonw_null(w);
+}
+
+/* Answer with the series (re-read), plus the delete token when given. */
+static int send_series(struct mg_connection *c, struct hearth_server *srv, const char *id,
+                       int status, const char *token)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_series s;
+    struct hearth_buf out;
+    struct hearth_jsonw w;
+    enum hearth_err e;
+    int rc;
+
+    if ((e = hearth_series_get(srv->store, id, &s, &em)))
+        return hx_send_error(c, e, em.msg);
+    hearth_buf_init(&out, srv->cfg->lim.max_output);
+    hearth_jsonw_init(&w, &out);
+    hearth_jsonw_obj_open(&w);
+    if (token) {
+        hearth_jsonw_key(&w, "delete_token");
+        hearth_jsonw_cstr(&w, token);
+    }
+    write_series(&w, srv, &s);
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&out, '\n');
+    rc = hx_send_json(c, status, &out);
+    hearth_buf_release(&out);
+    hearth_series_release(&s);
+    return rc;
+}
+
+/* Read a small JSON body (the caller decrefs). */
+static json_t *json_body(struct mg_connection *c, struct hearth_errmsg *em, enum hearth_err *e)
+{
+    unsigned char *body = NULL;
+    size_t len = 0;
+    json_t *root;
+
+    if ((*e = hx_read_body(c, SERIES_BODY_MAX, &body, &len, em)))
+        return NULL;
+    root = json_loadb((const char *)body, len, 0, NULL);
+    free(body);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "send a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+static const char *jstr(json_t *o, const char *k, size_t max)
+{
+    json_t *v = json_object_get(o, k);
+
+    return json_is_string(v) && json_string_length(v) <= max ? json_string_value(v) : NULL;
+}
+
+static int h_create(struct mg_connection *c, struct hearth_server *srv)
+{
+    struct hearth_errmsg em = {{0}};
+    enum hearth_err e;
+    json_t *root, *arr;
+    struct item *it = NULL;
+    const char **ids = NULL;
+    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], name[512];
+    char *source = NULL;
+    const char *order, *nm, *gct;
+    size_t n, i;
+    int rc;
+
+    if (!hx_upload_allowed(srv, c))
+        return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "series need the server's upload token");
+    if (!(root = json_body(c, &em, &e)))
+        return hx_send_error(c, e, em.msg);
+    arr = json_object_get(root, "profiles");
+    n = json_array_size(arr);
+    if (!json_is_array(arr) || n < 1 || n > SERIES_MAX_ITEMS) {
+        json_decref(root);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST,
+                             "send {\"profiles\": [ids in any order]} with 1 to 1000 ids");
+    }
+    nm = jstr(root, "name", 500);
+    gct = json_is_null(json_object_get(root, "gctrace")) ? NULL : jstr(root, "gctrace", 64);
+    if (json_object_get(root, "gctrace") && !json_is_null(json_object_get(root, "gctrace")) &&
+        !gct) {
+        json_decref(root);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST, "gctrace must be a gctrace id");
+    }
+    it = calloc(n, sizeof(*it));
+    ids = calloc(n, sizeof(*ids));
+    if (!it || !ids) {
+        rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    for (i = 0; i < n; i++) {
+        struct hearth_meta m;
+        const char *pid = json_string_value(json_array_get(arr, i));
+        if (!pid || hearth_store_get(srv->store, pid, &m, &em)) {
+            rc = hx_send_error(c, HEARTH_E_BAD_REQUEST,
+                               pid ? "no such profile in \"profiles\"" : "profile ids are strings");
+            goto out_free;
+        }
+        it[i].id = pid;
+        it[i].time_ns = info_time_ns(m.info_json);
+        it[i].num = name_number(m.name);
+        it[i].given = i;
+        if (i == 0)
+            source = strdup(m.source_url);
+        else if (source && strcmp(source, m.source_url) != 0)
+            *source = '\0'; /* mixed sources: none */
+        if (i == 0 && !nm)
+            snprintf(name, sizeof(name), "%.500s", m.name);
+        hearth_meta_release(&m);
+    }
+    if (nm)
+        hx_clean_name(nm, name, sizeof(name));
+    order = order_items(it, n);
+    for (i = 0; i < n; i++)
+        ids[i] = it[i].id;
+    e = hearth_series_create(srv->store, name, source ? source : "", order, ids, n, gct, NULL, id,
+                             token, &em);
+    rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
+out_free:
+    free(it);
+    free(ids);
+    free(source);
+    json_decref(root);
+    return rc;
+}
+
+static int h_list(struct mg_connection *c, struct hearth_server *srv, bool captures_only)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_buf out;
+    enum hearth_err e;
+    int rc;
+
+    hearth_buf_init(&out, srv->cfg->lim.max_output);
+    hearth_buf_addstr(&out, captures_only ? "{\"captures\":" : "{\"series\":");
+    e = hearth_series_list(srv->store, 200, captures_only, &out, &em);
+    hearth_buf_addstr(&out, "}\n");
+    rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+static bool token_ok(struct mg_connection *c, struct hearth_server *srv, const char *id, int *rc)
+{
+    struct hearth_errmsg em = {{0}};
+    char tok[256] = "";
+    enum hearth_err e;
+
+    if (!hx_bearer(c, tok, sizeof(tok))) {
+        *rc = hx_send_error(c, HEARTH_E_FORBIDDEN,
+                            "send the series' delete token as 'Authorization: Bearer <token>'");
+        return false;
+    }
+    if ((e = hearth_series_check_token(srv->store, id, tok, &em))) {
+        *rc = hx_send_error(c, e, em.msg);
+        return false;
+    }
+    return true;
+}
+
+static int h_delete(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    char tok[256] = "";
+    enum hearth_err e;
+
+    if (!hx_bearer(c, tok, sizeof(tok)))
+        return hx_send_error(c, HEARTH_E_FORBIDDEN,
+                             "send the series' delete token as 'Authorization: Bearer <token>'");
+    if (srv->captures)
+        hearth_captures_cancel(srv->captures, id, &em); /* only if the token matches: below */
+    if ((e = hearth_series_delete(srv->store, id, tok, &em)))
+        return hx_send_error(c, e, em.msg);
+    return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
+}
+
+/* Options of the growth view: the report's filters plus by= and n=. */
+static const char *const growth_params[] = {"si", "g",  "f",  "i",  "h",
+                                            "s",  "sf", "tf", "ti", "noinlines"};
+#define NGROWTH          (sizeof(growth_params) / sizeof(growth_params[0]))
+#define GROWTH_PARAM_MAX 4096
+
+static int h_growth(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_growth_opts o = {false, false, GROWTH_DEFAULT_ROWS};
+    struct hearth_series s;
+    struct hearth_query q;
+    struct hearth_cache_ref **refs = NULL;
+    const struct hearth_profile **ps = NULL;
+    double *t = NULL;
+    char(*val)[GROWTH_PARAM_MAX] = NULL;
+    char small[64];
+    struct hearth_buf out;
+    enum hearth_err e = HEARTH_OK;
+    size_t i;
+    int rc, r;
+
+    memset(&s, 0, sizeof(s));
+    hearth_query_init(&q);
+    hearth_buf_init(&out, srv->cfg->lim.max_output);
+    val = calloc(NGROWTH, sizeof(*val)); /* on the heap: worker stacks are small */
+    if (!val) {
+        e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
+        goto out_error;
+    }
+    for (i = 0; i < NGROWTH; i++) {
+        r = hx_query_param(ri->query_string, growth_params[i], val[i], GROWTH_PARAM_MAX);
+        if (r < 0) {
+            e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "parameter %s is too long",
+                                  growth_params[i]);
+            goto out_error;
+        }
+        if (r == 0 || (!*val[i] && strcmp(growth_params[i], "noinlines") != 0))
+            continue;
+        if (!strcmp(growth_params[i], "g") && !strcmp(val[i], "stacks")) {
+            o.stacks = true;
+            continue;
+        }
+        if ((e = hearth_query_set(&q, growth_params[i], val[i], &em)))
+            goto out_error;
+    }
+    if ((r = hx_query_param(ri->query_string, "by", small, sizeof(small))) != 0) {
+        if (r < 0 || (strcmp(small, "flat") && strcmp(small, "cum"))) {
+            e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "by= is flat or cum");
+            goto out_error;
+        }
+        o.by_cum = !strcmp(small, "cum");
+    }
+    if ((r = hx_query_param(ri->query_string, "n", small, sizeof(small))) != 0) {
+        char *end;
+        long v = r > 0 ? strtol(small, &end, 10) : -1;
+        if (r < 0 || *end || v < 1 || v > GROWTH_MAX_ROWS) {
+            e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "n= is a row count from 1 to %d",
+                                  GROWTH_MAX_ROWS);
+            goto out_error;
+        }
+        o.max_rows = (size_t)v;
+    }
+    if ((e = hearth_series_get(srv->store, id, &s, &em)))
+        goto out_error;
+    if (!s.nitems) {
+        e = hearth_errmsg_set(&em, HEARTH_E_NOT_FOUND, "the series has no snapshots yet");
+        goto out_error;
+    }
+    refs = calloc(s.nitems, sizeof(*refs));
+    ps = calloc(s.nitems, sizeof(*ps));
+    t = calloc(s.nitems, sizeof(*t));
+    if (!refs || !ps || !t) {
+        e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
+        goto out_error;
+    }
+    for (i = 0; i < s.nitems; i++) {
+        if ((e = hx_get_profile(srv, s.items[i].blob, &ps[i], &refs[i], &em)))
+            goto out_error;
+        t[i] = (double)(item_ms(&s.items[i]) - item_ms(&s.items[0])) / 1000.0;
+    }
+    if ((e = hearth_growth_render(ps, t, s.nitems, &q, &o, &srv->cfg->lim, &out, &em)))
+        goto out_error;
+    rc = hx_send_json(c, 200, &out);
+    goto out_free;
+out_error:
+    rc = hx_send_error(c, e, em.msg);
+out_free:
+    for (i = 0; refs && i < s.nitems; i++)
+        hearth_cache_release(srv->profiles, refs[i]);
+    free(refs);
+    free(ps);
+    free(t);
+    free(val);
+    hearth_series_release(&s);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+/*
+ * Where "@0s" of a gctrace falls in wall time, from its forced GCs: a heap
+ * snapshot taken with ?gc=1 forces a GC just before the profile is written,
+ * so the last forced GCs line up with the last snapshots. Returns -1 when
+ * the log has no forced GC.
+ */
+static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_series *s)
+{
+    const struct hearth_gctrace_track *tr = NULL;
+    int64_t off[64];
+    size_t i, k, nf = 0, best = 0, m;
+
+    for (i = 0; i < g->ntracks; i++) {
+        size_t f = 0;
+        for (k = 0; k < g->tracks[i].n; k++)
+            f += g->tracks[i].gcs[k].forced;
+        if (f > best) {
+            best = f;
+            tr = &g->tracks[i];
+        }
+    }
+    if (!tr || !s->nitems)
+        return -1;
+    m = best < s->nitems ? best : s->nitems;
+    if (m > 64)
+        m = 64;
+    /* pair the last m forced GCs with the last m snapshots */
+    for (k = tr->n; k-- > 0 && nf < m;) {
+        if (!tr->gcs[k].forced)
+            continue;
+        off[nf] = item_ms(&s->items[s->nitems - 1 - nf]) - (int64_t)llround(tr->gcs[k].t * 1000);
+        nf++;
+    }
+    /* the median offset (insertion sort: nf <= 64) */
+    for (i = 1; i < nf; i++)
+        for (k = i; k > 0 && off[k - 1] > off[k]; k--) {
+            int64_t x = off[k];
+            off[k] = off[k - 1];
+            off[k - 1] = x;
+        }
+    return nf ? off[nf / 2] : -1;
+}
+
+static int h_attach(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_series s;
+    struct hearth_meta gm;
+    struct hearth_gctrace *g = NULL;
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    enum hearth_err e;
+    json_t *root, *jstart;
+    const char *gct;
+    int64_t start = -1;
+    int rc;
+
+    if (!token_ok(c, srv, id, &rc))
+        return rc;
+    if (!(root = json_body(c, &em, &e)))
+        return hx_send_error(c, e, em.msg);
+    gct = json_is_null(json_object_get(root, "gctrace")) ? "" : jstr(root, "gctrace", 64);
+    jstart = json_object_get(root, "start_ms");
+    if (!gct || (jstart && !json_is_null(jstart) &&
+                 (!json_is_integer(jstart) || json_integer_value(jstart) < 0))) {
+        json_decref(root);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST,
+                             "send {\"gctrace\": id or null, \"start_ms\": optional Unix ms of "
+                             "the process start}");
+    }
+    if (json_is_integer(jstart))
+        start = json_integer_value(jstart);
+    memset(&s, 0, sizeof(s));
+    memset(&gm, 0, sizeof(gm));
+    if (*gct && start < 0) {
+        if ((e = hearth_store_get_gctrace(srv->store, gct, &gm, &em)) ||
+            (e = hearth_store_read_blob(srv->store, gm.blob, srv->cfg->max_upload_mb << 20, &bytes,
+                                        &n, &em)) ||
+            (e = hearth_gctrace_parse((const char *)bytes, n, HX_GCTRACE_MAX_LINES, &g, &em)) ||
+            (e = hearth_series_get(srv->store, id, &s, &em))) {
+            if (e == HEARTH_E_NOT_FOUND)
+                e = HEARTH_E_BAD_REQUEST;
+            rc = hx_send_error(c, e, em.msg);
+            goto out_free;
+        }
+        start = align_forced(g, &s);
+    }
+    if ((e = hearth_series_set_gctrace(srv->store, id, gct, start, &em)))
+        rc = hx_send_error(c, e, em.msg);
+    else
+        rc = send_series(c, srv, id, 200, NULL);
+out_free:
+    json_decref(root);
+    hearth_gctrace_free(g);
+    free(bytes);
+    hearth_meta_release(&gm);
+    hearth_series_release(&s);
+    return rc;
+}
+
+static int h_capture(struct mg_connection *c, struct hearth_server *srv)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_capture_row row;
+    struct hearth_meta m;
+    enum hearth_err e;
+    json_t *root, *ji, *jc, *jg;
+    const char *url, *nm, *first;
+    char *full = NULL;
+    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], ptoken[HEARTH_TOKEN_LEN + 1];
+    char name[512], snap[600];
+    int rc;
+
+    if (!hx_upload_allowed(srv, c))
+        return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "captures need the server's upload token");
+    if (!srv->fetcher || !srv->captures)
+        return hx_send_error(c, HEARTH_E_FORBIDDEN,
+                             "fetching is disabled on this server (set --fetch-allow)");
+    if (!(root = json_body(c, &em, &e)))
+        return hx_send_error(c, e, em.msg);
+    url = jstr(root, "url", 2000);
+    nm = jstr(root, "name", 500);
+    ji = json_object_get(root, "interval_s");
+    jc = json_object_get(root, "count");
+    jg = json_object_get(root, "gc");
+    if (!url || !json_is_integer(ji) || json_integer_value(ji) < 1 ||
+        json_integer_value(ji) > CAPTURE_MAX_INTERVAL_S || !json_is_integer(jc) ||
+        json_integer_value(jc) < 2 || json_integer_value(jc) > SERIES_MAX_ITEMS ||
+        (jg && !json_is_boolean(jg))) {
+        json_decref(root);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST,
+                             "send {\"url\": \"http://host:port/debug/pprof/heap\", "
+                             "\"interval_s\": 1..86400, \"count\": 2..1000, \"name\": optional, "
+                             "\"gc\": optional boolean}");
+    }
+    memset(&row, 0, sizeof(row));
+    row.interval_s = (int)json_integer_value(ji);
+    row.count = (int)json_integer_value(jc);
+    row.gc = json_is_true(jg);
+    if (asprintf(&full, "%s%s", url, !row.gc ? "" : strchr(url, '?') ? "&gc=1" : "?gc=1") < 0) {
+        full = NULL;
+        rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    hx_clean_name(nm && *nm ? nm : url, name, sizeof(name));
+    if (!hearth_captures_room(srv->captures)) {
+        rc = hx_send_error(c, HEARTH_E_BUSY, "too many captures are running; stop one first");
+        goto out_free;
+    }
+    /* the first snapshot now: a wrong URL fails here, not silently later */
+    snprintf(snap, sizeof(snap), "%s #1", name);
+    row.started = hx_now_ms();
+    {
+        unsigned char *body = NULL;
+        size_t len = 0;
+        if (!hx_take_slot(&srv->fetch_sem, 0)) {
+            rc = hx_send_error(c, HEARTH_E_BUSY, "another fetch is running; retry shortly");
+            goto out_free;
+        }
+        e = hearth_fetch(srv->fetcher, full, &body, &len, &em);
+        sem_post(&srv->fetch_sem);
+        if (e == HEARTH_E_IO)
+            e = HEARTH_E_UPSTREAM;
+        if (!e)
+            e = hx_ingest(srv, body, len, snap, full, &m, ptoken, &em);
+        free(body);
+        if (e) {
+            rc = hx_send_error(c, e, em.msg);
+            goto out_free;
+        }
+    }
+    row.url = full;
+    row.last_error = "";
+    snprintf(row.state, sizeof(row.state), "%s", HEARTH_CAP_RUNNING);
+    row.taken = 1;
+    row.updated = hx_now_ms();
+    row.next_at = row.started + (int64_t)row.interval_s * 1000;
+    first = m.id;
+    e = hearth_series_create(srv->store, name, full, "capture", &first, 1, NULL, &row, id, token,
+                             &em);
+    hearth_meta_release(&m);
+    if (!e)
+        e = hearth_captures_add(srv->captures, id, &row, &em);
+    rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
+out_free:
+    free(full);
+    json_decref(root);
+    return rc;
+}
+
+static int h_stop(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    enum hearth_err e;
+    int rc;
+
+    if (!token_ok(c, srv, id, &rc))
+        return rc;
+    if ((e = hearth_captures_cancel(srv->captures, id, &em)))
+        return hx_send_error(c, e == HEARTH_E_NOT_FOUND ? HEARTH_E_CONFLICT : e, em.msg);
+    return send_series(c, srv, id, 200, NULL);
+}
+
+int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
+                    const char *path)
+{
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    bool post = !strcmp(method, "POST");
+    char id[HEARTH_ID_LEN + 1];
+    const char *rest;
+    size_t idl;
+
+    if (!strcmp(path, "series"))
+        return post  ? h_create(c, srv)
+               : get ? h_list(c, srv, false)
+                     : hx_send_405(c, "GET, HEAD, POST");
+    if (!strcmp(path, "captures"))
+        return post  ? h_capture(c, srv)
+               : get ? h_list(c, srv, true)
+                     : hx_send_405(c, "GET, HEAD, POST");
+    if (!strncmp(path, "series/", 7))
+        path += 7;
+    else if (!strncmp(path, "captures/", 9))
+        path += 9;
+    else
+        return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
+    idl = strcspn(path, "/");
+    rest = path + idl;
+    if (!hearth_id_valid(path, idl))
+        return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such series");
+    memcpy(id, path, idl);
+    id[idl] = '\0';
+    if (!strcmp(rest, "/stop"))
+        return post ? h_stop(c, srv, id) : hx_send_405(c, "POST");
+    if (!strcmp(rest, "/growth"))
+        return get ? h_growth(c, srv, id) : hx_send_405(c, "GET, HEAD");
+    if (!strcmp(rest, "/gctrace"))
+        return !strcmp(method, "PUT") ? h_attach(c, srv, id) : hx_send_405(c, "PUT");
+    if (*rest)
+        return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
+    if (!strcmp(method, "DELETE"))
+        return h_delete(c, srv, id);
+    return get ? send_series(c, srv, id, 200, NULL) : hx_send_405(c, "GET, HEAD, DELETE");
+}
+
+/* The capture snapshot: fetch under the server's rules, then store. */
+static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
+                                char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
+{
+    struct hearth_server *srv = ctx;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    struct hearth_meta m;
+    char token[HEARTH_TOKEN_LEN + 1];
+    enum hearth_err e;
+
+    if (!srv->fetcher)
+        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN, "fetching is disabled on this server");
+    /* user fetches do not wait; a scheduled snapshot waits its turn (bounded) */
+    if (!hx_take_slot(&srv->fetch_sem, 30000))
+        return hearth_errmsg_set(em, HEARTH_E_BUSY, "no fetch slot became free in 30 s");
+    e = hearth_fetch(srv->fetcher, url, &body, &len, em);
+    sem_post(&srv->fetch_sem);
+    if (!e)
+        e = hx_ingest(srv, body, len, name, url, &m, token, em);
+    free(body);
+    if (e)
+        return e;
+    snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
+    hearth_meta_release(&m);
+    return HEARTH_OK;
+}
+
+enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em)
+{
+    return hearth_captures_start(srv->store, snapshot, srv, srv->fetcher != NULL,
+                                 CAPTURE_MAX_RUNNING, &srv->captures, em);
+}

@@ -1,0 +1,615 @@
+/* series_store.c - series and capture rows in SQLite; see include/hearth/series.h. */
+#define _GNU_SOURCE
+#include "hearth/series.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth/jsonw.h"
+#include "store_int.h"
+
+const char hearth__series_schema[] =
+    "CREATE TABLE IF NOT EXISTS series ("
+    " id TEXT PRIMARY KEY, name TEXT NOT NULL, source_url TEXT NOT NULL DEFAULT '',"
+    " created INTEGER NOT NULL, delete_hash TEXT NOT NULL, ordering TEXT NOT NULL,"
+    " gctrace TEXT NOT NULL DEFAULT '', gctrace_start_ms INTEGER);"
+    "CREATE INDEX IF NOT EXISTS series_created ON series(created DESC, id DESC);"
+    "CREATE TABLE IF NOT EXISTS series_items ("
+    " series TEXT NOT NULL, pos INTEGER NOT NULL, profile TEXT NOT NULL,"
+    " PRIMARY KEY (series, pos));"
+    "CREATE TABLE IF NOT EXISTS captures ("
+    " series TEXT PRIMARY KEY, url TEXT NOT NULL, interval_s INTEGER NOT NULL,"
+    " count INTEGER NOT NULL, gc INTEGER NOT NULL, state TEXT NOT NULL,"
+    " taken INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
+    " restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+    " next_at INTEGER NOT NULL DEFAULT 0, started INTEGER NOT NULL, updated INTEGER NOT NULL);";
+
+#define db_err hearth__store_db_err
+
+static char *dup_col(sqlite3_stmt *q, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(q, i);
+    return strdup(s ? s : "");
+}
+
+void hearth_capture_row_release(struct hearth_capture_row *r)
+{
+    free(r->url);
+    free(r->last_error);
+    r->url = r->last_error = NULL;
+}
+
+void hearth_series_release(struct hearth_series *s)
+{
+    size_t i;
+
+    free(s->name);
+    free(s->source_url);
+    free(s->ordering);
+    for (i = 0; i < s->nitems; i++)
+        hearth_meta_release(&s->items[i]);
+    free(s->items);
+    hearth_capture_row_release(&s->cap);
+    memset(s, 0, sizeof(*s));
+}
+
+void hearth_capture_row_json(struct hearth_jsonw *w, const struct hearth_capture_row *r)
+{
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "state");
+    hearth_jsonw_cstr(w, r->state);
+    hearth_jsonw_key(w, "url");
+    hearth_jsonw_cstr(w, r->url ? r->url : "");
+    hearth_jsonw_key(w, "interval_s");
+    hearth_jsonw_int(w, r->interval_s);
+    hearth_jsonw_key(w, "count");
+    hearth_jsonw_int(w, r->count);
+    hearth_jsonw_key(w, "gc");
+    hearth_jsonw_bool(w, r->gc);
+    hearth_jsonw_key(w, "taken");
+    hearth_jsonw_int(w, r->taken);
+    hearth_jsonw_key(w, "failed");
+    hearth_jsonw_int(w, r->failed);
+    hearth_jsonw_key(w, "restarts");
+    hearth_jsonw_int(w, r->restarts);
+    hearth_jsonw_key(w, "last_error");
+    hearth_jsonw_cstr(w, r->last_error ? r->last_error : "");
+    hearth_jsonw_key(w, "next_at");
+    if (r->next_at > 0 && !strcmp(r->state, HEARTH_CAP_RUNNING))
+        hearth_jsonw_int(w, r->next_at);
+    else
+        hearth_jsonw_null(w);
+    hearth_jsonw_key(w, "started");
+    hearth_jsonw_int(w, r->started);
+    hearth_jsonw_key(w, "updated");
+    hearth_jsonw_int(w, r->updated);
+    hearth_jsonw_obj_close(w);
+}
+
+/* Columns of the captures table in this order, from column `at` of q. */
+#define CAPTURE_COLS                                                                               \
+    "c.url, c.interval_s, c.count, c.gc, c.state, c.taken, c.failed, c.restarts, "                 \
+    "c.last_error, c.next_at, c.started, c.updated"
+
+static bool capture_from_row(sqlite3_stmt *q, int at, struct hearth_capture_row *r)
+{
+    const char *state = (const char *)sqlite3_column_text(q, at + 4);
+
+    memset(r, 0, sizeof(*r));
+    r->url = dup_col(q, at);
+    r->interval_s = sqlite3_column_int(q, at + 1);
+    r->count = sqlite3_column_int(q, at + 2);
+    r->gc = sqlite3_column_int(q, at + 3) != 0;
+    snprintf(r->state, sizeof(r->state), "%s", state ? state : "");
+    r->taken = sqlite3_column_int(q, at + 5);
+    r->failed = sqlite3_column_int(q, at + 6);
+    r->restarts = sqlite3_column_int(q, at + 7);
+    r->last_error = dup_col(q, at + 8);
+    r->next_at = sqlite3_column_int64(q, at + 9);
+    r->started = sqlite3_column_int64(q, at + 10);
+    r->updated = sqlite3_column_int64(q, at + 11);
+    return r->url && r->last_error;
+}
+
+static enum hearth_err insert_capture(struct hearth_store *st, const char *series,
+                                      const struct hearth_capture_row *c, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO captures (series, url, interval_s, count, gc, state, "
+                           "taken, failed, restarts, last_error, next_at, started, updated) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, "cannot store the capture");
+    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, c->url ? c->url : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, c->interval_s);
+    sqlite3_bind_int(q, 4, c->count);
+    sqlite3_bind_int(q, 5, c->gc);
+    sqlite3_bind_text(q, 6, c->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 7, c->taken);
+    sqlite3_bind_int(q, 8, c->failed);
+    sqlite3_bind_int(q, 9, c->restarts);
+    sqlite3_bind_text(q, 10, c->last_error ? c->last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 11, c->next_at);
+    sqlite3_bind_int64(q, 12, c->started);
+    sqlite3_bind_int64(q, 13, c->updated);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        e = db_err(st, em, "cannot store the capture");
+    sqlite3_finalize(q);
+    return e;
+}
+
+static enum hearth_err update_capture(struct hearth_store *st, const char *series,
+                                      const struct hearth_capture_row *c, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE captures SET state = ?2, taken = ?3, failed = ?4, "
+                           "restarts = ?5, last_error = ?6, next_at = ?7, updated = ?8 "
+                           "WHERE series = ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, "cannot update the capture");
+    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, c->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, c->taken);
+    sqlite3_bind_int(q, 4, c->failed);
+    sqlite3_bind_int(q, 5, c->restarts);
+    sqlite3_bind_text(q, 6, c->last_error ? c->last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, c->next_at);
+    sqlite3_bind_int64(q, 8, c->updated);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        e = db_err(st, em, "cannot update the capture");
+    sqlite3_finalize(q);
+    return e;
+}
+
+static enum hearth_err append_item(struct hearth_store *st, const char *series, const char *profile,
+                                   struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO series_items (series, pos, profile) VALUES (?1, "
+                           "(SELECT coalesce(max(pos) + 1, 0) FROM series_items WHERE series = "
+                           "?1), ?2)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, "cannot add to the series");
+    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, profile, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        e = db_err(st, em, "cannot add to the series");
+    sqlite3_finalize(q);
+    return e;
+}
+
+/* Whether table has a row with this id (table is one of ours, never input). */
+static bool row_exists(struct hearth_store *st, const char *table, const char *id)
+{
+    sqlite3_stmt *q = NULL;
+    char sql[64];
+    bool found = false;
+
+    if (!hearth_id_valid(id, strlen(id)))
+        return false;
+    snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ?1", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        found = sqlite3_step(q) == SQLITE_ROW;
+    }
+    sqlite3_finalize(q);
+    return found;
+}
+
+static enum hearth_err exec(struct hearth_store *st, const char *sql, struct hearth_errmsg *em)
+{
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(st, em, "database transaction");
+    return HEARTH_OK;
+}
+
+enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
+                                     const char *source_url, const char *ordering,
+                                     const char *const *profile_ids, size_t n, const char *gctrace,
+                                     const struct hearth_capture_row *cap,
+                                     char id_out[HEARTH_ID_LEN + 1],
+                                     char token_out[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+{
+    char hash[HEARTH_SHA256_HEX + 1];
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e;
+    size_t i;
+    int tries, rc;
+
+    if ((e = hearth_token_new(token_out)))
+        return hearth_errmsg_set(em, e, "no random numbers available");
+    hearth_sha256_hex(token_out, strlen(token_out), hash);
+    pthread_mutex_lock(&st->lock);
+    if ((e = exec(st, "BEGIN IMMEDIATE", em)))
+        goto out_unlock;
+    for (i = 0; i < n; i++)
+        if (!row_exists(st, "profiles", profile_ids[i])) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such profile: %.40s",
+                                  profile_ids[i]);
+            goto out_rollback;
+        }
+    if (gctrace && *gctrace && !row_exists(st, "gctraces", gctrace)) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
+        goto out_rollback;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO series (id, name, source_url, created, delete_hash, "
+                           "ordering, gctrace) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot store the series");
+        goto out_rollback;
+    }
+    for (tries = 0; tries < 3; tries++) {
+        if ((e = hearth_id_new(id_out))) {
+            hearth_errmsg_set(em, e, "no random numbers available");
+            goto out_rollback;
+        }
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, id_out, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, source_url ? source_url : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, hearth__now_ms());
+        sqlite3_bind_text(q, 5, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, ordering, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, gctrace ? gctrace : "", -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_CONSTRAINT) {
+            e = db_err(st, em, "cannot store the series");
+            goto out_rollback;
+        }
+    }
+    if (tries == 3) {
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "could not allocate an id");
+        goto out_rollback;
+    }
+    for (i = 0; i < n; i++)
+        if ((e = append_item(st, id_out, profile_ids[i], em)))
+            goto out_rollback;
+    if (cap && (e = insert_capture(st, id_out, cap, em)))
+        goto out_rollback;
+    e = exec(st, "COMMIT", em);
+    if (!e)
+        goto out_unlock;
+out_rollback:
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
+                                  struct hearth_series *out, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    size_t cap = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!hearth_id_valid(id, strlen(id)))
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT s.id, s.name, s.source_url, s.ordering, s.created, s.gctrace, "
+                           "s.gctrace_start_ms, c.series IS NOT NULL, " CAPTURE_COLS
+                           " FROM series s LEFT JOIN captures c ON c.series = s.id "
+                           "WHERE s.id = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot read the series");
+        goto out_unlock;
+    }
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        e = rc == SQLITE_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series")
+                              : db_err(st, em, "cannot read the series");
+        goto out_unlock;
+    }
+    snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(q, 0));
+    out->name = dup_col(q, 1);
+    out->source_url = dup_col(q, 2);
+    out->ordering = dup_col(q, 3);
+    out->created = sqlite3_column_int64(q, 4);
+    snprintf(out->gctrace, sizeof(out->gctrace), "%s",
+             sqlite3_column_text(q, 5) ? (const char *)sqlite3_column_text(q, 5) : "");
+    out->has_start = sqlite3_column_type(q, 6) != SQLITE_NULL;
+    out->gctrace_start_ms = sqlite3_column_int64(q, 6);
+    out->has_capture = sqlite3_column_int(q, 7) != 0;
+    if (out->has_capture && !capture_from_row(q, 8, &out->cap))
+        goto out_nomem;
+    if (!out->name || !out->source_url || !out->ordering)
+        goto out_nomem;
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT p.id, p.blob, p.name, p.source_url, p.info, p.created, p.size "
+                           "FROM series_items i JOIN profiles p ON p.id = i.profile "
+                           "WHERE i.series = ?1 ORDER BY i.pos",
+                           -1, &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot read the series");
+        goto out_unlock;
+    }
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct hearth_meta *m;
+        if (out->nitems == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            struct hearth_meta *ni = realloc(out->items, nc * sizeof(*ni));
+            if (!ni)
+                goto out_nomem;
+            out->items = ni;
+            cap = nc;
+        }
+        m = &out->items[out->nitems++];
+        memset(m, 0, sizeof(*m));
+        snprintf(m->id, sizeof(m->id), "%s", (const char *)sqlite3_column_text(q, 0));
+        snprintf(m->blob, sizeof(m->blob), "%s", (const char *)sqlite3_column_text(q, 1));
+        m->name = dup_col(q, 2);
+        m->source_url = dup_col(q, 3);
+        m->info_json = dup_col(q, 4);
+        m->created = sqlite3_column_int64(q, 5);
+        m->size = sqlite3_column_int64(q, 6);
+        if (!m->name || !m->source_url || !m->info_json)
+            goto out_nomem;
+    }
+    if (rc != SQLITE_DONE)
+        e = db_err(st, em, "cannot read the series");
+    goto out_unlock;
+out_nomem:
+    e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    if (e)
+        hearth_series_release(out);
+    return e;
+}
+
+enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool captures_only,
+                                   struct hearth_buf *out, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    struct hearth_jsonw w;
+    int rc;
+
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT s.id, s.name, s.source_url, s.created, "
+            "(SELECT count(*) FROM series_items i JOIN profiles p ON p.id = "
+            "i.profile WHERE i.series = s.id), s.gctrace, c.series IS NOT NULL, " CAPTURE_COLS
+            " FROM series s LEFT JOIN captures c ON c.series = s.id "
+            "WHERE ?2 = 0 OR c.series IS NOT NULL "
+            "ORDER BY s.created DESC, s.id DESC LIMIT ?1",
+            -1, &q, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&st->lock);
+        return db_err(st, em, "cannot read the series list");
+    }
+    sqlite3_bind_int(q, 1, limit);
+    sqlite3_bind_int(q, 2, captures_only);
+    hearth_jsonw_init(&w, out);
+    hearth_jsonw_arr_open(&w);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *gct = (const char *)sqlite3_column_text(q, 5);
+        hearth_jsonw_obj_open(&w);
+        hearth_jsonw_key(&w, "id");
+        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 0));
+        hearth_jsonw_key(&w, "name");
+        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 1));
+        hearth_jsonw_key(&w, "source_url");
+        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 2));
+        hearth_jsonw_key(&w, "created");
+        hearth_jsonw_int(&w, sqlite3_column_int64(q, 3));
+        hearth_jsonw_key(&w, "count");
+        hearth_jsonw_int(&w, sqlite3_column_int64(q, 4));
+        hearth_jsonw_key(&w, "gctrace");
+        if (gct && *gct)
+            hearth_jsonw_cstr(&w, gct);
+        else
+            hearth_jsonw_null(&w);
+        hearth_jsonw_key(&w, "capture");
+        if (sqlite3_column_int(q, 6)) {
+            struct hearth_capture_row r;
+            if (capture_from_row(q, 7, &r))
+                hearth_capture_row_json(&w, &r);
+            else
+                hearth_jsonw_null(&w);
+            hearth_capture_row_release(&r);
+        } else {
+            hearth_jsonw_null(&w);
+        }
+        hearth_jsonw_obj_close(&w);
+    }
+    hearth_jsonw_arr_close(&w);
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    if (rc != SQLITE_DONE)
+        return db_err(st, em, "cannot read the series list");
+    return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
+}
+
+/* Caller holds the lock. */
+static enum hearth_err check_token(struct hearth_store *st, const char *id, const char *token,
+                                   struct hearth_errmsg *em)
+{
+    char want[HEARTH_SHA256_HEX + 1];
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    const char *stored;
+
+    if (!hearth_id_valid(id, strlen(id)))
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
+    hearth_sha256_hex(token ? token : "", token ? strlen(token) : 0, want);
+    if (sqlite3_prepare_v2(st->db, "SELECT delete_hash FROM series WHERE id = ?1", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_err(st, em, "cannot read the series");
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
+    } else {
+        stored = (const char *)sqlite3_column_text(q, 0);
+        if (!token || !*token || !stored || !hearth_secret_eq(stored, want))
+            e = hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
+                                  "the delete token is missing or wrong for this series");
+    }
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum hearth_err hearth_series_check_token(struct hearth_store *st, const char *id,
+                                          const char *token, struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+
+    pthread_mutex_lock(&st->lock);
+    e = check_token(st, id, token, em);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *id,
+                                          const char *gctrace, int64_t start_ms,
+                                          struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    pthread_mutex_lock(&st->lock);
+    if (*gctrace && !row_exists(st, "gctraces", gctrace)) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
+        goto out_unlock;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE series SET gctrace = ?2, gctrace_start_ms = ?3 WHERE id = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot update the series");
+        goto out_unlock;
+    }
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, gctrace, -1, SQLITE_STATIC);
+    if (start_ms >= 0)
+        sqlite3_bind_int64(q, 3, start_ms);
+    else
+        sqlite3_bind_null(q, 3);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        e = db_err(st, em, "cannot update the series");
+    else if (sqlite3_changes(st->db) == 0)
+        e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, const char *token,
+                                     struct hearth_errmsg *em)
+{
+    static const char *const del[] = {"DELETE FROM series_items WHERE series = ?1",
+                                      "DELETE FROM captures WHERE series = ?1",
+                                      "DELETE FROM series WHERE id = ?1"};
+    enum hearth_err e;
+    size_t i;
+
+    pthread_mutex_lock(&st->lock);
+    if ((e = check_token(st, id, token, em)))
+        goto out_unlock;
+    if ((e = exec(st, "BEGIN IMMEDIATE", em)))
+        goto out_unlock;
+    for (i = 0; i < sizeof(del) / sizeof(del[0]); i++) {
+        sqlite3_stmt *q = NULL;
+        int ok = sqlite3_prepare_v2(st->db, del[i], -1, &q, NULL) == SQLITE_OK &&
+                 sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+                 sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_finalize(q);
+        if (!ok) {
+            e = db_err(st, em, "cannot delete the series");
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            goto out_unlock;
+        }
+    }
+    e = exec(st, "COMMIT", em);
+out_unlock:
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_capture_record(struct hearth_store *st, const char *series,
+                                      const char *profile_id, const struct hearth_capture_row *cap,
+                                      struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+
+    pthread_mutex_lock(&st->lock);
+    if ((e = exec(st, "BEGIN IMMEDIATE", em)))
+        goto out_unlock;
+    if (profile_id && (e = append_item(st, series, profile_id, em)))
+        goto out_rollback;
+    if ((e = update_capture(st, series, cap, em)))
+        goto out_rollback;
+    if (!(e = exec(st, "COMMIT", em)))
+        goto out_unlock;
+out_rollback:
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+out_unlock:
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
+                                       size_t *n, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    char(*out)[HEARTH_ID_LEN + 1] = NULL;
+    size_t cap = 0;
+    enum hearth_err e = HEARTH_OK;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(st->db, "SELECT series FROM captures WHERE state = ?1", -1, &q, NULL) !=
+        SQLITE_OK) {
+        e = db_err(st, em, "cannot read the captures");
+        goto out_unlock;
+    }
+    sqlite3_bind_text(q, 1, HEARTH_CAP_RUNNING, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            void *no = realloc(out, nc * sizeof(*out));
+            if (!no) {
+                e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+                goto out_unlock;
+            }
+            out = no;
+            cap = nc;
+        }
+        snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(q, 0));
+    }
+    if (rc != SQLITE_DONE)
+        e = db_err(st, em, "cannot read the captures");
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    if (e) {
+        free(out);
+        *n = 0;
+        return e;
+    }
+    *ids = out;
+    return HEARTH_OK;
+}
