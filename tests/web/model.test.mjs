@@ -238,3 +238,77 @@ test('url state: pprof names round-trip, junk is dropped', () => {
   assert.equal(serverChanged({ view: 'top' }, { view: 'flame' }), false);
   assert.equal(serverChanged({ si: 'a' }, { si: 'b' }), true);
 });
+
+test('series: sequences of file names, series names', async () => {
+  const { looksLikeSequence, sequenceKey, seriesName } = await import('../../web/js/model/series.js');
+  assert.deepEqual(sequenceKey('heap.3.pb.gz'), { head: 'heap.', n: 3, tail: '.pb.gz' });
+  assert.equal(looksLikeSequence(['heap.0', 'heap.1', 'heap.2']), true);
+  assert.equal(looksLikeSequence(['heap-series.0.pb.gz', 'heap-series.10.pb.gz']), true);
+  assert.equal(looksLikeSequence(['heap.0']), false, 'one file is no sequence');
+  assert.equal(looksLikeSequence(['heap.0.pb.gz', 'cpu.pb.gz']), false);
+  assert.equal(looksLikeSequence(['heap.1', 'heap.1']), false, 'the same number twice');
+  assert.equal(looksLikeSequence(['heap.1.pb.gz', 'allocs.2.pb.gz']), false);
+  assert.equal(seriesName(['heap-series.0.pb.gz', 'heap-series.1.pb.gz']), 'heap-series');
+  assert.equal(seriesName(['a.pb.gz', 'b.pb.gz']), 'a.pb.gz');
+});
+
+test('series: sparklines, noise, retention, percentages, seconds', async () => {
+  const { sparkPath, withinNoise, retention, pct, formatSeconds } = await import('../../web/js/model/series.js');
+  assert.equal(sparkPath([0, 5, 10], 100, 20, 0), 'M0 20 L50 10 L100 0');
+  assert.equal(sparkPath([3, 3], 10, 10), 'M0 5 L10 5', 'a flat line runs through the middle');
+  assert.equal(sparkPath([1, null, 2], 10, 10, 0), 'M0 10 M10 0', 'a gap breaks the line');
+  assert.equal(sparkPath([], 10, 10), '');
+  assert.equal(withinNoise(10, 6), true);
+  assert.equal(withinNoise(-10, 6), true);
+  assert.equal(withinNoise(12, 6), false, '|delta| = 2 err is not noise');
+  assert.equal(withinNoise(10, 0), false, 'no error known');
+  assert.equal(withinNoise(10, undefined), false);
+  assert.equal(retention(25, 100), 0.25);
+  assert.equal(retention(25, 0), null);
+  assert.equal(retention(25, null), null);
+  assert.equal(pct(0.4321), '43%');
+  assert.equal(pct(0.004), '0.4%');
+  assert.equal(pct(null), '—');
+  assert.equal(formatSeconds(0.25), '0.25s');
+  assert.equal(formatSeconds(90), '1m30s');
+  assert.equal(formatSeconds(7200), '2h');
+});
+
+test('series: diff links, focus per granularity, snapshot markers, GC summary', async () => {
+  const { diffLinks, diffHref, focusFor, snapshotMarkers, gcSummary } = await import('../../web/js/model/series.js');
+  const ps = [{ id: 'a', t: 0 }, { id: 'b', t: 30 }, { id: 'c', t: 60 }];
+  assert.deepEqual(diffLinks(ps, { si: 'inuse_space' }).map(l => [l.label, l.href]), [
+    ['first → last', 'p/c?si=inuse_space&base=a'],
+    ['1 → 2', 'p/b?si=inuse_space&base=a'],
+    ['2 → 3', 'p/c?si=inuse_space&base=b'],
+  ]);
+  assert.deepEqual(diffLinks(ps.slice(0, 1)), []);
+  assert.equal(diffHref('n', 'o', { f: '^main\\.f$', g: '' }), 'p/n?f=%5Emain%5C.f%24&base=o');
+  assert.equal(focusFor('main.(*T).f', 'functions'), '^main\\.\\(\\*T\\)\\.f$');
+  assert.equal(focusFor('/src/a.go', 'files'), '^/src/a\\.go$');
+  assert.equal(focusFor('main.f /src/a.go:12', 'lines'), '^main\\.f$');
+  assert.equal(focusFor('main.main;main.g;main.leaf', 'stacks'), '^main\\.leaf$');
+  assert.deepEqual(snapshotMarkers(ps, 100), [100, 130, 160]);
+  assert.equal(snapshotMarkers(ps, null), null);
+  const s = gcSummary({
+    gcs: 3, t: [1, 2, 4], forced: [0, 1, 1], heap_before: [4, 8, 6], heap_after: [5, 9, 7], cpu_pct: [1, 2, 3], stw_ms: [0.1, 0.5, 0.2],
+    summary: { gcs: 3, peak_heap_mb: 9, avg_cpu_pct: 2, garbage_share: [0.5, 0.25, 0] },
+  });
+  assert.deepEqual(s, { gcs: 3, forced: 2, peakMb: 9, avgGarbage: 0.25, avgCpu: 2, maxStwMs: 0.5, span: 3 });
+  assert.equal(gcSummary({}).gcs, 0, 'defensive about missing fields');
+});
+
+test('noise and retention fields are read when present, absent otherwise', () => {
+  const rows = topRows({ rows: [{ name: 'a', flat: 10, cum: 20, flat_err: 2, cum_err: 3, alloc_flat: 40, alloc_cum: 80 }, { name: 'b', flat: 1, cum: 1 }] });
+  assert.equal(rows[0].flatErr, 2);
+  assert.equal(rows[0].cumErr, 3);
+  assert.equal(rows[0].allocFlat, 40);
+  assert.equal(rows[1].flatErr, null);
+  assert.equal(rows[1].allocFlat, null);
+  assert.deepEqual(sortRows(rows, 'ret', true).map(r => r.name), ['a', 'b'], 'unknown retention sorts last');
+  const fd = buildFlame({ ...FLAME, nodes: { ...FLAME.nodes, err: [5, 4, 3, 2, 1] }, noise: { model: 'poisson', period: 10 } });
+  assert.deepEqual(Array.from(fd.err || []), [5, 4, 3, 2, 1]);
+  assert.deepEqual(fd.noise, { model: 'poisson', period: 10 });
+  assert.equal(buildFlame(FLAME).err, null);
+  assert.equal(buildFlame({ ...FLAME, nodes: { ...FLAME.nodes, err: [1] } }).err, null, 'a wrong length is ignored');
+});

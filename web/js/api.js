@@ -215,6 +215,93 @@ export async function deleteProfile(id) {
   forgetToken(id);
 }
 
+/* ---- series of snapshots, captures, GC traces ---- */
+
+/** @param {string} id */
+const S = id => `api/series/${encodeURIComponent(id)}`;
+
+/**
+ * @param {string} url @param {string} method @param {any} body @param {string} [token]
+ */
+function sendJson(url, method, body, token) {
+  /** @type {Record<string, string>} */
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return call(url, { method, headers, body: JSON.stringify(body) });
+}
+
+/**
+ * Store stored profiles as one series (the server orders them).
+ * @param {{name?: string, profiles: string[], gctrace?: string}} o
+ */
+export async function createSeries(o) {
+  const body = await sendJson('api/series', 'POST', o);
+  rememberToken(body.id, body.delete_token);
+  return body;
+}
+
+/** @returns {Promise<{series: any[]}>} */
+export function listSeries() {
+  return call('api/series');
+}
+
+/** @param {string} id @param {AbortSignal} [signal] */
+export function getSeries(id, signal) {
+  return call(S(id), { signal });
+}
+
+/** @param {string} id @param {string} query "?si=..." @param {AbortSignal} [signal] */
+export function getGrowth(id, query, signal) {
+  return call(`${S(id)}/growth${query}`, { signal });
+}
+
+/**
+ * Attach a stored GC trace to a series (needs the series' token).
+ * @param {string} id @param {string} gctrace @param {number} [startMs] when the traced process started
+ */
+export function attachGctrace(id, gctrace, startMs) {
+  const token = deleteToken(id);
+  if (!token) return Promise.reject(new ApiError('forbidden', 'This browser holds no token for the series.', 403));
+  /** @type {Record<string, any>} */
+  const body = { gctrace };
+  if (startMs !== undefined && Number.isFinite(startMs)) body.start_ms = startMs;
+  return sendJson(`${S(id)}/gctrace`, 'PUT', body, token);
+}
+
+/**
+ * Start capturing a series from a URL every interval_s seconds.
+ * @param {{url: string, interval_s: number, count: number, name?: string, gc?: boolean}} o
+ */
+export async function createCapture(o) {
+  const body = await sendJson('api/captures', 'POST', o);
+  rememberToken(body.id, body.delete_token);
+  return body;
+}
+
+/** @param {string} id */
+export function stopCapture(id) {
+  const token = deleteToken(id);
+  if (!token) return Promise.reject(new ApiError('forbidden', 'This browser holds no token for the capture.', 403));
+  return call(`api/captures/${encodeURIComponent(id)}/stop`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+}
+
+/**
+ * Store a GODEBUG=gctrace=1 log.
+ * @param {string|Blob} text @param {string} name
+ */
+export async function uploadGctrace(text, name) {
+  const body = await call(`api/gctraces?name=${encodeURIComponent(name)}`, {
+    method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: text,
+  });
+  rememberToken(body.id, body.delete_token);
+  return body;
+}
+
+/** @param {string} id @param {AbortSignal} [signal] */
+export function getGctrace(id, signal) {
+  return call(`api/gctraces/${encodeURIComponent(id)}`, { signal });
+}
+
 /* ---- delete tokens, kept in this browser only ---- */
 
 /** @param {string} id */

@@ -1,13 +1,16 @@
 // @ts-check
 // Boot: theme, the app bar, and the route: "/" is the home page, "/p/<id>"
-// (and "/s/<id>") a profile. Navigation inside the app uses the history API
-// (url-state.js); a change of route remounts the page.
+// a profile, "/s/<id>" a series of snapshots, "/g/<id>" a GC trace.
+// Navigation inside the app uses the history API (url-state.js); a change
+// of route remounts the page.
 
 import { el, replace } from './ui/dom.js';
 import { initTheme, toggle, isDark } from './ui/theme.js';
 import { onChange } from './url-state.js';
 import { mountHome } from './views/home.js';
 import { mountProfile } from './views/profile.js';
+import { mountSeries } from './views/series.js';
+import { mountGctrace } from './views/gctrace.js';
 
 initTheme();
 
@@ -22,12 +25,14 @@ themeBtn.addEventListener('click', toggle);
 addEventListener('hearth:theme', setThemeLabel);
 setThemeLabel();
 
+const PAGES = /** @type {Record<string, string>} */ ({ p: 'profile', s: 'series', g: 'gctrace' });
+
 /** The app's path relative to the server's base path ("", "p/<id>"). */
 function route() {
   const base = new URL('.', document.baseURI).pathname;
   const p = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : location.pathname.replace(/^\//, '');
-  const m = /^[ps]\/([A-Za-z0-9_-]{1,64})\/?$/.exec(p);
-  return m ? { name: 'profile', id: m[1] } : { name: 'home', id: '' };
+  const m = /^([psg])\/([A-Za-z0-9_-]{1,64})\/?$/.exec(p);
+  return m ? { name: PAGES[m[1]], id: m[2] } : { name: 'home', id: '' };
 }
 
 /** @type {(() => void)|null} */
@@ -45,6 +50,10 @@ function mount() {
   scrollTo(0, 0);
   if (r.name === 'profile') {
     unmount = mountProfile(app, r.id);
+  } else if (r.name === 'series') {
+    unmount = mountSeries(app, r.id);
+  } else if (r.name === 'gctrace') {
+    unmount = mountGctrace(app, r.id);
   } else {
     mountHome(app).catch(e => app.append(el('p', { class: 'error', text: String(e?.message || e) })));
   }

@@ -113,3 +113,12 @@ export function diffColor(sign, step, dark) {
 export function fadedColor(dark) {
   return dark ? 'hsl(220 8% 22%)' : 'hsl(220 10% 92%)';
 }
+
+/**
+ * Fill colour of a diff frame whose change is within sampling noise: a
+ * neutral grey, a shade apart from "unchanged".
+ * @param {boolean} dark
+ */
+export function noiseColor(dark) {
+  return dark ? 'hsl(220 6% 42%)' : 'hsl(220 8% 72%)';
+}

@@ -33,6 +33,8 @@ export const ROW_H = 18;
  * @property {number} grandTotal the profile total the server reports (percentages are of this)
  * @property {{type:string, unit:string}} sample
  * @property {number} trimmed frames the server trimmed away
+ * @property {Float64Array|null} err standard error of each frame's total (in a diff: of the delta), when the server knows it
+ * @property {{model?: string, period?: number}|null} noise how the server estimated the errors
  */
 
 /**
@@ -50,6 +52,7 @@ export function buildFlame(json) {
   const diff = !!json.diff && Array.isArray(nodes.base_total);
   const baseSelf = diff ? Float64Array.from(nodes.base_self) : null;
   const baseTotal = diff ? Float64Array.from(nodes.base_total) : null;
+  const err = Array.isArray(nodes.err) && nodes.err.length === n ? Float64Array.from(nodes.err, v => (Number.isFinite(v) ? v : 0)) : null;
   const depth = new Int32Array(n);
   const end = new Int32Array(n);
   const x0 = new Float64Array(n);
@@ -88,6 +91,8 @@ export function buildFlame(json) {
     grandTotal: Number(json.total) || 0,
     sample: json.sample || { type: '', unit: '' },
     trimmed: Number(json.trimmed) || 0,
+    err,
+    noise: json.noise && typeof json.noise === 'object' ? json.noise : null,
   };
 }
 

@@ -14,7 +14,14 @@
  * @property {number} baseCum diff only
  * @property {number} newFlat diff only
  * @property {number} newCum diff only
+ * @property {number|null} flatErr standard error of flat (sampling noise), when the server knows it
+ * @property {number|null} cumErr standard error of cum
+ * @property {number|null} allocFlat what the same frames allocated (heap in-use views), when known
+ * @property {number|null} allocCum
  */
+
+/** @param {any} v a number or nothing */
+const opt = v => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
  * Rows of the top endpoint, with the running sum pprof shows as sum%.
@@ -28,6 +35,7 @@ export function topRows(json) {
     return {
       name: String(r.name ?? ''), flat: Number(r.flat) || 0, cum: Number(r.cum) || 0,
       inline: !!r.inline, order: i, sum, baseFlat: 0, baseCum: 0, newFlat: 0, newCum: 0,
+      flatErr: opt(r.flat_err), cumErr: opt(r.cum_err), allocFlat: opt(r.alloc_flat), allocCum: opt(r.alloc_cum),
     };
   });
 }
@@ -53,8 +61,17 @@ export function joinDiff(delta, base) {
 /** Sortable columns and whether they sort descending by default. */
 export const COLUMNS = /** @type {const} */ ({
   flat: true, flatp: true, sum: true, cum: true, cump: true, name: false,
-  base: true, new: true,
+  base: true, new: true, ret: true,
 });
+
+/**
+ * The share of a row's allocations still in use (flat / alloc_flat), or -1
+ * when unknown (sorts last).
+ * @param {TopRow} r
+ */
+export function retainedOf(r) {
+  return r.allocFlat !== null && r.allocFlat > 0 ? r.flat / r.allocFlat : -1;
+}
 
 /**
  * Parse the URL's sort value ("cum", "-cum", "name") into a column and direction.
@@ -92,6 +109,7 @@ export function sortRows(rows, col, desc) {
     case 'sum': key = r => r.sum; break;
     case 'base': key = r => r.baseCum; break;
     case 'new': key = r => r.newCum; break;
+    case 'ret': key = retainedOf; break;
     default: key = r => r.name;
   }
   const dir = desc ? -1 : 1;

@@ -17,3 +17,13 @@ export function toast(text, kind = 'info') {
   box.append(t);
   setTimeout(() => t.remove(), kind === 'error' ? 6000 : 2500);
 }
+
+/** Copy a link (default: this page) to the clipboard and say so; shows it when copying fails. */
+export async function copyLink(url = location.href) {
+  try {
+    await navigator.clipboard.writeText(url);
+    toast('Link copied');
+  } catch {
+    toast(url);
+  }
+}

@@ -12,7 +12,8 @@
 import {
   ROW_H, frameValues, nameOf, hitTest, pathTo, frameKey, findFrame, fitLabel,
 } from '../model/flame.js';
-import { frameColor, diffClass, diffColor, fadedColor } from '../model/colors.js';
+import { frameColor, diffClass, diffColor, fadedColor, noiseColor } from '../model/colors.js';
+import { withinNoise, pct } from '../model/series.js';
 import { formatValue, formatPercent, formatDelta, formatChange } from '../model/format.js';
 import { el, replace } from '../ui/dom.js';
 import { showTip, hideTip } from '../ui/tooltip.js';
@@ -61,6 +62,9 @@ export class FlameView {
     this.cssH = 0;
     this.raf = 0;
     this.draws = 0;
+    /** @type {Map<string, {inuse: number, alloc: number}>|null} function -> in use and allocated (heap) */
+    this.retention = null;
+    this.retentionUnit = '';
 
     this.crumbs = el('nav', { class: 'crumbs', 'aria-label': 'Zoom path' });
     this.canvas = el('canvas', { class: 'flame-canvas', role: 'img', 'aria-label': 'Flame graph', tabindex: '0' });
@@ -89,6 +93,16 @@ export class FlameView {
     cancelAnimationFrame(this.raf);
     hideTip();
     this.host.replaceChildren();
+  }
+
+  /**
+   * Each function's in-use and allocated values, for the tooltips (null: none).
+   * @param {Map<string, {inuse: number, alloc: number}>|null} map @param {string} unit of the allocations
+   */
+  setRetention(map, unit) {
+    this.retention = map;
+    this.retentionUnit = unit;
+    this.canvas.dataset.retention = map ? '1' : '';
   }
 
   /** Width of the drawing area in CSS pixels. */
@@ -211,8 +225,12 @@ export class FlameView {
       let c = this.diffColors[i];
       if (c === undefined) {
         const v = frameValues(fd, i);
-        const k = diffClass(v.baseTotal, v.total);
-        c = this.diffColors[i] = diffColor(k.sign, k.step, dark);
+        if (fd.err && withinNoise(v.deltaTotal, fd.err[i])) {
+          c = this.diffColors[i] = noiseColor(dark);
+        } else {
+          const k = diffClass(v.baseTotal, v.total);
+          c = this.diffColors[i] = diffColor(k.sign, k.step, dark);
+        }
       }
       return c;
     }
@@ -394,16 +412,23 @@ export class FlameView {
     const rows = [];
     const row = (/** @type {string} */ k, /** @type {string} */ val, /** @type {string} */ cls = '') =>
       rows.push(el('dt', { text: k }), el('dd', { class: cls, text: val }));
+    const err = fd.err ? fd.err[i] : 0;
+    const pm = err > 0 ? ` ± ${formatValue(err, unit)}` : '';
+    const noisy = fd.diff && !!fd.err && withinNoise(v.deltaTotal, err);
     if (fd.diff) {
       row('Total', `${formatValue(v.baseTotal, unit)} → ${formatValue(v.total, unit)}`);
-      row('Delta', `${formatDelta(v.deltaTotal, unit)} (${formatChange(v.baseTotal, v.total)})`,
-        v.deltaTotal > 0 ? 'grow' : v.deltaTotal < 0 ? 'shrink' : '');
+      row('Delta', `${formatDelta(v.deltaTotal, unit)}${pm} (${formatChange(v.baseTotal, v.total)})`,
+        noisy ? 'noise' : v.deltaTotal > 0 ? 'grow' : v.deltaTotal < 0 ? 'shrink' : '');
       row('Self', `${formatValue(v.baseSelf, unit)} → ${formatValue(v.self, unit)} (${formatDelta(v.deltaSelf, unit)})`);
       row('Base', `${formatValue(v.baseTotal, unit)} total, ${formatValue(v.baseSelf, unit)} self`);
       row('New', `${formatValue(v.total, unit)} total, ${formatValue(v.self, unit)} self`);
     } else {
-      row('Total', `${formatValue(v.total, unit)} (${formatPercent(v.total, fd.grandTotal || fd.total[0])})`);
+      row('Total', `${formatValue(v.total, unit)}${pm} (${formatPercent(v.total, fd.grandTotal || fd.total[0])})`);
       row('Self', `${formatValue(v.self, unit)} (${formatPercent(v.self, fd.grandTotal || fd.total[0])})`);
+      const rt = i > 0 && this.retention ? this.retention.get(name) : undefined;
+      if (rt && rt.alloc > 0) {
+        row('Retained', `${pct(rt.inuse / rt.alloc)} of ${formatValue(rt.alloc, this.retentionUnit || unit)} allocated (function)`);
+      }
       if (this.zoom !== 0 && i !== this.zoom && fd.depth[i] > fd.depth[this.zoom]) {
         row('Of zoomed', formatPercent(v.total, fd.total[this.zoom]));
       }
@@ -412,6 +437,7 @@ export class FlameView {
       el('div', { class: 'tip-name', text: name || '(unnamed)' }),
       fd.inline[i] ? el('div', { class: 'tip-note', text: 'inlined' }) : null,
       el('dl', {}, ...rows),
+      noisy ? el('div', { class: 'tip-noise', text: 'within sampling noise' }) : null,
       el('div', { class: 'tip-hint', text: 'Click to zoom · right-click for more' }));
     box.dataset.name = name;
     box.dataset.total = String(v.total);
@@ -420,6 +446,8 @@ export class FlameView {
       box.dataset.base = String(v.baseTotal);
       box.dataset.delta = String(v.deltaTotal);
     }
+    if (err > 0) box.dataset.err = String(err);
+    if (noisy) box.dataset.noise = '1';
     return box;
   }
 

@@ -1,11 +1,14 @@
 // @ts-check
-// Home page: drop zone and file picker (several files at once) with upload
-// progress, a form to fetch a profile from a URL, and the stored profiles.
+// Home page: drop zone and file picker (several files at once, optionally
+// stored as one series) with upload progress, a form to fetch a profile from
+// a URL, one to capture a series from a URL, a box for GC trace logs, the
+// recent series and the stored profiles.
 
 import * as api from '../api.js';
 import { el, replace, errorBox } from '../ui/dom.js';
-import { formatSize, formatTime, formatAge, profileKind, formatDuration } from '../model/format.js';
+import { formatSize, formatTime, formatAge, profileKind, formatDuration, groupDigits } from '../model/format.js';
 import { go } from '../url-state.js';
+import { looksLikeSequence, seriesName, formatSeconds } from '../model/series.js';
 
 /**
  * @param {HTMLElement} app
@@ -24,12 +27,55 @@ export async function mountHome(app) {
   const moreBtn = el('button', { type: 'button', class: 'more', hidden: true, text: 'Show older profiles' });
   let cursor = '';
 
+  /** @type {HTMLElement|null} */
+  let seriesPanel = null;
+
+  /**
+   * The "store as one series" choice shown while several files upload.
+   * @param {string[]} names
+   */
+  const seriesChoice = names => {
+    seriesPanel?.remove();
+    const cb = el('input', { type: 'checkbox', id: 'as-series', checked: looksLikeSequence(names) });
+    const nameIn = el('input', { type: 'text', id: 'series-name', value: seriesName(names), 'aria-label': 'Series name', placeholder: 'series name' });
+    const msg = el('span', { class: 'series-msg', 'aria-live': 'polite' });
+    const panel = el('div', { class: 'series-choice' },
+      el('label', { class: 'check' }, cb, el('span', { text: 'Store as one series' })),
+      nameIn,
+      el('span', { class: 'muted small', text: 'snapshots of one process over time: growth between them, diffs, a GC trace' }),
+      msg);
+    uploads.before(panel);
+    seriesPanel = panel;
+    return { panel, cb, nameIn, msg };
+  };
+
+  /**
+   * Make a series of stored profiles and open it.
+   * @param {string[]} ids @param {string} name @param {HTMLElement} msg
+   */
+  const makeSeries = async (ids, name, msg) => {
+    msg.className = 'series-msg muted';
+    msg.textContent = 'Creating the series…';
+    try {
+      const s = await api.createSeries({ name: name || undefined, profiles: ids });
+      go(`s/${s.id}`, {});
+      return true;
+    } catch (e) {
+      msg.className = 'series-msg error';
+      msg.textContent = e instanceof Error ? e.message : String(e);
+      return false;
+    }
+  };
+
   /** @param {FileList|File[]} files */
   const startUploads = async files => {
     const list = Array.from(files);
     if (!list.length) return;
+    const choice = list.length >= 2 ? seriesChoice(list.map(f => f.name)) : null;
+    /** @type {any[]} */
+    const stored = new Array(list.length).fill(null);
     const done = [];
-    await Promise.all(list.map(async f => {
+    await Promise.all(list.map(async (f, k) => {
       const bar = el('progress', { max: '100', value: '0' });
       const msg = el('span', { class: 'muted', text: 'uploading…' });
       const item = el('li', {}, el('span', { class: 'file', text: f.name }), bar, msg);
@@ -44,6 +90,7 @@ export async function mountHome(app) {
         replace(item, el('a', { href: `p/${meta.id}`, class: 'file', text: meta.name || f.name }),
           el('span', { class: 'ok', text: `stored (${profileKind(meta)}, ${meta.samples} samples)` }));
         done.push(meta);
+        stored[k] = meta;
       } catch (e) {
         bar.remove();
         msg.className = 'error';
@@ -53,6 +100,16 @@ export async function mountHome(app) {
     if (list.length === 1 && done.length === 1) {
       go(`p/${done[0].id}`, {});
       return;
+    }
+    const ids = stored.filter(Boolean).map(m => m.id);
+    if (choice && ids.length >= 2) {
+      if (choice.cb.checked && await makeSeries(ids, choice.nameIn.value.trim(), choice.msg)) return;
+      // not now: keep the choice at hand
+      const btn = el('button', { type: 'button', class: 'make-series', text: `Store these ${ids.length} as a series` });
+      btn.addEventListener('click', async () => { btn.disabled = true; if (!(await makeSeries(ids, choice.nameIn.value.trim(), choice.msg))) btn.disabled = false; });
+      replace(choice.panel, btn, choice.nameIn, choice.msg);
+    } else if (choice) {
+      choice.panel.remove();
     }
     refresh();
   };
@@ -116,6 +173,113 @@ export async function mountHome(app) {
     }
   });
 
+  /* capture a series from a URL */
+  const capUrl = el('input', { type: 'url', name: 'url', required: true, placeholder: 'http://host:6060/debug/pprof/heap', 'aria-label': 'Profile URL to capture' });
+  const capInterval = el('input', { type: 'number', name: 'interval', min: '1', max: '86400', value: '30', required: true, 'aria-label': 'Interval in seconds', class: 'seconds' });
+  const capCount = el('input', { type: 'number', name: 'count', min: '2', max: '1000', value: '10', required: true, 'aria-label': 'Number of snapshots', class: 'seconds' });
+  const capName = el('input', { type: 'text', name: 'name', placeholder: 'name (optional)', 'aria-label': 'Series name', class: 'name' });
+  const capGc = el('input', { type: 'checkbox', name: 'gc', id: 'cap-gc' });
+  const capBtn = el('button', { type: 'submit', class: 'primary', text: 'Start capture' });
+  const capMsg = el('p', { class: 'fetch-status', 'aria-live': 'polite' });
+  const capForm = el('form', { class: 'fetch-form capture-form' },
+    el('label', { class: 'grow' }, el('span', { text: 'URL' }), capUrl),
+    el('label', {}, el('span', { text: 'Every (s)' }), capInterval),
+    el('label', {}, el('span', { text: 'Snapshots' }), capCount),
+    el('label', {}, el('span', { text: 'Name' }), capName),
+    el('label', { class: 'check' }, capGc, el('span', { text: 'GC before each heap snapshot (?gc=1)' })),
+    capBtn);
+  capForm.addEventListener('submit', async e => {
+    e.preventDefault();
+    try {
+      new URL(capUrl.value);
+    } catch {
+      capMsg.className = 'fetch-status error';
+      capMsg.textContent = 'That is not a URL.';
+      return;
+    }
+    capBtn.disabled = true;
+    capMsg.className = 'fetch-status';
+    capMsg.textContent = 'Starting…';
+    try {
+      const s = await api.createCapture({
+        url: capUrl.value, interval_s: Math.max(1, Math.floor(Number(capInterval.value) || 30)), count: Math.max(2, Math.floor(Number(capCount.value) || 10)),
+        name: capName.value.trim() || undefined, gc: capGc.checked,
+      });
+      go(`s/${s.id}`, {});
+    } catch (err) {
+      capMsg.className = 'fetch-status error';
+      capMsg.textContent = err instanceof Error ? err.message : String(err);
+    } finally {
+      capBtn.disabled = false;
+    }
+  });
+
+  /* a GC trace log: pasted or a file */
+  const gcText = el('textarea', { name: 'log', rows: '4', spellcheck: 'false', 'aria-label': 'GC trace log', placeholder: 'gc 1 @0.011s 2%: 0.010+0.5+0.003 ms clock, 0.08+0.1/0.4/0.5+0.02 ms cpu, 4->4->0 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 8 P' });
+  const gcFile = el('input', { type: 'file', id: 'gc-file', class: 'visually-hidden', accept: '.log,.txt,text/plain' });
+  const gcFileName = el('span', { class: 'muted small gc-file-name' });
+  const gcName = el('input', { type: 'text', name: 'name', placeholder: 'name (optional)', 'aria-label': 'GC trace name', class: 'name' });
+  const gcBtn = el('button', { type: 'submit', class: 'primary', text: 'Show' });
+  const gcMsg = el('p', { class: 'fetch-status', 'aria-live': 'polite' });
+  gcFile.addEventListener('change', () => { gcFileName.textContent = gcFile.files?.[0]?.name || ''; });
+  const gcForm = el('form', { class: 'gc-form' },
+    gcText,
+    el('div', { class: 'row' },
+      el('label', { class: 'button', for: 'gc-file', text: 'Choose a log file…' }), gcFile, gcFileName,
+      gcName, gcBtn),
+    gcMsg);
+  gcForm.addEventListener('submit', async e => {
+    e.preventDefault();
+    const f = gcFile.files?.[0];
+    if (!f && !gcText.value.trim()) {
+      gcMsg.className = 'fetch-status error';
+      gcMsg.textContent = 'Paste a log or choose a file.';
+      return;
+    }
+    gcBtn.disabled = true;
+    gcMsg.className = 'fetch-status';
+    gcMsg.textContent = 'Reading the log…';
+    try {
+      const g = await api.uploadGctrace(f || gcText.value, gcName.value.trim() || f?.name || 'gctrace');
+      go(`g/${g.id}`, {});
+    } catch (err) {
+      gcMsg.className = 'fetch-status error';
+      gcMsg.textContent = err instanceof Error ? err.message : String(err);
+    } finally {
+      gcBtn.disabled = false;
+    }
+  });
+
+  /* recent series */
+  const seriesBody = el('tbody');
+  const seriesCard = el('section', { class: 'card series-list', hidden: true },
+    el('h2', { text: 'Series' }),
+    el('div', { class: 'table-wrap' },
+      el('table', { class: 'series-table' },
+        el('thead', {}, el('tr', {}, ...['Name', 'Kind', 'Snapshots', 'Capture', 'Created'].map((h, i) => el('th', { scope: 'col', class: i === 2 ? 'num' : undefined, text: h })))),
+        seriesBody)));
+  const loadSeries = async () => {
+    try {
+      const r = await api.listSeries();
+      const list = Array.isArray(r?.series) ? r.series : [];
+      const t = Date.now();
+      replace(seriesBody, ...list.slice(0, 50).map((/** @type {any} */ s) => {
+        const c = s.capture;
+        return el('tr', {},
+          el('td', { class: 'name' }, el('a', { href: `s/${s.id}`, text: s.name || s.id }),
+            s.source_url ? el('div', { class: 'muted small', text: `from ${s.source_url}` }) : null),
+          el('td', {}, el('span', { class: 'kind', text: s.kind ? profileKind({ sample_types: [{ type: String(s.kind), unit: '' }] }) : 'series' })),
+          el('td', { class: 'num', text: groupDigits(Number(s.count) || 0) }),
+          el('td', {}, c ? el('span', { class: `state state-${String(c.state || '').replace(/[^a-z]/g, '')}`, 'data-state': String(c.state || ''), text: String(c.state || '') }) : el('span', { class: 'muted', text: 'uploaded' }),
+            c ? el('div', { class: 'muted small', text: `${groupDigits(Number(c.taken) || 0)} of ${groupDigits(Number(c.count) || 0)}${c.interval_s ? `, every ${formatSeconds(Number(c.interval_s))}` : ''}` }) : null),
+          el('td', { title: formatTime(s.created) }, formatAge(s.created, t)));
+      }));
+      seriesCard.hidden = !list.length;
+    } catch {
+      seriesCard.hidden = true; // a server without series
+    }
+  };
+
   const now = Date.now();
   /** @param {any} p */
   const row = p => {
@@ -142,7 +306,7 @@ export async function mountHome(app) {
       replace(listState, errorBox(e));
     }
   };
-  const refresh = () => { replace(listBody); cursor = ''; load(); };
+  const refresh = () => { replace(listBody); cursor = ''; load(); loadSeries(); };
   moreBtn.addEventListener('click', load);
 
   replace(app,
@@ -152,6 +316,14 @@ export async function mountHome(app) {
         el('section', { class: 'card' }, el('h2', { text: 'Fetch from a URL' }),
           el('p', { class: 'muted small', text: 'The server fetches the profile (if its --fetch-allow list permits the host). For CPU profiles, set how many seconds to record.' }),
           form, fetchMsg)),
+      el('div', { class: 'home-grid' },
+        el('section', { class: 'card' }, el('h2', { text: 'Capture a series' }),
+          el('p', { class: 'muted small', text: 'The server takes a snapshot every interval (heap or goroutine profiles while a leak grows) and keeps them as one series.' }),
+          capForm, capMsg),
+        el('section', { class: 'card' }, el('h2', { text: 'GC trace' }),
+          el('p', { class: 'muted small', text: 'Paste or upload the output of a Go program run with GODEBUG=gctrace=1.' }),
+          gcForm)),
+      seriesCard,
       el('section', { class: 'card' },
         el('h2', { text: 'Profiles' }),
         el('div', { class: 'table-wrap' },
@@ -159,5 +331,5 @@ export async function mountHome(app) {
             el('thead', {}, el('tr', {}, ...['Name', 'Kind', 'Taken', 'Uploaded', 'Size'].map((h, i) => el('th', { scope: 'col', class: i === 4 ? 'num' : undefined, text: h })))),
             listBody)),
         listState, moreBtn)));
-  await load();
+  await Promise.all([load(), loadSeries()]);
 }

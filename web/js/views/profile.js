@@ -152,6 +152,8 @@ export function mountProfile(app, id) {
       }
       applySearch();
       setTotal(fd.diff ? null : fd.grandTotal, fd);
+      if (fd.err) noiseSeen(true);
+      loadRetention(fd, key);
       updateLegend();
       refine();
       // zooming in may fetch much larger answers: have their worker ready
@@ -165,6 +167,34 @@ export function mountProfile(app, id) {
       flame.setData(buildFlame({ nodes: {} }), '');
     } finally {
       if (flameData.pending === want) { flameData.pending = ''; panes.flame.classList.remove('loading'); }
+    }
+  }
+
+  /** @type {{key: string, map: Map<string, {inuse: number, alloc: number}>|null, unit: string}} */
+  const retention = { key: '\u0000', map: null, unit: '' };
+  /**
+   * For heap in-use views, each function's retention (in use / allocated,
+   * from the top table's allocation columns) for the flame graph's tooltips.
+   * @param {import('../model/flame.js').FlameData} fd @param {string} key
+   */
+  async function loadRetention(fd, key) {
+    if (fd.diff || !/^inuse_/.test(fd.sample.type || '')) { flame.setRetention(null, ''); return; }
+    if (retention.key === key) { flame.setRetention(retention.map, retention.unit); return; }
+    retention.key = key;
+    retention.map = null;
+    try {
+      const json = topData.key === key && topData.rows ? null : await api.getTop(id, key);
+      const rows = json ? topRows(json) : /** @type {import('../model/top.js').TopRow[]} */ (topData.rows);
+      const rt = json ? json.retention : topData.retention;
+      if (retention.key !== key) return;
+      if (!rt) { flame.setRetention(null, ''); return; }
+      const map = new Map();
+      for (const r of rows) if (r.allocFlat !== null && !map.has(r.name)) map.set(r.name, { inuse: r.flat, alloc: r.allocFlat });
+      retention.map = map;
+      retention.unit = rt.unit || fd.sample.unit;
+      if (flameData.key === key) flame.setRetention(map, retention.unit);
+    } catch {
+      // the tooltips just go without it
     }
   }
 
@@ -189,6 +219,7 @@ export function mountProfile(app, id) {
     parts.push('◤ marks inlined frames (names in italics)');
     parts.push('colours: one per package');
     if (fd?.diff) parts.pop();
+    if (fd?.err) parts.push(fd.diff ? 'grey: within sampling noise (|Δ| < 2 × standard error)' : 'tooltips show ± standard error from sampling');
     legend.textContent = parts.join(' · ');
   }
 
@@ -227,8 +258,8 @@ export function mountProfile(app, id) {
   });
 
   /* ---- top table ---- */
-  /** @type {{key: string, rows: import('../model/top.js').TopRow[]|null, total: number, unit: string, diff: boolean, error: unknown}} */
-  const topData = { key: '\u0000', rows: null, total: 0, unit: '', diff: false, error: null };
+  /** @type {{key: string, rows: import('../model/top.js').TopRow[]|null, total: number, unit: string, diff: boolean, error: unknown, retention: any, noise: any}} */
+  const topData = { key: '\u0000', rows: null, total: 0, unit: '', diff: false, error: null, retention: null, noise: null };
   let topGen = 0;
   async function loadTop() {
     const key = serverQuery(st);
@@ -243,7 +274,12 @@ export function mountProfile(app, id) {
       if (gen !== topGen) return;
       let rows = topRows(json);
       if (baseJson) rows = joinDiff(rows, topRows(baseJson));
-      Object.assign(topData, { key, rows, total: Number(json.total) || 0, unit: json.sample?.unit || '', diff: !!baseJson, error: null });
+      Object.assign(topData, {
+        key, rows, total: Number(json.total) || 0, unit: json.sample?.unit || '', diff: !!baseJson, error: null,
+        retention: json.retention && typeof json.retention === 'object' ? json.retention : null,
+        noise: json.noise && typeof json.noise === 'object' ? json.noise : null,
+      });
+      if (rows.some(r => r.flatErr || r.cumErr)) noiseSeen(true);
       panes.top.dataset.query = key;
       setTotal(baseJson ? null : topData.total, null);
     } catch (e) {
@@ -257,6 +293,7 @@ export function mountProfile(app, id) {
     const { re } = compileSearch(st.q || '');
     renderTop(panes.top, {
       rows: topData.rows, diff: topData.diff, unit: topData.unit, total: topData.total,
+      retention: topData.retention, noise: topData.noise,
       sort: st.sort || '', filter: re,
       onSort: sort => go(path, withChanges(st, { sort })),
       onFocus: name => go(path, withChanges(st, { f: exactRegex(name), view: 'flame', zoom: '' })),
@@ -410,6 +447,15 @@ export function mountProfile(app, id) {
   /** @param {any} p */
   const types = p => (p.info?.sample_types || []).map((/** @type {any} */ t) => t.type).join(',');
 
+  /** Whether the current data carries sampling errors (the diff legend then explains grey). */
+  let hasNoise = false;
+  /** @param {boolean} v */
+  function noiseSeen(v) {
+    if (v === hasNoise) return;
+    hasNoise = v;
+    if (st.base) renderDiffBar();
+  }
+
   async function renderDiffBar() {
     if (!st.base) { diffBar.hidden = true; replace(diffBar); return; }
     diffBar.hidden = false;
@@ -429,7 +475,8 @@ export function mountProfile(app, id) {
       el('span', { class: 'legend' },
         el('span', { class: 'swatch grow' }), 'growth',
         el('span', { class: 'swatch shrink' }), 'shrinkage',
-        el('span', { class: 'swatch same' }), 'unchanged'),
+        el('span', { class: 'swatch same' }), 'unchanged',
+        hasNoise ? el('span', { class: 'swatch noise' }) : null, hasNoise ? 'within sampling noise' : null),
       el('button', { type: 'button', class: 'plain', text: '✕ Stop comparing', onclick: () => go(path, withChanges(st, { base: '', norm: '' })) }));
   }
 
@@ -537,9 +584,10 @@ export function mountProfile(app, id) {
     const prev = st;
     st = next;
     syncControls();
+    const fresh = serverChanged(prev, st);
+    if (fresh) hasNoise = false;
     renderDiffBar();
     const view = st.view || 'flame';
-    const fresh = serverChanged(prev, st);
     if (fresh) totalShown = '';
     if (view === 'flame') {
       const key = serverQuery(st);

@@ -1,10 +1,14 @@
 // @ts-check
 // Top table: flat, flat%, sum%, cum, cum%, name (and base/new in a diff).
 // Sorting by any column, filtering by the search box's regex, and a click on
-// a name focuses the flame graph on that function.
+// a name focuses the flame graph on that function. Where the server reports
+// sampling noise, values carry "±err" (standard error) and a diff within
+// 2·err is grey; heap in-use views with allocation data get a Retained
+// column (in use / allocated).
 
 import { formatValue, formatPercent, formatDelta, formatChange } from '../model/format.js';
-import { sortRows, filterRows, parseSort, sortValue } from '../model/top.js';
+import { sortRows, filterRows, parseSort, sortValue, retainedOf } from '../model/top.js';
+import { withinNoise, pct } from '../model/series.js';
 import { el, replace } from '../ui/dom.js';
 
 const PAGE = 500;
@@ -21,6 +25,8 @@ const PAGE = 500;
  * @property {RegExp|null} filter
  * @property {(sort: string) => void} onSort
  * @property {(name: string) => void} onFocus
+ * @property {{type: string, unit: string}|null} [retention] allocation data of a heap in-use view
+ * @property {{model?: string, period?: number}|null} [noise] how the server estimated sampling errors
  */
 
 /**
@@ -30,9 +36,10 @@ const PAGE = 500;
 export function renderTop(host, p) {
   const { col, desc } = parseSort(p.sort || '');
   const shown = sortRows(filterRows(p.rows, p.filter), col, desc);
+  const ret = !p.diff && p.retention ? p.retention : null;
   const cols = p.diff
     ? [['flat', 'flat Δ'], ['flatp', 'flat%'], ['sum', 'sum%'], ['cum', 'cum Δ'], ['cump', 'cum%'], ['base', 'base cum'], ['new', 'new cum'], ['name', 'name']]
-    : [['flat', 'flat'], ['flatp', 'flat%'], ['sum', 'sum%'], ['cum', 'cum'], ['cump', 'cum%'], ['name', 'name']];
+    : [['flat', 'flat'], ['flatp', 'flat%'], ['sum', 'sum%'], ['cum', 'cum'], ['cump', 'cum%'], ...(ret ? [['ret', 'retained']] : []), ['name', 'name']];
   const head = el('tr', {}, ...cols.map(([key, label]) => {
     const active = key === col;
     const b = el('button', { type: 'button', class: 'sort', 'data-col': key, text: label },
@@ -44,6 +51,7 @@ export function renderTop(host, p) {
     });
     return el('th', {
       class: key === 'name' ? 'name' : 'num', scope: 'col',
+      title: key === 'ret' && ret ? `In use now, as a share of what was allocated (${ret.type}): flat / allocated flat` : undefined,
       'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none',
     }, b);
   }));
@@ -52,31 +60,53 @@ export function renderTop(host, p) {
   const num = (/** @type {number} */ v, /** @type {string} */ text, /** @type {string} */ cls = '') =>
     el('td', { class: `num ${cls}`.trim(), 'data-v': String(v), text });
   const sign = (/** @type {number} */ v) => (v > 0 ? 'grow' : v < 0 ? 'shrink' : '');
+  /** a value with its standard error, small and muted */
+  const withErr = (/** @type {number} */ v, /** @type {number|null} */ err, /** @type {string} */ text, /** @type {string} */ cls = '', /** @type {boolean} */ diff = false) => {
+    const noise = diff && withinNoise(v, err);
+    const td = el('td', { class: `num ${noise ? 'noise' : cls}`.trim(), 'data-v': String(v), title: noise ? 'within sampling noise' : undefined }, text,
+      err !== null && err > 0 ? el('span', { class: 'err', text: ` ±${formatValue(err, u)}` }) : null);
+    if (noise) td.dataset.noise = '1';
+    return td;
+  };
+  let anyErr = false, anyNoise = false;
 
   /** @param {TopRow} r */
   const rowEl = r => {
     const name = el('button', { type: 'button', class: 'fn', title: 'Focus the flame graph on this function', text: r.name || '(unnamed)' });
     name.addEventListener('click', () => p.onFocus(r.name));
     const nameCell = el('td', { class: 'name' }, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
+    if (r.flatErr || r.cumErr) anyErr = true;
     if (p.diff) {
-      return el('tr', {},
-        num(r.flat, formatDelta(r.flat, u), sign(r.flat)),
+      const noisy = withinNoise(r.cum, r.cumErr);
+      if (noisy || withinNoise(r.flat, r.flatErr)) anyNoise = true;
+      return el('tr', { class: noisy ? 'noise-row' : undefined },
+        withErr(r.flat, r.flatErr, formatDelta(r.flat, u), sign(r.flat), true),
         num(r.flat, formatPercent(r.flat, p.total)),
         num(r.sum, formatPercent(r.sum, p.total)),
-        num(r.cum, formatDelta(r.cum, u), sign(r.cum)),
+        withErr(r.cum, r.cumErr, formatDelta(r.cum, u), sign(r.cum), true),
         num(r.cum, formatPercent(r.cum, p.total)),
         num(r.baseCum, formatValue(r.baseCum, u)),
         el('td', { class: 'num', 'data-v': String(r.newCum) }, formatValue(r.newCum, u),
-          el('span', { class: `change ${sign(r.cum)}`, text: ` ${formatChange(r.baseCum, r.newCum)}` })),
+          el('span', { class: `change ${noisy ? 'noise' : sign(r.cum)}`, text: ` ${formatChange(r.baseCum, r.newCum)}` })),
         nameCell);
     }
     return el('tr', {},
-      num(r.flat, formatValue(r.flat, u)),
+      withErr(r.flat, r.flatErr, formatValue(r.flat, u)),
       num(r.flat, formatPercent(r.flat, p.total)),
       num(r.sum, formatPercent(r.sum, p.total)),
-      num(r.cum, formatValue(r.cum, u)),
+      withErr(r.cum, r.cumErr, formatValue(r.cum, u)),
       num(r.cum, formatPercent(r.cum, p.total)),
+      ret ? retainedCell(r, /** @type {{type: string, unit: string}} */ (ret)) : null,
       nameCell);
+  };
+  /**
+   * @param {TopRow} r @param {{type: string, unit: string}} rt
+   */
+  const retainedCell = (r, rt) => {
+    const f = retainedOf(r);
+    if (f < 0) return el('td', { class: 'num muted', 'data-v': '-1', text: '—' });
+    return el('td', { class: 'num retained', 'data-v': String(f), title: `${formatValue(r.flat, u)} in use of ${formatValue(/** @type {number} */ (r.allocFlat), rt.unit || u)} allocated` },
+      pct(f), el('span', { class: 'err', text: ` of ${formatValue(/** @type {number} */ (r.allocFlat), rt.unit || u)}` }));
   };
 
   let count = 0;
@@ -93,12 +123,17 @@ export function renderTop(host, p) {
   };
   more.addEventListener('click', page);
   page();
+  const period = p.noise && typeof p.noise.period === 'number' && p.noise.period > 0 ? `, sampling period ${formatValue(p.noise.period, u)}` : '';
   replace(foot,
     p.rows.length ? null : el('span', { class: 'notice', text: 'No samples match these options.' }),
     el('span', {
       class: 'muted',
       text: p.filter ? `${shown.length} of ${p.rows.length} rows match` : `${p.rows.length} rows`,
-    }), more);
+    }),
+    anyErr ? el('span', { class: 'muted small noise-note', text: `± standard error from sampling${p.noise?.model ? ` (${p.noise.model}${period})` : period}` }) : null,
+    p.diff && anyErr ? el('span', { class: 'legend' }, el('span', { class: 'swatch noise' }), `within sampling noise${anyNoise ? '' : ' (none here)'}`) : null,
+    ret ? el('span', { class: 'muted small' }, `retained: in use / allocated (${ret.type})`) : null,
+    more);
   const table = el('table', { class: 'top-table' }, el('thead', {}, head), body);
   replace(host, el('div', { class: 'table-scroll' }, table, foot));
 }

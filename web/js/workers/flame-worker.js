@@ -10,7 +10,7 @@ self.onmessage = e => {
   const { seq, bytes } = e.data;
   try {
     const fd = buildFlame(JSON.parse(new TextDecoder().decode(bytes)));
-    const arrays = [fd.name, fd.parent, fd.self, fd.total, fd.inline, fd.depth, fd.end, fd.x0, fd.width, fd.baseSelf, fd.baseTotal];
+    const arrays = [fd.name, fd.parent, fd.self, fd.total, fd.inline, fd.depth, fd.end, fd.x0, fd.width, fd.baseSelf, fd.baseTotal, fd.err];
     self.postMessage({ seq, fd }, { transfer: arrays.filter(a => a).map(a => /** @type {ArrayBuffer} */ (/** @type {any} */ (a).buffer)) });
   } catch (err) {
     self.postMessage({ seq, error: { code: 'bad_answer', message: `The flame graph could not be read: ${err instanceof Error ? err.message : err}`, status: 0 } });
