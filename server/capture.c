@@ -29,14 +29,6 @@ struct hearth_captures {
     size_t njobs, cap;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void job_release(struct job *j)
 {
     free(j->name);
@@ -103,7 +95,7 @@ static void advance(struct hearth_capture_row *r)
 {
     int attempts = r->taken + r->failed;
 
-    r->updated = now_ms();
+    r->updated = hearth_now_ms();
     if (attempts >= r->count) {
         snprintf(r->state, sizeof(r->state), "%s", r->taken ? HEARTH_CAP_DONE : HEARTH_CAP_FAILED);
         r->next_at = 0;
@@ -123,7 +115,7 @@ static void *run(void *arg)
         struct hearth_capture_row snap;
         struct hearth_errmsg em = {{0}};
         char series[HEARTH_ID_LEN + 1], pid[HEARTH_ID_LEN + 1] = "", name[700];
-        int64_t due = INT64_MAX, now = now_ms();
+        int64_t due = INT64_MAX, now = hearth_now_ms();
         size_t i, pick = SIZE_MAX;
         enum hearth_err e;
 
@@ -171,7 +163,7 @@ static void *run(void *arg)
             if (!strcmp(j->row.state, HEARTH_CAP_RUNNING))
                 advance(&j->row);
             else
-                j->row.updated = now_ms(); /* stopped while fetching: keep "stopped" */
+                j->row.updated = hearth_now_ms(); /* stopped while fetching: keep "stopped" */
             memset(&em, 0, sizeof(em));
             if (hearth_capture_record(c->st, series, e ? NULL : pid, &j->row, &em))
                 fprintf(stderr, "hearth: capture %s: %s\n", series, em.msg);
@@ -211,7 +203,7 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
             continue;
         }
         s.cap.restarts++;
-        s.cap.updated = now_ms();
+        s.cap.updated = hearth_now_ms();
         if (!can_fetch || (int)c->njobs >= max_running) {
             snprintf(s.cap.state, sizeof(s.cap.state), "%s", HEARTH_CAP_INTERRUPTED);
             s.cap.next_at = 0;
@@ -271,22 +263,18 @@ bool hearth_captures_room(struct hearth_captures *c)
     return room;
 }
 
-enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series,
+enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series, const char *name,
                                     const struct hearth_capture_row *row, struct hearth_errmsg *em)
 {
-    struct hearth_series s;
     enum hearth_err e;
 
-    if ((e = hearth_series_get(c->st, series, &s, em)))
-        return e;
     pthread_mutex_lock(&c->lock);
     if ((int)c->njobs >= c->max_running)
         e = hearth_errmsg_set(em, HEARTH_E_BUSY, "%d captures are running already", c->max_running);
     else
-        e = push_job(c, series, s.name, row, em);
+        e = push_job(c, series, name, row, em);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
-    hearth_series_release(&s);
     return e;
 }
 
@@ -306,7 +294,7 @@ enum hearth_err hearth_captures_cancel(struct hearth_captures *c, const char *se
     }
     snprintf(c->jobs[i].row.state, sizeof(c->jobs[i].row.state), "%s", HEARTH_CAP_STOPPED);
     c->jobs[i].row.next_at = 0;
-    c->jobs[i].row.updated = now_ms();
+    c->jobs[i].row.updated = hearth_now_ms();
     e = hearth_capture_record(c->st, series, NULL, &c->jobs[i].row, em);
     if (!c->jobs[i].busy)
         drop_job(c, i); /* a busy job is dropped by the thread when its snapshot ends */

@@ -19,14 +19,31 @@
 
 struct acc {
     size_t n; /* snapshots */
+    bool cum; /* val is cum, so flat needs arrays of its own */
     struct hearth_arena arena;
     struct hearth_intern keys; /* row names */
     size_t cap;                /* rows allocated */
     int64_t *val;              /* val[row * n + i]: ranked value (flat or cum) */
-    int64_t *flat;             /* flat[row * n + i] (for the total growth) */
+    int64_t *flat;             /* flat[row * n + i] (the total growth); val unless cum */
     double *var;               /* var[row * n + i]: variance of val */
-    uint32_t *seen;            /* per row: last stack that touched it (cum once) */
+    /* one snapshot's sums per row (function rows), and each node's row */
+    int64_t *sflat, *scum;
+    double *svar;
+    uint32_t *rowof;
+    size_t rowofcap;
 };
+
+static bool grow(void *pp, size_t n, size_t size, size_t from)
+{
+    void **p = pp;
+    void *np = realloc(*p, n * size);
+
+    if (!np)
+        return false;
+    memset((char *)np + from * size, 0, (n - from) * size);
+    *p = np;
+    return true;
+}
 
 static bool acc_row(struct acc *a, const char *s, size_t len, uint32_t *row)
 {
@@ -35,35 +52,76 @@ static bool acc_row(struct acc *a, const char *s, size_t len, uint32_t *row)
     if (r == HEARTH_NONE)
         return false;
     if (r >= a->cap) {
-        size_t nc = a->cap ? a->cap * 2 : 1024, i;
-        int64_t *nv, *nf;
-        double *nr;
-        uint32_t *ns;
-        if (nc * a->n > GROWTH_MAX_CELLS)
+        size_t nc = a->cap ? a->cap * 2 : 1024, n = a->n;
+        if (nc * n > GROWTH_MAX_CELLS || !grow(&a->val, nc * n, sizeof(*a->val), a->cap * n) ||
+            !grow(&a->var, nc * n, sizeof(*a->var), a->cap * n) ||
+            (a->cum && !grow(&a->flat, nc * n, sizeof(*a->flat), a->cap * n)) ||
+            !grow(&a->sflat, nc, sizeof(*a->sflat), a->cap) ||
+            !grow(&a->scum, nc, sizeof(*a->scum), a->cap) ||
+            !grow(&a->svar, nc, sizeof(*a->svar), a->cap))
             return false;
-        nv = realloc(a->val, nc * a->n * sizeof(*nv));
-        if (nv)
-            a->val = nv;
-        nf = realloc(a->flat, nc * a->n * sizeof(*nf));
-        if (nf)
-            a->flat = nf;
-        nr = realloc(a->var, nc * a->n * sizeof(*nr));
-        if (nr)
-            a->var = nr;
-        ns = realloc(a->seen, nc * sizeof(*ns));
-        if (ns)
-            a->seen = ns;
-        if (!nv || !nf || !nr || !ns)
-            return false;
-        for (i = a->cap * a->n; i < nc * a->n; i++) {
-            a->val[i] = a->flat[i] = 0;
-            a->var[i] = 0;
-        }
-        for (i = a->cap; i < nc; i++)
-            a->seen[i] = HEARTH_NONE;
         a->cap = nc;
+        if (!a->cum)
+            a->flat = a->val;
     }
     *row = r;
+    return true;
+}
+
+/* Whole stacks as rows: one key per stack, names root first. */
+static bool add_stacks(struct acc *a, const struct hearth_stacks *s, size_t i,
+                       struct hearth_buf *kb)
+{
+    size_t k, f;
+    uint32_t row;
+
+    for (k = 0; k < s->nstacks; k++) {
+        size_t a0 = s->off[k], b0 = s->off[k + 1];
+        if (a0 == b0)
+            continue;
+        hearth_buf_reset(kb);
+        for (f = a0; f < b0 && kb->len < GROWTH_MAX_KEY; f++) {
+            const struct hearth_str *nm = &s->pname[s->frames[f] >> 1];
+            if (f > a0)
+                hearth_buf_addch(kb, ';');
+            hearth_buf_add(kb, nm->ptr, nm->len);
+        }
+        if (kb->fail || !acc_row(a, kb->ptr ? kb->ptr : "", kb->len, &row))
+            return false;
+        a->val[row * a->n + i] = hearth_add64(a->val[row * a->n + i], s->w[k]);
+        a->var[row * a->n + i] += s->var ? s->var[k] : 0;
+    }
+    return true;
+}
+
+/* Nodes as rows (by printed name): the stacks' flat/cum sums, scattered. */
+static bool add_nodes(struct acc *a, const struct hearth_stacks *s, size_t i)
+{
+    size_t r, n = a->n;
+    uint32_t k;
+
+    if (s->nnodes > a->rowofcap) {
+        if (!grow(&a->rowof, s->nnodes, sizeof(*a->rowof), 0))
+            return false;
+        a->rowofcap = s->nnodes;
+    }
+    for (k = 0; k < s->nnodes; k++)
+        if (!acc_row(a, s->pname[k].ptr, s->pname[k].len, &a->rowof[k]))
+            return false;
+    if (!a->cap)
+        return true;
+    memset(a->sflat, 0, a->keys.n * sizeof(*a->sflat));
+    memset(a->scum, 0, a->keys.n * sizeof(*a->scum));
+    memset(a->svar, 0, a->keys.n * sizeof(*a->svar));
+    if (hearth_stacks_sum_rows(s, a->rowof, a->keys.n, a->sflat, a->cum ? a->scum : NULL,
+                               a->cum ? NULL : a->svar, a->cum ? a->svar : NULL))
+        return false;
+    for (r = 0; r < a->keys.n; r++) {
+        if (a->cum)
+            a->flat[r * n + i] = a->sflat[r];
+        a->val[r * n + i] = a->cum ? a->scum[r] : a->sflat[r];
+        a->var[r * n + i] = a->svar[r];
+    }
     return true;
 }
 
@@ -72,50 +130,8 @@ static enum hearth_err add_snapshot(struct acc *a, const struct hearth_stacks *s
                                     const struct hearth_growth_opts *o, struct hearth_buf *kb,
                                     struct hearth_errmsg *em)
 {
-    size_t k;
-
-    for (k = 0; k < a->cap; k++)
-        a->seen[k] = HEARTH_NONE;
-    for (k = 0; k < s->nstacks; k++) {
-        size_t f, a0 = s->off[k], b0 = s->off[k + 1];
-        int64_t w = s->w[k];
-        double v = s->var ? s->var[k] : 0;
-        uint32_t row;
-
-        if (a0 == b0)
-            continue;
-        if (o->stacks) {
-            hearth_buf_reset(kb);
-            for (f = a0; f < b0 && kb->len < GROWTH_MAX_KEY; f++) {
-                const struct hearth_str *nm = &s->pname[s->frames[f] >> 1];
-                if (f > a0)
-                    hearth_buf_addch(kb, ';');
-                hearth_buf_add(kb, nm->ptr, nm->len);
-            }
-            if (kb->fail || !acc_row(a, kb->ptr ? kb->ptr : "", kb->len, &row))
-                goto out_nomem;
-            a->val[row * a->n + i] = hearth_add64(a->val[row * a->n + i], w);
-            a->flat[row * a->n + i] = hearth_add64(a->flat[row * a->n + i], w);
-            a->var[row * a->n + i] += v;
-            continue;
-        }
-        /* the leaf is flat; every distinct node on the stack is cum, once */
-        for (f = a0; f < b0; f++) {
-            const struct hearth_str *nm = &s->pname[s->frames[f] >> 1];
-            bool leaf = f + 1 == b0;
-            if (!acc_row(a, nm->ptr, nm->len, &row))
-                goto out_nomem;
-            if (leaf)
-                a->flat[row * a->n + i] = hearth_add64(a->flat[row * a->n + i], w);
-            if (o->by_cum ? a->seen[row] != (uint32_t)k : leaf) {
-                a->val[row * a->n + i] = hearth_add64(a->val[row * a->n + i], w);
-                a->var[row * a->n + i] += v;
-            }
-            a->seen[row] = (uint32_t)k;
-        }
-    }
-    return HEARTH_OK;
-out_nomem:
+    if (o->stacks ? add_stacks(a, s, i, kb) : add_nodes(a, s, i))
+        return HEARTH_OK;
     return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
                              "too many distinct rows over this many snapshots; narrow the "
                              "view with a filter or a coarser granularity");
@@ -226,6 +242,7 @@ enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, cons
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "the series has no profiles");
     memset(&a, 0, sizeof(a));
     a.n = n;
+    a.cum = o->by_cum && !o->stacks;
     hearth_arena_init(&a.arena, 0, (size_t)1 << 30);
     hearth_intern_init(&a.keys, &a.arena, GROWTH_MAX_CELLS);
     hearth_buf_init(&kb, GROWTH_MAX_KEY + 4096);
@@ -335,9 +352,13 @@ out_free:
     hearth_stacks_free(s);
     free(rs);
     free(a.val);
-    free(a.flat);
+    if (a.cum)
+        free(a.flat);
     free(a.var);
-    free(a.seen);
+    free(a.sflat);
+    free(a.scum);
+    free(a.svar);
+    free(a.rowof);
     hearth_intern_release(&a.keys);
     hearth_arena_release(&a.arena);
     hearth_buf_release(&kb);

@@ -631,32 +631,67 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
     return HEARTH_OK;
 }
 
-static int store_profile(struct mg_connection *c, struct hearth_server *srv,
-                         const unsigned char *bytes, size_t n, const char *name,
-                         const char *source)
+/* 201 with the stored profile's metadata and its delete token. */
+static int send_stored(struct mg_connection *c, struct hearth_server *srv,
+                       const struct hearth_meta *m, const char *token)
 {
-    struct hearth_errmsg em = {{0}};
-    struct hearth_meta m;
     struct hearth_buf out;
-    char token[HEARTH_TOKEN_LEN + 1];
     struct hearth_jsonw w;
-    enum hearth_err e;
     int rc;
 
-    if ((e = hx_ingest(srv, bytes, n, name, source, &m, token, &em)))
-        return hx_send_error(c, e, em.msg);
     hearth_buf_init(&out, 1 << 20);
     hearth_jsonw_init(&w, &out);
     hearth_jsonw_obj_open(&w);
     hearth_jsonw_key(&w, "delete_token");
     hearth_jsonw_cstr(&w, token);
-    hx_meta_json_fields(&w, srv, &m);
+    hx_meta_json_fields(&w, srv, m);
     hearth_jsonw_obj_close(&w);
     hearth_buf_addch(&out, '\n');
     rc = hx_send_json(c, 201, &out);
     hearth_buf_release(&out);
+    return rc;
+}
+
+static int store_profile(struct mg_connection *c, struct hearth_server *srv,
+                         const unsigned char *bytes, size_t n, const char *name)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_meta m;
+    char token[HEARTH_TOKEN_LEN + 1];
+    enum hearth_err e;
+    int rc;
+
+    if ((e = hx_ingest(srv, bytes, n, name, "", &m, token, &em)))
+        return hx_send_error(c, e, em.msg);
+    rc = send_stored(c, srv, &m, token);
     hearth_meta_release(&m);
     return rc;
+}
+
+enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, const char *name,
+                                size_t wait_ms, struct hearth_meta *m,
+                                char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+{
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char cleaned[512];
+    enum hearth_err e;
+
+    memset(m, 0, sizeof(*m));
+    if (!srv->fetcher)
+        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
+                                 "fetching is disabled on this server (set --fetch-allow)");
+    if (!hx_take_slot(&srv->fetch_sem, wait_ms))
+        return hearth_errmsg_set(em, HEARTH_E_BUSY,
+                                 "no fetch slot is free (other fetches are running); retry shortly");
+    e = hearth_fetch(srv->fetcher, url, &body, &len, em);
+    sem_post(&srv->fetch_sem);
+    if (e)
+        return e == HEARTH_E_IO ? HEARTH_E_UPSTREAM : e; /* the other server failed, not us */
+    hx_clean_name(name, cleaned, sizeof(cleaned));
+    e = hx_ingest(srv, body, len, cleaned, url, m, token, em);
+    free(body);
+    return e;
 }
 
 /*
@@ -723,7 +758,7 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
     }
     if (!*name)
         hx_clean_name(*fname ? fname : "profile", name, sizeof(name));
-    rc = store_profile(c, srv, file, flen, name, "");
+    rc = store_profile(c, srv, file, flen, name);
     free(body);
     return rc;
 }
@@ -731,11 +766,11 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
 static int h_fetch(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_errmsg em = {{0}};
-    unsigned char *body = NULL, *prof = NULL;
-    size_t len = 0, plen = 0;
-    char url[2048], name[512];
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char url[2048], name[512], token[HEARTH_TOKEN_LEN + 1];
+    struct hearth_meta m;
     enum hearth_err e;
-    const char *u, *nm;
     int rc;
 
     if (!hx_upload_allowed(srv, c))
@@ -761,25 +796,10 @@ static int h_fetch(struct mg_connection *c, struct hearth_server *srv)
             snprintf(name, sizeof(name), "%.500s", url);
         json_decref(root);
     }
-    u = url;
-    nm = name;
-    if (!srv->fetcher)
-        return hx_send_error(c, HEARTH_E_FORBIDDEN,
-                          "fetching is disabled on this server (set --fetch-allow)");
-    if (!hx_take_slot(&srv->fetch_sem, 0))
-        return hx_send_error(c, HEARTH_E_BUSY, "another fetch is running; retry shortly");
-    e = hearth_fetch(srv->fetcher, u, &prof, &plen, &em);
-    sem_post(&srv->fetch_sem);
-    if (e == HEARTH_E_IO)
-        e = HEARTH_E_UPSTREAM; /* the other server failed, not us */
-    if (e)
+    if ((e = hx_fetch_ingest(srv, url, name, 0, &m, token, &em)))
         return hx_send_error(c, e, em.msg);
-    {
-        char cleaned[512];
-        hx_clean_name(nm, cleaned, sizeof(cleaned));
-        rc = store_profile(c, srv, prof, plen, cleaned, u);
-    }
-    free(prof);
+    rc = send_stored(c, srv, &m, token);
+    hearth_meta_release(&m);
     return rc;
 }
 
@@ -1649,12 +1669,4 @@ int hearth_healthcheck_main(int argc, char **argv)
     }
     fprintf(stderr, "hearth healthcheck: %s\n", conn ? "unhealthy" : ebuf);
     return 1;
-}
-
-int64_t hx_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

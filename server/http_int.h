@@ -64,8 +64,6 @@ bool hx_gzip_bytes(const void *in, size_t n, int level, unsigned char **out, siz
 /* Lines of a gctrace log parsed at most. */
 #define HX_GCTRACE_MAX_LINES 2000000
 
-int64_t hx_now_ms(void);
-
 /* Requests. query_param: 1 found (decoded into out), 0 absent, -1 too long or not text. */
 int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);
 bool hx_bearer(struct mg_connection *c, char *out, size_t outsz);
@@ -82,6 +80,14 @@ enum hearth_err hx_get_profile(struct hearth_server *srv, const char *blob,
 enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes, size_t n,
                           const char *name, const char *source, struct hearth_meta *m,
                           char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
+/*
+ * Fetch url (waiting up to wait_ms for one of the fetch slots) and store it
+ * as a profile named name: the common path of /api/fetch and captures. A
+ * failure of the other server is HEARTH_E_UPSTREAM.
+ */
+enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, const char *name,
+                                size_t wait_ms, struct hearth_meta *m,
+                                char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
 void hx_meta_json_fields(struct hearth_jsonw *w, struct hearth_server *srv,
                          const struct hearth_meta *m);
 void hx_view_free_cb(void *v);

@@ -25,7 +25,6 @@
 #include <jansson.h>
 
 #include "hearth/capture.h"
-#include "hearth/fetch.h"
 #include "hearth/gctrace.h"
 #include "hearth/growth.h"
 #include "hearth/jsonw.h"
@@ -131,19 +130,11 @@ static const char *order_items(struct item *it, size_t n)
 
 /* ---- the series answer ---- */
 
-/* Wall time of a snapshot (ms): the profile's own time, else when it was stored. */
-static int64_t item_ms(const struct hearth_meta *m)
-{
-    int64_t ns = info_time_ns(m->info_json);
-
-    return ns > 0 ? ns / 1000000 : m->created;
-}
-
 static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
                          const struct hearth_series *s)
 {
     char url[512];
-    int64_t t0 = s->nitems ? item_ms(&s->items[0]) : 0;
+    int64_t t0 = s->nitems ? s->at_ms[0] : 0;
     size_t i;
 
     hearth_jsonw_key(w, "id");
@@ -201,9 +192,9 @@ static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
         hearth_jsonw_key(w, "created");
         hearth_jsonw_int(w, m->created);
         hearth_jsonw_key(w, "time_nanos");
-        hearth_jsonw_int(w, info_time_ns(m->info_json));
+        hearth_jsonw_int(w, s->time_ns[i]);
         hearth_jsonw_key(w, "t");
-        hearth_jsonw_double(w, (double)(item_ms(m) - t0) / 1000.0);
+        hearth_jsonw_double(w, (double)(s->at_ms[i] - t0) / 1000.0);
         snprintf(url, sizeof(url), "%s/p/%s", srv->cfg->base_path, m->id);
         hearth_jsonw_key(w, "url");
         hearth_jsonw_cstr(w, url);
@@ -384,12 +375,13 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
     struct hearth_errmsg em = {{0}};
     char tok[256] = "";
     enum hearth_err e;
+    int rc;
 
-    if (!hx_bearer(c, tok, sizeof(tok)))
-        return hx_send_error(c, HEARTH_E_FORBIDDEN,
-                             "send the series' delete token as 'Authorization: Bearer <token>'");
+    if (!token_ok(c, srv, id, &rc))
+        return rc;
     if (srv->captures)
-        hearth_captures_cancel(srv->captures, id, &em); /* only if the token matches: below */
+        hearth_captures_cancel(srv->captures, id, &em); /* not running: nothing to stop */
+    hx_bearer(c, tok, sizeof(tok));
     if ((e = hearth_series_delete(srv->store, id, tok, &em)))
         return hx_send_error(c, e, em.msg);
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
@@ -475,7 +467,7 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
     for (i = 0; i < s.nitems; i++) {
         if ((e = hx_get_profile(srv, s.items[i].blob, &ps[i], &refs[i], &em)))
             goto out_error;
-        t[i] = (double)(item_ms(&s.items[i]) - item_ms(&s.items[0])) / 1000.0;
+        t[i] = (double)(s.at_ms[i] - s.at_ms[0]) / 1000.0;
     }
     if ((e = hearth_growth_render(ps, t, s.nitems, &q, &o, &srv->cfg->lim, &out, &em)))
         goto out_error;
@@ -525,7 +517,7 @@ static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_
     for (k = tr->n; k-- > 0 && nf < m;) {
         if (!tr->gcs[k].forced)
             continue;
-        off[nf] = item_ms(&s->items[s->nitems - 1 - nf]) - (int64_t)llround(tr->gcs[k].t * 1000);
+        off[nf] = s->at_ms[s->nitems - 1 - nf] - (int64_t)llround(tr->gcs[k].t * 1000);
         nf++;
     }
     /* the median offset (insertion sort: nf <= 64) */
@@ -646,38 +638,23 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     }
     /* the first snapshot now: a wrong URL fails here, not silently later */
     snprintf(snap, sizeof(snap), "%s #1", name);
-    row.started = hx_now_ms();
-    {
-        unsigned char *body = NULL;
-        size_t len = 0;
-        if (!hx_take_slot(&srv->fetch_sem, 0)) {
-            rc = hx_send_error(c, HEARTH_E_BUSY, "another fetch is running; retry shortly");
-            goto out_free;
-        }
-        e = hearth_fetch(srv->fetcher, full, &body, &len, &em);
-        sem_post(&srv->fetch_sem);
-        if (e == HEARTH_E_IO)
-            e = HEARTH_E_UPSTREAM;
-        if (!e)
-            e = hx_ingest(srv, body, len, snap, full, &m, ptoken, &em);
-        free(body);
-        if (e) {
-            rc = hx_send_error(c, e, em.msg);
-            goto out_free;
-        }
+    row.started = hearth_now_ms();
+    if ((e = hx_fetch_ingest(srv, full, snap, 0, &m, ptoken, &em))) {
+        rc = hx_send_error(c, e, em.msg);
+        goto out_free;
     }
     row.url = full;
     row.last_error = "";
     snprintf(row.state, sizeof(row.state), "%s", HEARTH_CAP_RUNNING);
     row.taken = 1;
-    row.updated = hx_now_ms();
+    row.updated = hearth_now_ms();
     row.next_at = row.started + (int64_t)row.interval_s * 1000;
     first = m.id;
     e = hearth_series_create(srv->store, name, full, "capture", &first, 1, NULL, &row, id, token,
                              &em);
     hearth_meta_release(&m);
     if (!e)
-        e = hearth_captures_add(srv->captures, id, &row, &em);
+        e = hearth_captures_add(srv->captures, id, name, &row, &em);
     rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
 out_free:
     free(full);
@@ -740,32 +717,18 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
     return get ? send_series(c, srv, id, 200, NULL) : hx_send_405(c, "GET, HEAD, DELETE");
 }
 
-/* The capture snapshot: fetch under the server's rules, then store. */
+/* A scheduled snapshot: the server's fetch rules; it waits up to 30 s for a fetch slot. */
 static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
                                 char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
 {
-    struct hearth_server *srv = ctx;
-    unsigned char *body = NULL;
-    size_t len = 0;
     struct hearth_meta m;
     char token[HEARTH_TOKEN_LEN + 1];
-    enum hearth_err e;
+    enum hearth_err e = hx_fetch_ingest(ctx, url, name, 30000, &m, token, em);
 
-    if (!srv->fetcher)
-        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN, "fetching is disabled on this server");
-    /* user fetches do not wait; a scheduled snapshot waits its turn (bounded) */
-    if (!hx_take_slot(&srv->fetch_sem, 30000))
-        return hearth_errmsg_set(em, HEARTH_E_BUSY, "no fetch slot became free in 30 s");
-    e = hearth_fetch(srv->fetcher, url, &body, &len, em);
-    sem_post(&srv->fetch_sem);
     if (!e)
-        e = hx_ingest(srv, body, len, name, url, &m, token, em);
-    free(body);
-    if (e)
-        return e;
-    snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
+        snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
     hearth_meta_release(&m);
-    return HEARTH_OK;
+    return e;
 }
 
 enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em)

@@ -50,6 +50,8 @@ void hearth_series_release(struct hearth_series *s)
     for (i = 0; i < s->nitems; i++)
         hearth_meta_release(&s->items[i]);
     free(s->items);
+    free(s->time_ns);
+    free(s->at_ms);
     hearth_capture_row_release(&s->cap);
     memset(s, 0, sizeof(*s));
 }
@@ -112,49 +114,22 @@ static bool capture_from_row(sqlite3_stmt *q, int at, struct hearth_capture_row 
     return r->url && r->last_error;
 }
 
-static enum hearth_err insert_capture(struct hearth_store *st, const char *series,
-                                      const struct hearth_capture_row *c, struct hearth_errmsg *em)
+/* Insert the capture row (insert) or store its progress. */
+static enum hearth_err put_capture(struct hearth_store *st, const char *series,
+                                   const struct hearth_capture_row *c, bool insert,
+                                   struct hearth_errmsg *em)
 {
+    static const char *const sql[] = {
+        "UPDATE captures SET state = ?2, taken = ?3, failed = ?4, restarts = ?5, "
+        "last_error = ?6, next_at = ?7, updated = ?8 WHERE series = ?1",
+        "INSERT INTO captures (series, state, taken, failed, restarts, last_error, next_at, "
+        "updated, url, interval_s, count, gc, started) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
     sqlite3_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO captures (series, url, interval_s, count, gc, state, "
-                           "taken, failed, restarts, last_error, next_at, started, updated) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, sql[insert], -1, &q, NULL) != SQLITE_OK)
         return db_err(st, em, "cannot store the capture");
-    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, c->url ? c->url : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, c->interval_s);
-    sqlite3_bind_int(q, 4, c->count);
-    sqlite3_bind_int(q, 5, c->gc);
-    sqlite3_bind_text(q, 6, c->state, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 7, c->taken);
-    sqlite3_bind_int(q, 8, c->failed);
-    sqlite3_bind_int(q, 9, c->restarts);
-    sqlite3_bind_text(q, 10, c->last_error ? c->last_error : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 11, c->next_at);
-    sqlite3_bind_int64(q, 12, c->started);
-    sqlite3_bind_int64(q, 13, c->updated);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        e = db_err(st, em, "cannot store the capture");
-    sqlite3_finalize(q);
-    return e;
-}
-
-static enum hearth_err update_capture(struct hearth_store *st, const char *series,
-                                      const struct hearth_capture_row *c, struct hearth_errmsg *em)
-{
-    sqlite3_stmt *q = NULL;
-    enum hearth_err e = HEARTH_OK;
-
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE captures SET state = ?2, taken = ?3, failed = ?4, "
-                           "restarts = ?5, last_error = ?6, next_at = ?7, updated = ?8 "
-                           "WHERE series = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
-        return db_err(st, em, "cannot update the capture");
     sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, c->state, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, c->taken);
@@ -163,8 +138,15 @@ static enum hearth_err update_capture(struct hearth_store *st, const char *serie
     sqlite3_bind_text(q, 6, c->last_error ? c->last_error : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 7, c->next_at);
     sqlite3_bind_int64(q, 8, c->updated);
+    if (insert) {
+        sqlite3_bind_text(q, 9, c->url ? c->url : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 10, c->interval_s);
+        sqlite3_bind_int(q, 11, c->count);
+        sqlite3_bind_int(q, 12, c->gc);
+        sqlite3_bind_int64(q, 13, c->started);
+    }
     if (sqlite3_step(q) != SQLITE_DONE)
-        e = db_err(st, em, "cannot update the capture");
+        e = db_err(st, em, "cannot store the capture");
     sqlite3_finalize(q);
     return e;
 }
@@ -259,7 +241,7 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         sqlite3_bind_text(q, 1, id_out, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 3, source_url ? source_url : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 4, hearth__now_ms());
+        sqlite3_bind_int64(q, 4, hearth_now_ms());
         sqlite3_bind_text(q, 5, hash, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 6, ordering, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 7, gctrace ? gctrace : "", -1, SQLITE_STATIC);
@@ -278,7 +260,7 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
     for (i = 0; i < n; i++)
         if ((e = append_item(st, id_out, profile_ids[i], em)))
             goto out_rollback;
-    if (cap && (e = insert_capture(st, id_out, cap, em)))
+    if (cap && (e = put_capture(st, id_out, cap, true, em)))
         goto out_rollback;
     e = exec(st, "COMMIT", em);
     if (!e)
@@ -336,7 +318,8 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
     sqlite3_finalize(q);
     q = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT p.id, p.blob, p.name, p.source_url, p.info, p.created, p.size "
+                           "SELECT p.id, p.blob, p.name, p.source_url, p.info, p.created, p.size, "
+                           "coalesce(json_extract(p.info, '$.time_nanos'), 0) "
                            "FROM series_items i JOIN profiles p ON p.id = i.profile "
                            "WHERE i.series = ?1 ORDER BY i.pos",
                            -1, &q, NULL) != SQLITE_OK) {
@@ -346,14 +329,26 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct hearth_meta *m;
+        int64_t ns;
         if (out->nitems == cap) {
             size_t nc = cap ? cap * 2 : 16;
             struct hearth_meta *ni = realloc(out->items, nc * sizeof(*ni));
-            if (!ni)
+            int64_t *nt, *na;
+            if (ni)
+                out->items = ni;
+            nt = realloc(out->time_ns, nc * sizeof(*nt));
+            if (nt)
+                out->time_ns = nt;
+            na = realloc(out->at_ms, nc * sizeof(*na));
+            if (na)
+                out->at_ms = na;
+            if (!ni || !nt || !na)
                 goto out_nomem;
-            out->items = ni;
             cap = nc;
         }
+        ns = sqlite3_column_int64(q, 7);
+        out->time_ns[out->nitems] = ns > 0 ? ns : 0;
+        out->at_ms[out->nitems] = ns > 0 ? ns / 1000000 : sqlite3_column_int64(q, 5);
         m = &out->items[out->nitems++];
         memset(m, 0, sizeof(*m));
         snprintf(m->id, sizeof(m->id), "%s", (const char *)sqlite3_column_text(q, 0));
@@ -558,7 +553,7 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
         goto out_unlock;
     if (profile_id && (e = append_item(st, series, profile_id, em)))
         goto out_rollback;
-    if ((e = update_capture(st, series, cap, em)))
+    if ((e = put_capture(st, series, cap, false, em)))
         goto out_rollback;
     if (!(e = exec(st, "COMMIT", em)))
         goto out_unlock;

@@ -543,6 +543,46 @@ static bool sample_is_base(const struct hearth_profile *p, size_t smp)
     return false;
 }
 
+/* ---- sums over stacks ---- */
+
+enum hearth_err hearth_stacks_sum_rows(const struct hearth_stacks *s, const uint32_t *row,
+                                       uint32_t nrows, int64_t *flat, int64_t *cum,
+                                       double *vflat, double *vcum)
+{
+    size_t *stamp = NULL, st, f;
+    const double *var = s->var;
+
+    if ((cum || vcum) && !(stamp = calloc((size_t)nrows + 1, sizeof(*stamp))))
+        return HEARTH_E_NOMEM;
+    for (st = 0; st < s->nstacks; st++) {
+        size_t a = s->off[st], b = s->off[st + 1];
+        uint32_t r;
+        if (a == b)
+            continue;
+        r = row[s->frames[b - 1] >> 1];
+        if (r != HEARTH_NONE) {
+            if (flat)
+                flat[r] = hearth_add64(flat[r], s->w[st]);
+            if (vflat && var)
+                vflat[r] += var[st];
+        }
+        if (!stamp)
+            continue;
+        for (f = a; f < b; f++) {
+            r = row[s->frames[f] >> 1];
+            if (r == HEARTH_NONE || stamp[r] == st + 1)
+                continue;
+            stamp[r] = st + 1;
+            if (cum)
+                cum[r] = hearth_add64(cum[r], s->w[st]);
+            if (vcum && var)
+                vcum[r] += var[st];
+        }
+    }
+    free(stamp);
+    return HEARTH_OK;
+}
+
 /* ---- sampling noise ---- */
 
 uint32_t hearth_stacks_type_partner(const struct hearth_profile *p, uint32_t t, const char *from,

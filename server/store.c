@@ -235,7 +235,7 @@ void hearth_store_close(struct hearth_store *st)
     free(st);
 }
 
-int64_t hearth__now_ms(void)
+int64_t hearth_now_ms(void)
 {
     struct timespec ts;
 
@@ -334,7 +334,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     if ((e = hearth_token_new(token_out)))
         return hearth_errmsg_set(em, e, "no random numbers available");
     hearth_sha256_hex(token_out, strlen(token_out), token_hash);
-    m->created = hearth__now_ms();
+    m->created = hearth_now_ms();
     m->size = (int64_t)n;
     pthread_mutex_lock(&st->lock);
     if ((e = write_blob(st, bytes, n, m->blob, em)))

@@ -20,7 +20,6 @@ struct hearth_store {
 
 enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
                                      const char *what);
-int64_t hearth__now_ms(void);
 
 /* The series tables (created by hearth_store_open()). */
 extern const char hearth__series_schema[];

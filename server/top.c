@@ -34,45 +34,25 @@ static void json_labels(struct hearth_jsonw *w, const struct hearth_buf *labels)
 }
 
 /*
- * Summed variance of flat and cum for every graph row: flat from the stacks
- * whose leaf is the row's node, cum from every stack holding the node,
- * counted once per stack as cum itself is. *fv and *cv are malloc'ed.
+ * Summed variance of flat and cum for every graph row (cum counted once per
+ * stack, as cum itself is). *fv and *cv are malloc'ed.
  */
 static enum hearth_err row_vars(const struct hearth_stacks *s, const struct hearth_graph *g,
                                 double **fv, double **cv)
 {
     uint32_t *pos = malloc((s->nnodes + 1) * sizeof(*pos)), i;
-    size_t *stamp = calloc(s->nnodes + 1, sizeof(*stamp)), st, f;
     enum hearth_err e = HEARTH_E_NOMEM;
 
     *fv = calloc(g->nnodes + 1, sizeof(**fv));
     *cv = calloc(g->nnodes + 1, sizeof(**cv));
-    if (!pos || !stamp || !*fv || !*cv)
+    if (!pos || !*fv || !*cv)
         goto out_free;
     memset(pos, 0xff, (s->nnodes + 1) * sizeof(*pos));
     for (i = 0; i < g->nnodes; i++)
         pos[g->node[i]] = i;
-    for (st = 0; st < s->nstacks; st++) {
-        double v = s->var[st];
-        uint32_t leaf;
-        if (s->off[st] == s->off[st + 1])
-            continue;
-        leaf = s->frames[s->off[st + 1] - 1] >> 1;
-        if (pos[leaf] != HEARTH_NONE)
-            (*fv)[pos[leaf]] += v;
-        for (f = s->off[st]; f < s->off[st + 1]; f++) {
-            uint32_t n = s->frames[f] >> 1;
-            if (stamp[n] == st + 1)
-                continue;
-            stamp[n] = st + 1;
-            if (pos[n] != HEARTH_NONE)
-                (*cv)[pos[n]] += v;
-        }
-    }
-    e = HEARTH_OK;
+    e = hearth_stacks_sum_rows(s, pos, g->nnodes, NULL, NULL, *fv, *cv);
 out_free:
     free(pos);
-    free(stamp);
     if (e) {
         free(*fv);
         free(*cv);
@@ -97,7 +77,6 @@ static enum hearth_err retention_cols(const struct hearth_stacks *s, const struc
     struct hearth_intern names;
     uint32_t *nid = NULL, t, i;
     int64_t *flat = NULL, *cum = NULL;
-    size_t *stamp = NULL, st, f;
     char idx[16];
     enum hearth_err e;
 
@@ -127,26 +106,13 @@ static enum hearth_err retention_cols(const struct hearth_stacks *s, const struc
     }
     flat = calloc(names.n + 1, sizeof(*flat));
     cum = calloc(names.n + 1, sizeof(*cum));
-    stamp = calloc(names.n + 1, sizeof(*stamp));
     *af = malloc((g->nnodes + 1) * sizeof(**af));
     *ac = malloc((g->nnodes + 1) * sizeof(**ac));
-    if (!flat || !cum || !stamp || !*af || !*ac)
+    if (!flat || !cum || !*af || !*ac)
         goto out_free;
     /* flat and cum per name, as the graph sums them per node */
-    for (st = 0; st < a->nstacks; st++) {
-        int64_t w = a->w[st];
-        if (a->off[st] == a->off[st + 1])
-            continue;
-        i = nid[a->frames[a->off[st + 1] - 1] >> 1];
-        flat[i] = hearth_add64(flat[i], w);
-        for (f = a->off[st]; f < a->off[st + 1]; f++) {
-            i = nid[a->frames[f] >> 1];
-            if (stamp[i] == st + 1)
-                continue;
-            stamp[i] = st + 1;
-            cum[i] = hearth_add64(cum[i], w);
-        }
-    }
+    if (hearth_stacks_sum_rows(a, nid, names.n, flat, cum, NULL, NULL))
+        goto out_free;
     for (i = 0; i < g->nnodes; i++) {
         const struct hearth_str *nm = &s->pname[g->node[i]];
         uint32_t k = hearth_intern_find(&names, nm->ptr, nm->len);
@@ -158,7 +124,6 @@ out_free:
     free(nid);
     free(flat);
     free(cum);
-    free(stamp);
     hearth_intern_release(&names);
     hearth_arena_release(&arena);
     hearth_stacks_free(a);

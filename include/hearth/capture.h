@@ -46,10 +46,10 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
 void hearth_captures_stop(struct hearth_captures *c);
 
 /*
- * Schedule a new capture whose series (with the capture row in state
- * running) was just created. HEARTH_E_BUSY if max_running run already.
+ * Schedule a new capture whose series (named name, with the capture row in
+ * state running) was just created. HEARTH_E_BUSY if max_running run already.
  */
-enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series,
+enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series, const char *name,
                                     const struct hearth_capture_row *row, struct hearth_errmsg *em);
 
 /* True if another capture may start now (below max_running). */

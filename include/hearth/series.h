@@ -55,6 +55,8 @@ struct hearth_series {
     int64_t gctrace_start_ms;        /* wall time of the gctrace's "@0s" */
     size_t nitems;
     struct hearth_meta *items; /* the profiles, in order */
+    int64_t *time_ns;          /* per item: the profile's own time_nanos, 0 if none */
+    int64_t *at_ms; /* per item: when it was taken (time_ns, else when stored), Unix ms */
     bool has_capture;
     struct hearth_capture_row cap;
 };

@@ -113,4 +113,17 @@ void hearth_stacks_free(struct hearth_stacks *s);
 uint32_t hearth_stacks_type_partner(const struct hearth_profile *p, uint32_t t, const char *from,
                                     const char *to, bool prefix);
 
+/*
+ * Sum the stacks into rows: row[node] is the row of each node (HEARTH_NONE:
+ * in no row). flat[r] adds the weight of every stack whose leaf is in row
+ * r; cum[r] the weight of every stack holding row r, once per stack even
+ * when it recurses (pprof's cum). vflat and vcum do the same with the
+ * sampling variances (left alone when s->var is NULL). Any output may be
+ * NULL; the others hold nrows entries and are added to, not cleared.
+ * HEARTH_E_NOMEM if the scratch cannot be allocated. Thread-safe.
+ */
+enum hearth_err hearth_stacks_sum_rows(const struct hearth_stacks *s, const uint32_t *row,
+                                       uint32_t nrows, int64_t *flat, int64_t *cum,
+                                       double *vflat, double *vcum);
+
 #endif /* HEARTH_STACKS_H */

@@ -93,6 +93,9 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
 enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, int *count,
                                     struct hearth_errmsg *em);
 
+/* The store's clock: Unix milliseconds, as in `created` (also the capture schedule's). */
+int64_t hearth_now_ms(void);
+
 /* Number of profiles (for /healthz). */
 int64_t hearth_store_count(struct hearth_store *st);
 

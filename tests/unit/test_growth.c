@@ -19,6 +19,7 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "pbw.h"
+#include "viewtest.h"
 
 /* ---- snapshots ---- */
 
@@ -58,23 +59,10 @@ static void fill_heap(struct pbp *b)
     pbp_stackv(b, "main;big", v, 4);
 }
 
-static struct hearth_profile *mk(void (*fill)(struct pbp *), int s)
+static struct hearth_profile *mk(fill_fn fill, int s)
 {
-    struct pbp b;
-    struct pbw w;
-    struct hearth_profile *p = NULL;
-    struct hearth_errmsg em = {{0}};
-
     step = s;
-    pbp_init(&b, 0);
-    pbw_init(&w);
-    fill(&b);
-    assert_true(pbp_finish(&b, &w));
-    if (hearth_profile_decode(w.p, w.len, NULL, &p, &em) != HEARTH_OK)
-        fail_msg("decode: %s", em.msg);
-    pbw_release(&w);
-    pbp_release(&b);
-    return p;
+    return vt_profile(fill);
 }
 
 static json_t *growth(void (*fill)(struct pbp *), size_t n, struct hearth_query *q,

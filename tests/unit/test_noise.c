@@ -23,98 +23,24 @@
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 #include "pbw.h"
+#include "viewtest.h"
 
 #define MS     1000000LL /* nanoseconds */
 #define PERIOD (10 * MS) /* cpu profiles: 100 Hz */
 #define RATE   524288.0  /* heap profiles: Go's default MemProfileRate */
 
-enum view { TOP, FLAME };
 
 /* ---- building and rendering ---- */
 
-typedef void (*fill_fn)(struct pbp *b);
 
-static struct hearth_profile *mk(fill_fn fill)
-{
-    struct pbp b;
-    struct pbw w;
-    struct hearth_profile *p = NULL;
-    struct hearth_errmsg em = {{0}};
 
-    pbp_init(&b, 0);
-    pbw_init(&w);
-    fill(&b);
-    assert_true(pbp_finish(&b, &w));
-    if (hearth_profile_decode(w.p, w.len, NULL, &p, &em) != HEARTH_OK)
-        fail_msg("decode: %s", em.msg);
-    pbw_release(&w);
-    pbp_release(&b);
-    return p;
-}
 
-static struct hearth_profile *mk_diff(fill_fn fnew, fill_fn fbase, enum hearth_diff_mode mode,
-                                      bool normalize)
-{
-    struct hearth_profile *n = mk(fnew), *b = mk(fbase), *m = NULL;
-    struct hearth_errmsg em = {{0}};
 
-    if (hearth_merge_diff(n, b, mode, normalize, NULL, &m, &em) != HEARTH_OK)
-        fail_msg("merge_diff: %s", em.msg);
-    hearth_profile_free(n);
-    hearth_profile_free(b);
-    return m;
-}
 
-static char *render(const struct hearth_profile *p, const struct hearth_query *q, enum view v,
-                    bool text, size_t *len)
-{
-    struct hearth_stacks *s = NULL;
-    struct hearth_buf out;
-    struct hearth_errmsg em = {{0}};
-    enum hearth_err e;
-
-    if (hearth_stacks_build(p, q, false, NULL, &s, &em) != HEARTH_OK)
-        fail_msg("stacks: %s", em.msg);
-    hearth_buf_init(&out, 1 << 24);
-    if (v == TOP)
-        e = hearth_top_render(s, q, !text, &out, &em);
-    else
-        e = hearth_flame_render(s, q, &out, &em);
-    if (e != HEARTH_OK)
-        fail_msg("render: %s", em.msg);
-    hearth_stacks_free(s);
-    return hearth_buf_detach(&out, len);
-}
-
-static json_t *view_json(const struct hearth_profile *p, const struct hearth_query *q, enum view v)
-{
-    json_error_t jerr;
-    size_t len;
-    char *txt = render(p, q, v, false, &len);
-    json_t *j = json_loadb(txt, len, 0, &jerr);
-
-    if (!j)
-        fail_msg("invalid JSON: %s: %.300s", jerr.text, txt);
-    free(txt);
-    return j;
-}
-
-static json_t *top_row(json_t *top, const char *name)
-{
-    json_t *rows = json_object_get(top, "rows");
-    size_t i;
-
-    for (i = 0; i < json_array_size(rows); i++) {
-        json_t *r = json_array_get(rows, i);
-        if (!strcmp(json_string_value(json_object_get(r, "name")), name))
-            return r;
-    }
-    return NULL;
-}
 
 static json_int_t row_int(json_t *top, const char *name, const char *key)
 {
-    json_t *r = top_row(top, name), *v;
+    json_t *r = vt_top_row(top, name), *v;
 
     if (!r)
         fail_msg("no row %s", name);
@@ -338,7 +264,7 @@ static void fill_mutex(struct pbp *b)
 /* Heap model against the formula: O=2, B=2 KiB, R=512 KiB. */
 static void test_heap_formula(void **state)
 {
-    struct hearth_profile *p = mk(fill_heap_one);
+    struct hearth_profile *p = vt_profile(fill_heap_one);
     struct hearth_query q;
     double s = 1024, pr = -expm1(-s / RATE), qq = (1 - pr) / pr;
     json_t *j;
@@ -348,7 +274,7 @@ static void test_heap_formula(void **state)
     assert_true(qq > 511 && qq < 512);
     hearth_query_init(&q);
     q.sample_index = "inuse_space";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "heap");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "noise"), "period")),
                      524288);
@@ -359,11 +285,11 @@ static void test_heap_formula(void **state)
     json_decref(j);
 
     q.sample_index = "inuse_objects";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_err(row_int(j, "f", "flat_err"), 2 * qq, "inuse_objects f flat");
     json_decref(j);
     q.sample_index = "alloc_objects";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "heap");
     expect_err(row_int(j, "f", "flat_err"), heap_var(2, 2048, true), "alloc_objects f flat");
     json_decref(j);
@@ -373,19 +299,19 @@ static void test_heap_formula(void **state)
 /* Allocations much larger than R are (almost) always sampled: no noise. */
 static void test_heap_large(void **state)
 {
-    struct hearth_profile *p = mk(fill_heap_large);
+    struct hearth_profile *p = vt_profile(fill_heap_large);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
     q.sample_index = "inuse_space";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(row_int(j, "huge", "flat_err"), 0);
     assert_int_equal(row_int(j, "huge", "cum_err"), 0);
     json_decref(j);
     q.sample_index = "alloc_objects";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(row_int(j, "huge", "flat_err"), 0);
     json_decref(j);
     hearth_profile_free(p);
@@ -394,14 +320,14 @@ static void test_heap_large(void **state)
 /* CPU: Poisson on the sample count; err = sqrt(v * period), sqrt(n) for samples. */
 static void test_cpu_poisson(void **state)
 {
-    struct hearth_profile *p = mk(fill_cpu_new);
+    struct hearth_profile *p = vt_profile(fill_cpu_new);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
     q.sample_index = "cpu";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "poisson");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "noise"), "period")),
                      PERIOD);
@@ -411,7 +337,7 @@ static void test_cpu_poisson(void **state)
     assert_null(json_object_get(j, "retention"));
     json_decref(j);
     q.sample_index = "samples";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_err(row_int(j, "a", "flat_err"), 6, "samples a");
     expect_err(row_int(j, "main", "cum_err"), 10, "samples main cum");
     json_decref(j);
@@ -421,29 +347,29 @@ static void test_cpu_poisson(void **state)
 /* Goroutine counts are exact; mutex/block have no model: no error fields. */
 static void test_no_estimate(void **state)
 {
-    struct hearth_profile *p = mk(fill_goroutine);
+    struct hearth_profile *p = vt_profile(fill_goroutine);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "exact");
-    assert_non_null(top_row(j, "wait"));
-    assert_null(json_object_get(top_row(j, "wait"), "flat_err"));
-    assert_null(json_object_get(top_row(j, "wait"), "cum_err"));
+    assert_non_null(vt_top_row(j, "wait"));
+    assert_null(json_object_get(vt_top_row(j, "wait"), "flat_err"));
+    assert_null(json_object_get(vt_top_row(j, "wait"), "cum_err"));
     assert_null(json_object_get(j, "retention"));
     json_decref(j);
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     assert_string_equal(noise_model(j), "exact");
     assert_null(json_object_get(json_object_get(j, "nodes"), "err"));
     json_decref(j);
     hearth_profile_free(p);
 
-    p = mk(fill_mutex);
-    j = view_json(p, &q, TOP);
+    p = vt_profile(fill_mutex);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "none");
-    assert_null(json_object_get(top_row(j, "lock"), "flat_err"));
+    assert_null(json_object_get(vt_top_row(j, "lock"), "flat_err"));
     json_decref(j);
     hearth_profile_free(p);
 }
@@ -451,14 +377,14 @@ static void test_no_estimate(void **state)
 /* Recursion: a stack holding a node twice adds its variance to cum once. */
 static void test_recursion_cum(void **state)
 {
-    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_profile *p = vt_profile(fill_recursion);
     struct hearth_query q;
     json_t *j;
     long n;
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(row_int(j, "a", "cum"), 180 * MS);
     expect_err(row_int(j, "a", "cum_err"), 180.0 * MS * PERIOD, "a cum");
     expect_err(row_int(j, "a", "flat_err"), 30.0 * MS * PERIOD, "a flat");
@@ -467,7 +393,7 @@ static void test_recursion_cum(void **state)
     json_decref(j);
 
     /* flame: one node per level; the root holds every sample */
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     assert_int_equal(json_array_size(json_object_get(json_object_get(j, "nodes"), "err")),
                      fnodes(j));
     expect_err(farr(j, "err", 0), 200.0 * MS * PERIOD, "flame root");
@@ -482,7 +408,7 @@ static void test_recursion_cum(void **state)
 /* Flame root: err² is the sum of the samples' variances (heap, several samples). */
 static void test_flame_root_heap(void **state)
 {
-    struct hearth_profile *p = mk(fill_heap_mix);
+    struct hearth_profile *p = vt_profile(fill_heap_mix);
     struct hearth_query q;
     double want;
     json_t *j;
@@ -492,13 +418,13 @@ static void test_flame_root_heap(void **state)
     q.sample_index = "inuse_space";
     want = heap_var(2, 2048, false) + heap_var(1, 1 << 20, false) + heap_var(1, 512, false) +
            heap_var(4, 4096, false) + heap_var(3, 300, false);
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     assert_string_equal(noise_model(j), "heap");
     expect_err(farr(j, "err", 0), want, "flame root");
     expect_err(farr(j, "err", (size_t)fpath(j, "main;alloc;small")),
                heap_var(2, 2048, false) + heap_var(3, 300, false), "flame small");
     json_decref(j);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_err(row_int(j, "main", "cum_err"), want, "top main cum");
     json_decref(j);
     hearth_profile_free(p);
@@ -507,14 +433,14 @@ static void test_flame_root_heap(void **state)
 /* Trimming folds small subtrees into the parent; their variance stays in it. */
 static void test_flame_trim(void **state)
 {
-    struct hearth_profile *p = mk(fill_cpu_cutoff);
+    struct hearth_profile *p = vt_profile(fill_cpu_cutoff);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
     q.min_fraction = 0.01;
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     assert_int_equal(json_integer_value(json_object_get(j, "trimmed")), 3);
     assert_int_equal(fchild(j, fpath(j, "main"), "six"), -1);
     assert_int_equal(json_array_size(json_object_get(json_object_get(j, "nodes"), "err")),
@@ -529,18 +455,18 @@ static void test_flame_trim(void **state)
 /* Diffs: the variances of new and base add, whatever the sign. */
 static void check_cpu_diff(enum hearth_diff_mode mode)
 {
-    struct hearth_profile *p = mk_diff(fill_cpu_new, fill_cpu_base, mode, false);
-    struct hearth_profile *n = mk(fill_cpu_new), *b = mk(fill_cpu_base);
+    struct hearth_profile *p = vt_diff(fill_cpu_new, fill_cpu_base, mode, false);
+    struct hearth_profile *n = vt_profile(fill_cpu_new), *b = vt_profile(fill_cpu_base);
     struct hearth_query q;
     json_int_t en, eb;
     json_t *j, *jn, *jb;
 
     hearth_query_init(&q);
     q.sample_index = "cpu";
-    jn = view_json(n, &q, TOP);
-    jb = view_json(b, &q, TOP);
+    jn = vt_json(n, &q, TOP);
+    jb = vt_json(b, &q, TOP);
     q.diff = mode;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "poisson");
     assert_int_equal(row_int(j, "a", "flat"), 30 * MS);
     en = row_int(jn, "a", "flat_err");
@@ -551,7 +477,7 @@ static void check_cpu_diff(enum hearth_diff_mode mode)
     expect_err(row_int(j, "main", "cum_err"), 150.0 * MS * PERIOD, "diff main cum");
     assert_null(json_object_get(j, "retention"));
     json_decref(j);
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     expect_err(farr(j, "err", (size_t)fpath(j, "main;a")), 90.0 * MS * PERIOD, "flame diff a");
     expect_err(farr(j, "err", 0), 150.0 * MS * PERIOD, "flame diff root");
     json_decref(j);
@@ -573,26 +499,26 @@ static void test_diff(void **state)
     check_cpu_diff(HEARTH_DIFF_DIFF_BASE);
 
     /* heap: the merged path computes each sample's variance from its own pair */
-    p = mk_diff(fill_heap_one, fill_heap_base, HEARTH_DIFF_BASE, false);
+    p = vt_diff(fill_heap_one, fill_heap_base, HEARTH_DIFF_BASE, false);
     hearth_query_init(&q);
     q.diff = HEARTH_DIFF_BASE;
     q.sample_index = "inuse_space";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_string_equal(noise_model(j), "heap");
     assert_int_equal(row_int(j, "f", "flat"), 1024);
     expect_err(row_int(j, "f", "flat_err"), heap_var(2, 2048, false) + heap_var(1, 1024, false),
                "heap diff f");
     expect_err(row_int(j, "g", "flat_err"), heap_var(3, 300, false), "heap diff g");
     assert_null(json_object_get(j, "retention"));
-    assert_null(json_object_get(top_row(j, "f"), "alloc_flat"));
+    assert_null(json_object_get(vt_top_row(j, "f"), "alloc_flat"));
     json_decref(j);
     hearth_profile_free(p);
 
     /* -normalize: estimates from the scaled values, still present */
-    p = mk_diff(fill_cpu_new, fill_cpu_base, HEARTH_DIFF_BASE, true);
+    p = vt_diff(fill_cpu_new, fill_cpu_base, HEARTH_DIFF_BASE, true);
     hearth_query_init(&q);
     q.diff = HEARTH_DIFF_BASE;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_true(row_int(j, "b", "flat_err") > 0);
     json_decref(j);
     hearth_profile_free(p);
@@ -602,7 +528,7 @@ static void test_diff(void **state)
 static void check_retention(const char *inuse, const char *alloc, const char *unit,
                             const char *focus)
 {
-    struct hearth_profile *p = mk(fill_heap_mix);
+    struct hearth_profile *p = vt_profile(fill_heap_mix);
     struct hearth_query q;
     json_t *j, *ja, *ret, *rows;
     size_t i;
@@ -611,10 +537,10 @@ static void check_retention(const char *inuse, const char *alloc, const char *un
     q.nodefraction = 0; /* every row, as the HTTP API asks */
     q.focus = focus;
     q.sample_index = alloc;
-    ja = view_json(p, &q, TOP);
+    ja = vt_json(p, &q, TOP);
     assert_null(json_object_get(ja, "retention")); /* alloc itself: nothing to join */
     q.sample_index = inuse;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     ret = json_object_get(j, "retention");
     assert_true(json_is_object(ret));
     assert_string_equal(json_string_value(json_object_get(ret, "type")), alloc);
@@ -624,7 +550,7 @@ static void check_retention(const char *inuse, const char *alloc, const char *un
     for (i = 0; i < json_array_size(rows); i++) {
         json_t *r = json_array_get(rows, i);
         const char *name = json_string_value(json_object_get(r, "name"));
-        json_t *ar = top_row(ja, name);
+        json_t *ar = vt_top_row(ja, name);
         json_int_t af = json_integer_value(json_object_get(r, "alloc_flat"));
         json_int_t ac = json_integer_value(json_object_get(r, "alloc_cum"));
         assert_true(json_is_integer(json_object_get(r, "alloc_flat")));
@@ -658,10 +584,10 @@ static void test_retention(void **state)
     check_retention("inuse_space", "alloc_space", "bytes", "small");
 
     /* the numbers by hand, and a name with no allocations */
-    p = mk(fill_heap_mix);
+    p = vt_profile(fill_heap_mix);
     hearth_query_init(&q);
     q.nodefraction = 0;
-    j = view_json(p, &q, TOP); /* default: the last type, inuse_space */
+    j = vt_json(p, &q, TOP); /* default: the last type, inuse_space */
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "sample"), "type")),
                         "inuse_space");
     assert_int_equal(row_int(j, "small", "flat"), 2048 + 300);
@@ -671,15 +597,15 @@ static void test_retention(void **state)
     assert_int_equal(row_int(j, "weird", "flat"), 512);
     assert_int_equal(row_int(j, "weird", "alloc_flat"), 0);
     assert_int_equal(row_int(j, "weird", "alloc_cum"), 0);
-    assert_null(top_row(j, "churn")); /* nothing in use: no row */
+    assert_null(vt_top_row(j, "churn")); /* nothing in use: no row */
     json_decref(j);
     hearth_profile_free(p);
 
     /* cpu profiles have no in-use/allocated pair */
-    p = mk(fill_cpu_new);
-    j = view_json(p, &q, TOP);
+    p = vt_profile(fill_cpu_new);
+    j = vt_json(p, &q, TOP);
     assert_null(json_object_get(j, "retention"));
-    assert_null(json_object_get(top_row(j, "a"), "alloc_flat"));
+    assert_null(json_object_get(vt_top_row(j, "a"), "alloc_flat"));
     json_decref(j);
     hearth_profile_free(p);
 }
@@ -687,7 +613,7 @@ static void test_retention(void **state)
 /* The text report (compared byte for byte with pprof) carries none of this. */
 static void test_text_unchanged(void **state)
 {
-    struct hearth_profile *p = mk(fill_heap_mix);
+    struct hearth_profile *p = vt_profile(fill_heap_mix);
     struct hearth_stacks *s = NULL;
     struct hearth_query q;
     struct hearth_buf a, b;

@@ -28,75 +28,22 @@
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 #include "pbw.h"
+#include "viewtest.h"
 
 #define MS 1000000LL /* nanoseconds */
 
-enum view { TOP, FLAME, GRAPH };
 
 /* ---- building and rendering ---- */
 
-typedef void (*fill_fn)(struct pbp *b);
 
-static struct hearth_profile *mk(fill_fn fill)
-{
-    struct pbp b;
-    struct pbw w;
-    struct hearth_profile *p = NULL;
-    struct hearth_errmsg em = {{0}};
 
-    pbp_init(&b, 0);
-    pbw_init(&w);
-    fill(&b);
-    assert_true(pbp_finish(&b, &w));
-    if (hearth_profile_decode(w.p, w.len, NULL, &p, &em) != HEARTH_OK)
-        fail_msg("decode: %s", em.msg);
-    pbw_release(&w);
-    pbp_release(&b);
-    return p;
-}
 
-/* Render one view; returns the output (malloc'ed) and its length. */
-static char *render(const struct hearth_profile *p, const struct hearth_query *q, enum view v,
-                    bool text, size_t *len)
-{
-    struct hearth_stacks *s = NULL;
-    struct hearth_buf out;
-    struct hearth_errmsg em = {{0}};
-    enum hearth_err e;
-
-    if (hearth_stacks_build(p, q, v == GRAPH, NULL, &s, &em) != HEARTH_OK)
-        fail_msg("stacks: %s", em.msg);
-    hearth_buf_init(&out, 1 << 24);
-    if (v == TOP)
-        e = hearth_top_render(s, q, !text, &out, &em);
-    else if (v == FLAME)
-        e = hearth_flame_render(s, q, &out, &em);
-    else
-        e = hearth_callgraph_render(s, q, text, &out, &em);
-    if (e != HEARTH_OK)
-        fail_msg("render: %s", em.msg);
-    hearth_stacks_free(s);
-    return hearth_buf_detach(&out, len);
-}
-
-static json_t *view_json(const struct hearth_profile *p, const struct hearth_query *q, enum view v)
-{
-    json_error_t jerr;
-    size_t len;
-    char *txt = render(p, q, v, false, &len);
-    json_t *j = json_loadb(txt, len, 0, &jerr);
-
-    if (!j)
-        fail_msg("invalid JSON: %s: %.300s", jerr.text, txt);
-    free(txt);
-    return j;
-}
 
 static char *top_text(const struct hearth_profile *p, const struct hearth_query *q)
 {
     size_t len;
 
-    return render(p, q, TOP, true, &len);
+    return vt_render(p, q, TOP, true, &len);
 }
 
 static void expect_text(const char *text, const char *line)
@@ -107,22 +54,10 @@ static void expect_text(const char *text, const char *line)
 
 /* ---- JSON helpers ---- */
 
-static json_t *top_row(json_t *top, const char *name)
-{
-    json_t *rows = json_object_get(top, "rows");
-    size_t i;
-
-    for (i = 0; i < json_array_size(rows); i++) {
-        json_t *r = json_array_get(rows, i);
-        if (!strcmp(json_string_value(json_object_get(r, "name")), name))
-            return r;
-    }
-    return NULL;
-}
 
 static void expect_row(json_t *top, const char *name, int64_t flat, int64_t cum, const char *inl)
 {
-    json_t *r = top_row(top, name);
+    json_t *r = vt_top_row(top, name);
 
     if (!r)
         fail_msg("no row %s", name);
@@ -446,7 +381,7 @@ static void fill_one_type(struct pbp *b)
 /* 5.1: a has cum 180ms (counted once per sample), not 290ms. */
 static void test_recursion_top(void **state)
 {
-    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_profile *p = vt_profile(fill_recursion);
     struct hearth_query q;
     static const char *const order[] = {"c", "b", "a", "main"};
     json_t *j;
@@ -454,7 +389,7 @@ static void test_recursion_top(void **state)
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 200 * MS);
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "sample"), "type")),
                         "cpu");
@@ -480,7 +415,7 @@ static void test_recursion_top(void **state)
 
     /* the other sample index: counts */
     q.sample_index = "samples";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 20);
     expect_row(j, "a", 3, 18, "");
     json_decref(j);
@@ -490,7 +425,7 @@ static void test_recursion_top(void **state)
 /* 6.1: edges once per sample per pair, no self edges. */
 static void test_recursion_graph(void **state)
 {
-    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_profile *p = vt_profile(fill_recursion);
     struct hearth_query q;
     json_t *g;
     int64_t w = 0;
@@ -498,7 +433,7 @@ static void test_recursion_graph(void **state)
 
     (void)state;
     hearth_query_init(&q);
-    g = view_json(p, &q, GRAPH);
+    g = vt_json(p, &q, GRAPH);
     assert_int_equal(total_of(g), 200 * MS);
     assert_int_equal(json_array_size(json_object_get(g, "nodes")), 4);
     assert_int_equal(json_array_size(json_object_get(g, "edges")), 4);
@@ -518,7 +453,7 @@ static void test_recursion_graph(void **state)
     /* the DOT form renders too */
     {
         size_t len;
-        char *dot = render(p, &q, GRAPH, true, &len);
+        char *dot = vt_render(p, &q, GRAPH, true, &len);
         assert_non_null(strstr(dot, "digraph"));
         free(dot);
     }
@@ -528,14 +463,14 @@ static void test_recursion_graph(void **state)
 /* 7.1: root 200 -> main 200 -> a 180 -> {b 150 -> a 100 -> c 100; a 30 -> a 30}. */
 static void test_recursion_flame(void **state)
 {
-    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_profile *p = vt_profile(fill_recursion);
     struct hearth_query q;
     json_t *f;
     long n;
 
     (void)state;
     hearth_query_init(&q);
-    f = view_json(p, &q, FLAME);
+    f = vt_json(p, &q, FLAME);
     flame_invariants(f);
     assert_int_equal(total_of(f), 200 * MS);
     assert_false(json_is_true(json_object_get(f, "diff")));
@@ -564,7 +499,7 @@ static void test_recursion_flame(void **state)
 /* 4.4: inner 110 (partial-inline); outer 30 flat, 100 cum; main 0/140. */
 static void test_inline(void **state)
 {
-    struct hearth_profile *p = mk(fill_inline);
+    struct hearth_profile *p = vt_profile(fill_inline);
     struct hearth_query q;
     static const char *const order[] = {"inner", "outer", "main"};
     json_t *j;
@@ -574,7 +509,7 @@ static void test_inline(void **state)
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 140 * MS);
     expect_row(j, "inner", 110 * MS, 110 * MS, "(partial-inline)");
     expect_row(j, "outer", 30 * MS, 100 * MS, "");
@@ -588,7 +523,7 @@ static void test_inline(void **state)
     free(t);
 
     /* graph: outer -> inner is an inline edge */
-    j = view_json(p, &q, GRAPH);
+    j = vt_json(p, &q, GRAPH);
     assert_true(graph_edge(j, "outer", "inner", &w, &inl, NULL));
     assert_int_equal(w, 70 * MS);
     assert_true(inl);
@@ -601,7 +536,7 @@ static void test_inline(void **state)
     json_decref(j);
 
     /* flame: root 140 -> main 140 -> {inner 40, outer 100 -> inner 70} */
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     flame_invariants(j);
     assert_int_equal(farr(j, "total", (size_t)fpath(j, "main")), 140 * MS);
     assert_int_equal(farr(j, "total", (size_t)fpath(j, "main;inner")), 40 * MS);
@@ -614,7 +549,7 @@ static void test_inline(void **state)
 
     /* -noinlines: outer 100 flat; inner 40; main 0/140 */
     q.noinlines = true;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_row(j, "outer", 100 * MS, 100 * MS, "");
     expect_row(j, "inner", 40 * MS, 40 * MS, "");
     expect_row(j, "main", 0, 140 * MS, "");
@@ -623,7 +558,7 @@ static void test_inline(void **state)
     /* -lines */
     hearth_query_init(&q);
     q.gran = HEARTH_GRAN_LINES;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_row(j, "inner x.go:5", 70 * MS, 70 * MS, "(inline)");
     expect_row(j, "inner x.go:6", 40 * MS, 40 * MS, "");
     expect_row(j, "outer x.go:21", 30 * MS, 30 * MS, "");
@@ -638,7 +573,7 @@ static void test_inline(void **state)
 /* 5.4: Dropped 1 node (cum <= 5); four is dropped, five (cum == cutoff) kept. */
 static void test_cutoff(void **state)
 {
-    struct hearth_profile *p = mk(fill_cutoff);
+    struct hearth_profile *p = vt_profile(fill_cutoff);
     struct hearth_query q;
     static const char *const order[] = {"big", "six", "five", "main"};
     json_t *j;
@@ -646,12 +581,12 @@ static void test_cutoff(void **state)
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1000);
     assert_true(has_label(j, "Showing nodes accounting for 996, 99.60% of 1000 total"));
     assert_true(has_label(j, "Dropped 1 node (cum <= 5)"));
     expect_order(j, order, 4);
-    assert_null(top_row(j, "four"));
+    assert_null(vt_top_row(j, "four"));
     expect_row(j, "five", 5, 5, "");
     expect_row(j, "main", 0, 1000, "");
     json_decref(j);
@@ -666,13 +601,13 @@ static void test_cutoff(void **state)
     free(t);
     /* -nodefraction=0 keeps everything */
     q.nodefraction = 0;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_row(j, "four", 4, 4, "");
     json_decref(j);
     /* -nodecount=2: the first two in flat order */
     hearth_query_init(&q);
     q.nodecount = 2;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(json_array_size(json_object_get(j, "rows")), 2);
     expect_row(j, "big", 985, 985, "");
     expect_row(j, "six", 6, 6, "");
@@ -684,17 +619,17 @@ static void test_cutoff(void **state)
 /* 5.4: the label uses the report total (5), the real cutoff the flat sum (2). */
 static void test_cutoff2(void **state)
 {
-    struct hearth_profile *p = mk(fill_cutoff2);
+    struct hearth_profile *p = vt_profile(fill_cutoff2);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1005);
     assert_true(has_label(j, "Dropped 1 node (cum <= 5)"));
     expect_row(j, "four", 4, 4, "");
-    assert_null(top_row(j, "one"));
+    assert_null(vt_top_row(j, "one"));
     json_decref(j);
     hearth_profile_free(p);
 }
@@ -702,28 +637,28 @@ static void test_cutoff2(void **state)
 /* 5.2: empty stacks count in the total only; negative values by |v|. */
 static void test_totals(void **state)
 {
-    struct hearth_profile *p = mk(fill_emptystack);
+    struct hearth_profile *p = vt_profile(fill_emptystack);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1004);
     assert_true(has_label(j, "Showing nodes accounting for 504, 50.20% of 1004 total"));
     expect_row(j, "big", 500, 500, "");
     expect_row(j, "main", 0, 504, "");
     json_decref(j);
     /* flame: the root covers only non-empty stacks */
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     flame_invariants(j);
     assert_int_equal(total_of(j), 1004);
     assert_int_equal(farr(j, "total", 0), 504);
     json_decref(j);
     hearth_profile_free(p);
 
-    p = mk(fill_negative);
-    j = view_json(p, &q, TOP);
+    p = vt_profile(fill_negative);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1003);
     assert_true(has_label(j, "Showing nodes accounting for 203, 20.24% of 1003 total"));
     expect_row(j, "pos", 600, 600, "");
@@ -736,7 +671,7 @@ static void test_totals(void **state)
         expect_text(t, "      -400 39.88% 19.94%       -400 39.88%  neg\n");
         free(t);
     }
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     flame_invariants(j);
     assert_int_equal(farr(j, "total", (size_t)fpath(j, "main;mid;neg")), -400);
     json_decref(j);
@@ -746,7 +681,7 @@ static void test_totals(void **state)
 /* 5.5: |flat| desc, then name; -cum: |cum| desc, then name. */
 static void test_sort_ties(void **state)
 {
-    struct hearth_profile *p = mk(fill_ties);
+    struct hearth_profile *p = vt_profile(fill_ties);
     struct hearth_query q;
     static const char *const flat[] = {"alpha", "beta", "zeta", "gamma", "main", "mid"};
     static const char *const cum[] = {"main", "mid", "alpha", "beta", "zeta", "gamma"};
@@ -754,11 +689,11 @@ static void test_sort_ties(void **state)
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_order(j, flat, 6);
     json_decref(j);
     q.cum_sort = true;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     expect_order(j, cum, 6);
     json_decref(j);
     hearth_profile_free(p);
@@ -767,38 +702,38 @@ static void test_sort_ties(void **state)
 /* 9.3-9.4: focus keeps whole stacks, total unchanged; ignore; hide moves flat. */
 static void test_filters(void **state)
 {
-    struct hearth_profile *p = mk(fill_filters);
+    struct hearth_profile *p = vt_profile(fill_filters);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
     q.focus = "parse";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1000);
     expect_row(j, "parse", 400, 400, "");
     expect_row(j, "a", 0, 400, "");
     expect_row(j, "main", 0, 400, "");
-    assert_null(top_row(j, "b"));
+    assert_null(vt_top_row(j, "b"));
     assert_true(has_label(j, "Active filters:"));
     assert_true(has_label(j, "   focus=parse"));
     json_decref(j);
 
     hearth_query_init(&q);
     q.ignore = "parse";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1000);
     expect_row(j, "b", 600, 600, "");
     expect_row(j, "main", 0, 600, "");
-    assert_null(top_row(j, "a"));
+    assert_null(vt_top_row(j, "a"));
     json_decref(j);
 
     hearth_query_init(&q);
     q.hide = "parse";
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 1000);
     expect_row(j, "a", 400, 400, "");
-    assert_null(top_row(j, "parse"));
+    assert_null(vt_top_row(j, "parse"));
     json_decref(j);
 
     /* a refused regex is a bad request, not a crash */
@@ -820,14 +755,7 @@ static void test_filters(void **state)
 /* 8.2: -base, -diff_base, with and without -normalize. */
 static struct hearth_profile *diff(enum hearth_diff_mode mode, bool normalize)
 {
-    struct hearth_profile *n = mk(fill_new), *b = mk(fill_base), *m = NULL;
-    struct hearth_errmsg em = {{0}};
-
-    if (hearth_merge_diff(n, b, mode, normalize, NULL, &m, &em) != HEARTH_OK)
-        fail_msg("merge_diff: %s", em.msg);
-    hearth_profile_free(n);
-    hearth_profile_free(b);
-    return m;
+    return vt_diff(fill_new, fill_base, mode, normalize);
 }
 
 static void test_diff_base(void **state)
@@ -841,7 +769,7 @@ static void test_diff_base(void **state)
     (void)state;
     hearth_query_init(&q);
     q.diff = HEARTH_DIFF_BASE;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 90 * MS);
     expect_row(j, "b", 40 * MS, 40 * MS, "");
     expect_row(j, "a", 30 * MS, 30 * MS, "");
@@ -854,7 +782,7 @@ static void test_diff_base(void **state)
     expect_text(t, "Showing nodes accounting for 50ms, 55.56% of 90ms total\n");
     expect_text(t, "     -20ms 22.22% 55.56%      -20ms 22.22%  c\n");
     free(t);
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     flame_invariants(j);
     assert_true(json_is_true(json_object_get(j, "diff")));
     assert_non_null(json_object_get(json_object_get(j, "nodes"), "base_total"));
@@ -863,11 +791,11 @@ static void test_diff_base(void **state)
 
     /* -normalize -base: total 40ms (b +20, c -20, a cancels) */
     p = diff(HEARTH_DIFF_BASE, true);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 40 * MS);
     expect_row(j, "b", 20 * MS, 20 * MS, "");
     expect_row(j, "c", -20 * MS, -20 * MS, "");
-    assert_null(top_row(j, "a"));
+    assert_null(vt_top_row(j, "a"));
     json_decref(j);
     hearth_profile_free(p);
 }
@@ -882,7 +810,7 @@ static void test_diff_diff_base(void **state)
     (void)state;
     hearth_query_init(&q);
     q.diff = HEARTH_DIFF_DIFF_BASE;
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 50 * MS);
     expect_row(j, "b", 40 * MS, 40 * MS, "");
     expect_row(j, "a", 30 * MS, 30 * MS, "");
@@ -894,25 +822,25 @@ static void test_diff_diff_base(void **state)
     expect_text(t, "Showing nodes accounting for 50ms, 100% of 50ms total\n");
     expect_text(t, "      30ms 60.00% 140.00%       30ms 60.00%  a\n");
     free(t);
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     flame_invariants(j);
     assert_true(json_is_true(json_object_get(j, "diff")));
     json_decref(j);
-    j = view_json(p, &q, GRAPH);
+    j = vt_json(p, &q, GRAPH);
     assert_int_equal(total_of(j), 50 * MS);
     json_decref(j);
     hearth_profile_free(p);
 
     /* -normalize -diff_base: 0 of 50ms; rows b 20ms and c -20ms only */
     p = diff(HEARTH_DIFF_DIFF_BASE, true);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 50 * MS);
     assert_true(has_label(j, "Showing nodes accounting for 0, 0% of 50ms total"));
     assert_int_equal(json_array_size(json_object_get(j, "rows")), 2);
     expect_row(j, "b", 20 * MS, 20 * MS, "");
     expect_row(j, "c", -20 * MS, -20 * MS, "");
     json_decref(j);
-    j = view_json(p, &q, FLAME);
+    j = vt_json(p, &q, FLAME);
     flame_invariants(j);
     json_decref(j);
     hearth_profile_free(p);
@@ -920,7 +848,7 @@ static void test_diff_diff_base(void **state)
 
 static void test_diff_incompatible(void **state)
 {
-    struct hearth_profile *n = mk(fill_new), *w = mk(fill_wall), *o = mk(fill_one_type);
+    struct hearth_profile *n = vt_profile(fill_new), *w = vt_profile(fill_wall), *o = vt_profile(fill_one_type);
     struct hearth_profile *m = (struct hearth_profile *)&m;
     struct hearth_errmsg em = {{0}};
 
@@ -941,21 +869,21 @@ static void test_diff_incompatible(void **state)
 /* Flame trimming: small subtrees fold into the parent's self; root total kept. */
 static void test_flame_min_fraction(void **state)
 {
-    struct hearth_profile *p = mk(fill_cutoff);
+    struct hearth_profile *p = vt_profile(fill_cutoff);
     struct hearth_query q;
     json_t *f;
     long m;
 
     (void)state;
     hearth_query_init(&q);
-    f = view_json(p, &q, FLAME);
+    f = vt_json(p, &q, FLAME);
     flame_invariants(f);
     assert_int_equal(fnodes(f), 6);
     assert_int_equal(farr(f, "total", 0), 1000);
     json_decref(f);
 
     q.min_fraction = 0.01; /* cut = 10: six, five and four go */
-    f = view_json(p, &q, FLAME);
+    f = vt_json(p, &q, FLAME);
     flame_invariants(f);
     assert_int_equal(json_integer_value(json_object_get(f, "trimmed")), 3);
     assert_int_equal(fnodes(f), 3);
@@ -969,16 +897,16 @@ static void test_flame_min_fraction(void **state)
 
     /* trimming everything below the root still keeps the root's total */
     q.min_fraction = 1;
-    f = view_json(p, &q, FLAME);
+    f = vt_json(p, &q, FLAME);
     flame_invariants(f);
     assert_int_equal(farr(f, "total", 0), 1000);
     json_decref(f);
     hearth_profile_free(p);
 
     /* the same on the recursion profile at 0.2: only a;a (30ms of 200) folds */
-    p = mk(fill_recursion);
+    p = vt_profile(fill_recursion);
     q.min_fraction = 0.2;
-    f = view_json(p, &q, FLAME);
+    f = vt_json(p, &q, FLAME);
     flame_invariants(f);
     assert_int_equal(farr(f, "total", 0), 200 * MS);
     assert_int_equal(fchild(f, fpath(f, "main;a"), "a"), -1);
@@ -990,7 +918,7 @@ static void test_flame_min_fraction(void **state)
 /* The output cap: a view larger than the buffer's max fails cleanly. */
 static void test_output_cap(void **state)
 {
-    struct hearth_profile *p = mk(fill_recursion);
+    struct hearth_profile *p = vt_profile(fill_recursion);
     struct hearth_stacks *s = NULL;
     struct hearth_query q;
     struct hearth_buf out;
@@ -1029,13 +957,13 @@ static void fill_drop_frames(struct pbp *b)
 
 static void test_drop_frames(void **state)
 {
-    struct hearth_profile *p = mk(fill_drop_frames);
+    struct hearth_profile *p = vt_profile(fill_drop_frames);
     struct hearth_query q;
     json_t *j;
 
     (void)state;
     hearth_query_init(&q);
-    j = view_json(p, &q, TOP);
+    j = vt_json(p, &q, TOP);
     assert_int_equal(total_of(j), 100);
     expect_row(j, "alloc", 10, 50, ""); /* the pruned sample's value lands on alloc */
     expect_row(j, "work", 20, 20, "");
@@ -1043,8 +971,8 @@ static void test_drop_frames(void **state)
     expect_row(j, "leaf", 40, 40, "");
     expect_row(j, "runtime.keep", 0, 40, "");
     expect_row(j, "runtime.goexit", 0, 20, ""); /* an all-runtime root stays */
-    assert_null(top_row(j, "runtime.mallocgc"));
-    assert_null(top_row(j, "runtime.nextFree"));
+    assert_null(vt_top_row(j, "runtime.mallocgc"));
+    assert_null(vt_top_row(j, "runtime.nextFree"));
     json_decref(j);
     hearth_profile_free(p);
 }
@@ -1074,7 +1002,7 @@ static void fill_catastrophic(struct pbp *b)
 
 static void test_drop_frames_catastrophic(void **state)
 {
-    struct hearth_profile *p = mk(fill_catastrophic);
+    struct hearth_profile *p = vt_profile(fill_catastrophic);
     struct hearth_stacks *s = NULL;
     struct hearth_query q;
     struct hearth_errmsg em = {{0}};
