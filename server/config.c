@@ -47,10 +47,25 @@ static const struct opt opts[] = {
      "how long a request waits for a decode slot before 503 + Retry-After"},
     {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8",
      "request bodies read at once, so slow uploads cannot hold every thread"},
-    {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "32",
-     "worker threads (concurrent connections)"},
-    {"request-timeout-ms", "HEARTH_REQUEST_TIMEOUT_MS", K_SIZE, O(request_timeout_ms), "30000",
-     "deadline for reading a request, body included"},
+    {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "512",
+     "connections served at once (one thread each, mostly idle; idle and slow clients hold one "
+     "until their deadline)"},
+    {"request-timeout-ms", "HEARTH_REQUEST_TIMEOUT_MS", K_SIZE, O(request_timeout_ms), "10000",
+     "deadline for a request's head, and for each read or write on the socket"},
+    {"body-timeout-ms", "HEARTH_BODY_TIMEOUT_MS", K_SIZE, O(body_timeout_ms), "60000",
+     "deadline for reading a whole request body (408 after it): a client trickling bytes "
+     "cannot hold an upload slot longer"},
+    {"max-client-requests", "HEARTH_MAX_CLIENT_REQUESTS", K_SIZE, O(max_client_requests), "32",
+     "requests one client address may have in progress (429 above; 0 = no cap; behind a proxy "
+     "every client has the proxy's address)"},
+    {"max-client-uploads", "HEARTH_MAX_CLIENT_UPLOADS", K_SIZE, O(max_client_uploads), "2",
+     "request bodies one client address may send at once (429 above; 0 = no cap)"},
+    {"allowed-hosts", "HEARTH_ALLOWED_HOSTS", K_STR, O(allowed_hosts), "",
+     "Host header names accepted (comma-separated, * for any); empty: localhost, 127.0.0.1 and "
+     "the listen address, or any name when listening on 0.0.0.0 (stops DNS rebinding)"},
+    {"list", "HEARTH_LIST", K_STR, O(list), "",
+     "who may list profiles, series and captures: public, token (the upload token) or off; "
+     "empty: public without an upload token, token with one"},
     {"fetch-timeout-s", "HEARTH_FETCH_TIMEOUT_S", K_SIZE, O(fetch_timeout_s), "20",
      "connect+transfer deadline of a fetch (plus the CPU profile's seconds)"},
     {"max-fetch-seconds", "HEARTH_MAX_FETCH_SECONDS", K_SIZE, O(max_fetch_seconds), "60",
@@ -174,6 +189,22 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                               "--max-upload-mb, --decode-slots, --upload-slots and --threads "
                               "must be at least 1");
+        goto out_fail;
+    }
+    if (!*cfg->list) {
+        free(cfg->list);
+        cfg->list = strdup(*cfg->upload_token ? "token" : "public");
+        if (!cfg->list) {
+            e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+            goto out_fail;
+        }
+    }
+    if (strcmp(cfg->list, "public") && strcmp(cfg->list, "token") && strcmp(cfg->list, "off")) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--list must be public, token or off");
+        goto out_fail;
+    }
+    if (!strcmp(cfg->list, "token") && !*cfg->upload_token) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--list=token needs --upload-token");
         goto out_fail;
     }
     if (!*cfg->data_dir) {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <civetweb.h>
+#include <jansson.h>
 
 #include "hearth/buf.h"
 #include "hearth/cache.h"
@@ -26,6 +27,8 @@
 
 struct asset;
 struct hearth_captures;
+struct hearth_clients;
+struct hearth_workpool;
 struct hearth_jsonw;
 
 struct hearth_server {
@@ -42,6 +45,9 @@ struct hearth_server {
     time_t started;
     pthread_mutex_t retention_lock;
     time_t last_retention;
+    struct hearth_workpool *pool;   /* every request runs on one of its large-stack threads */
+    struct hearth_clients *clients; /* per-address requests and uploads in progress */
+    char **hosts;                   /* accepted Host names (NULL-terminated); NULL = any */
 };
 
 /* A rendered, immutable view response, shared through the view cache. */
@@ -68,8 +74,17 @@ bool hx_gzip_bytes(const void *in, size_t n, int level, unsigned char **out, siz
 int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);
 bool hx_bearer(struct mg_connection *c, char *out, size_t outsz);
 bool hx_upload_allowed(struct hearth_server *srv, struct mg_connection *c);
+/* May this request list ids (--list)? If not, the answer has been sent: return it. */
+bool hx_list_allowed(struct hearth_server *srv, struct mg_connection *c, int *rc);
 bool hx_take_slot(sem_t *s, size_t wait_ms);
+/*
+ * Read the request body (at most max bytes, within --body-timeout-ms and
+ * the client's share of uploads) into *out, which the caller frees.
+ */
 enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out, size_t *len,
+                             struct hearth_errmsg *em);
+/* A JSON object body of at most max bytes, depth-checked; the caller json_decref()s *out. */
+enum hearth_err hx_read_json(struct mg_connection *c, size_t max, json_t **out,
                              struct hearth_errmsg *em);
 void hx_clean_name(const char *in, char *out, size_t outsz);
 

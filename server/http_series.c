@@ -240,19 +240,9 @@ static int send_series(struct mg_connection *c, struct hearth_server *srv, const
 /* Read a small JSON body (the caller decrefs). */
 static json_t *json_body(struct mg_connection *c, struct hearth_errmsg *em, enum hearth_err *e)
 {
-    unsigned char *body = NULL;
-    size_t len = 0;
-    json_t *root;
+    json_t *root = NULL;
 
-    if ((*e = hx_read_body(c, SERIES_BODY_MAX, &body, &len, em)))
-        return NULL;
-    root = json_loadb((const char *)body, len, 0, NULL);
-    free(body);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        *e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "send a JSON object");
-        return NULL;
-    }
+    *e = hx_read_json(c, SERIES_BODY_MAX, &root, em);
     return root;
 }
 

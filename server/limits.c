@@ -27,6 +27,11 @@ static const struct hearth_limit_row table[] = {
     ROW(max_message, 64 * MiB, "one sub-message (Sample, Location, ...) unpacked by protobuf-c"),
     ROW(max_regex, 4096, "one filter regex; longer patterns are a denial-of-service risk"),
     ROW(max_output, 1024 * MiB, "one rendered view; the flame graph of a 1M-sample profile is ~60 MiB"),
+    ROW(max_json_depth, 16,
+        "nesting of a JSON request body; ours are 2 deep, and jansson's parser recurses per level"),
+    ROW(request_stack, 8 * MiB,
+        "stack of each request thread (civetweb's own are ~100 KB); depth limits keep every "
+        "parser and view far below it"),
     {0, 0, 0, 0},
 };
 

@@ -688,3 +688,32 @@ int64_t hearth_store_count(struct hearth_store *st)
     sqlite3_finalize(q);
     return n;
 }
+
+enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob, int *fd,
+                                       size_t *size, struct hearth_errmsg *em)
+{
+    char sub[3] = {blob[0], blob[1], 0};
+    char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
+    enum hearth_err e = HEARTH_OK;
+    struct stat sb;
+
+    *fd = -1;
+    *size = 0;
+    if (!path) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0 || fstat(*fd, &sb) < 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "stored bytes missing for this profile");
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        goto out_free;
+    }
+    *size = (size_t)sb.st_size;
+out_free:
+    free(path);
+    free(dir);
+    return e;
+}

@@ -29,7 +29,12 @@ struct hearth_config {
     size_t decode_wait_ms; /* how long a request waits for a slot before 503 */
     size_t upload_slots;   /* request bodies read at once */
     size_t threads;
-    size_t request_timeout_ms;
+    size_t request_timeout_ms; /* request head, and each socket read or write */
+    size_t body_timeout_ms;    /* a whole request body */
+    size_t max_client_requests; /* in progress per client address; 0 = no cap */
+    size_t max_client_uploads;  /* bodies read at once per client address; 0 = no cap */
+    char *allowed_hosts;        /* Host names accepted; "" = automatic (see config.c) */
+    char *list;                 /* "public", "token" or "off" (never "" after load) */
     size_t fetch_timeout_s;
     size_t max_fetch_seconds; /* clamp for ?seconds= of CPU profiles */
     size_t retention_days;    /* 0 = keep forever */

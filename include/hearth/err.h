@@ -27,6 +27,8 @@ enum hearth_err {
     HEARTH_E_UNAUTHORIZED,/* an upload token is required */
     HEARTH_E_UPSTREAM,    /* a fetched server failed: refused, timed out, HTTP error */
     HEARTH_E_CONFLICT,    /* the thing is not in a state that allows this (stop a finished capture) */
+    HEARTH_E_TOO_MANY,    /* this client has too much in progress: try again later (429) */
+    HEARTH_E_TIMEOUT,     /* the client was too slow sending its request (408) */
 };
 
 struct hearth_errmsg {

@@ -76,6 +76,13 @@ enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob
                                        struct hearth_errmsg *em);
 
 /*
+ * Open a blob for streaming: *fd (the caller closes it) and its size in
+ * *size, so a large download costs a small buffer, not the whole file.
+ */
+enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob, int *fd,
+                                       size_t *size, struct hearth_errmsg *em);
+
+/*
  * A page of the list, newest first, as a JSON array appended to out. The
  * cursor is (created, id) of the last row of the previous page, or
  * (INT64_MAX, "") for the first page. *more says whether rows remain.
