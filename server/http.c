@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
+#include "hearth/reaper.h"
 #include "hearth/stacks.h"
 #include "hearth/store.h"
 #include "hearth/views.h"
@@ -364,16 +366,9 @@ bool hx_take_slot(sem_t *s, size_t wait_ms)
     return true;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static enum hearth_err read_body(struct mg_connection *c, size_t max, size_t timeout_ms,
-                                 unsigned char **out, size_t *len, struct hearth_errmsg *em);
+static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned char **out,
+                                 size_t *len, struct hearth_errmsg *em);
+static void force_close(struct mg_connection *c);
 
 enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out,
                              size_t *len, struct hearth_errmsg *em)
@@ -390,7 +385,22 @@ enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char 
                                  "this client is already sending %zu request bodies; wait for "
                                  "them to finish (--max-client-uploads)",
                                  srv->cfg->max_client_uploads);
-    e = read_body(c, max, srv->cfg->body_timeout_ms, out, len, em);
+    {
+        const struct mg_request_info *ri = mg_get_request_info(c);
+        struct hearth_watch w;
+        hearth_reaper_watch(srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
+                            hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms, SHUT_RD);
+        e = read_body(c, max, out, len, em);
+        if (hearth_reaper_unwatch(srv->reaper, &w)) {
+            free(*out);
+            *out = NULL;
+            *len = 0;
+            e = hearth_errmsg_set(em, HEARTH_E_TIMEOUT,
+                                  "the request body took longer than %zu ms (--body-timeout-ms)",
+                                  srv->cfg->body_timeout_ms);
+            force_close(c);
+        }
+    }
     hearth_clients_put(srv->clients, addr, HEARTH_CLIENT_UPLOADS);
     return e;
 }
@@ -413,17 +423,15 @@ enum hearth_err hx_read_json(struct mg_connection *c, size_t max, json_t **out,
 }
 
 /*
- * Read the request body into a malloc'ed buffer of at most max bytes,
- * within timeout_ms in all: each mg_read() waits at most
- * --request-timeout-ms, so a trickling client is caught between reads.
+ * Read the request body into a malloc'ed buffer of at most max bytes (the
+ * reaper cuts it off at the body deadline: see hx_read_body).
  */
-static enum hearth_err read_body(struct mg_connection *c, size_t max, size_t timeout_ms,
-                                 unsigned char **out, size_t *len, struct hearth_errmsg *em)
+static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned char **out,
+                                 size_t *len, struct hearth_errmsg *em)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     size_t cap = 65536, n = 0;
     unsigned char *buf, *nb;
-    int64_t deadline = mono_ms() + (int64_t)timeout_ms;
 
     *out = NULL;
     *len = 0;
@@ -466,18 +474,9 @@ static enum hearth_err read_body(struct mg_connection *c, size_t max, size_t tim
             break;
         if (r < 0) {
             free(buf);
-            if (mono_ms() >= deadline)
-                return hearth_errmsg_set(em, HEARTH_E_TIMEOUT, "the request body came too slowly");
             return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "the request body was cut off");
         }
         n += (size_t)r;
-        if (mono_ms() >= deadline) {
-            free(buf);
-            return hearth_errmsg_set(em, HEARTH_E_TIMEOUT,
-                                     "the request body took longer than %zu ms "
-                                     "(--body-timeout-ms)",
-                                     timeout_ms);
-        }
     }
     if (n > max) {
         free(buf);
@@ -953,7 +952,9 @@ static int h_meta(struct mg_connection *c, struct hearth_server *srv, const stru
 static int h_raw(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m)
 {
     struct hearth_errmsg em = {{0}};
+    const struct mg_request_info *ri = mg_get_request_info(c);
     unsigned char chunk[64 * 1024];
+    struct hearth_watch w;
     size_t n = 0, sent = 0;
     int fd = -1;
     char disp[128], etag[80];
@@ -975,6 +976,11 @@ static int h_raw(struct mg_connection *c, struct hearth_server *srv, const struc
             return hx_send_error(c, e, em.msg);
         rc = hx_send_resp(c, 200, "application/octet-stream", NULL, n, h, 4, true);
     }
+    /* a client reading slower than 64 KiB/s after the grace time is cut off */
+    hearth_reaper_watch(srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
+                        hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms +
+                            (int64_t)(n / 64),
+                        SHUT_RDWR);
     while (!head_request && sent < n) {
         ssize_t r = read(fd, chunk, n - sent < sizeof(chunk) ? n - sent : sizeof(chunk));
         if (r < 0 && errno == EINTR)
@@ -983,6 +989,7 @@ static int h_raw(struct mg_connection *c, struct hearth_server *srv, const struc
             break; /* the length is sent: a short body tells the client it failed */
         sent += (size_t)r;
     }
+    hearth_reaper_unwatch(srv->reaper, &w);
     close(fd);
     return rc;
 }
@@ -1445,8 +1452,13 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
             return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such gctrace");
         return get ? h_gctrace_get(c, srv, path + 14) : hx_send_405(c, "GET, HEAD");
     }
-    if (!strncmp(path, "/api/series", 11) || !strncmp(path, "/api/captures", 13))
+    if (!strncmp(path, "/api/series", 11) || !strncmp(path, "/api/captures", 13)) {
+        int rc;
+        if (get && (!strcmp(path, "/api/series") || !strcmp(path, "/api/captures")) &&
+            !hx_list_allowed(srv, c, &rc))
+            return rc;
         return hx_series_route(c, srv, method, path + 5);
+    }
     if (!strncmp(path, "/api/", 5))
         return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
     if (!get)
@@ -1500,13 +1512,15 @@ static bool host_allowed(const struct hearth_server *srv, const char *host)
  */
 static const char *bad_framing(const struct mg_request_info *ri)
 {
-    int i, ncl = 0, nte = 0;
+    int i, ncl = 0, nte = 0, nhost = 0;
     const char *te = NULL;
 
     for (i = 0; i < ri->num_headers; i++) {
         const char *name = ri->http_headers[i].name;
         if (!strcasecmp(name, "Content-Length"))
             ncl++;
+        else if (!strcasecmp(name, "Host"))
+            nhost++;
         else if (!strcasecmp(name, "Transfer-Encoding")) {
             nte++;
             te = ri->http_headers[i].value;
@@ -1516,6 +1530,8 @@ static const char *bad_framing(const struct mg_request_info *ri)
         return "Transfer-Encoding and Content-Length together are refused";
     if (ncl > 1)
         return "more than one Content-Length is refused";
+    if (nhost > 1)
+        return "more than one Host is refused";
     if (nte > 1 || (te && strcasecmp(te, "chunked") != 0))
         return "only one Transfer-Encoding: chunked is accepted";
     return NULL;
@@ -1528,7 +1544,7 @@ static const char *bad_framing(const struct mg_request_info *ri)
  * otherwise, and offers no call for it; the request's header table is
  * civetweb's writable per-connection state behind a const view, so the
  * request is made to read "Connection: close": an existing Connection
- * header, or else the framing header being refused.
+ * header, or else its last header (the request is answered with an error).
  */
 static void force_close(struct mg_connection *c)
 {
@@ -1541,9 +1557,7 @@ static void force_close(struct mg_connection *c)
             victim = i;
             break;
         }
-        if (victim < 0 &&
-            (!strcasecmp(name, "Content-Length") || !strcasecmp(name, "Transfer-Encoding")))
-            victim = i;
+        victim = i; /* else the last header: the request is being refused anyway */
     }
     if (victim < 0)
         return;
@@ -1743,7 +1757,8 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     sem_init(&srv->fetch_sem, 0, FETCH_SLOTS);
     srv->pool = hearth_workpool_new(cfg->threads, cfg->lim.request_stack);
     srv->clients = hearth_clients_new();
-    if (!srv->pool || !srv->clients) {
+    srv->reaper = hearth_reaper_new();
+    if (!srv->pool || !srv->clients || !srv->reaper) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
@@ -1836,6 +1851,7 @@ void hearth_server_stop(struct hearth_server *srv)
         mg_stop(srv->ctx); /* stops accepting, waits for in-flight requests */
     hearth_workpool_free(srv->pool);
     hearth_clients_free(srv->clients);
+    hearth_reaper_free(srv->reaper);
     for (i = 0; srv->hosts && srv->hosts[i]; i++)
         free(srv->hosts[i]);
     free(srv->hosts);

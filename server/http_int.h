@@ -28,6 +28,7 @@
 struct asset;
 struct hearth_captures;
 struct hearth_clients;
+struct hearth_reaper;
 struct hearth_workpool;
 struct hearth_jsonw;
 
@@ -47,6 +48,7 @@ struct hearth_server {
     time_t last_retention;
     struct hearth_workpool *pool;   /* every request runs on one of its large-stack threads */
     struct hearth_clients *clients; /* per-address requests and uploads in progress */
+    struct hearth_reaper *reaper;   /* body and download deadlines */
     char **hosts;                   /* accepted Host names (NULL-terminated); NULL = any */
 };
 

@@ -44,7 +44,7 @@ class Checks:
                 print("ok   " + what)
         else:
             self.failed += 1
-            line = "FAIL " + what + ((": " + detail) if detail else "")
+            line = "FAIL " + what + ((": " + short(detail) if not isinstance(detail, str) else ": " + detail) if detail else "")
             self.failures.append(line)
             print(line[:2000], flush=True)
         return bool(cond)

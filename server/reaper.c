@@ -1,0 +1,166 @@
+/*
+ * reaper.c - shut down sockets whose deadline passed (contract in
+ * include/hearth/reaper.h). The socket is found by walking /proc/self/fd
+ * and matching peer address, peer port and local port; that walk only
+ * happens when a deadline fires, which is rare, so watching costs a list
+ * insert and nothing else.
+ */
+#define _GNU_SOURCE
+#include "hearth/reaper.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_MS 100 /* how late a deadline may be noticed */
+
+struct hearth_reaper {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct hearth_watch *head;
+    pthread_t tid;
+    int stop;
+};
+
+int64_t hearth_reaper_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The fd of our TCP socket from peer:pport to local port lport, or -1. */
+static int find_socket(const char *peer, int pport, int lport)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    int found = -1;
+
+    if (!d)
+        return -1;
+    while (found < 0) {
+        struct sockaddr_in pa, la;
+        socklen_t pl = sizeof(pa), ll = sizeof(la);
+        char text[INET_ADDRSTRLEN];
+        int fd;
+        de = readdir(d);
+        if (!de)
+            break;
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        fd = (int)strtol(de->d_name, NULL, 10);
+        if (fd == dirfd(d))
+            continue;
+        if (getpeername(fd, (struct sockaddr *)&pa, &pl) != 0 || pa.sin_family != AF_INET)
+            continue;
+        if (getsockname(fd, (struct sockaddr *)&la, &ll) != 0 || la.sin_family != AF_INET)
+            continue;
+        if (ntohs(pa.sin_port) != pport || ntohs(la.sin_port) != lport)
+            continue;
+        if (!inet_ntop(AF_INET, &pa.sin_addr, text, sizeof(text)) || strcmp(text, peer) != 0)
+            continue;
+        found = fd;
+    }
+    closedir(d);
+    return found;
+}
+
+static void *run(void *arg)
+{
+    struct hearth_reaper *r = arg;
+
+    pthread_mutex_lock(&r->lock);
+    while (!r->stop) {
+        struct timespec ts;
+        struct hearth_watch *w;
+        int64_t now = hearth_reaper_now_ms();
+        for (w = r->head; w; w = w->next) {
+            int fd;
+            if (w->fired || now < w->deadline_ms)
+                continue;
+            /* still registered under the lock: the connection is the watched one */
+            fd = find_socket(w->peer, w->peer_port, w->local_port);
+            if (fd >= 0)
+                shutdown(fd, w->how);
+            w->fired = true;
+        }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += TICK_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&r->wake, &r->lock, &ts);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+struct hearth_reaper *hearth_reaper_new(void)
+{
+    struct hearth_reaper *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->wake, NULL);
+    if (pthread_create(&r->tid, NULL, run, r) != 0) {
+        pthread_cond_destroy(&r->wake);
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void hearth_reaper_watch(struct hearth_reaper *r, struct hearth_watch *w, const char *peer,
+                         int peer_port, int local_port, int64_t deadline_ms, int how)
+{
+    snprintf(w->peer, sizeof(w->peer), "%s", peer);
+    w->peer_port = peer_port;
+    w->local_port = local_port;
+    w->deadline_ms = deadline_ms;
+    w->fired = false;
+    w->how = how;
+    pthread_mutex_lock(&r->lock);
+    w->next = r->head;
+    r->head = w;
+    pthread_mutex_unlock(&r->lock);
+}
+
+bool hearth_reaper_unwatch(struct hearth_reaper *r, struct hearth_watch *w)
+{
+    struct hearth_watch **pp;
+    bool fired;
+
+    pthread_mutex_lock(&r->lock);
+    for (pp = &r->head; *pp && *pp != w; pp = &(*pp)->next)
+        ;
+    if (*pp)
+        *pp = w->next;
+    fired = w->fired;
+    pthread_mutex_unlock(&r->lock);
+    return fired;
+}
+
+void hearth_reaper_free(struct hearth_reaper *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stop = 1;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->tid, NULL);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
