@@ -24,7 +24,7 @@ struct hearth_reaper;
 struct hearth_watch {
     char peer[64];
     int peer_port, local_port;
-    int how; /* SHUT_RD or SHUT_RDWR */
+    int how;             /* SHUT_RD or SHUT_RDWR */
     int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds */
     bool fired;
     struct hearth_watch *next;
@@ -33,7 +33,8 @@ struct hearth_watch {
 /* Starts the reaper thread; NULL if that fails. */
 struct hearth_reaper *hearth_reaper_new(void);
 
-/* Watch the connection peer:peer_port -> local_port until deadline_ms; how: SHUT_RD or SHUT_RDWR. */
+/* Watch the connection peer:peer_port -> local_port until deadline_ms; how: SHUT_RD or SHUT_RDWR.
+ */
 void hearth_reaper_watch(struct hearth_reaper *r, struct hearth_watch *w, const char *peer,
                          int peer_port, int local_port, int64_t deadline_ms, int how);
 
