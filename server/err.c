@@ -37,6 +37,10 @@ const char *hearth_err_name(enum hearth_err e)
         return "upstream_failed";
     case HEARTH_E_CONFLICT:
         return "conflict";
+    case HEARTH_E_TOO_MANY:
+        return "too_many";
+    case HEARTH_E_UNAVAILABLE:
+        return "unavailable";
     }
     return "unknown";
 }
@@ -74,6 +78,10 @@ int hearth_err_http_status(enum hearth_err e)
         return 502;
     case HEARTH_E_CONFLICT:
         return 409;
+    case HEARTH_E_TOO_MANY:
+        return 429;
+    case HEARTH_E_UNAVAILABLE:
+        return 503;
     }
     return 500;
 }

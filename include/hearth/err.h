@@ -27,6 +27,8 @@ enum hearth_err {
     HEARTH_E_UNAUTHORIZED,/* an upload token is required */
     HEARTH_E_UPSTREAM,    /* a fetched server failed: refused, timed out, HTTP error */
     HEARTH_E_CONFLICT,    /* the thing is not in a state that allows this (stop a finished capture) */
+    HEARTH_E_TOO_MANY,    /* this client holds its share already (per-client cap): 429 */
+    HEARTH_E_UNAVAILABLE, /* the store is degraded (database vanished or damaged): writes refused */
 };
 
 struct hearth_errmsg {
