@@ -134,11 +134,13 @@ static bool blob_name_ok(const char *name, const char *sub)
 
 /*
  * Walk blobs/: count the blob files (q NULL), or unlink those the database
- * positively says are unused (q the lookup): a lookup that fails stops the
- * walk, so an error never counts as "unused". Returns the files counted or
- * removed, or -1 when a lookup failed.
+ * positively says are unused (q the lookup) and that were written after the
+ * database was created (since_ms; older ones may belong to a lost database
+ * and are counted in *older): a lookup that fails stops the walk, so an
+ * error never counts as "unused". Returns the files counted or removed, or
+ * -1 when a lookup failed.
  */
-static long walk_blobs(const char *blobs, sqlite3_stmt *q)
+static long walk_blobs(const char *blobs, sqlite3_stmt *q, int64_t since_ms, long *older)
 {
     DIR *d = opendir(blobs);
     struct dirent *de;
@@ -171,7 +173,11 @@ static long walk_blobs(const char *blobs, sqlite3_stmt *q)
             sqlite3_bind_text(q, 1, f->d_name, -1, SQLITE_TRANSIENT);
             rc = sqlite3_step(q);
             if (rc == SQLITE_DONE) {
-                if (unlinkat(dirfd(sd), f->d_name, 0) == 0)
+                struct stat sb;
+                if (fstatat(dirfd(sd), f->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 < since_ms)
+                    (*older)++;
+                else if (unlinkat(dirfd(sd), f->d_name, 0) == 0)
                     n++;
             } else if (rc != SQLITE_ROW) {
                 n = -1;
@@ -196,8 +202,8 @@ static void sweep(struct hearth_store *st)
     DIR *d = NULL;
     struct dirent *de;
     sqlite3_stmt *q = NULL;
-    int64_t rows = -1;
-    long files, removed;
+    int64_t rows = -1, since = INT64_MAX;
+    long files, removed, older = 0;
 
     if (tmp && (d = opendir(tmp))) {
         while ((de = readdir(d)))
@@ -207,14 +213,17 @@ static void sweep(struct hearth_store *st)
     }
     if (!blobs)
         goto out_free;
-    if (sqlite3_prepare_v2(
-            st->db, "SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM gctraces)", -1,
-            &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM "
+                           "gctraces), (SELECT value FROM store_meta WHERE key = 'created_ms')",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 1) == SQLITE_INTEGER) {
         rows = sqlite3_column_int64(q, 0);
+        since = sqlite3_column_int64(q, 1);
+    }
     sqlite3_finalize(q);
     q = NULL;
-    files = walk_blobs(blobs, NULL);
+    files = walk_blobs(blobs, NULL, 0, &older);
     if (rows < 0) {
         fprintf(stderr, "hearth: cannot count the stored profiles (%s): no blob is removed\n",
                 sqlite3_errmsg(st->db));
@@ -235,7 +244,12 @@ static void sweep(struct hearth_store *st)
                 sqlite3_errmsg(st->db));
         goto out_free;
     }
-    removed = walk_blobs(blobs, q);
+    removed = walk_blobs(blobs, q, since, &older);
+    if (older > 0)
+        fprintf(stderr,
+                "hearth: kept %ld unreferenced blobs older than hearth.db (they may belong to a "
+                "lost database: restore it from a backup to list them again)\n",
+                older);
     if (removed < 0)
         fprintf(stderr, "hearth: a blob lookup failed (%s): the sweep stopped there\n",
                 sqlite3_errmsg(st->db));
@@ -399,7 +413,11 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         " id TEXT PRIMARY KEY, blob TEXT NOT NULL, name TEXT NOT NULL,"
         " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
         " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS gctraces_blob ON gctraces(blob);";
+        "CREATE INDEX IF NOT EXISTS gctraces_blob ON gctraces(blob);"
+        /* when this database was made: the sweep never removes older blobs */
+        "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value);"
+        "INSERT OR IGNORE INTO store_meta VALUES ('created_ms', "
+        " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));";
 
     *out = NULL;
     if (!st)

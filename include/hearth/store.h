@@ -2,7 +2,8 @@
  * store.h - durable storage of profiles: bytes on disk, metadata in SQLite.
  *
  * Layout under the data directory:
- *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile
+ *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile,
+ *                            store_meta(created_ms) when the database was made
  *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates)
  *   tmp/                     files being written; emptied at start-up
  *   reserve                  256 KB kept back: released when a DELETE finds the disk
@@ -15,8 +16,10 @@
  * has its bytes; a blob without a row (crash between the two) is removed at
  * the next start, but only when the database positively says so: it passed
  * SQLite's quick_check, lists at least one profile (an empty or lost
- * hearth.db never costs the blobs) and the lookup succeeded and found no
- * row. A damaged hearth.db is a start-up error (nothing is deleted).
+ * hearth.db never costs the blobs), the lookup succeeded and found no row,
+ * and the blob is newer than the database (store_meta.created_ms: blobs of
+ * a lost database stay even after a fresh one has rows). A damaged
+ * hearth.db is a start-up error (nothing is deleted).
  *
  * While running, a hearth.db removed or replaced under the server (its
  * device and inode no longer match), a lost SQLite header, a missing blobs/

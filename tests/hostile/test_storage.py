@@ -10,8 +10,10 @@ Against a real `hearth serve` holding 30 distinct profiles (30 blob files):
     the server starts, deletes no blob and says so on stderr;
   - hearth.db deleted while the server runs: /healthz answers 503
     "degraded" within a second, uploads and deletes answer 503 JSON, reads
-    keep working; after a restart (fresh, empty database) 0 blobs are lost;
-    with the backup put back, every profile is listed and readable;
+    keep working; after a restart (fresh, empty database) 0 blobs are lost,
+    and still 0 after an upload and another restart (blobs older than the
+    database are never swept; a newer orphan is); with the backup put back,
+    every profile is listed and readable;
   - error answers never show the data directory's absolute path;
   - a full disk (4 MB tmpfs, filled to the last byte by another file):
     DELETE answers 204 and frees the blob's space; writes work again.
@@ -196,6 +198,20 @@ def vanish_case(c, hearth, data, tmp, ids, want_blobs, body):
     c.eq(r.status, 200, "db deleted: restart on a fresh database is healthy")
     c.eq(len(want_blobs - blob_files(data)), 0, "db deleted: blobs lost after a restart (of %d)" % len(want_blobs))
     print("  db deleted, restarted: %d of %d blobs on disk" % (len(want_blobs & blob_files(data)), len(want_blobs)))
+    # the fresh database gets a profile (no longer empty): the old blobs are older than it, kept
+    r = upload(srv, body, "on-the-fresh-db")
+    c.eq(r.status, 201, "fresh db: an upload")
+    stop(srv)
+    # a blob left by a crash after the database was made (no row): the sweep removes it
+    orphan = hashlib.sha256(b"orphan").hexdigest()
+    os.makedirs(os.path.join(data, "blobs", orphan[:2]), exist_ok=True)
+    open(os.path.join(data, "blobs", orphan[:2], orphan), "wb").write(b"orphan")
+    srv = Server(hearth, data).start()
+    c.eq(len(want_blobs - blob_files(data)), 0,
+         "fresh db with a profile: restart keeps the lost database's blobs (of %d)" % len(want_blobs))
+    c.ok(orphan not in blob_files(data), "fresh db: a newer blob without a row is swept")
+    c.ok("kept %d unreferenced blobs older than hearth.db" % len(want_blobs) in srv.log(),
+         "fresh db: the kept blobs are reported on stderr", srv.log()[-300:])
     stop(srv)
     # the backup put back: every profile listed and readable
     restore(data, saved)
