@@ -9,8 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+/* Snapshots taken at once: a slow target holds one worker, not the schedule. */
+#define CAPTURE_WORKERS 4
+
 struct job {
     char series[HEARTH_ID_LEN + 1];
+    char client[HEARTH_CLIENT_LEN]; /* who started it ("" after a restart: unknown) */
     char *name; /* of the snapshots: "<name> #<k>" */
     struct hearth_capture_row row;
     bool busy; /* a snapshot is being taken (outside the lock) */
@@ -20,13 +24,16 @@ struct hearth_captures {
     struct hearth_store *st;
     hearth_snapshot_fn fn;
     void *ctx;
-    int max_running;
+    int max_running, max_per_client;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    pthread_t thread;
-    bool quit, started;
+    pthread_t threads[CAPTURE_WORKERS];
+    int nthreads;
+    bool quit;
     struct job *jobs;
     size_t njobs, cap;
+    char (*pending)[HEARTH_CLIENT_LEN]; /* reservations of captures being started */
+    size_t npending;
 };
 
 static void job_release(struct job *j)
@@ -49,7 +56,8 @@ static bool row_copy(struct hearth_capture_row *dst, const struct hearth_capture
 
 /* Caller holds the lock. */
 static enum hearth_err push_job(struct hearth_captures *c, const char *series, const char *name,
-                                const struct hearth_capture_row *row, struct hearth_errmsg *em)
+                                const char *client, const struct hearth_capture_row *row,
+                                struct hearth_errmsg *em)
 {
     struct job *j;
 
@@ -64,6 +72,7 @@ static enum hearth_err push_job(struct hearth_captures *c, const char *series, c
     j = &c->jobs[c->njobs];
     memset(j, 0, sizeof(*j));
     snprintf(j->series, sizeof(j->series), "%s", series);
+    snprintf(j->client, sizeof(j->client), "%s", client);
     j->name = strdup(name);
     if (!j->name || !row_copy(&j->row, row)) {
         free(j->name);
@@ -169,6 +178,7 @@ static void *run(void *arg)
                 fprintf(stderr, "hearth: capture %s: %s\n", series, em.msg);
             if (strcmp(j->row.state, HEARTH_CAP_RUNNING) != 0)
                 drop_job(c, i);
+            pthread_cond_broadcast(&c->cond); /* the job is free again for the others */
         }
     }
     pthread_mutex_unlock(&c->lock);
@@ -176,8 +186,8 @@ static void *run(void *arg)
 }
 
 enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
-                                      bool can_fetch, int max_running, struct hearth_captures **out,
-                                      struct hearth_errmsg *em)
+                                      bool can_fetch, int max_running, int max_per_client,
+                                      struct hearth_captures **out, struct hearth_errmsg *em)
 {
     struct hearth_captures *c = calloc(1, sizeof(*c));
     char(*ids)[HEARTH_ID_LEN + 1] = NULL;
@@ -191,8 +201,14 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
     c->fn = fn;
     c->ctx = ctx;
     c->max_running = max_running;
+    c->max_per_client = max_per_client;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
+    c->pending = calloc((size_t)(max_running > 0 ? max_running : 1), sizeof(*c->pending));
+    if (!c->pending) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_fail;
+    }
     if ((e = hearth_capture_running(st, &ids, &n, em)))
         goto out_fail;
     for (i = 0; i < n; i++) {
@@ -217,15 +233,17 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
         }
         if (hearth_capture_record(st, s.id, NULL, &s.cap, &em2) == HEARTH_OK &&
             !strcmp(s.cap.state, HEARTH_CAP_RUNNING))
-            push_job(c, s.id, s.name, &s.cap, &em2);
+            push_job(c, s.id, s.name, "", &s.cap, &em2);
         hearth_series_release(&s);
     }
     free(ids);
-    if (pthread_create(&c->thread, NULL, run, c) != 0) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the capture thread");
-        goto out_fail;
+    for (i = 0; i < CAPTURE_WORKERS; i++) {
+        if (pthread_create(&c->threads[i], NULL, run, c) != 0) {
+            e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the capture threads");
+            goto out_fail;
+        }
+        c->nthreads++;
     }
-    c->started = true;
     *out = c;
     return HEARTH_OK;
 out_fail:
@@ -243,36 +261,99 @@ void hearth_captures_stop(struct hearth_captures *c)
     c->quit = true;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
-    if (c->started)
-        pthread_join(c->thread, NULL);
+    for (i = 0; i < (size_t)c->nthreads; i++)
+        pthread_join(c->threads[i], NULL);
     for (i = 0; i < c->njobs; i++)
         job_release(&c->jobs[i]);
     free(c->jobs);
+    free(c->pending);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
-bool hearth_captures_room(struct hearth_captures *c)
+/* Seconds until the first of the matching captures ends (client NULL: any). Lock held. */
+static int first_end_s(const struct hearth_captures *c, const char *client)
 {
-    bool room;
+    int64_t best = INT64_MAX, now = hearth_now_ms();
+    size_t i;
 
+    for (i = 0; i < c->njobs; i++) {
+        const struct hearth_capture_row *r = &c->jobs[i].row;
+        int64_t left = r->count - r->taken - r->failed, end;
+        if (client && strcmp(c->jobs[i].client, client) != 0)
+            continue;
+        end = (r->next_at > now ? r->next_at : now) +
+              (left > 1 ? left - 1 : 0) * r->interval_s * 1000;
+        if (end < best)
+            best = end;
+    }
+    if (best == INT64_MAX)
+        return 5; /* only captures being started: they take a fetch */
+    best = (best - now + 999) / 1000;
+    return best < 1 ? 1 : best > 3600 ? 3600 : (int)best;
+}
+
+enum hearth_err hearth_captures_reserve(struct hearth_captures *c, const char *client, int *retry_s,
+                                        struct hearth_errmsg *em)
+{
+    enum hearth_err e = HEARTH_OK;
+    size_t i;
+    int mine = 0;
+
+    *retry_s = 0;
     pthread_mutex_lock(&c->lock);
-    room = (int)c->njobs < c->max_running;
+    for (i = 0; i < c->njobs; i++)
+        mine += !strcmp(c->jobs[i].client, client);
+    for (i = 0; i < c->npending; i++)
+        mine += !strcmp(c->pending[i], client);
+    if ((int)(c->njobs + c->npending) >= c->max_running) {
+        *retry_s = first_end_s(c, NULL);
+        e = hearth_errmsg_set(em, HEARTH_E_BUSY,
+                              "%d captures are running on this server (its limit); retry when "
+                              "one ends",
+                              c->max_running);
+    } else if (mine >= c->max_per_client) {
+        *retry_s = first_end_s(c, client);
+        e = hearth_errmsg_set(em, HEARTH_E_TOO_MANY,
+                              "you have %d captures running (the limit per client); stop one "
+                              "or retry when one ends",
+                              mine);
+    } else {
+        snprintf(c->pending[c->npending++], HEARTH_CLIENT_LEN, "%s", client);
+    }
     pthread_mutex_unlock(&c->lock);
-    return room;
+    return e;
+}
+
+/* Drop one reservation of client. Lock held. */
+static void unreserve(struct hearth_captures *c, const char *client)
+{
+    size_t i;
+
+    for (i = 0; i < c->npending; i++)
+        if (!strcmp(c->pending[i], client)) {
+            memcpy(c->pending[i], c->pending[--c->npending], HEARTH_CLIENT_LEN);
+            return;
+        }
+}
+
+void hearth_captures_unreserve(struct hearth_captures *c, const char *client)
+{
+    pthread_mutex_lock(&c->lock);
+    unreserve(c, client);
+    pthread_mutex_unlock(&c->lock);
 }
 
 enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series, const char *name,
-                                    const struct hearth_capture_row *row, struct hearth_errmsg *em)
+                                    const char *client, const struct hearth_capture_row *row,
+                                    struct hearth_errmsg *em)
 {
     enum hearth_err e;
 
     pthread_mutex_lock(&c->lock);
-    if ((int)c->njobs >= c->max_running)
-        e = hearth_errmsg_set(em, HEARTH_E_BUSY, "%d captures are running already", c->max_running);
-    else
-        e = push_job(c, series, name, row, em);
+    unreserve(c, client);
+    e = push_job(c, series, name, client, row, em);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     return e;

@@ -72,6 +72,12 @@ static const struct opt opts[] = {
      "largest ?seconds= accepted for CPU profile fetches"},
     {"retention-days", "HEARTH_RETENTION_DAYS", K_SIZE, O(retention_days), "0",
      "delete profiles older than this many days (0 keeps them forever)"},
+    {"max-captures", "HEARTH_MAX_CAPTURES", K_SIZE, O(max_captures), "16",
+     "captures running at once (each holds a schedule and fetches); more get 503 + Retry-After"},
+    {"max-captures-per-client", "HEARTH_MAX_CAPTURES_PER_CLIENT", K_SIZE,
+     O(max_captures_per_client), "2",
+     "captures one client address may run at once, so one client cannot take every capture; "
+     "more get 429 + Retry-After (behind a proxy every client shares its address)"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -205,6 +211,13 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     }
     if (!strcmp(cfg->list, "token") && !*cfg->upload_token) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--list=token needs --upload-token");
+        goto out_fail;
+    }
+    if (!cfg->max_captures || !cfg->max_captures_per_client || cfg->max_captures > 10000 ||
+        cfg->max_captures_per_client > cfg->max_captures) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "--max-captures must be 1..10000 and --max-captures-per-client "
+                              "1..--max-captures");
         goto out_fail;
     }
     if (!*cfg->data_dir) {

@@ -41,6 +41,8 @@ const char *hearth_err_name(enum hearth_err e)
         return "too_many_requests";
     case HEARTH_E_TIMEOUT:
         return "request_timeout";
+    case HEARTH_E_UNAVAILABLE:
+        return "unavailable";
     }
     return "unknown";
 }
@@ -82,6 +84,8 @@ int hearth_err_http_status(enum hearth_err e)
         return 429;
     case HEARTH_E_TIMEOUT:
         return 408;
+    case HEARTH_E_UNAVAILABLE:
+        return 503;
     }
     return 500;
 }

@@ -926,10 +926,26 @@ static enum hearth_err refusal_error(const struct fetch_call *c, struct hearth_e
                              c->refused_addr);
 }
 
-/* Map a failed transfer to (error, message); nothing of the body is used. */
+/*
+ * What a client is told when the target did not answer (refused, timed out,
+ * reset, unknown name, TLS failure): the same words for every cause, so the
+ * fetch API cannot be used to probe which ports are open. The cause goes to
+ * the caller's detail (the server log).
+ */
+#define FETCH_GENERIC_ERROR                                                                        \
+    "the target did not answer with a profile (the cause is in the server's log)"
+
+static enum hearth_err fetch_once(struct hearth_fetcher *f, const char *url, unsigned char **body,
+                                  size_t *len, struct hearth_errmsg *em, bool *transport);
+
+/*
+ * Map a failed transfer to (error, message); nothing of the body is used.
+ * *transport: the target did not answer at all (the message is the cause,
+ * for the log; the client gets FETCH_GENERIC_ERROR).
+ */
 static enum hearth_err transfer_error(CURL *h, CURLcode rc, const struct fetch_call *c,
                                       long total_s, long seconds, CURLU *u,
-                                      struct hearth_errmsg *em)
+                                      struct hearth_errmsg *em, bool *transport)
 {
     long code = 0, oserr = 0;
     curl_off_t connect_us = 0;
@@ -952,6 +968,8 @@ static enum hearth_err transfer_error(CURL *h, CURLcode rc, const struct fetch_c
     if (c->nomem || rc == CURLE_OUT_OF_MEMORY)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
 
+    /* from here on the target did not answer: one generic message for the client */
+    *transport = true; /* (errors other than HEARTH_E_IO below keep their own words) */
     hostbuf[0] = '\0';
     if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
         snprintf(hostbuf, sizeof(hostbuf), "%s", host);
@@ -1051,7 +1069,23 @@ static bool setup(CURL *h, CURLU *u, struct fetch_call *c, long total_s)
 }
 
 enum hearth_err hearth_fetch(struct hearth_fetcher *f, const char *url, unsigned char **body,
-                             size_t *len, struct hearth_errmsg *em)
+                             size_t *len, struct hearth_errmsg *em, struct hearth_errmsg *detail)
+{
+    struct hearth_errmsg why = {{0}};
+    bool transport = false;
+    enum hearth_err e = fetch_once(f, url, body, len, &why, &transport);
+
+    if (e && detail)
+        *detail = why;
+    if (e == HEARTH_E_IO && transport)
+        return hearth_errmsg_set(em, e, "%s", FETCH_GENERIC_ERROR);
+    if (e)
+        hearth_errmsg_set(em, e, "%s", why.msg);
+    return e;
+}
+
+static enum hearth_err fetch_once(struct hearth_fetcher *f, const char *url, unsigned char **body,
+                                  size_t *len, struct hearth_errmsg *em, bool *transport)
 {
     struct fetch_call c;
     CURLU *u = NULL;
@@ -1093,7 +1127,7 @@ enum hearth_err hearth_fetch(struct hearth_fetcher *f, const char *url, unsigned
     }
     rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
-        e = transfer_error(h, rc, &c, total_s, seconds, u, em);
+        e = transfer_error(h, rc, &c, total_s, seconds, u, em, transport);
         goto out_cleanup;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);

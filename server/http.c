@@ -78,7 +78,11 @@ struct asset {
  */
 #define DEFAULT_FLAME_MIN_FRACTION 0.0002
 
-/* Outbound fetches at once: each may hold a remote CPU profile for its seconds. */
+/*
+ * Ad-hoc outbound fetches at once (/api/fetch and a capture's first
+ * snapshot): each may hold a remote CPU profile for its seconds. Running
+ * captures do not use these: they have their own workers (capture.c).
+ */
 #define FETCH_SLOTS 2
 
 static const char *const security_headers[][2] = {
@@ -215,12 +219,19 @@ int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const v
 
 int hx_send_error(struct mg_connection *c, enum hearth_err e, const char *msg)
 {
+    return hx_send_error_retry(c, e, msg, 2);
+}
+
+int hx_send_error_retry(struct mg_connection *c, enum hearth_err e, const char *msg, int retry_s)
+{
     struct hearth_buf b;
     int status = hearth_err_http_status(e), rc;
-    const char *const retry[][2] = {{"Retry-After", "2"}, {"Cache-Control", "no-store"}};
+    char secs[16];
+    const char *const retry[][2] = {{"Retry-After", secs}, {"Cache-Control", "no-store"}};
 
     const char *const allow[][2] = {{"Allow", allow_methods}, {"Cache-Control", "no-store"}};
 
+    snprintf(secs, sizeof(secs), "%d", retry_s > 0 ? retry_s : 1);
     hearth_buf_init(&b, 8192);
     if (allow_methods)
         status = 405;
@@ -232,7 +243,7 @@ int hx_send_error(struct mg_connection *c, enum hearth_err e, const char *msg)
         rc = hx_send_resp(c, status, "application/json", b.ptr, b.len, allow, 2, false);
     else
         rc = hx_send_resp(c, status, "application/json", b.ptr, b.len,
-                       status == 503 ? retry : retry + 1, 1, false);
+                          status == 503 || status == 429 ? retry : retry + 1, 1, false);
     hearth_buf_release(&b);
     return rc;
 }
@@ -754,9 +765,10 @@ static int store_profile(struct mg_connection *c, struct hearth_server *srv,
 }
 
 enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, const char *name,
-                                size_t wait_ms, struct hearth_meta *m,
+                                bool scheduled, struct hearth_meta *m,
                                 char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
 {
+    struct hearth_errmsg detail = {{0}};
     unsigned char *body = NULL;
     size_t len = 0;
     char cleaned[512];
@@ -766,13 +778,17 @@ enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, cons
     if (!srv->fetcher)
         return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                                  "fetching is disabled on this server (set --fetch-allow)");
-    if (!hx_take_slot(&srv->fetch_sem, wait_ms))
+    if (!scheduled && !hx_take_slot(&srv->fetch_sem, 0))
         return hearth_errmsg_set(em, HEARTH_E_BUSY,
                                  "no fetch slot is free (other fetches are running); retry shortly");
-    e = hearth_fetch(srv->fetcher, url, &body, &len, em);
-    sem_post(&srv->fetch_sem);
-    if (e)
+    e = hearth_fetch(srv->fetcher, url, &body, &len, em, &detail);
+    if (!scheduled)
+        sem_post(&srv->fetch_sem);
+    if (e) {
+        if (strcmp(detail.msg, em->msg) != 0)
+            fprintf(stderr, "hearth: fetch %.300s: %s\n", url, detail.msg);
         return e == HEARTH_E_IO ? HEARTH_E_UPSTREAM : e; /* the other server failed, not us */
+    }
     hx_clean_name(name, cleaned, sizeof(cleaned));
     e = hx_ingest(srv, body, len, cleaned, url, m, token, em);
     free(body);
@@ -877,7 +893,7 @@ static int h_fetch(struct mg_connection *c, struct hearth_server *srv)
             snprintf(name, sizeof(name), "%.500s", url);
         json_decref(root);
     }
-    if ((e = hx_fetch_ingest(srv, url, name, 0, &m, token, &em)))
+    if ((e = hx_fetch_ingest(srv, url, name, false, &m, token, &em)))
         return hx_send_error(c, e, em.msg);
     rc = send_stored(c, srv, &m, token);
     hearth_meta_release(&m);
@@ -1303,20 +1319,27 @@ static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, con
 
 static int h_health(struct mg_connection *c, struct hearth_server *srv)
 {
+    struct hearth_errmsg em = {{0}};
     struct hearth_buf out;
     size_t pe, pb, ve, vb;
+    bool degraded = hearth_store_check(srv->store, &em) != HEARTH_OK;
     int rc;
 
     hearth_cache_stats(srv->profiles, &pe, &pb);
     hearth_cache_stats(srv->views, &ve, &vb);
     hearth_buf_init(&out, 4096);
     hearth_buf_printf(&out,
-                      "{\"status\":\"ok\",\"profiles\":%" PRId64 ",\"uptime_s\":%ld,"
+                      "{\"status\":\"%s\",\"profiles\":%" PRId64 ",\"uptime_s\":%ld,"
                       "\"cache\":{\"profiles\":%zu,\"profile_bytes\":%zu,\"views\":%zu,"
-                      "\"view_bytes\":%zu}}\n",
-                      hearth_store_count(srv->store), (long)(time(NULL) - srv->started), pe, pb,
-                      ve, vb);
-    rc = hx_send_json(c, 200, &out);
+                      "\"view_bytes\":%zu}",
+                      degraded ? "degraded" : "ok", hearth_store_count(srv->store),
+                      (long)(time(NULL) - srv->started), pe, pb, ve, vb);
+    if (degraded) {
+        hearth_buf_addstr(&out, ",\"reason\":");
+        hearth_json_escape(&out, em.msg, strlen(em.msg));
+    }
+    hearth_buf_addstr(&out, "}\n");
+    rc = hx_send_json(c, degraded ? 503 : 200, &out);
     hearth_buf_release(&out);
     return rc;
 }

@@ -64,6 +64,8 @@ struct view_resp {
 int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const void *body,
                  size_t len, const char *const (*extra)[2], size_t nextra, bool head);
 int hx_send_error(struct mg_connection *c, enum hearth_err e, const char *msg);
+/* The same with Retry-After: retry_s on a 503 or 429 (hx_send_error says 2). */
+int hx_send_error_retry(struct mg_connection *c, enum hearth_err e, const char *msg, int retry_s);
 int hx_send_405(struct mg_connection *c, const char *allow);
 int hx_send_json(struct mg_connection *c, int status, struct hearth_buf *b);
 bool hx_accepts_gzip(const struct mg_connection *c);
@@ -98,12 +100,16 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
                           const char *name, const char *source, struct hearth_meta *m,
                           char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
 /*
- * Fetch url (waiting up to wait_ms for one of the fetch slots) and store it
- * as a profile named name: the common path of /api/fetch and captures. A
- * failure of the other server is HEARTH_E_UPSTREAM.
+ * Fetch url and store it as a profile named name: the common path of
+ * /api/fetch and captures. Requests (scheduled false) take one of the
+ * FETCH_SLOTS ad-hoc slots or get HEARTH_E_BUSY at once; the capture
+ * scheduler's snapshots (scheduled true) are bounded by its own workers
+ * (capture.c), so slow ad-hoc targets cannot starve captures. A failure of
+ * the other server is HEARTH_E_UPSTREAM with one generic message (the cause
+ * goes to the server log only: no port probing through the answers).
  */
 enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, const char *name,
-                                size_t wait_ms, struct hearth_meta *m,
+                                bool scheduled, struct hearth_meta *m,
                                 char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
 void hx_meta_json_fields(struct hearth_jsonw *w, struct hearth_server *srv,
                          const struct hearth_meta *m);

@@ -4,7 +4,8 @@
  *   POST   /api/series                 {"name","profiles":[ids],"gctrace"} -> 201
  *   GET    /api/series                 newest first
  *   GET    /api/series/<id>            the series, its snapshots and capture
- *   DELETE /api/series/<id>            (delete token) the series, not its profiles
+ *   DELETE /api/series/<id>            (delete token) the series, not its profiles;
+ *                                      ?profiles=1 also the snapshots its capture took
  *   GET    /api/series/<id>/growth     growth ranking (growth.h), view options as /top
  *   PUT    /api/series/<id>/gctrace    (delete token) {"gctrace","start_ms"} attach a log
  *   POST   /api/captures               {"url","interval_s","count","name","gc"} -> 201
@@ -36,7 +37,6 @@
 #define SERIES_MAX_ITEMS       1000 /* snapshots in one series: growth decodes them all */
 #define SERIES_BODY_MAX        (256 << 10)
 #define CAPTURE_MAX_INTERVAL_S 86400
-#define CAPTURE_MAX_RUNNING    16 /* captures at once: each holds a schedule and fetches */
 #define GROWTH_DEFAULT_ROWS    100
 #define GROWTH_MAX_ROWS        5000
 
@@ -360,19 +360,30 @@ static bool token_ok(struct mg_connection *c, struct hearth_server *srv, const c
     return true;
 }
 
+/*
+ * DELETE /api/series/<id>[?profiles=1]: the series; with profiles=1 also the
+ * snapshots its capture took (those its token may delete), with their blobs.
+ */
 static int h_delete(struct mg_connection *c, struct hearth_server *srv, const char *id)
 {
+    const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
-    char tok[256] = "";
+    char tok[256] = "", v[8] = "";
     enum hearth_err e;
-    int rc;
+    int rc, r;
+    bool with_profiles = false;
 
+    if ((r = hx_query_param(ri->query_string, "profiles", v, sizeof(v))) != 0) {
+        if (r < 0 || (strcmp(v, "1") && strcmp(v, "0")))
+            return hx_send_error(c, HEARTH_E_BAD_REQUEST, "profiles= is 0 or 1");
+        with_profiles = !strcmp(v, "1");
+    }
     if (!token_ok(c, srv, id, &rc))
         return rc;
     if (srv->captures)
         hearth_captures_cancel(srv->captures, id, &em); /* not running: nothing to stop */
     hx_bearer(c, tok, sizeof(tok));
-    if ((e = hearth_series_delete(srv->store, id, tok, &em)))
+    if ((e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em)))
         return hx_send_error(c, e, em.msg);
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
 }
@@ -588,7 +599,9 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     char *full = NULL;
     char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], ptoken[HEARTH_TOKEN_LEN + 1];
     char name[512], snap[600];
-    int rc;
+    const char *client = mg_get_request_info(c)->remote_addr;
+    bool reserved = false;
+    int rc, retry_s = 0;
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "captures need the server's upload token");
@@ -622,14 +635,16 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
         goto out_free;
     }
     hx_clean_name(nm && *nm ? nm : url, name, sizeof(name));
-    if (!hearth_captures_room(srv->captures)) {
-        rc = hx_send_error(c, HEARTH_E_BUSY, "too many captures are running; stop one first");
+    /* a place among the running captures (global and per-client caps) */
+    if ((e = hearth_captures_reserve(srv->captures, client, &retry_s, &em))) {
+        rc = hx_send_error_retry(c, e, em.msg, retry_s);
         goto out_free;
     }
+    reserved = true;
     /* the first snapshot now: a wrong URL fails here, not silently later */
     snprintf(snap, sizeof(snap), "%s #1", name);
     row.started = hearth_now_ms();
-    if ((e = hx_fetch_ingest(srv, full, snap, 0, &m, ptoken, &em))) {
+    if ((e = hx_fetch_ingest(srv, full, snap, false, &m, ptoken, &em))) {
         rc = hx_send_error(c, e, em.msg);
         goto out_free;
     }
@@ -643,10 +658,14 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     e = hearth_series_create(srv->store, name, full, "capture", &first, 1, NULL, &row, id, token,
                              &em);
     hearth_meta_release(&m);
-    if (!e)
-        e = hearth_captures_add(srv->captures, id, name, &row, &em);
+    if (!e) {
+        e = hearth_captures_add(srv->captures, id, name, client, &row, &em);
+        reserved = false;
+    }
     rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
 out_free:
+    if (reserved)
+        hearth_captures_unreserve(srv->captures, client);
     free(full);
     json_decref(root);
     return rc;
@@ -707,13 +726,13 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
     return get ? send_series(c, srv, id, 200, NULL) : hx_send_405(c, "GET, HEAD, DELETE");
 }
 
-/* A scheduled snapshot: the server's fetch rules; it waits up to 30 s for a fetch slot. */
+/* A scheduled snapshot: the server's fetch rules, on a capture worker (not an ad-hoc slot). */
 static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
                                 char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
 {
     struct hearth_meta m;
     char token[HEARTH_TOKEN_LEN + 1];
-    enum hearth_err e = hx_fetch_ingest(ctx, url, name, 30000, &m, token, em);
+    enum hearth_err e = hx_fetch_ingest(ctx, url, name, true, &m, token, em);
 
     if (!e)
         snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
@@ -724,5 +743,6 @@ static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
 enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em)
 {
     return hearth_captures_start(srv->store, snapshot, srv, srv->fetcher != NULL,
-                                 CAPTURE_MAX_RUNNING, &srv->captures, em);
+                                 (int)srv->cfg->max_captures,
+                                 (int)srv->cfg->max_captures_per_client, &srv->captures, em);
 }

@@ -171,6 +171,27 @@ static enum hearth_err append_item(struct hearth_store *st, const char *series, 
     return e;
 }
 
+/* A capture's snapshot: its delete token becomes the series' own (the random one was never shown).
+ */
+static enum hearth_err adopt_profile(struct hearth_store *st, const char *series,
+                                     const char *profile, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE profiles SET delete_hash = (SELECT delete_hash FROM series "
+                           "WHERE id = ?1) WHERE id = ?2",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, "cannot add to the series");
+    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, profile, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        e = db_err(st, em, "cannot add to the series");
+    sqlite3_finalize(q);
+    return e;
+}
+
 /* Whether table has a row with this id (table is one of ours, never input). */
 static bool row_exists(struct hearth_store *st, const char *table, const char *id)
 {
@@ -213,6 +234,8 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         return hearth_errmsg_set(em, e, "no random numbers available");
     hearth_sha256_hex(token_out, strlen(token_out), hash);
     pthread_mutex_lock(&st->lock);
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
     if ((e = exec(st, "BEGIN IMMEDIATE", em)))
         goto out_unlock;
     for (i = 0; i < n; i++)
@@ -258,7 +281,8 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         goto out_rollback;
     }
     for (i = 0; i < n; i++)
-        if ((e = append_item(st, id_out, profile_ids[i], em)))
+        if ((e = append_item(st, id_out, profile_ids[i], em)) ||
+            (cap && (e = adopt_profile(st, id_out, profile_ids[i], em))))
             goto out_rollback;
     if (cap && (e = put_capture(st, id_out, cap, true, em)))
         goto out_rollback;
@@ -484,6 +508,8 @@ enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *i
     enum hearth_err e = HEARTH_OK;
 
     pthread_mutex_lock(&st->lock);
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
     if (*gctrace && !row_exists(st, "gctraces", gctrace)) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
         goto out_unlock;
@@ -510,34 +536,88 @@ out_unlock:
     return e;
 }
 
-enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, const char *token,
-                                     struct hearth_errmsg *em)
+/* One delete attempt in a transaction; the blobs of deleted profiles go to blobs/nblobs. */
+static enum hearth_err delete_series_rows(struct hearth_store *st, const char *id,
+                                          bool with_profiles, char ***blobs, size_t *nblobs,
+                                          struct hearth_errmsg *em)
 {
-    static const char *const del[] = {"DELETE FROM series_items WHERE series = ?1",
-                                      "DELETE FROM captures WHERE series = ?1",
-                                      "DELETE FROM series WHERE id = ?1"};
+    static const char *const del[] = {
+        "DELETE FROM profiles WHERE id IN (SELECT profile FROM series_items WHERE series = ?1) "
+        "AND delete_hash = (SELECT delete_hash FROM series WHERE id = ?1) RETURNING blob",
+        "DELETE FROM series_items WHERE series = ?1", "DELETE FROM captures WHERE series = ?1",
+        "DELETE FROM series WHERE id = ?1"};
     enum hearth_err e;
-    size_t i;
+    size_t i, cap = 0;
 
-    pthread_mutex_lock(&st->lock);
-    if ((e = check_token(st, id, token, em)))
-        goto out_unlock;
     if ((e = exec(st, "BEGIN IMMEDIATE", em)))
-        goto out_unlock;
-    for (i = 0; i < sizeof(del) / sizeof(del[0]); i++) {
+        return e;
+    for (i = with_profiles ? 0 : 1; i < sizeof(del) / sizeof(del[0]); i++) {
         sqlite3_stmt *q = NULL;
-        int ok = sqlite3_prepare_v2(st->db, del[i], -1, &q, NULL) == SQLITE_OK &&
-                 sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
-                 sqlite3_step(q) == SQLITE_DONE;
-        sqlite3_finalize(q);
-        if (!ok) {
+        int rc = sqlite3_prepare_v2(st->db, del[i], -1, &q, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            const char *b = (const char *)sqlite3_column_text(q, 0);
+            char *copy = b ? strdup(b) : NULL;
+            rc = SQLITE_OK;
+            if (*nblobs == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                char **nb = realloc(*blobs, nc * sizeof(*nb));
+                if (!nb) {
+                    free(copy);
+                    continue; /* the blob stays until the next start's sweep */
+                }
+                *blobs = nb;
+                cap = nc;
+            }
+            if (copy)
+                (*blobs)[(*nblobs)++] = copy;
+        }
+        if (rc != SQLITE_DONE)
             e = db_err(st, em, "cannot delete the series");
+        sqlite3_finalize(q);
+        if (e) {
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            goto out_unlock;
+            return e;
         }
     }
-    e = exec(st, "COMMIT", em);
+    if ((e = exec(st, "COMMIT", em)))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}
+
+enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, const char *token,
+                                     bool with_profiles, int *profiles_deleted,
+                                     struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+    char **blobs = NULL;
+    size_t nblobs = 0, i;
+
+    if (profiles_deleted)
+        *profiles_deleted = 0;
+    pthread_mutex_lock(&st->lock);
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
+    if ((e = check_token(st, id, token, em)))
+        goto out_unlock;
+    e = delete_series_rows(st, id, with_profiles, &blobs, &nblobs, em);
+    if (e == HEARTH_E_NO_SPACE && hearth__store_release_reserve(st)) {
+        for (i = 0; i < nblobs; i++)
+            free(blobs[i]);
+        nblobs = 0;
+        e = delete_series_rows(st, id, with_profiles, &blobs, &nblobs, em);
+    }
+    if (e)
+        goto out_unlock;
+    for (i = 0; i < nblobs; i++)
+        hearth__store_unlink_unused(st, blobs[i]);
+    if (profiles_deleted)
+        *profiles_deleted = (int)nblobs;
 out_unlock:
+    for (i = 0; i < nblobs; i++)
+        free(blobs[i]);
+    free(blobs);
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -549,9 +629,12 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
     enum hearth_err e;
 
     pthread_mutex_lock(&st->lock);
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
     if ((e = exec(st, "BEGIN IMMEDIATE", em)))
         goto out_unlock;
-    if (profile_id && (e = append_item(st, series, profile_id, em)))
+    if (profile_id && ((e = append_item(st, series, profile_id, em)) ||
+                       (e = adopt_profile(st, series, profile_id, em))))
         goto out_rollback;
     if ((e = put_capture(st, series, cap, false, em)))
         goto out_rollback;

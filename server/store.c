@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,23 +19,51 @@
 #include "hearth/jsonw.h"
 #include "store_int.h"
 
-static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const char *path)
+/* The store's limits (beside the input limits of limits.c: these bound disk use, not input). */
+#define STORE_RESERVE_BYTES (256 << 10) /* kept back so a DELETE can commit on a full disk: one */
+                                        /* delete writes a few 4 KB pages to the WAL */
+#define STORE_RESERVE_MIN_FREE (4 * STORE_RESERVE_BYTES) /* (re)create it only when this is free   \
+                                                          */
+#define STORE_CHECK_EVERY_MS 1000 /* hearth_store_check() looks again at most this often */
+
+/*
+ * An I/O error: "what" and the path relative to the data directory, so that
+ * HTTP answers never show where the data lives (start-up errors, which go to
+ * stderr only, pass the full path as it is outside the data directory).
+ */
+static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const char *path,
+                              const char *dir)
 {
     int err = errno;
+    size_t dl = dir ? strlen(dir) : 0;
 
     if (err == ENOSPC || err == EDQUOT)
         return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the data directory is full", what);
+    if (dir && !strncmp(path, dir, dl) && path[dl] == '/')
+        return hearth_errmsg_set(em, HEARTH_E_IO, "%s <data>/%s: %s", what, path + dl + 1,
+                                 strerror(err));
     return hearth_errmsg_set(em, HEARTH_E_IO, "%s %s: %s", what, path, strerror(err));
 }
 
 enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
                                      const char *what)
 {
-    int code = sqlite3_errcode(st->db);
+    int code = sqlite3_errcode(st->db) & 0xff;
 
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+        if (!__atomic_exchange_n(&st->corrupt, 1, __ATOMIC_SEQ_CST))
+            fprintf(stderr,
+                    "hearth: %s: hearth.db is damaged (%s): writes are refused from now "
+                    "on; restore it from a backup and restart\n",
+                    what, sqlite3_errmsg(st->db));
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "%s: the database is damaged; writes are refused until an "
+                                 "operator restores it",
+                                 what);
+    }
     if (code == SQLITE_FULL)
         return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the data directory is full", what);
-    return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what, sqlite3_errmsg(st->db));
+    return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what, sqlite3_errstr(code));
 }
 
 static char *path_join(const char *a, const char *b, const char *c)
@@ -92,59 +121,284 @@ void hearth_meta_release(struct hearth_meta *m)
     m->name = m->source_url = m->info_json = NULL;
 }
 
-/* Remove tmp files and blobs no row refers to (a crash between rename and insert). */
+/* A blob's file name: 64 lower-case hex digits, in the folder of its first two. */
+static bool blob_name_ok(const char *name, const char *sub)
+{
+    size_t i;
+
+    for (i = 0; name[i]; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return false;
+    return i == HEARTH_SHA256_HEX && name[0] == sub[0] && name[1] == sub[1];
+}
+
+/*
+ * Walk blobs/: count the blob files (q NULL), or unlink those the database
+ * positively says are unused (q the lookup) and that were written after the
+ * database was created (since_ms; older ones may belong to a lost database
+ * and are counted in *older): a lookup that fails stops the walk, so an
+ * error never counts as "unused". Returns the files counted or removed, or
+ * -1 when a lookup failed.
+ */
+static long walk_blobs(const char *blobs, sqlite3_stmt *q, int64_t since_ms, long *older)
+{
+    DIR *d = opendir(blobs);
+    struct dirent *de;
+    long n = 0;
+
+    if (!d)
+        return 0;
+    while (n >= 0 && (de = readdir(d))) {
+        DIR *sd;
+        struct dirent *f;
+        int fd;
+        if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
+            continue;
+        fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        sd = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!sd) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        while (n >= 0 && (f = readdir(sd))) {
+            int rc;
+            if (!blob_name_ok(f->d_name, de->d_name))
+                continue; /* not ours: never touched */
+            if (!q) {
+                n++;
+                continue;
+            }
+            sqlite3_reset(q);
+            sqlite3_bind_text(q, 1, f->d_name, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(q);
+            if (rc == SQLITE_DONE) {
+                struct stat sb;
+                if (fstatat(dirfd(sd), f->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 < since_ms)
+                    (*older)++;
+                else if (unlinkat(dirfd(sd), f->d_name, 0) == 0)
+                    n++;
+            } else if (rc != SQLITE_ROW) {
+                n = -1;
+            }
+        }
+        closedir(sd);
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * Remove tmp files, and blobs no row refers to (a crash between the rename
+ * and the insert). A blob is removed only when the database positively says
+ * it is unused: the database passed its check at open, the lookup succeeded
+ * and found no row; and never while the database lists nothing at all but
+ * blobs exist (a lost or replaced hearth.db must not cost the blobs).
+ */
 static void sweep(struct hearth_store *st)
 {
     char *tmp = path_join(st->dir, "tmp", NULL), *blobs = path_join(st->dir, "blobs", NULL);
     DIR *d = NULL;
     struct dirent *de;
     sqlite3_stmt *q = NULL;
+    int64_t rows = -1, since = INT64_MAX;
+    long files, removed, older = 0;
 
     if (tmp && (d = opendir(tmp))) {
         while ((de = readdir(d)))
             if (de->d_name[0] != '.')
                 unlinkat(dirfd(d), de->d_name, 0);
         closedir(d);
-        d = NULL;
     }
-    if (blobs && (d = opendir(blobs)) &&
-        sqlite3_prepare_v2(st->db,
+    if (!blobs)
+        goto out_free;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM "
+                           "gctraces), (SELECT value FROM store_meta WHERE key = 'created_ms')",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 1) == SQLITE_INTEGER) {
+        rows = sqlite3_column_int64(q, 0);
+        since = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    files = walk_blobs(blobs, NULL, 0, &older);
+    if (rows < 0) {
+        fprintf(stderr, "hearth: cannot count the stored profiles (%s): no blob is removed\n",
+                sqlite3_errmsg(st->db));
+        goto out_free;
+    }
+    if (rows == 0 && files > 0) {
+        fprintf(stderr,
+                "hearth: hearth.db lists no profiles but blobs/ holds %ld files: all are kept "
+                "(not swept); if hearth.db was lost, restore it from a backup to list them again\n",
+                files);
+        goto out_free;
+    }
+    if (sqlite3_prepare_v2(st->db,
                            "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
                            "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        while ((de = readdir(d))) {
-            DIR *sd;
-            struct dirent *f;
-            if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
-                continue;
-            sd = fdopendir(openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-            if (!sd)
-                continue;
-            while ((f = readdir(sd))) {
-                if (f->d_name[0] == '.')
-                    continue;
-                sqlite3_reset(q);
-                sqlite3_bind_text(q, 1, f->d_name, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(q) != SQLITE_ROW)
-                    unlinkat(dirfd(sd), f->d_name, 0);
-            }
-            closedir(sd);
-        }
-        closedir(d);
-    } else if (d) {
-        closedir(d);
+                           -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "hearth: cannot look up blobs (%s): no blob is removed\n",
+                sqlite3_errmsg(st->db));
+        goto out_free;
     }
+    removed = walk_blobs(blobs, q, since, &older);
+    if (older > 0)
+        fprintf(stderr,
+                "hearth: kept %ld unreferenced blobs older than hearth.db (they may belong to a "
+                "lost database: restore it from a backup to list them again)\n",
+                older);
+    if (removed < 0)
+        fprintf(stderr, "hearth: a blob lookup failed (%s): the sweep stopped there\n",
+                sqlite3_errmsg(st->db));
+    else if (removed > 0)
+        fprintf(stderr, "hearth: removed %ld unreferenced blobs (left by interrupted uploads)\n",
+                removed);
+out_free:
     sqlite3_finalize(q);
     free(tmp);
     free(blobs);
+}
+
+/* Create the reserve file if it is missing and the disk has room. Lock held (or not yet shared). */
+static void reserve_fill(struct hearth_store *st)
+{
+    struct statvfs vs;
+    int fd;
+
+    if (st->have_reserve || !st->reserve || statvfs(st->dir, &vs) < 0 ||
+        (uint64_t)vs.f_bavail * vs.f_frsize < STORE_RESERVE_MIN_FREE)
+        return;
+    fd = open(st->reserve, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    if (posix_fallocate(fd, 0, STORE_RESERVE_BYTES) == 0)
+        st->have_reserve = true;
+    else
+        unlink(st->reserve);
+    close(fd);
+}
+
+bool hearth__store_release_reserve(struct hearth_store *st)
+{
+    bool had = st->reserve && unlink(st->reserve) == 0;
+
+    st->have_reserve = false;
+    if (had)
+        fprintf(stderr,
+                "hearth: the disk is full: released the %d KB reserve so a delete can "
+                "commit\n",
+                STORE_RESERVE_BYTES >> 10);
+    return had;
+}
+
+/* The file checks of hearth__store_writable(), without the lock (stat and read only). */
+static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg *em)
+{
+    static const char magic[16] = "SQLite format 3";
+    char head[16];
+    struct stat sb;
+    char *blobs;
+    int fd;
+    ssize_t r = -1;
+    bool blobs_ok;
+
+    if (__atomic_load_n(&st->corrupt, __ATOMIC_SEQ_CST))
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "the database (hearth.db) is damaged: writes are refused until "
+                                 "an operator restores it from a backup and restarts the server");
+    if (stat(st->dbpath, &sb) < 0 || sb.st_dev != st->db_dev || sb.st_ino != st->db_ino)
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "the database (hearth.db) was removed or replaced while the "
+                                 "server ran: writes are refused until the server is restarted");
+    fd = open(st->dbpath, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        r = pread(fd, head, sizeof(head), 0);
+        close(fd);
+    }
+    if (r != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "the database (hearth.db) has lost its SQLite header: writes are "
+                                 "refused until an operator restores it from a backup");
+    blobs = path_join(st->dir, "blobs", NULL);
+    blobs_ok = blobs && stat(blobs, &sb) == 0 && S_ISDIR(sb.st_mode);
+    free(blobs);
+    if (!blobs_ok)
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "the data directory's blobs folder is missing: writes are "
+                                 "refused until an operator restores it");
+    return HEARTH_OK;
+}
+
+enum hearth_err hearth__store_writable(struct hearth_store *st, struct hearth_errmsg *em)
+{
+    return check_files(st, em);
+}
+
+enum hearth_err hearth_store_check(struct hearth_store *st, struct hearth_errmsg *em)
+{
+    struct hearth_errmsg m = {{0}};
+    int64_t now = hearth_now_ms();
+    enum hearth_err e;
+
+    pthread_mutex_lock(&st->check_lock);
+    if (now - st->check_at >= STORE_CHECK_EVERY_MS || now < st->check_at) {
+        st->check_e = check_files(st, &m);
+        snprintf(st->check_msg, sizeof(st->check_msg), "%.250s", st->check_e ? m.msg : "");
+        st->check_at = now;
+    }
+    e = st->check_e;
+    if (e)
+        hearth_errmsg_set(em, e, "%s", st->check_msg);
+    pthread_mutex_unlock(&st->check_lock);
+    return e;
+}
+
+/* Run SQLite's quick_check on an existing database: a damaged one is a start-up error. */
+static enum hearth_err db_verify(struct hearth_store *st, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    const char *res;
+    int rc, code;
+
+    rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    code = sqlite3_errcode(st->db) & 0xff;
+    res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+    if (rc == SQLITE_ROW && res && !strcmp(res, "ok"))
+        goto out;
+    if (rc == SQLITE_ROW || code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+        char why[121], *p;
+        snprintf(why, sizeof(why), "%s", rc == SQLITE_ROW && res ? res : sqlite3_errmsg(st->db));
+        for (p = why; *p; p++)
+            if ((unsigned char)*p < ' ')
+                *p = ' '; /* quick_check's report has newlines: one line on stderr */
+        e = hearth_errmsg_set(
+            em, HEARTH_E_IO,
+            "%s is corrupt (%s): not starting, and no blob was deleted; restore it (with its "
+            "-wal file) from a backup, or move it away to start with an empty database (the "
+            "blobs are kept)",
+            st->dbpath, why);
+    } else
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot read %s: %s", st->dbpath,
+                              sqlite3_errmsg(st->db));
+out:
+    sqlite3_finalize(q);
+    return e;
 }
 
 enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
                                   struct hearth_errmsg *em)
 {
     struct hearth_store *st = calloc(1, sizeof(*st));
-    char *dbpath = NULL, *sub = NULL, *probe = NULL;
+    char *sub = NULL, *probe = NULL;
     enum hearth_err e = HEARTH_OK;
+    struct stat sb;
+    bool existed;
     int fd;
     static const char *const schema =
         "PRAGMA journal_mode=WAL;"
@@ -159,19 +413,24 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         " id TEXT PRIMARY KEY, blob TEXT NOT NULL, name TEXT NOT NULL,"
         " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
         " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS gctraces_blob ON gctraces(blob);";
+        "CREATE INDEX IF NOT EXISTS gctraces_blob ON gctraces(blob);"
+        /* when this database was made: the sweep never removes older blobs */
+        "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value);"
+        "INSERT OR IGNORE INTO store_meta VALUES ('created_ms', "
+        " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));";
 
     *out = NULL;
     if (!st)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->check_lock, NULL);
     st->dir = strdup(dir);
     if (!st->dir) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
     if (mkdir_p1(dir) < 0) {
-        e = io_err(em, "cannot create data directory", dir);
+        e = io_err(em, "cannot create data directory", dir, NULL);
         goto out_fail;
     }
     /* writable? (a read-only data directory is a start-up error, not a late surprise) */
@@ -182,42 +441,56 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
     }
     fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        e = io_err(em, "data directory is not writable:", dir);
+        e = io_err(em, "data directory is not writable:", dir, NULL);
         goto out_fail;
     }
     close(fd);
     unlink(probe);
     sub = path_join(dir, "blobs", NULL);
     if (!sub || mkdir_p1(sub) < 0) {
-        e = io_err(em, "cannot create", sub ? sub : dir);
+        e = io_err(em, "cannot create", sub ? sub : dir, NULL);
         goto out_fail;
     }
     free(sub);
     sub = path_join(dir, "tmp", NULL);
     if (!sub || mkdir_p1(sub) < 0) {
-        e = io_err(em, "cannot create", sub ? sub : dir);
+        e = io_err(em, "cannot create", sub ? sub : dir, NULL);
         goto out_fail;
     }
-    dbpath = path_join(dir, "hearth.db", NULL);
-    if (!dbpath || sqlite3_open_v2(dbpath, &st->db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_FULLMUTEX,
-                                   NULL) != SQLITE_OK) {
-        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot open %s: %s", dbpath ? dbpath : dir,
+    st->dbpath = path_join(dir, "hearth.db", NULL);
+    st->reserve = path_join(dir, "reserve", NULL);
+    if (!st->dbpath || !st->reserve) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_fail;
+    }
+    existed = stat(st->dbpath, &sb) == 0 && sb.st_size > 0;
+    if (sqlite3_open_v2(st->dbpath, &st->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot open %s: %s", st->dbpath,
                               st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto out_fail;
     }
     sqlite3_busy_timeout(st->db, 5000);
+    if (existed && (e = db_verify(st, em)))
+        goto out_fail;
     if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(st->db, hearth__series_schema, NULL, NULL, NULL) != SQLITE_OK) {
-        e = hearth__store_db_err(st, em, "cannot initialise the database");
+        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot initialise %s: %s", st->dbpath,
+                              sqlite3_errmsg(st->db));
         goto out_fail;
     }
+    if (stat(st->dbpath, &sb) < 0) {
+        e = io_err(em, "cannot stat", st->dbpath, NULL);
+        goto out_fail;
+    }
+    st->db_dev = sb.st_dev;
+    st->db_ino = sb.st_ino;
     sweep(st);
+    reserve_fill(st);
     *out = st;
     st = NULL;
 out_fail:
-    free(dbpath);
     free(sub);
     free(probe);
     hearth_store_close(st);
@@ -231,7 +504,10 @@ void hearth_store_close(struct hearth_store *st)
     if (st->db)
         sqlite3_close(st->db);
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->check_lock);
     free(st->dir);
+    free(st->dbpath);
+    free(st->reserve);
     free(st);
 }
 
@@ -245,7 +521,7 @@ int64_t hearth_now_ms(void)
 
 /* Write bytes to blobs/ab/<hash> durably unless it exists already. */
 static enum hearth_err write_blob(struct hearth_store *st, const unsigned char *bytes, size_t n,
-                                  const char *hash, struct hearth_errmsg *em)
+                                  const char *hash, bool *created, struct hearth_errmsg *em)
 {
     char sub[3] = {hash[0], hash[1], 0};
     char *blobs = path_join(st->dir, "blobs", NULL), *subdir = path_join(st->dir, "blobs", sub);
@@ -269,12 +545,12 @@ static enum hearth_err write_blob(struct hearth_store *st, const unsigned char *
     if (stat(final, &sb) == 0 && (size_t)sb.st_size == n)
         goto out_free; /* identical content already durable */
     if (mkdir_p1(subdir) < 0 || fsync_dir(blobs) < 0) {
-        e = io_err(em, "cannot create", subdir);
+        e = io_err(em, "cannot create", subdir, st->dir);
         goto out_free;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) {
-        e = io_err(em, "cannot create", tmp);
+        e = io_err(em, "cannot create", tmp, st->dir);
         goto out_free;
     }
     while (off < n) {
@@ -282,23 +558,24 @@ static enum hearth_err write_blob(struct hearth_store *st, const unsigned char *
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            e = io_err(em, "cannot write", tmp);
+            e = io_err(em, "cannot write", tmp, st->dir);
             goto out_unlink;
         }
         off += (size_t)w;
     }
     if (fsync(fd) < 0) {
-        e = io_err(em, "cannot sync", tmp);
+        e = io_err(em, "cannot sync", tmp, st->dir);
         goto out_unlink;
     }
     close(fd);
     fd = -1;
     if (rename(tmp, final) < 0) {
-        e = io_err(em, "cannot rename to", final);
+        e = io_err(em, "cannot rename to", final, st->dir);
         goto out_unlink;
     }
+    *created = true;
     if (fsync_dir(subdir) < 0) {
-        e = io_err(em, "cannot sync", subdir);
+        e = io_err(em, "cannot sync", subdir, st->dir);
         goto out_free;
     }
     goto out_free;
@@ -327,6 +604,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     char token_hash[HEARTH_SHA256_HEX + 1];
     sqlite3_stmt *q = NULL;
     enum hearth_err e;
+    bool created = false;
     int rc, tries;
 
     memset(m, 0, sizeof(*m));
@@ -337,7 +615,9 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     m->created = hearth_now_ms();
     m->size = (int64_t)n;
     pthread_mutex_lock(&st->lock);
-    if ((e = write_blob(st, bytes, n, m->blob, em)))
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
+    if ((e = write_blob(st, bytes, n, m->blob, &created, em)))
         goto out_unlock;
     snprintf(sql, sizeof(sql),
              "INSERT INTO %s (id, blob, name, source_url, info, created, size, delete_hash) "
@@ -378,8 +658,11 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     m->info_json = strdup(info_json);
     if (!m->name || !m->source_url || !m->info_json)
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    reserve_fill(st);
 out_unlock:
     sqlite3_finalize(q);
+    if (e && created && !m->name)
+        hearth__store_unlink_unused(st, m->blob); /* no row was added: do not leave the blob */
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -572,17 +855,19 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
 }
 
-static void unlink_blob_if_unused(struct hearth_store *st, const char *blob)
+void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
 {
     sqlite3_stmt *q = NULL;
     char sub[3] = {blob[0], blob[1], 0};
 
-    if (sqlite3_prepare_v2(st->db,
+    if (hearth__store_writable(st, NULL) != HEARTH_OK ||
+        sqlite3_prepare_v2(st->db,
                            "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
                            "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
                            -1, &q, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(q, 1, blob, -1, SQLITE_STATIC);
+    /* only when the lookup positively finds no row: an error keeps the blob */
     if (sqlite3_step(q) == SQLITE_DONE) {
         char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
         if (path)
@@ -593,46 +878,69 @@ static void unlink_blob_if_unused(struct hearth_store *st, const char *blob)
     sqlite3_finalize(q);
 }
 
-enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, const char *token,
-                                    struct hearth_errmsg *em)
+/* Delete the row of profile id; fills blob. Lock held. */
+static enum hearth_err delete_row(struct hearth_store *st, const char *id, const char *token,
+                                  char blob[HEARTH_SHA256_HEX + 1], struct hearth_errmsg *em)
 {
-    char want[HEARTH_SHA256_HEX + 1], blob[HEARTH_SHA256_HEX + 1] = "";
+    char want[HEARTH_SHA256_HEX + 1];
     sqlite3_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
-    const char *stored;
+    const char *stored, *b;
 
-    if (!hearth_id_valid(id, strlen(id)))
-        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
     hearth_sha256_hex(token ? token : "", token ? strlen(token) : 0, want);
-    pthread_mutex_lock(&st->lock);
     if (sqlite3_prepare_v2(st->db, "SELECT delete_hash, blob FROM profiles WHERE id = ?1", -1, &q,
                            NULL) != SQLITE_OK) {
         e = hearth__store_db_err(st, em, "cannot delete");
-        goto out_unlock;
+        goto out;
     }
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+    switch (sqlite3_step(q)) {
+    case SQLITE_ROW:
+        break;
+    case SQLITE_DONE:
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
-        goto out_unlock;
+        goto out;
+    default:
+        e = hearth__store_db_err(st, em, "cannot delete");
+        goto out;
     }
     stored = (const char *)sqlite3_column_text(q, 0);
-    snprintf(blob, sizeof(blob), "%s", (const char *)sqlite3_column_text(q, 1));
+    b = (const char *)sqlite3_column_text(q, 1);
+    snprintf(blob, HEARTH_SHA256_HEX + 1, "%s", b ? b : "");
     if (!token || !*token || !stored || !hearth_secret_eq(stored, want)) {
         e = hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                               "the delete token is missing or wrong for this profile");
-        goto out_unlock;
+        goto out;
     }
     sqlite3_finalize(q);
     q = NULL;
     if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE id = ?1", -1, &q, NULL) !=
             SQLITE_OK ||
-        (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE)) {
+        (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE))
         e = hearth__store_db_err(st, em, "cannot delete");
-        goto out_unlock;
-    }
-    unlink_blob_if_unused(st, blob);
-out_unlock:
+out:
     sqlite3_finalize(q);
+    return e;
+}
+
+enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, const char *token,
+                                    struct hearth_errmsg *em)
+{
+    char blob[HEARTH_SHA256_HEX + 1] = "";
+    enum hearth_err e;
+
+    if (!hearth_id_valid(id, strlen(id)))
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
+    pthread_mutex_lock(&st->lock);
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
+    e = delete_row(st, id, token, blob, em);
+    /* a full disk: the reserve's space lets the delete commit, and the blob frees more */
+    if (e == HEARTH_E_NO_SPACE && hearth__store_release_reserve(st))
+        e = delete_row(st, id, token, blob, em);
+    if (!e && *blob)
+        hearth__store_unlink_unused(st, blob);
+out_unlock:
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -647,6 +955,8 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
 
     *count = 0;
     pthread_mutex_lock(&st->lock);
+    if ((e = hearth__store_writable(st, em)))
+        goto out_unlock;
     if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1,
                            &q, NULL) != SQLITE_OK) {
         e = hearth__store_db_err(st, em, "cannot expire profiles");
@@ -667,7 +977,7 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
     q = NULL;
     for (i = 0; i < n; i++)
         if (blobs[i])
-            unlink_blob_if_unused(st, blobs[i]);
+            hearth__store_unlink_unused(st, blobs[i]);
     *count = n;
 out_unlock:
     for (i = 0; i < n; i++)

@@ -6,7 +6,9 @@
 #define HEARTH_STORE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -14,12 +16,36 @@
 
 struct hearth_store {
     char *dir;
+    char *dbpath;  /* dir/hearth.db */
+    char *reserve; /* dir/reserve: space given back when a delete finds the disk full */
     sqlite3 *db;
     pthread_mutex_t lock; /* serialises writers and multi-statement reads */
+    dev_t db_dev;         /* identity of hearth.db when opened: a file removed or */
+    ino_t db_ino;         /* replaced under us is noticed before the next write */
+    int corrupt;          /* (atomic) SQLite reported SQLITE_CORRUPT or SQLITE_NOTADB */
+    bool have_reserve;    /* under lock */
+    pthread_mutex_t check_lock; /* the cached answer of hearth_store_check() */
+    int64_t check_at;
+    enum hearth_err check_e;
+    char check_msg[256];
 };
 
 enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
                                      const char *what);
+
+/*
+ * HEARTH_OK if the store may be written: hearth.db is still the file that
+ * was opened, its header is SQLite's, no corruption was reported and the
+ * blob folder exists. Otherwise HEARTH_E_UNAVAILABLE (503) with the reason.
+ * Called at the start of every write, with the lock held.
+ */
+enum hearth_err hearth__store_writable(struct hearth_store *st, struct hearth_errmsg *em);
+
+/* Unlink a blob if no row refers to it any more (the lookup must say so). Lock held. */
+void hearth__store_unlink_unused(struct hearth_store *st, const char *blob);
+
+/* Give the reserve's space back to the disk; true if there was one. Lock held. */
+bool hearth__store_release_reserve(struct hearth_store *st);
 
 /* The series tables (created by hearth_store_open()). */
 extern const char hearth__series_schema[];

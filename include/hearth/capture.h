@@ -1,17 +1,26 @@
 /*
  * capture.h - the background scheduler that fills capture series.
  *
- * One thread runs every capture: at each due time it calls the snapshot
- * function (fetch + store, supplied by the HTTP layer so the fetch rules
- * and decode slots are the server's own), then records the step in the
- * store (series.h) in one transaction. Attempt k of a capture is due at
- * started + k * interval; a failed attempt is counted, not retried, so a
- * capture always ends after `count` attempts.
+ * A few worker threads (CAPTURE_WORKERS in capture.c) run every capture:
+ * at each due time one of them calls the snapshot function (fetch + store,
+ * supplied by the HTTP layer so the fetch rules and decode slots are the
+ * server's own), then records the step in the store (series.h) in one
+ * transaction. A capture's snapshots never overlap; a slow target holds one
+ * worker, so other captures keep their schedule. Attempt k of a capture is
+ * due at started + k * interval; a failed attempt is counted, not retried,
+ * so a capture always ends after `count` attempts.
+ *
+ * Limits: at most max_running captures run (or are being started) at once,
+ * and at most max_per_client of them were started by one client (the HTTP
+ * layer passes the remote address). A new capture first takes a
+ * reservation (hearth_captures_reserve), which hearth_captures_add turns
+ * into the running capture, or hearth_captures_unreserve gives back.
  *
  * After a restart, hearth_captures_start() finds the captures stored as
  * running and resumes them (restarts + 1, next attempt at once if it was
- * missed); if the server can no longer fetch, they are marked interrupted
- * with the reason. Stopping the server only ends the thread: running
+ * missed; their client is unknown, so they count against max_running
+ * only); if the server can no longer fetch, they are marked interrupted
+ * with the reason. Stopping the server only ends the threads: running
  * captures stay "running" in the store and resume at the next start.
  */
 #ifndef HEARTH_CAPTURE_H
@@ -34,26 +43,37 @@ typedef enum hearth_err (*hearth_snapshot_fn)(void *ctx, const char *url, const 
                                               char profile_id[HEARTH_ID_LEN + 1],
                                               struct hearth_errmsg *em);
 
+/* Room for a client's address (an IPv6 text address and its NUL). */
+#define HEARTH_CLIENT_LEN 64
+
 /*
  * Start the scheduler and resume stored captures. can_fetch false (fetching
  * disabled by configuration) marks them interrupted instead.
  */
 enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
-                                      bool can_fetch, int max_running, struct hearth_captures **out,
-                                      struct hearth_errmsg *em);
+                                      bool can_fetch, int max_running, int max_per_client,
+                                      struct hearth_captures **out, struct hearth_errmsg *em);
 
-/* Ends the thread (waits for a snapshot in progress). NULL is allowed. */
+/* Ends the threads (waits for snapshots in progress). NULL is allowed. */
 void hearth_captures_stop(struct hearth_captures *c);
 
 /*
+ * Reserve a place for a new capture of client. HEARTH_E_BUSY when
+ * max_running captures run or are being started, HEARTH_E_TOO_MANY when
+ * this client has max_per_client; *retry_s is then the number of seconds
+ * until the first capture that would free a place ends (1..3600).
+ */
+enum hearth_err hearth_captures_reserve(struct hearth_captures *c, const char *client, int *retry_s,
+                                        struct hearth_errmsg *em);
+void hearth_captures_unreserve(struct hearth_captures *c, const char *client);
+
+/*
  * Schedule a new capture whose series (named name, with the capture row in
- * state running) was just created. HEARTH_E_BUSY if max_running run already.
+ * state running) was just created, in place of client's reservation.
  */
 enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *series, const char *name,
-                                    const struct hearth_capture_row *row, struct hearth_errmsg *em);
-
-/* True if another capture may start now (below max_running). */
-bool hearth_captures_room(struct hearth_captures *c);
+                                    const char *client, const struct hearth_capture_row *row,
+                                    struct hearth_errmsg *em);
 
 /* Stop a running capture (state "stopped"); HEARTH_E_NOT_FOUND if not running. */
 enum hearth_err hearth_captures_cancel(struct hearth_captures *c, const char *series,

@@ -38,6 +38,8 @@ struct hearth_config {
     size_t fetch_timeout_s;
     size_t max_fetch_seconds; /* clamp for ?seconds= of CPU profiles */
     size_t retention_days;    /* 0 = keep forever */
+    size_t max_captures;      /* captures running at once, server-wide */
+    size_t max_captures_per_client; /* of them, started by one client address */
     struct hearth_limits lim; /* decode limits (max_decompressed follows max-upload) */
 };
 

@@ -29,6 +29,7 @@ enum hearth_err {
     HEARTH_E_CONFLICT,    /* the thing is not in a state that allows this (stop a finished capture) */
     HEARTH_E_TOO_MANY,    /* this client has too much in progress: try again later (429) */
     HEARTH_E_TIMEOUT,     /* the client was too slow sending its request (408) */
+    HEARTH_E_UNAVAILABLE, /* the store is degraded (database vanished or damaged): writes refused */
 };
 
 struct hearth_errmsg {

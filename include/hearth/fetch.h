@@ -7,8 +7,12 @@
  * rebinding cannot reach a forbidden address. Link-local and cloud
  * metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are refused
  * unless listed explicitly, and so is the server's own listening address.
- * Error messages name the failure (timeout, refused, HTTP 404, too large)
- * and never echo the remote body.
+ * Error messages never echo the remote body. When the target did not
+ * answer at all (connection refused, timeout, reset, unknown name, TLS
+ * failure) the message is one generic sentence whatever the cause, so that
+ * the fetch API cannot probe which ports are open; the cause goes to
+ * *detail for the server's log. An HTTP status, a body too large and
+ * refusals by the allow-list keep their own words.
  *
  * A struct hearth_fetcher is created once at start-up and is thread-safe;
  * each call allocates its own curl handle. The body is malloc'ed and owned
@@ -43,10 +47,12 @@ void hearth_fetcher_free(struct hearth_fetcher *f);
  * GET url; on success *body (malloc'ed) holds *len bytes of a 200 response.
  * Errors: HEARTH_E_FORBIDDEN (not allowed / fetching disabled),
  * HEARTH_E_BAD_REQUEST (malformed URL, wrong scheme, seconds too large),
- * HEARTH_E_TOO_LARGE, HEARTH_E_IO (timeout, refused, HTTP status != 200;
- * the message says which).
+ * HEARTH_E_TOO_LARGE, HEARTH_E_IO (no answer: the generic message; or an
+ * HTTP status != 200, named). em is what a client may be told; detail (may
+ * be NULL) gets the cause in words for the log (the same as em when em
+ * already says it).
  */
 enum hearth_err hearth_fetch(struct hearth_fetcher *f, const char *url, unsigned char **body,
-                             size_t *len, struct hearth_errmsg *em);
+                             size_t *len, struct hearth_errmsg *em, struct hearth_errmsg *detail);
 
 #endif /* HEARTH_FETCH_H */

@@ -99,13 +99,24 @@ enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *i
                                           const char *gctrace, int64_t start_ms,
                                           struct hearth_errmsg *em);
 
-/* Delete the series (its profiles stay) if the token matches. */
+/*
+ * Delete the series if the token matches. Its profiles stay, unless
+ * with_profiles: then the profiles the series' token may delete (the
+ * snapshots its capture took, see hearth_capture_record()) go too, with
+ * their blobs when no other row uses them; *profiles_deleted (may be NULL)
+ * says how many. Profiles uploaded with their own tokens always stay.
+ */
 enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, const char *token,
+                                     bool with_profiles, int *profiles_deleted,
                                      struct hearth_errmsg *em);
 
 /*
  * One capture step, atomically: append profile_id (if not NULL) at the end
- * of the series and store the capture's new progress.
+ * of the series and store the capture's new progress. The snapshot's delete
+ * token becomes the series' token (its own was never shown to anyone), so
+ * the series' token deletes it: DELETE /api/profiles/<id> with that token,
+ * or the whole series with_profiles. hearth_series_create() with cap does
+ * the same for the capture's first snapshot.
  */
 enum hearth_err hearth_capture_record(struct hearth_store *st, const char *series,
                                       const char *profile_id, const struct hearth_capture_row *cap,

@@ -2,15 +2,34 @@
  * store.h - durable storage of profiles: bytes on disk, metadata in SQLite.
  *
  * Layout under the data directory:
- *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile
+ *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile,
+ *                            store_meta(created_ms) when the database was made
  *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates)
  *   tmp/                     files being written; emptied at start-up
+ *   reserve                  256 KB kept back: released when a DELETE finds the disk
+ *                            full, so space can always be freed through the API;
+ *                            made again after an upload when the disk has room
  *
  * hearth_store_put() makes the bytes durable (temporary file, fsync, rename,
  * fsync of the directory) before it inserts the row, and the row commit is
  * itself durable, so after a crash at any moment a listed profile always
  * has its bytes; a blob without a row (crash between the two) is removed at
- * the next start. All functions are thread-safe (one connection, one lock).
+ * the next start, but only when the database positively says so: it passed
+ * SQLite's quick_check, lists at least one profile (an empty or lost
+ * hearth.db never costs the blobs), the lookup succeeded and found no row,
+ * and the blob is newer than the database (store_meta.created_ms: blobs of
+ * a lost database stay even after a fresh one has rows). A damaged
+ * hearth.db is a start-up error (nothing is deleted).
+ *
+ * While running, a hearth.db removed or replaced under the server (its
+ * device and inode no longer match), a lost SQLite header, a missing blobs/
+ * folder or any SQLITE_CORRUPT answer makes the store degraded: every write
+ * (put, delete, expire, series and capture updates) answers
+ * HEARTH_E_UNAVAILABLE (503) with the reason, reads of what is still
+ * readable keep working, and hearth_store_check() reports it. Messages never
+ * show the data directory's absolute path (only start-up errors do).
+ *
+ * All functions are thread-safe (one connection, one lock).
  * Strings returned in struct hearth_meta are owned by it
  * (hearth_meta_release()).
  */
@@ -102,6 +121,13 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
 
 /* The store's clock: Unix milliseconds, as in `created` (also the capture schedule's). */
 int64_t hearth_now_ms(void);
+
+/*
+ * HEARTH_OK, or HEARTH_E_UNAVAILABLE with the reason the store is degraded
+ * (see above). Cheap (a few stat/read calls, cached for a second) and does
+ * not wait for the store's lock: meant for /healthz.
+ */
+enum hearth_err hearth_store_check(struct hearth_store *st, struct hearth_errmsg *em);
 
 /* Number of profiles (for /healthz). */
 int64_t hearth_store_count(struct hearth_store *st);

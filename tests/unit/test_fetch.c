@@ -284,10 +284,17 @@ static enum hearth_err get(struct hearth_fetcher *f, const char *host, const cha
     char url[512];
     enum hearth_err e;
 
+    struct hearth_errmsg client = {{0}};
+
     snprintf(url, sizeof(url), "http://%s:%u%s", host, srv.port, path);
     em->msg[0] = '\0';
-    e = hearth_fetch(f, url, body, len, em);
+    /* em gets the cause (the log's words); the client's words are checked here */
+    e = hearth_fetch(f, url, body, len, &client, em);
     assert_null(strstr(em->msg, "SECRET"));
+    assert_null(strstr(client.msg, "SECRET"));
+    if (e)
+        assert_true(!strcmp(client.msg, em->msg) ||
+                    (e == HEARTH_E_IO && strstr(client.msg, "did not answer with a profile")));
     return e;
 }
 
@@ -297,7 +304,8 @@ static void expect(struct hearth_fetcher *f, const char *url, enum hearth_err wa
     struct hearth_errmsg em = {{0}};
     unsigned char *body = (unsigned char *)"junk";
     size_t len = 42;
-    enum hearth_err e = hearth_fetch(f, url, &body, &len, &em);
+    struct hearth_errmsg client = {{0}};
+    enum hearth_err e = hearth_fetch(f, url, &body, &len, &client, &em);
 
     if (e != want || (want_msg && !strstr(em.msg, want_msg)))
         print_error("%s: got %s \"%s\", want %s \"%s\"\n", url, hearth_err_name(e), em.msg,
@@ -816,7 +824,7 @@ static void test_fetch_by_name(void **state)
 static void test_fetch_net_errors(void **state)
 {
     struct hearth_fetcher *f;
-    struct hearth_errmsg em = {{0}};
+    struct hearth_errmsg em = {{0}}, c1 = {{0}}, c2 = {{0}};
     unsigned char *body = NULL;
     size_t len = 0;
     struct sockaddr_in a;
@@ -836,12 +844,17 @@ static void test_fetch_net_errors(void **state)
     close(fd);
     f = new_fetcher("127.0.0.1, nonexistent.invalid", 1000, 1, 3, NULL);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/", ntohs(a.sin_port));
-    assert_int_equal(hearth_fetch(f, url, &body, &len, &em), HEARTH_E_IO);
+    assert_int_equal(hearth_fetch(f, url, &body, &len, &c1, &em), HEARTH_E_IO);
     assert_non_null(strstr(em.msg, "connection refused"));
-    assert_int_equal(hearth_fetch(f, "http://nonexistent.invalid/", &body, &len, &em), HEARTH_E_IO);
+    assert_int_equal(hearth_fetch(f, "http://nonexistent.invalid/", &body, &len, &c2, &em),
+                     HEARTH_E_IO);
     /* NXDOMAIN normally; a resolver that does not answer hits the deadline */
     if (!strstr(em.msg, "cannot resolve host nonexistent.invalid"))
         assert_non_null(strstr(em.msg, "timed out"));
+    /* the client is told the same words for both: no port or name probing */
+    assert_string_equal(c1.msg, c2.msg);
+    assert_non_null(strstr(c1.msg, "did not answer with a profile"));
+    assert_null(strstr(c1.msg, "refused"));
     assert_null(body);
     hearth_fetcher_free(f);
 }
@@ -863,7 +876,7 @@ static void *par_fetch(void *arg)
         char url[128];
 
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok", srv.port);
-        if (hearth_fetch(p->f, url, &body, &len, &em) == HEARTH_OK && len == 13)
+        if (hearth_fetch(p->f, url, &body, &len, &em, NULL) == HEARTH_OK && len == 13)
             p->ok++;
         free(body);
     }
