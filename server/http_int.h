@@ -36,6 +36,7 @@ struct hearth_server {
     struct hearth_fetcher *fetcher;
     struct hearth_captures *captures;
     sem_t decode_sem, upload_sem, fetch_sem;
+    sem_t view_sem; /* --view-slots: cache-missing view computations */
     struct asset *assets;
     size_t nassets;
     int port;
@@ -69,6 +70,16 @@ int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);
 bool hx_bearer(struct mg_connection *c, char *out, size_t outsz);
 bool hx_upload_allowed(struct hearth_server *srv, struct mg_connection *c);
 bool hx_take_slot(sem_t *s, size_t wait_ms);
+/*
+ * A view slot (--view-slots), waiting up to --decode-wait-ms: false with em
+ * set to HEARTH_E_BUSY (503 + Retry-After) when none came free. Give it back
+ * with hx_view_done(), which also returns freed memory to the system after
+ * big work (big: the request allocated more than a few MB).
+ */
+bool hx_view_slot(struct hearth_server *srv, struct hearth_errmsg *em);
+void hx_view_done(struct hearth_server *srv, bool big);
+/* Work above this many bytes counts as big for hx_view_done(). */
+#define HX_TRIM_BYTES ((size_t)16 << 20)
 enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out, size_t *len,
                              struct hearth_errmsg *em);
 void hx_clean_name(const char *in, char *out, size_t outsz);

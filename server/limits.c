@@ -26,7 +26,19 @@ static const struct hearth_limit_row table[] = {
     ROW(max_sample_types, 1024, "value columns per sample; pprof profiles have 1 to 6"),
     ROW(max_message, 64 * MiB, "one sub-message (Sample, Location, ...) unpacked by protobuf-c"),
     ROW(max_regex, 4096, "one filter regex; longer patterns are a denial-of-service risk"),
-    ROW(max_output, 1024 * MiB, "one rendered view; the flame graph of a 1M-sample profile is ~60 MiB"),
+    ROW(max_output, 256 * MiB,
+        "one rendered view; the unfolded flame graph of a 1M-sample profile is ~60 MiB"),
+    ROW(max_view_frames, 32000000,
+        "frames over the distinct stacks of one view (8 bytes each while built): bounds the "
+        "memory of one view; the 1M-sample profile has ~6M"),
+    ROW(max_view_nodes, 2500000,
+        "flame graph nodes before trimming (~130 bytes each with the output): bounds its "
+        "memory; the 1M-sample profile needs 1.04M"),
+    ROW(max_growth_cells, 4000000,
+        "growth rows x snapshots (24 bytes each): 200 snapshots of 20000 functions"),
+    ROW(max_view_ms, 20000,
+        "wall-clock time of one view computation (then 413): the 1M-sample profile's largest "
+        "view takes ~4 s"),
     {0, 0, 0, 0},
 };
 
