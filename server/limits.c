@@ -28,9 +28,9 @@ static const struct hearth_limit_row table[] = {
     ROW(max_regex, 4096, "one filter regex; longer patterns are a denial-of-service risk"),
     ROW(max_output, 256 * MiB,
         "one rendered view; the unfolded flame graph of a 1M-sample profile is ~60 MiB"),
-    ROW(max_view_frames, 32000000,
+    ROW(max_view_frames, 16000000,
         "frames over the distinct stacks of one view (8 bytes each while built): bounds the "
-        "memory of one view; the 1M-sample profile has ~6M"),
+        "memory of one view; the 1M-sample profile has under 2M"),
     ROW(max_view_nodes, 2500000,
         "flame graph nodes before trimming (~130 bytes each with the output): bounds its "
         "memory; the 1M-sample profile needs 1.04M"),

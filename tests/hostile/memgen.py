@@ -69,11 +69,11 @@ class _Writer:
     def sample(self, locs_leaf_first, values):
         self.parts.append(_len(2, _packed(1, locs_leaf_first) + _packed(2, values)))
 
-    def finish(self, period_type=("cpu", "nanoseconds"), period=10000000):
+    def finish(self, period_type=("cpu", "nanoseconds"), period=10000000, raw=False):
         pt = _len(11, _int(1, self.s(period_type[0])) + _int(2, self.s(period_type[1])))
         tail = [_len(6, x.encode()) for x in self.strings]  # after the last s() call
-        raw = b"".join(self.parts) + b"".join(tail) + pt + _int(12, period)
-        return gzip.compress(raw, 9)
+        data = b"".join(self.parts) + b"".join(tail) + pt + _int(12, period)
+        return data if raw else gzip.compress(data, 9)
 
 
 def deep_stacks(n=4000, depth=4000):
@@ -91,7 +91,7 @@ def deep_stacks(n=4000, depth=4000):
     return w.finish()
 
 
-def recursive(samples=60000, funcs=6, depth=(20, 120), seed=7):
+def recursive(samples=60000, funcs=6, depth=(20, 120), seed=7, raw=False):
     """Random walks over funcs mutually recursive functions."""
     rnd = random.Random(seed)
     w = _Writer([("samples", "count"), ("cpu", "nanoseconds")])
@@ -104,7 +104,38 @@ def recursive(samples=60000, funcs=6, depth=(20, 120), seed=7):
         d = rnd.randint(depth[0], depth[1])
         stack = [rnd.randint(1, funcs) for _ in range(d)] + [funcs + 1]
         w.sample(stack, [1, 10000000])
-    return w.finish()
+    return w.finish(raw=raw)
+
+
+def variants(raw, n):
+    """n distinct gzip profiles from one uncompressed profile: each adds a comment."""
+    nstr = 0
+    i = 0
+    while i < len(raw):  # count string_table entries (field 6) to index the comment
+        key, j = _read_varint(raw, i)
+        if key & 7 == 2:
+            ln, j = _read_varint(raw, j)
+            j += ln
+        elif key & 7 == 0:
+            _, j = _read_varint(raw, j)
+        else:
+            raise ValueError("unexpected wire type")
+        if key >> 3 == 6:
+            nstr += 1
+        i = j
+    return [gzip.compress(raw + _len(6, b"snapshot %d" % k) + _int(13, nstr), 1)
+            for k in range(n)]
+
+
+def _read_varint(b, i):
+    v = shift = 0
+    while True:
+        x = b[i]
+        i += 1
+        v |= (x & 0x7F) << shift
+        shift += 7
+        if not x & 0x80:
+            return v, i
 
 
 def gctrace_log(gcs=200000, procs=2):
