@@ -173,8 +173,8 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
             goto out_fail;
         }
     }
-    if (!cfg->max_upload_mb || !cfg->max_decompressed_mb || !cfg->decode_slots ||
-        !cfg->threads || !cfg->upload_slots || !cfg->view_slots) {
+    if (!cfg->max_upload_mb || !cfg->max_decompressed_mb || !cfg->decode_slots || !cfg->threads ||
+        !cfg->upload_slots || !cfg->view_slots) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                               "--max-upload-mb, --decode-slots, --view-slots, --upload-slots "
                               "and --threads must be at least 1");

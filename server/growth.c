@@ -52,7 +52,8 @@ static bool acc_row(struct acc *a, const char *s, size_t len, uint32_t *row)
         return false;
     if (r >= a->cap) {
         size_t nc = a->cap ? a->cap * 2 : 1024, n = a->n;
-        if ((a->max_cells && nc * n > a->max_cells) || !grow(&a->val, nc * n, sizeof(*a->val), a->cap * n) ||
+        if ((a->max_cells && nc * n > a->max_cells) ||
+            !grow(&a->val, nc * n, sizeof(*a->val), a->cap * n) ||
             !grow(&a->var, nc * n, sizeof(*a->var), a->cap * n) ||
             (a->cum && !grow(&a->flat, nc * n, sizeof(*a->flat), a->cap * n)) ||
             !grow(&a->sflat, nc, sizeof(*a->sflat), a->cap) ||
@@ -193,11 +194,11 @@ struct hearth_growth {
     struct hearth_query q;
     struct hearth_growth_opts o;
     struct hearth_limits lim;
-    size_t added;       /* snapshots added so far */
-    uint32_t ntypes;    /* sample types of the first snapshot */
+    size_t added;             /* snapshots added so far */
+    uint32_t ntypes;          /* sample types of the first snapshot */
     struct hearth_str *tname; /* their names (arena copies) */
-    int64_t *tot;       /* tot[t * n + i]: sum of type t in snapshot i */
-    uint8_t *tmiss;     /* tmiss[t * n + i]: snapshot i lacks type t */
+    int64_t *tot;             /* tot[t * n + i]: sum of type t in snapshot i */
+    uint8_t *tmiss;           /* tmiss[t * n + i]: snapshot i lacks type t */
     struct hearth_str type;
     const char *unit, *noise; /* arena copies / static */
 };
@@ -222,8 +223,7 @@ enum hearth_err hearth_growth_new(size_t n, const struct hearth_query *q,
     g->a.cum = o->by_cum && !o->stacks;
     g->a.max_cells = g->lim.max_growth_cells;
     hearth_arena_init(&g->a.arena, 0, (size_t)1 << 30);
-    hearth_intern_init(&g->a.keys, &g->a.arena,
-                       g->a.max_cells ? g->a.max_cells : (size_t)1 << 30);
+    hearth_intern_init(&g->a.keys, &g->a.arena, g->a.max_cells ? g->a.max_cells : (size_t)1 << 30);
     hearth_buf_init(&g->kb, GROWTH_MAX_KEY + 4096);
     g->unit = "";
     g->noise = "none";
@@ -254,8 +254,7 @@ void hearth_growth_free(struct hearth_growth *g)
 }
 
 /* The plain sums of every type of the first snapshot, by name, in snapshot i. */
-static enum hearth_err add_totals(struct hearth_growth *g, size_t i,
-                                  const struct hearth_profile *p)
+static enum hearth_err add_totals(struct hearth_growth *g, size_t i, const struct hearth_profile *p)
 {
     size_t n = g->a.n, k;
     uint32_t t, ti;
@@ -368,8 +367,8 @@ enum hearth_err hearth_growth_finish(struct hearth_growth *g, const double *t_s,
     size_t i, r, nrows, shown, kept, n = ap->n;
 
     if (g->added != n)
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%zu of %zu snapshots added",
-                                 g->added, n);
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%zu of %zu snapshots added", g->added,
+                                 n);
     nrows = ap->keys.n;
     rs = malloc((nrows + 1) * sizeof(*rs));
     if (!rs) {

@@ -1055,7 +1055,8 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     }
     resp = hearth_cache_get(srv->views, key.ptr, &vref);
     if (!resp) {
-        /* a cache miss computes in a view slot: the per-view budget times the slots bounds memory */
+        /* a cache miss computes in a view slot: the per-view budget times the slots bounds memory
+         */
         if (!hx_view_slot(srv, &em)) {
             e = HEARTH_E_BUSY;
             goto out_error;
@@ -1319,8 +1320,7 @@ static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, con
                                     {"Vary", "Accept-Encoding"},
                                     {"Content-Encoding", gz ? "gzip" : NULL}};
         rc = hx_send_resp(c, 200, "application/json", gz ? (const void *)resp->gz : resp->json,
-                          gz ? resp->gzlen : resp->len, h, 3,
-                          !strcmp(ri->request_method, "HEAD"));
+                          gz ? resp->gzlen : resp->len, h, 3, !strcmp(ri->request_method, "HEAD"));
     }
     goto out_free;
 out_error:
