@@ -626,6 +626,7 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
     struct hearth_cache_ref *ref = NULL;
     struct hearth_buf info;
     enum hearth_err e;
+    bool big;
 
     memset(m, 0, sizeof(*m));
     if (!hx_take_slot(&srv->decode_sem, srv->cfg->decode_wait_ms))
@@ -644,8 +645,11 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
         return e;
     }
     /* keep the decoded profile: the first view need not decode again */
+    big = p->bytes > HX_TRIM_BYTES;
     if (hearth_cache_put(srv->profiles, m->blob, p, p->bytes, profile_free_cb, &ref))
         hearth_cache_release(srv->profiles, ref);
+    if (big)
+        malloc_trim(0); /* the decoder's scratch, and a profile the cache did not keep */
     return HEARTH_OK;
 }
 

@@ -34,11 +34,13 @@ import memgen  # noqa: E402
 from hostile import Checks, Server, request  # noqa: E402
 
 CACHE_MB = 256
-# README "Memory": base + cache + view slots x per-view budget
-#   + (view + decode slots) x 3 x max-decompressed-mb
-BASE_MB, VIEW_MB, SLOTS, DECODE_SLOTS, DECOMP_MB = 64, 512, 2, 2, 256
-BOUND_MB = BASE_MB + CACHE_MB + SLOTS * VIEW_MB + (SLOTS + DECODE_SLOTS) * 3 * DECOMP_MB
-MEASURED_PEAK_MB = 800  # what this mix really reaches is ~450 MB
+# README "Memory": 64 MB + cache + upload slots x max-upload-mb
+#   + decode slots x (max-upload-mb + 3 x max-decompressed-mb)
+#   + view slots x (640 MB + 4 x max-decompressed-mb), the other settings at their defaults
+UPLOAD_SLOTS, UPLOAD_MB, DECODE_SLOTS, DECOMP_MB, VIEW_SLOTS = 8, 64, 2, 256, 2
+BOUND_MB = (64 + CACHE_MB + UPLOAD_SLOTS * UPLOAD_MB + DECODE_SLOTS * (UPLOAD_MB + 3 * DECOMP_MB) +
+            VIEW_SLOTS * (640 + 4 * DECOMP_MB))
+MEASURED_PEAK_MB = 600  # what this mix really reaches: ~280 MB
 AFTER_MB = CACHE_MB + 100  # after the burst: the caches and the base
 
 
