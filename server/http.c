@@ -1621,12 +1621,12 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     srv->started = time(NULL);
     pthread_mutex_init(&srv->retention_lock, NULL);
     /*
-     * glibc: one arena per busy slot instead of 8 per core, and a fixed mmap
-     * threshold so big view buffers go back to the system when freed (the
-     * dynamic threshold would keep them in the heap): RSS falls after a burst.
+     * glibc: one arena per busy slot instead of 8 per core, so freed memory
+     * is not spread over dozens of arenas; hx_view_done() trims after big
+     * work, so RSS falls after a burst. (A fixed mmap threshold would do it
+     * too, but costs page faults on every large scratch array: 10x on growth.)
      */
     mallopt(M_ARENA_MAX, (int)(cfg->view_slots + cfg->decode_slots + 1));
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     sem_init(&srv->decode_sem, 0, (unsigned)cfg->decode_slots);
     sem_init(&srv->view_sem, 0, (unsigned)cfg->view_slots);
     sem_init(&srv->upload_sem, 0, (unsigned)cfg->upload_slots);

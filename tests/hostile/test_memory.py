@@ -40,7 +40,7 @@ CACHE_MB = 256
 UPLOAD_SLOTS, UPLOAD_MB, DECODE_SLOTS, DECOMP_MB, VIEW_SLOTS = 8, 64, 2, 256, 2
 BOUND_MB = (64 + CACHE_MB + UPLOAD_SLOTS * UPLOAD_MB + DECODE_SLOTS * (UPLOAD_MB + 3 * DECOMP_MB) +
             VIEW_SLOTS * (640 + 4 * DECOMP_MB))
-MEASURED_PEAK_MB = 600  # what this mix really reaches: ~280 MB
+MEASURED_PEAK_MB = 700  # what this mix really reaches: ~390 MB (1.9 GB before the budgets)
 AFTER_MB = CACHE_MB + 100  # after the burst: the caches and the base
 
 
@@ -184,7 +184,10 @@ def main():
         c.ok(len(set(sha(x[2]) for x in good)) == 1, "gctrace answers are identical")
         if good:
             import gzip as gz
-            j = json.loads(gz.decompress(good[0][2]))
+            body = good[0][2]
+            if good[0][1].get("content-encoding") == "gzip":
+                body = gz.decompress(body)
+            j = json.loads(body)
             c.eq(sum(tr["gcs"] for tr in j["trace"]["tracks"]), 150000,
                  "gctrace holds every GC line")
         print("32 gctrace GETs: %d x 200 in %.1f s; health %d/%d answered"
