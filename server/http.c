@@ -1059,8 +1059,7 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     }
     resp = hearth_cache_get(srv->views, key.ptr, &vref);
     if (!resp) {
-        /* a cache miss computes in a view slot: the per-view budget times the slots bounds memory
-         */
+        /* a cache miss is computed in a view slot (the slots bound memory) */
         if (!hx_view_slot(srv, &em)) {
             e = HEARTH_E_BUSY;
             goto out_error;
@@ -1153,7 +1152,6 @@ out_free:
     if (merged)
         big = true;
     hearth_profile_free(merged);
-    hearth_buf_release(&out);
     hearth_meta_release(&bm);
     hearth_buf_release(&key);
     hearth_buf_release(&out);

@@ -1217,8 +1217,7 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         id = hearth_seqmap_add(&stacks, seq, nseq + 1, &added);
         if (id == HEARTH_NONE)
             goto out_nomem;
-        if (added && c->lim->max_view_frames &&
-            stacks.npool - stacks.n > c->lim->max_view_frames) {
+        if (added && c->lim->max_view_frames && stacks.npool - stacks.n > c->lim->max_view_frames) {
             e = hearth_errmsg_set(c->em, HEARTH_E_TOO_LARGE,
                                   "the view's distinct stacks hold more than %zu frames (limit "
                                   "max_view_frames); narrow it with a filter (f=, i=, s=, h=) "

@@ -269,9 +269,9 @@ static void streaming_and_budget(void **state)
     }
     hearth_buf_init(&a, 1 << 24);
     hearth_buf_init(&b, 1 << 24);
-    assert_int_equal(hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o,
-                                          NULL, &a, &em),
-                     HEARTH_OK);
+    assert_int_equal(
+        hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o, NULL, &a, &em),
+        HEARTH_OK);
     assert_int_equal(hearth_growth_new(4, &q, &o, NULL, &g, &em), HEARTH_OK);
     for (i = 0; i < 4; i++)
         assert_int_equal(hearth_growth_add(g, p[i], &em), HEARTH_OK);
@@ -289,15 +289,15 @@ static void streaming_and_budget(void **state)
     /* rows x snapshots: 1024 rows are allocated at once, so 4 snapshots need 4096 cells */
     lim.max_growth_cells = 4095;
     hearth_buf_reset(&b);
-    assert_int_equal(hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o,
-                                          &lim, &b, &em),
-                     HEARTH_E_TOO_LARGE);
+    assert_int_equal(
+        hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o, &lim, &b, &em),
+        HEARTH_E_TOO_LARGE);
     assert_non_null(strstr(em.msg, "max_growth_cells"));
     lim.max_growth_cells = 4096;
     hearth_buf_reset(&b);
-    assert_int_equal(hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o,
-                                          &lim, &b, &em),
-                     HEARTH_OK);
+    assert_int_equal(
+        hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o, &lim, &b, &em),
+        HEARTH_OK);
     hearth_buf_release(&a);
     hearth_buf_release(&b);
     for (i = 0; i < 4; i++)
