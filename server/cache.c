@@ -173,8 +173,12 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
     e->linked = true;
     c->n++;
     c->bytes += bytes;
-    /* evict least recently used entries (never the one just added) */
-    while (c->bytes > c->budget && c->tail && c->tail != e)
+    /*
+     * evict least recently used entries; an entry larger than the whole
+     * budget is not kept either (the caller's reference keeps it alive until
+     * released), so the budget holds
+     */
+    while (c->bytes > c->budget && c->tail)
         unlink_entry(c, c->tail);
     pthread_mutex_unlock(&c->lock);
     *ref = e;

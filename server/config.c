@@ -44,7 +44,10 @@ static const struct opt opts[] = {
     {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2",
      "profiles decoded at once (one per core); others wait, then get 503"},
     {"decode-wait-ms", "HEARTH_DECODE_WAIT_MS", K_SIZE, O(decode_wait_ms), "10000",
-     "how long a request waits for a decode slot before 503 + Retry-After"},
+     "how long a request waits for a decode or view slot before 503 + Retry-After"},
+    {"view-slots", "HEARTH_VIEW_SLOTS", K_SIZE, O(view_slots), "2",
+     "views, growth tables and gctraces computed at once (cache misses; one per core): each "
+     "may use up to the per-view budget, so this bounds memory; others wait, then get 503"},
     {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8",
      "request bodies read at once, so slow uploads cannot hold every thread"},
     {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "512",
@@ -191,10 +194,11 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
             goto out_fail;
         }
     }
-    if (!cfg->max_upload_mb || !cfg->max_decompressed_mb || !cfg->decode_slots || !cfg->threads || !cfg->upload_slots) {
+    if (!cfg->max_upload_mb || !cfg->max_decompressed_mb || !cfg->decode_slots || !cfg->threads ||
+        !cfg->upload_slots || !cfg->view_slots) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
-                              "--max-upload-mb, --decode-slots, --upload-slots and --threads "
-                              "must be at least 1");
+                              "--max-upload-mb, --decode-slots, --view-slots, --upload-slots "
+                              "and --threads must be at least 1");
         goto out_fail;
     }
     if (!*cfg->list) {

@@ -8,6 +8,10 @@
  * |total| is below min_fraction of the root and adds their value to the
  * parent's self, so totals still add up (total = self + children's totals).
  *
+ * Budgets (limits.h): the tree may not pass max_view_nodes nodes before
+ * trimming, and the work stops at the stacks' deadline; both give
+ * HEARTH_E_TOO_LARGE with a message, never a partial tree.
+ *
  * With a sampling-noise estimate (stacks.h) every node also gets the
  * standard error of its total: the summed variance of the stacks through
  * it. A trimmed child's stacks already went through its parent, so the
@@ -134,10 +138,22 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
         t.btotal[0] = hearth_add64(t.btotal[0], wb);
         if (t.var)
             t.var[0] += v;
+        if ((i & 1023) == 1023 && hearth_stacks_late(s)) {
+            e = hearth_stacks_over_time(s, em);
+            goto out_budget;
+        }
         for (f = s->off[i]; f < s->off[i + 1]; f++) {
             cur = tree_add(&t, cur, s->frames[f] >> 1, s->frames[f] & 1);
             if (cur == HEARTH_NONE)
                 goto out_free;
+            if (s->lim.max_view_nodes && t.n > s->lim.max_view_nodes) {
+                e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                                      "the flame graph would have more than %zu nodes before "
+                                      "trimming (limit max_view_nodes); narrow it with a filter "
+                                      "(f=, i=, s=, h=) or a coarser granularity (g=files)",
+                                      s->lim.max_view_nodes);
+                goto out_budget;
+            }
             t.total[cur] = hearth_add64(t.total[cur], wv);
             t.btotal[cur] = hearth_add64(t.btotal[cur], wb);
             if (t.var)
@@ -287,4 +303,7 @@ out_free:
         return hearth_errmsg_set(em, e, e == HEARTH_E_TOO_LARGE ? "output larger than the limit"
                                                                  : "out of memory");
     return HEARTH_OK;
+out_budget:
+    tree_release(&t);
+    return e;
 }

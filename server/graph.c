@@ -141,6 +141,8 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
         bool residual = false;
         int64_t w = s->w[i];
 
+        if ((i & 1023) == 1023 && hearth_stacks_late(s))
+            return HEARTH_E_TOO_LARGE; /* the caller words it */
         /* every stack holds at least one sample with a non-zero value; keep it
            even when values cancelled, as pprof keeps such samples' edges */
         for (f = s->off[i]; f < s->off[i + 1]; f++) {
@@ -665,6 +667,8 @@ out_fail:
     build_release(&b);
     free(kept);
     hearth_graph_free(g);
+    if (e == HEARTH_E_TOO_LARGE)
+        return hearth_stacks_over_time(s, em);
     return hearth_errmsg_set(em, e, "out of memory building the graph");
 }
 

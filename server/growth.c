@@ -12,13 +12,12 @@
 #include "hearth/num.h"
 #include "hearth/stacks.h"
 
-/* Cap on rows x snapshots held at once (8 bytes each, twice). */
-#define GROWTH_MAX_CELLS ((size_t)16 << 20)
 /* A stack key longer than this is cut (two stacks that long and equal that far merge). */
 #define GROWTH_MAX_KEY ((size_t)16 << 10)
 
 struct acc {
     size_t n; /* snapshots */
+    size_t max_cells; /* rows x snapshots allowed (0 = no limit) */
     bool cum; /* val is cum, so flat needs arrays of its own */
     struct hearth_arena arena;
     struct hearth_intern keys; /* row names */
@@ -53,7 +52,8 @@ static bool acc_row(struct acc *a, const char *s, size_t len, uint32_t *row)
         return false;
     if (r >= a->cap) {
         size_t nc = a->cap ? a->cap * 2 : 1024, n = a->n;
-        if (nc * n > GROWTH_MAX_CELLS || !grow(&a->val, nc * n, sizeof(*a->val), a->cap * n) ||
+        if ((a->max_cells && nc * n > a->max_cells) ||
+            !grow(&a->val, nc * n, sizeof(*a->val), a->cap * n) ||
             !grow(&a->var, nc * n, sizeof(*a->var), a->cap * n) ||
             (a->cum && !grow(&a->flat, nc * n, sizeof(*a->flat), a->cap * n)) ||
             !grow(&a->sflat, nc, sizeof(*a->sflat), a->cap) ||
@@ -133,8 +133,10 @@ static enum hearth_err add_snapshot(struct acc *a, const struct hearth_stacks *s
     if (o->stacks ? add_stacks(a, s, i, kb) : add_nodes(a, s, i))
         return HEARTH_OK;
     return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
-                             "too many distinct rows over this many snapshots; narrow the "
-                             "view with a filter or a coarser granularity");
+                             "more than %zu rows x snapshots (limit max_growth_cells) or out "
+                             "of memory; narrow the view with a filter (f=, s=, h=) or a "
+                             "coarser granularity (g=files)",
+                             a->max_cells);
 }
 
 struct rowstat {
@@ -185,113 +187,217 @@ static void stats(const struct acc *a, const double *t, struct rowstat *r)
     r->err = sqrt(a->var[(size_t)r->row * n] + a->var[(size_t)r->row * n + n - 1]);
 }
 
-static void write_totals(struct hearth_jsonw *w, const struct hearth_profile *const *p, size_t n)
+/* The streaming state: rows so far, totals per snapshot, first snapshot's facts. */
+struct hearth_growth {
+    struct acc a;
+    struct hearth_buf kb;
+    struct hearth_query q;
+    struct hearth_growth_opts o;
+    struct hearth_limits lim;
+    size_t added;             /* snapshots added so far */
+    uint32_t ntypes;          /* sample types of the first snapshot */
+    struct hearth_str *tname; /* their names (arena copies) */
+    int64_t *tot;             /* tot[t * n + i]: sum of type t in snapshot i */
+    uint8_t *tmiss;           /* tmiss[t * n + i]: snapshot i lacks type t */
+    struct hearth_str type;
+    const char *unit, *noise; /* arena copies / static */
+};
+
+enum hearth_err hearth_growth_new(size_t n, const struct hearth_query *q,
+                                  const struct hearth_growth_opts *o,
+                                  const struct hearth_limits *lim, struct hearth_growth **out,
+                                  struct hearth_errmsg *em)
 {
-    const struct hearth_profile *p0 = p[0];
+    struct hearth_growth *g;
+
+    *out = NULL;
+    if (n < 1)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "the series has no profiles");
+    g = calloc(1, sizeof(*g));
+    if (!g)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    g->lim = lim ? *lim : hearth_limits_default();
+    g->q = *q;
+    g->o = *o;
+    g->a.n = n;
+    g->a.cum = o->by_cum && !o->stacks;
+    g->a.max_cells = g->lim.max_growth_cells;
+    hearth_arena_init(&g->a.arena, 0, (size_t)1 << 30);
+    hearth_intern_init(&g->a.keys, &g->a.arena, g->a.max_cells ? g->a.max_cells : (size_t)1 << 30);
+    hearth_buf_init(&g->kb, GROWTH_MAX_KEY + 4096);
+    g->unit = "";
+    g->noise = "none";
+    g->type.ptr = "";
+    *out = g;
+    return HEARTH_OK;
+}
+
+void hearth_growth_free(struct hearth_growth *g)
+{
+    if (!g)
+        return;
+    free(g->a.val);
+    if (g->a.cum)
+        free(g->a.flat);
+    free(g->a.var);
+    free(g->a.sflat);
+    free(g->a.scum);
+    free(g->a.svar);
+    free(g->a.rowof);
+    free(g->tname);
+    free(g->tot);
+    free(g->tmiss);
+    hearth_intern_release(&g->a.keys);
+    hearth_arena_release(&g->a.arena);
+    hearth_buf_release(&g->kb);
+    free(g);
+}
+
+/* The plain sums of every type of the first snapshot, by name, in snapshot i. */
+static enum hearth_err add_totals(struct hearth_growth *g, size_t i, const struct hearth_profile *p)
+{
+    size_t n = g->a.n, k;
+    uint32_t t, ti;
+
+    if (i == 0) {
+        g->ntypes = p->ntypes;
+        g->tname = calloc(p->ntypes + 1, sizeof(*g->tname));
+        g->tot = calloc((size_t)p->ntypes * n + 1, sizeof(*g->tot));
+        g->tmiss = calloc((size_t)p->ntypes * n + 1, 1);
+        if (!g->tname || !g->tot || !g->tmiss)
+            return HEARTH_E_NOMEM;
+        for (t = 0; t < p->ntypes; t++) {
+            struct hearth_str nm = hearth_pstr(p, p->type_name[t]);
+            char *c = hearth_arena_strndup(&g->a.arena, nm.ptr, nm.len);
+            if (!c)
+                return HEARTH_E_NOMEM;
+            g->tname[t].ptr = c;
+            g->tname[t].len = nm.len;
+        }
+    }
+    for (t = 0; t < g->ntypes; t++) {
+        int64_t sum = 0;
+        /* the same type by name in every snapshot (files of one kind agree) */
+        for (ti = 0; ti < p->ntypes; ti++) {
+            struct hearth_str o = hearth_pstr(p, p->type_name[ti]);
+            if (o.len == g->tname[t].len && !memcmp(o.ptr, g->tname[t].ptr, o.len))
+                break;
+        }
+        if (ti == p->ntypes) {
+            g->tmiss[t * n + i] = 1;
+            continue;
+        }
+        for (k = 0; k < p->nsamples; k++)
+            sum = hearth_add64(sum, p->s_val[k * p->ntypes + ti]);
+        g->tot[t * n + i] = sum;
+    }
+    return HEARTH_OK;
+}
+
+enum hearth_err hearth_growth_add(struct hearth_growth *g, const struct hearth_profile *p,
+                                  struct hearth_errmsg *em)
+{
+    struct hearth_stacks *s = NULL;
+    size_t i = g->added, n = g->a.n;
+    enum hearth_err e;
+
+    if (i >= n)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "more snapshots than announced");
+    if ((e = hearth_stacks_build(p, &g->q, false, &g->lim, &s, em))) {
+        if (n > 1)
+            hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, em->msg);
+        return e;
+    }
+    if (i == 0) {
+        struct hearth_str type = hearth_pstr(p, p->type_name[s->sidx]);
+        char *tc = hearth_arena_strndup(&g->a.arena, type.ptr, type.len);
+        char *uc = hearth_arena_strndup(&g->a.arena, s->unit, strlen(s->unit));
+        if (!tc || !uc) {
+            e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+            goto out_free;
+        }
+        g->type.ptr = tc;
+        g->type.len = type.len;
+        g->unit = uc;
+        g->noise = s->noise ? s->noise : "none"; /* static strings */
+    }
+    if ((e = add_totals(g, i, p))) {
+        hearth_errmsg_set(em, e, "out of memory");
+        goto out_free;
+    }
+    if ((e = add_snapshot(&g->a, s, i, &g->o, &g->kb, em)))
+        goto out_free;
+    g->added++;
+out_free:
+    hearth_stacks_free(s);
+    return e;
+}
+
+static void write_totals(struct hearth_jsonw *w, const struct hearth_growth *g)
+{
+    size_t i, n = g->a.n;
     uint32_t t;
-    size_t i, k;
 
     hearth_jsonw_key(w, "totals");
     hearth_jsonw_obj_open(w);
-    for (t = 0; t < p0->ntypes; t++) {
-        struct hearth_str nm = hearth_pstr(p0, p0->type_name[t]);
-        hearth_jsonw_keyn(w, nm.ptr, nm.len);
+    for (t = 0; t < g->ntypes; t++) {
+        hearth_jsonw_keyn(w, g->tname[t].ptr, g->tname[t].len);
         hearth_jsonw_arr_open(w);
         for (i = 0; i < n; i++) {
-            int64_t sum = 0;
-            uint32_t ti = t;
-            /* the same type by name in every snapshot (files of one kind agree) */
-            if (p[i] != p0) {
-                for (ti = 0; ti < p[i]->ntypes; ti++) {
-                    struct hearth_str o = hearth_pstr(p[i], p[i]->type_name[ti]);
-                    if (o.len == nm.len && !memcmp(o.ptr, nm.ptr, nm.len))
-                        break;
-                }
-            }
-            if (ti == p[i]->ntypes) {
+            if (g->tmiss[t * n + i])
                 hearth_jsonw_null(w);
-                continue;
-            }
-            for (k = 0; k < p[i]->nsamples; k++)
-                sum = hearth_add64(sum, p[i]->s_val[k * p[i]->ntypes + ti]);
-            hearth_jsonw_int(w, sum);
+            else
+                hearth_jsonw_int(w, g->tot[t * n + i]);
         }
         hearth_jsonw_arr_close(w);
     }
     hearth_jsonw_obj_close(w);
 }
 
-enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, const double *t_s,
-                                     size_t n, const struct hearth_query *q,
-                                     const struct hearth_growth_opts *o,
-                                     const struct hearth_limits *lim, struct hearth_buf *out,
-                                     struct hearth_errmsg *em)
+enum hearth_err hearth_growth_finish(struct hearth_growth *g, const double *t_s,
+                                     struct hearth_buf *out, struct hearth_errmsg *em)
 {
-    struct acc a;
-    struct hearth_buf kb;
+    struct acc *ap = &g->a;
+    const struct hearth_growth_opts *o = &g->o;
+    const struct hearth_query *q = &g->q;
     struct rowstat *rs = NULL;
-    struct hearth_stacks *s = NULL;
     struct hearth_jsonw w;
     enum hearth_err e = HEARTH_OK;
-    struct hearth_str type = {"", 0};
-    const char *unit = "", *noise = "none";
     int64_t growth = 0;
-    size_t i, r, nrows, shown, kept;
+    size_t i, r, nrows, shown, kept, n = ap->n;
 
-    if (n < 1)
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "the series has no profiles");
-    memset(&a, 0, sizeof(a));
-    a.n = n;
-    a.cum = o->by_cum && !o->stacks;
-    hearth_arena_init(&a.arena, 0, (size_t)1 << 30);
-    hearth_intern_init(&a.keys, &a.arena, GROWTH_MAX_CELLS);
-    hearth_buf_init(&kb, GROWTH_MAX_KEY + 4096);
-    for (i = 0; i < n; i++) {
-        if ((e = hearth_stacks_build(p[i], q, false, lim, &s, em))) {
-            if (n > 1)
-                hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, em->msg);
-            goto out_free;
-        }
-        if (i == 0) {
-            type = hearth_pstr(p[0], p[0]->type_name[s->sidx]);
-            unit = s->unit;
-            noise = s->noise ? s->noise : "none";
-        }
-        e = add_snapshot(&a, s, i, o, &kb, em);
-        hearth_stacks_free(s);
-        s = NULL;
-        if (e)
-            goto out_free;
-    }
-    nrows = a.keys.n;
+    if (g->added != n)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%zu of %zu snapshots added", g->added,
+                                 n);
+    nrows = ap->keys.n;
     rs = malloc((nrows + 1) * sizeof(*rs));
     if (!rs) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_free;
     }
     for (r = 0, kept = 0; r < nrows; r++) {
-        int64_t fd = hearth_add64(a.flat[r * n + n - 1], hearth_neg64(a.flat[r * n]));
+        int64_t fd = hearth_add64(ap->flat[r * n + n - 1], hearth_neg64(ap->flat[r * n]));
         bool any = false;
         if (fd > 0)
             growth = hearth_add64(growth, fd);
         for (i = 0; i < n && !any; i++)
-            any = a.val[r * n + i] != 0;
+            any = ap->val[r * n + i] != 0;
         if (!any)
             continue; /* zero in every snapshot (a caller with no flat value) */
         rs[kept].row = (uint32_t)r;
-        stats(&a, t_s, &rs[kept++]);
+        stats(ap, t_s, &rs[kept++]);
     }
     nrows = kept;
-    qsort_r(rs, nrows, sizeof(*rs), cmp_rows, &a);
+    qsort_r(rs, nrows, sizeof(*rs), cmp_rows, ap);
 
     hearth_jsonw_init(&w, out);
     hearth_jsonw_obj_open(&w);
     hearth_jsonw_key(&w, "sample");
     hearth_jsonw_obj_open(&w);
     hearth_jsonw_key(&w, "type");
-    hearth_jsonw_str(&w, type.ptr, type.len);
+    hearth_jsonw_str(&w, g->type.ptr, g->type.len);
     hearth_jsonw_key(&w, "unit");
-    hearth_jsonw_cstr(&w, unit);
+    hearth_jsonw_cstr(&w, g->unit);
     hearth_jsonw_obj_close(&w);
     hearth_jsonw_key(&w, "granularity");
     hearth_jsonw_cstr(&w, o->stacks ? "stacks" : hearth_gran_name(q->gran));
@@ -302,20 +408,20 @@ enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, cons
     for (i = 0; i < n; i++)
         hearth_jsonw_double(&w, t_s[i]);
     hearth_jsonw_arr_close(&w);
-    write_totals(&w, p, n);
+    write_totals(&w, g);
     hearth_jsonw_key(&w, "total_delta");
     hearth_jsonw_int(&w, growth);
     hearth_jsonw_key(&w, "noise");
-    hearth_jsonw_cstr(&w, noise);
+    hearth_jsonw_cstr(&w, g->noise);
     hearth_jsonw_key(&w, "rows");
     hearth_jsonw_arr_open(&w);
     shown = nrows < o->max_rows ? nrows : o->max_rows;
     for (r = 0; r < shown; r++) {
         const struct rowstat *x = &rs[r];
-        const int64_t *v = a.val + (size_t)x->row * n;
+        const int64_t *v = ap->val + (size_t)x->row * n;
         hearth_jsonw_obj_open(&w);
         hearth_jsonw_key(&w, "name");
-        hearth_jsonw_str(&w, a.keys.strs[x->row].ptr, a.keys.strs[x->row].len);
+        hearth_jsonw_str(&w, ap->keys.strs[x->row].ptr, ap->keys.strs[x->row].len);
         hearth_jsonw_key(&w, "values");
         hearth_jsonw_arr_open(&w);
         for (i = 0; i < n; i++)
@@ -349,18 +455,27 @@ enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, cons
     if (out->fail)
         e = hearth_errmsg_set(em, out->fail, "output larger than the limit");
 out_free:
-    hearth_stacks_free(s);
     free(rs);
-    free(a.val);
-    if (a.cum)
-        free(a.flat);
-    free(a.var);
-    free(a.sflat);
-    free(a.scum);
-    free(a.svar);
-    free(a.rowof);
-    hearth_intern_release(&a.keys);
-    hearth_arena_release(&a.arena);
-    hearth_buf_release(&kb);
+    return e;
+}
+
+enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, const double *t_s,
+                                     size_t n, const struct hearth_query *q,
+                                     const struct hearth_growth_opts *o,
+                                     const struct hearth_limits *lim, struct hearth_buf *out,
+                                     struct hearth_errmsg *em)
+{
+    struct hearth_growth *g = NULL;
+    enum hearth_err e;
+    size_t i;
+
+    if ((e = hearth_growth_new(n, q, o, lim, &g, em)))
+        return e;
+    for (i = 0; i < n; i++)
+        if ((e = hearth_growth_add(g, p[i], em)))
+            goto out_free;
+    e = hearth_growth_finish(g, t_s, out, em);
+out_free:
+    hearth_growth_free(g);
     return e;
 }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -377,6 +378,23 @@ bool hx_take_slot(sem_t *s, size_t wait_ms)
     return true;
 }
 
+bool hx_view_slot(struct hearth_server *srv, struct hearth_errmsg *em)
+{
+    if (hx_take_slot(&srv->view_sem, srv->cfg->decode_wait_ms))
+        return true;
+    hearth_errmsg_set(em, HEARTH_E_BUSY,
+                      "the server is busy computing other views (--view-slots); retry shortly");
+    return false;
+}
+
+void hx_view_done(struct hearth_server *srv, bool big)
+{
+    sem_post(&srv->view_sem);
+    /* give the pages of a big request back, so RSS falls after a burst */
+    if (big)
+        malloc_trim(0);
+}
+
 static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned char **out,
                                  size_t *len, struct hearth_errmsg *em);
 static void force_close(struct mg_connection *c);
@@ -704,6 +722,7 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
     struct hearth_cache_ref *ref = NULL;
     struct hearth_buf info;
     enum hearth_err e;
+    bool big;
 
     memset(m, 0, sizeof(*m));
     if (!hx_take_slot(&srv->decode_sem, srv->cfg->decode_wait_ms))
@@ -722,8 +741,11 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
         return e;
     }
     /* keep the decoded profile: the first view need not decode again */
+    big = p->bytes > HX_TRIM_BYTES;
     if (hearth_cache_put(srv->profiles, m->blob, p, p->bytes, profile_free_cb, &ref))
         hearth_cache_release(srv->profiles, ref);
+    if (big)
+        malloc_trim(0); /* the decoder's scratch, and a profile the cache did not keep */
     return HEARTH_OK;
 }
 
@@ -1056,6 +1078,14 @@ struct view_params {
     char *pairs[NPARAMS];
 };
 
+/* Whether a view's work was big enough to return memory afterwards (HX_TRIM_BYTES). */
+static bool resp_big(const struct hearth_stacks *st, size_t outlen)
+{
+    size_t frames = st ? st->off[st->nstacks] : 0;
+
+    return outlen > HX_TRIM_BYTES / 4 || frames * 16 > HX_TRIM_BYTES;
+}
+
 static int h_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
                   enum view v)
 {
@@ -1076,6 +1106,7 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     struct hearth_stacks *st = NULL;
     struct hearth_buf out;
     enum hearth_err e = HEARTH_OK;
+    bool in_slot = false, big = false;
     int rc;
     static const char *const vname[] = {"top", "flame", "graph", "dot"};
 
@@ -1145,6 +1176,16 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     }
     resp = hearth_cache_get(srv->views, key.ptr, &vref);
     if (!resp) {
+        /* a cache miss is computed in a view slot (the slots bound memory) */
+        if (!hx_view_slot(srv, &em)) {
+            e = HEARTH_E_BUSY;
+            goto out_error;
+        }
+        in_slot = true;
+        /* another request may have computed it while we waited */
+        resp = hearth_cache_get(srv->views, key.ptr, &vref);
+    }
+    if (!resp) {
         if ((e = hx_get_profile(srv, m->blob, &p, &pref, &em)))
             goto out_error;
         if (have_base) {
@@ -1178,6 +1219,7 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
             e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
             goto out_error;
         }
+        big = resp_big(st, out.len) || merged;
         resp->json = hearth_buf_detach(&out, &resp->len);
         if (!hx_gzip_bytes(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
                         &resp->gzlen)) {
@@ -1190,6 +1232,18 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
             e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
             goto out_error;
         }
+    }
+    if (in_slot) {
+        /* the work is done: free it and leave the slot before a slow client reads */
+        hearth_stacks_free(st);
+        st = NULL;
+        hearth_profile_free(merged);
+        merged = NULL;
+        hearth_cache_release(srv->profiles, pref);
+        hearth_cache_release(srv->profiles, bref);
+        pref = bref = NULL;
+        hx_view_done(srv, big);
+        in_slot = false;
     }
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
@@ -1209,12 +1263,18 @@ out_free:
     hearth_cache_release(srv->views, vref);
     hearth_cache_release(srv->profiles, pref);
     hearth_cache_release(srv->profiles, bref);
+    if (st && !big)
+        big = resp_big(st, out.len);
     hearth_stacks_free(st);
+    if (merged)
+        big = true;
     hearth_profile_free(merged);
     hearth_meta_release(&bm);
     hearth_buf_release(&key);
     hearth_buf_release(&out);
     free(vp);
+    if (in_slot)
+        hx_view_done(srv, big);
     return rc;
 }
 
@@ -1281,38 +1341,113 @@ static int h_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
     return rc;
 }
 
-static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id)
+/*
+ * The GET answer of one gctrace (meta and parsed tracks), rendered once and
+ * kept in the view cache by blob and id; computed in a view slot, so
+ * concurrent GETs of a big log parse it once.
+ */
+static enum hearth_err gctrace_render(struct hearth_server *srv, const struct hearth_meta *m,
+                                      struct view_resp **out, struct hearth_errmsg *em)
 {
-    struct hearth_errmsg em = {{0}};
-    struct hearth_meta m;
     struct hearth_gctrace *t = NULL;
-    struct hearth_buf out;
+    struct view_resp *resp = NULL;
+    struct hearth_buf b;
+    struct hearth_jsonw w;
     unsigned char *bytes = NULL;
     size_t n = 0;
+    enum hearth_err e;
+
+    *out = NULL;
+    hearth_buf_init(&b, srv->cfg->lim.max_output);
+    e = hearth_store_read_blob(srv->store, m->blob, srv->cfg->max_upload_mb << 20, &bytes, &n, em);
+    if (!e)
+        e = hearth_gctrace_parse((const char *)bytes, n, HX_GCTRACE_MAX_LINES, &t, em);
+    free(bytes);
+    if (e)
+        goto out_free;
+    hearth_jsonw_init(&w, &b);
+    hearth_jsonw_obj_open(&w);
+    hearth_meta_json_fields(&w, m);
+    hearth_jsonw_key(&w, "trace");
+    if ((e = hearth_gctrace_json(t, &b, em)))
+        goto out_free;
+    w.need_comma[w.depth] = true;
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&b, '\n');
+    if (b.fail) {
+        e = hearth_errmsg_set(em, b.fail, "the gctrace's JSON is larger than the limit");
+        goto out_free;
+    }
+    resp = calloc(1, sizeof(*resp));
+    if (!resp) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    resp->json = hearth_buf_detach(&b, &resp->len);
+    if (!hx_gzip_bytes(resp->json, resp->len, 1, &resp->gz, &resp->gzlen)) {
+        resp->gz = NULL;
+        resp->gzlen = 0;
+    }
+    *out = resp;
+out_free:
+    hearth_buf_release(&b);
+    hearth_gctrace_free(t);
+    return e;
+}
+
+static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_meta m;
+    struct hearth_cache_ref *ref = NULL;
+    struct view_resp *resp;
+    char key[256];
+    bool in_slot = false;
     enum hearth_err e;
     int rc;
 
     if ((e = hearth_store_get_gctrace(srv->store, id, &m, &em)))
         return hx_send_error(c, e, "no such gctrace");
-    e = hearth_store_read_blob(srv->store, m.blob, srv->cfg->max_upload_mb << 20, &bytes, &n, &em);
-    if (!e)
-        e = hearth_gctrace_parse((const char *)bytes, n, HX_GCTRACE_MAX_LINES, &t, &em);
-    free(bytes);
-    hearth_buf_init(&out, srv->cfg->lim.max_output);
-    if (!e) {
-        struct hearth_jsonw w;
-        hearth_jsonw_init(&w, &out);
-        hearth_jsonw_obj_open(&w);
-        hearth_meta_json_fields(&w, &m);
-        hearth_jsonw_key(&w, "trace");
-        e = hearth_gctrace_json(t, &out, &em);
-        w.need_comma[w.depth] = true;
-        hearth_jsonw_obj_close(&w);
-        hearth_buf_addch(&out, '\n');
+    snprintf(key, sizeof(key), "gctrace|%s|%s", m.blob, m.id);
+    resp = hearth_cache_get(srv->views, key, &ref);
+    if (!resp) {
+        if (!hx_view_slot(srv, &em)) {
+            e = HEARTH_E_BUSY;
+            goto out_error;
+        }
+        in_slot = true;
+        resp = hearth_cache_get(srv->views, key, &ref);
     }
-    rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
-    hearth_buf_release(&out);
-    hearth_gctrace_free(t);
+    if (!resp) {
+        if ((e = gctrace_render(srv, &m, &resp, &em)))
+            goto out_error;
+        resp = hearth_cache_put(srv->views, key, resp, resp->len + resp->gzlen + 256,
+                                hx_view_free_cb, &ref);
+        if (!resp) {
+            e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
+            goto out_error;
+        }
+    }
+    if (in_slot) {
+        hx_view_done(srv, true);
+        in_slot = false;
+    }
+    {
+        bool gz = resp->gz && hx_accepts_gzip(c);
+        const char *const h[][2] = {{"Cache-Control", "no-cache"},
+                                    {"Vary", "Accept-Encoding"},
+                                    {"Content-Encoding", gz ? "gzip" : NULL}};
+        rc = hx_send_resp(c, 200, "application/json", gz ? (const void *)resp->gz : resp->json,
+                          gz ? resp->gzlen : resp->len, h, 3, !strcmp(ri->request_method, "HEAD"));
+    }
+    goto out_free;
+out_error:
+    rc = hx_send_error(c, e, em.msg);
+out_free:
+    if (in_slot)
+        hx_view_done(srv, true);
+    hearth_cache_release(srv->views, ref);
     hearth_meta_release(&m);
     return rc;
 }
@@ -1775,7 +1910,15 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     srv->cfg = cfg;
     srv->started = time(NULL);
     pthread_mutex_init(&srv->retention_lock, NULL);
+    /*
+     * glibc: one arena per busy slot instead of 8 per core, so freed memory
+     * is not spread over dozens of arenas; hx_view_done() trims after big
+     * work, so RSS falls after a burst. (A fixed mmap threshold would do it
+     * too, but costs page faults on every large scratch array: 10x on growth.)
+     */
+    mallopt(M_ARENA_MAX, (int)(cfg->view_slots + cfg->decode_slots + 1));
     sem_init(&srv->decode_sem, 0, (unsigned)cfg->decode_slots);
+    sem_init(&srv->view_sem, 0, (unsigned)cfg->view_slots);
     sem_init(&srv->upload_sem, 0, (unsigned)cfg->upload_slots);
     sem_init(&srv->fetch_sem, 0, FETCH_SLOTS);
     srv->pool = hearth_workpool_new(cfg->threads, cfg->lim.request_stack);
@@ -1888,6 +2031,7 @@ void hearth_server_stop(struct hearth_server *srv)
     }
     free(srv->assets);
     sem_destroy(&srv->decode_sem);
+    sem_destroy(&srv->view_sem);
     sem_destroy(&srv->upload_sem);
     sem_destroy(&srv->fetch_sem);
     pthread_mutex_destroy(&srv->retention_lock);

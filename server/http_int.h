@@ -40,6 +40,7 @@ struct hearth_server {
     struct hearth_fetcher *fetcher;
     struct hearth_captures *captures;
     sem_t decode_sem, upload_sem, fetch_sem;
+    sem_t view_sem; /* --view-slots: cache-missing view computations */
     struct asset *assets;
     size_t nassets;
     int port;
@@ -81,6 +82,16 @@ bool hx_upload_allowed(struct hearth_server *srv, struct mg_connection *c);
 /* May this request list ids (--list)? If not, the answer has been sent: return it. */
 bool hx_list_allowed(struct hearth_server *srv, struct mg_connection *c, int *rc);
 bool hx_take_slot(sem_t *s, size_t wait_ms);
+/*
+ * A view slot (--view-slots), waiting up to --decode-wait-ms: false with em
+ * set to HEARTH_E_BUSY (503 + Retry-After) when none came free. Give it back
+ * with hx_view_done(), which also returns freed memory to the system after
+ * big work (big: the request allocated more than a few MB).
+ */
+bool hx_view_slot(struct hearth_server *srv, struct hearth_errmsg *em);
+void hx_view_done(struct hearth_server *srv, bool big);
+/* Work above this many bytes counts as big for hx_view_done(). */
+#define HX_TRIM_BYTES ((size_t)16 << 20)
 /*
  * Read the request body (at most max bytes, within --body-timeout-ms and
  * the client's share of uploads) into *out, which the caller frees.

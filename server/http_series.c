@@ -401,8 +401,8 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
     struct hearth_growth_opts o = {false, false, GROWTH_DEFAULT_ROWS};
     struct hearth_series s;
     struct hearth_query q;
-    struct hearth_cache_ref **refs = NULL;
-    const struct hearth_profile **ps = NULL;
+    struct hearth_growth *g = NULL;
+    bool in_slot = false;
     double *t = NULL;
     char(*val)[GROWTH_PARAM_MAX] = NULL;
     char small[64];
@@ -458,29 +458,51 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
         e = hearth_errmsg_set(&em, HEARTH_E_NOT_FOUND, "the series has no snapshots yet");
         goto out_error;
     }
-    refs = calloc(s.nitems, sizeof(*refs));
-    ps = calloc(s.nitems, sizeof(*ps));
     t = calloc(s.nitems, sizeof(*t));
-    if (!refs || !ps || !t) {
+    if (!t) {
         e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
         goto out_error;
     }
-    for (i = 0; i < s.nitems; i++) {
-        if ((e = hx_get_profile(srv, s.items[i].blob, &ps[i], &refs[i], &em)))
-            goto out_error;
+    for (i = 0; i < s.nitems; i++)
         t[i] = (double)(s.at_ms[i] - s.at_ms[0]) / 1000.0;
-    }
-    if ((e = hearth_growth_render(ps, t, s.nitems, &q, &o, &srv->cfg->lim, &out, &em)))
+    /*
+     * In a view slot, one snapshot at a time: each is decoded through the
+     * cache, added, and let go, so memory is one profile plus the table.
+     */
+    if (!hx_view_slot(srv, &em)) {
+        e = HEARTH_E_BUSY;
         goto out_error;
+    }
+    in_slot = true;
+    if ((e = hearth_growth_new(s.nitems, &q, &o, &srv->cfg->lim, &g, &em)))
+        goto out_error;
+    for (i = 0; i < s.nitems; i++) {
+        const struct hearth_profile *p = NULL;
+        struct hearth_cache_ref *ref = NULL;
+        if ((e = hx_get_profile(srv, s.items[i].blob, &p, &ref, &em))) {
+            if (s.nitems > 1 && e != HEARTH_E_BUSY)
+                hearth_errmsg_set(&em, e, "snapshot %zu: %s", i + 1, em.msg);
+            goto out_error;
+        }
+        e = hearth_growth_add(g, p, &em);
+        hearth_cache_release(srv->profiles, ref);
+        if (e)
+            goto out_error;
+    }
+    if ((e = hearth_growth_finish(g, t, &out, &em)))
+        goto out_error;
+    hearth_growth_free(g);
+    g = NULL;
+    hx_view_done(srv, true);
+    in_slot = false;
     rc = hx_send_json(c, 200, &out);
     goto out_free;
 out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
-    for (i = 0; refs && i < s.nitems; i++)
-        hearth_cache_release(srv->profiles, refs[i]);
-    free(refs);
-    free(ps);
+    hearth_growth_free(g);
+    if (in_slot)
+        hx_view_done(srv, true);
     free(t);
     free(val);
     hearth_series_release(&s);

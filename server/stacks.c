@@ -8,6 +8,7 @@
  * line becomes) is done once per location; the per-sample loop only walks
  * precomputed node lists.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "hearth/stacks.h"
 #include "hearth/num.h"
 
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hearth/buf.h"
 #include "hearth/regex.h"
@@ -1215,6 +1217,18 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         id = hearth_seqmap_add(&stacks, seq, nseq + 1, &added);
         if (id == HEARTH_NONE)
             goto out_nomem;
+        if (added && c->lim->max_view_frames && stacks.npool - stacks.n > c->lim->max_view_frames) {
+            e = hearth_errmsg_set(c->em, HEARTH_E_TOO_LARGE,
+                                  "the view's distinct stacks hold more than %zu frames (limit "
+                                  "max_view_frames); narrow it with a filter (f=, i=, s=, h=) "
+                                  "or a coarser granularity (g=files)",
+                                  c->lim->max_view_frames);
+            goto out_budget;
+        }
+        if ((it & 4095) == 4095 && hearth_stacks_late(s)) {
+            e = hearth_stacks_over_time(s, c->em);
+            goto out_budget;
+        }
         if (id >= wcap) {
             size_t nc = wcap ? wcap * 2 : 1024;
             int64_t *nw = realloc(s->w, nc * sizeof(*nw)), *nb;
@@ -1286,6 +1300,15 @@ out_release:
     if (e)
         return hearth_errmsg_set(c->em, e, "out of memory building stacks");
     return HEARTH_OK;
+out_budget:
+    free(keep);
+    free(seq);
+    hearth_buf_release(&lb);
+    hearth_seqmap_release(&stacks);
+    hearth_seqmap_release(&tc.sets);
+    hearth_intern_release(&tc.labels);
+    hearth_intern_release(&tc.nums);
+    return e;
 }
 
 static void add_filter_label(struct hearth_stacks *s, const char *name, const char *v)
@@ -1386,6 +1409,28 @@ void hearth_stacks_free(struct hearth_stacks *s)
     free(s);
 }
 
+int64_t hearth_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool hearth_stacks_late(const struct hearth_stacks *s)
+{
+    return s->deadline_ms && hearth_mono_ms() > s->deadline_ms;
+}
+
+enum hearth_err hearth_stacks_over_time(const struct hearth_stacks *s, struct hearth_errmsg *em)
+{
+    return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                             "the view needs more than %zu ms of work (limit max_view_ms); "
+                             "narrow it with a filter (f=, i=, s=, h=) or a coarser "
+                             "granularity (g=files)",
+                             s->lim.max_view_ms);
+}
+
 enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
                                     bool want_tags, const struct hearth_limits *lim,
                                     struct hearth_stacks **out, struct hearth_errmsg *em)
@@ -1408,6 +1453,8 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     c.s = s;
     s->p = p;
     s->lim = *c.lim;
+    if (s->lim.max_view_ms)
+        s->deadline_ms = hearth_mono_ms() + (int64_t)s->lim.max_view_ms;
     hearth_arena_init(&s->arena, 64 * 1024, 0);
     hearth_intern_init(&s->strs, &s->arena, 0);
     hearth_seqmap_init(&c.nodemap);

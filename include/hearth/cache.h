@@ -7,7 +7,9 @@
  * handed out by _get or _put carries a reference; the caller gives it back
  * with hearth_cache_release(). Eviction only unlinks an entry: its value is
  * freed when the last reference goes, so readers never see it disappear.
- * Values must be immutable while shared.
+ * Values must be immutable while shared. The bytes held never pass the
+ * budget: a value larger than the whole budget is handed out by _put but
+ * not kept (freed when its last reference goes).
  */
 #ifndef HEARTH_CACHE_H
 #define HEARTH_CACHE_H

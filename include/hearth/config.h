@@ -27,6 +27,7 @@ struct hearth_config {
     size_t cache_mb;
     size_t decode_slots;   /* decodes running at once */
     size_t decode_wait_ms; /* how long a request waits for a slot before 503 */
+    size_t view_slots;     /* cache-missing view computations at once (memory budget) */
     size_t upload_slots;   /* request bodies read at once */
     size_t threads;
     size_t request_timeout_ms; /* request head, and each socket read or write */

@@ -22,6 +22,16 @@
  *
  * Pure: borrows everything, allocates only its own scratch; the output is
  * capped by out's cap. Safe to call concurrently.
+ *
+ * Budget: rows x snapshots may not pass lim->max_growth_cells (then
+ * HEARTH_E_TOO_LARGE with a message), and each snapshot's stacks follow the
+ * view budgets of stacks.h.
+ *
+ * Streaming form, so a caller need not hold every snapshot at once:
+ * hearth_growth_new(n, ...), then hearth_growth_add() once per snapshot in
+ * order (the profile may be released right after), then
+ * hearth_growth_finish() writes the answer; hearth_growth_free() in every
+ * case. The query's strings are borrowed until finish. One state per thread.
  */
 #ifndef HEARTH_GROWTH_H
 #define HEARTH_GROWTH_H
@@ -41,6 +51,20 @@ struct hearth_growth_opts {
     size_t max_rows; /* rows written (the rest are counted in "more") */
 };
 
+struct hearth_growth;
+
+enum hearth_err hearth_growth_new(size_t n, const struct hearth_query *q,
+                                  const struct hearth_growth_opts *o,
+                                  const struct hearth_limits *lim, struct hearth_growth **out,
+                                  struct hearth_errmsg *em);
+enum hearth_err hearth_growth_add(struct hearth_growth *g, const struct hearth_profile *p,
+                                  struct hearth_errmsg *em);
+/* t_s: the n snapshot times in seconds. */
+enum hearth_err hearth_growth_finish(struct hearth_growth *g, const double *t_s,
+                                     struct hearth_buf *out, struct hearth_errmsg *em);
+void hearth_growth_free(struct hearth_growth *g);
+
+/* All at once: new, add each of p[0..n), finish. */
 enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, const double *t_s,
                                      size_t n, const struct hearth_query *q,
                                      const struct hearth_growth_opts *o,

@@ -88,6 +88,9 @@ struct hearth_stacks {
     bool has_base;     /* some samples come from a base profile */
     /* The limits the stacks were built with (a copy), for companion builds. */
     struct hearth_limits lim;
+    /* CLOCK_MONOTONIC ms when the view's work must stop (lim.max_view_ms after
+     * the build started; 0 = none); views check it with hearth_stacks_late(). */
+    int64_t deadline_ms;
     /* Active filters for the report header ("focus=foo"); arena strings. */
     uint32_t nfilters;
     const char *filters[8];
@@ -102,6 +105,17 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
                                     struct hearth_stacks **out, struct hearth_errmsg *em);
 
 void hearth_stacks_free(struct hearth_stacks *s);
+
+/*
+ * Budgets of a view computation (limits.h: max_view_*). hearth_stacks_late()
+ * tells whether s->deadline_ms has passed (cheap; call it every few thousand
+ * steps). hearth_stacks_over_time() fills em with the message every view
+ * gives then and returns HEARTH_E_TOO_LARGE. Thread-safe.
+ */
+bool hearth_stacks_late(const struct hearth_stacks *s);
+enum hearth_err hearth_stacks_over_time(const struct hearth_stacks *s, struct hearth_errmsg *em);
+/* Milliseconds of CLOCK_MONOTONIC (the clock of deadline_ms). */
+int64_t hearth_mono_ms(void);
 
 /*
  * The partner of sample type t: the first type whose name is t's name with

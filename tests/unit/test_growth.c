@@ -16,6 +16,7 @@
 
 #include "hearth/buf.h"
 #include "hearth/growth.h"
+#include "hearth/limits.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "pbw.h"
@@ -247,12 +248,69 @@ static void heap_noise(void **state)
     json_decref(g);
 }
 
+/* The streaming steps give the same answer as the one-call form; the cell budget refuses. */
+static void streaming_and_budget(void **state)
+{
+    struct hearth_profile *p[4];
+    double t[4];
+    struct hearth_query q;
+    struct hearth_growth_opts o = {false, false, 100};
+    struct hearth_limits lim = hearth_limits_default();
+    struct hearth_growth *g = NULL;
+    struct hearth_buf a, b;
+    struct hearth_errmsg em = {{0}};
+    size_t i;
+
+    (void)state;
+    hearth_query_init(&q);
+    for (i = 0; i < 4; i++) {
+        p[i] = mk(fill_counts, (int)i);
+        t[i] = 10.0 * (double)i;
+    }
+    hearth_buf_init(&a, 1 << 24);
+    hearth_buf_init(&b, 1 << 24);
+    assert_int_equal(
+        hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o, NULL, &a, &em),
+        HEARTH_OK);
+    assert_int_equal(hearth_growth_new(4, &q, &o, NULL, &g, &em), HEARTH_OK);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(hearth_growth_add(g, p[i], &em), HEARTH_OK);
+    assert_int_equal(hearth_growth_add(g, p[0], &em), HEARTH_E_BAD_REQUEST); /* a fifth */
+    assert_int_equal(hearth_growth_finish(g, t, &b, &em), HEARTH_OK);
+    hearth_growth_free(g);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.ptr, b.ptr, a.len);
+    /* finishing before every snapshot came is refused */
+    assert_int_equal(hearth_growth_new(4, &q, &o, NULL, &g, &em), HEARTH_OK);
+    assert_int_equal(hearth_growth_add(g, p[0], &em), HEARTH_OK);
+    hearth_buf_reset(&b);
+    assert_int_equal(hearth_growth_finish(g, t, &b, &em), HEARTH_E_BAD_REQUEST);
+    hearth_growth_free(g);
+    /* rows x snapshots: 1024 rows are allocated at once, so 4 snapshots need 4096 cells */
+    lim.max_growth_cells = 4095;
+    hearth_buf_reset(&b);
+    assert_int_equal(
+        hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o, &lim, &b, &em),
+        HEARTH_E_TOO_LARGE);
+    assert_non_null(strstr(em.msg, "max_growth_cells"));
+    lim.max_growth_cells = 4096;
+    hearth_buf_reset(&b);
+    assert_int_equal(
+        hearth_growth_render((const struct hearth_profile *const *)p, t, 4, &q, &o, &lim, &b, &em),
+        HEARTH_OK);
+    hearth_buf_release(&a);
+    hearth_buf_release(&b);
+    for (i = 0; i < 4; i++)
+        hearth_profile_free(p[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ranks_by_growth),
         cmocka_unit_test(cum_stacks_filters_and_caps),
         cmocka_unit_test(heap_noise),
+        cmocka_unit_test(streaming_and_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "hearth/buf.h"
+#include "hearth/limits.h"
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
@@ -1217,6 +1218,82 @@ static void test_flame_concurrent(void **state)
         fail_msg("concurrent flame renders %s (ENGINE BUG: static sort_t in flame.c)", why);
 }
 
+/* ---- budgets (limits.h: max_view_*) ---- */
+
+/* 1,200 distinct stacks: enough for the deadline checks (every 1,024 stacks) */
+static void fill_many(struct pbp *b)
+{
+    char st[64];
+    int i;
+
+    cpu_header(b);
+    for (i = 0; i < 1200; i++) {
+        snprintf(st, sizeof(st), "main;f%d;g", i);
+        cpu_stack(b, st, 10);
+    }
+}
+
+static enum hearth_err flame_with(const struct hearth_profile *p, struct hearth_limits *lim,
+                                  bool late, struct hearth_errmsg *em)
+{
+    struct hearth_query q;
+    struct hearth_stacks *s = NULL;
+    struct hearth_buf out;
+    enum hearth_err e;
+
+    hearth_query_init(&q);
+    e = hearth_stacks_build(p, &q, false, lim, &s, em);
+    if (e)
+        return e;
+    if (late)
+        s->deadline_ms = 1; /* long past */
+    hearth_buf_init(&out, 1 << 24);
+    e = hearth_flame_render(s, &q, &out, em);
+    hearth_buf_release(&out);
+    hearth_stacks_free(s);
+    return e;
+}
+
+static void test_view_budgets(void **state)
+{
+    struct hearth_profile *p = vt_profile(fill_recursion);
+    struct hearth_profile *m = vt_profile(fill_many);
+    struct hearth_limits lim = hearth_limits_default();
+    struct hearth_errmsg em = {{0}};
+    struct hearth_query q;
+    json_t *f;
+    size_t nodes;
+
+    (void)state;
+    hearth_query_init(&q);
+    f = vt_json(p, &q, FLAME);
+    nodes = fnodes(f); /* no trimming here: the tree as built */
+    json_decref(f);
+    /* exactly the budget passes; one node less is refused with the limit's name */
+    lim.max_view_nodes = nodes;
+    assert_int_equal(flame_with(p, &lim, false, &em), HEARTH_OK);
+    lim.max_view_nodes = nodes - 1;
+    assert_int_equal(flame_with(p, &lim, false, &em), HEARTH_E_TOO_LARGE);
+    assert_non_null(strstr(em.msg, "max_view_nodes"));
+    /* frames of the distinct stacks: main;a;b;a;c + main;a;b + main;a;a;a + main = 13 */
+    lim = hearth_limits_default();
+    lim.max_view_frames = 13;
+    assert_int_equal(flame_with(p, &lim, false, &em), HEARTH_OK);
+    lim.max_view_frames = 12;
+    assert_int_equal(flame_with(p, &lim, false, &em), HEARTH_E_TOO_LARGE);
+    assert_non_null(strstr(em.msg, "max_view_frames"));
+    /* a passed deadline stops the flame graph with a message, not a partial tree */
+    lim = hearth_limits_default();
+    assert_int_equal(flame_with(m, &lim, false, &em), HEARTH_OK);
+    assert_int_equal(flame_with(m, &lim, true, &em), HEARTH_E_TOO_LARGE);
+    assert_non_null(strstr(em.msg, "max_view_ms"));
+    /* 0 means no limit */
+    lim.max_view_nodes = lim.max_view_frames = lim.max_view_ms = 0;
+    assert_int_equal(flame_with(m, &lim, false, &em), HEARTH_OK);
+    hearth_profile_free(p);
+    hearth_profile_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1239,6 +1316,7 @@ int main(void)
         /* known races (ENGINE BUG); each runs in a child process */
         cmocka_unit_test(test_top_graph_concurrent),
         cmocka_unit_test(test_flame_concurrent),
+        cmocka_unit_test(test_view_budgets),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
