@@ -19,12 +19,23 @@
 
 static const char *const inline_label[] = {"", "(inline)", "(partial-inline)"};
 
+/* DOT string text: quotes and backslashes escaped, controls as '?', invalid UTF-8 as U+FFFD. */
 static void dot_escape(struct hearth_buf *b, const char *s, size_t n)
 {
     size_t i;
 
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t l = hearth_utf8_len((const unsigned char *)s + i, n - i);
+            if (l == 0) {
+                hearth_buf_add(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+                continue;
+            }
+            hearth_buf_add(b, s + i, l);
+            i += l - 1;
+            continue;
+        }
         if (c == '"' || c == '\\')
             hearth_buf_addch(b, '\\');
         if (c == '\n') {
@@ -135,7 +146,13 @@ static void write_dot(const struct hearth_graph *g, const char *unit, struct hea
                 j++;
                 continue;
             }
-            dot_escape(out, sn + j, 1);
+            {
+                size_t ul = (unsigned char)sn[j] >= 0x80
+                                ? hearth_utf8_len((const unsigned char *)sn + j, snl - j)
+                                : 1;
+                dot_escape(out, sn + j, ul ? ul : 1);
+                j += ul ? ul - 1 : 0;
+            }
         }
         {
             const char *tf = fp, *tc = cp;

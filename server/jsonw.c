@@ -71,8 +71,7 @@ void hearth_jsonw_keyn(struct hearth_jsonw *w, const char *k, size_t n)
     w->need_comma[w->depth] = false;
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t hearth_utf8_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
 
@@ -117,7 +116,7 @@ void hearth_json_escape(struct hearth_buf *b, const char *str, size_t n)
             run = 0;
         }
         if (c >= 0x80) {
-            l = utf8_len(s + i, n - i);
+            l = hearth_utf8_len(s + i, n - i);
             if (l == 0) {
                 hearth_buf_add(b, "\xef\xbf\xbd", 3); /* U+FFFD */
                 i++;

@@ -41,5 +41,7 @@ void hearth_jsonw_double(struct hearth_jsonw *w, double v);
 
 /* Append s as a JSON string literal (with quotes) to b. */
 void hearth_json_escape(struct hearth_buf *b, const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+size_t hearth_utf8_len(const unsigned char *s, size_t n);
 
 #endif /* HEARTH_JSONW_H */

@@ -231,6 +231,16 @@ for kind, r in checks.items():
     ck.eq(r.h("cross-origin-resource-policy"), "same-origin", "CORP on %s" % kind)
     ck.ok("camera=()" in (r.h("permissions-policy") or ""), "Permissions-Policy on %s" % kind)
 ck.eq(checks["raw"].body, PROFILE_BYTES, "/raw streams the stored bytes exactly")
+# names with invalid UTF-8 (and quotes, backslashes, <script>) give valid UTF-8 DOT
+names = hostile.upload(srv, os.path.join(A.gen, "edge-cpp-names.pb.gz"), "names")["id"]
+r = request(port, "GET", "/api/profiles/%s/callgraph.dot" % names)
+try:
+    r.body.decode("utf-8")
+    valid = True
+except UnicodeDecodeError:
+    valid = False
+ck.ok(r.status == 200 and valid and "\ufffd".encode() in r.body,
+      "callgraph.dot is valid UTF-8 (invalid bytes as U+FFFD)", r.body[:200])
 ck.ok(data_dir.encode() not in checks["error"].body, "errors do not show the data path")
 srv.stop()
 
