@@ -5,7 +5,10 @@
 #include "hearth/limits.h"
 
 #define MiB ((size_t)1 << 20)
-#define ROW(field, val, why) {#field, offsetof(struct hearth_limits, field), (val), (why)}
+#define ROW(field, val, why)                                                                       \
+    {                                                                                              \
+#field, offsetof(struct hearth_limits, field), (val), (why)                                \
+    }
 
 static const struct hearth_limit_row table[] = {
     ROW(max_input, 256 * MiB,
@@ -13,10 +16,13 @@ static const struct hearth_limit_row table[] = {
     ROW(max_decompressed, 512 * MiB,
         "gunzip output cap: stops decompression bombs; the 1M-sample synthetic profile is 64 MiB"),
     ROW(max_model, 2048 * MiB,
-        "memory of one decoded model, checked as it is built; max_decompressed keeps it near 2x that"),
+        "memory of one decoded model, checked as it is built; max_decompressed keeps it near 2x "
+        "that"),
     ROW(max_samples, 20000000, "Sample messages; 20x the largest real profile seen"),
-    ROW(max_depth, 65536, "frames in one stack; Go truncates at 32 or 128, C++/Java stacks rarely pass 4096"),
-    ROW(max_frames, 512000000, "location references in all samples together (uint32 offsets, 2 GiB)"),
+    ROW(max_depth, 65536,
+        "frames in one stack; Go truncates at 32 or 128, C++/Java stacks rarely pass 4096"),
+    ROW(max_frames, 512000000,
+        "location references in all samples together (uint32 offsets, 2 GiB)"),
     ROW(max_locations, 50000000, "Location messages"),
     ROW(max_functions, 50000000, "Function messages"),
     ROW(max_mappings, 1000000, "Mapping messages; real processes map a few thousand objects"),
@@ -26,7 +32,14 @@ static const struct hearth_limit_row table[] = {
     ROW(max_sample_types, 1024, "value columns per sample; pprof profiles have 1 to 6"),
     ROW(max_message, 64 * MiB, "one sub-message (Sample, Location, ...) unpacked by protobuf-c"),
     ROW(max_regex, 4096, "one filter regex; longer patterns are a denial-of-service risk"),
-    ROW(max_output, 1024 * MiB, "one rendered view; the flame graph of a 1M-sample profile is ~60 MiB"),
+    ROW(max_regex_depth, 32,
+        "nested groups in one regex, checked before RE2 parses it, so its work on a 100 KB "
+        "worker stack stays small (PCRE2 crashed at 75 levels); real filters nest 1 to 3"),
+    ROW(max_regex_mem, 8 * MiB,
+        "RE2's max_mem for one regex (program + DFA cache; RE2's default); at most 37 regexes "
+        "per view (5 filters + 16 per tag filter)"),
+    ROW(max_output, 1024 * MiB,
+        "one rendered view; the flame graph of a 1M-sample profile is ~60 MiB"),
     {0, 0, 0, 0},
 };
 
