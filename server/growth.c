@@ -248,8 +248,10 @@ enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, cons
     hearth_buf_init(&kb, GROWTH_MAX_KEY + 4096);
     for (i = 0; i < n; i++) {
         if ((e = hearth_stacks_build(p[i], q, false, lim, &s, em))) {
-            if (n > 1)
-                hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, em->msg);
+            if (n > 1 && em) {
+                struct hearth_errmsg why = *em; /* the source must not overlap the output */
+                hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, why.msg);
+            }
             goto out_free;
         }
         if (i == 0) {
