@@ -2,8 +2,9 @@
 """Hostile filters: regexes and tag filters built to crash or stall the server.
 
 Against a real `hearth serve`, through the HTTP API:
-  - 750 nested groups (10x the 75 that crashed the PCRE2 build on civetweb's
-    100 KB worker stacks) in f, i, h, s, sf, tf, ti and a series' growth:
+  - 100 and 750 nested groups (the PCRE2 build crashed from about 75 on
+    civetweb's 100 KB worker stacks; 750 is 10x) in f, i, h, s, sf, tf, ti
+    on /top and /flamegraph, and in a series' growth:
     400 with a JSON error that names the option, the server alive and
     healthy after each;
   - f=(.*.*)*x (219 CPU-seconds per GET and a silently wrong view before) on
@@ -31,7 +32,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile  # noqa: E402
 from hostile import Checks, Server, health_ms, is_json_error, upload  # noqa: E402
 
-NESTED = "(" * 750 + "main" + ")" * 750
+# 100 levels crashed the PCRE2 build (PCRE2 itself refused past 250); 750 is
+# the 10x asked for by the issue.
+DEPTHS = (100, 750)
+
+
+def nested(depth):
+    return "(" * depth + "main" + ")" * depth
 CATASTROPHIC = "(.*.*)*x"
 
 
@@ -137,14 +144,16 @@ def check_nested(c, srv, what, path, option):
 def test_nested(c, srv, pid, sid):
     options = [("f", "focus"), ("i", "ignore"), ("h", "hide"), ("s", "show"),
                ("sf", "show_from"), ("tf", "tagfocus"), ("ti", "tagignore")]
-    for name, option in options:
-        v = ("thread=" + NESTED) if name in ("tf", "ti") else NESTED
-        for view in ("top", "flamegraph"):
-            check_nested(c, srv, "%s=750 nested groups on /%s" % (name, view),
-                         "/api/profiles/%s/%s?%s=%s" % (pid, view, name, q(v)), option)
-    for name, option in options[:5]:
-        check_nested(c, srv, "growth %s=750 nested groups" % name,
-                     "/api/series/%s/growth?%s=%s" % (sid, name, q(NESTED)), option)
+    for d in DEPTHS:
+        for name, option in options:
+            v = ("thread=" + nested(d)) if name in ("tf", "ti") else nested(d)
+            for view in ("top", "flamegraph"):
+                check_nested(c, srv, "%s=%d nested groups on /%s" % (name, d, view),
+                             "/api/profiles/%s/%s?%s=%s" % (pid, view, name, q(v)), option)
+        for name, option in options:
+            v = ("thread=" + nested(d)) if name in ("tf", "ti") else nested(d)
+            check_nested(c, srv, "growth %s=%d nested groups" % (name, d),
+                         "/api/series/%s/growth?%s=%s" % (sid, name, q(v)), option)
     # the limit itself: 32 levels are fine, 33 are not
     r = srv.get("/api/profiles/%s/top?f=%s" % (pid, q("(" * 32 + "main" + ")" * 32)))
     c.eq(r.status, 200, "f=32 nested groups: 200")
