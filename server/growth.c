@@ -304,8 +304,10 @@ enum hearth_err hearth_growth_add(struct hearth_growth *g, const struct hearth_p
     if (i >= n)
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "more snapshots than announced");
     if ((e = hearth_stacks_build(p, &g->q, false, &g->lim, &s, em))) {
-        if (n > 1)
-            hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, em->msg);
+        if (n > 1 && em) {
+            struct hearth_errmsg why = *em; /* the source must not overlap the output */
+            hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, why.msg);
+        }
         return e;
     }
     if (i == 0) {

@@ -480,8 +480,10 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
         const struct hearth_profile *p = NULL;
         struct hearth_cache_ref *ref = NULL;
         if ((e = hx_get_profile(srv, s.items[i].blob, &p, &ref, &em))) {
-            if (s.nitems > 1 && e != HEARTH_E_BUSY)
-                hearth_errmsg_set(&em, e, "snapshot %zu: %s", i + 1, em.msg);
+            if (s.nitems > 1 && e != HEARTH_E_BUSY) {
+                struct hearth_errmsg why = em; /* the source must not overlap the output */
+                hearth_errmsg_set(&em, e, "snapshot %zu: %s", i + 1, why.msg);
+            }
             goto out_error;
         }
         e = hearth_growth_add(g, p, &em);

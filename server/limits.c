@@ -5,7 +5,10 @@
 #include "hearth/limits.h"
 
 #define MiB ((size_t)1 << 20)
-#define ROW(field, val, why) {#field, offsetof(struct hearth_limits, field), (val), (why)}
+#define ROW(field, val, why)                                                                       \
+    {                                                                                              \
+#field, offsetof(struct hearth_limits, field), (val), (why)                                \
+    }
 
 static const struct hearth_limit_row table[] = {
     ROW(max_input, 256 * MiB,
@@ -29,6 +32,12 @@ static const struct hearth_limit_row table[] = {
     ROW(max_sample_types, 1024, "value columns per sample; pprof profiles have 1 to 6"),
     ROW(max_message, 64 * MiB, "one sub-message (Sample, Location, ...) unpacked by protobuf-c"),
     ROW(max_regex, 4096, "one filter regex; longer patterns are a denial-of-service risk"),
+    ROW(max_regex_depth, 32,
+        "nested groups in one regex, checked before RE2 parses it, so its work on a 100 KB "
+        "worker stack stays small (PCRE2 crashed at 75 levels); real filters nest 1 to 3"),
+    ROW(max_regex_mem, 8 * MiB,
+        "RE2's max_mem for one regex (program + DFA cache; RE2's default). A view has at most 39 "
+        "(5 filters, 16 per tag filter, drop/keep_frames): 37 of \\pL{90} measured +48 MB RSS"),
     ROW(max_output, 256 * MiB,
         "one rendered view; the unfolded flame graph of a 1M-sample profile is ~60 MiB"),
     ROW(max_view_frames, 16000000,

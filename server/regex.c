@@ -1,180 +1,254 @@
-/* regex.c - RE2-flavoured regexes on PCRE2; see include/hearth/regex.h. */
+/* regex.c - Go/RE2 filter regexes on the RE2 library; see include/hearth/regex.h. */
 #include "hearth/regex.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "re2_shim.h"
 
 struct hearth_regex {
-    pcre2_code *code;
-    pcre2_match_data *md;
-    pcre2_match_context *mc;
-    pcre2_jit_stack *jit; /* on the heap: server threads have small stacks */
+    struct hearth_re2 *re2;
 };
 
-/* Returns a description of the first construct RE2 does not accept, or NULL. */
-static const char *re2_unsupported(const char *p)
+/* Offset of the first "ab" in p[from..n), or n. */
+static size_t find2(const char *p, size_t n, size_t from, char a, char b)
 {
-    size_t i, n = strlen(p);
-    int in_class = 0;
-    char prev = 0; /* last unescaped char outside classes */
+    size_t i;
 
+    for (i = from; i + 1 < n; i++)
+        if (p[i] == a && p[i + 1] == b)
+            return i;
+    return n;
+}
+
+/*
+ * Checks what must be refused before RE2 parses the pattern: nesting
+ * deeper than max_depth groups, and `\C`. Escapes, \Q...\E and character
+ * classes are skipped so that literal parentheses do not count. Returns a
+ * message or NULL; *depth gets the deepest nesting seen.
+ */
+static const char *precheck(const char *p, size_t n, size_t max_depth, size_t *depth)
+{
+    size_t i, d = 0;
+
+    *depth = 0;
     for (i = 0; i < n; i++) {
         char c = p[i];
         if (c == '\\') {
-            char e = i + 1 < n ? p[i + 1] : 0;
-            if (e >= '1' && e <= '9' && !in_class)
-                return "backreferences are not supported (RE2 syntax)";
-            if (e == 'Z' || e == 'G' || e == 'K' || e == 'R' || e == 'X' || e == 'g' || e == 'k')
-                return "this escape is not supported (RE2 syntax)";
+            char e = i + 1 < n ? p[i + 1] : '\0';
+            if (e == 'C')
+                return "\\C (any byte) is not supported (Go regexp syntax)";
             if (e == 'Q') { /* literal text up to \E */
-                const char *q = strstr(p + i + 2, "\\E");
-                i = q ? (size_t)(q - p) + 1 : n;
-                prev = 'a';
+                size_t q = find2(p, n, i + 2, '\\', 'E');
+                i = q < n ? q + 1 : n;
                 continue;
             }
             i++;
-            prev = 'a';
-            continue;
-        }
-        if (in_class) {
-            if (c == '[' && i + 1 < n && p[i + 1] == ':') {
-                const char *q = strstr(p + i + 2, ":]");
-                if (q)
-                    i = (size_t)(q - p) + 1;
-            } else if (c == ']') {
-                in_class = 0;
-                prev = 'a';
-            }
             continue;
         }
         if (c == '[') {
-            in_class = 1;
-            if (i + 1 < n && p[i + 1] == '^')
+            i++;
+            if (i < n && p[i] == '^')
                 i++;
-            if (i + 1 < n && p[i + 1] == ']')
+            if (i < n && p[i] == ']')
                 i++; /* a leading ] is literal */
+            for (; i < n && p[i] != ']'; i++) {
+                if (p[i] == '\\') {
+                    if (i + 1 < n && p[i + 1] == 'C')
+                        return "\\C (any byte) is not supported (Go regexp syntax)";
+                    i++;
+                } else if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
+                    size_t q = find2(p, n, i + 2, ':', ']');
+                    if (q < n)
+                        i = q + 1;
+                }
+            }
             continue;
         }
-        if (c == '(' && i + 1 < n && p[i + 1] == '?') {
-            char f = i + 2 < n ? p[i + 2] : 0;
-            if (f == 'P' && i + 3 < n && p[i + 3] == '<') {
-                /* named group (?P<name>re): fine */
-            } else if (!strchr("imsU-:", f) || f == 0) {
-                return "lookaround, atomic groups and other (?...) extensions are not supported "
-                       "(RE2 syntax)";
-            }
+        if (c == '(') {
+            d++;
+            if (d > *depth)
+                *depth = d;
+            if (d > max_depth)
+                return "groups nested too deeply";
+        } else if (c == ')' && d > 0) {
+            d--;
         }
-        if (c == '+' && (prev == '*' || prev == '+' || prev == '?' || prev == '}'))
-            return "possessive or nested repetition is not supported (RE2 syntax)";
-        if (c == '*' && (prev == '*' || prev == '+'))
-            return "nested repetition is not supported (RE2 syntax)";
-        prev = c;
     }
     return NULL;
 }
 
-static enum hearth_err compile(const char *pattern, size_t max_len, const char *what, bool full,
-                               struct hearth_regex **out, struct hearth_errmsg *em)
+static enum hearth_err compile(const char *pattern, const struct hearth_limits *lim,
+                               const char *what, bool full, struct hearth_regex **out,
+                               struct hearth_errmsg *em)
 {
-    struct hearth_regex *re;
+    struct hearth_limits dl = hearth_limits_default();
+    struct hearth_regex *re = NULL;
+    enum hearth_re2_status st;
+    enum hearth_err e = HEARTH_OK;
     const char *why;
-    char *pat = NULL;
-    int errcode;
-    PCRE2_SIZE erroff;
-    size_t n = strlen(pattern);
+    char *pat = NULL, msg[256];
+    size_t n = strlen(pattern), depth;
 
     *out = NULL;
-    if (n > max_len)
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%s: regexp longer than %zu bytes",
-                                 what, max_len);
-    why = re2_unsupported(pattern);
+    if (!lim)
+        lim = &dl;
+    if (n > lim->max_regex)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%s: regexp longer than %zu bytes", what,
+                                 lim->max_regex);
+    why = precheck(pattern, n, lim->max_regex_depth, &depth);
+    if (why && depth > lim->max_regex_depth)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                 "%s: regexp nests groups more than %zu deep", what,
+                                 lim->max_regex_depth);
     if (why)
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "parsing %s regexp: %s", what, why);
     re = calloc(1, sizeof(*re));
-    if (!re)
-        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-    if (full) {
+    if (full)
         pat = malloc(n + 8);
-        if (!pat) {
-            free(re);
-            return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        }
+    if (!re || (full && !pat)) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    if (full) {
         memcpy(pat, "^(?:", 4);
         memcpy(pat + 4, pattern, n);
         memcpy(pat + 4 + n, ")$", 3);
     }
-    re->code = pcre2_compile((PCRE2_SPTR)(pat ? pat : pattern), PCRE2_ZERO_TERMINATED,
-                             PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY, &errcode,
-                             &erroff, NULL);
+    st = hearth_re2_new(pat ? pat : pattern, pat ? n + 6 : n, (int64_t)lim->max_regex_mem, &re->re2,
+                        msg, sizeof(msg));
+    switch (st) {
+    case HEARTH_RE2_OK:
+        break;
+    case HEARTH_RE2_NOMEM:
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "%s: out of memory compiling the regexp", what);
+        break;
+    case HEARTH_RE2_TOO_LARGE:
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "%s: regexp too large (compiled, it would exceed %zu bytes)", what,
+                              lim->max_regex_mem);
+        break;
+    case HEARTH_RE2_UNSUPPORTED:
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "parsing %s regexp: %s (Go regexp syntax: no backreferences, "
+                              "lookaround or possessive repetition)",
+                              what, msg);
+        break;
+    default:
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "parsing %s regexp: %s", what, msg);
+        break;
+    }
+out_free:
     free(pat);
-    if (!re->code) {
-        PCRE2_UCHAR buf[160];
-        pcre2_get_error_message(errcode, buf, sizeof(buf));
-        free(re);
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "parsing %s regexp: %s at offset %zu",
-                                 what, (const char *)buf, (size_t)erroff);
-    }
-    re->md = pcre2_match_data_create(1, NULL);
-    re->mc = pcre2_match_context_create(NULL);
-    if (!re->md || !re->mc) {
+    if (e != HEARTH_OK) {
         hearth_regex_free(re);
-        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-    }
-    pcre2_set_match_limit(re->mc, 1000000);
-    pcre2_set_depth_limit(re->mc, 10000);
-    /* JIT when available, with its own bounded heap stack (best effort) */
-    if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
-        re->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-        if (re->jit)
-            pcre2_jit_stack_assign(re->mc, NULL, re->jit);
+        return e;
     }
     *out = re;
     return HEARTH_OK;
 }
 
-enum hearth_err hearth_regex_compile(const char *pattern, size_t max_len, const char *what,
-                                     struct hearth_regex **out, struct hearth_errmsg *em)
+enum hearth_err hearth_regex_compile(const char *pattern, const struct hearth_limits *lim,
+                                     const char *what, struct hearth_regex **out,
+                                     struct hearth_errmsg *em)
 {
-    return compile(pattern, max_len, what, false, out, em);
+    return compile(pattern, lim, what, false, out, em);
 }
 
-enum hearth_err hearth_regex_compile_full(const char *pattern, size_t max_len, const char *what,
-                                          struct hearth_regex **out, struct hearth_errmsg *em)
+enum hearth_err hearth_regex_compile_full(const char *pattern, const struct hearth_limits *lim,
+                                          const char *what, struct hearth_regex **out,
+                                          struct hearth_errmsg *em)
 {
-    return compile(pattern, max_len, what, true, out, em);
+    return compile(pattern, lim, what, true, out, em);
 }
 
-bool hearth_regex_match(struct hearth_regex *re, const char *s, size_t len)
+/*
+ * Length of the valid UTF-8 sequence at s[0..n) as Go's utf8.DecodeRune
+ * accepts it (no overlongs, surrogates or values past U+10FFFF), or 0.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, re->md, re->mc);
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len, k;
 
-    return rc >= 0;
-}
-
-int hearth_regex_exec(struct hearth_regex *re, const char *s, size_t len)
-{
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, re->md, re->mc);
-
-    if (rc >= 0)
+    if (c < 0x80)
         return 1;
-    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (k = 2; k < len; k++)
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    return len;
 }
 
-void hearth_regex_set_limit(struct hearth_regex *re, unsigned limit)
+/* Offset of the first byte that does not start a valid sequence, or n. */
+static size_t utf8_first_invalid(const unsigned char *s, size_t n)
 {
-    pcre2_set_match_limit(re->mc, limit);
+    size_t i = 0, l;
+
+    while (i < n) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        l = utf8_seq(s + i, n - i);
+        if (l == 0)
+            return i;
+        i += l;
+    }
+    return n;
+}
+
+int hearth_regex_match(const struct hearth_regex *re, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad = utf8_first_invalid(u, len), i, w, l;
+    unsigned char *fix;
+    int r;
+
+    if (bad == len)
+        return hearth_re2_search(re->re2, s, len);
+    /* Go reads each invalid byte as U+FFFD (EF BF BD): at most 3x the bytes */
+    if (len > SIZE_MAX / 3)
+        return -1;
+    fix = malloc(len * 3);
+    if (!fix)
+        return -1;
+    memcpy(fix, u, bad);
+    w = bad;
+    for (i = bad; i < len;) {
+        l = utf8_seq(u + i, len - i);
+        if (l == 0) {
+            memcpy(fix + w, "\xEF\xBF\xBD", 3);
+            w += 3;
+            i++;
+            continue;
+        }
+        memcpy(fix + w, u + i, l);
+        w += l;
+        i += l;
+    }
+    r = hearth_re2_search(re->re2, (const char *)fix, w);
+    free(fix);
+    return r;
 }
 
 void hearth_regex_free(struct hearth_regex *re)
 {
     if (!re)
         return;
-    pcre2_match_data_free(re->md);
-    pcre2_match_context_free(re->mc);
-    pcre2_jit_stack_free(re->jit);
-    pcre2_code_free(re->code);
+    hearth_re2_free(re->re2);
     free(re);
 }

@@ -65,7 +65,9 @@ struct ctx {
     struct hearth_regex *focus, *ignore, *hide, *show, *show_from;
     struct hearth_regex *drop, *keep; /* the profile's drop_frames / keep_frames */
     uint8_t *fn_drop;                 /* per function: 0 unknown, 1 dropped, 2 kept */
-    bool drop_failed;                 /* the regex budget ran out: no pruning */
+    bool rx_failed;                   /* a match failed (no memory): the view is an error */
+    struct hearth_u64map key_unit;    /* numeric label key -> its first non-empty unit */
+    bool key_unit_ready;
     struct tagfilter tf, ti;
     bool has_tf, has_ti;
     /* per location */
@@ -100,38 +102,56 @@ static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
     return hearth_pstr(p, i);
 }
 
-static bool rx_match_str(struct hearth_regex *re, struct hearth_str x)
+/*
+ * Whether re matches x. A failed match (out of memory) counts as no match
+ * here but sets c->rx_failed, which turns the whole view into an error
+ * before anything is returned: a view is never silently wrong.
+ */
+static bool rx_match_str(struct ctx *c, const struct hearth_regex *re, struct hearth_str x)
 {
-    return hearth_regex_match(re, x.ptr, x.len);
+    int r = hearth_regex_match(re, x.ptr, x.len);
+
+    if (r < 0)
+        c->rx_failed = true;
+    return r == 1;
+}
+
+static enum hearth_err rx_failure(struct ctx *c)
+{
+    return hearth_errmsg_set(c->em, HEARTH_E_NOMEM,
+                             "out of memory while matching a filter regexp; try again later");
 }
 
 /*
  * pprof's Location.matchesName: a line's function name or file, or the
  * mapping file. Lines before `first` were cut by drop_frames.
  */
-static bool loc_matches(const struct hearth_profile *p, uint32_t l, uint32_t first,
-                        struct hearth_regex *re)
+static bool loc_matches(struct ctx *c, uint32_t l, uint32_t first, const struct hearth_regex *re)
 {
+    const struct hearth_profile *p = c->p;
     uint32_t k;
 
     for (k = first; k < p->loc_line_off[l + 1]; k++) {
         uint32_t f = p->line_fn[k];
-        if (rx_match_str(re, S(p, p->fn_name[f])) || rx_match_str(re, S(p, p->fn_file[f])))
+        if (rx_match_str(c, re, S(p, p->fn_name[f])) || rx_match_str(c, re, S(p, p->fn_file[f])))
             return true;
     }
-    return p->loc_map[l] != HEARTH_NONE && rx_match_str(re, S(p, p->map_file[p->loc_map[l]]));
+    return p->loc_map[l] != HEARTH_NONE && rx_match_str(c, re, S(p, p->map_file[p->loc_map[l]]));
 }
 
-static bool line_matches(const struct hearth_profile *p, uint32_t k, struct hearth_regex *re)
+static bool line_matches(struct ctx *c, uint32_t k, const struct hearth_regex *re)
 {
+    const struct hearth_profile *p = c->p;
     uint32_t f = p->line_fn[k];
 
-    return rx_match_str(re, S(p, p->fn_name[f])) || rx_match_str(re, S(p, p->fn_file[f]));
+    return rx_match_str(c, re, S(p, p->fn_name[f])) || rx_match_str(c, re, S(p, p->fn_file[f]));
 }
 
-static bool map_matches(const struct hearth_profile *p, uint32_t l, struct hearth_regex *re)
+static bool map_matches(struct ctx *c, uint32_t l, const struct hearth_regex *re)
 {
-    return p->loc_map[l] != HEARTH_NONE && rx_match_str(re, S(p, p->map_file[p->loc_map[l]]));
+    const struct hearth_profile *p = c->p;
+
+    return p->loc_map[l] != HEARTH_NONE && rx_match_str(c, re, S(p, p->map_file[p->loc_map[l]]));
 }
 
 /* Go's filepath.Clean on a non-empty path, into out (at least len+2 bytes). */
@@ -436,7 +456,7 @@ static enum hearth_err tagfilter_compile(struct ctx *c, struct tagfilter *t, con
             *comma = '\0';
         if (t->nrx >= 16)
             return hearth_errmsg_set(c->em, HEARTH_E_BAD_REQUEST, "%s: too many regexps", name);
-        e = hearth_regex_compile(part, c->lim->max_regex, name, &t->rx[t->nrx], c->em);
+        e = hearth_regex_compile(part, c->lim, name, &t->rx[t->nrx], c->em);
         if (e)
             return e;
         t->nrx++;
@@ -447,22 +467,42 @@ static enum hearth_err tagfilter_compile(struct ctx *c, struct tagfilter *t, con
     return HEARTH_OK;
 }
 
-static const char *num_label_unit(struct ctx *c, uint32_t key)
+/*
+ * pprof's Profile.NumLabelUnits: each numeric label key's unit is the first
+ * non-empty unit seen for it in the whole profile. One pass over all labels
+ * fills c->key_unit, so that looking a key up is O(1) (scanning the labels
+ * per lookup made numeric tag filters quadratic in the samples).
+ */
+static enum hearth_err key_units_prepare(struct ctx *c)
 {
     const struct hearth_profile *p = c->p;
-    size_t i;
+    size_t i, n = p->s_lab_off[p->nsamples];
 
-    /* pprof: the first non-empty unit seen for the key, else the key's own name */
-    for (i = 0; i < p->s_lab_off[p->nsamples]; i++)
-        if (p->lab_key[i] == key && p->lab_str[i] == 0 && p->lab_unit[i] != 0)
-            return S(p, p->lab_unit[i]).ptr;
-    {
-        struct hearth_str k = S(p, key);
-        if ((k.len == 9 && !memcmp(k.ptr, "alignment", 9)) ||
-            (k.len == 7 && !memcmp(k.ptr, "request", 7)))
-            return "bytes";
-        return k.ptr;
-    }
+    if (c->key_unit_ready)
+        return HEARTH_OK;
+    if (!hearth_u64map_init(&c->key_unit, 16))
+        return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
+    c->key_unit_ready = true;
+    for (i = 0; i < n; i++)
+        if (p->lab_str[i] == 0 && p->lab_unit[i] != 0 &&
+            hearth_u64map_put(&c->key_unit, p->lab_key[i], p->lab_unit[i], NULL) < 0)
+            return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
+    return HEARTH_OK;
+}
+
+/* The unit of numeric label key (key_units_prepare() first), else pprof's default. */
+static const char *num_label_unit(struct ctx *c, uint32_t key)
+{
+    uint32_t u = hearth_u64map_get(&c->key_unit, key);
+    struct hearth_str k;
+
+    if (u != HEARTH_NONE)
+        return S(c->p, u).ptr;
+    k = S(c->p, key);
+    if ((k.len == 9 && !memcmp(k.ptr, "alignment", 9)) ||
+        (k.len == 7 && !memcmp(k.ptr, "request", 7)))
+        return "bytes";
+    return k.ptr;
 }
 
 static bool tagfilter_match(struct ctx *c, struct tagfilter *t, size_t smp)
@@ -499,7 +539,7 @@ static bool tagfilter_match(struct ctx *c, struct tagfilter *t, size_t smp)
                     continue;
                 k = S(p, p->lab_key[i]);
                 if (strlen(t->key) == k.len && !memcmp(t->key, k.ptr, k.len) &&
-                    rx_match_str(t->rx[r], S(p, p->lab_str[i])))
+                    rx_match_str(c, t->rx[r], S(p, p->lab_str[i])))
                     return true;
             }
         return false;
@@ -519,7 +559,7 @@ static bool tagfilter_match(struct ctx *c, struct tagfilter *t, size_t smp)
             kv[k.len] = ':';
             memcpy(kv + k.len + 1, v.ptr, v.len);
             n = k.len + 1 + v.len;
-            m = hearth_regex_match(t->rx[r], kv, n);
+            m = rx_match_str(c, t->rx[r], (struct hearth_str){kv, n});
         }
         if (!m)
             return false;
@@ -548,8 +588,8 @@ static bool sample_is_base(const struct hearth_profile *p, size_t smp)
 /* ---- sums over stacks ---- */
 
 enum hearth_err hearth_stacks_sum_rows(const struct hearth_stacks *s, const uint32_t *row,
-                                       uint32_t nrows, int64_t *flat, int64_t *cum,
-                                       double *vflat, double *vcum)
+                                       uint32_t nrows, int64_t *flat, int64_t *cum, double *vflat,
+                                       double *vcum)
 {
     size_t *stamp = NULL, st, f;
     const double *var = s->var;
@@ -718,8 +758,8 @@ static enum hearth_err merge_samples(struct ctx *c)
         goto out_free;
     for (i = 0; i < p->nsamples; i++) {
         uint32_t a = p->s_loc_off[i], b = p->s_loc_off[i + 1];
-        size_t n = hearth__sample_key(p, p->s_locs + a, b - a, p->s_lab_off[i],
-                                      p->s_lab_off[i + 1], &key, &keycap);
+        size_t n = hearth__sample_key(p, p->s_locs + a, b - a, p->s_lab_off[i], p->s_lab_off[i + 1],
+                                      &key, &keycap);
         if (!n)
             goto out_free;
         kid[i] = hearth_seqmap_add(&keys, key, n, NULL);
@@ -743,7 +783,8 @@ static enum hearth_err merge_samples(struct ctx *c)
         if (c->mrep[id] == HEARTH_NONE)
             c->mrep[id] = (uint32_t)i;
         for (k = 0; k < nt; k++)
-            c->mval[(size_t)id * nt + k] = hearth_add64(c->mval[(size_t)id * nt + k], p->s_val[i * nt + k]);
+            c->mval[(size_t)id * nt + k] =
+                hearth_add64(c->mval[(size_t)id * nt + k], p->s_val[i * nt + k]);
         if (p->s_side && p->s_side[i])
             c->mbase[id] = hearth_add64(c->mbase[id], p->s_val[i * nt + t]);
         /* variances add over the merged samples: a diff's base counts too */
@@ -828,41 +869,24 @@ static size_t simplify_func(const char *s, size_t n, const char **out)
 
 /*
  * Whether function f's name matches drop_frames and not keep_frames, cached
- * per function. The regexes come from the file, so their total work is
- * bounded: each match gets a share of a fixed budget, and if one runs out
- * drop_frames is abandoned for this view (c->drop_failed) rather than
- * letting a hostile pattern burn CPU.
+ * per function. RE2 matches in linear time, so a hostile pattern in the
+ * file costs no more than an ordinary one; a failed match sets c->rx_failed.
  */
 static bool fn_dropped(struct ctx *c, uint32_t f)
 {
     const struct hearth_profile *p = c->p;
     struct hearth_str name;
-    const char *s;
-    size_t sl;
-    int r;
 
     if (c->fn_drop[f])
         return c->fn_drop[f] == 1;
     name = S(p, p->fn_name[f]);
     c->fn_drop[f] = 2;
-    if (name.len == 0 || c->drop_failed)
+    if (name.len == 0)
         return false;
-    sl = simplify_func(name.ptr, name.len, &s);
-    r = hearth_regex_exec(c->drop, s, sl);
-    if (r == 1 && c->keep) {
-        int k = hearth_regex_exec(c->keep, s, sl);
-        if (k < 0)
-            r = -1;
-        else if (k == 1)
-            r = 0;
-    }
-    if (r < 0) {
-        c->drop_failed = true;
-        return false;
-    }
-    if (r == 1)
+    name.len = simplify_func(name.ptr, name.len, &name.ptr);
+    if (rx_match_str(c, c->drop, name) && !(c->keep && rx_match_str(c, c->keep, name)))
         c->fn_drop[f] = 1;
-    return r == 1;
+    return c->fn_drop[f] == 1;
 }
 
 /* The innermost-first index of the line drop_frames cuts at, or -1. */
@@ -902,9 +926,9 @@ static enum hearth_err prepare_locations(struct ctx *c)
             }
         }
 
-        if (c->ignore && loc_matches(p, l, a, c->ignore))
+        if (c->ignore && loc_matches(c, l, a, c->ignore))
             c->lflags[l] |= LOC_IGNORED;
-        else if (!c->focus || loc_matches(p, l, a, c->focus))
+        else if (!c->focus || loc_matches(c, l, a, c->focus))
             c->lflags[l] |= LOC_FOCUSED;
 
         if (b - a + 1 > cap) {
@@ -917,21 +941,21 @@ static enum hearth_err prepare_locations(struct ctx *c)
         n = 0;
         for (k = a; k < b; k++)
             lines[n++] = k;
-        if (c->hide && loc_matches(p, l, a, c->hide)) {
+        if (c->hide && loc_matches(c, l, a, c->hide)) {
             uint32_t m = 0;
-            if (!map_matches(p, l, c->hide))
+            if (!map_matches(c, l, c->hide))
                 for (k = 0; k < n; k++)
-                    if (!line_matches(p, lines[k], c->hide))
+                    if (!line_matches(c, lines[k], c->hide))
                         lines[m++] = lines[k];
             n = m;
             if (n == 0)
                 hidden = true;
         }
         if (c->show) {
-            if (!map_matches(p, l, c->show)) {
+            if (!map_matches(c, l, c->show)) {
                 uint32_t m = 0;
                 for (k = 0; k < n; k++)
-                    if (line_matches(p, lines[k], c->show))
+                    if (line_matches(c, lines[k], c->show))
                         lines[m++] = lines[k];
                 n = m;
             }
@@ -941,12 +965,12 @@ static enum hearth_err prepare_locations(struct ctx *c)
         if (hidden)
             c->lflags[l] |= LOC_HIDDEN;
         if (c->show_from) {
-            if (map_matches(p, l, c->show_from)) {
+            if (map_matches(c, l, c->show_from)) {
                 c->lflags[l] |= LOC_SHOWFROM;
             } else {
                 int i;
                 for (i = (int)n - 1; i >= 0; i--)
-                    if (line_matches(p, lines[i], c->show_from))
+                    if (line_matches(c, lines[i], c->show_from))
                         break;
                 if (i >= 0) {
                     n = (uint32_t)i + 1;
@@ -986,6 +1010,8 @@ static enum hearth_err prepare_locations(struct ctx *c)
     }
     c->lnode_off[p->nloc] = nnodes;
     free(lines);
+    if (c->rx_failed)
+        return rx_failure(c);
     return HEARTH_OK;
 out_nomem:
     free(lines);
@@ -1259,6 +1285,8 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         if (p->s_side)
             s->has_base = true;
     }
+    if (c->rx_failed)
+        goto out_nomem; /* a tag filter could not be evaluated */
     /* export: strip the tag-set slot from every stored sequence */
     s->nstacks = stacks.n;
     s->off = malloc((stacks.n + 1) * sizeof(*s->off));
@@ -1297,6 +1325,8 @@ out_release:
     hearth_seqmap_release(&tc.sets);
     hearth_intern_release(&tc.labels);
     hearth_intern_release(&tc.nums);
+    if (e && c->rx_failed)
+        return rx_failure(c);
     if (e)
         return hearth_errmsg_set(c->em, e, "out of memory building stacks");
     return HEARTH_OK;
@@ -1350,26 +1380,17 @@ static enum hearth_err compile_filters(struct ctx *c)
     for (i = 0; i < sizeof(rx) / sizeof(rx[0]); i++) {
         if (!rx[i].v || !*rx[i].v)
             continue;
-        e = hearth_regex_compile(rx[i].v, c->lim->max_regex, rx[i].name, rx[i].re, c->em);
+        e = hearth_regex_compile(rx[i].v, c->lim, rx[i].name, rx[i].re, c->em);
         if (e)
             return e;
         add_filter_label(c->s, rx[i].name, rx[i].v);
     }
     if (c->p->drop_frames) {
         struct hearth_str d = S(c->p, c->p->drop_frames), k = S(c->p, c->p->keep_frames);
-        /* about 2e7 backtracking steps in all, shared among the functions */
-        unsigned per = (unsigned)(20000000u / (c->p->nfunc + 1u));
-        if (per < 100)
-            per = 100;
-        if ((e = hearth_regex_compile_full(d.ptr, c->lim->max_regex, "drop_frames", &c->drop,
-                                           c->em)))
+        if ((e = hearth_regex_compile_full(d.ptr, c->lim, "drop_frames", &c->drop, c->em)))
             return e;
-        if (k.len && (e = hearth_regex_compile_full(k.ptr, c->lim->max_regex, "keep_frames",
-                                                    &c->keep, c->em)))
+        if (k.len && (e = hearth_regex_compile_full(k.ptr, c->lim, "keep_frames", &c->keep, c->em)))
             return e;
-        hearth_regex_set_limit(c->drop, per);
-        if (c->keep)
-            hearth_regex_set_limit(c->keep, per);
         c->fn_drop = calloc(c->p->nfunc + 1, 1);
         if (!c->fn_drop)
             return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
@@ -1475,19 +1496,9 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     compute_total(&c);
     if ((e = prepare_locations(&c)))
         goto out_fail;
-    if (c.drop_failed) {
-        /* a hostile drop_frames regex: view the profile without pruning */
-        hearth_regex_free(c.drop);
-        hearth_regex_free(c.keep);
-        c.drop = c.keep = NULL;
-        free(c.lflags);
-        free(c.lnode_off);
-        free(c.lnode);
-        c.lflags = NULL;
-        c.lnode_off = c.lnode = NULL;
-        if ((e = prepare_locations(&c)))
-            goto out_fail;
-    }
+    if ((want_tags || (c.has_tf && c.tf.numeric) || (c.has_ti && c.ti.numeric)) &&
+        (e = key_units_prepare(&c)))
+        goto out_fail;
     if (want_tags) {
         size_t i;
         c.num_unit_bytes = "bytes";
@@ -1525,5 +1536,7 @@ out_fail:
     hearth_regex_free(c.keep);
     tagfilter_release(&c.tf);
     tagfilter_release(&c.ti);
+    if (c.key_unit_ready)
+        hearth_u64map_release(&c.key_unit);
     return e;
 }

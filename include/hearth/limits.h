@@ -27,6 +27,8 @@ struct hearth_limits {
     size_t max_sample_types; /* sample_type entries */
     size_t max_message;      /* bytes of one sub-message unpacked by protobuf-c */
     size_t max_regex;        /* bytes of one filter regex */
+    size_t max_regex_depth;  /* nested groups in one filter regex */
+    size_t max_regex_mem;    /* bytes of one compiled regex (RE2 program + DFA cache) */
     size_t max_output;       /* bytes of one rendered view (JSON, DOT, text) */
     size_t max_json_depth;   /* nesting levels of a JSON request body */
     size_t request_stack;    /* stack bytes of the threads that run requests */

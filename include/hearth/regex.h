@@ -1,16 +1,29 @@
 /*
- * regex.h - filter regexes in Go's RE2 syntax, implemented with PCRE2.
+ * regex.h - filter regexes in Go's RE2 syntax, matched by RE2.
  *
- * pprof compiles every filter with Go's regexp (RE2). PCRE2 is a superset,
- * so hearth_regex_compile() first refuses what RE2 would refuse and PCRE2
- * would run (backreferences, lookaround, atomic groups, possessive
- * quantifiers, recursion, \Z \G \K), then compiles in UTF mode that
- * tolerates invalid UTF-8 in subjects (names are bytes) with `$` matching
- * only at the very end, as in RE2. Matching is an unanchored search, with a
- * backtracking limit so a hostile pattern cannot hang the server.
+ * pprof compiles every filter (focus, ignore, hide, show, show_from,
+ * tagfocus/tagignore values, drop_frames/keep_frames) with Go's regexp,
+ * which is RE2. Hearth uses the RE2 library itself (server/re2_shim.cc), so
+ * the syntax is the same and matching takes time linear in the subject:
+ * no pattern can backtrack catastrophically, and no match is ever cut short
+ * by a work limit (so a view is never silently wrong).
  *
- * A compiled regex owns its match data, so one regex must not be used by
- * two threads at once. Free with hearth_regex_free().
+ * Compiling is bounded before RE2 sees the pattern: its length
+ * (lim->max_regex bytes), its nesting depth (lim->max_regex_depth groups:
+ * RE2's parser and compiler recurse per level, and view threads may have
+ * small stacks) and the memory of the compiled program and its DFA caches
+ * (lim->max_regex_mem). `\C` (any byte), which RE2 accepts and Go refuses,
+ * is refused too. Errors are HEARTH_E_BAD_REQUEST with a message that
+ * starts with `what` ("focus: ..." or "parsing focus regexp: ...").
+ *
+ * Matching is an unanchored search, like Go's MatchString. Subjects are
+ * bytes (names from a profile); invalid UTF-8 is read as Go reads it: each
+ * byte that does not start a valid sequence is one U+FFFD, so `.` and
+ * `[^a]` match it and literals around it still match.
+ *
+ * Thread safety: a compiled regex is immutable after compiling;
+ * hearth_regex_match() may be called from any number of threads at once.
+ * Free it (once, when no match is running) with hearth_regex_free().
  */
 #ifndef HEARTH_REGEX_H
 #define HEARTH_REGEX_H
@@ -19,20 +32,26 @@
 #include <stddef.h>
 
 #include "hearth/err.h"
+#include "hearth/limits.h"
 
 struct hearth_regex;
 
-/* `what` names the option in messages ("focus"). *out is NULL on error. */
-enum hearth_err hearth_regex_compile(const char *pattern, size_t max_len, const char *what,
-                                     struct hearth_regex **out, struct hearth_errmsg *em);
-/* Anchored variant for drop_frames/keep_frames: ^(pattern)$. */
-enum hearth_err hearth_regex_compile_full(const char *pattern, size_t max_len, const char *what,
-                                          struct hearth_regex **out, struct hearth_errmsg *em);
-bool hearth_regex_match(struct hearth_regex *re, const char *s, size_t len);
-/* 1 match, 0 no match, -1 the backtracking limit was hit (or another error). */
-int hearth_regex_exec(struct hearth_regex *re, const char *s, size_t len);
-/* Lower (or raise) the per-match backtracking limit (default 1,000,000). */
-void hearth_regex_set_limit(struct hearth_regex *re, unsigned limit);
+/*
+ * `what` names the option in messages ("focus"); lim NULL means
+ * hearth_limits_default(). *out is NULL on error.
+ */
+enum hearth_err hearth_regex_compile(const char *pattern, const struct hearth_limits *lim,
+                                     const char *what, struct hearth_regex **out,
+                                     struct hearth_errmsg *em);
+/* Anchored variant for drop_frames/keep_frames: ^(?:pattern)$, as pprof. */
+enum hearth_err hearth_regex_compile_full(const char *pattern, const struct hearth_limits *lim,
+                                          const char *what, struct hearth_regex **out,
+                                          struct hearth_errmsg *em);
+/*
+ * 1 if re matches somewhere in s[0..len), 0 if not, -1 if matching failed
+ * (out of memory). Callers must treat -1 as an error, never as "no match".
+ */
+int hearth_regex_match(const struct hearth_regex *re, const char *s, size_t len);
 void hearth_regex_free(struct hearth_regex *re);
 
 #endif /* HEARTH_REGEX_H */
