@@ -242,7 +242,8 @@ except UnicodeDecodeError:
 ck.ok(r.status == 200 and valid and "\ufffd".encode() in r.body,
       "callgraph.dot is valid UTF-8 (invalid bytes as U+FFFD)", r.body[:200])
 ck.ok(data_dir.encode() not in checks["error"].body, "errors do not show the data path")
-srv.stop()
+rc, secs = srv.stop(timeout=15.0)
+ck.eq(rc, 0, "SIGTERM after every attack: exit 0 (under ASan: no leak, no error)")
 
 # 8. listing: public without a token; token-only with one; off
 for args, hdrs, want in (([], {}, 200),
