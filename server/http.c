@@ -729,8 +729,11 @@ enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes,
         return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
     e = hearth_profile_decode(bytes, n, &srv->cfg->lim, &p, em);
     sem_post(&srv->decode_sem);
-    if (e)
+    if (e) {
+        if (e == HEARTH_E_TOO_LARGE || n > HX_TRIM_BYTES / 16)
+            malloc_trim(0); /* a refused bomb's gunzip buffer */
         return e;
+    }
     hearth_buf_init(&info, 1 << 20);
     profile_info(p, &info);
     e = hearth_store_put(srv->store, bytes, n, name, source, info.ptr ? info.ptr : "{}", m, token,

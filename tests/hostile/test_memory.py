@@ -204,6 +204,47 @@ def main():
         c.ok(rss < AFTER_MB, "RSS after the burst under %d MB" % AFTER_MB, "%.0f MB" % rss)
         print("peak %.0f MB (bound %d MB), after %.0f MB, %.1f s in all"
               % (peak, BOUND_MB, rss, time.monotonic() - t_start))
+
+        # 6. gzip bombs from four clients at once (2 GiB of zeros in 2 MB each):
+        #    413 at the gunzip cap or 429/503 for the clients' and the server's slots
+        bomb_path = os.path.join(a.gen, "bad", "bad-bomb.pb.gz")
+        with open(bomb_path, "rb") as f:
+            bomb = f.read()
+        statuses = []
+
+        def bomb_from(src):
+            import socket
+            try:
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=60,
+                                             source_address=(src, 0))
+                s.sendall(b"POST /api/profiles?name=bomb HTTP/1.1\r\nHost: localhost\r\n"
+                          b"Content-Type: application/octet-stream\r\nConnection: close\r\n"
+                          b"Content-Length: %d\r\n\r\n" % len(bomb) + bomb)
+                out = b""
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    out += d
+                s.close()
+                statuses.append(int(out.split(b" ", 2)[1]))
+            except (OSError, ValueError, IndexError) as e:
+                statuses.append(repr(e))
+        ts = [threading.Thread(target=bomb_from, args=("127.0.0.%d" % (20 + k % 4),))
+              for k in range(12)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        c.ok(all(x in (413, 429, 503) for x in statuses) and statuses.count(413) >= 2,
+             "12 gzip bombs: 413 (or 429/503 for the slots)", statuses)
+        peak = hostile.peak_mb(srv)
+        c.ok(peak < BOUND_MB, "peak RSS with the bombs under the README bound",
+             "%.0f MB >= %d" % (peak, BOUND_MB))
+        time.sleep(1.0)
+        rss = hostile.rss_mb(srv)
+        c.ok(rss < AFTER_MB, "RSS after the bombs under %d MB" % AFTER_MB, "%.0f MB" % rss)
+        print("12 bombs: %s; peak %.0f MB, after %.0f MB" % (sorted(map(str, statuses)), peak, rss))
     finally:
         srv.stop()
     c.finish()
