@@ -61,6 +61,10 @@ static const struct opt opts[] = {
     {"max-client-requests", "HEARTH_MAX_CLIENT_REQUESTS", K_SIZE, O(max_client_requests), "32",
      "requests one client address may have in progress (429 above; 0 = no cap; behind a proxy "
      "every client has the proxy's address)"},
+    {"max-client-connections", "HEARTH_MAX_CLIENT_CONNECTIONS", K_SIZE,
+     O(max_client_connections), "64",
+     "open connections one client address may hold, idle ones included (more are closed at "
+     "once; 0 = no cap): one client cannot take every thread"},
     {"max-client-uploads", "HEARTH_MAX_CLIENT_UPLOADS", K_SIZE, O(max_client_uploads), "2",
      "request bodies one client address may send at once (429 above; 0 = no cap)"},
     {"allowed-hosts", "HEARTH_ALLOWED_HOSTS", K_STR, O(allowed_hosts), "",

@@ -1997,6 +1997,7 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     memset(ports, 0, sizeof(ports));
     if (mg_get_server_ports(srv->ctx, 4, ports) > 0)
         srv->port = ports[0].port;
+    hearth_reaper_cap_connections(srv->reaper, srv->port, cfg->max_client_connections);
     *out = srv;
     return HEARTH_OK;
 out_fail:

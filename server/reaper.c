@@ -9,6 +9,7 @@
 #include "hearth/reaper.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -19,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TICK_MS 100 /* how late a deadline may be noticed */
+#define TICK_MS     100   /* how late a deadline may be noticed */
+#define SWEEP_TICKS 10    /* connection-cap sweeps: every second */
+#define SWEEP_MAX   65536 /* connections looked at in one sweep */
 
 struct hearth_reaper {
     pthread_mutex_t lock;
@@ -27,6 +30,14 @@ struct hearth_reaper {
     struct hearth_watch *head;
     pthread_t tid;
     int stop;
+    int cap_port; /* the server's port, for the connection cap */
+    size_t cap;   /* connections per client address; 0 = no cap */
+    unsigned long capped;
+};
+
+struct conn {
+    uint32_t addr; /* peer IPv4 address, network order */
+    int fd;
 };
 
 int64_t hearth_reaper_now_ms(void)
@@ -73,9 +84,68 @@ static int find_socket(const char *peer, int pport, int lport)
     return found;
 }
 
+static int conn_cmp(const void *a, const void *b)
+{
+    const struct conn *x = a, *y = b;
+
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/*
+ * Shut down the connections to port beyond cap per peer address (keeping
+ * the lowest fds, the longest open in practice); returns how many.
+ */
+static unsigned long sweep(int port, size_t cap)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct conn *c = NULL;
+    size_t n = 0, i, run = 0;
+    unsigned long shut = 0;
+    struct dirent *de;
+
+    if (!d)
+        return 0;
+    c = malloc(SWEEP_MAX * sizeof(*c));
+    while (c && n < SWEEP_MAX) {
+        struct sockaddr_in pa, la;
+        socklen_t pl = sizeof(pa), ll = sizeof(la);
+        int fd;
+        de = readdir(d);
+        if (!de)
+            break;
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        fd = (int)strtol(de->d_name, NULL, 10);
+        if (fd == dirfd(d))
+            continue;
+        if (getsockname(fd, (struct sockaddr *)&la, &ll) != 0 || la.sin_family != AF_INET ||
+            ntohs(la.sin_port) != port)
+            continue;
+        if (getpeername(fd, (struct sockaddr *)&pa, &pl) != 0 || pa.sin_family != AF_INET)
+            continue; /* the listening socket has no peer */
+        c[n].addr = pa.sin_addr.s_addr;
+        c[n].fd = fd;
+        n++;
+    }
+    closedir(d);
+    if (!c)
+        return 0;
+    qsort(c, n, sizeof(*c), conn_cmp);
+    for (i = 0; i < n; i++) {
+        run = i > 0 && c[i].addr == c[i - 1].addr ? run + 1 : 1;
+        if (run > cap && shutdown(c[i].fd, SHUT_RDWR) == 0)
+            shut++;
+    }
+    free(c);
+    return shut;
+}
+
 static void *run(void *arg)
 {
     struct hearth_reaper *r = arg;
+    unsigned ticks = 0;
 
     pthread_mutex_lock(&r->lock);
     while (!r->stop) {
@@ -91,6 +161,15 @@ static void *run(void *arg)
             if (fd >= 0)
                 shutdown(fd, w->how);
             w->fired = true;
+        }
+        if (r->cap && ++ticks % SWEEP_TICKS == 0) {
+            int port = r->cap_port;
+            size_t cap = r->cap;
+            unsigned long shut;
+            pthread_mutex_unlock(&r->lock);
+            shut = sweep(port, cap);
+            pthread_mutex_lock(&r->lock);
+            r->capped += shut;
         }
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += TICK_MS * 1000000L;
@@ -149,6 +228,24 @@ bool hearth_reaper_unwatch(struct hearth_reaper *r, struct hearth_watch *w)
     fired = w->fired;
     pthread_mutex_unlock(&r->lock);
     return fired;
+}
+
+void hearth_reaper_cap_connections(struct hearth_reaper *r, int local_port, size_t cap)
+{
+    pthread_mutex_lock(&r->lock);
+    r->cap_port = local_port;
+    r->cap = cap;
+    pthread_mutex_unlock(&r->lock);
+}
+
+unsigned long hearth_reaper_capped(struct hearth_reaper *r)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&r->lock);
+    n = r->capped;
+    pthread_mutex_unlock(&r->lock);
+    return n;
 }
 
 void hearth_reaper_free(struct hearth_reaper *r)

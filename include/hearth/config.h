@@ -34,6 +34,7 @@ struct hearth_config {
     size_t body_timeout_ms;    /* a whole request body */
     size_t max_client_requests; /* in progress per client address; 0 = no cap */
     size_t max_client_uploads;  /* bodies read at once per client address; 0 = no cap */
+    size_t max_client_connections; /* open connections per client address; 0 = no cap */
     char *allowed_hosts;        /* Host names accepted; "" = automatic (see config.c) */
     char *list;                 /* "public", "token" or "off" (never "" after load) */
     size_t fetch_timeout_s;

@@ -11,12 +11,19 @@
  * port and shuts it down (the reading side for a body, so an answer can still
  * be written; both sides for a download), so the blocked call returns at once.
  *
+ * The same thread also caps the connections one client address holds
+ * (hearth_reaper_cap_connections): about once a second it counts the
+ * process's TCP connections to the server's port by peer address and shuts
+ * down those of an address beyond the cap (civetweb calls nothing of ours
+ * before a request head arrives, so idle sockets are seen only this way).
+ *
  * Thread-safe. A watch lives in caller storage between _watch and _unwatch.
  */
 #ifndef HEARTH_REAPER_H
 #define HEARTH_REAPER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct hearth_reaper;
@@ -43,6 +50,12 @@ bool hearth_reaper_unwatch(struct hearth_reaper *r, struct hearth_watch *w);
 
 /* Monotonic milliseconds, the clock of deadline_ms. */
 int64_t hearth_reaper_now_ms(void);
+
+/* From now on, at most cap connections per client address to local_port (0 = no cap). */
+void hearth_reaper_cap_connections(struct hearth_reaper *r, int local_port, size_t cap);
+
+/* Connections shut down by the cap so far. */
+unsigned long hearth_reaper_capped(struct hearth_reaper *r);
 
 /* Stops and joins the thread. NULL is a no-op. */
 void hearth_reaper_free(struct hearth_reaper *r);

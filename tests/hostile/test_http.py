@@ -57,7 +57,8 @@ def post_from(port, src, path, body, headers=None, timeout=30):
 
 data_dir = tempfile.mkdtemp(prefix="hearth-hostile-http-")
 srv = Server(A.hearth, data_dir, ["--fetch-allow", "127.0.0.9", "--body-timeout-ms", "3000", "--request-timeout-ms", "3000",
-                                  "--max-client-requests", "16", "--max-client-uploads", "2"])
+                                  "--max-client-requests", "16", "--max-client-uploads", "2",
+                                  "--max-client-connections", "16"])
 srv.start()
 port = srv.port
 pid = upload = hostile.upload(srv, PROFILE_BYTES, "victim")
@@ -125,6 +126,24 @@ time.sleep(0.3)
 times = [hostile.health_ms(srv, 3.0) for _ in range(5)]
 ck.ok(all(t is not None and t < 1000 for t in times),
       "health within 1 s with 200 idle sockets open", times)
+time.sleep(1.5)  # the connection cap is swept once a second
+
+
+def still_open(socks):
+    n = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            if s.recv(16) != b"":
+                n += 1
+        except BlockingIOError:
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
+ck.eq(still_open(idle), 16, "one client's idle sockets cut to --max-client-connections")
 r = request(port, "GET", "/api/profiles/%s/top" % pid, timeout=10)
 ck.eq(r.status, 200, "views still served with 200 idle sockets open")
 for s in idle:
