@@ -35,11 +35,6 @@ struct hearth_reaper {
     unsigned long capped;
 };
 
-struct conn {
-    uint32_t addr; /* peer IPv4 address, network order */
-    int fd;
-};
-
 int64_t hearth_reaper_now_ms(void)
 {
     struct timespec ts;
@@ -48,19 +43,24 @@ int64_t hearth_reaper_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The fd of our TCP socket from peer:pport to local port lport, or -1. */
-static int find_socket(const char *peer, int pport, int lport)
+struct conn {
+    uint32_t addr; /* peer IPv4 address, network order */
+    int port;      /* peer port */
+    int fd;
+};
+
+/* Our TCP connections to local port lport, at most max of them, into c; how many. */
+static size_t list_conns(int lport, struct conn *c, size_t max)
 {
     DIR *d = opendir("/proc/self/fd");
     struct dirent *de;
-    int found = -1;
+    size_t n = 0;
 
     if (!d)
-        return -1;
-    while (found < 0) {
+        return 0;
+    while (n < max) {
         struct sockaddr_in pa, la;
         socklen_t pl = sizeof(pa), ll = sizeof(la);
-        char text[INET_ADDRSTRLEN];
         int fd;
         de = readdir(d);
         if (!de)
@@ -70,17 +70,36 @@ static int find_socket(const char *peer, int pport, int lport)
         fd = (int)strtol(de->d_name, NULL, 10);
         if (fd == dirfd(d))
             continue;
+        if (getsockname(fd, (struct sockaddr *)&la, &ll) != 0 || la.sin_family != AF_INET ||
+            ntohs(la.sin_port) != lport)
+            continue;
         if (getpeername(fd, (struct sockaddr *)&pa, &pl) != 0 || pa.sin_family != AF_INET)
-            continue;
-        if (getsockname(fd, (struct sockaddr *)&la, &ll) != 0 || la.sin_family != AF_INET)
-            continue;
-        if (ntohs(pa.sin_port) != pport || ntohs(la.sin_port) != lport)
-            continue;
-        if (!inet_ntop(AF_INET, &pa.sin_addr, text, sizeof(text)) || strcmp(text, peer) != 0)
-            continue;
-        found = fd;
+            continue; /* the listening socket has no peer */
+        c[n].addr = pa.sin_addr.s_addr;
+        c[n].port = ntohs(pa.sin_port);
+        c[n].fd = fd;
+        n++;
     }
     closedir(d);
+    return n;
+}
+
+/* The fd of our TCP socket from peer:pport to local port lport, or -1. */
+static int find_socket(const char *peer, int pport, int lport)
+{
+    struct conn *c = malloc(SWEEP_MAX * sizeof(*c));
+    struct in_addr want;
+    size_t n, i;
+    int found = -1;
+
+    if (!c || inet_pton(AF_INET, peer, &want) != 1)
+        goto out_free;
+    n = list_conns(lport, c, SWEEP_MAX);
+    for (i = 0; i < n && found < 0; i++)
+        if (c[i].addr == want.s_addr && c[i].port == pport)
+            found = c[i].fd;
+out_free:
+    free(c);
     return found;
 }
 
@@ -99,39 +118,13 @@ static int conn_cmp(const void *a, const void *b)
  */
 static unsigned long sweep(int port, size_t cap)
 {
-    DIR *d = opendir("/proc/self/fd");
-    struct conn *c = NULL;
-    size_t n = 0, i, run = 0;
+    struct conn *c = malloc(SWEEP_MAX * sizeof(*c));
+    size_t n, i, run = 0;
     unsigned long shut = 0;
-    struct dirent *de;
 
-    if (!d)
-        return 0;
-    c = malloc(SWEEP_MAX * sizeof(*c));
-    while (c && n < SWEEP_MAX) {
-        struct sockaddr_in pa, la;
-        socklen_t pl = sizeof(pa), ll = sizeof(la);
-        int fd;
-        de = readdir(d);
-        if (!de)
-            break;
-        if (de->d_name[0] < '0' || de->d_name[0] > '9')
-            continue;
-        fd = (int)strtol(de->d_name, NULL, 10);
-        if (fd == dirfd(d))
-            continue;
-        if (getsockname(fd, (struct sockaddr *)&la, &ll) != 0 || la.sin_family != AF_INET ||
-            ntohs(la.sin_port) != port)
-            continue;
-        if (getpeername(fd, (struct sockaddr *)&pa, &pl) != 0 || pa.sin_family != AF_INET)
-            continue; /* the listening socket has no peer */
-        c[n].addr = pa.sin_addr.s_addr;
-        c[n].fd = fd;
-        n++;
-    }
-    closedir(d);
     if (!c)
         return 0;
+    n = list_conns(port, c, SWEEP_MAX);
     qsort(c, n, sizeof(*c), conn_cmp);
     for (i = 0; i < n; i++) {
         run = i > 0 && c[i].addr == c[i - 1].addr ? run + 1 : 1;
