@@ -2,6 +2,7 @@
  * clients.c - per-address counters with caps (contract in
  * include/hearth/clients.h): a chained hash table under one lock.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "hearth/clients.h"
 
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NBUCKETS 256
 #define ADDR_MAX 64 /* civetweb's remote_addr is 48 bytes */
@@ -21,6 +23,7 @@ struct entry {
 
 struct hearth_clients {
     pthread_mutex_t lock;
+    pthread_cond_t freed; /* something was given back */
     struct entry *bucket[NBUCKETS];
     size_t nentries;
 };
@@ -40,8 +43,10 @@ struct hearth_clients *hearth_clients_new(void)
 {
     struct hearth_clients *t = calloc(1, sizeof(*t));
 
-    if (t)
+    if (t) {
         pthread_mutex_init(&t->lock, NULL);
+        pthread_cond_init(&t->freed, NULL);
+    }
     return t;
 }
 
@@ -54,13 +59,13 @@ static struct entry **find(struct hearth_clients *t, const char *addr)
     return pp;
 }
 
-bool hearth_clients_take(struct hearth_clients *t, const char *addr, enum hearth_client_kind kind,
-                         size_t max)
+/* With t->lock held: count one more kind for addr unless past max. */
+static bool take_locked(struct hearth_clients *t, const char *addr, enum hearth_client_kind kind,
+                        size_t max)
 {
     struct entry **pp, *e;
     bool ok = false;
 
-    pthread_mutex_lock(&t->lock);
     pp = find(t, addr);
     e = *pp;
     if (!e) {
@@ -88,6 +93,41 @@ out_unlock:
             t->nentries--;
         }
     }
+    return ok;
+}
+
+bool hearth_clients_take(struct hearth_clients *t, const char *addr, enum hearth_client_kind kind,
+                         size_t max)
+{
+    bool ok;
+
+    pthread_mutex_lock(&t->lock);
+    ok = take_locked(t, addr, kind, max);
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+bool hearth_clients_take_wait(struct hearth_clients *t, const char *addr,
+                              enum hearth_client_kind kind, size_t max, size_t wait_ms)
+{
+    struct timespec until;
+    bool ok;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(wait_ms / 1000);
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&t->lock);
+    for (;;) {
+        ok = take_locked(t, addr, kind, max);
+        if (ok || pthread_cond_timedwait(&t->freed, &t->lock, &until) != 0)
+            break;
+    }
+    if (!ok)
+        ok = take_locked(t, addr, kind, max); /* one last look after the deadline */
     pthread_mutex_unlock(&t->lock);
     return ok;
 }
@@ -103,6 +143,7 @@ void hearth_clients_put(struct hearth_clients *t, const char *addr, enum hearth_
     if (!e || !e->n[kind])
         goto out_unlock;
     e->n[kind]--;
+    pthread_cond_broadcast(&t->freed);
     for (k = 0; k < HEARTH_CLIENT_NKINDS; k++)
         sum += e->n[k];
     if (!sum) {
@@ -138,6 +179,7 @@ void hearth_clients_free(struct hearth_clients *t)
             e = next;
         }
     }
+    pthread_cond_destroy(&t->freed);
     pthread_mutex_destroy(&t->lock);
     free(t);
 }

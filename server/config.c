@@ -66,7 +66,8 @@ static const struct opt opts[] = {
      "open connections one client address may hold, idle ones included (more are closed at "
      "once; 0 = no cap): one client cannot take every thread"},
     {"max-client-uploads", "HEARTH_MAX_CLIENT_UPLOADS", K_SIZE, O(max_client_uploads), "2",
-     "request bodies one client address may send at once (429 above; 0 = no cap)"},
+     "request bodies one client address may send at once; more wait --decode-wait-ms for one "
+     "of its own to end, then 429 (0 = no cap)"},
     {"allowed-hosts", "HEARTH_ALLOWED_HOSTS", K_STR, O(allowed_hosts), "",
      "Host header names accepted (comma-separated, * for any); empty: localhost, 127.0.0.1 and "
      "the listen address, or any name when listening on 0.0.0.0 (stops DNS rebinding)"},

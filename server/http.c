@@ -408,8 +408,8 @@ enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char 
 
     *out = NULL;
     *len = 0;
-    if (!hearth_clients_take(srv->clients, addr, HEARTH_CLIENT_UPLOADS,
-                             srv->cfg->max_client_uploads))
+    if (!hearth_clients_take_wait(srv->clients, addr, HEARTH_CLIENT_UPLOADS,
+                                  srv->cfg->max_client_uploads, srv->cfg->decode_wait_ms))
         return hearth_errmsg_set(em, HEARTH_E_TOO_MANY,
                                  "this client is already sending %zu request bodies; wait for "
                                  "them to finish (--max-client-uploads)",

@@ -33,6 +33,14 @@ struct hearth_clients *hearth_clients_new(void);
 bool hearth_clients_take(struct hearth_clients *t, const char *addr, enum hearth_client_kind kind,
                          size_t max);
 
+/*
+ * The same, but when addr is at its cap, wait up to wait_ms for one of its
+ * own to be given back (its uploads queue instead of failing at once, while
+ * other clients are never held up by it).
+ */
+bool hearth_clients_take_wait(struct hearth_clients *t, const char *addr,
+                              enum hearth_client_kind kind, size_t max, size_t wait_ms);
+
 /* Give back what a successful _take counted. */
 void hearth_clients_put(struct hearth_clients *t, const char *addr, enum hearth_client_kind kind);
 

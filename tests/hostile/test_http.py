@@ -58,7 +58,7 @@ def post_from(port, src, path, body, headers=None, timeout=30):
 data_dir = tempfile.mkdtemp(prefix="hearth-hostile-http-")
 srv = Server(A.hearth, data_dir, ["--fetch-allow", "127.0.0.9", "--body-timeout-ms", "3000", "--request-timeout-ms", "3000",
                                   "--max-client-requests", "16", "--max-client-uploads", "2",
-                                  "--max-client-connections", "16"])
+                                  "--max-client-connections", "16", "--decode-wait-ms", "500"])
 srv.start()
 port = srv.port
 pid = upload = hostile.upload(srv, PROFILE_BYTES, "victim")
@@ -150,7 +150,7 @@ for s in idle:
     s.close()
 
 # 5. slow bodies: one client trickling uploads holds at most --max-client-uploads,
-#    the others get 429 at once; trickles end with 408 at --body-timeout-ms;
+#    the others wait --decode-wait-ms (0.5 s here) for one of its own, then get 429; trickles end with 408 at --body-timeout-ms;
 #    another client's upload goes through meanwhile
 results = {}
 
@@ -196,8 +196,10 @@ for t in threads:
     t.join()
 lines = [results[i][0] for i in range(8)]
 n429 = sum(1 for l in lines if b" 429 " in l)
+t429 = [results[i][1] for i in range(8) if b" 429 " in results[i][0]]
+ck.ok(all(t < 2.0 for t in t429), "429 after the 0.5 s wait, not after the trickle", t429)
 n408 = [results[i][1] for i in range(8) if b" 408 " in results[i][0]]
-ck.eq(n429, 6, "6 of 8 trickled bodies refused at once with 429 (%s)" % lines)
+ck.eq(n429, 6, "6 of 8 trickled bodies refused with 429 (%s)" % lines)
 ck.eq(len(n408), 2, "2 trickled bodies end with 408")
 ck.ok(all(2.5 <= t <= 6 for t in n408), "408 after about --body-timeout-ms (3 s)", n408)
 

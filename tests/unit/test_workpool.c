@@ -117,6 +117,15 @@ static void test_client_caps(void **state)
     assert_true(hearth_clients_take(t, "10.0.0.4", HEARTH_CLIENT_UPLOADS, 0));
     hearth_clients_put(t, "10.0.0.4", HEARTH_CLIENT_UPLOADS);
     assert_int_equal(hearth_clients_count(t), 0);
+    /* waiting: refused after the wait, granted once one of its own is given back */
+    assert_true(hearth_clients_take(t, "10.0.0.5", HEARTH_CLIENT_UPLOADS, 1));
+    assert_false(hearth_clients_take_wait(t, "10.0.0.5", HEARTH_CLIENT_UPLOADS, 1, 50));
+    assert_true(hearth_clients_take_wait(t, "10.0.0.6", HEARTH_CLIENT_UPLOADS, 1, 50));
+    hearth_clients_put(t, "10.0.0.5", HEARTH_CLIENT_UPLOADS);
+    assert_true(hearth_clients_take_wait(t, "10.0.0.5", HEARTH_CLIENT_UPLOADS, 1, 50));
+    hearth_clients_put(t, "10.0.0.5", HEARTH_CLIENT_UPLOADS);
+    hearth_clients_put(t, "10.0.0.6", HEARTH_CLIENT_UPLOADS);
+    assert_int_equal(hearth_clients_count(t), 0);
     hearth_clients_free(t);
 }
 
