@@ -399,39 +399,56 @@ static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned c
                                  size_t *len, struct hearth_errmsg *em);
 static void force_close(struct mg_connection *c);
 
-enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out,
-                             size_t *len, struct hearth_errmsg *em)
+/*
+ * A body within the client's share of uploads (waiting for one of its own
+ * first, so a client queues behind itself and never holds a server-wide
+ * slot meanwhile), then one of the server's `global` slots if given, then
+ * the read under the body deadline.
+ */
+static enum hearth_err read_body_capped(struct mg_connection *c, size_t max, sem_t *global,
+                                        unsigned char **out, size_t *len,
+                                        struct hearth_errmsg *em)
 {
     struct hearth_server *srv = mg_get_user_data(mg_get_context(c));
-    const char *addr = mg_get_request_info(c)->remote_addr;
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_watch w;
     enum hearth_err e;
 
     *out = NULL;
     *len = 0;
-    if (!hearth_clients_take_wait(srv->clients, addr, HEARTH_CLIENT_UPLOADS,
+    if (!hearth_clients_take_wait(srv->clients, ri->remote_addr, HEARTH_CLIENT_UPLOADS,
                                   srv->cfg->max_client_uploads, srv->cfg->decode_wait_ms))
         return hearth_errmsg_set(em, HEARTH_E_TOO_MANY,
                                  "this client is already sending %zu request bodies; wait for "
                                  "them to finish (--max-client-uploads)",
                                  srv->cfg->max_client_uploads);
-    {
-        const struct mg_request_info *ri = mg_get_request_info(c);
-        struct hearth_watch w;
-        hearth_reaper_watch(srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
-                            hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms, SHUT_RD);
-        e = read_body(c, max, out, len, em);
-        if (hearth_reaper_unwatch(srv->reaper, &w)) {
-            free(*out);
-            *out = NULL;
-            *len = 0;
-            e = hearth_errmsg_set(em, HEARTH_E_TIMEOUT,
-                                  "the request body took longer than %zu ms (--body-timeout-ms)",
-                                  srv->cfg->body_timeout_ms);
-            force_close(c);
-        }
+    if (global && !hx_take_slot(global, 0)) {
+        e = hearth_errmsg_set(em, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
+        goto out_client;
     }
-    hearth_clients_put(srv->clients, addr, HEARTH_CLIENT_UPLOADS);
+    hearth_reaper_watch(srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
+                        hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms, SHUT_RD);
+    e = read_body(c, max, out, len, em);
+    if (hearth_reaper_unwatch(srv->reaper, &w)) {
+        free(*out);
+        *out = NULL;
+        *len = 0;
+        e = hearth_errmsg_set(em, HEARTH_E_TIMEOUT,
+                              "the request body took longer than %zu ms (--body-timeout-ms)",
+                              srv->cfg->body_timeout_ms);
+        force_close(c);
+    }
+    if (global)
+        sem_post(global);
+out_client:
+    hearth_clients_put(srv->clients, ri->remote_addr, HEARTH_CLIENT_UPLOADS);
     return e;
+}
+
+enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out,
+                             size_t *len, struct hearth_errmsg *em)
+{
+    return read_body_capped(c, max, NULL, out, len, em);
 }
 
 enum hearth_err hx_read_json(struct mg_connection *c, size_t max, json_t **out,
@@ -842,10 +859,7 @@ int hx_read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned 
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
     if (r > 0 && *qname)
         hx_clean_name(qname, name, namesz);
-    if (!hx_take_slot(&srv->upload_sem, 0))
-        return hx_send_error(c, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
-    e = hx_read_body(c, srv->cfg->max_upload_mb << 20, body, len, &em);
-    sem_post(&srv->upload_sem);
+    e = read_body_capped(c, srv->cfg->max_upload_mb << 20, &srv->upload_sem, body, len, &em);
     return e ? hx_send_error(c, e, em.msg) : 0;
 }
 

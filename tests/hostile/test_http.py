@@ -192,6 +192,11 @@ time.sleep(0.8)
 st, body = post_from(port, "127.0.0.3", "/api/profiles?name=other", PROFILE_BYTES,
                      {"Content-Type": "application/octet-stream"})
 ck.eq(st, 201, "another client uploads while one trickles 8 bodies")
+t0 = time.monotonic()
+st, body = post_from(port, "127.0.0.2", "/api/profiles?name=same", PROFILE_BYTES,
+                     {"Content-Type": "application/octet-stream"})
+ck.ok(st == 429 and time.monotonic() - t0 < 2.0,
+      "the trickling client's own next upload: 429 after the 0.5 s wait (%d)" % st, body[:200])
 for t in threads:
     t.join()
 lines = [results[i][0] for i in range(8)]
@@ -228,18 +233,24 @@ if big and os.path.exists(big):
 else:
     print("note: ../shared/corpus/generated/large-1m.pb.gz missing; non-reading /raw part skipped")
 
+# requests in progress per client: a second server without the upload cap, so that 16
+# trickled bodies hold 16 requests; the 17th of that client gets 429, others are served
+s3 = Server(A.hearth, tempfile.mkdtemp(prefix="hearth-hostile-req-"),
+            ["--max-client-requests", "16", "--max-client-uploads", "0",
+             "--max-client-connections", "40"]).start()
 held = []
 for i in range(16):
-    s = socket.create_connection(("127.0.0.1", port), source_address=("127.0.0.5", 0))
+    s = socket.create_connection(("127.0.0.1", s3.port), source_address=("127.0.0.5", 0))
     s.sendall(b"POST /api/series HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\n{")
     held.append(s)
 time.sleep(0.5)
-st, body = post_from(port, "127.0.0.5", "/api/series", b"{}")
+st, body = post_from(s3.port, "127.0.0.5", "/api/series", b"{}")
 ck.eq(st, 429, "the 17th request in progress of one client: 429 (%s)" % body[:100])
-st, body = post_from(port, "127.0.0.6", "/api/series", b"{}")
+st, body = post_from(s3.port, "127.0.0.6", "/api/series", b"{}")
 ck.ok(st == 400, "another client is served meanwhile (%d %s)" % (st, body[:100]))
 for s in held:
     s.close()
+s3.stop()
 
 # 7. headers on every kind of answer
 checks = {
