@@ -509,6 +509,15 @@ static void test_sweep(void **state)
     free(notes);
 }
 
+static void set_mtime(const char *dir, const char *hash, int64_t mtime_s)
+{
+    struct timespec ts[2] = {{mtime_s, 0}, {mtime_s, 0}};
+    char *bp = blob_path(dir, hash);
+
+    assert_int_equal(utimensat(AT_FDCWD, bp, ts, 0), 0);
+    free(bp);
+}
+
 /* A lost hearth.db: the new, empty database lists nothing, and no blob is swept. */
 static void test_sweep_lost_db(void **state)
 {
@@ -527,10 +536,14 @@ static void test_sweep_lost_db(void **state)
         unlink(p);
         free(p);
     }
+    /* even a blob newer than the new database (a clock step, a restore) stays while it lists
+     * nothing */
+    set_mtime(f->dir, a.blob, hearth_now_ms() / 1000 + 3600);
     assert_int_equal(hearth_store_open(f->dir, &f->st, &em), HEARTH_OK);
     assert_int_equal(hearth_store_count(f->st), 0);
     assert_true(blob_exists(f->dir, a.blob));
     /* with a row again, the old blob is older than this database: still kept */
+    set_mtime(f->dir, a.blob, 946684800);
     put_ok(f->st, "second", "second", &b, tok);
     hearth_store_close(f->st);
     f->st = NULL;
