@@ -1,6 +1,7 @@
 /* gz.c - bounded, multi-member gunzip; see include/hearth/gz.h. */
 #include "hearth/gz.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,12 @@ enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max
     z_stream zs;
     unsigned char *buf = NULL, *nb;
     size_t cap, len = 0;
+    /*
+     * The buffer may grow one byte past max_out: output of exactly max_out
+     * bytes (followed by the trailer or an empty member) still fits, and
+     * only a byte beyond it is TOO_LARGE.
+     */
+    size_t limit = max_out < SIZE_MAX - 1 ? max_out + 1 : max_out;
     enum hearth_err e = HEARTH_OK;
     int zr;
 
@@ -26,9 +33,9 @@ enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max
     if (inflateInit2(&zs, 15 + 16) != Z_OK)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "decompressing profile: zlib init failed");
 
-    cap = in_len < max_out / 4 ? in_len * 4 : max_out;
+    cap = in_len < limit / 4 ? in_len * 4 : limit;
     if (cap < 4096)
-        cap = max_out < 4096 ? max_out : 4096;
+        cap = limit < 4096 ? limit : 4096;
     buf = malloc(cap + 1);
     if (!buf) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "decompressing profile: out of memory");
@@ -42,14 +49,14 @@ enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max
 
         if (len == cap) {
             size_t ncap;
-            if (cap >= max_out) {
+            if (cap >= limit) {
                 e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
                                       "decompressing profile: more than %zu bytes after gunzip "
                                       "(limit max_decompressed)",
                                       max_out);
                 goto out_end;
             }
-            ncap = cap > max_out / 2 ? max_out : cap * 2;
+            ncap = cap > limit / 2 ? limit : cap * 2;
             nb = realloc(buf, ncap + 1);
             if (!nb) {
                 e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "decompressing profile: out of memory");
@@ -67,6 +74,13 @@ enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max
             zr = inflate(&zs, Z_NO_FLUSH);
             len += before - zs.avail_out;
         }
+        if (len > max_out) {
+            e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                                  "decompressing profile: more than %zu bytes after gunzip "
+                                  "(limit max_decompressed)",
+                                  max_out);
+            goto out_end;
+        }
         if (zr == Z_STREAM_END) {
             /* Another gzip member may follow (Go's reader concatenates them). */
             if ((size_t)(zs.next_in - in) >= in_len)
@@ -82,8 +96,9 @@ enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max
         if (zr == Z_BUF_ERROR && zs.avail_out == 0)
             continue; /* needs more output room */
         if (zr == Z_BUF_ERROR || (zr == Z_OK && (size_t)(zs.next_in - in) >= in_len)) {
-            e = hearth_errmsg_set(em, HEARTH_E_CORRUPT,
-                                  "decompressing profile: unexpected end of gzip data (truncated file?)");
+            e = hearth_errmsg_set(
+                em, HEARTH_E_CORRUPT,
+                "decompressing profile: unexpected end of gzip data (truncated file?)");
             goto out_end;
         }
         e = hearth_errmsg_set(em, HEARTH_E_CORRUPT, "decompressing profile: %s",

@@ -1,8 +1,9 @@
 /*
  * test_gctrace.c - hearth_gctrace_parse/json on hand-written GODEBUG=gctrace=1
  * lines in the formats of several Go versions, noise, interleaved processes,
- * restarts, forced GCs, a 100k-line log, hostile input, and the generated
- * corpus log when it exists.
+ * restarts, forced GCs, a 100k-line log, hostile input, a built-in log with
+ * every format and the runtime's other lines, and the shared corpus' log
+ * (its path is argv[1], from CMake's HEARTH_SHARED_CORPUS; SKIP without it).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +18,6 @@
 
 #include "hearth/buf.h"
 #include "hearth/gctrace.h"
-
-#define CORPUS_LOG "/work/shared/corpus/generated/gctrace.log"
 
 static struct hearth_gctrace *parse_ok(const char *s)
 {
@@ -502,18 +501,120 @@ static void test_json_cap(void **state)
     hearth_gctrace_free(t);
 }
 
-/* The generated corpus: every `^gc [0-9]+ @` line is a parsed GC. */
-static void test_corpus(void **state)
+/* Number of lines that look like GC lines: "gc ", digits, " @" at the start. */
+static size_t count_gc_lines(const char *text, size_t n)
+{
+    size_t i, j, want = 0;
+
+    for (i = 0; i < n;) {
+        j = i;
+        if (n - i >= 3 && memcmp(text + i, "gc ", 3) == 0) {
+            j = i + 3;
+            while (j < n && text[j] >= '0' && text[j] <= '9')
+                j++;
+            if (j > i + 3 && j + 1 < n && text[j] == ' ' && text[j + 1] == '@')
+                want++;
+        }
+        while (j < n && text[j] != '\n')
+            j++;
+        i = j + 1;
+    }
+    return want;
+}
+
+/* Every `^gc [0-9]+ @` line of text is a parsed GC, and every other line is skipped. */
+static struct hearth_gctrace *check_every_gc_line(const char *what, const char *text, size_t n)
 {
     struct hearth_gctrace *t = NULL;
     struct hearth_errmsg em;
-    size_t n = 0, cap = 0, want = 0, parsed = 0, i;
+    size_t want = count_gc_lines(text, n), parsed = 0, i;
+
+    assert_int_equal(hearth_gctrace_parse(text, n, 0, &t, &em), HEARTH_OK);
+    for (i = 0; i < t->ntracks; i++)
+        parsed += t->tracks[i].n;
+    print_message("%s: %zu lines, %zu GCs, %zu tracks\n", what, t->lines, parsed, t->ntracks);
+    assert_true(want > 0);
+    assert_int_equal(parsed, want);
+    assert_int_equal(t->lines - t->skipped, want);
+    return t;
+}
+
+/*
+ * A log as programs write it, in every format the parser knows: Go 1.5/1.6
+ * (five clock phases, seven CPU parts), Go 1.7-1.18, Go 1.19+ (stacks and
+ * globals), forced GCs, the runtime's other lines (scvg, "GC forced",
+ * pacer), the program's own output, a CRLF line, a restart.
+ */
+static const char builtin_log[] =
+    "2024/05/01 10:00:00 listening on :8080\n"
+    "gc 1 @0.011s 1%: 0.11+0.47+0.023+0.63+0.19 ms clock, 0.22+0.47+0+0.55/0.43/0+0.38 ms cpu, "
+    "4->4->0 MB, 4 MB goal, 4 P\n"
+    "gc 2 @0.104s 0%: 0.018+1.3+0.076 ms clock, 0.054+0.35/1.0/3.0+0.23 ms cpu, 4->4->3 MB, "
+    "5 MB goal, 4 P\n"
+    "scvg0: inuse: 4, idle: 0, sys: 7, released: 0, consumed: 7 (MB)\n"
+    "gc 3 @0.241s 0%: 0.019+2.4+0.077 ms clock, 0.079+0/2.4/6.4+0.30 ms cpu, 5->6->5 MB, "
+    "6 MB goal, 4 P\r\n"
+    "GC forced\n"
+    "gc 4 @120.5s 0%: 0.030+60+0.12 ms clock, 0.12+0.013/60/177+0.51 ms cpu, 484->484->248 MB, "
+    "496 MB goal, 4 P (forced)\n"
+    "pacer: assist ratio=+1.0e+000 (scan 0 MB in 4->4 MB) workers=1++0.000000e+000\n"
+    "gc 5 @121.0s 1%: 0.010+1.6+0.089 ms clock, 0.12+0.12/0.76/0+1.0 ms cpu, 490->495->250 MB, "
+    "496 MB goal, 0 MB stacks, 0 MB globals, 12 P\n"
+    "panic: restart\n"
+    "goroutine 1 [running]:\n"
+    "gc 1 @0.007s 1%: 0.010+1.6+0.089 ms clock, 0.12+0.12/0.76/0+1.0 ms cpu, 4->4->0 MB, "
+    "4 MB goal, 0 MB stacks, 0 MB globals, 12 P\n"
+    "gc 2 @0.014s 2%: 0.081+1.3+0.037 ms clock, 0.98+0.088/1.4/0+0.44 ms cpu, 4->4->1 MB, "
+    "4 MB goal, 1 MB stacks, 2 MB globals, 12 P   \n"
+    "gc 3 @0.027s 1%: 0.023+0.25+0.016 ms clock, 0.28+0.050/0.40/0.13+0.20 ms cpu, 4->4->0 MB, "
+    "4 MB goal, 0 MB stacks, 0 MB globals, 12 P (forced)";
+
+static void test_builtin_log(void **state)
+{
+    struct hearth_gctrace *t;
+    const struct hearth_gctrace_track *a, *b;
+
+    (void)state;
+    t = check_every_gc_line("built-in log", builtin_log, sizeof(builtin_log) - 1);
+    assert_int_equal(t->lines, 14);
+    assert_int_equal(t->skipped, 6);
+    assert_int_equal(t->ntracks, 2); /* GC numbers restart: another process */
+    assert_false(t->interleaved);
+    a = &t->tracks[0];
+    b = &t->tracks[1];
+    assert_int_equal(a->n, 5);
+    assert_int_equal(b->n, 3);
+    assert_float_equal(a->gcs[0].clock_mark, 0.47 + 0.023 + 0.63, 1e-9); /* Go 1.5 folded */
+    assert_float_equal(a->gcs[0].cpu_idle, 0, 1e-12);
+    assert_int_equal(a->gcs[2].goal, 6); /* the CRLF line */
+    assert_true(a->gcs[3].forced);
+    assert_int_equal(a->gcs[3].heap_before, 484);
+    assert_false(a->gcs[3].has_stacks);
+    assert_true(a->gcs[4].has_stacks && a->gcs[4].has_globals);
+    assert_int_equal(b->gcs[1].stacks, 1);
+    assert_int_equal(b->gcs[1].globals, 2);
+    assert_int_equal(b->gcs[1].procs, 12);
+    assert_true(b->gcs[2].forced); /* the last line has no '\n' */
+    hearth_gctrace_free(t);
+}
+
+/* The shared corpus path, from CMake (HEARTH_SHARED_CORPUS); NULL when not given. */
+static const char *corpus_log;
+
+/* The shared corpus' generated log, when there is a shared corpus. */
+static void test_corpus(void **state)
+{
+    struct hearth_gctrace *t;
+    size_t n = 0, cap = 0;
     char *text = NULL;
     FILE *f;
 
     (void)state;
-    f = fopen(CORPUS_LOG, "rb");
+    f = corpus_log ? fopen(corpus_log, "rb") : NULL;
     if (!f) {
+        print_message("SKIP test_corpus: no shared corpus log at %s (the built-in log "
+                      "covers the same checks)\n",
+                      corpus_log ? corpus_log : "(no path given)");
         skip();
         return;
     }
@@ -531,32 +632,13 @@ static void test_corpus(void **state)
         n += r;
     }
     fclose(f);
-    for (i = 0; i < n;) {
-        size_t j = i;
-
-        if (n - i >= 3 && memcmp(text + i, "gc ", 3) == 0) {
-            j = i + 3;
-            while (j < n && text[j] >= '0' && text[j] <= '9')
-                j++;
-            if (j > i + 3 && j + 1 < n && text[j] == ' ' && text[j + 1] == '@')
-                want++;
-        }
-        while (j < n && text[j] != '\n')
-            j++;
-        i = j + 1;
-    }
-    assert_int_equal(hearth_gctrace_parse(text, n, 0, &t, &em), HEARTH_OK);
-    for (i = 0; i < t->ntracks; i++)
-        parsed += t->tracks[i].n;
-    print_message("corpus: %zu lines, %zu GCs, %zu tracks\n", t->lines, parsed, t->ntracks);
-    assert_true(want > 0);
-    assert_int_equal(parsed, want);
-    assert_int_equal(t->lines - t->skipped, want);
+    t = check_every_gc_line(corpus_log, text, n);
     hearth_gctrace_free(t);
     free(text);
 }
 
-int main(void)
+/* argv[1]: the shared corpus' gctrace log (optional). */
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_go119),         cmocka_unit_test(test_older_formats),
@@ -564,8 +646,10 @@ int main(void)
         cmocka_unit_test(test_interleaved),   cmocka_unit_test(test_restart),
         cmocka_unit_test(test_100k_lines),    cmocka_unit_test(test_too_many_tracks),
         cmocka_unit_test(test_hostile),       cmocka_unit_test(test_json_cap),
-        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_builtin_log),   cmocka_unit_test(test_corpus),
     };
+
+    corpus_log = argc > 1 ? argv[1] : NULL;
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,8 +192,25 @@ static void test_cap_boundary(void **state)
         assert_int_equal(hearth_gunzip(w.p, w.len, sz - 1, &out, &n, &em), HEARTH_E_TOO_LARGE);
         assert_null(out);
         assert_non_null(strstr(em.msg, "max_decompressed"));
+        /* exactly max_out, then an empty member: still fits (found by fuzz_gunzip) */
+        add_member(&w, "", 0);
+        assert_int_equal(hearth_gunzip(w.p, w.len, sz, &out, &n, &em), HEARTH_OK);
+        assert_int_equal(n, sz);
+        free(out);
+        out = NULL;
         pbw_release(&w);
     }
+    /* an empty output fits a cap of 0 */
+    pbw_init(&w);
+    add_member(&w, "", 0);
+    assert_int_equal(hearth_gunzip(w.p, w.len, 0, &out, &n, &em), HEARTH_OK);
+    assert_int_equal(n, 0);
+    free(out);
+    out = NULL;
+    add_member(&w, "x", 1);
+    assert_int_equal(hearth_gunzip(w.p, w.len, 0, &out, &n, &em), HEARTH_E_TOO_LARGE);
+    assert_null(out);
+    pbw_release(&w);
     free(data);
 }
 

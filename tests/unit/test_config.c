@@ -1,0 +1,374 @@
+/*
+ * test_config.c - the server's settings (config.h): every option's default,
+ * its HEARTH_* environment variable and its --flag (flags win over the
+ * environment, "--flag value" and "--flag=value" alike), normalisation
+ * (--base-path, --list) and each validation error, and the --help text,
+ * which must list every option with its variable and default.
+ *
+ * The test's own table (opts below) names every field of struct
+ * hearth_config; an option added to config.c without a line here fails
+ * test_usage_lists_every_option, so the two cannot drift apart silently.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hearth/config.h"
+
+enum kind { K_STR, K_SIZE };
+
+struct opt {
+    const char *flag, *env;
+    enum kind kind;
+    size_t off;
+    const char *dflt; /* as the struct holds it after load with nothing set */
+};
+
+#define O(f) offsetof(struct hearth_config, f)
+
+static const struct opt opts[] = {
+    {"listen", "HEARTH_LISTEN", K_STR, O(listen), "127.0.0.1:8080"},
+    {"data", "HEARTH_DATA", K_STR, O(data_dir), "./hearth-data"},
+    {"base-path", "HEARTH_BASE_PATH", K_STR, O(base_path), ""},
+    {"fetch-allow", "HEARTH_FETCH_ALLOW", K_STR, O(fetch_allow), ""},
+    {"upload-token", "HEARTH_UPLOAD_TOKEN", K_STR, O(upload_token), ""},
+    {"max-upload-mb", "HEARTH_MAX_UPLOAD_MB", K_SIZE, O(max_upload_mb), "64"},
+    {"max-decompressed-mb", "HEARTH_MAX_DECOMPRESSED_MB", K_SIZE, O(max_decompressed_mb), "256"},
+    {"cache-mb", "HEARTH_CACHE_MB", K_SIZE, O(cache_mb), "1024"},
+    {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2"},
+    {"decode-wait-ms", "HEARTH_DECODE_WAIT_MS", K_SIZE, O(decode_wait_ms), "10000"},
+    {"view-slots", "HEARTH_VIEW_SLOTS", K_SIZE, O(view_slots), "2"},
+    {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8"},
+    {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "512"},
+    {"request-timeout-ms", "HEARTH_REQUEST_TIMEOUT_MS", K_SIZE, O(request_timeout_ms), "10000"},
+    {"body-timeout-ms", "HEARTH_BODY_TIMEOUT_MS", K_SIZE, O(body_timeout_ms), "60000"},
+    {"max-client-requests", "HEARTH_MAX_CLIENT_REQUESTS", K_SIZE, O(max_client_requests), "32"},
+    {"max-client-connections", "HEARTH_MAX_CLIENT_CONNECTIONS", K_SIZE, O(max_client_connections),
+     "64"},
+    {"max-client-uploads", "HEARTH_MAX_CLIENT_UPLOADS", K_SIZE, O(max_client_uploads), "2"},
+    {"allowed-hosts", "HEARTH_ALLOWED_HOSTS", K_STR, O(allowed_hosts), ""},
+    {"list", "HEARTH_LIST", K_STR, O(list), "public"}, /* "" -> public without a token */
+    {"fetch-timeout-s", "HEARTH_FETCH_TIMEOUT_S", K_SIZE, O(fetch_timeout_s), "20"},
+    {"max-fetch-seconds", "HEARTH_MAX_FETCH_SECONDS", K_SIZE, O(max_fetch_seconds), "60"},
+    {"retention-days", "HEARTH_RETENTION_DAYS", K_SIZE, O(retention_days), "0"},
+    {"max-captures", "HEARTH_MAX_CAPTURES", K_SIZE, O(max_captures), "16"},
+    {"max-captures-per-client", "HEARTH_MAX_CAPTURES_PER_CLIENT", K_SIZE,
+     O(max_captures_per_client), "2"},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* A value that passes validation for this option and differs from its default. */
+static const char *other_value(const struct opt *o)
+{
+    if (!strcmp(o->flag, "base-path"))
+        return "/prefix";
+    if (!strcmp(o->flag, "list"))
+        return "off";
+    if (!strcmp(o->flag, "max-captures-per-client"))
+        return "1";
+    if (!strcmp(o->flag, "max-captures"))
+        return "20";
+    return o->kind == K_STR ? "x.example:1" : "7";
+}
+
+static const char *str_field(const struct hearth_config *c, const struct opt *o)
+{
+    return *(char *const *)((const char *)c + o->off);
+}
+
+static size_t size_field(const struct hearth_config *c, const struct opt *o)
+{
+    return *(const size_t *)((const char *)c + o->off);
+}
+
+/* The field as text, to compare with what was set. */
+static void field_text(const struct hearth_config *c, const struct opt *o, char *out, size_t n)
+{
+    if (o->kind == K_STR)
+        snprintf(out, n, "%s", str_field(c, o));
+    else
+        snprintf(out, n, "%zu", size_field(c, o));
+}
+
+/* No HEARTH_* variable from the caller's environment may leak into a test. */
+static int clear_env(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NOPTS; i++)
+        unsetenv(opts[i].env);
+    return 0;
+}
+
+static enum hearth_err load(struct hearth_config *cfg, int argc, const char *const *argv,
+                            struct hearth_errmsg *em)
+{
+    bool help = true;
+    enum hearth_err e = hearth_config_load(cfg, argc, (char **)argv, &help, em);
+
+    if (e == HEARTH_OK)
+        assert_false(help);
+    return e;
+}
+
+static void test_defaults(void **state)
+{
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+    char got[128];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(load(&cfg, 0, NULL, &em), HEARTH_OK);
+    for (i = 0; i < NOPTS; i++) {
+        field_text(&cfg, &opts[i], got, sizeof(got));
+        if (strcmp(got, opts[i].dflt))
+            fail_msg("--%s: default %s, want %s", opts[i].flag, got, opts[i].dflt);
+    }
+    /* the decode limits follow the two size options */
+    assert_int_equal(cfg.lim.max_input, (size_t)64 << 20);
+    assert_int_equal(cfg.lim.max_decompressed, (size_t)256 << 20);
+    hearth_config_release(&cfg);
+    for (i = 0; i < NOPTS; i++)
+        if (opts[i].kind == K_STR)
+            assert_null(str_field(&cfg, &opts[i]));
+}
+
+/* Each option by its variable, by --flag=value and by "--flag value"; the flag wins. */
+static void test_env_and_flags(void **state)
+{
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+    char got[128], flag[96];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NOPTS; i++) {
+        const struct opt *o = &opts[i];
+        const char *v = other_value(o);
+        const char *argv_eq[1], *argv_sp[2];
+
+        /* --list=token needs an upload token: give one through the environment */
+        setenv("HEARTH_UPLOAD_TOKEN", "tok", 1);
+        assert_int_equal(setenv(o->env, v, 1), 0);
+        assert_int_equal(load(&cfg, 0, NULL, &em), HEARTH_OK);
+        field_text(&cfg, o, got, sizeof(got));
+        if (strcmp(got, v))
+            fail_msg("%s=%s gave %s", o->env, v, got);
+        hearth_config_release(&cfg);
+
+        /* the flag beats the variable */
+        snprintf(flag, sizeof(flag), "--%s=%s", o->flag, o->kind == K_STR ? "/flag" : "9");
+        if (!strcmp(o->flag, "list"))
+            snprintf(flag, sizeof(flag), "--list=token");
+        if (!strcmp(o->flag, "max-captures-per-client"))
+            snprintf(flag, sizeof(flag), "--%s=2", o->flag);
+        argv_eq[0] = flag;
+        assert_int_equal(load(&cfg, 1, argv_eq, &em), HEARTH_OK);
+        field_text(&cfg, o, got, sizeof(got));
+        if (strcmp(got, strchr(flag, '=') + 1))
+            fail_msg("%s over %s=%s gave %s", flag, o->env, v, got);
+        hearth_config_release(&cfg);
+
+        /* "--flag value" form */
+        snprintf(flag, sizeof(flag), "--%s", o->flag);
+        argv_sp[0] = flag;
+        argv_sp[1] = v;
+        unsetenv(o->env);
+        assert_int_equal(load(&cfg, 2, argv_sp, &em), HEARTH_OK);
+        field_text(&cfg, o, got, sizeof(got));
+        assert_string_equal(got, v);
+        hearth_config_release(&cfg);
+        clear_env(NULL);
+    }
+}
+
+static void test_later_flag_wins(void **state)
+{
+    const char *argv[] = {"--threads=3", "--threads", "5", "--data=/a", "--data=/b"};
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+
+    (void)state;
+    assert_int_equal(load(&cfg, 5, argv, &em), HEARTH_OK);
+    assert_int_equal(cfg.threads, 5);
+    assert_string_equal(cfg.data_dir, "/b");
+    hearth_config_release(&cfg);
+}
+
+static void test_normalise(void **state)
+{
+    const char *slash[] = {"--base-path=/hearth///"}, *root[] = {"--base-path=/"};
+    const char *sizes[] = {"--max-upload-mb=3", "--max-decompressed-mb=9"};
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+
+    (void)state;
+    assert_int_equal(load(&cfg, 1, slash, &em), HEARTH_OK);
+    assert_string_equal(cfg.base_path, "/hearth");
+    hearth_config_release(&cfg);
+    assert_int_equal(load(&cfg, 1, root, &em), HEARTH_OK);
+    assert_string_equal(cfg.base_path, "");
+    hearth_config_release(&cfg);
+    /* --list defaults to token once an upload token is set */
+    setenv("HEARTH_UPLOAD_TOKEN", "s3cret", 1);
+    assert_int_equal(load(&cfg, 0, NULL, &em), HEARTH_OK);
+    assert_string_equal(cfg.list, "token");
+    hearth_config_release(&cfg);
+    unsetenv("HEARTH_UPLOAD_TOKEN");
+    assert_int_equal(load(&cfg, 2, sizes, &em), HEARTH_OK);
+    assert_int_equal(cfg.lim.max_input, (size_t)3 << 20);
+    assert_int_equal(cfg.lim.max_decompressed, (size_t)9 << 20);
+    hearth_config_release(&cfg);
+}
+
+/* Each way to get it wrong: the code and a message that names the option. */
+static void test_errors(void **state)
+{
+    static const struct {
+        int argc;
+        const char *argv[3];
+        const char *msg; /* a part of the message */
+    } bad[] = {
+        {1, {"--threads=-1"}, "--threads (HEARTH_THREADS) needs a non-negative integer"},
+        {1, {"--threads=abc"}, "needs a non-negative integer, got \"abc\""},
+        {1, {"--threads=12x"}, "got \"12x\""},
+        {1, {"--threads="}, "got \"\""},
+        {1, {"--cache-mb=99999999999999999999999"}, "--cache-mb"},
+        {1, {"--cache-mb=1099511627777"}, "--cache-mb"}, /* 2^40 + 1 */
+        {1, {"--threads=0"}, "must be at least 1"},
+        {1, {"--max-upload-mb=0"}, "must be at least 1"},
+        {1, {"--max-decompressed-mb=0"}, "must be at least 1"},
+        {1, {"--decode-slots=0"}, "must be at least 1"},
+        {1, {"--view-slots=0"}, "must be at least 1"},
+        {1, {"--upload-slots=0"}, "must be at least 1"},
+        {1, {"--base-path=hearth"}, "--base-path must start with /"},
+        {1, {"--list=everyone"}, "--list must be public, token or off"},
+        {1, {"--list=token"}, "--list=token needs --upload-token"},
+        {1, {"--max-captures=0"}, "--max-captures must be 1..10000"},
+        {1, {"--max-captures=10001"}, "--max-captures must be 1..10000"},
+        {2, {"--max-captures=4", "--max-captures-per-client=5"}, "1..--max-captures"},
+        {1, {"--max-captures-per-client=0"}, "--max-captures-per-client"},
+        {1, {"--data="}, "--data must not be empty"},
+        {1, {"--nope=1"}, "unknown option --nope"},
+        {1, {"--thread=1"}, "unknown option --thread"}, /* no prefix matching */
+        {1, {"--threadsx=1"}, "unknown option --threadsx"},
+        {1, {"serve"}, "unexpected argument \"serve\""},
+        {1, {"-t"}, "unexpected argument \"-t\""},
+        {1, {"--threads"}, "--threads needs a value"},
+    };
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&em, 0, sizeof(em));
+        if (load(&cfg, bad[i].argc, bad[i].argv, &em) != HEARTH_E_BAD_REQUEST)
+            fail_msg("%s: accepted", bad[i].argv[0]);
+        if (!strstr(em.msg, bad[i].msg))
+            fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].argv[0], em.msg, bad[i].msg);
+    }
+    /* a bad variable is an error too, naming the variable */
+    setenv("HEARTH_DECODE_SLOTS", "two", 1);
+    assert_int_equal(load(&cfg, 0, NULL, &em), HEARTH_E_BAD_REQUEST);
+    assert_non_null(strstr(em.msg, "HEARTH_DECODE_SLOTS"));
+    unsetenv("HEARTH_DECODE_SLOTS");
+    /* the largest accepted size: 2^40 */
+    {
+        const char *ok[] = {"--cache-mb=1099511627776"};
+        assert_int_equal(load(&cfg, 1, ok, &em), HEARTH_OK);
+        assert_int_equal(cfg.cache_mb, (size_t)1 << 40);
+        hearth_config_release(&cfg);
+    }
+}
+
+static void test_help(void **state)
+{
+    const char *forms[] = {"--help", "-h", "help"};
+    const char *argv[2];
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+    bool help;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 3; i++) {
+        argv[0] = "--threads=4";
+        argv[1] = forms[i];
+        help = false;
+        assert_int_equal(hearth_config_load(&cfg, 2, (char **)argv, &help, &em), HEARTH_OK);
+        assert_true(help);
+        hearth_config_release(&cfg);
+    }
+}
+
+/* The --help text: one entry per option, each with its variable and its default. */
+static void test_usage_lists_every_option(void **state)
+{
+    char *text = NULL, *line, *save = NULL;
+    size_t len = 0, i, entries = 0;
+    bool seen[NOPTS] = {false};
+    FILE *f = open_memstream(&text, &len);
+
+    (void)state;
+    assert_non_null(f);
+    hearth_config_usage(f);
+    fclose(f);
+    assert_non_null(strstr(text, "usage: hearth serve"));
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char flag[64], env[64], dflt[64];
+
+        if (strncmp(line, "  --", 4) != 0)
+            continue;
+        entries++;
+        if (sscanf(line, "  --%63s %63s default %63s", flag, env, dflt) != 3)
+            fail_msg("usage line not understood: %s", line);
+        for (i = 0; i < NOPTS; i++)
+            if (!strcmp(opts[i].flag, flag))
+                break;
+        if (i == NOPTS)
+            fail_msg("--help lists --%s, which this test does not know: add it to opts[]", flag);
+        assert_false(seen[i]);
+        seen[i] = true;
+        assert_string_equal(env, opts[i].env);
+        /* the shown default is the loaded one ("(empty)" for ""; --list shows its raw "") */
+        if (!strcmp(flag, "list"))
+            assert_string_equal(dflt, "(empty)");
+        else
+            assert_string_equal(dflt, *opts[i].dflt ? opts[i].dflt : "(empty)");
+        /* and a reason follows on the next line */
+        line = strtok_r(NULL, "\n", &save);
+        assert_non_null(line);
+        assert_true(strncmp(line, "      ", 6) == 0 && strlen(line) > 20);
+    }
+    for (i = 0; i < NOPTS; i++)
+        if (!seen[i])
+            fail_msg("--help does not list --%s", opts[i].flag);
+    assert_int_equal(entries, NOPTS);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_defaults, clear_env),
+        cmocka_unit_test_setup(test_env_and_flags, clear_env),
+        cmocka_unit_test_setup(test_later_flag_wins, clear_env),
+        cmocka_unit_test_setup(test_normalise, clear_env),
+        cmocka_unit_test_setup(test_errors, clear_env),
+        cmocka_unit_test_setup(test_help, clear_env),
+        cmocka_unit_test(test_usage_lists_every_option),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
