@@ -336,7 +336,7 @@ static int subtree_nonzero(struct walk *wk, size_t a, size_t b, size_t from)
         if (sw != 0 || sb != 0)
             return 1;
         wk->work += j - i;
-        if (wk->work >= 16384) {
+        if (wk->work >= 1024) {
             wk->work = 0;
             if (hearth_stacks_late(s))
                 return -2;
@@ -466,7 +466,7 @@ static enum hearth_err expand(struct walk *wk, int64_t cut, size_t *nsurv, size_
         wk->pst[base + k] = wk->pst[wk->sp - 1 - k];
         wk->pst[wk->sp - 1 - k] = x;
     }
-    if (wk->work >= 16384) {
+    if (wk->work >= 1024) {
         wk->work = 0;
         if (hearth_stacks_late(s))
             return hearth_stacks_over_time(s, em);
