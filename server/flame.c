@@ -442,9 +442,9 @@ static enum hearth_err expand(struct walk *wk, int64_t cut, size_t *nsurv, size_
             if (s->lim.max_view_nodes && *nsurv > s->lim.max_view_nodes)
                 return hearth_errmsg_set(
                     em, HEARTH_E_TOO_LARGE,
-                    "the flame graph would have more than %zu nodes after trimming (limit "
-                    "max_view_nodes); raise min_fraction (mf=), narrow it with a filter (f=, i=, "
-                    "s=, h=) or use a coarser granularity (g=files)",
+                    "the flame graph would have more than %zu nodes (limit max_view_nodes); "
+                    "trim more (mf=), narrow it with a filter (f=, i=, s=, h=) or use a coarser "
+                    "granularity (g=files)",
                     s->lim.max_view_nodes);
         } else if (wk->deep) {
             for (k = p; k < q; k++)
