@@ -44,8 +44,8 @@ static const struct hearth_limit_row table[] = {
         "frames over the distinct stacks of one view (8 bytes each while built): bounds the "
         "memory of one view; the 1M-sample profile has under 2M"),
     ROW(max_view_nodes, 2500000,
-        "flame graph nodes before trimming (~130 bytes each with the output): bounds its "
-        "memory; the 1M-sample profile needs 1.04M"),
+        "flame graph nodes that survive the trim (min_fraction; ~130 bytes each with the "
+        "output): bounds its memory; the 1M-sample profile needs 1.04M untrimmed"),
     ROW(max_growth_cells, 4000000,
         "growth rows x snapshots (24 bytes each): 200 snapshots of 20000 functions"),
     ROW(max_view_ms, 20000,

@@ -34,7 +34,7 @@ struct hearth_limits {
     size_t request_stack;    /* stack bytes of the threads that run requests */
     /* Budgets of one view computation (0 = no limit); see limits.c for the why. */
     size_t max_view_frames;  /* frames over the distinct stacks of one view */
-    size_t max_view_nodes;   /* call-tree nodes of one flame graph, before trimming */
+    size_t max_view_nodes;   /* call-tree nodes of one flame graph, after trimming */
     size_t max_growth_cells; /* growth rows x snapshots held at once */
     size_t max_view_ms;      /* wall-clock milliseconds of one view computation */
 };

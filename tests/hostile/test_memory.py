@@ -8,7 +8,13 @@ inputs (memgen.py):
   1. a small upload of 4,000 distinct 1,000-deep stacks, each 1/4000 of the
      total (above the default trim fraction): GET /flamegraph is refused with
      413 too_large naming max_view_nodes, quickly;
-  2. 12 concurrent cache-missing flame graphs of a recursion-heavy profile:
+  2. a recursion-heavy profile (60,000 random walks) whose untrimmed call
+     tree passes max_view_nodes: its default flame graph (mf 0.0002) is 200,
+     byte-identical to `hearth flame -min_fraction=0.0002`, quickly and with
+     the server's peak under REC_PEAK_MB (the tree is built trim-aware: it
+     was 413 before); mf=0 on it (the whole tree) is still 413
+     max_view_nodes;
+  2b. 12 concurrent cache-missing flame graphs of a smaller recursion-heavy profile:
      each is 200 with exactly the CLI's answer, or 503 + Retry-After;
   3. mf=0 on it: 200 and byte-identical to `hearth flame -min_fraction=0`;
   4. a 50-snapshot series (POST /api/series), GET /growth three times: 200,
@@ -19,6 +25,7 @@ then the server is alive, /healthz answers, peak RSS (VmHWM) stays under the
 README's bound and under MEASURED_PEAK_MB, and VmRSS falls back under
 AFTER_MB once the burst is over.
 """
+import gzip
 import hashlib
 import json
 import os
@@ -40,6 +47,7 @@ CACHE_MB = 256
 UPLOAD_SLOTS, UPLOAD_MB, DECODE_SLOTS, DECOMP_MB, VIEW_SLOTS = 8, 64, 2, 256, 2
 BOUND_MB = (64 + CACHE_MB + UPLOAD_SLOTS * UPLOAD_MB + DECODE_SLOTS * (UPLOAD_MB + 3 * DECOMP_MB) +
             VIEW_SLOTS * (640 + 4 * DECOMP_MB))
+REC_PEAK_MB = 160  # item 2: measured 85 MB (upload, decode, view); 244 MB and 413 before
 MEASURED_PEAK_MB = 700  # what this mix really reaches: ~390 MB (1.9 GB before the budgets)
 AFTER_MB = CACHE_MB + 100  # after the burst: the caches and the base
 
@@ -92,13 +100,40 @@ def main():
     t_start = time.monotonic()
     deep = memgen.deep_stacks(4000, 1000)
     rec = memgen.recursive(20000)
+    big = gzip.compress(memgen.recursive(60000, raw=True), 1)
     snaps = memgen.variants(memgen.recursive(8000, raw=True), 50)
     glog = memgen.gctrace_log(150000)
-    print("inputs: deep %d B, recursive %d B, 50 snapshots of %d B, gctrace %d B (%.1f s)"
-          % (len(deep), len(rec), len(snaps[0]), len(glog), time.monotonic() - t_start))
+    print("inputs: deep %d B, recursive %d B and %d B, 50 snapshots of %d B, gctrace %d B "
+          "(%.1f s)" % (len(deep), len(rec), len(big), len(snaps[0]), len(glog),
+                        time.monotonic() - t_start))
     srv = Server(a.hearth, tempfile.mkdtemp(prefix="hearth-mem-"),
                  args=["--cache-mb", str(CACHE_MB)]).start()
     try:
+        # 2. (first, so the peak is its own) recursion-heavy, huge untrimmed tree: the default
+        # flame graph answers, only the untrimmed one is refused
+        bid = hostile.upload(srv, big, "bigrec")["id"]
+        t = time.monotonic()
+        r = request(srv.port, "GET", "/api/profiles/%s/flamegraph" % bid, timeout=120)
+        dt = time.monotonic() - t
+        peak = hostile.peak_mb(srv)
+        c.eq(r.status, 200, "recursion-heavy default flame: 200")
+        c.eq(sha(r.body), sha(cli_flame(a.hearth, big, "0.0002")),
+             "recursion-heavy default flame equals the CLI's -min_fraction=0.0002")
+        c.ok(r.status == 200 and 0 < r.json()["trimmed"] and len(r.json()["nodes"]["name"]) < 10000,
+             "recursion-heavy default flame is trimmed to a small tree", r.body[:200])
+        c.ok(dt < 15, "recursion-heavy default flame in under 15 s", "%.1f s" % dt)
+        c.ok(peak < REC_PEAK_MB, "recursion-heavy default flame: peak under %d MB" % REC_PEAK_MB,
+             "%.0f MB" % peak)
+        print("recursion-heavy default flame: %d, %d B in %.1f s, peak %.0f MB"
+              % (r.status, len(r.body), dt, peak))
+        t = time.monotonic()
+        r = request(srv.port, "GET", "/api/profiles/%s/flamegraph?mf=0" % bid, timeout=120)
+        dt = time.monotonic() - t
+        c.ok(hostile.is_json_error(r, (413,)) and r.json()["error"]["code"] == "too_large" and
+             "max_view_nodes" in r.json()["error"]["message"],
+             "recursion-heavy flame mf=0: 413 max_view_nodes", "%d %r" % (r.status, r.body[:300]))
+        c.ok(dt < 15, "recursion-heavy flame mf=0 refused in under 15 s", "%.1f s" % dt)
+
         # 1. deep distinct stacks: refused by the node budget, not by memory
         pid = hostile.upload(srv, deep, "deep")["id"]
         t = time.monotonic()
@@ -111,7 +146,7 @@ def main():
         r = request(srv.port, "GET", "/api/profiles/%s/top" % pid, timeout=120)
         c.eq(r.status, 200, "deep stacks top still answers")
 
-        # 2. 12 concurrent cache-missing flame graphs of a recursion-heavy profile
+        # 2b. 12 concurrent cache-missing flame graphs of a recursion-heavy profile
         rid = hostile.upload(srv, rec, "rec")["id"]
         mfs = ["0.000%d" % (k + 1) for k in range(9)] + ["0.001", "0.002", "0.003"]
         want = {mf: sha(cli_flame(a.hearth, rec, mf)) for mf in ("0.0001", "0.001")}

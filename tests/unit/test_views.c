@@ -33,12 +33,7 @@
 
 #define MS 1000000LL /* nanoseconds */
 
-
 /* ---- building and rendering ---- */
-
-
-
-
 
 static char *top_text(const struct hearth_profile *p, const struct hearth_query *q)
 {
@@ -54,7 +49,6 @@ static void expect_text(const char *text, const char *line)
 }
 
 /* ---- JSON helpers ---- */
-
 
 static void expect_row(json_t *top, const char *name, int64_t flat, int64_t cum, const char *inl)
 {
@@ -849,7 +843,8 @@ static void test_diff_diff_base(void **state)
 
 static void test_diff_incompatible(void **state)
 {
-    struct hearth_profile *n = vt_profile(fill_new), *w = vt_profile(fill_wall), *o = vt_profile(fill_one_type);
+    struct hearth_profile *n = vt_profile(fill_new), *w = vt_profile(fill_wall),
+                          *o = vt_profile(fill_one_type);
     struct hearth_profile *m = (struct hearth_profile *)&m;
     struct hearth_errmsg em = {{0}};
 
@@ -914,6 +909,169 @@ static void test_flame_min_fraction(void **state)
     assert_int_equal(farr(f, "self", (size_t)fpath(f, "main;a")), 30 * MS);
     json_decref(f);
     hearth_profile_free(p);
+}
+
+/*
+ * trim.pb: main;a;leafNN=5 (100 leaves), main;b;x=400, main;b;y=3, main;c=90,
+ * main=7: 1000 in all, and 107 nodes untrimmed.
+ */
+static void fill_trim(struct pbp *b)
+{
+    char st[64];
+    int i;
+
+    count_header(b);
+    for (i = 0; i < 100; i++) {
+        snprintf(st, sizeof(st), "main;a;leaf%02d", 99 - i);
+        pbp_stack(b, st, 5);
+    }
+    pbp_stack(b, "main;c", 90);
+    pbp_stack(b, "main;b;y", 3);
+    pbp_stack(b, "main;b;x", 400);
+    pbp_stack(b, "main", 7);
+}
+
+/* a 20000-deep chain main;a;a;...;a=1000, plus main;z;q=5, main;z;r=-5 */
+static void fill_deep_chain(struct pbp *b)
+{
+    static uint64_t locs[20001];
+    int64_t v = 1000;
+    size_t i;
+
+    count_header(b);
+    for (i = 0; i < 20000; i++)
+        locs[i] = pbp_name_loc(b, "a");
+    locs[20000] = pbp_name_loc(b, "main");
+    pbp_sample(b, locs, 20001, &v, 1, NULL);
+    pbp_stack(b, "main;z;q", 5);
+    pbp_stack(b, "main;z;r", -5);
+}
+
+static enum hearth_err flame_mf(const struct hearth_profile *p, size_t max_nodes, double mf,
+                                json_t **f, struct hearth_errmsg *em)
+{
+    struct hearth_limits lim = hearth_limits_default();
+    struct hearth_query q;
+    struct hearth_stacks *s = NULL;
+    struct hearth_buf out;
+    enum hearth_err e;
+
+    hearth_query_init(&q);
+    q.min_fraction = mf;
+    lim.max_view_nodes = max_nodes;
+    e = hearth_stacks_build(p, &q, false, &lim, &s, em);
+    if (e)
+        return e;
+    hearth_buf_init(&out, 1 << 26);
+    e = hearth_flame_render(s, &q, &out, em);
+    if (!e && f) {
+        json_error_t je;
+        *f = json_loadb(out.ptr, out.len, 0, &je);
+        assert_non_null(*f);
+    }
+    hearth_buf_release(&out);
+    hearth_stacks_free(s);
+    return e;
+}
+
+/* Pre-order (a node's parent is on the path to the previous node), siblings by name. */
+static void flame_order(json_t *f)
+{
+    json_t *strings = json_object_get(f, "strings");
+    size_t n = fnodes(f), i;
+    long *last = calloc(n + 1, sizeof(*last)); /* last child seen of each node, or 0 */
+
+    assert_non_null(last);
+    for (i = 1; i < n; i++) {
+        long par = (long)farr(f, "parent", i), a = (long)i - 1;
+        while (a > par)
+            a = (long)farr(f, "parent", (size_t)a);
+        if (a != par)
+            fail_msg("flame node %zu: parent %ld not on the path to node %zu", i, par, i - 1);
+        if (last[par] &&
+            strcmp(json_string_value(json_array_get(strings, (size_t)farr(f, "name", last[par]))),
+                   json_string_value(json_array_get(strings, (size_t)farr(f, "name", i)))) >= 0)
+            fail_msg("flame node %zu: siblings out of name order", i);
+        last[par] = (long)i;
+    }
+    free(last);
+}
+
+/*
+ * The tree is built trim-aware: trimmed subtrees are never made, their
+ * totals are in the parent's self, the order is the untrimmed tree's, and
+ * max_view_nodes counts the nodes that survive the trim.
+ */
+static void test_flame_trim_aware(void **state)
+{
+    struct hearth_profile *p = vt_profile(fill_trim);
+    struct hearth_profile *d = vt_profile(fill_deep_chain);
+    struct hearth_errmsg em = {{0}};
+    static const char *const names[] = {"root", "main", "a", "b", "x", "c"};
+    static const int64_t self[] = {0, 7, 500, 3, 400, 90},
+                         total[] = {1000, 1000, 500, 403, 400, 90};
+    json_t *f = NULL, *strings;
+    size_t i;
+    long a;
+
+    (void)state;
+    /* mf=0.01 (cut 10): every leaf of a (5) and b;y (3) fold, 101 subtrees */
+    assert_int_equal(flame_mf(p, 0, 0.01, &f, &em), HEARTH_OK);
+    flame_invariants(f);
+    flame_order(f);
+    strings = json_object_get(f, "strings");
+    assert_int_equal(fnodes(f), 6);
+    assert_int_equal(json_integer_value(json_object_get(f, "trimmed")), 101);
+    for (i = 0; i < 6; i++) {
+        assert_string_equal(json_string_value(json_array_get(strings, (size_t)farr(f, "name", i))),
+                            names[i]);
+        assert_int_equal(farr(f, "self", i), self[i]);
+        assert_int_equal(farr(f, "total", i), total[i]);
+    }
+    assert_int_equal(farr(f, "parent", 4), 3);
+    assert_int_equal(farr(f, "parent", 5), 1);
+    json_decref(f);
+    /* the budget counts the 6 surviving nodes, not the 107 of the whole tree */
+    assert_int_equal(flame_mf(p, 6, 0.01, NULL, &em), HEARTH_OK);
+    assert_int_equal(flame_mf(p, 5, 0.01, NULL, &em), HEARTH_E_TOO_LARGE);
+    assert_non_null(strstr(em.msg, "max_view_nodes"));
+    /* mf=0: nothing trimmed, the whole tree counts; leaves in name order */
+    assert_int_equal(flame_mf(p, 107, 0, &f, &em), HEARTH_OK);
+    flame_invariants(f);
+    flame_order(f);
+    assert_int_equal(fnodes(f), 107);
+    assert_int_equal(json_integer_value(json_object_get(f, "trimmed")), 0);
+    a = fpath(f, "main;a");
+    assert_int_equal(farr(f, "self", (size_t)a), 0);
+    assert_int_equal(fchildren(f, a), 100);
+    assert_int_equal(fpath(f, "main;a;leaf00"), a + 1);
+    assert_int_equal(fpath(f, "main;a;leaf99"), a + 100);
+    json_decref(f);
+    assert_int_equal(flame_mf(p, 106, 0, NULL, &em), HEARTH_E_TOO_LARGE);
+
+    /*
+     * A 20000-deep chain is walked without recursion; z (total 0 of a
+     * non-zero subtree) is trimmed at mf=0.01 and kept at mf=0.
+     */
+    assert_int_equal(flame_mf(d, 0, 0.01, &f, &em), HEARTH_OK);
+    flame_invariants(f);
+    assert_int_equal(fnodes(f), 20002);
+    assert_int_equal(json_integer_value(json_object_get(f, "trimmed")), 1);
+    assert_int_equal(farr(f, "total", 20001), 1000);
+    assert_int_equal(farr(f, "self", 20001), 1000);
+    assert_int_equal(farr(f, "parent", 20001), 20000);
+    json_decref(f);
+    assert_int_equal(flame_mf(d, 20002, 0.01, NULL, &em), HEARTH_OK);
+    assert_int_equal(flame_mf(d, 20001, 0.01, NULL, &em), HEARTH_E_TOO_LARGE);
+    assert_int_equal(flame_mf(d, 0, 0, &f, &em), HEARTH_OK);
+    flame_invariants(f);
+    flame_order(f);
+    assert_int_equal(fnodes(f), 20005);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;z")), 0);
+    assert_int_equal(farr(f, "total", (size_t)fpath(f, "main;z;r")), -5);
+    json_decref(f);
+    hearth_profile_free(p);
+    hearth_profile_free(d);
 }
 
 /* The output cap: a view larger than the buffer's max fails cleanly. */
@@ -1310,6 +1468,7 @@ int main(void)
         cmocka_unit_test(test_diff_diff_base),
         cmocka_unit_test(test_diff_incompatible),
         cmocka_unit_test(test_flame_min_fraction),
+        cmocka_unit_test(test_flame_trim_aware),
         cmocka_unit_test(test_output_cap),
         cmocka_unit_test(test_drop_frames),
         cmocka_unit_test(test_drop_frames_catastrophic),
