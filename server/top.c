@@ -4,7 +4,10 @@
  * The JSON rows add what the text cannot: standard errors of flat and cum
  * from the stacks' sampling variances, and for heap profiles viewed as
  * in-use the same rows' allocated values (the retention columns), from a
- * second stacks build of the alloc_ type joined by printed name.
+ * second stacks build of the alloc_ type joined by printed name. In a diff
+ * the rows also carry the base's own flat and cum (base_flat, base_cum; as
+ * the flame graph's base_self and base_total), so new = base + delta needs
+ * no second request.
  */
 #include "hearth/views.h"
 #include "hearth/num.h"
@@ -136,10 +139,122 @@ out_free:
     return HEARTH_OK;
 }
 
+/* A node's identity (stacks.h: hearth_nodeinfo) as bytes, the file by its id in files. */
+static uint32_t node_key(struct hearth_intern *keys, struct hearth_intern *files,
+                         const struct hearth_stacks *s, uint32_t n, bool add)
+{
+    const struct hearth_nodeinfo *ni = &s->ni[n];
+    const struct hearth_str *f = &s->strs.strs[ni->file];
+    struct {
+        uint32_t name, objfile, file, pad;
+        int64_t start_line, lineno;
+        uint64_t addr;
+    } k;
+
+    memset(&k, 0, sizeof(k));
+    k.file =
+        add ? hearth_intern_add(files, f->ptr, f->len) : hearth_intern_find(files, f->ptr, f->len);
+    if (k.file == HEARTH_NONE)
+        return HEARTH_NONE;
+    k.name = ni->name;
+    k.objfile = ni->objfile;
+    k.start_line = ni->start_line;
+    k.lineno = ni->lineno;
+    k.addr = ni->addr;
+    return add ? hearth_intern_add(keys, (const char *)&k, sizeof(k))
+               : hearth_intern_find(keys, (const char *)&k, sizeof(k));
+}
+
+/*
+ * Diff columns: every row's flat and cum in the base profile alone, under
+ * the same query (what the base's own top shows for the node). The diff's
+ * stacks cannot tell it: pprof's merge drops the stacks equal on both
+ * sides, base part included. The merged profile keeps the base's samples
+ * apart, after the source's (merge.c: s_side), so a view of the profile
+ * holding only them gets its own stacks build, joined to the rows by node
+ * identity. Leaves *bf NULL when the report is no diff. *bf and *bc are
+ * malloc'ed (one per graph row).
+ */
+static enum hearth_err base_cols(const struct hearth_stacks *s, const struct hearth_query *q,
+                                 const struct hearth_graph *g, int64_t **bf, int64_t **bc,
+                                 struct hearth_errmsg *em)
+{
+    const struct hearth_profile *p = s->p;
+    struct hearth_profile v;
+    struct hearth_stacks *b = NULL;
+    struct hearth_arena arena;
+    struct hearth_intern keys, files;
+    int64_t *flat = NULL, *cum = NULL;
+    uint32_t *nid = NULL, i;
+    size_t first = 0, k;
+    enum hearth_err e;
+
+    *bf = *bc = NULL;
+    if (!p || !p->s_side)
+        return HEARTH_OK;
+    while (first < p->nsamples && !p->s_side[first])
+        first++;
+    for (k = first; k < p->nsamples; k++)
+        if (!p->s_side[k])
+            return hearth_errmsg_set(em, HEARTH_E_CORRUPT, "diff: base samples not contiguous");
+    /* a read-only view of the base's samples; the values stay negated */
+    v = *p;
+    v.nsamples = p->nsamples - first;
+    v.s_loc_off += first;
+    v.s_lab_off += first;
+    v.s_val += first * p->ntypes;
+    v.s_side += first;
+    e = hearth_stacks_build(&v, q, false, &s->lim, &b, em);
+    if (e)
+        return e;
+    hearth_arena_init(&arena, 64 * 1024, 0);
+    hearth_intern_init(&keys, &arena, 0);
+    hearth_intern_init(&files, &arena, 0);
+    e = HEARTH_E_NOMEM;
+    nid = malloc((b->nnodes + 1) * sizeof(*nid));
+    if (!nid)
+        goto out_free;
+    for (i = 0; i < b->nnodes; i++) {
+        nid[i] = node_key(&keys, &files, b, i, true);
+        if (nid[i] == HEARTH_NONE)
+            goto out_free;
+    }
+    flat = calloc(keys.n + 1, sizeof(*flat));
+    cum = calloc(keys.n + 1, sizeof(*cum));
+    *bf = malloc((g->nnodes + 1) * sizeof(**bf));
+    *bc = malloc((g->nnodes + 1) * sizeof(**bc));
+    if (!flat || !cum || !*bf || !*bc)
+        goto out_free;
+    if (hearth_stacks_sum_rows(b, nid, keys.n, flat, cum, NULL, NULL))
+        goto out_free;
+    for (i = 0; i < g->nnodes; i++) {
+        uint32_t r = node_key(&keys, &files, s, g->node[i], false);
+        (*bf)[i] = r == HEARTH_NONE ? 0 : hearth_neg64(flat[r]);
+        (*bc)[i] = r == HEARTH_NONE ? 0 : hearth_neg64(cum[r]);
+    }
+    e = HEARTH_OK;
+out_free:
+    free(nid);
+    free(flat);
+    free(cum);
+    hearth_intern_release(&keys);
+    hearth_intern_release(&files);
+    hearth_arena_release(&arena);
+    hearth_stacks_free(b);
+    if (e) {
+        free(*bf);
+        free(*bc);
+        *bf = *bc = NULL;
+        return hearth_errmsg_set(em, e, "out of memory");
+    }
+    return HEARTH_OK;
+}
+
 static void json_top(struct hearth_jsonw *w, const struct hearth_stacks *s,
                      const struct hearth_graph *g, const char *unit,
                      const struct hearth_buf *labels, const double *fv, const double *cv,
-                     uint32_t atype, const int64_t *af, const int64_t *ac)
+                     const int64_t *bf, const int64_t *bc, uint32_t atype, const int64_t *af,
+                     const int64_t *ac)
 {
     uint32_t i;
 
@@ -185,6 +300,12 @@ static void json_top(struct hearth_jsonw *w, const struct hearth_stacks *s,
             hearth_jsonw_key(w, "cum_err");
             hearth_jsonw_int(w, hearth__std_err(cv[i]));
         }
+        if (bf) {
+            hearth_jsonw_key(w, "base_flat");
+            hearth_jsonw_int(w, bf[i]);
+            hearth_jsonw_key(w, "base_cum");
+            hearth_jsonw_int(w, bc[i]);
+        }
         if (af) {
             hearth_jsonw_key(w, "alloc_flat");
             hearth_jsonw_int(w, af[i]);
@@ -224,24 +345,28 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
     if (json) {
         struct hearth_jsonw w;
         double *fv = NULL, *cv = NULL;
-        int64_t *af = NULL, *ac = NULL;
+        int64_t *af = NULL, *ac = NULL, *bf = NULL, *bc = NULL;
         uint32_t atype = HEARTH_NONE;
         if (hearth__has_err(s) && (e = row_vars(s, g, &fv, &cv))) {
             hearth_errmsg_set(em, e, "out of memory");
             goto out_free;
         }
-        if ((e = retention_cols(s, q, g, &atype, &af, &ac, em))) {
-            free(fv);
-            free(cv);
-            goto out_free;
+        e = base_cols(s, q, g, &bf, &bc, em);
+        if (!e)
+            e = retention_cols(s, q, g, &atype, &af, &ac, em);
+        if (!e) {
+            hearth_jsonw_init(&w, out);
+            json_top(&w, s, g, unit, &labels, fv, cv, bf, bc, atype, af, ac);
+            hearth_buf_addch(out, '\n');
         }
-        hearth_jsonw_init(&w, out);
-        json_top(&w, s, g, unit, &labels, fv, cv, atype, af, ac);
-        hearth_buf_addch(out, '\n');
         free(fv);
         free(cv);
+        free(bf);
+        free(bc);
         free(af);
         free(ac);
+        if (e)
+            goto out_free;
     } else {
         int64_t sum = 0;
         hearth_buf_add(out, labels.ptr ? labels.ptr : "", labels.len);

@@ -10,7 +10,7 @@ import { hash32, packageOf, packageHue, frameColor, diffClass, diffColor, diffRa
 import {
   buildFlame, frameValues, childrenOf, pathTo, frameKey, findFrame, hitTest, matchNames, matchTotals, minFractionFor, fitLabel, nameOf,
 } from '../../web/js/model/flame.js';
-import { topRows, joinDiff, sortRows, filterRows, parseSort, sortValue } from '../../web/js/model/top.js';
+import { topRows, sortRows, filterRows, parseSort, sortValue } from '../../web/js/model/top.js';
 import { compileSearch, escapeRegex, exactRegex, addAlternative } from '../../web/js/model/search.js';
 import { parseQuery, formatQuery, serverQuery, withChanges, serverChanged } from '../../web/js/url-state.js';
 
@@ -205,10 +205,10 @@ test('top: sum%, sorting, filtering, diff join', () => {
   assert.equal(sortValue('flat', true), '');
   assert.equal(sortValue('cum', false), '-cum');
   assert.equal(sortValue('name', true), '-name');
-  const delta = topRows({ rows: [{ name: 'a', flat: 10, cum: 10 }, { name: 'gone', flat: -5, cum: -5 }, { name: 'new', flat: 7, cum: 7 }] });
-  const base = topRows({ rows: [{ name: 'a', flat: 40, cum: 50 }, { name: 'gone', flat: 5, cum: 5 }] });
-  const j = joinDiff(delta, base);
+  // a diff: the server sends the base's own values, new = base + delta
+  const j = topRows({ rows: [{ name: 'a', flat: 10, cum: 10, base_flat: 40, base_cum: 50 }, { name: 'gone', flat: -5, cum: -5, base_flat: 5, base_cum: 5 }, { name: 'new', flat: 7, cum: 7, base_flat: 0, base_cum: 0 }] });
   assert.deepEqual(j.map(r => [r.baseCum, r.newCum, r.cum]), [[50, 60, 10], [5, 0, -5], [0, 7, 7]]);
+  assert.deepEqual(j.map(r => [r.baseFlat, r.newFlat]), [[40, 50], [5, 0], [0, 7]]);
 });
 
 test('search: user regexes and server filters', () => {

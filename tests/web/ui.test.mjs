@@ -443,9 +443,14 @@ test('diff: choose a base, the URL gains base=, a fresh browser shows red and gr
   await shots(p2, 'diff-flame');
   await p2.mouse.move(2, 2);
 
-  // the top table shows base, new and delta
+  // the top table shows base, new and delta, from one request
+  /** @type {string[]} */
+  const topCalls = [];
+  p2.on('request', r => { if (/\/api\/profiles\/[^/]+\/top/.test(r.url())) topCalls.push(r.url()); });
   await p2.click('.tabs [data-view="top"]');
   await p2.waitForSelector('.top-table tbody tr');
+  assert.equal(topCalls.length, 1, `one top request: ${topCalls}`);
+  assert.match(topCalls[0], new RegExp(`/profiles/${ids.heap3}/top\\?.*base=${ids.heap0}`));
   const heads = await p2.$$eval('.top-table th button', bs => bs.map(b => b.dataset.col));
   assert.deepEqual(heads, ['flat', 'flatp', 'sum', 'cum', 'cump', 'base', 'new', 'name']);
   const delta = topRows(await getJson(`${srv.url}api/profiles/${ids.heap3}/top?base=${ids.heap0}`));
@@ -453,6 +458,9 @@ test('diff: choose a base, the URL gains base=, a fresh browser shows red and gr
   const first = await p2.$eval('.top-table tbody tr', tr => [...tr.querySelectorAll('td')].map(td => td.dataset.v));
   const b0 = base.find(r => r.name === delta[0].name);
   assert.deepEqual(first.slice(0, 7).map(Number), [delta[0].flat, delta[0].flat, delta[0].sum, delta[0].cum, delta[0].cum, b0 ? b0.cum : 0, (b0 ? b0.cum : 0) + delta[0].cum]);
+  // base and new come from the diff's own answer (base_cum), not a second request
+  assert.equal(Number(first[5]), delta[0].baseCum);
+  assert.ok(delta.some(r => r.baseCum > 0), 'the diff answer carries base values');
   await shots(p2, 'diff-top');
 
   // normalized comparison: a toggle, kept in the URL
@@ -474,14 +482,15 @@ test('hostile names are shown literally and run nothing', async () => {
   const evidence = () => page.evaluate(() => ({
     imgs: [...document.querySelectorAll('img')].filter(i => !i.getAttribute('src')?.endsWith('favicon.svg')).length,
     iframes: document.querySelectorAll('iframe, object, embed').length,
-    scripts: document.querySelectorAll('script').length,
+    scripts: [...document.querySelectorAll('script')].map(x => x.getAttribute('src')),
     onattrs: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].filter(a => /^on/i.test(a.name)).map(a => `${e.localName}@${a.name}`)),
     jslinks: [...document.querySelectorAll('[href]')].filter(e => /^\s*javascript:/i.test(e.getAttribute('href') || '')).length,
     pwned: /** @type {any} */ (window).pwned || 0,
   }));
   const clean = async where => {
     const e = await evidence();
-    assert.deepEqual(e, { imgs: 0, iframes: 0, scripts: 1, onattrs: [], jslinks: 0, pwned: 0 }, where);
+    // the page's own scripts only: the theme before the first paint, and the app
+    assert.deepEqual(e, { imgs: 0, iframes: 0, scripts: ['js/theme-boot.js', 'js/main.js'], onattrs: [], jslinks: 0, pwned: 0 }, where);
   };
 
   await page.goto(srv.url);

@@ -55,11 +55,6 @@ export function getMeta(id) {
   return call(P(id));
 }
 
-/** @param {string} id @param {string} query "?si=..." @param {AbortSignal} [signal] */
-export function getFlame(id, query, signal) {
-  return call(`${P(id)}/flamegraph${query}`, { signal });
-}
-
 /** @type {Worker|null|undefined} */
 let flameWorker;
 let flameSeq = 0;

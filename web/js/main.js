@@ -1,16 +1,18 @@
 // @ts-check
 // Boot: theme, the app bar, and the route: "/" is the home page, "/p/<id>"
-// a profile, "/s/<id>" a series of snapshots, "/g/<id>" a GC trace.
+// a profile, "/s/<id>" a series of snapshots, "/g/<id>" a GC trace. Each
+// page lives in pages/ (a page never imports another); the views they show
+// (flame graph, top table, call graph, GC charts) are in panes/.
 // Navigation inside the app uses the history API (url-state.js); a change
 // of route remounts the page.
 
 import { el, replace } from './ui/dom.js';
 import { initTheme, toggle, isDark } from './ui/theme.js';
 import { onChange } from './url-state.js';
-import { mountHome } from './views/home.js';
-import { mountProfile } from './views/profile.js';
-import { mountSeries } from './views/series.js';
-import { mountGctrace } from './views/gctrace.js';
+import { mountHome } from './pages/home.js';
+import { mountProfile } from './pages/profile.js';
+import { mountSeries } from './pages/series.js';
+import { mountGctrace } from './pages/gctrace.js';
 
 initTheme();
 

@@ -1,6 +1,7 @@
 // @ts-check
 // Top table model (pure: no DOM): percentages, pprof's running sum%,
-// sorting, filtering, and joining a diff with its base.
+// sorting and filtering. In a diff the server sends each row's base values
+// (base_flat, base_cum) next to the delta, so new = base + delta.
 
 /**
  * @typedef {object} TopRow
@@ -10,9 +11,9 @@
  * @property {boolean} inline
  * @property {number} order position in the server's (pprof's) order
  * @property {number} sum running sum of flat in pprof's order
- * @property {number} baseFlat diff only
- * @property {number} baseCum diff only
- * @property {number} newFlat diff only
+ * @property {number} baseFlat diff only: the base's own flat
+ * @property {number} baseCum diff only: the base's own cum
+ * @property {number} newFlat diff only: base + delta
  * @property {number} newCum diff only
  * @property {number|null} flatErr standard error of flat (sampling noise), when the server knows it
  * @property {number|null} cumErr standard error of cum
@@ -24,37 +25,24 @@
 const opt = v => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
- * Rows of the top endpoint, with the running sum pprof shows as sum%.
+ * Rows of the top endpoint, with the running sum pprof shows as sum%. In a
+ * diff (top?base=B) flat and cum are the deltas and base_flat/base_cum B's
+ * own values (absolute and normalized comparisons alike: the base is never
+ * scaled), so new = base + delta.
  * @param {any} json the top endpoint's answer
  * @returns {TopRow[]}
  */
 export function topRows(json) {
   let sum = 0;
   return (json.rows || []).map((/** @type {any} */ r, /** @type {number} */ i) => {
-    sum += Number(r.flat) || 0;
+    const flat = Number(r.flat) || 0, cum = Number(r.cum) || 0;
+    const baseFlat = Number(r.base_flat) || 0, baseCum = Number(r.base_cum) || 0;
+    sum += flat;
     return {
-      name: String(r.name ?? ''), flat: Number(r.flat) || 0, cum: Number(r.cum) || 0,
-      inline: !!r.inline, order: i, sum, baseFlat: 0, baseCum: 0, newFlat: 0, newCum: 0,
+      name: String(r.name ?? ''), flat, cum,
+      inline: !!r.inline, order: i, sum, baseFlat, baseCum, newFlat: baseFlat + flat, newCum: baseCum + cum,
       flatErr: opt(r.flat_err), cumErr: opt(r.cum_err), allocFlat: opt(r.alloc_flat), allocCum: opt(r.alloc_cum),
     };
-  });
-}
-
-/**
- * Join a diff's rows (deltas) with the base profile's own rows (same view
- * options, no base): base comes from the base's table, new = base + delta.
- * This holds for absolute and normalized comparisons alike.
- * @param {TopRow[]} delta rows of top?base=B
- * @param {TopRow[]} base rows of B's top
- * @returns {TopRow[]}
- */
-export function joinDiff(delta, base) {
-  const byName = new Map();
-  for (const r of base) if (!byName.has(r.name)) byName.set(r.name, r);
-  return delta.map(r => {
-    const b = byName.get(r.name);
-    const baseFlat = b ? b.flat : 0, baseCum = b ? b.cum : 0;
-    return { ...r, baseFlat, baseCum, newFlat: baseFlat + r.flat, newCum: baseCum + r.cum };
   });
 }
 

@@ -1,6 +1,8 @@
 // @ts-check
 // Light/dark theme: follows the system unless the user picked one with the
-// toggle (kept in localStorage). Views redraw on the 'hearth:theme' event.
+// toggle (kept in localStorage). html.dark switches app.css to its dark
+// palette; theme-boot.js sets it before the first paint, this module keeps
+// it current. Views redraw on the 'hearth:theme' event.
 
 const KEY = 'hearth.theme';
 const mq = matchMedia('(prefers-color-scheme: dark)');

@@ -33,8 +33,3 @@ export function showTip(x, y, ...content) {
 export function hideTip() {
   if (tip) tip.hidden = true;
 }
-
-/** The tooltip element (for tests and styling). */
-export function tipElement() {
-  return node();
-}

@@ -15,7 +15,8 @@ import { toast, copyLink } from '../ui/toast.js';
 import { confirmDialog } from '../ui/dialog.js';
 import { formatValue, formatDelta, formatTime, profileKind, groupDigits } from '../model/format.js';
 import { sparkPath, withinNoise, pct, diffLinks, diffHref, focusFor, snapshotMarkers, formatSeconds } from '../model/series.js';
-import { heapChart, summaryBox } from './gctrace.js';
+import { latest, isAbort } from '../loader.js';
+import { heapChart, summaryBox } from '../panes/gc.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const GRANULARITIES = [['functions', 'Functions'], ['files', 'Files'], ['lines', 'Lines'], ['stacks', 'Stacks']];
@@ -41,8 +42,8 @@ export function mountSeries(app, id) {
   /** @type {{destroy: () => void}|null} */
   let gcChart = null;
   let gcKey = '';
-  let growthGen = 0;
   let growthKey = '\u0000';
+  const seriesLoad = latest(), growthLoad = latest(), gcLoad = latest();
   let gcTrack = 0;
 
   /* ---- skeleton ---- */
@@ -112,8 +113,7 @@ export function mountSeries(app, id) {
   /* ---- data ---- */
   async function loadSeries() {
     try {
-      const s = await api.getSeries(id);
-      if (dead) return;
+      const s = await seriesLoad.run(signal => api.getSeries(id, signal));
       const fresh = !series || (series.profiles || []).length !== (s.profiles || []).length || series.gctrace !== s.gctrace ||
         series.gctrace_offset_s !== s.gctrace_offset_s;
       const grew = series && (series.profiles || []).length !== (s.profiles || []).length;
@@ -125,7 +125,7 @@ export function mountSeries(app, id) {
       if (fresh) renderGc();
       schedule();
     } catch (e) {
-      if (dead) return;
+      if (isAbort(e)) return;
       if (!series) {
         replace(app, el('section', { class: 'card' }, el('h1', { text: 'Series not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' }))));
         dead = true;
@@ -145,24 +145,20 @@ export function mountSeries(app, id) {
     const q = growthQuery();
     if (q === growthKey) return;
     growthKey = q;
-    const gen = ++growthGen;
     growthHost.classList.add('loading-fade');
     try {
-      const g = await api.getGrowth(id, q);
-      if (dead || gen !== growthGen) return;
-      growth = g;
+      growth = await growthLoad.run(signal => api.getGrowth(id, q, signal));
       growthHost.dataset.query = q;
       syncControls();
       renderChart();
       renderGrowth();
       renderLinks();
     } catch (e) {
-      if (dead || gen !== growthGen) return;
+      if (isAbort(e)) return;
       growthKey = '\u0000';
       replace(growthHost, errorBox(e));
-    } finally {
-      if (gen === growthGen) growthHost.classList.remove('loading-fade');
     }
+    growthHost.classList.remove('loading-fade');
   }
 
   function growthQuery() {
@@ -369,6 +365,7 @@ export function mountSeries(app, id) {
     const key = `${s.gctrace || ''}|${s.gctrace_offset_s ?? ''}|${(s.profiles || []).length}|${token ? 1 : 0}`;
     if (key === gcKey) return;
     gcKey = key;
+    gcLoad.abort();
     gcChart?.destroy();
     gcChart = null;
     if (!s.gctrace && !token) { gcHost.hidden = true; replace(gcHost); return; }
@@ -385,8 +382,7 @@ export function mountSeries(app, id) {
       el('div', { class: 'card-head' }, el('h2', { text: 'GC trace' }),
         el('a', { href: `g/${encodeURIComponent(s.gctrace)}`, class: 'small', text: 'Open the whole trace' })),
       status, chartBox, form);
-    api.getGctrace(s.gctrace).then(g => {
-      if (dead || gcKey !== key) return;
+    gcLoad.run(signal => api.getGctrace(s.gctrace, signal)).then(g => {
       const tracks = g.trace?.tracks || [];
       if (!tracks.length) { replace(status, el('p', { class: 'notice', text: 'The trace holds no GC lines.' })); return; }
       const markers = snapshotMarkers(s.profiles || [], s.gctrace_offset_s);
@@ -411,7 +407,7 @@ export function mountSeries(app, id) {
         sumHost);
       draw();
     }).catch(e => {
-      if (dead || gcKey !== key) return;
+      if (isAbort(e)) return;
       replace(status, errorBox(e));
     });
   }
@@ -482,6 +478,7 @@ export function mountSeries(app, id) {
     dead = true;
     off();
     clearTimeout(timer);
+    for (const l of [seriesLoad, growthLoad, gcLoad]) l.abort();
     totalChart?.destroy();
     gcChart?.destroy();
   };

@@ -2,63 +2,16 @@
 // GC trace page (/g/<id>): a GODEBUG=gctrace=1 log as charts, one block per
 // traced process ("track"; several processes writing to one stderr come
 // back as several tracks): heap before/after/live and the goal, GC CPU,
-// stop-the-world pauses, and a summary. Also the heap chart the series page
-// shows under its snapshots (with their times as markers).
+// stop-the-world pauses, and a summary (panes/gc.js).
 
 import * as api from '../api.js';
 import { el, replace, errorBox } from '../ui/dom.js';
 import { mountChart } from '../ui/chart.js';
 import { copyLink } from '../ui/toast.js';
 import { formatTime, formatSize, groupDigits } from '../model/format.js';
-import { gcSummary, formatSeconds, pct } from '../model/series.js';
-
-/** @param {number} v */
-const mb = v => `${+v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} MB`;
-/** @param {number} v */
-const ms = v => `${+v.toFixed(v >= 10 ? 1 : v >= 1 ? 2 : 3)} ms`;
-/** @param {number} v */
-const cpu = v => `${+v.toFixed(v >= 10 ? 0 : 1)}%`;
-
-/**
- * The heap chart of one track: before / after / live heap and the goal, in MB.
- * @param {HTMLElement} host @param {any} tr a track of GET /api/gctraces/<id>
- * @param {{markers?: number[]|null, markerLabels?: string[], height?: number, label?: string}} [o]
- */
-export function heapChart(host, tr, o = {}) {
-  return mountChart(host, {
-    label: o.label || 'Heap size at each GC (MB)',
-    x: tr.t || [],
-    xLabel: 'time',
-    fmtX: formatSeconds,
-    fmtY: mb,
-    height: o.height || 240,
-    markers: o.markers || null,
-    markerLabels: o.markerLabels,
-    series: [
-      { label: 'heap before GC', values: tr.heap_before || [], color: '--chart-1' },
-      { label: 'heap after GC', values: tr.heap_after || [], color: '--chart-2' },
-      { label: 'live heap', values: tr.heap_live || [], color: '--chart-3', fill: true },
-      { label: 'goal', values: tr.goal || [], color: '--chart-4', dash: true },
-    ],
-  });
-}
-
-/**
- * Summary facts of a track.
- * @param {any} tr
- */
-export function summaryBox(tr) {
-  const s = gcSummary(tr);
-  const fact = (/** @type {string} */ k, /** @type {string} */ label, /** @type {string} */ v, /** @type {string} */ hint = '') =>
-    el('div', { class: 'stat', title: hint || undefined }, el('dt', { text: label }), el('dd', { 'data-k': k, text: v }));
-  return el('dl', { class: 'stats' },
-    fact('gcs', 'GCs', groupDigits(s.gcs), s.span ? `over ${formatSeconds(s.span)}` : ''),
-    fact('forced', 'Forced', groupDigits(s.forced), 'GCs started by runtime.GC() or debug.FreeOSMemory()'),
-    fact('peak', 'Peak heap', mb(s.peakMb)),
-    fact('garbage', 'Avg. garbage share', pct(s.avgGarbage), 'Share of the heap each GC found dead: (before − live) / before'),
-    fact('cpu', 'Avg. GC CPU', s.avgCpu === null ? '—' : cpu(s.avgCpu), 'CPU the GC used since the program started, averaged over GCs'),
-    s.maxStwMs !== null ? fact('stw', 'Longest pause', ms(s.maxStwMs), 'Stop-the-world time: sweep termination + mark termination') : null);
-}
+import { formatSeconds } from '../model/series.js';
+import { latest, isAbort } from '../loader.js';
+import { heapChart, summaryBox, ms, cpu } from '../panes/gc.js';
 
 /**
  * @param {HTMLElement} app
@@ -68,7 +21,7 @@ export function summaryBox(tr) {
 export function mountGctrace(app, id) {
   /** @type {{destroy: () => void}[]} */
   const charts = [];
-  const ctl = new AbortController();
+  const load = latest();
   const title = el('h1', { class: 'title', text: '…' });
   const facts = el('dl', { class: 'facts' });
   const actions = el('div', { class: 'actions' },
@@ -78,8 +31,7 @@ export function mountGctrace(app, id) {
     el('section', { class: 'card page-head' }, el('div', { class: 'head-main' }, title, facts), actions),
     body));
 
-
-  api.getGctrace(id, ctl.signal).then(g => {
+  load.run(signal => api.getGctrace(id, signal)).then(g => {
     const trace = g.trace || {};
     const tracks = Array.isArray(trace.tracks) ? trace.tracks : [];
     document.title = `${g.name || id} · GC trace · Hearth`;
@@ -136,13 +88,13 @@ export function mountGctrace(app, id) {
     replace(body, ...blocks);
     body.dataset.tracks = String(tracks.length);
   }).catch(e => {
-    if (e instanceof DOMException && e.name === 'AbortError') return;
+    if (isAbort(e)) return;
     title.textContent = 'GC trace not available';
     replace(body, errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' })));
   });
 
   return () => {
-    ctl.abort();
+    load.abort();
     for (const c of charts) c.destroy();
   };
 }

@@ -10,6 +10,9 @@ import { formatSize, formatTime, formatAge, profileKind, formatDuration, groupDi
 import { go } from '../url-state.js';
 import { looksLikeSequence, seriesName, formatSeconds } from '../model/series.js';
 
+/** Uploads sent at once (the server's default --max-client-uploads). */
+const UPLOADS_AT_ONCE = 2;
+
 /**
  * @param {HTMLElement} app
  */
@@ -75,11 +78,17 @@ export async function mountHome(app) {
     /** @type {any[]} */
     const stored = new Array(list.length).fill(null);
     const done = [];
-    await Promise.all(list.map(async (f, k) => {
+    const items = list.map(f => {
       const bar = el('progress', { max: '100', value: '0' });
-      const msg = el('span', { class: 'muted', text: 'uploading…' });
+      const msg = el('span', { class: 'muted', text: 'waiting…' });
       const item = el('li', {}, el('span', { class: 'file', text: f.name }), bar, msg);
       uploads.append(item);
+      return { bar, msg, item };
+    });
+    /** @param {File} f @param {number} k */
+    const send = async (f, k) => {
+      const { bar, msg, item } = items[k];
+      msg.textContent = 'uploading…';
       try {
         const meta = await api.upload(f, f.name, (sent, total) => {
           const pct = total ? Math.round((sent / total) * 100) : 0;
@@ -96,7 +105,12 @@ export async function mountHome(app) {
         msg.className = 'error';
         msg.textContent = e instanceof Error ? e.message : String(e);
       }
-    }));
+    };
+    // a few at a time: the server answers 429 to more bodies at once from
+    // one client (--max-client-uploads, 2 by default)
+    let next = 0;
+    const lane = async () => { while (next < list.length) { const k = next++; await send(list[k], k); } };
+    await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, list.length) }, lane));
     if (list.length === 1 && done.length === 1) {
       go(`p/${done[0].id}`, {});
       return;

@@ -1,0 +1,114 @@
+// @ts-check
+// The profile page's header: name, facts (kind, sample types, time,
+// duration, total, samples, size, source), comments, and the actions
+// (download, copy link, compare, delete with this browser's token).
+
+import * as api from '../../api.js';
+import { go } from '../../url-state.js';
+import { formatValue, formatTime, formatDuration, formatSize, profileKind, groupDigits, formatDelta } from '../../model/format.js';
+import { el, replace } from '../../ui/dom.js';
+import { toast } from '../../ui/toast.js';
+import { confirmDialog, openDialog } from '../../ui/dialog.js';
+import { chooseBase } from './compare.js';
+
+/**
+ * What the parts of the profile page share: the profile and the URL state.
+ * @typedef {object} Page
+ * @property {string} id the profile
+ * @property {() => import('../../url-state.js').State} state the state shown now
+ * @property {(changes: Record<string, string>, o?: {replace?: boolean}) => void} change go to the state with these changes
+ */
+
+/** @param {Page} page */
+export function profileHeader(page) {
+  const { id } = page;
+  const title = el('h1', { class: 'title', text: '…' });
+  const facts = el('dl', { class: 'facts' });
+  const comments = el('ul', { class: 'comments' });
+  const actions = el('div', { class: 'actions' });
+  const header = el('section', { class: 'profile-head' }, el('div', { class: 'head-main' }, title, facts, comments), actions);
+  /** @type {any} */
+  let meta = null;
+  let totalShown = '';
+
+  /** @param {any} m the profile's metadata */
+  function setMeta(m) {
+    meta = m;
+    const kind = profileKind(meta);
+    document.title = `${meta.name || id} · ${kind} · Hearth`;
+    title.textContent = meta.name || id;
+    title.title = meta.name || id;
+    const f = (/** @type {string} */ k, /** @type {string} */ label, /** @type {string} */ v) =>
+      v ? [el('div', { class: 'fact' }, el('dt', { text: label }), el('dd', { 'data-k': k, text: v }))] : [];
+    replace(facts,
+      ...f('kind', 'Kind', kind),
+      ...f('types', 'Sample types', (meta.sample_types || []).map((/** @type {any} */ t) => `${t.type} (${t.unit})`).join(', ')),
+      ...f('time', 'Time', formatTime(Math.floor((meta.time_nanos || 0) / 1e6))),
+      ...f('duration', 'Duration', formatDuration(meta.duration_nanos || 0)),
+      ...f('total', 'Total', totalShown || '…'),
+      ...f('samples', 'Samples', groupDigits(meta.samples || 0)),
+      ...f('size', 'File', formatSize(meta.size)),
+      ...f('source', 'Source', meta.source_url || ''));
+    replace(comments, ...(meta.comments || []).slice(0, 20).map((/** @type {string} */ c) => el('li', { text: c })));
+
+    const token = api.deleteToken(id);
+    replace(actions,
+      el('a', { class: 'button', href: api.rawUrl(id), download: `${(meta.name || id).replace(/[^\w.-]+/g, '_')}.pb.gz`, text: 'Download' }),
+      el('button', { type: 'button', text: 'Copy link', onclick: copyLink }),
+      el('button', { type: 'button', class: 'compare-btn', text: 'Compare…', onclick: () => chooseBase(id, meta, base => page.change({ base, norm: '' })) }),
+      token ? el('button', { type: 'button', class: 'danger', text: 'Delete', onclick: del }) : null);
+  }
+
+  /**
+   * The Total fact: a value, or base → new (Δ) for a diff's flame graph.
+   * @param {number|null} total @param {import('../../model/flame.js').FlameData|null} fd
+   * @param {string} [unit] the sample unit when fd is null
+   */
+  function setTotal(total, fd, unit = '') {
+    const u = fd?.sample.unit || unit;
+    let text = '';
+    if (fd && fd.diff && fd.baseTotal) {
+      const base = fd.baseTotal[0], now = fd.total[0] + base;
+      text = `${formatValue(base, u)} → ${formatValue(now, u)} (${formatDelta(now - base, u)})`;
+    } else if (total !== null) {
+      text = formatValue(total, u);
+    }
+    if (!text || text === totalShown) return;
+    totalShown = text;
+    const dd = facts.querySelector('dd[data-k="total"]');
+    if (dd) dd.textContent = text;
+  }
+
+  async function copyLink() {
+    const url = location.href;
+    try {
+      await navigator.clipboard.writeText(url);
+      toast('Link copied');
+    } catch {
+      const inp = el('input', { type: 'text', value: url, readonly: true, class: 'copy-field' });
+      openDialog('Copy this link', inp);
+      inp.select();
+    }
+  }
+
+  async function del() {
+    if (!(await confirmDialog('Delete this profile?', `“${meta?.name || id}” will be removed for everyone who has the link.`, 'Delete'))) return;
+    try {
+      await api.deleteProfile(id);
+      toast('Profile deleted');
+      go('', {});
+    } catch (e) {
+      toast(e instanceof Error ? e.message : String(e), 'error');
+    }
+  }
+
+  return {
+    el: header,
+    setMeta,
+    setTotal,
+    /** The metadata, null until it arrives. */
+    meta: () => meta,
+    /** The query changed: the next total replaces the one shown, even if equal. */
+    resetTotal() { totalShown = ''; },
+  };
+}
