@@ -209,7 +209,8 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
-    if ((e = hearth_capture_running(st, &ids, &n, em)))
+    e = hearth_capture_running(st, &ids, &n, em);
+    if (e)
         goto out_fail;
     for (i = 0; i < n; i++) {
         struct hearth_series s;

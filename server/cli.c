@@ -200,21 +200,25 @@ int hearth_cli_run(int argc, char **argv)
         rc = 2;
         goto out_free;
     }
-    if ((e = hearth_profile_load(file, &lim, &p, &em))) {
+    e = hearth_profile_load(file, &lim, &p, &em);
+    if (e) {
         fprintf(stderr, "hearth: %s: %s\n", file, em.msg);
         goto out_free;
     }
     if (base) {
-        if ((e = hearth_profile_load(base, &lim, &bp, &em))) {
+        e = hearth_profile_load(base, &lim, &bp, &em);
+        if (e) {
             fprintf(stderr, "hearth: %s: %s\n", base, em.msg);
             goto out_free;
         }
-        if ((e = hearth_merge_diff(p, bp, q.diff, q.normalize, &lim, &m, &em))) {
+        e = hearth_merge_diff(p, bp, q.diff, q.normalize, &lim, &m, &em);
+        if (e) {
             rc = fail(em.msg);
             goto out_free;
         }
     }
-    if ((e = hearth_stacks_build(m ? m : p, &q, !strcmp(cmd, "graph"), &lim, &s, &em))) {
+    e = hearth_stacks_build(m ? m : p, &q, !strcmp(cmd, "graph"), &lim, &s, &em);
+    if (e) {
         rc = fail(em.msg);
         goto out_free;
     }

@@ -151,7 +151,8 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     cfg->lim = hearth_limits_default();
     for (i = 0; i < NOPTS; i++) {
         const char *env = getenv(opts[i].env);
-        if ((e = set(cfg, &opts[i], opts[i].dflt, em)))
+        e = set(cfg, &opts[i], opts[i].dflt, em);
+        if (e)
             goto out_fail;
         if (env && (e = set(cfg, &opts[i], env, em)))
             goto out_fail;
@@ -186,7 +187,8 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
             e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--%s needs a value", opts[i].flag);
             goto out_fail;
         }
-        if ((e = set(cfg, &opts[i], val, em)))
+        e = set(cfg, &opts[i], val, em);
+        if (e)
             goto out_fail;
     }
     /* normalise and validate */

@@ -286,7 +286,8 @@ static int node_cmp(const void *pa, const void *pb, void *arg)
         y = abs64(sort_score[b]);
         if (x != y)
             return x > y ? -1 : 1;
-        if ((r = cmp_name(g->s, a, b)))
+        r = cmp_name(g->s, a, b);
+        if (r)
             return r;
         x = abs64(g->flat[a]);
         y = abs64(g->flat[b]);
@@ -298,7 +299,8 @@ static int node_cmp(const void *pa, const void *pb, void *arg)
     y = abs64(sort_mode ? g->cum[b] : g->flat[b]);
     if (x != y)
         return x > y ? -1 : 1;
-    if ((r = cmp_name(g->s, a, b)))
+    r = cmp_name(g->s, a, b);
+    if (r)
         return r;
     x = abs64(sort_mode ? g->flat[a] : g->cum[a]);
     y = abs64(sort_mode ? g->flat[b] : g->cum[b]);
@@ -440,7 +442,8 @@ static int edge_cmp(const void *pa, const void *pb, void *arg)
         if (ax != ay)
             return ax > ay ? -1 : 1;
     }
-    if ((r = cmp_name(esort_b->s, x->src, y->src)))
+    r = cmp_name(esort_b->s, x->src, y->src);
+    if (r)
         return r;
     return cmp_name(esort_b->s, x->dst, y->dst);
 }
@@ -596,7 +599,8 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
         goto out_fail;
     }
     g->s = s;
-    if ((e = build_graph(&b, s, NULL, tags)))
+    e = build_graph(&b, s, NULL, tags);
+    if (e)
         goto out_fail;
     for (i = 0; i < b.nn; i++)
         sum = hearth_add64(sum, b.flat[b.nodes[i]]);
@@ -614,12 +618,14 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
         if (nk != b.nn) {
             g->dropped_nodes = b.nn - nk;
             build_release(&b);
-            if ((e = build_graph(&b, s, kept, tags)))
+            e = build_graph(&b, s, kept, tags);
+            if (e)
                 goto out_fail;
         }
     }
     g->orig_count = b.nn;
-    if ((e = sort_nodes(&b, mode)))
+    e = sort_nodes(&b, mode);
+    if (e)
         goto out_fail;
     if (o->nodecount > 0) {
         uint32_t max = (uint32_t)(o->nodecount < (long)b.nn ? o->nodecount : (long)b.nn);
@@ -647,16 +653,19 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
             for (i = 0; i < max; i++)
                 kept[b.nodes[i]] = 1;
             build_release(&b);
-            if ((e = build_graph(&b, s, kept, tags)))
+            e = build_graph(&b, s, kept, tags);
+            if (e)
                 goto out_fail;
-            if ((e = sort_nodes(&b, mode)))
+            e = sort_nodes(&b, mode);
+            if (e)
                 goto out_fail;
         }
     }
     g->dropped_edges = trim_edges(&b, edge_cut);
     if (o->visual && (e = remove_redundant(&b)))
         goto out_fail;
-    if ((e = export_graph(&b, g)))
+    e = export_graph(&b, g);
+    if (e)
         goto out_fail;
     build_release(&b);
     free(kept);

@@ -303,7 +303,8 @@ enum hearth_err hearth_growth_add(struct hearth_growth *g, const struct hearth_p
 
     if (i >= n)
         return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "more snapshots than announced");
-    if ((e = hearth_stacks_build(p, &g->q, false, &g->lim, &s, em))) {
+    e = hearth_stacks_build(p, &g->q, false, &g->lim, &s, em);
+    if (e) {
         if (n > 1 && em) {
             struct hearth_errmsg why = *em; /* the source must not overlap the output */
             hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, why.msg);
@@ -323,11 +324,13 @@ enum hearth_err hearth_growth_add(struct hearth_growth *g, const struct hearth_p
         g->unit = uc;
         g->noise = s->noise ? s->noise : "none"; /* static strings */
     }
-    if ((e = add_totals(g, i, p))) {
+    e = add_totals(g, i, p);
+    if (e) {
         hearth_errmsg_set(em, e, "out of memory");
         goto out_free;
     }
-    if ((e = add_snapshot(&g->a, s, i, &g->o, &g->kb, em)))
+    e = add_snapshot(&g->a, s, i, &g->o, &g->kb, em);
+    if (e)
         goto out_free;
     g->added++;
 out_free:
@@ -471,11 +474,14 @@ enum hearth_err hearth_growth_render(const struct hearth_profile *const *p, cons
     enum hearth_err e;
     size_t i;
 
-    if ((e = hearth_growth_new(n, q, o, lim, &g, em)))
+    e = hearth_growth_new(n, q, o, lim, &g, em);
+    if (e)
         return e;
-    for (i = 0; i < n; i++)
-        if ((e = hearth_growth_add(g, p[i], em)))
+    for (i = 0; i < n; i++) {
+        e = hearth_growth_add(g, p[i], em);
+        if (e)
             goto out_free;
+    }
     e = hearth_growth_finish(g, t_s, out, em);
 out_free:
     hearth_growth_free(g);

@@ -363,7 +363,8 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                 p->line_no[p->nlines] = l->line[k]->line;
                 p->nlines++;
             }
-            if ((e = check_id(d, &d->loc_ids, l->id, i, "location")))
+            e = check_id(d, &d->loc_ids, l->id, i, "location");
+            if (e)
                 return e;
             p->nloc++;
             break;
@@ -445,7 +446,8 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
         case 11: /* period_type: the last one wins */
             if (wt != WT_LEN)
                 goto out_wiretype;
-            if ((e = add_value_type(d, &sub, &p->period_type, &p->period_unit)))
+            e = add_value_type(d, &sub, &p->period_type, &p->period_unit);
+            if (e)
                 return e;
             break;
         case 13: { /* comment: packed or not */
@@ -461,7 +463,8 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                 }
                 if (!vgrow(&p->comments, &cap.comcap, p->ncomments, sizeof(uint32_t)))
                     return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
-                if ((e = pend_str(d, (int64_t)v, &p->comments[p->ncomments])))
+                e = pend_str(d, (int64_t)v, &p->comments[p->ncomments]);
+                if (e)
                     return e;
                 p->ncomments++;
                 if (wt == WT_VARINT)
@@ -936,19 +939,24 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
         goto out_release;
     }
     /* Header string fields start as a pending slot holding index 0. */
-    if ((e = pend_str(&d, 0, &zero_slot)))
+    e = pend_str(&d, 0, &zero_slot);
+    if (e)
         goto out_release;
     p->period_type = p->period_unit = p->default_type = zero_slot;
     p->drop_frames = p->keep_frames = p->doc_url = zero_slot;
 
-    if ((e = pass1(&d, buf, len)))
+    e = pass1(&d, buf, len);
+    if (e)
         goto out_release;
-    if ((e = resolve_strings(&d)))
+    e = resolve_strings(&d);
+    if (e)
         goto out_release;
-    if ((e = resolve_locations(&d)))
+    e = resolve_locations(&d);
+    if (e)
         goto out_release;
     hearth_u64map_densify(&d.loc_ids);
-    if ((e = pass2(&d, buf, len)))
+    e = pass2(&d, buf, len);
+    if (e)
         goto out_release;
     if (d.dup_seen) {
         e = CORRUPT(&d, "malformed profile: multiple %ss with same id: %llu", d.dup_what,

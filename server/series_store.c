@@ -230,13 +230,16 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
     size_t i;
     int tries, rc;
 
-    if ((e = hearth_token_new(token_out)))
+    e = hearth_token_new(token_out);
+    if (e)
         return hearth_errmsg_set(em, e, "no random numbers available");
     hearth_sha256_hex(token_out, strlen(token_out), hash);
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
-    if ((e = exec(st, "BEGIN IMMEDIATE", em)))
+    e = exec(st, "BEGIN IMMEDIATE", em);
+    if (e)
         goto out_unlock;
     for (i = 0; i < n; i++)
         if (!row_exists(st, "profiles", profile_ids[i])) {
@@ -256,7 +259,8 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         goto out_rollback;
     }
     for (tries = 0; tries < 3; tries++) {
-        if ((e = hearth_id_new(id_out))) {
+        e = hearth_id_new(id_out);
+        if (e) {
             hearth_errmsg_set(em, e, "no random numbers available");
             goto out_rollback;
         }
@@ -508,7 +512,8 @@ enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *i
     enum hearth_err e = HEARTH_OK;
 
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
     if (*gctrace && !row_exists(st, "gctraces", gctrace)) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
@@ -549,7 +554,8 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
     enum hearth_err e;
     size_t i, cap = 0;
 
-    if ((e = exec(st, "BEGIN IMMEDIATE", em)))
+    e = exec(st, "BEGIN IMMEDIATE", em);
+    if (e)
         return e;
     for (i = with_profiles ? 0 : 1; i < sizeof(del) / sizeof(del[0]); i++) {
         sqlite3_stmt *q = NULL;
@@ -581,7 +587,8 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
             return e;
         }
     }
-    if ((e = exec(st, "COMMIT", em)))
+    e = exec(st, "COMMIT", em);
+    if (e)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return e;
 }
@@ -597,9 +604,11 @@ enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, co
     if (profiles_deleted)
         *profiles_deleted = 0;
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
-    if ((e = check_token(st, id, token, em)))
+    e = check_token(st, id, token, em);
+    if (e)
         goto out_unlock;
     e = delete_series_rows(st, id, with_profiles, &blobs, &nblobs, em);
     if (e == HEARTH_E_NO_SPACE && hearth__store_release_reserve(st)) {
@@ -629,14 +638,17 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
     enum hearth_err e;
 
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
-    if ((e = exec(st, "BEGIN IMMEDIATE", em)))
+    e = exec(st, "BEGIN IMMEDIATE", em);
+    if (e)
         goto out_unlock;
     if (profile_id && ((e = append_item(st, series, profile_id, em)) ||
                        (e = adopt_profile(st, series, profile_id, em))))
         goto out_rollback;
-    if ((e = put_capture(st, series, cap, false, em)))
+    e = put_capture(st, series, cap, false, em);
+    if (e)
         goto out_rollback;
     if (!(e = exec(st, "COMMIT", em)))
         goto out_unlock;

@@ -1387,7 +1387,8 @@ static enum hearth_err compile_filters(struct ctx *c)
     }
     if (c->p->drop_frames) {
         struct hearth_str d = S(c->p, c->p->drop_frames), k = S(c->p, c->p->keep_frames);
-        if ((e = hearth_regex_compile_full(d.ptr, c->lim, "drop_frames", &c->drop, c->em)))
+        e = hearth_regex_compile_full(d.ptr, c->lim, "drop_frames", &c->drop, c->em);
+        if (e)
             return e;
         if (k.len && (e = hearth_regex_compile_full(k.ptr, c->lim, "keep_frames", &c->keep, c->em)))
             return e;
@@ -1396,13 +1397,15 @@ static enum hearth_err compile_filters(struct ctx *c)
             return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
     }
     if (q->tagfocus && *q->tagfocus) {
-        if ((e = tagfilter_compile(c, &c->tf, "tagfocus", q->tagfocus)))
+        e = tagfilter_compile(c, &c->tf, "tagfocus", q->tagfocus);
+        if (e)
             return e;
         c->has_tf = true;
         add_filter_label(c->s, "tagfocus", q->tagfocus);
     }
     if (q->tagignore && *q->tagignore) {
-        if ((e = tagfilter_compile(c, &c->ti, "tagignore", q->tagignore)))
+        e = tagfilter_compile(c, &c->ti, "tagignore", q->tagignore);
+        if (e)
             return e;
         c->has_ti = true;
         add_filter_label(c->s, "tagignore", q->tagignore);
@@ -1483,18 +1486,22 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
-    if ((e = hearth_profile_sample_index(p, q->sample_index, &s->sidx, em)))
+    e = hearth_profile_sample_index(p, q->sample_index, &s->sidx, em);
+    if (e)
         goto out_fail;
     s->type = S(p, p->type_name[s->sidx]).ptr;
     s->unit = S(p, p->type_unit[s->sidx]).ptr;
     noise_setup(&c);
-    if ((e = compile_filters(&c)))
+    e = compile_filters(&c);
+    if (e)
         goto out_fail;
     c.nitems = p->nsamples;
-    if ((e = merge_samples(&c)))
+    e = merge_samples(&c);
+    if (e)
         goto out_fail;
     compute_total(&c);
-    if ((e = prepare_locations(&c)))
+    e = prepare_locations(&c);
+    if (e)
         goto out_fail;
     if ((want_tags || (c.has_tf && c.tf.numeric) || (c.has_ti && c.ti.numeric)) &&
         (e = key_units_prepare(&c)))
@@ -1508,9 +1515,11 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
                 break;
             }
     }
-    if ((e = collect(&c, want_tags)))
+    e = collect(&c, want_tags);
+    if (e)
         goto out_fail;
-    if ((e = make_names(&c))) {
+    e = make_names(&c);
+    if (e) {
         hearth_errmsg_set(em, e, "out of memory");
         goto out_fail;
     }

@@ -609,15 +609,18 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
 
     memset(m, 0, sizeof(*m));
     hearth_sha256_hex(bytes, n, m->blob);
-    if ((e = hearth_token_new(token_out)))
+    e = hearth_token_new(token_out);
+    if (e)
         return hearth_errmsg_set(em, e, "no random numbers available");
     hearth_sha256_hex(token_out, strlen(token_out), token_hash);
     m->created = hearth_now_ms();
     m->size = (int64_t)n;
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
-    if ((e = write_blob(st, bytes, n, m->blob, &created, em)))
+    e = write_blob(st, bytes, n, m->blob, &created, em);
+    if (e)
         goto out_unlock;
     snprintf(sql, sizeof(sql),
              "INSERT INTO %s (id, blob, name, source_url, info, created, size, delete_hash) "
@@ -628,7 +631,8 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
         goto out_unlock;
     }
     for (tries = 0; tries < 3; tries++) {
-        if ((e = hearth_id_new(m->id))) {
+        e = hearth_id_new(m->id);
+        if (e) {
             hearth_errmsg_set(em, e, "no random numbers available");
             goto out_unlock;
         }
@@ -932,7 +936,8 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
     if (!hearth_id_valid(id, strlen(id)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
     e = delete_row(st, id, token, blob, em);
     /* a full disk: the reserve's space lets the delete commit, and the blob frees more */
@@ -955,7 +960,8 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
 
     *count = 0;
     pthread_mutex_lock(&st->lock);
-    if ((e = hearth__store_writable(st, em)))
+    e = hearth__store_writable(st, em);
+    if (e)
         goto out_unlock;
     if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1,
                            &q, NULL) != SQLITE_OK) {
