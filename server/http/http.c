@@ -42,6 +42,7 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "hearth/reaper.h"
+#include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/store.h"
 #include "hearth/views.h"
@@ -70,21 +71,12 @@ struct asset {
 
 
 
-#define VIEW_CACHE_SHARE 4 /* views get 1/4 of --cache-mb, profiles the rest */
-
 /*
  * Flame graphs are trimmed by default to subtrees of at least 1/5000 of the
  * total (under a pixel on a 4K screen), with nothing lost: trimmed values go
  * to the parent's self. `mf=0` asks for the whole tree.
  */
 #define DEFAULT_FLAME_MIN_FRACTION 0.0002
-
-/*
- * Ad-hoc outbound fetches at once (/api/fetch and a capture's first
- * snapshot): each may hold a remote CPU profile for its seconds. Running
- * captures do not use these: they have their own workers (capture.c).
- */
-#define FETCH_SLOTS 2
 
 static const char *const security_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
@@ -359,42 +351,6 @@ bool hx_list_allowed(struct hearth_server *srv, struct mg_connection *c, int *rc
     return false;
 }
 
-bool hx_take_slot(sem_t *s, size_t wait_ms)
-{
-    struct timespec ts;
-
-    if (wait_ms == 0)
-        return sem_trywait(s) == 0;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(wait_ms / 1000);
-    ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    while (sem_timedwait(s, &ts) != 0)
-        if (errno != EINTR)
-            return false;
-    return true;
-}
-
-bool hx_view_slot(struct hearth_server *srv, struct hearth_errmsg *em)
-{
-    if (hx_take_slot(&srv->view_sem, srv->cfg->decode_wait_ms))
-        return true;
-    hearth_errmsg_set(em, HEARTH_E_BUSY,
-                      "the server is busy computing other views (--view-slots); retry shortly");
-    return false;
-}
-
-void hx_view_done(struct hearth_server *srv, bool big)
-{
-    sem_post(&srv->view_sem);
-    /* give the pages of a big request back, so RSS falls after a burst */
-    if (big)
-        malloc_trim(0);
-}
-
 static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned char **out,
                                  size_t *len, struct hearth_errmsg *em);
 static void force_close(struct mg_connection *c);
@@ -578,179 +534,7 @@ static enum hearth_err multipart_file(const char *ctype, const unsigned char *bo
     return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "multipart body has no file part");
 }
 
-/* Keep names printable and short. */
-void hx_clean_name(const char *in, char *out, size_t outsz)
-{
-    size_t i, o = 0;
-
-    for (i = 0; in[i] && o + 1 < outsz && o < 200; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        out[o++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-    }
-    out[o] = '\0';
-}
-
-/* ---- decoded profiles (cached) ---- */
-
-static void profile_free_cb(void *v)
-{
-    hearth_profile_free(v);
-}
-
-enum hearth_err hx_get_profile(struct hearth_server *srv, const char *blob,
-                                   const struct hearth_profile **out, struct hearth_cache_ref **ref,
-                                   struct hearth_errmsg *em)
-{
-    struct hearth_profile *p;
-    unsigned char *bytes = NULL;
-    size_t n = 0;
-    enum hearth_err e;
-    void *v;
-
-    *out = hearth_cache_get(srv->profiles, blob, ref);
-    if (*out)
-        return HEARTH_OK;
-    if (!hx_take_slot(&srv->decode_sem, srv->cfg->decode_wait_ms))
-        return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
-    /* another request may have decoded it while we waited */
-    *out = hearth_cache_get(srv->profiles, blob, ref);
-    if (*out) {
-        sem_post(&srv->decode_sem);
-        return HEARTH_OK;
-    }
-    e = hearth_store_read_blob(srv->store, blob, srv->cfg->lim.max_input, &bytes, &n, em);
-    if (!e)
-        e = hearth_profile_decode(bytes, n, &srv->cfg->lim, &p, em);
-    free(bytes);
-    sem_post(&srv->decode_sem);
-    if (e)
-        return e;
-    v = hearth_cache_put(srv->profiles, blob, p, p->bytes, profile_free_cb, ref);
-    if (!v)
-        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-    *out = v;
-    return HEARTH_OK;
-}
-
-/* Facts about a decoded profile, stored as the row's info JSON. */
-static void profile_info(const struct hearth_profile *p, struct hearth_buf *b)
-{
-    struct hearth_jsonw w;
-    uint32_t i, di = 0;
-    struct hearth_str s;
-
-    hearth_profile_sample_index(p, NULL, &di, NULL);
-    hearth_jsonw_init(&w, b);
-    hearth_jsonw_obj_open(&w);
-    hearth_jsonw_key(&w, "sample_types");
-    hearth_jsonw_arr_open(&w);
-    for (i = 0; i < p->ntypes; i++) {
-        hearth_jsonw_obj_open(&w);
-        s = hearth_pstr(p, p->type_name[i]);
-        hearth_jsonw_key(&w, "type");
-        hearth_jsonw_str(&w, s.ptr, s.len);
-        s = hearth_pstr(p, p->type_unit[i]);
-        hearth_jsonw_key(&w, "unit");
-        hearth_jsonw_str(&w, s.ptr, s.len);
-        hearth_jsonw_obj_close(&w);
-    }
-    hearth_jsonw_arr_close(&w);
-    s = hearth_pstr(p, p->type_name[di]);
-    hearth_jsonw_key(&w, "default_sample_type");
-    hearth_jsonw_str(&w, s.ptr, s.len);
-    hearth_jsonw_key(&w, "period_type");
-    hearth_jsonw_obj_open(&w);
-    s = hearth_pstr(p, p->period_type);
-    hearth_jsonw_key(&w, "type");
-    hearth_jsonw_str(&w, s.ptr, s.len);
-    s = hearth_pstr(p, p->period_unit);
-    hearth_jsonw_key(&w, "unit");
-    hearth_jsonw_str(&w, s.ptr, s.len);
-    hearth_jsonw_obj_close(&w);
-    hearth_jsonw_key(&w, "period");
-    hearth_jsonw_int(&w, p->period);
-    hearth_jsonw_key(&w, "time_nanos");
-    hearth_jsonw_int(&w, p->time_nanos);
-    hearth_jsonw_key(&w, "duration_nanos");
-    hearth_jsonw_int(&w, p->duration_nanos);
-    hearth_jsonw_key(&w, "comments");
-    hearth_jsonw_arr_open(&w);
-    for (i = 0; i < p->ncomments && i < 100; i++) {
-        s = hearth_pstr(p, p->comments[i]);
-        hearth_jsonw_str(&w, s.ptr, s.len > 1000 ? 1000 : s.len);
-    }
-    hearth_jsonw_arr_close(&w);
-    hearth_jsonw_key(&w, "samples");
-    hearth_jsonw_int(&w, (int64_t)p->nsamples);
-    hearth_jsonw_key(&w, "locations");
-    hearth_jsonw_int(&w, p->nloc);
-    hearth_jsonw_key(&w, "functions");
-    hearth_jsonw_int(&w, p->nfunc);
-    s = p->fake_mapping ? hearth_pstr(p, 0) : hearth_pstr(p, p->map_file[0]);
-    hearth_jsonw_key(&w, "main_binary");
-    hearth_jsonw_str(&w, s.ptr, s.len > 500 ? 500 : s.len);
-    hearth_jsonw_obj_close(&w);
-}
-
 /* ---- handlers ---- */
-
-void hx_meta_json_fields(struct hearth_jsonw *w, struct hearth_server *srv,
-                             const struct hearth_meta *m)
-{
-    char url[512];
-
-    hearth_meta_json_fields(w, m);
-    snprintf(url, sizeof(url), "%s/p/%s", srv->cfg->base_path, m->id);
-    hearth_jsonw_key(w, "url");
-    hearth_jsonw_cstr(w, url);
-    /* the info object's fields, inlined */
-    if (m->info_json && m->info_json[0] == '{' && m->info_json[1] != '}') {
-        hearth_buf_addch(w->b, ',');
-        hearth_buf_add(w->b, m->info_json + 1, strlen(m->info_json) - 2);
-    }
-}
-
-/*
- * Decode, validate, store: the common end of upload, fetch and capture.
- * Fills m (release it) and the delete token.
- */
-enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes, size_t n,
-                          const char *name, const char *source, struct hearth_meta *m,
-                          char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
-{
-    struct hearth_profile *p = NULL;
-    struct hearth_cache_ref *ref = NULL;
-    struct hearth_buf info;
-    enum hearth_err e;
-    bool big;
-
-    memset(m, 0, sizeof(*m));
-    if (!hx_take_slot(&srv->decode_sem, srv->cfg->decode_wait_ms))
-        return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
-    e = hearth_profile_decode(bytes, n, &srv->cfg->lim, &p, em);
-    sem_post(&srv->decode_sem);
-    if (e) {
-        if (e == HEARTH_E_TOO_LARGE || n > HX_TRIM_BYTES / 16)
-            malloc_trim(0); /* a refused bomb's gunzip buffer */
-        return e;
-    }
-    hearth_buf_init(&info, 1 << 20);
-    profile_info(p, &info);
-    e = hearth_store_put(srv->store, bytes, n, name, source, info.ptr ? info.ptr : "{}", m, token,
-                         em);
-    hearth_buf_release(&info);
-    if (e) {
-        hearth_profile_free(p);
-        return e;
-    }
-    /* keep the decoded profile: the first view need not decode again */
-    big = p->bytes > HX_TRIM_BYTES;
-    if (hearth_cache_put(srv->profiles, m->blob, p, p->bytes, profile_free_cb, &ref))
-        hearth_cache_release(srv->profiles, ref);
-    if (big)
-        malloc_trim(0); /* the decoder's scratch, and a profile the cache did not keep */
-    return HEARTH_OK;
-}
 
 /* 201 with the stored profile's metadata and its delete token. */
 static int send_stored(struct mg_connection *c, struct hearth_server *srv,
@@ -765,7 +549,7 @@ static int send_stored(struct mg_connection *c, struct hearth_server *srv,
     hearth_jsonw_obj_open(&w);
     hearth_jsonw_key(&w, "delete_token");
     hearth_jsonw_cstr(&w, token);
-    hx_meta_json_fields(&w, srv, m);
+    hearth_service_meta_json(&w, srv->svc, m);
     hearth_jsonw_obj_close(&w);
     hearth_buf_addch(&out, '\n');
     rc = hx_send_json(c, 201, &out);
@@ -782,42 +566,11 @@ static int store_profile(struct mg_connection *c, struct hearth_server *srv,
     enum hearth_err e;
     int rc;
 
-    if ((e = hx_ingest(srv, bytes, n, name, "", &m, token, &em)))
+    if ((e = hearth_service_ingest(srv->svc, bytes, n, name, "", &m, token, &em)))
         return hx_send_error(c, e, em.msg);
     rc = send_stored(c, srv, &m, token);
     hearth_meta_release(&m);
     return rc;
-}
-
-enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, const char *name,
-                                bool scheduled, struct hearth_meta *m,
-                                char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
-{
-    struct hearth_errmsg detail = {{0}};
-    unsigned char *body = NULL;
-    size_t len = 0;
-    char cleaned[512];
-    enum hearth_err e;
-
-    memset(m, 0, sizeof(*m));
-    if (!srv->fetcher)
-        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
-                                 "fetching is disabled on this server (set --fetch-allow)");
-    if (!scheduled && !hx_take_slot(&srv->fetch_sem, 0))
-        return hearth_errmsg_set(em, HEARTH_E_BUSY,
-                                 "no fetch slot is free (other fetches are running); retry shortly");
-    e = hearth_fetch(srv->fetcher, url, &body, &len, em, &detail);
-    if (!scheduled)
-        sem_post(&srv->fetch_sem);
-    if (e) {
-        if (strcmp(detail.msg, em->msg) != 0)
-            fprintf(stderr, "hearth: fetch %.300s: %s\n", url, detail.msg);
-        return e == HEARTH_E_IO ? HEARTH_E_UPSTREAM : e; /* the other server failed, not us */
-    }
-    hx_clean_name(name, cleaned, sizeof(cleaned));
-    e = hx_ingest(srv, body, len, cleaned, url, m, token, em);
-    free(body);
-    return e;
 }
 
 /*
@@ -841,11 +594,11 @@ int hx_read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned 
     if ((r = hx_query_param(ri->query_string, "name", qname, sizeof(qname))) < 0)
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
     if (r > 0 && *qname)
-        hx_clean_name(qname, name, namesz);
-    if (!hx_take_slot(&srv->upload_sem, 0))
+        hearth_clean_name(qname, name, namesz);
+    if (!hearth_service_upload_slot(srv->svc))
         return hx_send_error(c, HEARTH_E_BUSY, "too many uploads at once; retry shortly");
     e = hx_read_body(c, srv->cfg->max_upload_mb << 20, body, len, &em);
-    sem_post(&srv->upload_sem);
+    hearth_service_upload_done(srv->svc);
     return e ? hx_send_error(c, e, em.msg) : 0;
 }
 
@@ -883,7 +636,7 @@ static int h_upload(struct mg_connection *c, struct hearth_server *srv)
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "the body is empty: send a profile file");
     }
     if (!*name)
-        hx_clean_name(*fname ? fname : "profile", name, sizeof(name));
+        hearth_clean_name(*fname ? fname : "profile", name, sizeof(name));
     rc = store_profile(c, srv, file, flen, name);
     free(body);
     return rc;
@@ -918,7 +671,7 @@ static int h_fetch(struct mg_connection *c, struct hearth_server *srv)
             snprintf(name, sizeof(name), "%.500s", url);
         json_decref(root);
     }
-    if ((e = hx_fetch_ingest(srv, url, name, false, &m, token, &em)))
+    if ((e = hearth_service_fetch_ingest(srv->svc, url, name, false, &m, token, &em)))
         return hx_send_error(c, e, em.msg);
     rc = send_stored(c, srv, &m, token);
     hearth_meta_release(&m);
@@ -981,7 +734,7 @@ static int h_meta(struct mg_connection *c, struct hearth_server *srv, const stru
     hearth_buf_init(&out, 1 << 20);
     hearth_jsonw_init(&w, &out);
     hearth_jsonw_obj_open(&w);
-    hx_meta_json_fields(&w, srv, m);
+    hearth_service_meta_json(&w, srv->svc, m);
     hearth_jsonw_obj_close(&w);
     hearth_buf_addch(&out, '\n');
     rc = hx_send_json(c, 200, &out);
@@ -1081,12 +834,12 @@ struct view_params {
     char *pairs[NPARAMS];
 };
 
-/* Whether a view's work was big enough to return memory afterwards (HX_TRIM_BYTES). */
+/* Whether a view's work was big enough to return memory afterwards (HEARTH_TRIM_BYTES). */
 static bool resp_big(const struct hearth_stacks *st, size_t outlen)
 {
     size_t frames = st ? st->off[st->nstacks] : 0;
 
-    return outlen > HX_TRIM_BYTES / 4 || frames * 16 > HX_TRIM_BYTES;
+    return outlen > HEARTH_TRIM_BYTES / 4 || frames * 16 > HEARTH_TRIM_BYTES;
 }
 
 static int h_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
@@ -1180,7 +933,7 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
     resp = hearth_cache_get(srv->views, key.ptr, &vref);
     if (!resp) {
         /* a cache miss is computed in a view slot (the slots bound memory) */
-        if (!hx_view_slot(srv, &em)) {
+        if (!hearth_service_view_slot(srv->svc, &em)) {
             e = HEARTH_E_BUSY;
             goto out_error;
         }
@@ -1189,10 +942,10 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
         resp = hearth_cache_get(srv->views, key.ptr, &vref);
     }
     if (!resp) {
-        if ((e = hx_get_profile(srv, m->blob, &p, &pref, &em)))
+        if ((e = hearth_service_profile(srv->svc, m->blob, &p, &pref, &em)))
             goto out_error;
         if (have_base) {
-            if ((e = hx_get_profile(srv, bm.blob, &bp, &bref, &em)))
+            if ((e = hearth_service_profile(srv->svc, bm.blob, &bp, &bref, &em)))
                 goto out_error;
             if ((e = hearth_merge_diff(p, bp, q.diff, q.normalize, &srv->cfg->lim, &merged, &em)))
                 goto out_error;
@@ -1245,7 +998,7 @@ static int h_view(struct mg_connection *c, struct hearth_server *srv, const stru
         hearth_cache_release(srv->profiles, pref);
         hearth_cache_release(srv->profiles, bref);
         pref = bref = NULL;
-        hx_view_done(srv, big);
+        hearth_service_view_done(srv->svc, big);
         in_slot = false;
     }
     {
@@ -1277,7 +1030,7 @@ out_free:
     hearth_buf_release(&out);
     free(vp);
     if (in_slot)
-        hx_view_done(srv, big);
+        hearth_service_view_done(srv->svc, big);
     return rc;
 }
 
@@ -1415,7 +1168,7 @@ static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, con
     snprintf(key, sizeof(key), "gctrace|%s|%s", m.blob, m.id);
     resp = hearth_cache_get(srv->views, key, &ref);
     if (!resp) {
-        if (!hx_view_slot(srv, &em)) {
+        if (!hearth_service_view_slot(srv->svc, &em)) {
             e = HEARTH_E_BUSY;
             goto out_error;
         }
@@ -1433,7 +1186,7 @@ static int h_gctrace_get(struct mg_connection *c, struct hearth_server *srv, con
         }
     }
     if (in_slot) {
-        hx_view_done(srv, true);
+        hearth_service_view_done(srv->svc, true);
         in_slot = false;
     }
     {
@@ -1449,7 +1202,7 @@ out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
     if (in_slot)
-        hx_view_done(srv, true);
+        hearth_service_view_done(srv->svc, true);
     hearth_cache_release(srv->views, ref);
     hearth_meta_release(&m);
     return rc;
@@ -1514,23 +1267,6 @@ static int h_static(struct mg_connection *c, struct hearth_server *srv, const ch
     }
 }
 
-static void maybe_expire(struct hearth_server *srv)
-{
-    time_t now = time(NULL);
-    int n;
-
-    if (!srv->cfg->retention_days)
-        return;
-    pthread_mutex_lock(&srv->retention_lock);
-    if (now - srv->last_retention >= 3600) {
-        srv->last_retention = now;
-        hearth_store_expire(srv->store,
-                            ((int64_t)now - (int64_t)srv->cfg->retention_days * 86400) * 1000, &n,
-                            NULL);
-    }
-    pthread_mutex_unlock(&srv->retention_lock);
-}
-
 /* One handler for everything: route by method and path (on a pool thread). */
 static int route_request(struct mg_connection *c, struct hearth_server *srv)
 {
@@ -1558,7 +1294,6 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
         return hx_send_405(c, "GET, HEAD, POST, PUT, DELETE");
     if (!get && !same_origin(c))
         return hx_send_error(c, HEARTH_E_FORBIDDEN, "cross-origin requests are refused");
-    maybe_expire(srv);
 
     if (!strcmp(path, "/healthz"))
         return get ? h_health(c, srv) : hx_send_405(c, "GET, HEAD");
@@ -1912,18 +1647,6 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     srv->cfg = cfg;
     srv->started = time(NULL);
-    pthread_mutex_init(&srv->retention_lock, NULL);
-    /*
-     * glibc: one arena per busy slot instead of 8 per core, so freed memory
-     * is not spread over dozens of arenas; hx_view_done() trims after big
-     * work, so RSS falls after a burst. (A fixed mmap threshold would do it
-     * too, but costs page faults on every large scratch array: 10x on growth.)
-     */
-    mallopt(M_ARENA_MAX, (int)(cfg->view_slots + cfg->decode_slots + 1));
-    sem_init(&srv->decode_sem, 0, (unsigned)cfg->decode_slots);
-    sem_init(&srv->view_sem, 0, (unsigned)cfg->view_slots);
-    sem_init(&srv->upload_sem, 0, (unsigned)cfg->upload_slots);
-    sem_init(&srv->fetch_sem, 0, FETCH_SLOTS);
     srv->pool = hearth_workpool_new(cfg->threads, cfg->lim.request_stack);
     srv->clients = hearth_clients_new();
     srv->reaper = hearth_reaper_new();
@@ -1933,23 +1656,13 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     }
     if ((e = parse_hosts(srv, em)))
         goto out_fail;
-    if ((e = hearth_store_open(cfg->data_dir, &srv->store, em)))
+    if ((e = hearth_service_open(cfg, &srv->svc, em)))
         goto out_fail;
-    srv->profiles = hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE * (VIEW_CACHE_SHARE - 1));
-    srv->views = hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE);
-    if (!srv->profiles || !srv->views) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_fail;
-    }
+    srv->store = hearth_service_store(srv->svc);
+    srv->profiles = hearth_service_profiles(srv->svc);
+    srv->views = hearth_service_views(srv->svc);
     if ((e = load_assets(srv, em)))
         goto out_fail;
-    if (*cfg->fetch_allow) {
-        struct hearth_fetch_opts fo = {cfg->fetch_allow, cfg->max_upload_mb << 20,
-                                       (long)cfg->fetch_timeout_s, (long)cfg->max_fetch_seconds,
-                                       cfg->listen};
-        if ((e = hearth_fetcher_new(&fo, &srv->fetcher, em)))
-            goto out_fail;
-    }
     snprintf(threads, sizeof(threads), "%zu", cfg->threads);
     snprintf(timeout, sizeof(timeout), "%zu", cfg->request_timeout_ms);
     options[n++] = "listening_ports";
@@ -1991,7 +1704,7 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
                               *errbuf ? errbuf : "civetweb failed to start");
         goto out_fail;
     }
-    if ((e = hx_captures_start(srv, em)))
+    if ((e = hearth_service_start_jobs(srv->svc, em)))
         goto out_fail;
     mg_set_request_handler(srv->ctx, "/", route, srv);
     memset(ports, 0, sizeof(ports));
@@ -2016,7 +1729,7 @@ void hearth_server_stop(struct hearth_server *srv)
 
     if (!srv)
         return;
-    hearth_captures_stop(srv->captures); /* running captures resume at the next start */
+    hearth_service_stop_jobs(srv->svc); /* running captures resume at the next start */
     if (srv->ctx)
         mg_stop(srv->ctx); /* stops accepting, waits for in-flight requests */
     hearth_workpool_free(srv->pool);
@@ -2025,20 +1738,12 @@ void hearth_server_stop(struct hearth_server *srv)
     for (i = 0; srv->hosts && srv->hosts[i]; i++)
         free(srv->hosts[i]);
     free(srv->hosts);
-    hearth_fetcher_free(srv->fetcher);
-    hearth_cache_free(srv->views);
-    hearth_cache_free(srv->profiles);
-    hearth_store_close(srv->store);
+    hearth_service_close(srv->svc);
     for (i = 0; srv->assets && i < srv->nassets; i++) {
         free(srv->assets[i].data);
         free(srv->assets[i].gz);
     }
     free(srv->assets);
-    sem_destroy(&srv->decode_sem);
-    sem_destroy(&srv->view_sem);
-    sem_destroy(&srv->upload_sem);
-    sem_destroy(&srv->fetch_sem);
-    pthread_mutex_destroy(&srv->retention_lock);
     free(srv);
 }
 

@@ -8,7 +8,6 @@
 #define HEARTH_HTTP_INT_H
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +25,7 @@
 #include "hearth/store.h"
 
 struct asset;
-struct hearth_captures;
+struct hearth_service;
 struct hearth_clients;
 struct hearth_reaper;
 struct hearth_workpool;
@@ -35,18 +34,13 @@ struct hearth_jsonw;
 struct hearth_server {
     const struct hearth_config *cfg;
     struct mg_context *ctx;
-    struct hearth_store *store;
-    struct hearth_cache *profiles, *views;
-    struct hearth_fetcher *fetcher;
-    struct hearth_captures *captures;
-    sem_t decode_sem, upload_sem, fetch_sem;
-    sem_t view_sem; /* --view-slots: cache-missing view computations */
+    struct hearth_service *svc;           /* caches, slots, ingest, fetch, jobs */
+    struct hearth_store *store;           /* borrowed from svc */
+    struct hearth_cache *profiles, *views; /* borrowed from svc */
     struct asset *assets;
     size_t nassets;
     int port;
     time_t started;
-    pthread_mutex_t retention_lock;
-    time_t last_retention;
     struct hearth_workpool *pool;   /* every request runs on one of its large-stack threads */
     struct hearth_clients *clients; /* per-address requests and uploads in progress */
     struct hearth_reaper *reaper;   /* body and download deadlines */
@@ -81,17 +75,6 @@ bool hx_bearer(struct mg_connection *c, char *out, size_t outsz);
 bool hx_upload_allowed(struct hearth_server *srv, struct mg_connection *c);
 /* May this request list ids (--list)? If not, the answer has been sent: return it. */
 bool hx_list_allowed(struct hearth_server *srv, struct mg_connection *c, int *rc);
-bool hx_take_slot(sem_t *s, size_t wait_ms);
-/*
- * A view slot (--view-slots), waiting up to --decode-wait-ms: false with em
- * set to HEARTH_E_BUSY (503 + Retry-After) when none came free. Give it back
- * with hx_view_done(), which also returns freed memory to the system after
- * big work (big: the request allocated more than a few MB).
- */
-bool hx_view_slot(struct hearth_server *srv, struct hearth_errmsg *em);
-void hx_view_done(struct hearth_server *srv, bool big);
-/* Work above this many bytes counts as big for hx_view_done(). */
-#define HX_TRIM_BYTES ((size_t)16 << 20)
 /*
  * Read the request body (at most max bytes, within --body-timeout-ms and
  * the client's share of uploads) into *out, which the caller frees.
@@ -101,34 +84,10 @@ enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char 
 /* A JSON object body of at most max bytes, depth-checked; the caller json_decref()s *out. */
 enum hearth_err hx_read_json(struct mg_connection *c, size_t max, json_t **out,
                              struct hearth_errmsg *em);
-void hx_clean_name(const char *in, char *out, size_t outsz);
-
-/* Profiles: decoded through the cache (release the ref), stored by hx_ingest. */
-enum hearth_err hx_get_profile(struct hearth_server *srv, const char *blob,
-                               const struct hearth_profile **out, struct hearth_cache_ref **ref,
-                               struct hearth_errmsg *em);
-enum hearth_err hx_ingest(struct hearth_server *srv, const unsigned char *bytes, size_t n,
-                          const char *name, const char *source, struct hearth_meta *m,
-                          char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
-/*
- * Fetch url and store it as a profile named name: the common path of
- * /api/fetch and captures. Requests (scheduled false) take one of the
- * FETCH_SLOTS ad-hoc slots or get HEARTH_E_BUSY at once; the capture
- * scheduler's snapshots (scheduled true) are bounded by its own workers
- * (capture.c), so slow ad-hoc targets cannot starve captures. A failure of
- * the other server is HEARTH_E_UPSTREAM with one generic message (the cause
- * goes to the server log only: no port probing through the answers).
- */
-enum hearth_err hx_fetch_ingest(struct hearth_server *srv, const char *url, const char *name,
-                                bool scheduled, struct hearth_meta *m,
-                                char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em);
-void hx_meta_json_fields(struct hearth_jsonw *w, struct hearth_server *srv,
-                         const struct hearth_meta *m);
 void hx_view_free_cb(void *v);
 
 /* http_series.c: /api/series..., /api/captures... ; path is after "/api/". */
 int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
                     const char *path);
-enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em);
 
 #endif /* HEARTH_HTTP_INT_H */

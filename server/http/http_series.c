@@ -31,6 +31,7 @@
 #include "hearth/jsonw.h"
 #include "hearth/query.h"
 #include "hearth/series.h"
+#include "hearth/service.h"
 #include "http_int.h"
 
 /* Limits of this API (the README's limits table lists them with reasons). */
@@ -311,7 +312,7 @@ static int h_create(struct mg_connection *c, struct hearth_server *srv)
         hearth_meta_release(&m);
     }
     if (nm)
-        hx_clean_name(nm, name, sizeof(name));
+        hearth_clean_name(nm, name, sizeof(name));
     order = order_items(it, n);
     for (i = 0; i < n; i++)
         ids[i] = it[i].id;
@@ -380,8 +381,8 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
     }
     if (!token_ok(c, srv, id, &rc))
         return rc;
-    if (srv->captures)
-        hearth_captures_cancel(srv->captures, id, &em); /* not running: nothing to stop */
+    if (hearth_service_captures(srv->svc))
+        hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em); /* not running: nothing to stop */
     hx_bearer(c, tok, sizeof(tok));
     if ((e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em)))
         return hx_send_error(c, e, em.msg);
@@ -469,7 +470,7 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
      * In a view slot, one snapshot at a time: each is decoded through the
      * cache, added, and let go, so memory is one profile plus the table.
      */
-    if (!hx_view_slot(srv, &em)) {
+    if (!hearth_service_view_slot(srv->svc, &em)) {
         e = HEARTH_E_BUSY;
         goto out_error;
     }
@@ -479,7 +480,7 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
     for (i = 0; i < s.nitems; i++) {
         const struct hearth_profile *p = NULL;
         struct hearth_cache_ref *ref = NULL;
-        if ((e = hx_get_profile(srv, s.items[i].blob, &p, &ref, &em))) {
+        if ((e = hearth_service_profile(srv->svc, s.items[i].blob, &p, &ref, &em))) {
             if (s.nitems > 1 && e != HEARTH_E_BUSY) {
                 struct hearth_errmsg why = em; /* the source must not overlap the output */
                 hearth_errmsg_set(&em, e, "snapshot %zu: %s", i + 1, why.msg);
@@ -495,7 +496,7 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
         goto out_error;
     hearth_growth_free(g);
     g = NULL;
-    hx_view_done(srv, true);
+    hearth_service_view_done(srv->svc, true);
     in_slot = false;
     rc = hx_send_json(c, 200, &out);
     goto out_free;
@@ -504,7 +505,7 @@ out_error:
 out_free:
     hearth_growth_free(g);
     if (in_slot)
-        hx_view_done(srv, true);
+        hearth_service_view_done(srv->svc, true);
     free(t);
     free(val);
     hearth_series_release(&s);
@@ -629,7 +630,7 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "captures need the server's upload token");
-    if (!srv->fetcher || !srv->captures)
+    if (!hearth_service_can_fetch(srv->svc) || !hearth_service_captures(srv->svc))
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
                              "fetching is disabled on this server (set --fetch-allow)");
     if (!(root = json_body(c, &em, &e)))
@@ -658,9 +659,9 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
         rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
         goto out_free;
     }
-    hx_clean_name(nm && *nm ? nm : url, name, sizeof(name));
+    hearth_clean_name(nm && *nm ? nm : url, name, sizeof(name));
     /* a place among the running captures (global and per-client caps) */
-    if ((e = hearth_captures_reserve(srv->captures, client, &retry_s, &em))) {
+    if ((e = hearth_captures_reserve(hearth_service_captures(srv->svc), client, &retry_s, &em))) {
         rc = hx_send_error_retry(c, e, em.msg, retry_s);
         goto out_free;
     }
@@ -668,7 +669,7 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     /* the first snapshot now: a wrong URL fails here, not silently later */
     snprintf(snap, sizeof(snap), "%s #1", name);
     row.started = hearth_now_ms();
-    if ((e = hx_fetch_ingest(srv, full, snap, false, &m, ptoken, &em))) {
+    if ((e = hearth_service_fetch_ingest(srv->svc, full, snap, false, &m, ptoken, &em))) {
         rc = hx_send_error(c, e, em.msg);
         goto out_free;
     }
@@ -683,13 +684,13 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
                              &em);
     hearth_meta_release(&m);
     if (!e) {
-        e = hearth_captures_add(srv->captures, id, name, client, &row, &em);
+        e = hearth_captures_add(hearth_service_captures(srv->svc), id, name, client, &row, &em);
         reserved = false;
     }
     rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
 out_free:
     if (reserved)
-        hearth_captures_unreserve(srv->captures, client);
+        hearth_captures_unreserve(hearth_service_captures(srv->svc), client);
     free(full);
     json_decref(root);
     return rc;
@@ -703,7 +704,7 @@ static int h_stop(struct mg_connection *c, struct hearth_server *srv, const char
 
     if (!token_ok(c, srv, id, &rc))
         return rc;
-    if ((e = hearth_captures_cancel(srv->captures, id, &em)))
+    if ((e = hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em)))
         return hx_send_error(c, e == HEARTH_E_NOT_FOUND ? HEARTH_E_CONFLICT : e, em.msg);
     return send_series(c, srv, id, 200, NULL);
 }
@@ -748,25 +749,4 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
     if (!strcmp(method, "DELETE"))
         return h_delete(c, srv, id);
     return get ? send_series(c, srv, id, 200, NULL) : hx_send_405(c, "GET, HEAD, DELETE");
-}
-
-/* A scheduled snapshot: the server's fetch rules, on a capture worker (not an ad-hoc slot). */
-static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
-                                char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
-{
-    struct hearth_meta m;
-    char token[HEARTH_TOKEN_LEN + 1];
-    enum hearth_err e = hx_fetch_ingest(ctx, url, name, true, &m, token, em);
-
-    if (!e)
-        snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
-    hearth_meta_release(&m);
-    return e;
-}
-
-enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em)
-{
-    return hearth_captures_start(srv->store, snapshot, srv, srv->fetcher != NULL,
-                                 (int)srv->cfg->max_captures,
-                                 (int)srv->cfg->max_captures_per_client, &srv->captures, em);
 }
