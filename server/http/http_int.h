@@ -1,6 +1,8 @@
 /*
- * http_int.h - what http.c shares with the other handler files of the HTTP
- * layer (http_series.c). Private to the server; nothing here is a public
+ * http_int.h - what the files of the HTTP layer share: respond.c (request
+ * and response helpers, calls no handler), http_series.c (series and
+ * capture handlers) and http.c (router, profile handlers, start/stop), in
+ * that order of dependence: no file calls a file before it in that list back. Private to the server; nothing here is a public
  * contract. Handlers answer with the hx_send_* helpers, which add the
  * security headers and JSON errors.
  */
@@ -55,12 +57,20 @@ struct view_resp {
     size_t gzlen;
 };
 
+/*
+ * respond.c: request and response helpers. A request's state (HEAD, "100
+ * Continue" sent) is per thread: hx_request_begin() resets it before routing.
+ */
+void hx_request_begin(struct mg_connection *c);
+/* Is the request being answered a HEAD (headers only)? */
+bool hx_head_request(void);
 /* Responses (each adds the security headers; errors are JSON). */
 int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const void *body,
                  size_t len, const char *const (*extra)[2], size_t nextra, bool head);
 int hx_send_error(struct mg_connection *c, enum hearth_err e, const char *msg);
 /* The same with Retry-After: retry_s on a 503 or 429 (hx_send_error says 2). */
 int hx_send_error_retry(struct mg_connection *c, enum hearth_err e, const char *msg, int retry_s);
+/* 405 method_not_allowed with the Allow header. */
 int hx_send_405(struct mg_connection *c, const char *allow);
 int hx_send_json(struct mg_connection *c, int status, struct hearth_buf *b);
 bool hx_accepts_gzip(const struct mg_connection *c);
@@ -84,6 +94,14 @@ enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char 
 /* A JSON object body of at most max bytes, depth-checked; the caller json_decref()s *out. */
 enum hearth_err hx_read_json(struct mg_connection *c, size_t max, json_t **out,
                              struct hearth_errmsg *em);
+/* Is the request from our own origin (Sec-Fetch-Site, then Origin against Host)? */
+bool hx_same_origin(struct mg_connection *c);
+/* Make civetweb close the connection after this answer (the request's framing is bad). */
+void hx_force_close(struct mg_connection *c);
+/* The file part of a multipart/form-data body (pointers into body; fname: its filename). */
+enum hearth_err hx_multipart_file(const char *ctype, const unsigned char *body, size_t len,
+                                  const unsigned char **file, size_t *flen, char *fname,
+                                  size_t fnamesz, struct hearth_errmsg *em);
 void hx_view_free_cb(void *v);
 
 /* http_series.c: /api/series..., /api/captures... ; path is after "/api/". */
