@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hearth/buf.h"
 #include "hearth/cache.h"
@@ -38,6 +39,9 @@
 struct hearth_service;
 struct hearth_captures;
 struct hearth_jsonw;
+
+/* Lines of a gctrace log parsed at most. */
+#define HEARTH_GCTRACE_MAX_LINES 2000000
 
 /* Work above this many bytes counts as big: memory is given back after it (malloc_trim). */
 #define HEARTH_TRIM_BYTES ((size_t)16 << 20)
@@ -108,6 +112,29 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 /* A stored profile's fields for an answer: metadata, its page URL and its facts inlined. */
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
+/*
+ * Series (leak hunting). Create a series of the stored profiles ids[0..n)
+ * (a NULL id: HEARTH_E_BAD_REQUEST "profile ids are strings"; an unknown
+ * one: HEARTH_E_BAD_REQUEST), ordered by the profiles' own timestamps when
+ * all differ, else by the last number in their names, else as given; name
+ * NULL: the first profile's. gctrace: NULL or a stored gctrace id. Fills the
+ * new series' id and delete token.
+ */
+enum hearth_err hearth_service_series_create(struct hearth_service *svc, const char *name,
+                                             const char *const *ids, size_t n,
+                                             const char *gctrace, char id[HEARTH_ID_LEN + 1],
+                                             char token[HEARTH_TOKEN_LEN + 1],
+                                             struct hearth_errmsg *em);
+/*
+ * Where "@0s" of the stored gctrace log falls in wall time (Unix ms) for
+ * the series: its last forced GCs paired with the last snapshots (a heap
+ * snapshot with ?gc=1 forces one), the median offset; -1 when the log has
+ * no forced GC. HEARTH_E_NOT_FOUND when the log or the series is missing.
+ */
+enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const char *series_id,
+                                             const char *gctrace_id, int64_t *start_ms,
+                                             struct hearth_errmsg *em);
+
 /* Keep names printable and short (at most 200 bytes, control bytes as spaces). */
 void hearth_clean_name(const char *in, char *out, size_t outsz);
 

@@ -595,7 +595,7 @@ static int h_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
 
     if ((rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name))))
         return rc;
-    e = hearth_gctrace_parse((const char *)body, len, HX_GCTRACE_MAX_LINES, &t, &em);
+    e = hearth_gctrace_parse((const char *)body, len, HEARTH_GCTRACE_MAX_LINES, &t, &em);
     if (e) {
         free(body);
         return hx_send_error(c, e, em.msg);
@@ -660,7 +660,7 @@ static enum hearth_err gctrace_render(struct hearth_server *srv, const struct he
     hearth_buf_init(&b, srv->cfg->lim.max_output);
     e = hearth_store_read_blob(srv->store, m->blob, srv->cfg->max_upload_mb << 20, &bytes, &n, em);
     if (!e)
-        e = hearth_gctrace_parse((const char *)bytes, n, HX_GCTRACE_MAX_LINES, &t, em);
+        e = hearth_gctrace_parse((const char *)bytes, n, HEARTH_GCTRACE_MAX_LINES, &t, em);
     free(bytes);
     if (e)
         goto out_free;

@@ -76,9 +76,6 @@ int hx_send_json(struct mg_connection *c, int status, struct hearth_buf *b);
 bool hx_accepts_gzip(const struct mg_connection *c);
 bool hx_gzip_bytes(const void *in, size_t n, int level, unsigned char **out, size_t *outlen);
 
-/* Lines of a gctrace log parsed at most. */
-#define HX_GCTRACE_MAX_LINES 2000000
-
 /* Requests. query_param: 1 found (decoded into out), 0 absent, -1 too long or not text. */
 int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);
 bool hx_bearer(struct mg_connection *c, char *out, size_t outsz);

@@ -16,8 +16,6 @@
  * in capture.c, the numbers in growth.c.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +24,6 @@
 #include <jansson.h>
 
 #include "hearth/capture.h"
-#include "hearth/gctrace.h"
 #include "hearth/growth.h"
 #include "hearth/jsonw.h"
 #include "hearth/query.h"
@@ -40,94 +37,6 @@
 #define CAPTURE_MAX_INTERVAL_S 86400
 #define GROWTH_DEFAULT_ROWS    100
 #define GROWTH_MAX_ROWS        5000
-
-/* ---- ordering of uploaded snapshots ---- */
-
-struct item {
-    const char *id;
-    int64_t time_ns;
-    long long num; /* the last number in the name, -1 if none */
-    size_t given;
-};
-
-static long long name_number(const char *s)
-{
-    const char *p = s + strlen(s), *end;
-    long long v = 0;
-
-    /* skip a file extension made of letters (".pb.gz", ".prof") */
-    while (p > s && !isdigit((unsigned char)p[-1]))
-        p--;
-    end = p;
-    while (p > s && isdigit((unsigned char)p[-1]))
-        p--;
-    if (p == end || end - p > 15)
-        return -1;
-    for (; p < end; p++)
-        v = v * 10 + (*p - '0');
-    return v;
-}
-
-static int64_t info_time_ns(const char *info)
-{
-    json_t *j = json_loads(info, 0, NULL);
-    int64_t t = j ? (int64_t)json_integer_value(json_object_get(j, "time_nanos")) : 0;
-
-    json_decref(j);
-    return t;
-}
-
-static int cmp_time(const void *a, const void *b)
-{
-    const struct item *x = a, *y = b;
-
-    if (x->time_ns != y->time_ns)
-        return x->time_ns < y->time_ns ? -1 : 1;
-    return x->given < y->given ? -1 : x->given > y->given;
-}
-
-static int cmp_num(const void *a, const void *b)
-{
-    const struct item *x = a, *y = b;
-
-    if (x->num != y->num)
-        return x->num < y->num ? -1 : 1;
-    return x->given < y->given ? -1 : x->given > y->given;
-}
-
-/* Sort items by their own timestamps, else by the number in their names. */
-static const char *order_items(struct item *it, size_t n)
-{
-    bool times = true, nums = true;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        times = times && it[i].time_ns > 0;
-        nums = nums && it[i].num >= 0;
-    }
-    if (times) {
-        qsort(it, n, sizeof(*it), cmp_time);
-        for (i = 1; i < n; i++)
-            times = times && it[i].time_ns != it[i - 1].time_ns;
-        if (times)
-            return "time";
-    }
-    if (nums) {
-        qsort(it, n, sizeof(*it), cmp_num);
-        for (i = 1; i < n; i++)
-            nums = nums && it[i].num != it[i - 1].num;
-        if (nums)
-            return "name";
-    }
-    /* back to the order given */
-    for (i = 0; i < n; i++)
-        while (it[i].given != i) {
-            struct item t = it[it[i].given];
-            it[it[i].given] = it[i];
-            it[i] = t;
-        }
-    return "given";
-}
 
 /* ---- the series answer ---- */
 
@@ -259,11 +168,9 @@ static int h_create(struct mg_connection *c, struct hearth_server *srv)
     struct hearth_errmsg em = {{0}};
     enum hearth_err e;
     json_t *root, *arr;
-    struct item *it = NULL;
     const char **ids = NULL;
-    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], name[512];
-    char *source = NULL;
-    const char *order, *nm, *gct;
+    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1];
+    const char *nm, *gct;
     size_t n, i;
     int rc;
 
@@ -285,44 +192,17 @@ static int h_create(struct mg_connection *c, struct hearth_server *srv)
         json_decref(root);
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "gctrace must be a gctrace id");
     }
-    it = calloc(n, sizeof(*it));
     ids = calloc(n, sizeof(*ids));
-    if (!it || !ids) {
+    if (!ids) {
         rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
         goto out_free;
     }
-    for (i = 0; i < n; i++) {
-        struct hearth_meta m;
-        const char *pid = json_string_value(json_array_get(arr, i));
-        if (!pid || hearth_store_get(srv->store, pid, &m, &em)) {
-            rc = hx_send_error(c, HEARTH_E_BAD_REQUEST,
-                               pid ? "no such profile in \"profiles\"" : "profile ids are strings");
-            goto out_free;
-        }
-        it[i].id = pid;
-        it[i].time_ns = info_time_ns(m.info_json);
-        it[i].num = name_number(m.name);
-        it[i].given = i;
-        if (i == 0)
-            source = strdup(m.source_url);
-        else if (source && strcmp(source, m.source_url) != 0)
-            *source = '\0'; /* mixed sources: none */
-        if (i == 0 && !nm)
-            snprintf(name, sizeof(name), "%.500s", m.name);
-        hearth_meta_release(&m);
-    }
-    if (nm)
-        hearth_clean_name(nm, name, sizeof(name));
-    order = order_items(it, n);
     for (i = 0; i < n; i++)
-        ids[i] = it[i].id;
-    e = hearth_series_create(srv->store, name, source ? source : "", order, ids, n, gct, NULL, id,
-                             token, &em);
+        ids[i] = json_string_value(json_array_get(arr, i));
+    e = hearth_service_series_create(srv->svc, nm, ids, n, gct, id, token, &em);
     rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
 out_free:
-    free(it);
     free(ids);
-    free(source);
     json_decref(root);
     return rc;
 }
@@ -513,57 +393,9 @@ out_free:
     return rc;
 }
 
-/*
- * Where "@0s" of a gctrace falls in wall time, from its forced GCs: a heap
- * snapshot taken with ?gc=1 forces a GC just before the profile is written,
- * so the last forced GCs line up with the last snapshots. Returns -1 when
- * the log has no forced GC.
- */
-static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_series *s)
-{
-    const struct hearth_gctrace_track *tr = NULL;
-    int64_t off[64];
-    size_t i, k, nf = 0, best = 0, m;
-
-    for (i = 0; i < g->ntracks; i++) {
-        size_t f = 0;
-        for (k = 0; k < g->tracks[i].n; k++)
-            f += g->tracks[i].gcs[k].forced;
-        if (f > best) {
-            best = f;
-            tr = &g->tracks[i];
-        }
-    }
-    if (!tr || !s->nitems)
-        return -1;
-    m = best < s->nitems ? best : s->nitems;
-    if (m > 64)
-        m = 64;
-    /* pair the last m forced GCs with the last m snapshots */
-    for (k = tr->n; k-- > 0 && nf < m;) {
-        if (!tr->gcs[k].forced)
-            continue;
-        off[nf] = s->at_ms[s->nitems - 1 - nf] - (int64_t)llround(tr->gcs[k].t * 1000);
-        nf++;
-    }
-    /* the median offset (insertion sort: nf <= 64) */
-    for (i = 1; i < nf; i++)
-        for (k = i; k > 0 && off[k - 1] > off[k]; k--) {
-            int64_t x = off[k];
-            off[k] = off[k - 1];
-            off[k - 1] = x;
-        }
-    return nf ? off[nf / 2] : -1;
-}
-
 static int h_attach(struct mg_connection *c, struct hearth_server *srv, const char *id)
 {
     struct hearth_errmsg em = {{0}};
-    struct hearth_series s;
-    struct hearth_meta gm;
-    struct hearth_gctrace *g = NULL;
-    unsigned char *bytes = NULL;
-    size_t n = 0;
     enum hearth_err e;
     json_t *root, *jstart;
     const char *gct;
@@ -585,20 +417,13 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
     }
     if (json_is_integer(jstart))
         start = json_integer_value(jstart);
-    memset(&s, 0, sizeof(s));
-    memset(&gm, 0, sizeof(gm));
     if (*gct && start < 0) {
-        if ((e = hearth_store_get_gctrace(srv->store, gct, &gm, &em)) ||
-            (e = hearth_store_read_blob(srv->store, gm.blob, srv->cfg->max_upload_mb << 20, &bytes,
-                                        &n, &em)) ||
-            (e = hearth_gctrace_parse((const char *)bytes, n, HX_GCTRACE_MAX_LINES, &g, &em)) ||
-            (e = hearth_series_get(srv->store, id, &s, &em))) {
+        if ((e = hearth_service_gctrace_start(srv->svc, id, gct, &start, &em))) {
             if (e == HEARTH_E_NOT_FOUND)
                 e = HEARTH_E_BAD_REQUEST;
             rc = hx_send_error(c, e, em.msg);
             goto out_free;
         }
-        start = align_forced(g, &s);
     }
     if ((e = hearth_series_set_gctrace(srv->store, id, gct, start, &em)))
         rc = hx_send_error(c, e, em.msg);
@@ -606,10 +431,6 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
         rc = send_series(c, srv, id, 200, NULL);
 out_free:
     json_decref(root);
-    hearth_gctrace_free(g);
-    free(bytes);
-    hearth_meta_release(&gm);
-    hearth_series_release(&s);
     return rc;
 }
 

@@ -1,0 +1,232 @@
+/*
+ * series_svc.c - the leak-hunting domain logic of the service: the order of
+ * a series' snapshots and where a gctrace log's "@0s" falls; see
+ * include/hearth/service.h.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hearth/gctrace.h"
+#include "hearth/series.h"
+#include "hearth/service.h"
+
+/* ---- ordering of uploaded snapshots ---- */
+
+struct item {
+    const char *id;
+    int64_t time_ns;
+    long long num; /* the last number in the name, -1 if none */
+    size_t given;
+};
+
+static long long name_number(const char *s)
+{
+    const char *p = s + strlen(s), *end;
+    long long v = 0;
+
+    /* skip a file extension made of letters (".pb.gz", ".prof") */
+    while (p > s && !isdigit((unsigned char)p[-1]))
+        p--;
+    end = p;
+    while (p > s && isdigit((unsigned char)p[-1]))
+        p--;
+    if (p == end || end - p > 15)
+        return -1;
+    for (; p < end; p++)
+        v = v * 10 + (*p - '0');
+    return v;
+}
+
+static int64_t info_time_ns(const char *info)
+{
+    json_t *j = json_loads(info, 0, NULL);
+    int64_t t = j ? (int64_t)json_integer_value(json_object_get(j, "time_nanos")) : 0;
+
+    json_decref(j);
+    return t;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+
+    if (x->time_ns != y->time_ns)
+        return x->time_ns < y->time_ns ? -1 : 1;
+    return x->given < y->given ? -1 : x->given > y->given;
+}
+
+static int cmp_num(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+
+    if (x->num != y->num)
+        return x->num < y->num ? -1 : 1;
+    return x->given < y->given ? -1 : x->given > y->given;
+}
+
+/* Sort items by their own timestamps, else by the number in their names. */
+static const char *order_items(struct item *it, size_t n)
+{
+    bool times = true, nums = true;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        times = times && it[i].time_ns > 0;
+        nums = nums && it[i].num >= 0;
+    }
+    if (times) {
+        qsort(it, n, sizeof(*it), cmp_time);
+        for (i = 1; i < n; i++)
+            times = times && it[i].time_ns != it[i - 1].time_ns;
+        if (times)
+            return "time";
+    }
+    if (nums) {
+        qsort(it, n, sizeof(*it), cmp_num);
+        for (i = 1; i < n; i++)
+            nums = nums && it[i].num != it[i - 1].num;
+        if (nums)
+            return "name";
+    }
+    /* back to the order given */
+    for (i = 0; i < n; i++)
+        while (it[i].given != i) {
+            struct item t = it[it[i].given];
+            it[it[i].given] = it[i];
+            it[i] = t;
+        }
+    return "given";
+}
+
+enum hearth_err hearth_service_series_create(struct hearth_service *svc, const char *name,
+                                             const char *const *ids, size_t n,
+                                             const char *gctrace, char id[HEARTH_ID_LEN + 1],
+                                             char token[HEARTH_TOKEN_LEN + 1],
+                                             struct hearth_errmsg *em)
+{
+    struct hearth_store *store = hearth_service_store(svc);
+    struct item *it = calloc(n ? n : 1, sizeof(*it));
+    const char **ordered = calloc(n ? n : 1, sizeof(*ordered));
+    char *source = NULL, nm[512];
+    const char *order;
+    enum hearth_err e;
+    size_t i;
+
+    if (!it || !ordered) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    for (i = 0; i < n; i++) {
+        struct hearth_meta m;
+        const char *pid = ids[i];
+        if (!pid || hearth_store_get(store, pid, &m, em)) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%s",
+                                  pid ? "no such profile in \"profiles\""
+                                      : "profile ids are strings");
+            goto out_free;
+        }
+        it[i].id = pid;
+        it[i].time_ns = info_time_ns(m.info_json);
+        it[i].num = name_number(m.name);
+        it[i].given = i;
+        if (i == 0)
+            source = strdup(m.source_url);
+        else if (source && strcmp(source, m.source_url) != 0)
+            *source = '\0'; /* mixed sources: none */
+        if (i == 0 && !name)
+            snprintf(nm, sizeof(nm), "%.500s", m.name);
+        hearth_meta_release(&m);
+    }
+    if (name)
+        hearth_clean_name(name, nm, sizeof(nm));
+    order = order_items(it, n);
+    for (i = 0; i < n; i++)
+        ordered[i] = it[i].id;
+    e = hearth_series_create(store, nm, source ? source : "", order, ordered, n, gctrace, NULL, id,
+                             token, em);
+out_free:
+    free(it);
+    free(ordered);
+    free(source);
+    return e;
+}
+
+/*
+ * Where "@0s" of a gctrace falls in wall time, from its forced GCs: a heap
+ * snapshot taken with ?gc=1 forces a GC just before the profile is written,
+ * so the last forced GCs line up with the last snapshots. Returns -1 when
+ * the log has no forced GC.
+ */
+static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_series *s)
+{
+    const struct hearth_gctrace_track *tr = NULL;
+    int64_t off[64];
+    size_t i, k, nf = 0, best = 0, m;
+
+    for (i = 0; i < g->ntracks; i++) {
+        size_t f = 0;
+        for (k = 0; k < g->tracks[i].n; k++)
+            f += g->tracks[i].gcs[k].forced;
+        if (f > best) {
+            best = f;
+            tr = &g->tracks[i];
+        }
+    }
+    if (!tr || !s->nitems)
+        return -1;
+    m = best < s->nitems ? best : s->nitems;
+    if (m > 64)
+        m = 64;
+    /* pair the last m forced GCs with the last m snapshots */
+    for (k = tr->n; k-- > 0 && nf < m;) {
+        if (!tr->gcs[k].forced)
+            continue;
+        off[nf] = s->at_ms[s->nitems - 1 - nf] - (int64_t)llround(tr->gcs[k].t * 1000);
+        nf++;
+    }
+    /* the median offset (insertion sort: nf <= 64) */
+    for (i = 1; i < nf; i++)
+        for (k = i; k > 0 && off[k - 1] > off[k]; k--) {
+            int64_t x = off[k];
+            off[k] = off[k - 1];
+            off[k - 1] = x;
+        }
+    return nf ? off[nf / 2] : -1;
+}
+
+enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const char *series_id,
+                                             const char *gctrace_id, int64_t *start_ms,
+                                             struct hearth_errmsg *em)
+{
+    struct hearth_store *store = hearth_service_store(svc);
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    struct hearth_series s;
+    struct hearth_meta gm;
+    struct hearth_gctrace *g = NULL;
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    enum hearth_err e;
+
+    memset(&s, 0, sizeof(s));
+    memset(&gm, 0, sizeof(gm));
+    e = hearth_store_get_gctrace(store, gctrace_id, &gm, em);
+    if (!e)
+        e = hearth_store_read_blob(store, gm.blob, cfg->max_upload_mb << 20, &bytes, &n, em);
+    if (!e)
+        e = hearth_gctrace_parse((const char *)bytes, n, HEARTH_GCTRACE_MAX_LINES, &g, em);
+    if (!e)
+        e = hearth_series_get(store, series_id, &s, em);
+    if (!e)
+        *start_ms = align_forced(g, &s);
+    hearth_gctrace_free(g);
+    free(bytes);
+    hearth_meta_release(&gm);
+    hearth_series_release(&s);
+    return e;
+}
