@@ -40,8 +40,8 @@ struct hearth_service;
 struct hearth_captures;
 struct hearth_jsonw;
 
-/* Lines of a gctrace log parsed at most. */
-#define HEARTH_GCTRACE_MAX_LINES 2000000
+/* Lines of a gctrace log parsed at most (limits.h). */
+#define HEARTH_GCTRACE_MAX_LINES HEARTH_LIMIT_GCTRACE_LINES
 
 /* Work above this many bytes counts as big: memory is given back after it (malloc_trim). */
 #define HEARTH_TRIM_BYTES ((size_t)16 << 20)

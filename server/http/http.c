@@ -196,7 +196,7 @@ static int h_fetch(struct mg_connection *c, struct hearth_server *srv)
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "fetching needs the server's upload token");
-    if ((e = hx_read_json(c, 64 * 1024, &root, &em)))
+    if ((e = hx_read_json(c, HEARTH_LIMIT_JSON_BODY, &root, &em)))
         return hx_send_error(c, e, em.msg);
     {
         json_t *ju, *jn;
@@ -368,7 +368,7 @@ static const char *const view_params[] = {"si", "g",  "f",  "i",  "h",    "s",  
                                           "unit", "base", "cum"};
 
 #define NPARAMS (sizeof(view_params) / sizeof(view_params[0]))
-#define PARAM_MAX 4096 /* bytes of one decoded view parameter (regexes are capped lower) */
+#define PARAM_MAX HEARTH_LIMIT_VIEW_PARAM /* bytes of one decoded view parameter */
 
 /* The decoded parameters of one view request, on the heap (worker stacks are small). */
 struct view_params {

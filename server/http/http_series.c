@@ -31,12 +31,12 @@
 #include "hearth/service.h"
 #include "http_int.h"
 
-/* Limits of this API (the README's limits table lists them with reasons). */
-#define SERIES_MAX_ITEMS       1000 /* snapshots in one series: growth decodes them all */
-#define SERIES_BODY_MAX        (256 << 10)
-#define CAPTURE_MAX_INTERVAL_S 86400
+/* Limits of this API: the fixed rows of server/lib/limits.c. */
+#define SERIES_MAX_ITEMS       HEARTH_LIMIT_SERIES_ITEMS
+#define SERIES_BODY_MAX        HEARTH_LIMIT_SERIES_BODY
+#define CAPTURE_MAX_INTERVAL_S HEARTH_LIMIT_CAPTURE_INTERVAL
 #define GROWTH_DEFAULT_ROWS    100
-#define GROWTH_MAX_ROWS        5000
+#define GROWTH_MAX_ROWS        HEARTH_LIMIT_GROWTH_ROWS
 
 /* ---- the series answer ---- */
 
@@ -273,7 +273,7 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
 static const char *const growth_params[] = {"si", "g",  "f",  "i",  "h",
                                             "s",  "sf", "tf", "ti", "noinlines"};
 #define NGROWTH          (sizeof(growth_params) / sizeof(growth_params[0]))
-#define GROWTH_PARAM_MAX 4096
+#define GROWTH_PARAM_MAX HEARTH_LIMIT_VIEW_PARAM
 
 static int h_growth(struct mg_connection *c, struct hearth_server *srv, const char *id)
 {
