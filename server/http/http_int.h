@@ -1,8 +1,9 @@
 /*
- * http_int.h - what the files of the HTTP layer share: respond.c (request
- * and response helpers, calls no handler), http_series.c (series and
- * capture handlers) and http.c (router, profile handlers, start/stop), in
- * that order of dependence: no file calls a file before it in that list back. Private to the server; nothing here is a public
+ * http_int.h - what the files of the HTTP layer share: router.c (start/stop,
+ * routing) calls the handlers of http.c (profiles, gctraces) and
+ * http_series.c (series, captures), which answer through respond.c (request
+ * and response helpers). Calls go one way only: no file calls back a file
+ * before it in that list. Private to the server; nothing here is a public
  * contract. Handlers answer with the hx_send_* helpers, which add the
  * security headers and JSON errors.
  */
@@ -100,6 +101,21 @@ enum hearth_err hx_multipart_file(const char *ctype, const unsigned char *body, 
                                   const unsigned char **file, size_t *flen, char *fname,
                                   size_t fnamesz, struct hearth_errmsg *em);
 void hx_view_free_cb(void *v);
+
+/* http.c: the profile and gctrace handlers (path and method checked by the router). */
+enum hx_view { V_TOP, V_FLAME, V_GRAPH, V_DOT };
+int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv);
+int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv);
+int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv);
+int hx_profile_meta(struct mg_connection *c, struct hearth_server *srv,
+                    const struct hearth_meta *m);
+int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv,
+                   const struct hearth_meta *m);
+int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const char *id);
+int hx_profile_view(struct mg_connection *c, struct hearth_server *srv,
+                    const struct hearth_meta *m, enum hx_view v);
+int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv);
+int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id);
 
 /* http_series.c: /api/series..., /api/captures... ; path is after "/api/". */
 int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
