@@ -465,6 +465,14 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     srv->cfg = cfg;
     srv->started = time(NULL);
+    /*
+     * glibc: one arena per busy slot instead of 8 per core, so freed memory
+     * is not spread over dozens of arenas; hearth_service_view_done() trims
+     * after big work, so RSS falls after a burst. (A fixed mmap threshold
+     * would do it too, but costs page faults on every large scratch array:
+     * 10x on growth.) Set before any thread of ours starts.
+     */
+    mallopt(M_ARENA_MAX, (int)(cfg->view_slots + cfg->decode_slots + 1));
     srv->pool = hearth_workpool_new(cfg->threads, cfg->lim.request_stack);
     srv->clients = hearth_clients_new();
     srv->reaper = hearth_reaper_new();

@@ -386,14 +386,6 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
     svc->cfg = cfg;
     pthread_mutex_init(&svc->lock, NULL);
     pthread_cond_init(&svc->cond, NULL);
-    /*
-     * glibc: one arena per busy slot instead of 8 per core, so freed memory
-     * is not spread over dozens of arenas; hearth_service_view_done() trims
-     * after big work, so RSS falls after a burst. (A fixed mmap threshold
-     * would do it too, but costs page faults on every large scratch array:
-     * 10x on growth.)
-     */
-    mallopt(M_ARENA_MAX, (int)(cfg->view_slots + cfg->decode_slots + 1));
     sem_init(&svc->decode_sem, 0, (unsigned)cfg->decode_slots);
     sem_init(&svc->view_sem, 0, (unsigned)cfg->view_slots);
     sem_init(&svc->upload_sem, 0, (unsigned)cfg->upload_slots);
