@@ -34,6 +34,7 @@
 #include "hearth/err.h"
 #include "hearth/ids.h"
 #include "hearth/profile.h"
+#include "hearth/query.h"
 #include "hearth/store.h"
 
 struct hearth_service;
@@ -112,6 +113,34 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 /* A stored profile's fields for an answer: metadata, its page URL and its facts inlined. */
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
+/* The views of a profile (views.h renders them). */
+enum hearth_view_kind { HEARTH_VIEW_TOP, HEARTH_VIEW_FLAME, HEARTH_VIEW_GRAPH, HEARTH_VIEW_DOT };
+
+/* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */
+struct hearth_view_resp {
+    char *json;
+    size_t len;
+    unsigned char *gz; /* NULL if gzip failed */
+    size_t gzlen;
+};
+/* The view cache's free function for a struct hearth_view_resp. */
+void hearth_view_resp_free(void *v);
+
+/*
+ * The view `kind` of the profile stored in blob with the options q
+ * (diffed against base_blob unless it is NULL), cached under key: a cache
+ * hit at once, else computed in a view slot (HEARTH_E_BUSY if none came
+ * free) within the limits' view budgets. Flame graphs get the default
+ * min_fraction unless have_mf; top lists every row unless asked otherwise.
+ * *out is shared and read-only: release *ref with hearth_cache_release()
+ * on hearth_service_views(). q is the caller's (this may change defaults).
+ */
+enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view_kind kind,
+                                    const char *key, const char *blob, const char *base_blob,
+                                    struct hearth_query *q, bool have_mf,
+                                    const struct hearth_view_resp **out,
+                                    struct hearth_cache_ref **ref, struct hearth_errmsg *em);
+
 /*
  * Series (leak hunting). Create a series of the stored profiles ids[0..n)
  * (a NULL id: HEARTH_E_BAD_REQUEST "profile ids are strings"; an unknown

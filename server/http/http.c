@@ -34,6 +34,7 @@
 #include "hearth/clients.h"
 #include "hearth/fetch.h"
 #include "hearth/gctrace.h"
+#include "hearth/gz.h"
 #include "hearth/ids.h"
 #include "hearth/jsonbody.h"
 #include "hearth/jsonw.h"
@@ -48,12 +49,6 @@
 #include "hearth/workpool.h"
 #include "http_int.h"
 
-/*
- * Flame graphs are trimmed by default to subtrees of at least 1/5000 of the
- * total (under a pixel on a 4K screen), with nothing lost: trimmed values go
- * to the parent's self. `mf=0` asks for the whole tree.
- */
-#define DEFAULT_FLAME_MIN_FRACTION 0.0002
 
 /* ---- handlers ---- */
 
@@ -324,15 +319,6 @@ int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const 
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
 }
 
-void hx_view_free_cb(void *v)
-{
-    struct view_resp *r = v;
-
-    free(r->json);
-    free(r->gz);
-    free(r);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -354,16 +340,8 @@ struct view_params {
     char *pairs[NPARAMS];
 };
 
-/* Whether a view's work was big enough to return memory afterwards (HEARTH_TRIM_BYTES). */
-static bool resp_big(const struct hearth_stacks *st, size_t outlen)
-{
-    size_t frames = st ? st->off[st->nstacks] : 0;
-
-    return outlen > HEARTH_TRIM_BYTES / 4 || frames * 16 > HEARTH_TRIM_BYTES;
-}
-
 int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
-                  enum hx_view v)
+                  enum hearth_view_kind v)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
@@ -375,20 +353,14 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     struct hearth_buf key;
     char etag[48], etag_gz[48], hex[HEARTH_SHA256_HEX + 1];
     const char *inm = mg_get_header(c, "If-None-Match");
-    struct hearth_cache_ref *vref = NULL, *pref = NULL, *bref = NULL;
-    struct view_resp *resp;
-    const struct hearth_profile *p = NULL, *bp = NULL;
-    struct hearth_profile *merged = NULL;
-    struct hearth_stacks *st = NULL;
-    struct hearth_buf out;
+    struct hearth_cache_ref *vref = NULL;
+    const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
-    bool in_slot = false, big = false;
     int rc;
     static const char *const vname[] = {"top", "flame", "graph", "dot"};
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);
-    hearth_buf_init(&out, srv->cfg->lim.max_output);
     memset(&bm, 0, sizeof(bm));
     if (!vp) {
         e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
@@ -450,84 +422,16 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
             goto out_free;
         }
     }
-    resp = hearth_cache_get(srv->views, key.ptr, &vref);
-    if (!resp) {
-        /* a cache miss is computed in a view slot (the slots bound memory) */
-        if (!hearth_service_view_slot(srv->svc, &em)) {
-            e = HEARTH_E_BUSY;
-            goto out_error;
-        }
-        in_slot = true;
-        /* another request may have computed it while we waited */
-        resp = hearth_cache_get(srv->views, key.ptr, &vref);
-    }
-    if (!resp) {
-        if ((e = hearth_service_profile(srv->svc, m->blob, &p, &pref, &em)))
-            goto out_error;
-        if (have_base) {
-            if ((e = hearth_service_profile(srv->svc, bm.blob, &bp, &bref, &em)))
-                goto out_error;
-            if ((e = hearth_merge_diff(p, bp, q.diff, q.normalize, &srv->cfg->lim, &merged, &em)))
-                goto out_error;
-        } else if (q.normalize) {
-            e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "norm needs base=<id>");
-            goto out_error;
-        }
-        if (v == V_FLAME && !have_mf)
-            q.min_fraction = DEFAULT_FLAME_MIN_FRACTION;
-        if (v == V_TOP && q.nodefraction < 0 && q.nodecount < 0) {
-            /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
-            q.nodefraction = 0;
-        }
-        if ((e = hearth_stacks_build(merged ? merged : p, &q, v == V_GRAPH || v == V_DOT,
-                                     &srv->cfg->lim, &st, &em)))
-            goto out_error;
-        if (v == V_TOP)
-            e = hearth_top_render(st, &q, true, &out, &em);
-        else if (v == V_FLAME)
-            e = hearth_flame_render(st, &q, &out, &em);
-        else
-            e = hearth_callgraph_render(st, &q, v == V_DOT, &out, &em);
-        if (e)
-            goto out_error;
-        resp = calloc(1, sizeof(*resp));
-        if (!resp) {
-            e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
-            goto out_error;
-        }
-        big = resp_big(st, out.len) || merged;
-        resp->json = hearth_buf_detach(&out, &resp->len);
-        if (!hx_gzip_bytes(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
-                        &resp->gzlen)) {
-            resp->gz = NULL;
-            resp->gzlen = 0;
-        }
-        resp = hearth_cache_put(srv->views, key.ptr, resp, resp->len + resp->gzlen + 256,
-                                hx_view_free_cb, &vref);
-        if (!resp) {
-            e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
-            goto out_error;
-        }
-    }
-    if (in_slot) {
-        /* the work is done: free it and leave the slot before a slow client reads */
-        hearth_stacks_free(st);
-        st = NULL;
-        hearth_profile_free(merged);
-        merged = NULL;
-        hearth_cache_release(srv->profiles, pref);
-        hearth_cache_release(srv->profiles, bref);
-        pref = bref = NULL;
-        hearth_service_view_done(srv->svc, big);
-        in_slot = false;
-    }
+    if ((e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q,
+                                 have_mf, &resp, &vref, &em)))
+        goto out_error;
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
         const char *const h[][2] = {{"ETag", gz ? etag_gz : etag},
                                     {"Cache-Control", "no-cache"},
                                     {"Vary", "Accept-Encoding"},
                                     {"Content-Encoding", gz ? "gzip" : NULL}};
-        rc = hx_send_resp(c, 200, v == V_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
+        rc = hx_send_resp(c, 200, v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
                        gz ? (const void *)resp->gz : resp->json, gz ? resp->gzlen : resp->len, h,
                        4, !strcmp(ri->request_method, "HEAD"));
     }
@@ -537,20 +441,9 @@ out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
     hearth_cache_release(srv->views, vref);
-    hearth_cache_release(srv->profiles, pref);
-    hearth_cache_release(srv->profiles, bref);
-    if (st && !big)
-        big = resp_big(st, out.len);
-    hearth_stacks_free(st);
-    if (merged)
-        big = true;
-    hearth_profile_free(merged);
     hearth_meta_release(&bm);
     hearth_buf_release(&key);
-    hearth_buf_release(&out);
     free(vp);
-    if (in_slot)
-        hearth_service_view_done(srv->svc, big);
     return rc;
 }
 
@@ -623,10 +516,10 @@ int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
  * concurrent GETs of a big log parse it once.
  */
 static enum hearth_err gctrace_render(struct hearth_server *srv, const struct hearth_meta *m,
-                                      struct view_resp **out, struct hearth_errmsg *em)
+                                      struct hearth_view_resp **out, struct hearth_errmsg *em)
 {
     struct hearth_gctrace *t = NULL;
-    struct view_resp *resp = NULL;
+    struct hearth_view_resp *resp = NULL;
     struct hearth_buf b;
     struct hearth_jsonw w;
     unsigned char *bytes = NULL;
@@ -660,7 +553,7 @@ static enum hearth_err gctrace_render(struct hearth_server *srv, const struct he
         goto out_free;
     }
     resp->json = hearth_buf_detach(&b, &resp->len);
-    if (!hx_gzip_bytes(resp->json, resp->len, 1, &resp->gz, &resp->gzlen)) {
+    if (!hearth_gzip(resp->json, resp->len, 1, &resp->gz, &resp->gzlen)) {
         resp->gz = NULL;
         resp->gzlen = 0;
     }
@@ -677,7 +570,7 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
     struct hearth_errmsg em = {{0}};
     struct hearth_meta m;
     struct hearth_cache_ref *ref = NULL;
-    struct view_resp *resp;
+    struct hearth_view_resp *resp;
     char key[256];
     bool in_slot = false;
     enum hearth_err e;
@@ -699,7 +592,7 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
         if ((e = gctrace_render(srv, &m, &resp, &em)))
             goto out_error;
         resp = hearth_cache_put(srv->views, key, resp, resp->len + resp->gzlen + 256,
-                                hx_view_free_cb, &ref);
+                                hearth_view_resp_free, &ref);
         if (!resp) {
             e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
             goto out_error;

@@ -25,6 +25,7 @@
 #include "hearth/err.h"
 #include "hearth/ids.h"
 #include "hearth/profile.h"
+#include "hearth/service.h"
 #include "hearth/store.h"
 
 struct asset;
@@ -50,14 +51,6 @@ struct hearth_server {
     char **hosts;                   /* accepted Host names (NULL-terminated); NULL = any */
 };
 
-/* A rendered, immutable view response, shared through the view cache. */
-struct view_resp {
-    char *json;
-    size_t len;
-    unsigned char *gz;
-    size_t gzlen;
-};
-
 /*
  * respond.c: request and response helpers. A request's state (HEAD, "100
  * Continue" sent) is per thread: hx_request_begin() resets it before routing.
@@ -75,7 +68,6 @@ int hx_send_error_retry(struct mg_connection *c, enum hearth_err e, const char *
 int hx_send_405(struct mg_connection *c, const char *allow);
 int hx_send_json(struct mg_connection *c, int status, struct hearth_buf *b);
 bool hx_accepts_gzip(const struct mg_connection *c);
-bool hx_gzip_bytes(const void *in, size_t n, int level, unsigned char **out, size_t *outlen);
 
 /* Requests. query_param: 1 found (decoded into out), 0 absent, -1 too long or not text. */
 int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);
@@ -100,10 +92,8 @@ void hx_force_close(struct mg_connection *c);
 enum hearth_err hx_multipart_file(const char *ctype, const unsigned char *body, size_t len,
                                   const unsigned char **file, size_t *flen, char *fname,
                                   size_t fnamesz, struct hearth_errmsg *em);
-void hx_view_free_cb(void *v);
 
 /* http.c: the profile and gctrace handlers (path and method checked by the router). */
-enum hx_view { V_TOP, V_FLAME, V_GRAPH, V_DOT };
 int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv);
 int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv);
 int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv);
@@ -113,7 +103,7 @@ int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv,
                    const struct hearth_meta *m);
 int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const char *id);
 int hx_profile_view(struct mg_connection *c, struct hearth_server *srv,
-                    const struct hearth_meta *m, enum hx_view v);
+                    const struct hearth_meta *m, enum hearth_view_kind v);
 int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv);
 int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id);
 

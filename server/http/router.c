@@ -28,6 +28,7 @@
 #include "hearth/cache.h"
 #include "hearth/clients.h"
 #include "hearth/fetch.h"
+#include "hearth/gz.h"
 #include "hearth/ids.h"
 #include "hearth/jsonw.h"
 #include "hearth/reaper.h"
@@ -176,13 +177,13 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
         else if (!strcmp(rest, "/raw"))
             rc = hx_profile_raw(c, srv, &m);
         else if (!strcmp(rest, "/top"))
-            rc = hx_profile_view(c, srv, &m, V_TOP);
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TOP);
         else if (!strcmp(rest, "/flamegraph"))
-            rc = hx_profile_view(c, srv, &m, V_FLAME);
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_FLAME);
         else if (!strcmp(rest, "/callgraph"))
-            rc = hx_profile_view(c, srv, &m, V_GRAPH);
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_GRAPH);
         else if (!strcmp(rest, "/callgraph.dot"))
-            rc = hx_profile_view(c, srv, &m, V_DOT);
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_DOT);
         else
             rc = hx_send_error(c, HEARTH_E_NOT_FOUND, "no such view");
         hearth_meta_release(&m);
@@ -417,7 +418,7 @@ static enum hearth_err load_assets(struct hearth_server *srv, struct hearth_errm
         hearth_sha256_hex(a->data, a->len, hex);
         snprintf(a->etag, sizeof(a->etag), "\"%.20s\"", hex);
         snprintf(a->etag_gz, sizeof(a->etag_gz), "\"%.20s-gz\"", hex);
-        if (strncmp(a->type, "image/png", 9) && !hx_gzip_bytes(a->data, a->len, 9, &a->gz, &a->gzlen))
+        if (strncmp(a->type, "image/png", 9) && !hearth_gzip(a->data, a->len, 9, &a->gz, &a->gzlen))
             a->gz = NULL;
     }
     srv->nassets = hearth_nassets;
