@@ -164,6 +164,28 @@ enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const c
                                              const char *gctrace_id, int64_t *start_ms,
                                              struct hearth_errmsg *em);
 
+/*
+ * A GODEBUG=gctrace=1 log: parse it (HEARTH_E_BAD_REQUEST when no GC line
+ * is found), append its facts to info ({"tracks","gcs","lines"}) and store
+ * it. Fills m (hearth_meta_release() it) and the delete token.
+ */
+enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
+                                              const unsigned char *body, size_t len,
+                                              const char *name, struct hearth_buf *info,
+                                              struct hearth_meta *m,
+                                              char token[HEARTH_TOKEN_LEN + 1],
+                                              struct hearth_errmsg *em);
+/*
+ * The GET answer of the stored gctrace m (its metadata and parsed tracks),
+ * rendered once in a view slot and kept in the view cache; release *ref
+ * with hearth_cache_release() on hearth_service_views().
+ */
+enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc,
+                                            const struct hearth_meta *m,
+                                            const struct hearth_view_resp **out,
+                                            struct hearth_cache_ref **ref,
+                                            struct hearth_errmsg *em);
+
 /* Keep names printable and short (at most 200 bytes, control bytes as spaces). */
 void hearth_clean_name(const char *in, char *out, size_t outsz);
 

@@ -453,7 +453,6 @@ out_free:
 int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_errmsg em = {{0}};
-    struct hearth_gctrace *t = NULL;
     struct hearth_buf info, out;
     struct hearth_jsonw w;
     struct hearth_meta m;
@@ -465,29 +464,8 @@ int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
 
     if ((rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name))))
         return rc;
-    e = hearth_gctrace_parse((const char *)body, len, HEARTH_GCTRACE_MAX_LINES, &t, &em);
-    if (e) {
-        free(body);
-        return hx_send_error(c, e, em.msg);
-    }
     hearth_buf_init(&info, 1 << 16);
-    {
-        size_t i, gcs = 0;
-        for (i = 0; i < t->ntracks; i++)
-            gcs += t->tracks[i].n;
-        hearth_buf_printf(&info, "{\"tracks\":%zu,\"gcs\":%zu,\"lines\":%zu}", t->ntracks, gcs,
-                          t->lines);
-    }
-    if (!t->ntracks) {
-        hearth_buf_release(&info);
-        hearth_gctrace_free(t);
-        free(body);
-        return hx_send_error(c, HEARTH_E_BAD_REQUEST,
-                          "no 'gc N @T P%: ...' lines found: send the stderr of a Go program "
-                          "run with GODEBUG=gctrace=1");
-    }
-    e = hearth_store_put_gctrace(srv->store, body, len, name, info.ptr, &m, token, &em);
-    hearth_gctrace_free(t);
+    e = hearth_service_gctrace_ingest(srv->svc, body, len, name, &info, &m, token, &em);
     free(body);
     if (e) {
         hearth_buf_release(&info);
@@ -510,98 +488,20 @@ int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
     return rc;
 }
 
-/*
- * The GET answer of one gctrace (meta and parsed tracks), rendered once and
- * kept in the view cache by blob and id; computed in a view slot, so
- * concurrent GETs of a big log parse it once.
- */
-static enum hearth_err gctrace_render(struct hearth_server *srv, const struct hearth_meta *m,
-                                      struct hearth_view_resp **out, struct hearth_errmsg *em)
-{
-    struct hearth_gctrace *t = NULL;
-    struct hearth_view_resp *resp = NULL;
-    struct hearth_buf b;
-    struct hearth_jsonw w;
-    unsigned char *bytes = NULL;
-    size_t n = 0;
-    enum hearth_err e;
-
-    *out = NULL;
-    hearth_buf_init(&b, srv->cfg->lim.max_output);
-    e = hearth_store_read_blob(srv->store, m->blob, srv->cfg->max_upload_mb << 20, &bytes, &n, em);
-    if (!e)
-        e = hearth_gctrace_parse((const char *)bytes, n, HEARTH_GCTRACE_MAX_LINES, &t, em);
-    free(bytes);
-    if (e)
-        goto out_free;
-    hearth_jsonw_init(&w, &b);
-    hearth_jsonw_obj_open(&w);
-    hearth_meta_json_fields(&w, m);
-    hearth_jsonw_key(&w, "trace");
-    if ((e = hearth_gctrace_json(t, &b, em)))
-        goto out_free;
-    w.need_comma[w.depth] = true;
-    hearth_jsonw_obj_close(&w);
-    hearth_buf_addch(&b, '\n');
-    if (b.fail) {
-        e = hearth_errmsg_set(em, b.fail, "the gctrace's JSON is larger than the limit");
-        goto out_free;
-    }
-    resp = calloc(1, sizeof(*resp));
-    if (!resp) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    resp->json = hearth_buf_detach(&b, &resp->len);
-    if (!hearth_gzip(resp->json, resp->len, 1, &resp->gz, &resp->gzlen)) {
-        resp->gz = NULL;
-        resp->gzlen = 0;
-    }
-    *out = resp;
-out_free:
-    hearth_buf_release(&b);
-    hearth_gctrace_free(t);
-    return e;
-}
-
 int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
     struct hearth_meta m;
     struct hearth_cache_ref *ref = NULL;
-    struct hearth_view_resp *resp;
-    char key[256];
-    bool in_slot = false;
+    const struct hearth_view_resp *resp;
     enum hearth_err e;
     int rc;
 
     if ((e = hearth_store_get_gctrace(srv->store, id, &m, &em)))
         return hx_send_error(c, e, "no such gctrace");
-    snprintf(key, sizeof(key), "gctrace|%s|%s", m.blob, m.id);
-    resp = hearth_cache_get(srv->views, key, &ref);
-    if (!resp) {
-        if (!hearth_service_view_slot(srv->svc, &em)) {
-            e = HEARTH_E_BUSY;
-            goto out_error;
-        }
-        in_slot = true;
-        resp = hearth_cache_get(srv->views, key, &ref);
-    }
-    if (!resp) {
-        if ((e = gctrace_render(srv, &m, &resp, &em)))
-            goto out_error;
-        resp = hearth_cache_put(srv->views, key, resp, resp->len + resp->gzlen + 256,
-                                hearth_view_resp_free, &ref);
-        if (!resp) {
-            e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
-            goto out_error;
-        }
-    }
-    if (in_slot) {
-        hearth_service_view_done(srv->svc, true);
-        in_slot = false;
-    }
+    if ((e = hearth_service_gctrace_view(srv->svc, &m, &resp, &ref, &em)))
+        goto out_error;
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
         const char *const h[][2] = {{"Cache-Control", "no-cache"},
@@ -614,8 +514,6 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
 out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
-    if (in_slot)
-        hearth_service_view_done(srv->svc, true);
     hearth_cache_release(srv->views, ref);
     hearth_meta_release(&m);
     return rc;

@@ -1,7 +1,7 @@
 /*
  * series_svc.c - the leak-hunting domain logic of the service: the order of
- * a series' snapshots and where a gctrace log's "@0s" falls; see
- * include/hearth/service.h.
+ * a series' snapshots, where a gctrace log's "@0s" falls, and gctrace logs
+ * stored and rendered; see include/hearth/service.h.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "hearth/gctrace.h"
+#include "hearth/gz.h"
+#include "hearth/jsonw.h"
 #include "hearth/series.h"
 #include "hearth/service.h"
 
@@ -228,5 +230,124 @@ enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const c
     free(bytes);
     hearth_meta_release(&gm);
     hearth_series_release(&s);
+    return e;
+}
+
+/* ---- gctrace logs ---- */
+
+enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
+                                              const unsigned char *body, size_t len,
+                                              const char *name, struct hearth_buf *info,
+                                              struct hearth_meta *m,
+                                              char token[HEARTH_TOKEN_LEN + 1],
+                                              struct hearth_errmsg *em)
+{
+    struct hearth_gctrace *t = NULL;
+    enum hearth_err e;
+    size_t i, gcs = 0;
+
+    memset(m, 0, sizeof(*m));
+    e = hearth_gctrace_parse((const char *)body, len, HEARTH_GCTRACE_MAX_LINES, &t, em);
+    if (e)
+        return e;
+    for (i = 0; i < t->ntracks; i++)
+        gcs += t->tracks[i].n;
+    hearth_buf_printf(info, "{\"tracks\":%zu,\"gcs\":%zu,\"lines\":%zu}", t->ntracks, gcs,
+                      t->lines);
+    if (!t->ntracks) {
+        hearth_gctrace_free(t);
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                 "no 'gc N @T P%%: ...' lines found: send the stderr of a Go "
+                                 "program run with GODEBUG=gctrace=1");
+    }
+    hearth_gctrace_free(t);
+    return hearth_store_put_gctrace(hearth_service_store(svc), body, len, name, info->ptr, m,
+                                    token, em);
+}
+
+/*
+ * The GET answer of one gctrace (meta and parsed tracks), rendered once and
+ * kept in the view cache by blob and id; computed in a view slot, so
+ * concurrent GETs of a big log parse it once.
+ */
+static enum hearth_err gctrace_render(struct hearth_service *svc, const struct hearth_meta *m,
+                                      struct hearth_view_resp **out, struct hearth_errmsg *em)
+{
+    struct hearth_gctrace *t = NULL;
+    struct hearth_view_resp *resp = NULL;
+    struct hearth_buf b;
+    struct hearth_jsonw w;
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    enum hearth_err e;
+
+    *out = NULL;
+    hearth_buf_init(&b, cfg->lim.max_output);
+    e = hearth_store_read_blob(hearth_service_store(svc), m->blob, cfg->max_upload_mb << 20, &bytes, &n, em);
+    if (!e)
+        e = hearth_gctrace_parse((const char *)bytes, n, HEARTH_GCTRACE_MAX_LINES, &t, em);
+    free(bytes);
+    if (e)
+        goto out_free;
+    hearth_jsonw_init(&w, &b);
+    hearth_jsonw_obj_open(&w);
+    hearth_meta_json_fields(&w, m);
+    hearth_jsonw_key(&w, "trace");
+    if ((e = hearth_gctrace_json(t, &b, em)))
+        goto out_free;
+    w.need_comma[w.depth] = true;
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&b, '\n');
+    if (b.fail) {
+        e = hearth_errmsg_set(em, b.fail, "the gctrace's JSON is larger than the limit");
+        goto out_free;
+    }
+    resp = calloc(1, sizeof(*resp));
+    if (!resp) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    resp->json = hearth_buf_detach(&b, &resp->len);
+    if (!hearth_gzip(resp->json, resp->len, 1, &resp->gz, &resp->gzlen)) {
+        resp->gz = NULL;
+        resp->gzlen = 0;
+    }
+    *out = resp;
+out_free:
+    hearth_buf_release(&b);
+    hearth_gctrace_free(t);
+    return e;
+}
+
+enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc,
+                                            const struct hearth_meta *m,
+                                            const struct hearth_view_resp **out,
+                                            struct hearth_cache_ref **ref,
+                                            struct hearth_errmsg *em)
+{
+    struct hearth_cache *views = hearth_service_views(svc);
+    struct hearth_view_resp *resp = NULL;
+    enum hearth_err e = HEARTH_OK;
+    char key[256];
+
+    *ref = NULL;
+    snprintf(key, sizeof(key), "gctrace|%s|%s", m->blob, m->id);
+    *out = hearth_cache_get(views, key, ref);
+    if (*out)
+        return HEARTH_OK;
+    if (!hearth_service_view_slot(svc, em))
+        return HEARTH_E_BUSY;
+    *out = hearth_cache_get(views, key, ref);
+    if (!*out) {
+        e = gctrace_render(svc, m, &resp, em);
+        if (!e) {
+            *out = hearth_cache_put(views, key, resp, resp->len + resp->gzlen + 256,
+                                    hearth_view_resp_free, ref);
+            if (!*out)
+                e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        }
+    }
+    hearth_service_view_done(svc, true);
     return e;
 }
