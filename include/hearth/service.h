@@ -165,6 +165,18 @@ enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const c
                                              struct hearth_errmsg *em);
 
 /*
+ * The growth table of series id (growth.h) with the filters q and options
+ * o, appended to out: in a view slot, one snapshot at a time through the
+ * profile cache, so memory is one profile plus the table.
+ * HEARTH_E_NOT_FOUND when the series has no snapshots yet.
+ */
+struct hearth_growth_opts;
+enum hearth_err hearth_service_growth(struct hearth_service *svc, const char *id,
+                                      const struct hearth_query *q,
+                                      const struct hearth_growth_opts *o, struct hearth_buf *out,
+                                      struct hearth_errmsg *em);
+
+/*
  * A GODEBUG=gctrace=1 log: parse it (HEARTH_E_BAD_REQUEST when no GC line
  * is found), append its facts to info ({"tracks","gcs","lines"}) and store
  * it. Fills m (hearth_meta_release() it) and the delete token.

@@ -280,11 +280,7 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
     struct hearth_growth_opts o = {false, false, GROWTH_DEFAULT_ROWS};
-    struct hearth_series s;
     struct hearth_query q;
-    struct hearth_growth *g = NULL;
-    bool in_slot = false;
-    double *t = NULL;
     char(*val)[GROWTH_PARAM_MAX] = NULL;
     char small[64];
     struct hearth_buf out;
@@ -292,7 +288,6 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
     size_t i;
     int rc, r;
 
-    memset(&s, 0, sizeof(s));
     hearth_query_init(&q);
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     val = calloc(NGROWTH, sizeof(*val)); /* on the heap: worker stacks are small */
@@ -333,62 +328,14 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
         }
         o.max_rows = (size_t)v;
     }
-    if ((e = hearth_series_get(srv->store, id, &s, &em)))
+    if ((e = hearth_service_growth(srv->svc, id, &q, &o, &out, &em)))
         goto out_error;
-    if (!s.nitems) {
-        e = hearth_errmsg_set(&em, HEARTH_E_NOT_FOUND, "the series has no snapshots yet");
-        goto out_error;
-    }
-    t = calloc(s.nitems, sizeof(*t));
-    if (!t) {
-        e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
-        goto out_error;
-    }
-    for (i = 0; i < s.nitems; i++)
-        t[i] = (double)(s.at_ms[i] - s.at_ms[0]) / 1000.0;
-    /*
-     * In a view slot, one snapshot at a time: each is decoded through the
-     * cache, added, and let go, so memory is one profile plus the table.
-     */
-    if (!hearth_service_view_slot(srv->svc, &em)) {
-        e = HEARTH_E_BUSY;
-        goto out_error;
-    }
-    in_slot = true;
-    if ((e = hearth_growth_new(s.nitems, &q, &o, &srv->cfg->lim, &g, &em)))
-        goto out_error;
-    for (i = 0; i < s.nitems; i++) {
-        const struct hearth_profile *p = NULL;
-        struct hearth_cache_ref *ref = NULL;
-        if ((e = hearth_service_profile(srv->svc, s.items[i].blob, &p, &ref, &em))) {
-            if (s.nitems > 1 && e != HEARTH_E_BUSY) {
-                struct hearth_errmsg why = em; /* the source must not overlap the output */
-                hearth_errmsg_set(&em, e, "snapshot %zu: %s", i + 1, why.msg);
-            }
-            goto out_error;
-        }
-        e = hearth_growth_add(g, p, &em);
-        hearth_cache_release(srv->profiles, ref);
-        if (e)
-            goto out_error;
-    }
-    if ((e = hearth_growth_finish(g, t, &out, &em)))
-        goto out_error;
-    hearth_growth_free(g);
-    g = NULL;
-    hearth_service_view_done(srv->svc, true);
-    in_slot = false;
     rc = hx_send_json(c, 200, &out);
     goto out_free;
 out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
-    hearth_growth_free(g);
-    if (in_slot)
-        hearth_service_view_done(srv->svc, true);
-    free(t);
     free(val);
-    hearth_series_release(&s);
     hearth_buf_release(&out);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "hearth/gctrace.h"
+#include "hearth/growth.h"
 #include "hearth/gz.h"
 #include "hearth/jsonw.h"
 #include "hearth/series.h"
@@ -349,5 +350,71 @@ enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc,
         }
     }
     hearth_service_view_done(svc, true);
+    return e;
+}
+
+/* ---- growth over a series ---- */
+
+enum hearth_err hearth_service_growth(struct hearth_service *svc, const char *id,
+                                      const struct hearth_query *q,
+                                      const struct hearth_growth_opts *o, struct hearth_buf *out,
+                                      struct hearth_errmsg *em)
+{
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    struct hearth_store *store = hearth_service_store(svc);
+    struct hearth_series s;
+    struct hearth_growth *g = NULL;
+    bool in_slot = false;
+    double *t = NULL;
+    enum hearth_err e = HEARTH_OK;
+    size_t i;
+
+    memset(&s, 0, sizeof(s));
+    if ((e = hearth_series_get(store, id, &s, em)))
+        goto out_free;
+    if (!s.nitems) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "the series has no snapshots yet");
+        goto out_free;
+    }
+    t = calloc(s.nitems, sizeof(*t));
+    if (!t) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    for (i = 0; i < s.nitems; i++)
+        t[i] = (double)(s.at_ms[i] - s.at_ms[0]) / 1000.0;
+    /*
+     * In a view slot, one snapshot at a time: each is decoded through the
+     * cache, added, and let go, so memory is one profile plus the table.
+     */
+    if (!hearth_service_view_slot(svc, em)) {
+        e = HEARTH_E_BUSY;
+        goto out_free;
+    }
+    in_slot = true;
+    if ((e = hearth_growth_new(s.nitems, q, o, &cfg->lim, &g, em)))
+        goto out_free;
+    for (i = 0; i < s.nitems; i++) {
+        const struct hearth_profile *p = NULL;
+        struct hearth_cache_ref *ref = NULL;
+        if ((e = hearth_service_profile(svc, s.items[i].blob, &p, &ref, em))) {
+            if (s.nitems > 1 && e != HEARTH_E_BUSY) {
+                struct hearth_errmsg why = *em; /* the source must not overlap the output */
+                hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, why.msg);
+            }
+            goto out_free;
+        }
+        e = hearth_growth_add(g, p, em);
+        hearth_cache_release(hearth_service_profiles(svc), ref);
+        if (e)
+            goto out_free;
+    }
+    e = hearth_growth_finish(g, t, out, em);
+out_free:
+    hearth_growth_free(g);
+    if (in_slot)
+        hearth_service_view_done(svc, true);
+    free(t);
+    hearth_series_release(&s);
     return e;
 }
