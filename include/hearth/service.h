@@ -165,6 +165,20 @@ enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const c
                                              struct hearth_errmsg *em);
 
 /*
+ * Start a capture of url (interval_s seconds apart, count snapshots, with
+ * ?gc=1 when gc) for client: a place among the running captures (on
+ * failure *retry_s is the Retry-After in seconds, else it stays -1), the
+ * first snapshot at once (a wrong URL fails here, not later), the series
+ * (named nm, or after the URL) and the scheduled rest. Fills the series' id
+ * and delete token.
+ */
+enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const char *url,
+                                             const char *nm, int interval_s, int count, bool gc,
+                                             const char *client, char id[HEARTH_ID_LEN + 1],
+                                             char token[HEARTH_TOKEN_LEN + 1], int *retry_s,
+                                             struct hearth_errmsg *em);
+
+/*
  * The growth table of series id (growth.h) with the filters q and options
  * o, appended to out: in a view slot, one snapshot at a time through the
  * profile cache, so memory is one profile plus the table.

@@ -384,17 +384,12 @@ out_free:
 static int h_capture(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_errmsg em = {{0}};
-    struct hearth_capture_row row;
-    struct hearth_meta m;
     enum hearth_err e;
     json_t *root, *ji, *jc, *jg;
-    const char *url, *nm, *first;
-    char *full = NULL;
-    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], ptoken[HEARTH_TOKEN_LEN + 1];
-    char name[512], snap[600];
+    const char *url, *nm;
+    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1];
     const char *client = mg_get_request_info(c)->remote_addr;
-    bool reserved = false;
-    int rc, retry_s = 0;
+    int rc, retry_s = -1;
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "captures need the server's upload token");
@@ -418,48 +413,13 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
                              "\"interval_s\": 1..86400, \"count\": 2..1000, \"name\": optional, "
                              "\"gc\": optional boolean}");
     }
-    memset(&row, 0, sizeof(row));
-    row.interval_s = (int)json_integer_value(ji);
-    row.count = (int)json_integer_value(jc);
-    row.gc = json_is_true(jg);
-    if (asprintf(&full, "%s%s", url, !row.gc ? "" : strchr(url, '?') ? "&gc=1" : "?gc=1") < 0) {
-        full = NULL;
-        rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    hearth_clean_name(nm && *nm ? nm : url, name, sizeof(name));
-    /* a place among the running captures (global and per-client caps) */
-    if ((e = hearth_captures_reserve(hearth_service_captures(srv->svc), client, &retry_s, &em))) {
+    e = hearth_service_capture_start(srv->svc, url, nm, (int)json_integer_value(ji),
+                                     (int)json_integer_value(jc), json_is_true(jg), client, id,
+                                     token, &retry_s, &em);
+    if (e && retry_s >= 0)
         rc = hx_send_error_retry(c, e, em.msg, retry_s);
-        goto out_free;
-    }
-    reserved = true;
-    /* the first snapshot now: a wrong URL fails here, not silently later */
-    snprintf(snap, sizeof(snap), "%s #1", name);
-    row.started = hearth_now_ms();
-    if ((e = hearth_service_fetch_ingest(srv->svc, full, snap, false, &m, ptoken, &em))) {
-        rc = hx_send_error(c, e, em.msg);
-        goto out_free;
-    }
-    row.url = full;
-    row.last_error = "";
-    snprintf(row.state, sizeof(row.state), "%s", HEARTH_CAP_RUNNING);
-    row.taken = 1;
-    row.updated = hearth_now_ms();
-    row.next_at = row.started + (int64_t)row.interval_s * 1000;
-    first = m.id;
-    e = hearth_series_create(srv->store, name, full, "capture", &first, 1, NULL, &row, id, token,
-                             &em);
-    hearth_meta_release(&m);
-    if (!e) {
-        e = hearth_captures_add(hearth_service_captures(srv->svc), id, name, client, &row, &em);
-        reserved = false;
-    }
-    rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
-out_free:
-    if (reserved)
-        hearth_captures_unreserve(hearth_service_captures(srv->svc), client);
-    free(full);
+    else
+        rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
     json_decref(root);
     return rc;
 }

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "hearth/capture.h"
 #include "hearth/gctrace.h"
 #include "hearth/growth.h"
 #include "hearth/gz.h"
@@ -416,5 +417,65 @@ out_free:
         hearth_service_view_done(svc, true);
     free(t);
     hearth_series_release(&s);
+    return e;
+}
+
+/* ---- captures ---- */
+
+enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const char *url,
+                                             const char *nm, int interval_s, int count, bool gc,
+                                             const char *client, char id[HEARTH_ID_LEN + 1],
+                                             char token[HEARTH_TOKEN_LEN + 1], int *retry_s,
+                                             struct hearth_errmsg *em)
+{
+    struct hearth_capture_row row;
+    struct hearth_meta m;
+    enum hearth_err e;
+    const char *first;
+    char *full = NULL;
+    char ptoken[HEARTH_TOKEN_LEN + 1], name[512], snap[600];
+    bool reserved = false;
+    int retry = 0;
+
+    *retry_s = -1;
+    memset(&row, 0, sizeof(row));
+    row.interval_s = interval_s;
+    row.count = count;
+    row.gc = gc;
+    if (asprintf(&full, "%s%s", url, !row.gc ? "" : strchr(url, '?') ? "&gc=1" : "?gc=1") < 0) {
+        full = NULL;
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    hearth_clean_name(nm && *nm ? nm : url, name, sizeof(name));
+    /* a place among the running captures (global and per-client caps) */
+    if ((e = hearth_captures_reserve(hearth_service_captures(svc), client, &retry, em))) {
+        *retry_s = retry;
+        goto out_free;
+    }
+    reserved = true;
+    /* the first snapshot now: a wrong URL fails here, not silently later */
+    snprintf(snap, sizeof(snap), "%s #1", name);
+    row.started = hearth_now_ms();
+    if ((e = hearth_service_fetch_ingest(svc, full, snap, false, &m, ptoken, em)))
+        goto out_free;
+    row.url = full;
+    row.last_error = "";
+    snprintf(row.state, sizeof(row.state), "%s", HEARTH_CAP_RUNNING);
+    row.taken = 1;
+    row.updated = hearth_now_ms();
+    row.next_at = row.started + (int64_t)row.interval_s * 1000;
+    first = m.id;
+    e = hearth_series_create(hearth_service_store(svc), name, full, "capture", &first, 1, NULL, &row, id, token,
+                             em);
+    hearth_meta_release(&m);
+    if (!e) {
+        e = hearth_captures_add(hearth_service_captures(svc), id, name, client, &row, em);
+        reserved = false;
+    }
+out_free:
+    if (reserved)
+        hearth_captures_unreserve(hearth_service_captures(svc), client);
+    free(full);
     return e;
 }
