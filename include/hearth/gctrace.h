@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "hearth/err.h"
+#include "hearth/limits.h"
 
 struct hearth_buf;
 
@@ -47,7 +48,7 @@ struct hearth_buf;
  */
 #define HEARTH_GCTRACE_MAX_GAP 16
 /* Hard cap on the number of tracks; more is HEARTH_E_TOO_LARGE. */
-#define HEARTH_GCTRACE_MAX_TRACKS 4096
+#define HEARTH_GCTRACE_MAX_TRACKS HEARTH_LIMIT_GCTRACE_TRACKS
 
 /* One GC, one line of the log. Times in ms, sizes in MB as Go prints them. */
 struct hearth_gctrace_gc {

@@ -1,5 +1,5 @@
 /*
- * gz.h - bounded gunzip of profile files.
+ * gz.h - bounded gunzip of profile files, and gzip of answers.
  *
  * hearth_gz_is_gzip() sniffs the two magic bytes (1f 8b), as pprof does.
  * hearth_gunzip() inflates every concatenated gzip member into one buffer of
@@ -22,5 +22,11 @@ bool hearth_gz_is_gzip(const unsigned char *p, size_t n);
  */
 enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max_out,
                               unsigned char **out, size_t *out_len, struct hearth_errmsg *em);
+
+/*
+ * gzip n bytes at level (1-9) into a malloc'ed *out of *outlen bytes (the
+ * caller frees it). false, with *out NULL, when out of memory or n > 2 GiB.
+ */
+bool hearth_gzip(const void *in, size_t n, int level, unsigned char **out, size_t *outlen);
 
 #endif /* HEARTH_GZ_H */

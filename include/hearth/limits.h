@@ -1,15 +1,32 @@
 /*
  * limits.h - every limit Hearth enforces on input, in one table.
  *
- * The defaults and the reason for each live in server/limits.c
+ * The defaults and the reason for each live in server/lib/limits.c
  * (hearth_limit_table); callers copy hearth_limits_default() and may tighten
- * or loosen single fields (the CLI and the server expose them as options).
+ * or loosen single fields (the CLI exposes them as -NAME=N; the server's
+ * --max-upload-mb and --max-decompressed-mb default to max_input and
+ * max_decompressed). The limits of the HTTP API below are fixed at build
+ * time; hearth_limit_fixed_table() gives their reasons. `hearth limits`
+ * prints both tables (the README's Limits section is that output).
  */
 #ifndef HEARTH_LIMITS_H
 #define HEARTH_LIMITS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Fixed limits of the HTTP API and its parsers (reasons: hearth_limit_fixed_table). */
+#define HEARTH_LIMIT_SERIES_ITEMS      1000               /* snapshots in one series */
+#define HEARTH_LIMIT_SERIES_BODY       ((size_t)256 << 10) /* a series/capture JSON body */
+#define HEARTH_LIMIT_JSON_BODY         ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
+#define HEARTH_LIMIT_CAPTURE_INTERVAL  86400              /* seconds between snapshots */
+#define HEARTH_LIMIT_GROWTH_ROWS       5000               /* growth rows in one answer */
+#define HEARTH_LIMIT_GROWTH_KEY        ((size_t)16 << 10)  /* bytes of one growth row's name */
+#define HEARTH_LIMIT_VIEW_PARAM        4096               /* bytes of one decoded query value */
+#define HEARTH_LIMIT_GCTRACE_LINES     2000000            /* lines of a gctrace log parsed */
+#define HEARTH_LIMIT_GCTRACE_TRACKS    4096               /* processes in one gctrace log */
+#define HEARTH_LIMIT_FETCH_URL         4096               /* bytes of a URL to fetch */
+#define HEARTH_LIMIT_FETCH_ENTRIES     1024               /* entries of --fetch-allow */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */
@@ -52,5 +69,7 @@ struct hearth_limits hearth_limits_default(void);
 
 /* The table itself (static storage), terminated by a row with name == NULL. */
 const struct hearth_limit_row *hearth_limit_table(void);
+/* The fixed limits (HEARTH_LIMIT_*), same form; offset is unused (0). */
+const struct hearth_limit_row *hearth_limit_fixed_table(void);
 
 #endif /* HEARTH_LIMITS_H */

@@ -5,14 +5,14 @@
  * small HTTP server in a thread on 127.0.0.1 (200, 404, 302, slow drip,
  * bodies over the cap, a delayed CPU-profile-like answer).
  *
- * White-box: this file includes server/fetch.c to reach the static
+ * White-box: this file includes server/service/fetch.c to reach the static
  * matcher (check_addr, allow_parse) directly; it therefore links
  * hearth_core and libcurl, not the library that holds fetch.c.
  *
  * Every refused fetch also checks the server's hit counter: a refusal must
  * happen before any connection is made.
  */
-#include "../../server/fetch.c"
+#include "../../server/service/fetch.c"
 
 #include <pthread.h>
 #include <setjmp.h>

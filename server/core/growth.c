@@ -13,7 +13,7 @@
 #include "hearth/stacks.h"
 
 /* A stack key longer than this is cut (two stacks that long and equal that far merge). */
-#define GROWTH_MAX_KEY ((size_t)16 << 10)
+#define GROWTH_MAX_KEY HEARTH_LIMIT_GROWTH_KEY
 
 struct acc {
     size_t n; /* snapshots */

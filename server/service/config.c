@@ -6,6 +6,7 @@
 #include "hearth/config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +17,14 @@ struct opt {
     const char *env;  /* HEARTH_... */
     enum kind kind;
     size_t off;
-    const char *dflt;
+    const char *dflt; /* NULL: its row of the limits table, in MiB (from_limits) */
     const char *help;
+};
+
+/* Options whose default is a row of server/lib/limits.c (one default per quantity). */
+static const char *const from_limits[][2] = {
+    {"max-upload-mb", "max_input"},
+    {"max-decompressed-mb", "max_decompressed"},
 };
 
 #define O(f) offsetof(struct hearth_config, f)
@@ -34,11 +41,11 @@ static const struct opt opts[] = {
      "fetching"},
     {"upload-token", "HEARTH_UPLOAD_TOKEN", K_STR, O(upload_token), "",
      "if set, uploads and fetches need 'Authorization: Bearer <token>'"},
-    {"max-upload-mb", "HEARTH_MAX_UPLOAD_MB", K_SIZE, O(max_upload_mb), "64",
-     "largest upload or fetched body; a 1M-sample profile is about 12 MB gzip"},
-    {"max-decompressed-mb", "HEARTH_MAX_DECOMPRESSED_MB", K_SIZE, O(max_decompressed_mb), "256",
-     "largest profile after gunzip (413 above): bounds what a gzip bomb costs; the 1M-sample "
-     "profile is 64 MB"},
+    {"max-upload-mb", "HEARTH_MAX_UPLOAD_MB", K_SIZE, O(max_upload_mb), NULL,
+     "largest upload or fetched body (limit max_input); a 1M-sample profile is about 12 MB gzip"},
+    {"max-decompressed-mb", "HEARTH_MAX_DECOMPRESSED_MB", K_SIZE, O(max_decompressed_mb), NULL,
+     "largest profile after gunzip (413 above; limit max_decompressed): bounds what a gzip bomb "
+     "costs; the 1M-sample profile is 64 MB"},
     {"cache-mb", "HEARTH_CACHE_MB", K_SIZE, O(cache_mb), "1024",
      "memory budget of decoded profiles kept for fast views"},
     {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2",
@@ -90,6 +97,25 @@ static const struct opt opts[] = {
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
+/* The default of o as text: its own, or its limits row's value in MiB. */
+static const char *dflt(const struct opt *o, char *buf, size_t bufsz)
+{
+    const struct hearth_limit_row *r;
+    const char *limit = "";
+    size_t i;
+
+    if (o->dflt)
+        return o->dflt;
+    for (i = 0; i < sizeof(from_limits) / sizeof(from_limits[0]); i++)
+        if (!strcmp(from_limits[i][0], o->flag))
+            limit = from_limits[i][1];
+    for (r = hearth_limit_table(); r->name; r++)
+        if (!strcmp(r->name, limit))
+            break;
+    snprintf(buf, bufsz, "%zu", r->name ? r->value >> 20 : (size_t)0);
+    return buf;
+}
+
 static enum hearth_err set(struct hearth_config *cfg, const struct opt *o, const char *v,
                            struct hearth_errmsg *em)
 {
@@ -134,9 +160,12 @@ void hearth_config_usage(FILE *f)
     fputs("usage: hearth serve [--option=value ...]\n\n"
           "Every option can also be set by its environment variable; flags win.\n\n",
           f);
-    for (i = 0; i < NOPTS; i++)
+    for (i = 0; i < NOPTS; i++) {
+        char buf[32];
+        const char *d = dflt(&opts[i], buf, sizeof(buf));
         fprintf(f, "  --%-20s %-26s default %s\n      %s\n", opts[i].flag, opts[i].env,
-                *opts[i].dflt ? opts[i].dflt : "(empty)", opts[i].help);
+                *d ? d : "(empty)", opts[i].help);
+    }
 }
 
 enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **argv, bool *help,
@@ -151,7 +180,8 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     cfg->lim = hearth_limits_default();
     for (i = 0; i < NOPTS; i++) {
         const char *env = getenv(opts[i].env);
-        e = set(cfg, &opts[i], opts[i].dflt, em);
+        char buf[32];
+        e = set(cfg, &opts[i], dflt(&opts[i], buf, sizeof(buf)), em);
         if (e)
             goto out_fail;
         if (env && (e = set(cfg, &opts[i], env, em)))

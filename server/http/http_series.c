@@ -16,8 +16,6 @@
  * in capture.c, the numbers in growth.c.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,107 +24,19 @@
 #include <jansson.h>
 
 #include "hearth/capture.h"
-#include "hearth/gctrace.h"
 #include "hearth/growth.h"
 #include "hearth/jsonw.h"
 #include "hearth/query.h"
 #include "hearth/series.h"
+#include "hearth/service.h"
 #include "http_int.h"
 
-/* Limits of this API (the README's limits table lists them with reasons). */
-#define SERIES_MAX_ITEMS       1000 /* snapshots in one series: growth decodes them all */
-#define SERIES_BODY_MAX        (256 << 10)
-#define CAPTURE_MAX_INTERVAL_S 86400
+/* Limits of this API: the fixed rows of server/lib/limits.c. */
+#define SERIES_MAX_ITEMS       HEARTH_LIMIT_SERIES_ITEMS
+#define SERIES_BODY_MAX        HEARTH_LIMIT_SERIES_BODY
+#define CAPTURE_MAX_INTERVAL_S HEARTH_LIMIT_CAPTURE_INTERVAL
 #define GROWTH_DEFAULT_ROWS    100
-#define GROWTH_MAX_ROWS        5000
-
-/* ---- ordering of uploaded snapshots ---- */
-
-struct item {
-    const char *id;
-    int64_t time_ns;
-    long long num; /* the last number in the name, -1 if none */
-    size_t given;
-};
-
-static long long name_number(const char *s)
-{
-    const char *p = s + strlen(s), *end;
-    long long v = 0;
-
-    /* skip a file extension made of letters (".pb.gz", ".prof") */
-    while (p > s && !isdigit((unsigned char)p[-1]))
-        p--;
-    end = p;
-    while (p > s && isdigit((unsigned char)p[-1]))
-        p--;
-    if (p == end || end - p > 15)
-        return -1;
-    for (; p < end; p++)
-        v = v * 10 + (*p - '0');
-    return v;
-}
-
-static int64_t info_time_ns(const char *info)
-{
-    json_t *j = json_loads(info, 0, NULL);
-    int64_t t = j ? (int64_t)json_integer_value(json_object_get(j, "time_nanos")) : 0;
-
-    json_decref(j);
-    return t;
-}
-
-static int cmp_time(const void *a, const void *b)
-{
-    const struct item *x = a, *y = b;
-
-    if (x->time_ns != y->time_ns)
-        return x->time_ns < y->time_ns ? -1 : 1;
-    return x->given < y->given ? -1 : x->given > y->given;
-}
-
-static int cmp_num(const void *a, const void *b)
-{
-    const struct item *x = a, *y = b;
-
-    if (x->num != y->num)
-        return x->num < y->num ? -1 : 1;
-    return x->given < y->given ? -1 : x->given > y->given;
-}
-
-/* Sort items by their own timestamps, else by the number in their names. */
-static const char *order_items(struct item *it, size_t n)
-{
-    bool times = true, nums = true;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        times = times && it[i].time_ns > 0;
-        nums = nums && it[i].num >= 0;
-    }
-    if (times) {
-        qsort(it, n, sizeof(*it), cmp_time);
-        for (i = 1; i < n; i++)
-            times = times && it[i].time_ns != it[i - 1].time_ns;
-        if (times)
-            return "time";
-    }
-    if (nums) {
-        qsort(it, n, sizeof(*it), cmp_num);
-        for (i = 1; i < n; i++)
-            nums = nums && it[i].num != it[i - 1].num;
-        if (nums)
-            return "name";
-    }
-    /* back to the order given */
-    for (i = 0; i < n; i++)
-        while (it[i].given != i) {
-            struct item t = it[it[i].given];
-            it[it[i].given] = it[i];
-            it[i] = t;
-        }
-    return "given";
-}
+#define GROWTH_MAX_ROWS        HEARTH_LIMIT_GROWTH_ROWS
 
 /* ---- the series answer ---- */
 
@@ -258,11 +168,9 @@ static int h_create(struct mg_connection *c, struct hearth_server *srv)
     struct hearth_errmsg em = {{0}};
     enum hearth_err e;
     json_t *root, *arr;
-    struct item *it = NULL;
     const char **ids = NULL;
-    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], name[512];
-    char *source = NULL;
-    const char *order, *nm, *gct;
+    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1];
+    const char *nm, *gct;
     size_t n, i;
     int rc;
 
@@ -284,44 +192,17 @@ static int h_create(struct mg_connection *c, struct hearth_server *srv)
         json_decref(root);
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "gctrace must be a gctrace id");
     }
-    it = calloc(n, sizeof(*it));
     ids = calloc(n, sizeof(*ids));
-    if (!it || !ids) {
+    if (!ids) {
         rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
         goto out_free;
     }
-    for (i = 0; i < n; i++) {
-        struct hearth_meta m;
-        const char *pid = json_string_value(json_array_get(arr, i));
-        if (!pid || hearth_store_get(srv->store, pid, &m, &em)) {
-            rc = hx_send_error(c, HEARTH_E_BAD_REQUEST,
-                               pid ? "no such profile in \"profiles\"" : "profile ids are strings");
-            goto out_free;
-        }
-        it[i].id = pid;
-        it[i].time_ns = info_time_ns(m.info_json);
-        it[i].num = name_number(m.name);
-        it[i].given = i;
-        if (i == 0)
-            source = strdup(m.source_url);
-        else if (source && strcmp(source, m.source_url) != 0)
-            *source = '\0'; /* mixed sources: none */
-        if (i == 0 && !nm)
-            snprintf(name, sizeof(name), "%.500s", m.name);
-        hearth_meta_release(&m);
-    }
-    if (nm)
-        hx_clean_name(nm, name, sizeof(name));
-    order = order_items(it, n);
     for (i = 0; i < n; i++)
-        ids[i] = it[i].id;
-    e = hearth_series_create(srv->store, name, source ? source : "", order, ids, n, gct, NULL, id,
-                             token, &em);
+        ids[i] = json_string_value(json_array_get(arr, i));
+    e = hearth_service_series_create(srv->svc, nm, ids, n, gct, id, token, &em);
     rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
 out_free:
-    free(it);
     free(ids);
-    free(source);
     json_decref(root);
     return rc;
 }
@@ -380,8 +261,8 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
     }
     if (!token_ok(c, srv, id, &rc))
         return rc;
-    if (srv->captures)
-        hearth_captures_cancel(srv->captures, id, &em); /* not running: nothing to stop */
+    if (hearth_service_captures(srv->svc))
+        hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em); /* not running: nothing to stop */
     hx_bearer(c, tok, sizeof(tok));
     if ((e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em)))
         return hx_send_error(c, e, em.msg);
@@ -392,18 +273,14 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
 static const char *const growth_params[] = {"si", "g",  "f",  "i",  "h",
                                             "s",  "sf", "tf", "ti", "noinlines"};
 #define NGROWTH          (sizeof(growth_params) / sizeof(growth_params[0]))
-#define GROWTH_PARAM_MAX 4096
+#define GROWTH_PARAM_MAX HEARTH_LIMIT_VIEW_PARAM
 
 static int h_growth(struct mg_connection *c, struct hearth_server *srv, const char *id)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
     struct hearth_growth_opts o = {false, false, GROWTH_DEFAULT_ROWS};
-    struct hearth_series s;
     struct hearth_query q;
-    struct hearth_growth *g = NULL;
-    bool in_slot = false;
-    double *t = NULL;
     char(*val)[GROWTH_PARAM_MAX] = NULL;
     char small[64];
     struct hearth_buf out;
@@ -411,7 +288,6 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
     size_t i;
     int rc, r;
 
-    memset(&s, 0, sizeof(s));
     hearth_query_init(&q);
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     val = calloc(NGROWTH, sizeof(*val)); /* on the heap: worker stacks are small */
@@ -452,117 +328,21 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
         }
         o.max_rows = (size_t)v;
     }
-    if ((e = hearth_series_get(srv->store, id, &s, &em)))
+    if ((e = hearth_service_growth(srv->svc, id, &q, &o, &out, &em)))
         goto out_error;
-    if (!s.nitems) {
-        e = hearth_errmsg_set(&em, HEARTH_E_NOT_FOUND, "the series has no snapshots yet");
-        goto out_error;
-    }
-    t = calloc(s.nitems, sizeof(*t));
-    if (!t) {
-        e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
-        goto out_error;
-    }
-    for (i = 0; i < s.nitems; i++)
-        t[i] = (double)(s.at_ms[i] - s.at_ms[0]) / 1000.0;
-    /*
-     * In a view slot, one snapshot at a time: each is decoded through the
-     * cache, added, and let go, so memory is one profile plus the table.
-     */
-    if (!hx_view_slot(srv, &em)) {
-        e = HEARTH_E_BUSY;
-        goto out_error;
-    }
-    in_slot = true;
-    if ((e = hearth_growth_new(s.nitems, &q, &o, &srv->cfg->lim, &g, &em)))
-        goto out_error;
-    for (i = 0; i < s.nitems; i++) {
-        const struct hearth_profile *p = NULL;
-        struct hearth_cache_ref *ref = NULL;
-        if ((e = hx_get_profile(srv, s.items[i].blob, &p, &ref, &em))) {
-            if (s.nitems > 1 && e != HEARTH_E_BUSY) {
-                struct hearth_errmsg why = em; /* the source must not overlap the output */
-                hearth_errmsg_set(&em, e, "snapshot %zu: %s", i + 1, why.msg);
-            }
-            goto out_error;
-        }
-        e = hearth_growth_add(g, p, &em);
-        hearth_cache_release(srv->profiles, ref);
-        if (e)
-            goto out_error;
-    }
-    if ((e = hearth_growth_finish(g, t, &out, &em)))
-        goto out_error;
-    hearth_growth_free(g);
-    g = NULL;
-    hx_view_done(srv, true);
-    in_slot = false;
     rc = hx_send_json(c, 200, &out);
     goto out_free;
 out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
-    hearth_growth_free(g);
-    if (in_slot)
-        hx_view_done(srv, true);
-    free(t);
     free(val);
-    hearth_series_release(&s);
     hearth_buf_release(&out);
     return rc;
-}
-
-/*
- * Where "@0s" of a gctrace falls in wall time, from its forced GCs: a heap
- * snapshot taken with ?gc=1 forces a GC just before the profile is written,
- * so the last forced GCs line up with the last snapshots. Returns -1 when
- * the log has no forced GC.
- */
-static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_series *s)
-{
-    const struct hearth_gctrace_track *tr = NULL;
-    int64_t off[64];
-    size_t i, k, nf = 0, best = 0, m;
-
-    for (i = 0; i < g->ntracks; i++) {
-        size_t f = 0;
-        for (k = 0; k < g->tracks[i].n; k++)
-            f += g->tracks[i].gcs[k].forced;
-        if (f > best) {
-            best = f;
-            tr = &g->tracks[i];
-        }
-    }
-    if (!tr || !s->nitems)
-        return -1;
-    m = best < s->nitems ? best : s->nitems;
-    if (m > 64)
-        m = 64;
-    /* pair the last m forced GCs with the last m snapshots */
-    for (k = tr->n; k-- > 0 && nf < m;) {
-        if (!tr->gcs[k].forced)
-            continue;
-        off[nf] = s->at_ms[s->nitems - 1 - nf] - (int64_t)llround(tr->gcs[k].t * 1000);
-        nf++;
-    }
-    /* the median offset (insertion sort: nf <= 64) */
-    for (i = 1; i < nf; i++)
-        for (k = i; k > 0 && off[k - 1] > off[k]; k--) {
-            int64_t x = off[k];
-            off[k] = off[k - 1];
-            off[k - 1] = x;
-        }
-    return nf ? off[nf / 2] : -1;
 }
 
 static int h_attach(struct mg_connection *c, struct hearth_server *srv, const char *id)
 {
     struct hearth_errmsg em = {{0}};
-    struct hearth_series s;
-    struct hearth_meta gm;
-    struct hearth_gctrace *g = NULL;
-    unsigned char *bytes = NULL;
-    size_t n = 0;
     enum hearth_err e;
     json_t *root, *jstart;
     const char *gct;
@@ -584,20 +364,13 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
     }
     if (json_is_integer(jstart))
         start = json_integer_value(jstart);
-    memset(&s, 0, sizeof(s));
-    memset(&gm, 0, sizeof(gm));
     if (*gct && start < 0) {
-        if ((e = hearth_store_get_gctrace(srv->store, gct, &gm, &em)) ||
-            (e = hearth_store_read_blob(srv->store, gm.blob, srv->cfg->max_upload_mb << 20, &bytes,
-                                        &n, &em)) ||
-            (e = hearth_gctrace_parse((const char *)bytes, n, HX_GCTRACE_MAX_LINES, &g, &em)) ||
-            (e = hearth_series_get(srv->store, id, &s, &em))) {
+        if ((e = hearth_service_gctrace_start(srv->svc, id, gct, &start, &em))) {
             if (e == HEARTH_E_NOT_FOUND)
                 e = HEARTH_E_BAD_REQUEST;
             rc = hx_send_error(c, e, em.msg);
             goto out_free;
         }
-        start = align_forced(g, &s);
     }
     if ((e = hearth_series_set_gctrace(srv->store, id, gct, start, &em)))
         rc = hx_send_error(c, e, em.msg);
@@ -605,31 +378,22 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
         rc = send_series(c, srv, id, 200, NULL);
 out_free:
     json_decref(root);
-    hearth_gctrace_free(g);
-    free(bytes);
-    hearth_meta_release(&gm);
-    hearth_series_release(&s);
     return rc;
 }
 
 static int h_capture(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_errmsg em = {{0}};
-    struct hearth_capture_row row;
-    struct hearth_meta m;
     enum hearth_err e;
     json_t *root, *ji, *jc, *jg;
-    const char *url, *nm, *first;
-    char *full = NULL;
-    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1], ptoken[HEARTH_TOKEN_LEN + 1];
-    char name[512], snap[600];
+    const char *url, *nm;
+    char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1];
     const char *client = mg_get_request_info(c)->remote_addr;
-    bool reserved = false;
-    int rc, retry_s = 0;
+    int rc, retry_s = -1;
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "captures need the server's upload token");
-    if (!srv->fetcher || !srv->captures)
+    if (!hearth_service_can_fetch(srv->svc) || !hearth_service_captures(srv->svc))
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
                              "fetching is disabled on this server (set --fetch-allow)");
     if (!(root = json_body(c, &em, &e)))
@@ -649,48 +413,13 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
                              "\"interval_s\": 1..86400, \"count\": 2..1000, \"name\": optional, "
                              "\"gc\": optional boolean}");
     }
-    memset(&row, 0, sizeof(row));
-    row.interval_s = (int)json_integer_value(ji);
-    row.count = (int)json_integer_value(jc);
-    row.gc = json_is_true(jg);
-    if (asprintf(&full, "%s%s", url, !row.gc ? "" : strchr(url, '?') ? "&gc=1" : "?gc=1") < 0) {
-        full = NULL;
-        rc = hx_send_error(c, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    hx_clean_name(nm && *nm ? nm : url, name, sizeof(name));
-    /* a place among the running captures (global and per-client caps) */
-    if ((e = hearth_captures_reserve(srv->captures, client, &retry_s, &em))) {
+    e = hearth_service_capture_start(srv->svc, url, nm, (int)json_integer_value(ji),
+                                     (int)json_integer_value(jc), json_is_true(jg), client, id,
+                                     token, &retry_s, &em);
+    if (e && retry_s >= 0)
         rc = hx_send_error_retry(c, e, em.msg, retry_s);
-        goto out_free;
-    }
-    reserved = true;
-    /* the first snapshot now: a wrong URL fails here, not silently later */
-    snprintf(snap, sizeof(snap), "%s #1", name);
-    row.started = hearth_now_ms();
-    if ((e = hx_fetch_ingest(srv, full, snap, false, &m, ptoken, &em))) {
-        rc = hx_send_error(c, e, em.msg);
-        goto out_free;
-    }
-    row.url = full;
-    row.last_error = "";
-    snprintf(row.state, sizeof(row.state), "%s", HEARTH_CAP_RUNNING);
-    row.taken = 1;
-    row.updated = hearth_now_ms();
-    row.next_at = row.started + (int64_t)row.interval_s * 1000;
-    first = m.id;
-    e = hearth_series_create(srv->store, name, full, "capture", &first, 1, NULL, &row, id, token,
-                             &em);
-    hearth_meta_release(&m);
-    if (!e) {
-        e = hearth_captures_add(srv->captures, id, name, client, &row, &em);
-        reserved = false;
-    }
-    rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
-out_free:
-    if (reserved)
-        hearth_captures_unreserve(srv->captures, client);
-    free(full);
+    else
+        rc = e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 201, token);
     json_decref(root);
     return rc;
 }
@@ -703,7 +432,7 @@ static int h_stop(struct mg_connection *c, struct hearth_server *srv, const char
 
     if (!token_ok(c, srv, id, &rc))
         return rc;
-    if ((e = hearth_captures_cancel(srv->captures, id, &em)))
+    if ((e = hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em)))
         return hx_send_error(c, e == HEARTH_E_NOT_FOUND ? HEARTH_E_CONFLICT : e, em.msg);
     return send_series(c, srv, id, 200, NULL);
 }
@@ -748,25 +477,4 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
     if (!strcmp(method, "DELETE"))
         return h_delete(c, srv, id);
     return get ? send_series(c, srv, id, 200, NULL) : hx_send_405(c, "GET, HEAD, DELETE");
-}
-
-/* A scheduled snapshot: the server's fetch rules, on a capture worker (not an ad-hoc slot). */
-static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
-                                char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
-{
-    struct hearth_meta m;
-    char token[HEARTH_TOKEN_LEN + 1];
-    enum hearth_err e = hx_fetch_ingest(ctx, url, name, true, &m, token, em);
-
-    if (!e)
-        snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
-    hearth_meta_release(&m);
-    return e;
-}
-
-enum hearth_err hx_captures_start(struct hearth_server *srv, struct hearth_errmsg *em)
-{
-    return hearth_captures_start(srv->store, snapshot, srv, srv->fetcher != NULL,
-                                 (int)srv->cfg->max_captures,
-                                 (int)srv->cfg->max_captures_per_client, &srv->captures, em);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
 #include <zlib.h>
 
 bool hearth_gz_is_gzip(const unsigned char *p, size_t n)
@@ -113,4 +114,34 @@ out_end:
     inflateEnd(&zs);
     free(buf);
     return e;
+}
+
+bool hearth_gzip(const void *in, size_t n, int level, unsigned char **out, size_t *outlen)
+{
+    z_stream zs;
+    unsigned char *buf;
+    size_t cap = compressBound((uLong)n) + 64;
+
+    *out = NULL;
+    memset(&zs, 0, sizeof(zs));
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return false;
+    buf = malloc(cap);
+    if (!buf) {
+        deflateEnd(&zs);
+        return false;
+    }
+    zs.next_in = (unsigned char *)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = buf;
+    zs.avail_out = (uInt)cap;
+    if (n > UINT32_MAX / 2 || deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+        deflateEnd(&zs);
+        free(buf);
+        return false;
+    }
+    *outlen = zs.total_out;
+    *out = buf;
+    deflateEnd(&zs);
+    return true;
 }

@@ -1,6 +1,7 @@
 /*
  * limits.c - every input limit with its reason (SQLite's sqliteLimit.h habit).
- * Change a default here and nowhere else.
+ * Change a default here and nowhere else (fixed limits: their HEARTH_LIMIT_*
+ * value in limits.h, their reason here).
  */
 #include "hearth/limits.h"
 
@@ -11,10 +12,12 @@
     }
 
 static const struct hearth_limit_row table[] = {
-    ROW(max_input, 256 * MiB,
-        "largest profile file accepted as given; real heap/CPU profiles are under 50 MiB gzip"),
-    ROW(max_decompressed, 512 * MiB,
-        "gunzip output cap: stops decompression bombs; the 1M-sample synthetic profile is 64 MiB"),
+    ROW(max_input, 64 * MiB,
+        "largest profile file accepted as given (the server's --max-upload-mb, also the largest "
+        "fetched body); real heap/CPU profiles are under 50 MiB gzip, the 1M-sample one 12 MiB"),
+    ROW(max_decompressed, 256 * MiB,
+        "gunzip output cap (the server's --max-decompressed-mb): a gzip bomb costs at most this; "
+        "the 1M-sample synthetic profile is 64 MiB"),
     ROW(max_model, 2048 * MiB,
         "memory of one decoded model, checked as it is built; max_decompressed keeps it near 2x "
         "that"),
@@ -58,6 +61,40 @@ static const struct hearth_limit_row table[] = {
         "parser and view far below it"),
     {0, 0, 0, 0},
 };
+
+#define FIXED(name, val, why)                                                                      \
+    {                                                                                              \
+        (name), 0, (val), (why)                                                                    \
+    }
+
+static const struct hearth_limit_row fixed[] = {
+    FIXED("series_items", HEARTH_LIMIT_SERIES_ITEMS,
+          "snapshots in one series, and a capture's count: growth decodes every snapshot"),
+    FIXED("series_body", HEARTH_LIMIT_SERIES_BODY,
+          "bytes of a series or capture JSON body: 1,000 ids (27 characters each) fit in 32 KiB"),
+    FIXED("json_body", HEARTH_LIMIT_JSON_BODY, "bytes of the other JSON bodies (/api/fetch)"),
+    FIXED("capture_interval_s", HEARTH_LIMIT_CAPTURE_INTERVAL,
+          "seconds between a capture's snapshots (from 1 s): what /debug/pprof users need"),
+    FIXED("growth_rows", HEARTH_LIMIT_GROWTH_ROWS,
+          "growth rows in one answer (n=, default 100): the table is for reading; `more` counts "
+          "the rest"),
+    FIXED("growth_key", HEARTH_LIMIT_GROWTH_KEY,
+          "bytes of one growth stack row's name: deeper stacks merge past the cut"),
+    FIXED("view_param", HEARTH_LIMIT_VIEW_PARAM,
+          "bytes of one decoded query parameter (regexes are capped lower by max_regex)"),
+    FIXED("gctrace_lines", HEARTH_LIMIT_GCTRACE_LINES,
+          "lines of a gctrace log parsed (more: 413): months of one GC every few seconds"),
+    FIXED("gctrace_tracks", HEARTH_LIMIT_GCTRACE_TRACKS,
+          "processes told apart in one gctrace log (more: 413)"),
+    FIXED("fetch_url", HEARTH_LIMIT_FETCH_URL, "bytes of a URL to fetch, refused before parsing"),
+    FIXED("fetch_entries", HEARTH_LIMIT_FETCH_ENTRIES, "hosts and CIDRs in --fetch-allow"),
+    {0, 0, 0, 0},
+};
+
+const struct hearth_limit_row *hearth_limit_fixed_table(void)
+{
+    return fixed;
+}
 
 const struct hearth_limit_row *hearth_limit_table(void)
 {

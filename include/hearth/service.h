@@ -1,0 +1,218 @@
+/*
+ * service.h - what the server does, without HTTP: the floor between the
+ * HTTP layer (server/http) and the core and store (docs/architecture.md).
+ *
+ * A service owns the store, the decoded-profile cache, the view cache, the
+ * fetcher (when --fetch-allow is set), the capture scheduler, the work slots
+ * (decode, view, upload, fetch) and the background jobs (captures, and the
+ * retention sweep on its own timer thread). Ingest is one path: an upload, a
+ * fetch and a capture's snapshot all end in hearth_service_ingest().
+ *
+ * Nothing here knows civetweb: the HTTP layer parses a request, calls the
+ * service and writes the answer.
+ *
+ * Ownership: hearth_service_open() returns a service the caller closes with
+ * hearth_service_close() (after hearth_service_stop_jobs() and after every
+ * caller has returned). The accessors return borrowed pointers that live as
+ * long as the service. Profiles from hearth_service_profile() are shared and
+ * read-only; give the reference back with hearth_cache_release() on
+ * hearth_service_profiles().
+ *
+ * Thread safety: every function may be called from any thread at once,
+ * except open, start_jobs, stop_jobs and close (one thread, in that order).
+ */
+#ifndef HEARTH_SERVICE_H
+#define HEARTH_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hearth/buf.h"
+#include "hearth/cache.h"
+#include "hearth/config.h"
+#include "hearth/err.h"
+#include "hearth/ids.h"
+#include "hearth/profile.h"
+#include "hearth/query.h"
+#include "hearth/store.h"
+
+struct hearth_service;
+struct hearth_captures;
+struct hearth_jsonw;
+
+/* Lines of a gctrace log parsed at most (limits.h). */
+#define HEARTH_GCTRACE_MAX_LINES HEARTH_LIMIT_GCTRACE_LINES
+
+/* Work above this many bytes counts as big: memory is given back after it (malloc_trim). */
+#define HEARTH_TRIM_BYTES ((size_t)16 << 20)
+
+/* Open the store, the caches and the fetcher of cfg (borrowed: it outlives the service). */
+enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hearth_service **out,
+                                    struct hearth_errmsg *em);
+/* Resume the stored captures and start the retention timer (--retention-days). */
+enum hearth_err hearth_service_start_jobs(struct hearth_service *svc, struct hearth_errmsg *em);
+/* End the background threads; running captures stay running in the store. Idempotent. */
+void hearth_service_stop_jobs(struct hearth_service *svc);
+/* Stops the jobs if still running, then frees everything. NULL is fine. */
+void hearth_service_close(struct hearth_service *svc);
+
+/* Borrowed parts (each thread-safe on its own terms: store.h, cache.h, capture.h). */
+const struct hearth_config *hearth_service_config(const struct hearth_service *svc);
+struct hearth_store *hearth_service_store(struct hearth_service *svc);
+struct hearth_cache *hearth_service_profiles(struct hearth_service *svc);
+struct hearth_cache *hearth_service_views(struct hearth_service *svc);
+struct hearth_captures *hearth_service_captures(struct hearth_service *svc);
+bool hearth_service_can_fetch(const struct hearth_service *svc);
+
+/*
+ * Slots. An upload slot is taken while a request body is read (none free:
+ * false at once). A view slot bounds cache-missing view computations
+ * (--view-slots), waiting up to --decode-wait-ms: false with em set to
+ * HEARTH_E_BUSY when none came free; give it back with
+ * hearth_service_view_done(), which also returns memory after big work.
+ */
+bool hearth_service_upload_slot(struct hearth_service *svc);
+void hearth_service_upload_done(struct hearth_service *svc);
+bool hearth_service_view_slot(struct hearth_service *svc, struct hearth_errmsg *em);
+void hearth_service_view_done(struct hearth_service *svc, bool big);
+
+/*
+ * The decoded profile stored in blob, through the cache (a decode slot when
+ * it is not cached: HEARTH_E_BUSY if none came free within
+ * --decode-wait-ms). *ref: release with hearth_cache_release().
+ */
+enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *blob,
+                                       const struct hearth_profile **out,
+                                       struct hearth_cache_ref **ref, struct hearth_errmsg *em);
+/*
+ * Decode, validate, store: the common end of upload, fetch and capture.
+ * Fills m (hearth_meta_release() it) and the delete token.
+ */
+enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned char *bytes,
+                                      size_t n, const char *name, const char *source,
+                                      struct hearth_meta *m, char token[HEARTH_TOKEN_LEN + 1],
+                                      struct hearth_errmsg *em);
+/*
+ * Fetch url and store it as a profile named name: the common path of
+ * /api/fetch and captures. Requests (scheduled false) take one of the
+ * FETCH_SLOTS (service.c) ad-hoc slots or get HEARTH_E_BUSY at once; the capture
+ * scheduler's snapshots (scheduled true) are bounded by its own workers
+ * (capture.c), so slow ad-hoc targets cannot starve captures. A failure of
+ * the other server is HEARTH_E_UPSTREAM with one generic message (the cause
+ * goes to the server log only: no port probing through the answers).
+ */
+enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const char *url,
+                                            const char *name, bool scheduled,
+                                            struct hearth_meta *m,
+                                            char token[HEARTH_TOKEN_LEN + 1],
+                                            struct hearth_errmsg *em);
+
+/* Facts about a decoded profile as one JSON object (the row's info JSON), appended to b. */
+void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_buf *b);
+/* A stored profile's fields for an answer: metadata, its page URL and its facts inlined. */
+void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
+                              const struct hearth_meta *m);
+/* The views of a profile (views.h renders them). */
+enum hearth_view_kind { HEARTH_VIEW_TOP, HEARTH_VIEW_FLAME, HEARTH_VIEW_GRAPH, HEARTH_VIEW_DOT };
+
+/* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */
+struct hearth_view_resp {
+    char *json;
+    size_t len;
+    unsigned char *gz; /* NULL if gzip failed */
+    size_t gzlen;
+};
+/* The view cache's free function for a struct hearth_view_resp. */
+void hearth_view_resp_free(void *v);
+
+/*
+ * The view `kind` of the profile stored in blob with the options q
+ * (diffed against base_blob unless it is NULL), cached under key: a cache
+ * hit at once, else computed in a view slot (HEARTH_E_BUSY if none came
+ * free) within the limits' view budgets. Flame graphs get the default
+ * min_fraction unless have_mf; top lists every row unless asked otherwise.
+ * *out is shared and read-only: release *ref with hearth_cache_release()
+ * on hearth_service_views(). q is the caller's (this may change defaults).
+ */
+enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view_kind kind,
+                                    const char *key, const char *blob, const char *base_blob,
+                                    struct hearth_query *q, bool have_mf,
+                                    const struct hearth_view_resp **out,
+                                    struct hearth_cache_ref **ref, struct hearth_errmsg *em);
+
+/*
+ * Series (leak hunting). Create a series of the stored profiles ids[0..n)
+ * (a NULL id: HEARTH_E_BAD_REQUEST "profile ids are strings"; an unknown
+ * one: HEARTH_E_BAD_REQUEST), ordered by the profiles' own timestamps when
+ * all differ, else by the last number in their names, else as given; name
+ * NULL: the first profile's. gctrace: NULL or a stored gctrace id. Fills the
+ * new series' id and delete token.
+ */
+enum hearth_err hearth_service_series_create(struct hearth_service *svc, const char *name,
+                                             const char *const *ids, size_t n,
+                                             const char *gctrace, char id[HEARTH_ID_LEN + 1],
+                                             char token[HEARTH_TOKEN_LEN + 1],
+                                             struct hearth_errmsg *em);
+/*
+ * Where "@0s" of the stored gctrace log falls in wall time (Unix ms) for
+ * the series: its last forced GCs paired with the last snapshots (a heap
+ * snapshot with ?gc=1 forces one), the median offset; -1 when the log has
+ * no forced GC. HEARTH_E_NOT_FOUND when the log or the series is missing.
+ */
+enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const char *series_id,
+                                             const char *gctrace_id, int64_t *start_ms,
+                                             struct hearth_errmsg *em);
+
+/*
+ * Start a capture of url (interval_s seconds apart, count snapshots, with
+ * ?gc=1 when gc) for client: a place among the running captures (on
+ * failure *retry_s is the Retry-After in seconds, else it stays -1), the
+ * first snapshot at once (a wrong URL fails here, not later), the series
+ * (named nm, or after the URL) and the scheduled rest. Fills the series' id
+ * and delete token.
+ */
+enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const char *url,
+                                             const char *nm, int interval_s, int count, bool gc,
+                                             const char *client, char id[HEARTH_ID_LEN + 1],
+                                             char token[HEARTH_TOKEN_LEN + 1], int *retry_s,
+                                             struct hearth_errmsg *em);
+
+/*
+ * The growth table of series id (growth.h) with the filters q and options
+ * o, appended to out: in a view slot, one snapshot at a time through the
+ * profile cache, so memory is one profile plus the table.
+ * HEARTH_E_NOT_FOUND when the series has no snapshots yet.
+ */
+struct hearth_growth_opts;
+enum hearth_err hearth_service_growth(struct hearth_service *svc, const char *id,
+                                      const struct hearth_query *q,
+                                      const struct hearth_growth_opts *o, struct hearth_buf *out,
+                                      struct hearth_errmsg *em);
+
+/*
+ * A GODEBUG=gctrace=1 log: parse it (HEARTH_E_BAD_REQUEST when no GC line
+ * is found), append its facts to info ({"tracks","gcs","lines"}) and store
+ * it. Fills m (hearth_meta_release() it) and the delete token.
+ */
+enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
+                                              const unsigned char *body, size_t len,
+                                              const char *name, struct hearth_buf *info,
+                                              struct hearth_meta *m,
+                                              char token[HEARTH_TOKEN_LEN + 1],
+                                              struct hearth_errmsg *em);
+/*
+ * The GET answer of the stored gctrace m (its metadata and parsed tracks),
+ * rendered once in a view slot and kept in the view cache; release *ref
+ * with hearth_cache_release() on hearth_service_views().
+ */
+enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc,
+                                            const struct hearth_meta *m,
+                                            const struct hearth_view_resp **out,
+                                            struct hearth_cache_ref **ref,
+                                            struct hearth_errmsg *em);
+
+/* Keep names printable and short (at most 200 bytes, control bytes as spaces). */
+void hearth_clean_name(const char *in, char *out, size_t outsz);
+
+#endif /* HEARTH_SERVICE_H */

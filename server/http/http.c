@@ -1,0 +1,517 @@
+/*
+ * http.c - the handlers of profiles, their views and gctrace logs (router.c
+ * routes to them; series and captures are in http_series.c). A handler
+ * parses its request, calls the service (service.h) and answers through
+ * respond.c. Only server/http includes civetweb.h.
+ *
+ * Every response is built in memory and sent with a Content-Length and our
+ * security headers (civetweb adds its `additional_header` only to replies it
+ * builds itself). State-changing requests must come from our own origin.
+ */
+#define _GNU_SOURCE
+#include "hearth/http.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <civetweb.h>
+#include <jansson.h>
+#include <zlib.h>
+
+#include "hearth/buf.h"
+#include "hearth/cache.h"
+#include "hearth/clients.h"
+#include "hearth/fetch.h"
+#include "hearth/gctrace.h"
+#include "hearth/gz.h"
+#include "hearth/ids.h"
+#include "hearth/jsonbody.h"
+#include "hearth/jsonw.h"
+#include "hearth/merge.h"
+#include "hearth/profile.h"
+#include "hearth/query.h"
+#include "hearth/reaper.h"
+#include "hearth/service.h"
+#include "hearth/stacks.h"
+#include "hearth/store.h"
+#include "hearth/views.h"
+#include "hearth/workpool.h"
+#include "http_int.h"
+
+
+/* ---- handlers ---- */
+
+/* 201 with the stored profile's metadata and its delete token. */
+static int send_stored(struct mg_connection *c, struct hearth_server *srv,
+                       const struct hearth_meta *m, const char *token)
+{
+    struct hearth_buf out;
+    struct hearth_jsonw w;
+    int rc;
+
+    hearth_buf_init(&out, 1 << 20);
+    hearth_jsonw_init(&w, &out);
+    hearth_jsonw_obj_open(&w);
+    hearth_jsonw_key(&w, "delete_token");
+    hearth_jsonw_cstr(&w, token);
+    hearth_service_meta_json(&w, srv->svc, m);
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&out, '\n');
+    rc = hx_send_json(c, 201, &out);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+static int store_profile(struct mg_connection *c, struct hearth_server *srv,
+                         const unsigned char *bytes, size_t n, const char *name)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_meta m;
+    char token[HEARTH_TOKEN_LEN + 1];
+    enum hearth_err e;
+    int rc;
+
+    if ((e = hearth_service_ingest(srv->svc, bytes, n, name, "", &m, token, &em)))
+        return hx_send_error(c, e, em.msg);
+    rc = send_stored(c, srv, &m, token);
+    hearth_meta_release(&m);
+    return rc;
+}
+
+/*
+ * The common start of every upload: the upload token, an upload slot while
+ * the body is read, the body itself (capped by --max-upload-mb) and the
+ * optional ?name= (cleaned into name, which holds a default on entry).
+ * Returns 0 with *body set, or the status already sent.
+ */
+int hx_read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned char **body,
+                       size_t *len, char *name, size_t namesz)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    char qname[512];
+    enum hearth_err e;
+    int r;
+
+    *body = NULL;
+    if (!hx_upload_allowed(srv, c))
+        return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
+    if ((r = hx_query_param(ri->query_string, "name", qname, sizeof(qname))) < 0)
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
+    if (r > 0 && *qname)
+        hearth_clean_name(qname, name, namesz);
+    e = hx_read_upload_body(c, srv->cfg->max_upload_mb << 20, body, len, &em);
+    return e ? hx_send_error(c, e, em.msg) : 0;
+}
+
+int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv)
+{
+    const char *ctype = mg_get_header(c, "Content-Type");
+    struct hearth_errmsg em = {{0}};
+    unsigned char *body = NULL;
+    const unsigned char *file;
+    size_t len = 0, flen;
+    char name[512] = "", fname[256];
+    enum hearth_err e;
+    int rc;
+
+    if (ctype && strncasecmp(ctype, "application/octet-stream", 24) != 0 &&
+        strncasecmp(ctype, "multipart/form-data", 19) != 0 &&
+        strncasecmp(ctype, "application/gzip", 16) != 0 &&
+        strncasecmp(ctype, "application/x-gzip", 18) != 0 &&
+        strncasecmp(ctype, "application/x-protobuf", 22) != 0 &&
+        strncasecmp(ctype, "application/vnd.google.protobuf", 31) != 0)
+        return hx_send_error(c, HEARTH_E_UNSUPPORTED,
+                          "send the profile as application/octet-stream or multipart/form-data");
+    if ((rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name))))
+        return rc;
+    file = body;
+    flen = len;
+    fname[0] = '\0';
+    if (ctype && !strncasecmp(ctype, "multipart/form-data", 19) &&
+        (e = hx_multipart_file(ctype, body, len, &file, &flen, fname, sizeof(fname), &em))) {
+        free(body);
+        return hx_send_error(c, e, em.msg);
+    }
+    if (flen == 0) {
+        free(body);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST, "the body is empty: send a profile file");
+    }
+    if (!*name)
+        hearth_clean_name(*fname ? fname : "profile", name, sizeof(name));
+    rc = store_profile(c, srv, file, flen, name);
+    free(body);
+    return rc;
+}
+
+int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv)
+{
+    struct hearth_errmsg em = {{0}};
+    json_t *root = NULL;
+    char url[2048], name[512], token[HEARTH_TOKEN_LEN + 1];
+    struct hearth_meta m;
+    enum hearth_err e;
+    int rc;
+
+    if (!hx_upload_allowed(srv, c))
+        return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "fetching needs the server's upload token");
+    if ((e = hx_read_json(c, HEARTH_LIMIT_JSON_BODY, &root, &em)))
+        return hx_send_error(c, e, em.msg);
+    {
+        json_t *ju, *jn;
+        ju = json_object_get(root, "url");
+        jn = root ? json_object_get(root, "name") : NULL;
+        if (!json_is_string(ju) || json_string_length(ju) >= sizeof(url)) {
+            json_decref(root);
+            return hx_send_error(c, HEARTH_E_BAD_REQUEST,
+                              "send JSON {\"url\": \"http://host:port/debug/pprof/heap\"}");
+        }
+        snprintf(url, sizeof(url), "%s", json_string_value(ju));
+        if (json_is_string(jn) && json_string_length(jn) > 0)
+            snprintf(name, sizeof(name), "%.500s", json_string_value(jn));
+        else
+            snprintf(name, sizeof(name), "%.500s", url);
+        json_decref(root);
+    }
+    if ((e = hearth_service_fetch_ingest(srv->svc, url, name, false, &m, token, &em)))
+        return hx_send_error(c, e, em.msg);
+    rc = send_stored(c, srv, &m, token);
+    hearth_meta_release(&m);
+    return rc;
+}
+
+int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_buf out;
+    char v[128], last_id[HEARTH_ID_LEN + 1] = "", before_id[HEARTH_ID_LEN + 1] = "";
+    int64_t before = INT64_MAX, last = 0;
+    int limit = 50, more = 0, rc, r;
+    enum hearth_err e;
+
+    if (!hx_list_allowed(srv, c, &rc))
+        return rc;
+    if ((r = hx_query_param(ri->query_string, "limit", v, sizeof(v))) != 0) {
+        char *end;
+        long l = r > 0 ? strtol(v, &end, 10) : 0;
+        if (r < 0 || !*v || *end || l < 1 || l > 1000)
+            return hx_send_error(c, HEARTH_E_BAD_REQUEST, "limit must be between 1 and 1000");
+        limit = (int)l;
+    }
+    if ((r = hx_query_param(ri->query_string, "cursor", v, sizeof(v))) != 0) {
+        /* "<created ms>.<id>" exactly, as returned in "next" */
+        char *dot = r > 0 ? strchr(v, '.') : NULL, *end = NULL;
+        errno = 0;
+        if (dot)
+            before = strtoll(v, &end, 10);
+        if (!dot || dot == v || end != dot || errno || before < 0 || v[0] == '-' ||
+            v[0] == '+' || !hearth_id_valid(dot + 1, strlen(dot + 1)))
+            return hx_send_error(c, HEARTH_E_BAD_REQUEST, "bad cursor");
+        snprintf(before_id, sizeof(before_id), "%s", dot + 1);
+    }
+    hearth_buf_init(&out, 64 << 20);
+    hearth_buf_addstr(&out, "{\"profiles\":");
+    e = hearth_store_list(srv->store, before, before_id, limit, &out, &last, last_id, &more, &em);
+    if (e) {
+        hearth_buf_release(&out);
+        return hx_send_error(c, e, em.msg);
+    }
+    if (more)
+        hearth_buf_printf(&out, ",\"next\":\"%" PRId64 ".%s\"}\n", last, last_id);
+    else
+        hearth_buf_addstr(&out, ",\"next\":null}\n");
+    rc = hx_send_json(c, 200, &out);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+int hx_profile_meta(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m)
+{
+    struct hearth_buf out;
+    struct hearth_jsonw w;
+    int rc;
+
+    (void)srv;
+    hearth_buf_init(&out, 1 << 20);
+    hearth_jsonw_init(&w, &out);
+    hearth_jsonw_obj_open(&w);
+    hearth_service_meta_json(&w, srv->svc, m);
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&out, '\n');
+    rc = hx_send_json(c, 200, &out);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+/* The stored bytes, streamed from the file through a small buffer. */
+int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m)
+{
+    struct hearth_errmsg em = {{0}};
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    unsigned char chunk[64 * 1024];
+    struct hearth_watch w;
+    size_t n = 0, sent = 0;
+    int fd = -1;
+    char disp[128], etag[80];
+    const char *inm = mg_get_header(c, "If-None-Match");
+    enum hearth_err e;
+    int rc;
+
+    snprintf(etag, sizeof(etag), "\"%s\"", m->blob);
+    snprintf(disp, sizeof(disp), "attachment; filename=\"%s.pb.gz\"", m->id);
+    {
+        const char *const h[][2] = {{"ETag", etag},
+                                    {"Cache-Control", "private, max-age=31536000, immutable"},
+                                    {"Content-Disposition", disp},
+                                    {"X-Robots-Tag", "noindex"}};
+        if (inm && !strcmp(inm, etag))
+            return hx_send_resp(c, 304, NULL, NULL, 0, h, 2, false);
+        e = hearth_store_open_blob(srv->store, m->blob, &fd, &n, &em);
+        if (e)
+            return hx_send_error(c, e, em.msg);
+        rc = hx_send_resp(c, 200, "application/octet-stream", NULL, n, h, 4, true);
+    }
+    /* a client reading slower than 64 KiB/s after the grace time is cut off */
+    hearth_reaper_watch(srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
+                        hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms +
+                            (int64_t)(n / 64),
+                        SHUT_RDWR);
+    while (!hx_head_request() && sent < n) {
+        ssize_t r = read(fd, chunk, n - sent < sizeof(chunk) ? n - sent : sizeof(chunk));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || mg_write(c, chunk, (size_t)r) <= 0)
+            break; /* the length is sent: a short body tells the client it failed */
+        sent += (size_t)r;
+    }
+    hearth_reaper_unwatch(srv->reaper, &w);
+    close(fd);
+    return rc;
+}
+
+int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    char tok[256] = "";
+    enum hearth_err e;
+
+    if (!hx_bearer(c, tok, sizeof(tok)))
+        return hx_send_error(c, HEARTH_E_FORBIDDEN,
+                          "send the delete token as 'Authorization: Bearer <token>'");
+    e = hearth_store_delete(srv->store, id, tok, &em);
+    if (e)
+        return hx_send_error(c, e, em.msg);
+    return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+
+/* Options shared by every view, by pprof's web UI names. */
+static const char *const view_params[] = {"si", "g",  "f",  "i",  "h",    "s",  "sf", "tf",
+                                          "ti", "n",  "nf", "ef", "norm", "mf", "noinlines",
+                                          "unit", "base", "cum"};
+
+#define NPARAMS (sizeof(view_params) / sizeof(view_params[0]))
+#define PARAM_MAX HEARTH_LIMIT_VIEW_PARAM /* bytes of one decoded view parameter */
+
+/* The decoded parameters of one view request, on the heap (worker stacks are small). */
+struct view_params {
+    char val[NPARAMS][PARAM_MAX]; /* borrowed by the query */
+    char kv[NPARAMS][PARAM_MAX + 80];
+    char *pairs[NPARAMS];
+};
+
+int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
+                  enum hearth_view_kind v)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_query q;
+    struct hearth_meta bm;
+    bool have_base = false, have_mf = false;
+    struct view_params *vp = calloc(1, sizeof(*vp));
+    size_t np = 0, i;
+    struct hearth_buf key;
+    char etag[48], etag_gz[48], hex[HEARTH_SHA256_HEX + 1];
+    const char *inm = mg_get_header(c, "If-None-Match");
+    struct hearth_cache_ref *vref = NULL;
+    const struct hearth_view_resp *resp;
+    enum hearth_err e = HEARTH_OK;
+    int rc;
+    static const char *const vname[] = {"top", "flame", "graph", "dot"};
+
+    hearth_query_init(&q);
+    hearth_buf_init(&key, 1 << 16);
+    memset(&bm, 0, sizeof(bm));
+    if (!vp) {
+        e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
+        goto out_error;
+    }
+    for (i = 0; i < NPARAMS; i++) {
+        const char *name = view_params[i];
+        char *val = vp->val[i];
+        int r = hx_query_param(ri->query_string, name, val, PARAM_MAX);
+        if (r == 0)
+            continue;
+        if (r < 0) {
+            e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST,
+                                  "parameter %s is longer than %d bytes or not text", name,
+                                  PARAM_MAX - 1);
+            goto out_error;
+        }
+        if (!strcmp(name, "base")) {
+            if (!*val)
+                continue;
+            if ((e = hearth_store_get(srv->store, val, &bm, &em))) {
+                if (e == HEARTH_E_NOT_FOUND)
+                    hearth_errmsg_set(&em, e, "no such base profile");
+                goto out_error;
+            }
+            have_base = true;
+            q.diff = HEARTH_DIFF_DIFF_BASE;
+            snprintf(vp->kv[i], sizeof(vp->kv[i]), "base=%s", bm.blob);
+        } else {
+            if (!strcmp(name, "mf"))
+                have_mf = true;
+            if ((*val || !strcmp(name, "noinlines") || !strcmp(name, "norm") ||
+                 !strcmp(name, "cum")) &&
+                (e = hearth_query_set(&q, name, val, &em)))
+                goto out_error;
+            snprintf(vp->kv[i], sizeof(vp->kv[i]), "%s=%s", name, val);
+        }
+        vp->pairs[np++] = vp->kv[i];
+    }
+    /* canonical key: content hash(es), view, sorted options */
+    if (np > 1)
+        qsort(vp->pairs, np, sizeof(vp->pairs[0]), cmp_str);
+    hearth_buf_printf(&key, "v1|%s|%s", vname[v], m->blob);
+    for (i = 0; i < np; i++)
+        hearth_buf_printf(&key, "|%s", vp->pairs[i]);
+    if (key.fail) {
+        e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "query too long");
+        goto out_error;
+    }
+    hearth_sha256_hex(key.ptr, key.len, hex);
+    /* the gzip and identity bodies differ, so their strong ETags do too */
+    snprintf(etag, sizeof(etag), "\"%.32s\"", hex);
+    snprintf(etag_gz, sizeof(etag_gz), "\"%.32s-gz\"", hex);
+    {
+        const char *mine = hx_accepts_gzip(c) ? etag_gz : etag;
+        const char *const h304[][2] = {{"ETag", mine}, {"Cache-Control", "no-cache"}};
+        if (inm && !strcmp(inm, mine)) {
+            rc = hx_send_resp(c, 304, NULL, NULL, 0, h304, 2, false);
+            goto out_free;
+        }
+    }
+    if ((e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q,
+                                 have_mf, &resp, &vref, &em)))
+        goto out_error;
+    {
+        bool gz = resp->gz && hx_accepts_gzip(c);
+        const char *const h[][2] = {{"ETag", gz ? etag_gz : etag},
+                                    {"Cache-Control", "no-cache"},
+                                    {"Vary", "Accept-Encoding"},
+                                    {"Content-Encoding", gz ? "gzip" : NULL}};
+        rc = hx_send_resp(c, 200, v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
+                       gz ? (const void *)resp->gz : resp->json, gz ? resp->gzlen : resp->len, h,
+                       4, !strcmp(ri->request_method, "HEAD"));
+    }
+    goto out_free;
+
+out_error:
+    rc = hx_send_error(c, e, em.msg);
+out_free:
+    hearth_cache_release(srv->views, vref);
+    hearth_meta_release(&bm);
+    hearth_buf_release(&key);
+    free(vp);
+    return rc;
+}
+
+/* ---- GODEBUG=gctrace=1 logs ---- */
+
+
+int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_buf info, out;
+    struct hearth_jsonw w;
+    struct hearth_meta m;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char token[HEARTH_TOKEN_LEN + 1], name[512] = "gctrace";
+    enum hearth_err e;
+    int rc;
+
+    if ((rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name))))
+        return rc;
+    hearth_buf_init(&info, 1 << 16);
+    e = hearth_service_gctrace_ingest(srv->svc, body, len, name, &info, &m, token, &em);
+    free(body);
+    if (e) {
+        hearth_buf_release(&info);
+        return hx_send_error(c, e, em.msg);
+    }
+    hearth_buf_init(&out, 1 << 16);
+    hearth_jsonw_init(&w, &out);
+    hearth_jsonw_obj_open(&w);
+    hearth_jsonw_key(&w, "delete_token");
+    hearth_jsonw_cstr(&w, token);
+    hearth_meta_json_fields(&w, &m);
+    hearth_jsonw_key(&w, "info");
+    hearth_buf_addstr(&out, info.ptr);
+    hearth_jsonw_obj_close(&w);
+    hearth_buf_addch(&out, '\n');
+    rc = hx_send_json(c, 201, &out);
+    hearth_buf_release(&out);
+    hearth_buf_release(&info);
+    hearth_meta_release(&m);
+    return rc;
+}
+
+int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_meta m;
+    struct hearth_cache_ref *ref = NULL;
+    const struct hearth_view_resp *resp;
+    enum hearth_err e;
+    int rc;
+
+    if ((e = hearth_store_get_gctrace(srv->store, id, &m, &em)))
+        return hx_send_error(c, e, "no such gctrace");
+    if ((e = hearth_service_gctrace_view(srv->svc, &m, &resp, &ref, &em)))
+        goto out_error;
+    {
+        bool gz = resp->gz && hx_accepts_gzip(c);
+        const char *const h[][2] = {{"Cache-Control", "no-cache"},
+                                    {"Vary", "Accept-Encoding"},
+                                    {"Content-Encoding", gz ? "gzip" : NULL}};
+        rc = hx_send_resp(c, 200, "application/json", gz ? (const void *)resp->gz : resp->json,
+                          gz ? resp->gzlen : resp->len, h, 3, !strcmp(ri->request_method, "HEAD"));
+    }
+    goto out_free;
+out_error:
+    rc = hx_send_error(c, e, em.msg);
+out_free:
+    hearth_cache_release(srv->views, ref);
+    hearth_meta_release(&m);
+    return rc;
+}

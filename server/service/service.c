@@ -1,0 +1,462 @@
+/*
+ * service.c - the service floor: caches, slots, ingest, fetch and the
+ * background jobs; see include/hearth/service.h. Never includes civetweb.
+ */
+#define _GNU_SOURCE
+#include "hearth/service.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hearth/capture.h"
+#include "hearth/fetch.h"
+#include "hearth/jsonw.h"
+
+#define VIEW_CACHE_SHARE 4 /* views get 1/4 of --cache-mb, profiles the rest */
+
+/*
+ * Ad-hoc outbound fetches at once (/api/fetch and a capture's first
+ * snapshot): each may hold a remote CPU profile for its seconds. Running
+ * captures do not use these: they have their own workers (capture.c).
+ */
+#define FETCH_SLOTS 2
+
+struct hearth_service {
+    const struct hearth_config *cfg;
+    struct hearth_store *store;
+    struct hearth_cache *profiles, *views;
+    struct hearth_fetcher *fetcher;
+    struct hearth_captures *captures;
+    sem_t decode_sem, upload_sem, fetch_sem;
+    sem_t view_sem; /* --view-slots: cache-missing view computations */
+    /* the retention sweep (--retention-days): its thread waits on cond until stop */
+    pthread_t retention_thread;
+    bool retention_running, stopping;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+static bool take_slot(sem_t *s, size_t wait_ms)
+{
+    struct timespec ts;
+
+    if (wait_ms == 0)
+        return sem_trywait(s) == 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(wait_ms / 1000);
+    ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    while (sem_timedwait(s, &ts) != 0)
+        if (errno != EINTR)
+            return false;
+    return true;
+}
+
+void hearth_clean_name(const char *in, char *out, size_t outsz)
+{
+    size_t i, o = 0;
+
+    for (i = 0; in[i] && o + 1 < outsz && o < 200; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        out[o++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+    }
+    out[o] = '\0';
+}
+
+/* ---- decoded profiles (cached) ---- */
+
+static void profile_free_cb(void *v)
+{
+    hearth_profile_free(v);
+}
+
+enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *blob,
+                                   const struct hearth_profile **out, struct hearth_cache_ref **ref,
+                                   struct hearth_errmsg *em)
+{
+    struct hearth_profile *p;
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    enum hearth_err e;
+    void *v;
+
+    *out = hearth_cache_get(svc->profiles, blob, ref);
+    if (*out)
+        return HEARTH_OK;
+    if (!take_slot(&svc->decode_sem, svc->cfg->decode_wait_ms))
+        return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
+    /* another request may have decoded it while we waited */
+    *out = hearth_cache_get(svc->profiles, blob, ref);
+    if (*out) {
+        sem_post(&svc->decode_sem);
+        return HEARTH_OK;
+    }
+    e = hearth_store_read_blob(svc->store, blob, svc->cfg->lim.max_input, &bytes, &n, em);
+    if (!e)
+        e = hearth_profile_decode(bytes, n, &svc->cfg->lim, &p, em);
+    free(bytes);
+    sem_post(&svc->decode_sem);
+    if (e)
+        return e;
+    v = hearth_cache_put(svc->profiles, blob, p, p->bytes, profile_free_cb, ref);
+    if (!v)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    *out = v;
+    return HEARTH_OK;
+}
+
+void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_buf *b)
+{
+    struct hearth_jsonw w;
+    uint32_t i, di = 0;
+    struct hearth_str s;
+
+    hearth_profile_sample_index(p, NULL, &di, NULL);
+    hearth_jsonw_init(&w, b);
+    hearth_jsonw_obj_open(&w);
+    hearth_jsonw_key(&w, "sample_types");
+    hearth_jsonw_arr_open(&w);
+    for (i = 0; i < p->ntypes; i++) {
+        hearth_jsonw_obj_open(&w);
+        s = hearth_pstr(p, p->type_name[i]);
+        hearth_jsonw_key(&w, "type");
+        hearth_jsonw_str(&w, s.ptr, s.len);
+        s = hearth_pstr(p, p->type_unit[i]);
+        hearth_jsonw_key(&w, "unit");
+        hearth_jsonw_str(&w, s.ptr, s.len);
+        hearth_jsonw_obj_close(&w);
+    }
+    hearth_jsonw_arr_close(&w);
+    s = hearth_pstr(p, p->type_name[di]);
+    hearth_jsonw_key(&w, "default_sample_type");
+    hearth_jsonw_str(&w, s.ptr, s.len);
+    hearth_jsonw_key(&w, "period_type");
+    hearth_jsonw_obj_open(&w);
+    s = hearth_pstr(p, p->period_type);
+    hearth_jsonw_key(&w, "type");
+    hearth_jsonw_str(&w, s.ptr, s.len);
+    s = hearth_pstr(p, p->period_unit);
+    hearth_jsonw_key(&w, "unit");
+    hearth_jsonw_str(&w, s.ptr, s.len);
+    hearth_jsonw_obj_close(&w);
+    hearth_jsonw_key(&w, "period");
+    hearth_jsonw_int(&w, p->period);
+    hearth_jsonw_key(&w, "time_nanos");
+    hearth_jsonw_int(&w, p->time_nanos);
+    hearth_jsonw_key(&w, "duration_nanos");
+    hearth_jsonw_int(&w, p->duration_nanos);
+    hearth_jsonw_key(&w, "comments");
+    hearth_jsonw_arr_open(&w);
+    for (i = 0; i < p->ncomments && i < 100; i++) {
+        s = hearth_pstr(p, p->comments[i]);
+        hearth_jsonw_str(&w, s.ptr, s.len > 1000 ? 1000 : s.len);
+    }
+    hearth_jsonw_arr_close(&w);
+    hearth_jsonw_key(&w, "samples");
+    hearth_jsonw_int(&w, (int64_t)p->nsamples);
+    hearth_jsonw_key(&w, "locations");
+    hearth_jsonw_int(&w, p->nloc);
+    hearth_jsonw_key(&w, "functions");
+    hearth_jsonw_int(&w, p->nfunc);
+    s = p->fake_mapping ? hearth_pstr(p, 0) : hearth_pstr(p, p->map_file[0]);
+    hearth_jsonw_key(&w, "main_binary");
+    hearth_jsonw_str(&w, s.ptr, s.len > 500 ? 500 : s.len);
+    hearth_jsonw_obj_close(&w);
+}
+
+/* ---- ingest: upload, fetch and capture snapshots end here ---- */
+
+void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
+                             const struct hearth_meta *m)
+{
+    char url[512];
+
+    hearth_meta_json_fields(w, m);
+    snprintf(url, sizeof(url), "%s/p/%s", svc->cfg->base_path, m->id);
+    hearth_jsonw_key(w, "url");
+    hearth_jsonw_cstr(w, url);
+    /* the info object's fields, inlined */
+    if (m->info_json && m->info_json[0] == '{' && m->info_json[1] != '}') {
+        hearth_buf_addch(w->b, ',');
+        hearth_buf_add(w->b, m->info_json + 1, strlen(m->info_json) - 2);
+    }
+}
+
+/*
+ * Decode, validate, store: the common end of upload, fetch and capture.
+ * Fills m (release it) and the delete token.
+ */
+enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned char *bytes, size_t n,
+                          const char *name, const char *source, struct hearth_meta *m,
+                          char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+{
+    struct hearth_profile *p = NULL;
+    struct hearth_cache_ref *ref = NULL;
+    struct hearth_buf info;
+    enum hearth_err e;
+    bool big;
+
+    memset(m, 0, sizeof(*m));
+    if (!take_slot(&svc->decode_sem, svc->cfg->decode_wait_ms))
+        return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
+    e = hearth_profile_decode(bytes, n, &svc->cfg->lim, &p, em);
+    sem_post(&svc->decode_sem);
+    if (e) {
+        if (e == HEARTH_E_TOO_LARGE || n > HEARTH_TRIM_BYTES / 16)
+            malloc_trim(0); /* a refused bomb's gunzip buffer */
+        return e;
+    }
+    hearth_buf_init(&info, 1 << 20);
+    hearth_service_profile_facts(p, &info);
+    e = hearth_store_put(svc->store, bytes, n, name, source, info.ptr ? info.ptr : "{}", m, token,
+                         em);
+    hearth_buf_release(&info);
+    if (e) {
+        hearth_profile_free(p);
+        return e;
+    }
+    /* keep the decoded profile: the first view need not decode again */
+    big = p->bytes > HEARTH_TRIM_BYTES;
+    if (hearth_cache_put(svc->profiles, m->blob, p, p->bytes, profile_free_cb, &ref))
+        hearth_cache_release(svc->profiles, ref);
+    if (big)
+        malloc_trim(0); /* the decoder's scratch, and a profile the cache did not keep */
+    return HEARTH_OK;
+}
+
+enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const char *url, const char *name,
+                                bool scheduled, struct hearth_meta *m,
+                                char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+{
+    struct hearth_errmsg detail = {{0}};
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char cleaned[512];
+    enum hearth_err e;
+
+    memset(m, 0, sizeof(*m));
+    if (!svc->fetcher)
+        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
+                                 "fetching is disabled on this server (set --fetch-allow)");
+    if (!scheduled && !take_slot(&svc->fetch_sem, 0))
+        return hearth_errmsg_set(em, HEARTH_E_BUSY,
+                                 "no fetch slot is free (other fetches are running); retry shortly");
+    e = hearth_fetch(svc->fetcher, url, &body, &len, em, &detail);
+    if (!scheduled)
+        sem_post(&svc->fetch_sem);
+    if (e) {
+        if (strcmp(detail.msg, em->msg) != 0)
+            fprintf(stderr, "hearth: fetch %.300s: %s\n", url, detail.msg);
+        return e == HEARTH_E_IO ? HEARTH_E_UPSTREAM : e; /* the other server failed, not us */
+    }
+    hearth_clean_name(name, cleaned, sizeof(cleaned));
+    e = hearth_service_ingest(svc, body, len, cleaned, url, m, token, em);
+    free(body);
+    return e;
+}
+
+
+/* ---- slots ---- */
+
+bool hearth_service_upload_slot(struct hearth_service *svc)
+{
+    return take_slot(&svc->upload_sem, 0);
+}
+
+void hearth_service_upload_done(struct hearth_service *svc)
+{
+    sem_post(&svc->upload_sem);
+}
+
+bool hearth_service_view_slot(struct hearth_service *svc, struct hearth_errmsg *em)
+{
+    if (take_slot(&svc->view_sem, svc->cfg->decode_wait_ms))
+        return true;
+    hearth_errmsg_set(em, HEARTH_E_BUSY,
+                      "the server is busy computing other views (--view-slots); retry shortly");
+    return false;
+}
+
+void hearth_service_view_done(struct hearth_service *svc, bool big)
+{
+    sem_post(&svc->view_sem);
+    /* give the pages of a big request back, so RSS falls after a burst */
+    if (big)
+        malloc_trim(0);
+}
+
+/* ---- background jobs ---- */
+
+/* Seconds between two retention sweeps (the first runs at start). */
+#define RETENTION_EVERY_S 3600
+
+/* Delete the profiles older than --retention-days, now and then every hour, until stop. */
+static void *retention_main(void *arg)
+{
+    struct hearth_service *svc = arg;
+    struct timespec until;
+    time_t now;
+    int n;
+
+    pthread_mutex_lock(&svc->lock);
+    while (!svc->stopping) {
+        pthread_mutex_unlock(&svc->lock);
+        now = time(NULL);
+        hearth_store_expire(svc->store,
+                            ((int64_t)now - (int64_t)svc->cfg->retention_days * 86400) * 1000, &n,
+                            NULL);
+        pthread_mutex_lock(&svc->lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += RETENTION_EVERY_S;
+        while (!svc->stopping && pthread_cond_timedwait(&svc->cond, &svc->lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&svc->lock);
+    return NULL;
+}
+
+/* A scheduled snapshot: the server's fetch rules, on a capture worker (not an ad-hoc slot). */
+static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
+                                char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
+{
+    struct hearth_meta m;
+    char token[HEARTH_TOKEN_LEN + 1];
+    enum hearth_err e = hearth_service_fetch_ingest(ctx, url, name, true, &m, token, em);
+
+    if (!e)
+        snprintf(profile_id, HEARTH_ID_LEN + 1, "%s", m.id);
+    hearth_meta_release(&m);
+    return e;
+}
+
+enum hearth_err hearth_service_start_jobs(struct hearth_service *svc, struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+
+    e = hearth_captures_start(svc->store, snapshot, svc, svc->fetcher != NULL,
+                              (int)svc->cfg->max_captures, (int)svc->cfg->max_captures_per_client,
+                              &svc->captures, em);
+    if (e)
+        return e;
+    if (svc->cfg->retention_days) {
+        if (pthread_create(&svc->retention_thread, NULL, retention_main, svc) != 0)
+            return hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the retention thread");
+        svc->retention_running = true;
+    }
+    return HEARTH_OK;
+}
+
+void hearth_service_stop_jobs(struct hearth_service *svc)
+{
+    if (!svc)
+        return;
+    hearth_captures_stop(svc->captures); /* running captures resume at the next start */
+    svc->captures = NULL;
+    if (svc->retention_running) {
+        pthread_mutex_lock(&svc->lock);
+        svc->stopping = true;
+        pthread_cond_broadcast(&svc->cond);
+        pthread_mutex_unlock(&svc->lock);
+        pthread_join(svc->retention_thread, NULL);
+        svc->retention_running = false;
+    }
+}
+
+/* ---- open / close ---- */
+
+enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hearth_service **out,
+                                    struct hearth_errmsg *em)
+{
+    struct hearth_service *svc = calloc(1, sizeof(*svc));
+    enum hearth_err e;
+
+    *out = NULL;
+    if (!svc)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    svc->cfg = cfg;
+    pthread_mutex_init(&svc->lock, NULL);
+    pthread_cond_init(&svc->cond, NULL);
+    sem_init(&svc->decode_sem, 0, (unsigned)cfg->decode_slots);
+    sem_init(&svc->view_sem, 0, (unsigned)cfg->view_slots);
+    sem_init(&svc->upload_sem, 0, (unsigned)cfg->upload_slots);
+    sem_init(&svc->fetch_sem, 0, FETCH_SLOTS);
+    if ((e = hearth_store_open(cfg->data_dir, &svc->store, em)))
+        goto out_fail;
+    svc->profiles =
+        hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE * (VIEW_CACHE_SHARE - 1));
+    svc->views = hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE);
+    if (!svc->profiles || !svc->views) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_fail;
+    }
+    if (*cfg->fetch_allow) {
+        struct hearth_fetch_opts fo = {cfg->fetch_allow, cfg->max_upload_mb << 20,
+                                       (long)cfg->fetch_timeout_s, (long)cfg->max_fetch_seconds,
+                                       cfg->listen};
+        if ((e = hearth_fetcher_new(&fo, &svc->fetcher, em)))
+            goto out_fail;
+    }
+    *out = svc;
+    return HEARTH_OK;
+out_fail:
+    hearth_service_close(svc);
+    return e;
+}
+
+void hearth_service_close(struct hearth_service *svc)
+{
+    if (!svc)
+        return;
+    hearth_service_stop_jobs(svc);
+    hearth_fetcher_free(svc->fetcher);
+    hearth_cache_free(svc->views);
+    hearth_cache_free(svc->profiles);
+    hearth_store_close(svc->store);
+    sem_destroy(&svc->decode_sem);
+    sem_destroy(&svc->view_sem);
+    sem_destroy(&svc->upload_sem);
+    sem_destroy(&svc->fetch_sem);
+    pthread_cond_destroy(&svc->cond);
+    pthread_mutex_destroy(&svc->lock);
+    free(svc);
+}
+
+const struct hearth_config *hearth_service_config(const struct hearth_service *svc)
+{
+    return svc->cfg;
+}
+
+struct hearth_store *hearth_service_store(struct hearth_service *svc)
+{
+    return svc->store;
+}
+
+struct hearth_cache *hearth_service_profiles(struct hearth_service *svc)
+{
+    return svc->profiles;
+}
+
+struct hearth_cache *hearth_service_views(struct hearth_service *svc)
+{
+    return svc->views;
+}
+
+struct hearth_captures *hearth_service_captures(struct hearth_service *svc)
+{
+    return svc->captures;
+}
+
+bool hearth_service_can_fetch(const struct hearth_service *svc)
+{
+    return svc->fetcher != NULL;
+}

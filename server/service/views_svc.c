@@ -1,0 +1,128 @@
+/*
+ * views_svc.c - a profile's views through the view cache and the view slots;
+ * see include/hearth/service.h.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth/gz.h"
+#include "hearth/merge.h"
+#include "hearth/service.h"
+#include "hearth/stacks.h"
+#include "hearth/views.h"
+
+/*
+ * Flame graphs are trimmed by default to subtrees of at least 1/5000 of the
+ * total (under a pixel on a 4K screen), with nothing lost: trimmed values go
+ * to the parent's self. `mf=0` asks for the whole tree.
+ */
+#define DEFAULT_FLAME_MIN_FRACTION 0.0002
+
+void hearth_view_resp_free(void *v)
+{
+    struct hearth_view_resp *r = v;
+
+    free(r->json);
+    free(r->gz);
+    free(r);
+}
+
+/* Whether a view's work was big enough to return memory afterwards (HEARTH_TRIM_BYTES). */
+static bool resp_big(const struct hearth_stacks *st, size_t outlen)
+{
+    size_t frames = st ? st->off[st->nstacks] : 0;
+
+    return outlen > HEARTH_TRIM_BYTES / 4 || frames * 16 > HEARTH_TRIM_BYTES;
+}
+
+enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view_kind kind,
+                                    const char *key, const char *blob, const char *base_blob,
+                                    struct hearth_query *q, bool have_mf,
+                                    const struct hearth_view_resp **out,
+                                    struct hearth_cache_ref **ref, struct hearth_errmsg *em)
+{
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    struct hearth_cache *views = hearth_service_views(svc);
+    struct hearth_cache *profiles = hearth_service_profiles(svc);
+    struct hearth_cache_ref *pref = NULL, *bref = NULL;
+    const struct hearth_profile *p = NULL, *bp = NULL;
+    struct hearth_profile *merged = NULL;
+    struct hearth_stacks *st = NULL;
+    struct hearth_view_resp *resp;
+    struct hearth_buf body;
+    enum hearth_err e = HEARTH_OK;
+    bool big = false;
+
+    *ref = NULL;
+    *out = hearth_cache_get(views, key, ref);
+    if (*out)
+        return HEARTH_OK;
+    /* a cache miss is computed in a view slot (the slots bound memory) */
+    if (!hearth_service_view_slot(svc, em))
+        return HEARTH_E_BUSY;
+    hearth_buf_init(&body, cfg->lim.max_output);
+    /* another request may have computed it while we waited */
+    *out = hearth_cache_get(views, key, ref);
+    if (*out)
+        goto out_free;
+    if ((e = hearth_service_profile(svc, blob, &p, &pref, em)))
+        goto out_free;
+    if (base_blob) {
+        if ((e = hearth_service_profile(svc, base_blob, &bp, &bref, em)))
+            goto out_free;
+        if ((e = hearth_merge_diff(p, bp, q->diff, q->normalize, &cfg->lim, &merged, em)))
+            goto out_free;
+    } else if (q->normalize) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "norm needs base=<id>");
+        goto out_free;
+    }
+    if (kind == HEARTH_VIEW_FLAME && !have_mf)
+        q->min_fraction = DEFAULT_FLAME_MIN_FRACTION;
+    if (kind == HEARTH_VIEW_TOP && q->nodefraction < 0 && q->nodecount < 0) {
+        /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
+        q->nodefraction = 0;
+    }
+    if ((e = hearth_stacks_build(merged ? merged : p, q,
+                                 kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim,
+                                 &st, em)))
+        goto out_free;
+    if (kind == HEARTH_VIEW_TOP)
+        e = hearth_top_render(st, q, true, &body, em);
+    else if (kind == HEARTH_VIEW_FLAME)
+        e = hearth_flame_render(st, q, &body, em);
+    else
+        e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
+    if (e)
+        goto out_free;
+    resp = calloc(1, sizeof(*resp));
+    if (!resp) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        goto out_free;
+    }
+    big = resp_big(st, body.len) || merged;
+    resp->json = hearth_buf_detach(&body, &resp->len);
+    if (!hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
+                     &resp->gzlen)) {
+        resp->gz = NULL;
+        resp->gzlen = 0;
+    }
+    *out = hearth_cache_put(views, key, resp, resp->len + resp->gzlen + 256,
+                            hearth_view_resp_free, ref);
+    if (!*out)
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+out_free:
+    /* the work is done: free it and leave the slot before a slow client reads */
+    if (st && !big)
+        big = resp_big(st, body.len);
+    hearth_stacks_free(st);
+    if (merged)
+        big = true;
+    hearth_profile_free(merged);
+    hearth_cache_release(profiles, pref);
+    hearth_cache_release(profiles, bref);
+    hearth_buf_release(&body);
+    hearth_service_view_done(svc, big);
+    return e;
+}
