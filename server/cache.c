@@ -141,7 +141,9 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
 
     *ref = NULL;
     e = calloc(1, sizeof(*e));
-    if (!e || !(e->key = strdup(key))) {
+    if (e)
+        e->key = strdup(key);
+    if (!e || !e->key) {
         free(e);
         if (free_fn)
             free_fn(value);

@@ -154,8 +154,11 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         e = set(cfg, &opts[i], opts[i].dflt, em);
         if (e)
             goto out_fail;
-        if (env && (e = set(cfg, &opts[i], env, em)))
-            goto out_fail;
+        if (env) {
+            e = set(cfg, &opts[i], env, em);
+            if (e)
+                goto out_fail;
+        }
     }
     for (a = 0; a < argc; a++) {
         const char *arg = argv[a], *eq, *val;

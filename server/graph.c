@@ -662,8 +662,11 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
         }
     }
     g->dropped_edges = trim_edges(&b, edge_cut);
-    if (o->visual && (e = remove_redundant(&b)))
-        goto out_fail;
+    if (o->visual) {
+        e = remove_redundant(&b);
+        if (e)
+            goto out_fail;
+    }
     e = export_graph(&b, g);
     if (e)
         goto out_fail;
