@@ -10,6 +10,8 @@
 
 #include "hearth/intern.h"
 
+#include "hearth/banned.h"
+
 struct hearth_cache_ref {
     struct hearth_cache_ref *prev, *next; /* LRU list, most recent first */
     struct hearth_cache_ref *hnext;       /* hash chain */

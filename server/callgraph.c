@@ -17,6 +17,8 @@
 #include "hearth/jsonw.h"
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 static const char *const inline_label[] = {"", "(inline)", "(partial-inline)"};
 
 /* DOT string text: quotes and backslashes escaped, controls as '?', invalid UTF-8 as U+FFFD. */

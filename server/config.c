@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 enum kind { K_STR, K_SIZE };
 
 struct opt {

@@ -20,6 +20,8 @@
 #include "hearth/buf.h"
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 struct edge {
     uint32_t src, dst; /* identities */
     int64_t w;

@@ -5,6 +5,8 @@
 #include "hearth/cli.h"
 #include "hearth/http.h"
 
+#include "hearth/banned.h"
+
 #define HEARTH_VERSION "0.1.0"
 
 static void usage(FILE *f)

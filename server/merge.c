@@ -20,6 +20,8 @@
 
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
 {
     return hearth_pstr(p, i);

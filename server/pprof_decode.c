@@ -23,6 +23,8 @@
 #include "hearth/gz.h"
 #include "profile.pb-c.h"
 
+#include "hearth/banned.h"
+
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
 
 struct rd {

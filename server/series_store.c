@@ -9,6 +9,8 @@
 #include "hearth/jsonw.h"
 #include "store_int.h"
 
+#include "hearth/banned.h"
+
 const char hearth__series_schema[] =
     "CREATE TABLE IF NOT EXISTS series ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, source_url TEXT NOT NULL DEFAULT '',"

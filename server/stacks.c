@@ -23,6 +23,8 @@
 #include "hearth/regex.h"
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 enum {
     LOC_FOCUSED = 1,
     LOC_IGNORED = 2,

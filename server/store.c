@@ -19,6 +19,8 @@
 #include "hearth/jsonw.h"
 #include "store_int.h"
 
+#include "hearth/banned.h"
+
 /* The store's limits (beside the input limits of limits.c: these bound disk use, not input). */
 #define STORE_RESERVE_BYTES (256 << 10) /* kept back so a DELETE can commit on a full disk: one */
                                         /* delete writes a few 4 KB pages to the WAL */

@@ -21,6 +21,8 @@
 #include "hearth/units.h"
 #include "views_int.h"
 
+#include "hearth/banned.h"
+
 static const char *const inline_label[] = {"", "(inline)", "(partial-inline)"};
 
 static void json_labels(struct hearth_jsonw *w, const struct hearth_buf *labels)
