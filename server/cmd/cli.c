@@ -12,6 +12,8 @@
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 
+#include "hearth/banned.h"
+
 void hearth_cli_usage(FILE *f)
 {
     fputs(

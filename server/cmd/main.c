@@ -6,6 +6,8 @@
 #include "hearth/http.h"
 #include "hearth/limits.h"
 
+#include "hearth/banned.h"
+
 #define HEARTH_VERSION "0.1.0"
 
 static void usage(FILE *f)

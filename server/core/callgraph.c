@@ -17,6 +17,8 @@
 #include "hearth/jsonw.h"
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 static const char *const inline_label[] = {"", "(inline)", "(partial-inline)"};
 
 /* DOT string text: quotes and backslashes escaped, controls as '?', invalid UTF-8 as U+FFFD. */
@@ -117,7 +119,10 @@ static void write_dot(const struct hearth_graph *g, const char *unit, struct hea
     }
     hearth_buf_addstr(out, "digraph \"hearth\" {\nnode [style=filled fillcolor=\"#f8f8f8\"]\n");
     hearth_buf_addstr(out, "subgraph cluster_L { \"legend\" [shape=box fontsize=16 label=\"");
-    for (l = labels->ptr ? labels->ptr : ""; (nl = strchr(l, '\n')); l = nl + 1) {
+    for (l = labels->ptr ? labels->ptr : "";; l = nl + 1) {
+        nl = strchr(l, '\n');
+        if (!nl)
+            break;
         dot_escape(out, l, (size_t)(nl - l));
         hearth_buf_addstr(out, "\\l");
     }
@@ -227,8 +232,12 @@ static void write_json(const struct hearth_graph *g, const char *unit, struct he
     hearth_jsonw_cstr(&w, unit);
     hearth_jsonw_key(&w, "labels");
     hearth_jsonw_arr_open(&w);
-    for (l = labels->ptr ? labels->ptr : ""; (nl = strchr(l, '\n')); l = nl + 1)
+    for (l = labels->ptr ? labels->ptr : "";; l = nl + 1) {
+        nl = strchr(l, '\n');
+        if (!nl)
+            break;
         hearth_jsonw_str(&w, l, (size_t)(nl - l));
+    }
     hearth_jsonw_arr_close(&w);
     hearth_jsonw_key(&w, "nodes");
     hearth_jsonw_arr_open(&w);

@@ -42,6 +42,8 @@
 #include "hearth/jsonw.h"
 #include "views_int.h"
 
+#include "hearth/banned.h"
+
 /* The surviving tree, in pre-order (a parent precedes its children). */
 struct tree {
     size_t n, cap;

@@ -7,6 +7,8 @@
 #include "hearth/buf.h"
 #include "hearth/jsonw.h"
 
+#include "hearth/banned.h"
+
 /* A cursor over one line: [p, end). */
 struct cur {
     const char *p;

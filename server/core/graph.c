@@ -20,6 +20,8 @@
 #include "hearth/buf.h"
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 struct edge {
     uint32_t src, dst; /* identities */
     int64_t w;
@@ -662,8 +664,11 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
         }
     }
     g->dropped_edges = trim_edges(&b, edge_cut);
-    if (o->visual && (e = remove_redundant(&b)))
-        goto out_fail;
+    if (o->visual) {
+        e = remove_redundant(&b);
+        if (e)
+            goto out_fail;
+    }
     e = export_graph(&b, g);
     if (e)
         goto out_fail;

@@ -12,6 +12,8 @@
 #include "hearth/num.h"
 #include "hearth/stacks.h"
 
+#include "hearth/banned.h"
+
 /* A stack key longer than this is cut (two stacks that long and equal that far merge). */
 #define GROWTH_MAX_KEY HEARTH_LIMIT_GROWTH_KEY
 

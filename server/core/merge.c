@@ -20,6 +20,8 @@
 
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
 {
     return hearth_pstr(p, i);
@@ -262,12 +264,16 @@ static enum hearth_err add_samples(struct mctx *c, const struct hearth_profile *
         if (base_key == HEARTH_NONE || base_val == HEARTH_NONE)
             goto out_free;
     }
-    for (i = 0; i < p->nfunc; i++)
-        if ((fnmap[i] = map_function(c, p, i)) == HEARTH_NONE)
+    for (i = 0; i < p->nfunc; i++) {
+        fnmap[i] = map_function(c, p, i);
+        if (fnmap[i] == HEARTH_NONE)
             goto out_free;
-    for (i = 0; i < p->nmap; i++)
-        if ((mapmap[i] = map_mapping(c, p, i, &mapshift[i])) == HEARTH_NONE)
+    }
+    for (i = 0; i < p->nmap; i++) {
+        mapmap[i] = map_mapping(c, p, i, &mapshift[i]);
+        if (mapmap[i] == HEARTH_NONE)
             goto out_free;
+    }
     for (s = 0; s < p->nsamples; s++) {
         uint32_t a = p->s_loc_off[s], b = p->s_loc_off[s + 1], la = p->s_lab_off[s],
                  lb = p->s_lab_off[s + 1], k, nl;
@@ -314,16 +320,20 @@ static enum hearth_err add_samples(struct mctx *c, const struct hearth_profile *
             void *x;
             while (nc < c->nlab + nl + 1)
                 nc *= 2;
-            if (!(x = realloc(m->lab_key, nc * 4)))
+            x = realloc(m->lab_key, nc * 4);
+            if (!x)
                 goto out_free;
             m->lab_key = x;
-            if (!(x = realloc(m->lab_str, nc * 4)))
+            x = realloc(m->lab_str, nc * 4);
+            if (!x)
                 goto out_free;
             m->lab_str = x;
-            if (!(x = realloc(m->lab_unit, nc * 4)))
+            x = realloc(m->lab_unit, nc * 4);
+            if (!x)
                 goto out_free;
             m->lab_unit = x;
-            if (!(x = realloc(m->lab_num, nc * 8)))
+            x = realloc(m->lab_num, nc * 8);
+            if (!x)
                 goto out_free;
             m->lab_num = x;
             c->lcap_lab = nc;
@@ -331,9 +341,11 @@ static enum hearth_err add_samples(struct mctx *c, const struct hearth_profile *
         m->s_loc_off[m->nsamples] = (uint32_t)c->nfr;
         for (k = a; k < b; k++) {
             uint32_t l = p->s_locs[k];
-            if (locmap[l] == HEARTH_NONE &&
-                (locmap[l] = map_location(c, p, l, fnmap, mapmap, mapshift)) == HEARTH_NONE)
-                goto out_free;
+            if (locmap[l] == HEARTH_NONE) {
+                locmap[l] = map_location(c, p, l, fnmap, mapmap, mapshift);
+                if (locmap[l] == HEARTH_NONE)
+                    goto out_free;
+            }
             m->s_locs[c->nfr++] = locmap[l];
         }
         m->s_lab_off[m->nsamples] = (uint32_t)c->nlab;
@@ -541,8 +553,11 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct
     free(m->s_loc_off);
     free(m->s_lab_off);
     m->loc_line_off = m->s_loc_off = m->s_lab_off = NULL;
-    if ((e = add_samples(&c, src, sv, 0, false)) ||
-        (e = add_samples(&c, base, bv, 1, mode == HEARTH_DIFF_DIFF_BASE)))
+    e = add_samples(&c, src, sv, 0, false);
+    if (e)
+        goto out_fail;
+    e = add_samples(&c, base, bv, 1, mode == HEARTH_DIFF_DIFF_BASE);
+    if (e)
         goto out_fail;
     if (!m->s_loc_off) {
         m->s_loc_off = calloc(1, sizeof(uint32_t));

@@ -23,6 +23,8 @@
 #include "hearth/gz.h"
 #include "profile.pb-c.h"
 
+#include "hearth/banned.h"
+
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
 
 struct rd {
@@ -302,9 +304,14 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                                         (m->has_filenames ? HEARTH_MAP_HAS_FILENAMES : 0) |
                                         (m->has_line_numbers ? HEARTH_MAP_HAS_LINE_NUMBERS : 0) |
                                         (m->has_inline_frames ? HEARTH_MAP_HAS_INLINE_FRAMES : 0));
-            if ((e = pend_str(d, m->filename, &p->map_file[i])) ||
-                (e = pend_str(d, m->build_id, &p->map_build_id[i])) ||
-                (e = check_id(d, &d->map_ids, m->id, i, "mapping")))
+            e = pend_str(d, m->filename, &p->map_file[i]);
+            if (e)
+                return e;
+            e = pend_str(d, m->build_id, &p->map_build_id[i]);
+            if (e)
+                return e;
+            e = check_id(d, &d->map_ids, m->id, i, "mapping");
+            if (e)
                 return e;
             p->nmap++;
             break;
@@ -400,10 +407,17 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                 cap.fncap = nc;
             }
             p->fn_start_line[i] = f->start_line;
-            if ((e = pend_str(d, f->name, &p->fn_name[i])) ||
-                (e = pend_str(d, f->system_name, &p->fn_sysname[i])) ||
-                (e = pend_str(d, f->filename, &p->fn_file[i])) ||
-                (e = check_id(d, &d->fn_ids, f->id, i, "function")))
+            e = pend_str(d, f->name, &p->fn_name[i]);
+            if (e)
+                return e;
+            e = pend_str(d, f->system_name, &p->fn_sysname[i]);
+            if (e)
+                return e;
+            e = pend_str(d, f->filename, &p->fn_file[i]);
+            if (e)
+                return e;
+            e = check_id(d, &d->fn_ids, f->id, i, "function");
+            if (e)
                 return e;
             p->nfunc++;
             break;
@@ -439,8 +453,11 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
             case 10: p->duration_nanos = (int64_t)v; break;
             case 12: p->period = (int64_t)v; break;
             }
-            if (slot && (e = pend_str(d, (int64_t)v, slot)))
-                return e;
+            if (slot) {
+                e = pend_str(d, (int64_t)v, slot);
+                if (e)
+                    return e;
+            }
             break;
         }
         case 11: /* period_type: the last one wins */
@@ -974,9 +991,12 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
         goto out_release;
     }
     p->str = hearth_intern_detach(&d.in, &p->nstr);
-    if (p->nmap == 0 && (e = add_fake_mapping(p))) {
-        hearth_errmsg_set(em, e, "out of memory");
-        goto out_release;
+    if (p->nmap == 0) {
+        e = add_fake_mapping(p);
+        if (e) {
+            hearth_errmsg_set(em, e, "out of memory");
+            goto out_release;
+        }
     }
     p->bytes += p->arena.used + (size_t)p->nstr * 16 + (size_t)p->nloc * 25 +
                 (size_t)p->nlines * 12 + (size_t)p->nfunc * 20;

@@ -6,6 +6,8 @@
 
 #include "hearth/buf.h"
 
+#include "hearth/banned.h"
+
 static int cmp_label_tuple(const void *a, const void *b)
 {
     return memcmp(a, b, 4 * sizeof(uint32_t));

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 void hearth_query_init(struct hearth_query *q)
 {
     memset(q, 0, sizeof(*q));

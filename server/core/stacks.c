@@ -23,6 +23,8 @@
 #include "hearth/regex.h"
 #include "hearth/units.h"
 
+#include "hearth/banned.h"
+
 enum {
     LOC_FOCUSED = 1,
     LOC_IGNORED = 2,
@@ -594,8 +596,11 @@ enum hearth_err hearth_stacks_sum_rows(const struct hearth_stacks *s, const uint
     size_t *stamp = NULL, st, f;
     const double *var = s->var;
 
-    if ((cum || vcum) && !(stamp = calloc((size_t)nrows + 1, sizeof(*stamp))))
-        return HEARTH_E_NOMEM;
+    if (cum || vcum) {
+        stamp = calloc((size_t)nrows + 1, sizeof(*stamp));
+        if (!stamp)
+            return HEARTH_E_NOMEM;
+    }
     for (st = 0; st < s->nstacks; st++) {
         size_t a = s->off[st], b = s->off[st + 1];
         uint32_t r;
@@ -1311,8 +1316,8 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         }
         s->off[stacks.n] = o;
     }
-    if (want_tags && (e = export_tagsets(s, &tc)))
-        goto out_release;
+    if (want_tags)
+        e = export_tagsets(s, &tc);
     goto out_release;
 
 out_nomem:
@@ -1390,8 +1395,11 @@ static enum hearth_err compile_filters(struct ctx *c)
         e = hearth_regex_compile_full(d.ptr, c->lim, "drop_frames", &c->drop, c->em);
         if (e)
             return e;
-        if (k.len && (e = hearth_regex_compile_full(k.ptr, c->lim, "keep_frames", &c->keep, c->em)))
-            return e;
+        if (k.len) {
+            e = hearth_regex_compile_full(k.ptr, c->lim, "keep_frames", &c->keep, c->em);
+            if (e)
+                return e;
+        }
         c->fn_drop = calloc(c->p->nfunc + 1, 1);
         if (!c->fn_drop)
             return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
@@ -1503,9 +1511,11 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     e = prepare_locations(&c);
     if (e)
         goto out_fail;
-    if ((want_tags || (c.has_tf && c.tf.numeric) || (c.has_ti && c.ti.numeric)) &&
-        (e = key_units_prepare(&c)))
-        goto out_fail;
+    if (want_tags || (c.has_tf && c.tf.numeric) || (c.has_ti && c.ti.numeric)) {
+        e = key_units_prepare(&c);
+        if (e)
+            goto out_fail;
+    }
     if (want_tags) {
         size_t i;
         c.num_unit_bytes = "bytes";

@@ -21,6 +21,8 @@
 #include "hearth/units.h"
 #include "views_int.h"
 
+#include "hearth/banned.h"
+
 static const char *const inline_label[] = {"", "(inline)", "(partial-inline)"};
 
 static void json_labels(struct hearth_jsonw *w, const struct hearth_buf *labels)
@@ -29,7 +31,7 @@ static void json_labels(struct hearth_jsonw *w, const struct hearth_buf *labels)
 
     hearth_jsonw_key(w, "labels");
     hearth_jsonw_arr_open(w);
-    while ((nl = strchr(p, '\n'))) {
+    for (nl = strchr(p, '\n'); nl; nl = strchr(p, '\n')) {
         hearth_jsonw_str(w, p, (size_t)(nl - p));
         p = nl + 1;
     }
@@ -347,9 +349,12 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
         double *fv = NULL, *cv = NULL;
         int64_t *af = NULL, *ac = NULL, *bf = NULL, *bc = NULL;
         uint32_t atype = HEARTH_NONE;
-        if (hearth__has_err(s) && (e = row_vars(s, g, &fv, &cv))) {
-            hearth_errmsg_set(em, e, "out of memory");
-            goto out_free;
+        if (hearth__has_err(s)) {
+            e = row_vars(s, g, &fv, &cv);
+            if (e) {
+                hearth_errmsg_set(em, e, "out of memory");
+                goto out_free;
+            }
         }
         e = base_cols(s, q, g, &bf, &bc, em);
         if (!e)

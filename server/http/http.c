@@ -49,6 +49,8 @@
 #include "hearth/workpool.h"
 #include "http_int.h"
 
+#include "hearth/banned.h"
+
 
 /* ---- handlers ---- */
 
@@ -82,7 +84,8 @@ static int store_profile(struct mg_connection *c, struct hearth_server *srv,
     enum hearth_err e;
     int rc;
 
-    if ((e = hearth_service_ingest(srv->svc, bytes, n, name, "", &m, token, &em)))
+    e = hearth_service_ingest(srv->svc, bytes, n, name, "", &m, token, &em);
+    if (e)
         return hx_send_error(c, e, em.msg);
     rc = send_stored(c, srv, &m, token);
     hearth_meta_release(&m);
@@ -107,7 +110,8 @@ int hx_read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned 
     *body = NULL;
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "uploads need the server's upload token");
-    if ((r = hx_query_param(ri->query_string, "name", qname, sizeof(qname))) < 0)
+    r = hx_query_param(ri->query_string, "name", qname, sizeof(qname));
+    if (r < 0)
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "name= is too long or not text");
     if (r > 0 && *qname)
         hearth_clean_name(qname, name, namesz);
@@ -134,15 +138,18 @@ int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv)
         strncasecmp(ctype, "application/vnd.google.protobuf", 31) != 0)
         return hx_send_error(c, HEARTH_E_UNSUPPORTED,
                           "send the profile as application/octet-stream or multipart/form-data");
-    if ((rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name))))
+    rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name));
+    if (rc)
         return rc;
     file = body;
     flen = len;
     fname[0] = '\0';
-    if (ctype && !strncasecmp(ctype, "multipart/form-data", 19) &&
-        (e = hx_multipart_file(ctype, body, len, &file, &flen, fname, sizeof(fname), &em))) {
-        free(body);
-        return hx_send_error(c, e, em.msg);
+    if (ctype && !strncasecmp(ctype, "multipart/form-data", 19)) {
+        e = hx_multipart_file(ctype, body, len, &file, &flen, fname, sizeof(fname), &em);
+        if (e) {
+            free(body);
+            return hx_send_error(c, e, em.msg);
+        }
     }
     if (flen == 0) {
         free(body);
@@ -166,7 +173,8 @@ int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv)
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "fetching needs the server's upload token");
-    if ((e = hx_read_json(c, HEARTH_LIMIT_JSON_BODY, &root, &em)))
+    e = hx_read_json(c, HEARTH_LIMIT_JSON_BODY, &root, &em);
+    if (e)
         return hx_send_error(c, e, em.msg);
     {
         json_t *ju, *jn;
@@ -184,7 +192,8 @@ int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv)
             snprintf(name, sizeof(name), "%.500s", url);
         json_decref(root);
     }
-    if ((e = hearth_service_fetch_ingest(srv->svc, url, name, false, &m, token, &em)))
+    e = hearth_service_fetch_ingest(srv->svc, url, name, false, &m, token, &em);
+    if (e)
         return hx_send_error(c, e, em.msg);
     rc = send_stored(c, srv, &m, token);
     hearth_meta_release(&m);
@@ -203,14 +212,16 @@ int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv)
 
     if (!hx_list_allowed(srv, c, &rc))
         return rc;
-    if ((r = hx_query_param(ri->query_string, "limit", v, sizeof(v))) != 0) {
+    r = hx_query_param(ri->query_string, "limit", v, sizeof(v));
+    if (r != 0) {
         char *end;
         long l = r > 0 ? strtol(v, &end, 10) : 0;
         if (r < 0 || !*v || *end || l < 1 || l > 1000)
             return hx_send_error(c, HEARTH_E_BAD_REQUEST, "limit must be between 1 and 1000");
         limit = (int)l;
     }
-    if ((r = hx_query_param(ri->query_string, "cursor", v, sizeof(v))) != 0) {
+    r = hx_query_param(ri->query_string, "cursor", v, sizeof(v));
+    if (r != 0) {
         /* "<created ms>.<id>" exactly, as returned in "next" */
         char *dot = r > 0 ? strchr(v, '.') : NULL, *end = NULL;
         errno = 0;
@@ -378,7 +389,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         if (!strcmp(name, "base")) {
             if (!*val)
                 continue;
-            if ((e = hearth_store_get(srv->store, val, &bm, &em))) {
+            e = hearth_store_get(srv->store, val, &bm, &em);
+            if (e) {
                 if (e == HEARTH_E_NOT_FOUND)
                     hearth_errmsg_set(&em, e, "no such base profile");
                 goto out_error;
@@ -389,10 +401,12 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         } else {
             if (!strcmp(name, "mf"))
                 have_mf = true;
-            if ((*val || !strcmp(name, "noinlines") || !strcmp(name, "norm") ||
-                 !strcmp(name, "cum")) &&
-                (e = hearth_query_set(&q, name, val, &em)))
-                goto out_error;
+            if (*val || !strcmp(name, "noinlines") || !strcmp(name, "norm") ||
+                !strcmp(name, "cum")) {
+                e = hearth_query_set(&q, name, val, &em);
+                if (e)
+                    goto out_error;
+            }
             snprintf(vp->kv[i], sizeof(vp->kv[i]), "%s=%s", name, val);
         }
         vp->pairs[np++] = vp->kv[i];
@@ -419,8 +433,9 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
             goto out_free;
         }
     }
-    if ((e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q,
-                                 have_mf, &resp, &vref, &em)))
+    e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q,
+                            have_mf, &resp, &vref, &em);
+    if (e)
         goto out_error;
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
@@ -459,7 +474,8 @@ int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
     enum hearth_err e;
     int rc;
 
-    if ((rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name))))
+    rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name));
+    if (rc)
         return rc;
     hearth_buf_init(&info, 1 << 16);
     e = hearth_service_gctrace_ingest(srv->svc, body, len, name, &info, &m, token, &em);
@@ -495,9 +511,11 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
     enum hearth_err e;
     int rc;
 
-    if ((e = hearth_store_get_gctrace(srv->store, id, &m, &em)))
+    e = hearth_store_get_gctrace(srv->store, id, &m, &em);
+    if (e)
         return hx_send_error(c, e, "no such gctrace");
-    if ((e = hearth_service_gctrace_view(srv->svc, &m, &resp, &ref, &em)))
+    e = hearth_service_gctrace_view(srv->svc, &m, &resp, &ref, &em);
+    if (e)
         goto out_error;
     {
         bool gz = resp->gz && hx_accepts_gzip(c);

@@ -31,6 +31,8 @@
 #include "hearth/service.h"
 #include "http_int.h"
 
+#include "hearth/banned.h"
+
 /* Limits of this API: the fixed rows of server/lib/limits.c. */
 #define SERIES_MAX_ITEMS       HEARTH_LIMIT_SERIES_ITEMS
 #define SERIES_BODY_MAX        HEARTH_LIMIT_SERIES_BODY
@@ -129,7 +131,8 @@ static int send_series(struct mg_connection *c, struct hearth_server *srv, const
     enum hearth_err e;
     int rc;
 
-    if ((e = hearth_series_get(srv->store, id, &s, &em)))
+    e = hearth_series_get(srv->store, id, &s, &em);
+    if (e)
         return hx_send_error(c, e, em.msg);
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     hearth_jsonw_init(&w, &out);
@@ -176,7 +179,8 @@ static int h_create(struct mg_connection *c, struct hearth_server *srv)
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "series need the server's upload token");
-    if (!(root = json_body(c, &em, &e)))
+    root = json_body(c, &em, &e);
+    if (!root)
         return hx_send_error(c, e, em.msg);
     arr = json_object_get(root, "profiles");
     n = json_array_size(arr);
@@ -234,7 +238,8 @@ static bool token_ok(struct mg_connection *c, struct hearth_server *srv, const c
                             "send the series' delete token as 'Authorization: Bearer <token>'");
         return false;
     }
-    if ((e = hearth_series_check_token(srv->store, id, tok, &em))) {
+    e = hearth_series_check_token(srv->store, id, tok, &em);
+    if (e) {
         *rc = hx_send_error(c, e, em.msg);
         return false;
     }
@@ -254,7 +259,8 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
     int rc, r;
     bool with_profiles = false;
 
-    if ((r = hx_query_param(ri->query_string, "profiles", v, sizeof(v))) != 0) {
+    r = hx_query_param(ri->query_string, "profiles", v, sizeof(v));
+    if (r != 0) {
         if (r < 0 || (strcmp(v, "1") && strcmp(v, "0")))
             return hx_send_error(c, HEARTH_E_BAD_REQUEST, "profiles= is 0 or 1");
         with_profiles = !strcmp(v, "1");
@@ -264,7 +270,8 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
     if (hearth_service_captures(srv->svc))
         hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em); /* not running: nothing to stop */
     hx_bearer(c, tok, sizeof(tok));
-    if ((e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em)))
+    e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em);
+    if (e)
         return hx_send_error(c, e, em.msg);
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
 }
@@ -308,17 +315,20 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
             o.stacks = true;
             continue;
         }
-        if ((e = hearth_query_set(&q, growth_params[i], val[i], &em)))
+        e = hearth_query_set(&q, growth_params[i], val[i], &em);
+        if (e)
             goto out_error;
     }
-    if ((r = hx_query_param(ri->query_string, "by", small, sizeof(small))) != 0) {
+    r = hx_query_param(ri->query_string, "by", small, sizeof(small));
+    if (r != 0) {
         if (r < 0 || (strcmp(small, "flat") && strcmp(small, "cum"))) {
             e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "by= is flat or cum");
             goto out_error;
         }
         o.by_cum = !strcmp(small, "cum");
     }
-    if ((r = hx_query_param(ri->query_string, "n", small, sizeof(small))) != 0) {
+    r = hx_query_param(ri->query_string, "n", small, sizeof(small));
+    if (r != 0) {
         char *end;
         long v = r > 0 ? strtol(small, &end, 10) : -1;
         if (r < 0 || *end || v < 1 || v > GROWTH_MAX_ROWS) {
@@ -328,7 +338,8 @@ static int h_growth(struct mg_connection *c, struct hearth_server *srv, const ch
         }
         o.max_rows = (size_t)v;
     }
-    if ((e = hearth_service_growth(srv->svc, id, &q, &o, &out, &em)))
+    e = hearth_service_growth(srv->svc, id, &q, &o, &out, &em);
+    if (e)
         goto out_error;
     rc = hx_send_json(c, 200, &out);
     goto out_free;
@@ -351,7 +362,8 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
 
     if (!token_ok(c, srv, id, &rc))
         return rc;
-    if (!(root = json_body(c, &em, &e)))
+    root = json_body(c, &em, &e);
+    if (!root)
         return hx_send_error(c, e, em.msg);
     gct = json_is_null(json_object_get(root, "gctrace")) ? "" : jstr(root, "gctrace", 64);
     jstart = json_object_get(root, "start_ms");
@@ -365,14 +377,16 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
     if (json_is_integer(jstart))
         start = json_integer_value(jstart);
     if (*gct && start < 0) {
-        if ((e = hearth_service_gctrace_start(srv->svc, id, gct, &start, &em))) {
+        e = hearth_service_gctrace_start(srv->svc, id, gct, &start, &em);
+        if (e) {
             if (e == HEARTH_E_NOT_FOUND)
                 e = HEARTH_E_BAD_REQUEST;
             rc = hx_send_error(c, e, em.msg);
             goto out_free;
         }
     }
-    if ((e = hearth_series_set_gctrace(srv->store, id, gct, start, &em)))
+    e = hearth_series_set_gctrace(srv->store, id, gct, start, &em);
+    if (e)
         rc = hx_send_error(c, e, em.msg);
     else
         rc = send_series(c, srv, id, 200, NULL);
@@ -396,7 +410,8 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     if (!hearth_service_can_fetch(srv->svc) || !hearth_service_captures(srv->svc))
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
                              "fetching is disabled on this server (set --fetch-allow)");
-    if (!(root = json_body(c, &em, &e)))
+    root = json_body(c, &em, &e);
+    if (!root)
         return hx_send_error(c, e, em.msg);
     url = jstr(root, "url", 2000);
     nm = jstr(root, "name", 500);
@@ -432,7 +447,8 @@ static int h_stop(struct mg_connection *c, struct hearth_server *srv, const char
 
     if (!token_ok(c, srv, id, &rc))
         return rc;
-    if ((e = hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em)))
+    e = hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em);
+    if (e)
         return hx_send_error(c, e == HEARTH_E_NOT_FOUND ? HEARTH_E_CONFLICT : e, em.msg);
     return send_series(c, srv, id, 200, NULL);
 }

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hearth/banned.h"
+
 #define TICK_MS     100   /* how late a deadline may be noticed */
 #define SWEEP_TICKS 10    /* connection-cap sweeps: every second */
 #define SWEEP_MAX   65536 /* connections looked at in one sweep */

@@ -26,6 +26,8 @@
 #include "hearth/reaper.h"
 #include "http_int.h"
 
+#include "hearth/banned.h"
+
 static const char *const security_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "no-referrer"},

@@ -7,6 +7,8 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "hearth/banned.h"
+
 struct hearth_arena_chunk {
     struct hearth_arena_chunk *next;
     size_t size; /* usable bytes after the header */

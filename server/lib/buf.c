@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 void hearth_buf_init(struct hearth_buf *b, size_t max)
 {
     b->ptr = NULL;

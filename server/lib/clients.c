@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hearth/banned.h"
+
 #define NBUCKETS 256
 #define ADDR_MAX 64 /* civetweb's remote_addr is 48 bytes */
 

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "hearth/banned.h"
+
 const char *hearth_err_name(enum hearth_err e)
 {
     switch (e) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9')

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "hearth/banned.h"
+
 bool hearth_gz_is_gzip(const unsigned char *p, size_t n)
 {
     return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;

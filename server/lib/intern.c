@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 /*
  * A fast multiply-xorshift hash over 8-byte words with a strong final mix;
  * keys come from uploaded files, so tables also cap their probe work by

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "hearth/banned.h"
+
 size_t hearth_jsonbody_depth(const void *buf, size_t len)
 {
     const unsigned char *s = buf;

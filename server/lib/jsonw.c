@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "hearth/banned.h"
+
 void hearth_jsonw_init(struct hearth_jsonw *w, struct hearth_buf *b)
 {
     w->b = b;

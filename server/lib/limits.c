@@ -5,6 +5,8 @@
  */
 #include "hearth/limits.h"
 
+#include "hearth/banned.h"
+
 #define MiB ((size_t)1 << 20)
 #define ROW(field, val, why)                                                                       \
     {                                                                                              \

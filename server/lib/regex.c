@@ -7,6 +7,8 @@
 
 #include "re2_shim.h"
 
+#include "hearth/banned.h"
+
 struct hearth_regex {
     struct hearth_re2 *re2;
 };

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 void hearth_seqmap_init(struct hearth_seqmap *m)
 {
     memset(m, 0, sizeof(*m));

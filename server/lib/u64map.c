@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 bool hearth_u64map_init(struct hearth_u64map *m, size_t expected)
 {
     size_t n = 16;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 struct unit {
     const char *canon;
     double factor;

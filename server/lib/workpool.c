@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "hearth/banned.h"
+
 struct job {
     hearth_work_fn fn;
     void *arg;

@@ -10,6 +10,8 @@
 
 #include "hearth/intern.h"
 
+#include "hearth/banned.h"
+
 struct hearth_cache_ref {
     struct hearth_cache_ref *prev, *next; /* LRU list, most recent first */
     struct hearth_cache_ref *hnext;       /* hash chain */
@@ -141,7 +143,9 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
 
     *ref = NULL;
     e = calloc(1, sizeof(*e));
-    if (!e || !(e->key = strdup(key))) {
+    if (e)
+        e->key = strdup(key);
+    if (!e || !e->key) {
         free(e);
         if (free_fn)
             free_fn(value);

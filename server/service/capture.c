@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hearth/banned.h"
+
 /* Snapshots taken at once: a slow target holds one worker, not the schedule. */
 #define CAPTURE_WORKERS 4
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/banned.h"
+
 enum kind { K_STR, K_SIZE };
 
 struct opt {
@@ -184,8 +186,11 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         e = set(cfg, &opts[i], dflt(&opts[i], buf, sizeof(buf)), em);
         if (e)
             goto out_fail;
-        if (env && (e = set(cfg, &opts[i], env, em)))
-            goto out_fail;
+        if (env) {
+            e = set(cfg, &opts[i], env, em);
+            if (e)
+                goto out_fail;
+        }
     }
     for (a = 0; a < argc; a++) {
         const char *arg = argv[a], *eq, *val;

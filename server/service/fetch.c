@@ -54,6 +54,8 @@
 #include "hearth/buf.h"
 #include "hearth/limits.h"
 
+#include "hearth/banned.h"
+
 #define FETCH_USER_AGENT    "hearth/0.1"
 #define FETCH_MAX_URL       HEARTH_LIMIT_FETCH_URL /* longer URLs are refused before parsing */
 #define FETCH_CONNECT_MAX_S 5L   /* connect deadline: min(this, timeout_s) */

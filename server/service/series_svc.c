@@ -20,6 +20,8 @@
 #include "hearth/series.h"
 #include "hearth/service.h"
 
+#include "hearth/banned.h"
+
 /* ---- ordering of uploaded snapshots ---- */
 
 struct item {
@@ -296,7 +298,8 @@ static enum hearth_err gctrace_render(struct hearth_service *svc, const struct h
     hearth_jsonw_obj_open(&w);
     hearth_meta_json_fields(&w, m);
     hearth_jsonw_key(&w, "trace");
-    if ((e = hearth_gctrace_json(t, &b, em)))
+    e = hearth_gctrace_json(t, &b, em);
+    if (e)
         goto out_free;
     w.need_comma[w.depth] = true;
     hearth_jsonw_obj_close(&w);
@@ -371,7 +374,8 @@ enum hearth_err hearth_service_growth(struct hearth_service *svc, const char *id
     size_t i;
 
     memset(&s, 0, sizeof(s));
-    if ((e = hearth_series_get(store, id, &s, em)))
+    e = hearth_series_get(store, id, &s, em);
+    if (e)
         goto out_free;
     if (!s.nitems) {
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "the series has no snapshots yet");
@@ -393,12 +397,14 @@ enum hearth_err hearth_service_growth(struct hearth_service *svc, const char *id
         goto out_free;
     }
     in_slot = true;
-    if ((e = hearth_growth_new(s.nitems, q, o, &cfg->lim, &g, em)))
+    e = hearth_growth_new(s.nitems, q, o, &cfg->lim, &g, em);
+    if (e)
         goto out_free;
     for (i = 0; i < s.nitems; i++) {
         const struct hearth_profile *p = NULL;
         struct hearth_cache_ref *ref = NULL;
-        if ((e = hearth_service_profile(svc, s.items[i].blob, &p, &ref, em))) {
+        e = hearth_service_profile(svc, s.items[i].blob, &p, &ref, em);
+        if (e) {
             if (s.nitems > 1 && e != HEARTH_E_BUSY) {
                 struct hearth_errmsg why = *em; /* the source must not overlap the output */
                 hearth_errmsg_set(em, e, "snapshot %zu: %s", i + 1, why.msg);
@@ -449,7 +455,8 @@ enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const c
     }
     hearth_clean_name(nm && *nm ? nm : url, name, sizeof(name));
     /* a place among the running captures (global and per-client caps) */
-    if ((e = hearth_captures_reserve(hearth_service_captures(svc), client, &retry, em))) {
+    e = hearth_captures_reserve(hearth_service_captures(svc), client, &retry, em);
+    if (e) {
         *retry_s = retry;
         goto out_free;
     }
@@ -457,7 +464,8 @@ enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const c
     /* the first snapshot now: a wrong URL fails here, not silently later */
     snprintf(snap, sizeof(snap), "%s #1", name);
     row.started = hearth_now_ms();
-    if ((e = hearth_service_fetch_ingest(svc, full, snap, false, &m, ptoken, em)))
+    e = hearth_service_fetch_ingest(svc, full, snap, false, &m, ptoken, em);
+    if (e)
         goto out_free;
     row.url = full;
     row.last_error = "";

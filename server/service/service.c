@@ -19,6 +19,8 @@
 #include "hearth/fetch.h"
 #include "hearth/jsonw.h"
 
+#include "hearth/banned.h"
+
 #define VIEW_CACHE_SHARE 4 /* views get 1/4 of --cache-mb, profiles the rest */
 
 /*
@@ -390,7 +392,8 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
     sem_init(&svc->view_sem, 0, (unsigned)cfg->view_slots);
     sem_init(&svc->upload_sem, 0, (unsigned)cfg->upload_slots);
     sem_init(&svc->fetch_sem, 0, FETCH_SLOTS);
-    if ((e = hearth_store_open(cfg->data_dir, &svc->store, em)))
+    e = hearth_store_open(cfg->data_dir, &svc->store, em);
+    if (e)
         goto out_fail;
     svc->profiles =
         hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE * (VIEW_CACHE_SHARE - 1));
@@ -403,7 +406,8 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
         struct hearth_fetch_opts fo = {cfg->fetch_allow, cfg->max_upload_mb << 20,
                                        (long)cfg->fetch_timeout_s, (long)cfg->max_fetch_seconds,
                                        cfg->listen};
-        if ((e = hearth_fetcher_new(&fo, &svc->fetcher, em)))
+        e = hearth_fetcher_new(&fo, &svc->fetcher, em);
+        if (e)
             goto out_fail;
     }
     *out = svc;

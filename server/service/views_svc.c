@@ -13,6 +13,8 @@
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 
+#include "hearth/banned.h"
+
 /*
  * Flame graphs are trimmed by default to subtrees of at least 1/5000 of the
  * total (under a pixel on a 4K screen), with nothing lost: trimmed values go
@@ -67,12 +69,15 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
     *out = hearth_cache_get(views, key, ref);
     if (*out)
         goto out_free;
-    if ((e = hearth_service_profile(svc, blob, &p, &pref, em)))
+    e = hearth_service_profile(svc, blob, &p, &pref, em);
+    if (e)
         goto out_free;
     if (base_blob) {
-        if ((e = hearth_service_profile(svc, base_blob, &bp, &bref, em)))
+        e = hearth_service_profile(svc, base_blob, &bp, &bref, em);
+        if (e)
             goto out_free;
-        if ((e = hearth_merge_diff(p, bp, q->diff, q->normalize, &cfg->lim, &merged, em)))
+        e = hearth_merge_diff(p, bp, q->diff, q->normalize, &cfg->lim, &merged, em);
+        if (e)
             goto out_free;
     } else if (q->normalize) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "norm needs base=<id>");
@@ -84,9 +89,10 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
         q->nodefraction = 0;
     }
-    if ((e = hearth_stacks_build(merged ? merged : p, q,
-                                 kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim,
-                                 &st, em)))
+    e = hearth_stacks_build(merged ? merged : p, q,
+                            kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim,
+                            &st, em);
+    if (e)
         goto out_free;
     if (kind == HEARTH_VIEW_TOP)
         e = hearth_top_render(st, q, true, &body, em);

@@ -7,6 +7,8 @@
 
 #include <openssl/sha.h>
 
+#include "hearth/banned.h"
+
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static enum hearth_err random_bytes(unsigned char *p, size_t n)

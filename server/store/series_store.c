@@ -9,6 +9,8 @@
 #include "hearth/jsonw.h"
 #include "store_int.h"
 
+#include "hearth/banned.h"
+
 const char hearth__series_schema[] =
     "CREATE TABLE IF NOT EXISTS series ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, source_url TEXT NOT NULL DEFAULT '',"
@@ -284,12 +286,21 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         e = hearth_errmsg_set(em, HEARTH_E_IO, "could not allocate an id");
         goto out_rollback;
     }
-    for (i = 0; i < n; i++)
-        if ((e = append_item(st, id_out, profile_ids[i], em)) ||
-            (cap && (e = adopt_profile(st, id_out, profile_ids[i], em))))
+    for (i = 0; i < n; i++) {
+        e = append_item(st, id_out, profile_ids[i], em);
+        if (e)
             goto out_rollback;
-    if (cap && (e = put_capture(st, id_out, cap, true, em)))
-        goto out_rollback;
+        if (cap) {
+            e = adopt_profile(st, id_out, profile_ids[i], em);
+            if (e)
+                goto out_rollback;
+        }
+    }
+    if (cap) {
+        e = put_capture(st, id_out, cap, true, em);
+        if (e)
+            goto out_rollback;
+    }
     e = exec(st, "COMMIT", em);
     if (!e)
         goto out_unlock;
@@ -355,7 +366,7 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
         goto out_unlock;
     }
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
         struct hearth_meta *m;
         int64_t ns;
         if (out->nitems == cap) {
@@ -426,7 +437,7 @@ enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool capt
     sqlite3_bind_int(q, 2, captures_only);
     hearth_jsonw_init(&w, out);
     hearth_jsonw_arr_open(&w);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
         const char *gct = (const char *)sqlite3_column_text(q, 5);
         hearth_jsonw_obj_open(&w);
         hearth_jsonw_key(&w, "id");
@@ -560,12 +571,13 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
     for (i = with_profiles ? 0 : 1; i < sizeof(del) / sizeof(del[0]); i++) {
         sqlite3_stmt *q = NULL;
         int rc = sqlite3_prepare_v2(st->db, del[i], -1, &q, NULL);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK) {
             sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            rc = sqlite3_step(q);
+        }
+        for (; rc == SQLITE_ROW; rc = sqlite3_step(q)) {
             const char *b = (const char *)sqlite3_column_text(q, 0);
             char *copy = b ? strdup(b) : NULL;
-            rc = SQLITE_OK;
             if (*nblobs == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 char **nb = realloc(*blobs, nc * sizeof(*nb));
@@ -644,13 +656,19 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
     e = exec(st, "BEGIN IMMEDIATE", em);
     if (e)
         goto out_unlock;
-    if (profile_id && ((e = append_item(st, series, profile_id, em)) ||
-                       (e = adopt_profile(st, series, profile_id, em))))
-        goto out_rollback;
+    if (profile_id) {
+        e = append_item(st, series, profile_id, em);
+        if (e)
+            goto out_rollback;
+        e = adopt_profile(st, series, profile_id, em);
+        if (e)
+            goto out_rollback;
+    }
     e = put_capture(st, series, cap, false, em);
     if (e)
         goto out_rollback;
-    if (!(e = exec(st, "COMMIT", em)))
+    e = exec(st, "COMMIT", em);
+    if (!e)
         goto out_unlock;
 out_rollback:
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -677,7 +695,7 @@ enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEA
         goto out_unlock;
     }
     sqlite3_bind_text(q, 1, HEARTH_CAP_RUNNING, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             void *no = realloc(out, nc * sizeof(*out));

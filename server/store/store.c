@@ -19,6 +19,8 @@
 #include "hearth/jsonw.h"
 #include "store_int.h"
 
+#include "hearth/banned.h"
+
 /* The store's limits (beside the input limits of limits.c: these bound disk use, not input). */
 #define STORE_RESERVE_BYTES (256 << 10) /* kept back so a DELETE can commit on a full disk: one */
                                         /* delete writes a few 4 KB pages to the WAL */
@@ -148,10 +150,13 @@ static long walk_blobs(const char *blobs, sqlite3_stmt *q, int64_t since_ms, lon
 
     if (!d)
         return 0;
-    while (n >= 0 && (de = readdir(d))) {
+    while (n >= 0) {
         DIR *sd;
         struct dirent *f;
         int fd;
+        de = readdir(d);
+        if (!de)
+            break;
         if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
             continue;
         fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -161,8 +166,11 @@ static long walk_blobs(const char *blobs, sqlite3_stmt *q, int64_t since_ms, lon
                 close(fd);
             continue;
         }
-        while (n >= 0 && (f = readdir(sd))) {
+        while (n >= 0) {
             int rc;
+            f = readdir(sd);
+            if (!f)
+                break;
             if (!blob_name_ok(f->d_name, de->d_name))
                 continue; /* not ours: never touched */
             if (!q) {
@@ -205,8 +213,10 @@ static void sweep(struct hearth_store *st)
     int64_t rows = -1, since = INT64_MAX;
     long files, removed, older = 0;
 
-    if (tmp && (d = opendir(tmp))) {
-        while ((de = readdir(d)))
+    if (tmp)
+        d = opendir(tmp);
+    if (d) {
+        for (de = readdir(d); de; de = readdir(d))
             if (de->d_name[0] != '.')
                 unlinkat(dirfd(d), de->d_name, 0);
         closedir(d);
@@ -472,8 +482,11 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         goto out_fail;
     }
     sqlite3_busy_timeout(st->db, 5000);
-    if (existed && (e = db_verify(st, em)))
-        goto out_fail;
+    if (existed) {
+        e = db_verify(st, em);
+        if (e)
+            goto out_fail;
+    }
     if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(st->db, hearth__series_schema, NULL, NULL, NULL) != SQLITE_OK) {
         e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot initialise %s: %s", st->dbpath,
@@ -838,7 +851,7 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
     sqlite3_bind_int(q, 3, limit + 1);
     hearth_jsonw_init(&w, out);
     hearth_jsonw_arr_open(&w);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
         struct hearth_meta m;
         if (rows == limit) {
             *more = 1;

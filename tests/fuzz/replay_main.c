@@ -31,7 +31,10 @@ static int run_file(const char *path, size_t *nrun)
         fprintf(stderr, "replay: %s: cannot open\n", path);
         return 1;
     }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    n = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fprintf(stderr, "replay: %s: cannot size\n", path);
         goto out_close;
     }
@@ -73,7 +76,7 @@ static int run_dir(const char *dir, size_t *nrun)
         fprintf(stderr, "replay: %s: cannot open directory\n", dir);
         return 1;
     }
-    while ((de = readdir(d)) != NULL) {
+    for (de = readdir(d); de != NULL; de = readdir(d)) {
         size_t len;
         char *path;
         struct stat st;

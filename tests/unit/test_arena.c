@@ -68,7 +68,7 @@ static void test_cap(void **state)
 
     (void)state;
     hearth_arena_init(&a, 1024, 8192);
-    while ((p = hearth_arena_alloc(&a, 100)) != NULL) {
+    for (p = hearth_arena_alloc(&a, 100); p != NULL; p = hearth_arena_alloc(&a, 100)) {
         got += 100;
         assert_true(got < 100000);
     }

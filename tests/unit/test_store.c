@@ -233,7 +233,10 @@ static bool file_contains(const char *path, const char *s)
         return false;
     buf = malloc(cap);
     assert_non_null(buf);
-    while ((r = fread(buf + n, 1, cap - n, fp)) > 0) {
+    for (;;) {
+        r = fread(buf + n, 1, cap - n, fp);
+        if (r == 0)
+            break;
         n += r;
         if (n == cap) {
             cap *= 2;
