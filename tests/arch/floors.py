@@ -45,6 +45,7 @@ BANNED_SYSTEM = {
 # Headers with no server file of the same name.
 FLOOR_OF = {
     "num.h": "lib",
+    "banned.h": "lib",     # git-style banned functions, included last everywhere
     "views.h": "core",      # top.c, flame.c, callgraph.c
     "series.h": "store",    # series_store.c
     "profile.h": "core",
