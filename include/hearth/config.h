@@ -17,7 +17,7 @@
 #include "hearth/limits.h"
 
 struct hearth_config {
-    char *listen;       /* ADDR:PORT */
+    char *listen; /* ADDR:PORT */
     char *data_dir;
     char *base_path;    /* "" or "/prefix" without trailing slash */
     char *fetch_allow;  /* comma-separated hosts and CIDRs; "" = fetch disabled */
@@ -30,19 +30,19 @@ struct hearth_config {
     size_t view_slots;     /* cache-missing view computations at once (memory budget) */
     size_t upload_slots;   /* request bodies read at once */
     size_t threads;
-    size_t request_timeout_ms; /* request head, and each socket read or write */
-    size_t body_timeout_ms;    /* a whole request body */
-    size_t max_client_requests; /* in progress per client address; 0 = no cap */
-    size_t max_client_uploads;  /* bodies read at once per client address; 0 = no cap */
+    size_t request_timeout_ms;     /* request head, and each socket read or write */
+    size_t body_timeout_ms;        /* a whole request body */
+    size_t max_client_requests;    /* in progress per client address; 0 = no cap */
+    size_t max_client_uploads;     /* bodies read at once per client address; 0 = no cap */
     size_t max_client_connections; /* open connections per client address; 0 = no cap */
-    char *allowed_hosts;        /* Host names accepted; "" = automatic (see config.c) */
-    char *list;                 /* "public", "token" or "off" (never "" after load) */
+    char *allowed_hosts;           /* Host names accepted; "" = automatic (see config.c) */
+    char *list;                    /* "public", "token" or "off" (never "" after load) */
     size_t fetch_timeout_s;
-    size_t max_fetch_seconds; /* clamp for ?seconds= of CPU profiles */
-    size_t retention_days;    /* 0 = keep forever */
-    size_t max_captures;      /* captures running at once, server-wide */
+    size_t max_fetch_seconds;       /* clamp for ?seconds= of CPU profiles */
+    size_t retention_days;          /* 0 = keep forever */
+    size_t max_captures;            /* captures running at once, server-wide */
     size_t max_captures_per_client; /* of them, started by one client address */
-    struct hearth_limits lim; /* decode limits (max_decompressed follows max-upload) */
+    struct hearth_limits lim;       /* decode limits (max_decompressed follows max-upload) */
 };
 
 /*

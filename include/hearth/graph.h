@@ -41,7 +41,7 @@ struct hearth_graph {
     uint32_t nnodes;
     uint32_t *node; /* node identity (index into s->ni / s->pname) */
     int64_t *flat, *cum;
-    uint8_t *inl;   /* 0 none, 1 "(inline)", 2 "(partial-inline)" */
+    uint8_t *inl; /* 0 none, 1 "(inline)", 2 "(partial-inline)" */
     size_t nedges;
     struct hearth_gedge *edges; /* sorted by |weight| desc, src name, dst name */
     int64_t flat_sum;           /* sum of flat over shown nodes */
@@ -49,9 +49,8 @@ struct hearth_graph {
     int64_t node_cutoff, edge_cutoff;
 };
 
-enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
-                                   const struct hearth_graph_opts *o, struct hearth_graph **out,
-                                   struct hearth_errmsg *em);
+enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct hearth_graph_opts *o,
+                                   struct hearth_graph **out, struct hearth_errmsg *em);
 void hearth_graph_free(struct hearth_graph *g);
 
 /*

@@ -16,8 +16,8 @@
 
 #include "hearth/err.h"
 
-#define HEARTH_ID_LEN 27     /* characters of an id, without NUL */
-#define HEARTH_TOKEN_LEN 43  /* characters of a delete token */
+#define HEARTH_ID_LEN     27 /* characters of an id, without NUL */
+#define HEARTH_TOKEN_LEN  43 /* characters of a delete token */
 #define HEARTH_SHA256_HEX 64 /* characters of a hex SHA-256 */
 
 enum hearth_err hearth_id_new(char out[HEARTH_ID_LEN + 1]);

@@ -16,17 +16,17 @@
 #include <stdint.h>
 
 /* Fixed limits of the HTTP API and its parsers (reasons: hearth_limit_fixed_table). */
-#define HEARTH_LIMIT_SERIES_ITEMS      1000               /* snapshots in one series */
-#define HEARTH_LIMIT_SERIES_BODY       ((size_t)256 << 10) /* a series/capture JSON body */
-#define HEARTH_LIMIT_JSON_BODY         ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
-#define HEARTH_LIMIT_CAPTURE_INTERVAL  86400              /* seconds between snapshots */
-#define HEARTH_LIMIT_GROWTH_ROWS       5000               /* growth rows in one answer */
-#define HEARTH_LIMIT_GROWTH_KEY        ((size_t)16 << 10)  /* bytes of one growth row's name */
-#define HEARTH_LIMIT_VIEW_PARAM        4096               /* bytes of one decoded query value */
-#define HEARTH_LIMIT_GCTRACE_LINES     2000000            /* lines of a gctrace log parsed */
-#define HEARTH_LIMIT_GCTRACE_TRACKS    4096               /* processes in one gctrace log */
-#define HEARTH_LIMIT_FETCH_URL         4096               /* bytes of a URL to fetch */
-#define HEARTH_LIMIT_FETCH_ENTRIES     1024               /* entries of --fetch-allow */
+#define HEARTH_LIMIT_SERIES_ITEMS     1000                /* snapshots in one series */
+#define HEARTH_LIMIT_SERIES_BODY      ((size_t)256 << 10) /* a series/capture JSON body */
+#define HEARTH_LIMIT_JSON_BODY        ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
+#define HEARTH_LIMIT_CAPTURE_INTERVAL 86400               /* seconds between snapshots */
+#define HEARTH_LIMIT_GROWTH_ROWS      5000                /* growth rows in one answer */
+#define HEARTH_LIMIT_GROWTH_KEY       ((size_t)16 << 10)  /* bytes of one growth row's name */
+#define HEARTH_LIMIT_VIEW_PARAM       4096                /* bytes of one decoded query value */
+#define HEARTH_LIMIT_GCTRACE_LINES    2000000             /* lines of a gctrace log parsed */
+#define HEARTH_LIMIT_GCTRACE_TRACKS   4096                /* processes in one gctrace log */
+#define HEARTH_LIMIT_FETCH_URL        4096                /* bytes of a URL to fetch */
+#define HEARTH_LIMIT_FETCH_ENTRIES    1024                /* entries of --fetch-allow */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

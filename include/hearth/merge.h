@@ -21,9 +21,9 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 
-enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct hearth_profile *base,
-                                  enum hearth_diff_mode mode, bool normalize,
-                                  const struct hearth_limits *lim, struct hearth_profile **out,
-                                  struct hearth_errmsg *em);
+enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
+                                  const struct hearth_profile *base, enum hearth_diff_mode mode,
+                                  bool normalize, const struct hearth_limits *lim,
+                                  struct hearth_profile **out, struct hearth_errmsg *em);
 
 #endif /* HEARTH_MERGE_H */

@@ -93,8 +93,8 @@ struct hearth_profile {
  * em holds one line for the user. The input buffer is only borrowed.
  */
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
-                                      const struct hearth_limits *lim,
-                                      struct hearth_profile **out, struct hearth_errmsg *em);
+                                      const struct hearth_limits *lim, struct hearth_profile **out,
+                                      struct hearth_errmsg *em);
 
 /* Read a whole file (capped at lim->max_input) and decode it. */
 enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits *lim,

@@ -103,8 +103,7 @@ enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned
  * goes to the server log only: no port probing through the answers).
  */
 enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const char *url,
-                                            const char *name, bool scheduled,
-                                            struct hearth_meta *m,
+                                            const char *name, bool scheduled, struct hearth_meta *m,
                                             char token[HEARTH_TOKEN_LEN + 1],
                                             struct hearth_errmsg *em);
 
@@ -150,8 +149,8 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
  * new series' id and delete token.
  */
 enum hearth_err hearth_service_series_create(struct hearth_service *svc, const char *name,
-                                             const char *const *ids, size_t n,
-                                             const char *gctrace, char id[HEARTH_ID_LEN + 1],
+                                             const char *const *ids, size_t n, const char *gctrace,
+                                             char id[HEARTH_ID_LEN + 1],
                                              char token[HEARTH_TOKEN_LEN + 1],
                                              struct hearth_errmsg *em);
 /*
@@ -195,9 +194,8 @@ enum hearth_err hearth_service_growth(struct hearth_service *svc, const char *id
  * is found), append its facts to info ({"tracks","gcs","lines"}) and store
  * it. Fills m (hearth_meta_release() it) and the delete token.
  */
-enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
-                                              const unsigned char *body, size_t len,
-                                              const char *name, struct hearth_buf *info,
+enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc, const unsigned char *body,
+                                              size_t len, const char *name, struct hearth_buf *info,
                                               struct hearth_meta *m,
                                               char token[HEARTH_TOKEN_LEN + 1],
                                               struct hearth_errmsg *em);
@@ -206,8 +204,7 @@ enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
  * rendered once in a view slot and kept in the view cache; release *ref
  * with hearth_cache_release() on hearth_service_views().
  */
-enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc,
-                                            const struct hearth_meta *m,
+enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc, const struct hearth_meta *m,
                                             const struct hearth_view_resp **out,
                                             struct hearth_cache_ref **ref,
                                             struct hearth_errmsg *em);

@@ -47,20 +47,20 @@
 #include "hearth/query.h"
 
 struct hearth_nodeinfo {
-    uint32_t name;       /* profile string index (0 = erased/empty) */
-    uint32_t file;       /* index in stacks->strs (cleaned path), 0 = none */
-    uint32_t objfile;    /* profile string index, set only when name is empty */
-    int64_t start_line;  /* only when name is empty */
+    uint32_t name;      /* profile string index (0 = erased/empty) */
+    uint32_t file;      /* index in stacks->strs (cleaned path), 0 = none */
+    uint32_t objfile;   /* profile string index, set only when name is empty */
+    int64_t start_line; /* only when name is empty */
     int64_t lineno;
     uint64_t addr;
 };
 
 struct hearth_stacks {
     const struct hearth_profile *p;
-    uint32_t sidx;         /* chosen sample index */
-    int64_t total;         /* report total (percentages' denominator) */
-    const char *unit;      /* the sample type's unit (borrowed from p) */
-    const char *type;      /* the sample type's name */
+    uint32_t sidx;    /* chosen sample index */
+    int64_t total;    /* report total (percentages' denominator) */
+    const char *unit; /* the sample type's unit (borrowed from p) */
+    const char *type; /* the sample type's name */
 
     /* Node identities and their printed names ("main.f", "[libc.so.6]"). */
     uint32_t nnodes;
@@ -73,19 +73,19 @@ struct hearth_stacks {
     size_t nstacks;
     size_t *off;
     uint32_t *frames;
-    int64_t *w;      /* summed weight of the stack */
-    int64_t *wbase;  /* the part of w that came from base samples (diffs) */
-    uint32_t *tagset;/* per stack: index into tag sets, or HEARTH_NONE */
-    double *var;     /* per stack: summed sampling variance (unit²); NULL = no estimate */
+    int64_t *w;        /* summed weight of the stack */
+    int64_t *wbase;    /* the part of w that came from base samples (diffs) */
+    uint32_t *tagset;  /* per stack: index into tag sets, or HEARTH_NONE */
+    double *var;       /* per stack: summed sampling variance (unit²); NULL = no estimate */
     const char *noise; /* noise model (static string): "heap", "poisson", "exact", "none" */
 
     /* Tag sets (only with want_tags): string-label group and bytes values. */
     uint32_t ntagsets;
-    uint32_t *ts_label;  /* id of the joined string labels, 0 = none */
-    uint32_t *ts_off;    /* numeric tags: ts_num[ts_off[i] .. ts_off[i+1]) */
-    uint32_t *ts_num;    /* ids of formatted `bytes` values */
+    uint32_t *ts_label; /* id of the joined string labels, 0 = none */
+    uint32_t *ts_off;   /* numeric tags: ts_num[ts_off[i] .. ts_off[i+1]) */
+    uint32_t *ts_num;   /* ids of formatted `bytes` values */
 
-    bool has_base;     /* some samples come from a base profile */
+    bool has_base; /* some samples come from a base profile */
     /* The limits the stacks were built with (a copy), for companion builds. */
     struct hearth_limits lim;
     /* CLOCK_MONOTONIC ms when the view's work must stop (lim.max_view_ms after
@@ -137,7 +137,7 @@ uint32_t hearth_stacks_type_partner(const struct hearth_profile *p, uint32_t t, 
  * HEARTH_E_NOMEM if the scratch cannot be allocated. Thread-safe.
  */
 enum hearth_err hearth_stacks_sum_rows(const struct hearth_stacks *s, const uint32_t *row,
-                                       uint32_t nrows, int64_t *flat, int64_t *cum,
-                                       double *vflat, double *vcum);
+                                       uint32_t nrows, int64_t *flat, int64_t *cum, double *vflat,
+                                       double *vcum);
 
 #endif /* HEARTH_STACKS_H */

@@ -90,9 +90,8 @@ enum hearth_err hearth_store_get(struct hearth_store *st, const char *id, struct
                                  struct hearth_errmsg *em);
 
 /* The stored bytes of a blob (malloc'ed, caller frees). */
-enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob,
-                                       size_t max, unsigned char **bytes, size_t *n,
-                                       struct hearth_errmsg *em);
+enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob, size_t max,
+                                       unsigned char **bytes, size_t *n, struct hearth_errmsg *em);
 
 /*
  * Open a blob for streaming: *fd (the caller closes it) and its size in
@@ -108,8 +107,8 @@ enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob
  */
 enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_created,
                                   const char *before_id, int limit, struct hearth_buf *out,
-                                  int64_t *last_created, char last_id[HEARTH_ID_LEN + 1],
-                                  int *more, struct hearth_errmsg *em);
+                                  int64_t *last_created, char last_id[HEARTH_ID_LEN + 1], int *more,
+                                  struct hearth_errmsg *em);
 
 /* Delete if token matches; HEARTH_E_FORBIDDEN otherwise. Removes the blob when unused. */
 enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, const char *token,

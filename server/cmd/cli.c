@@ -16,42 +16,41 @@
 
 void hearth_cli_usage(FILE *f)
 {
-    fputs(
-        "usage: hearth top   [flags] FILE   pprof -top text (or --json rows)\n"
-        "       hearth flame [flags] FILE   flame graph JSON (call tree, pre-order arrays)\n"
-        "       hearth graph [flags] FILE   call graph JSON (or -dot for Graphviz)\n"
-        "\n"
-        "FILE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
-        "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
-        "\n"
-        "  -sample_index=I     sample type by index or name (default: the profile's\n"
-        "                      default_sample_type, else the last type); also\n"
-        "                      -inuse_space -inuse_objects -alloc_space -alloc_objects\n"
-        "                      -total_delay -contentions\n"
-        "  -unit=U             report unit: minimum (default), auto, or a unit (B, MB, ms...)\n"
-        "  -nodecount=N        max nodes (top: all, graph: 80)\n"
-        "  -nodefraction=F     drop nodes with |cum| below F of the total (0.005)\n"
-        "  -edgefraction=F     drop edges below F of the total (0.001)\n"
-        "  -functions -filefunctions -files -lines -addresses, or -granularity=G\n"
-        "  -noinlines          attribute inlined frames to their caller\n"
-        "  -focus=RE -ignore=RE -hide=RE -show=RE -show_from=RE\n"
-        "                      RE2-syntax regexes on function names, file names and\n"
-        "                      binary names (see pprof's documentation)\n"
-        "  -tagfocus=[KEY=]V -tagignore=[KEY=]V\n"
-        "                      label filters: comma-separated regexes or a numeric\n"
-        "                      range such as 1kb:, :10ms, 1mb:2mb\n"
-        "  -base=FILE          subtract FILE (percentages of the difference)\n"
-        "  -diff_base=FILE     compare against FILE (percentages of FILE's total)\n"
-        "  -normalize          scale the profile to the base's totals first\n"
-        "  -cum                (top) sort by cum instead of flat\n"
-        "  --json              (top) rows as JSON\n"
-        "  -dot                (graph) Graphviz DOT instead of JSON\n"
-        "  -min_fraction=F     (flame) fold subtrees below F of the total into their parent\n"
-        "\n"
-        "Exit status: 0 on success, 1 when an input is rejected (one line on stderr),\n"
-        "2 on a usage error.\n\n"
-        "Limits on input, settable as -NAME=N (defaults shown):\n",
-        f);
+    fputs("usage: hearth top   [flags] FILE   pprof -top text (or --json rows)\n"
+          "       hearth flame [flags] FILE   flame graph JSON (call tree, pre-order arrays)\n"
+          "       hearth graph [flags] FILE   call graph JSON (or -dot for Graphviz)\n"
+          "\n"
+          "FILE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
+          "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
+          "\n"
+          "  -sample_index=I     sample type by index or name (default: the profile's\n"
+          "                      default_sample_type, else the last type); also\n"
+          "                      -inuse_space -inuse_objects -alloc_space -alloc_objects\n"
+          "                      -total_delay -contentions\n"
+          "  -unit=U             report unit: minimum (default), auto, or a unit (B, MB, ms...)\n"
+          "  -nodecount=N        max nodes (top: all, graph: 80)\n"
+          "  -nodefraction=F     drop nodes with |cum| below F of the total (0.005)\n"
+          "  -edgefraction=F     drop edges below F of the total (0.001)\n"
+          "  -functions -filefunctions -files -lines -addresses, or -granularity=G\n"
+          "  -noinlines          attribute inlined frames to their caller\n"
+          "  -focus=RE -ignore=RE -hide=RE -show=RE -show_from=RE\n"
+          "                      RE2-syntax regexes on function names, file names and\n"
+          "                      binary names (see pprof's documentation)\n"
+          "  -tagfocus=[KEY=]V -tagignore=[KEY=]V\n"
+          "                      label filters: comma-separated regexes or a numeric\n"
+          "                      range such as 1kb:, :10ms, 1mb:2mb\n"
+          "  -base=FILE          subtract FILE (percentages of the difference)\n"
+          "  -diff_base=FILE     compare against FILE (percentages of FILE's total)\n"
+          "  -normalize          scale the profile to the base's totals first\n"
+          "  -cum                (top) sort by cum instead of flat\n"
+          "  --json              (top) rows as JSON\n"
+          "  -dot                (graph) Graphviz DOT instead of JSON\n"
+          "  -min_fraction=F     (flame) fold subtrees below F of the total into their parent\n"
+          "\n"
+          "Exit status: 0 on success, 1 when an input is rejected (one line on stderr),\n"
+          "2 on a usage error.\n\n"
+          "Limits on input, settable as -NAME=N (defaults shown):\n",
+          f);
     {
         const struct hearth_limit_row *r;
         for (r = hearth_limit_table(); r->name; r++)
@@ -61,10 +60,9 @@ void hearth_cli_usage(FILE *f)
 
 static bool bool_flag(const char *n)
 {
-    static const char *const names[] = {"functions", "filefunctions", "files",   "lines",
-                                        "addresses", "noinlines",     "normalize", "cum",
-                                        "flat",      "json",          "dot",     "top",
-                                        "raw_json",  NULL};
+    static const char *const names[] = {
+        "functions", "filefunctions", "files", "lines", "addresses", "noinlines", "normalize",
+        "cum",       "flat",          "json",  "dot",   "top",       "raw_json",  NULL};
     int i;
 
     for (i = 0; names[i]; i++)

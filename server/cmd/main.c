@@ -13,10 +13,11 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Hearth %s - a viewer for pprof profiles\n\n", HEARTH_VERSION);
-    fputs("       hearth serve [options]       the web server (hearth serve --help)\n"
-          "       hearth healthcheck [options] exit 0 if the local server's /healthz answers\n"
-          "       hearth limits                every input limit, its default and why (Markdown)\n\n",
-          f);
+    fputs(
+        "       hearth serve [options]       the web server (hearth serve --help)\n"
+        "       hearth healthcheck [options] exit 0 if the local server's /healthz answers\n"
+        "       hearth limits                every input limit, its default and why (Markdown)\n\n",
+        f);
     hearth_cli_usage(f);
 }
 
@@ -43,7 +44,8 @@ static void print_value(size_t v)
     fputs(out, stdout);
 }
 
-/* hearth limits: the two tables of server/lib/limits.c, as the README's Limits section shows them. */
+/* hearth limits: the two tables of server/lib/limits.c, as the README's Limits section shows them.
+ */
 static int print_limits(void)
 {
     const struct hearth_limit_row *r;

@@ -99,8 +99,8 @@ static void dot_color(double score, bool bg, char out[8])
         g = val * (1 - sat * score);
     }
     b = val * (1 - sat);
-    snprintf(out, 8, "#%02x%02x%02x", (unsigned)(uint8_t)(r * 255.0), (unsigned)(uint8_t)(g * 255.0),
-             (unsigned)(uint8_t)(b * 255.0));
+    snprintf(out, 8, "#%02x%02x%02x", (unsigned)(uint8_t)(r * 255.0),
+             (unsigned)(uint8_t)(g * 255.0), (unsigned)(uint8_t)(b * 255.0));
 }
 
 static void write_dot(const struct hearth_graph *g, const char *unit, struct hearth_buf *labels,
@@ -181,7 +181,8 @@ static void write_dot(const struct hearth_graph *g, const char *unit, struct hea
         const struct hearth_str *a = &s->pname[g->node[e->src]], *b = &s->pname[g->node[e->dst]];
         char wv[128], col[8];
         int64_t aw = hearth_abs64(e->weight);
-        int64_t w100 = total ? hearth_mul64(aw, 100) / total : 0, w5 = total ? hearth_mul64(aw, 5) / total : 0;
+        int64_t w100 = total ? hearth_mul64(aw, 100) / total : 0,
+                w5 = total ? hearth_mul64(aw, 5) / total : 0;
         int64_t weight = 1 + (w100 > 100 ? 100 : w100);
         int64_t pen = 1 + (w5 > 5 ? 5 : w5);
         const char *arrow = e->residual ? " ..." : " ->";
@@ -279,9 +280,8 @@ static void write_json(const struct hearth_graph *g, const char *unit, struct he
     hearth_buf_addch(out, '\n');
 }
 
-enum hearth_err hearth_callgraph_render(const struct hearth_stacks *s,
-                                        const struct hearth_query *q, bool dot,
-                                        struct hearth_buf *out, struct hearth_errmsg *em)
+enum hearth_err hearth_callgraph_render(const struct hearth_stacks *s, const struct hearth_query *q,
+                                        bool dot, struct hearth_buf *out, struct hearth_errmsg *em)
 {
     struct hearth_graph_opts o = {
         .nodecount = q->nodecount < 0 ? 80 : q->nodecount,

@@ -222,7 +222,6 @@ static int64_t abs64(int64_t v)
     return hearth_abs64(v);
 }
 
-
 static int cmp_name(const struct hearth_stacks *s, uint32_t a, uint32_t b)
 {
     struct hearth_str x = s->pname[a], y = s->pname[b];
@@ -382,11 +381,13 @@ static enum hearth_err sort_nodes(struct build *b, int mode)
             return HEARTH_E_NOMEM;
         for (i = 0; i < b->nn; i++) {
             uint32_t n = b->nodes[i];
-            uint32_t nin = b->in_off[n + 1] - b->in_off[n], nout = b->out_off[n + 1] - b->out_off[n];
+            uint32_t nin = b->in_off[n + 1] - b->in_off[n],
+                     nout = b->out_off[n + 1] - b->out_off[n];
             double sc = 0;
             sc += nin == 0 ? 1 : edge_entropy(b, b->in_e + b->in_off[n], nin, 0);
             sc += nout == 0 ? 1 : edge_entropy(b, b->out_e + b->out_off[n], nout, b->flat[n]);
-            score[n] = (int64_t)((uint64_t)hearth_go_int64(sc * (double)b->cum[n]) + (uint64_t)b->flat[n]);
+            score[n] =
+                (int64_t)((uint64_t)hearth_go_int64(sc * (double)b->cum[n]) + (uint64_t)b->flat[n]);
         }
     }
     {
@@ -436,7 +437,8 @@ static uint32_t *count_tags(const struct build *b, int64_t cutoff)
 static int edge_cmp(const void *pa, const void *pb, void *arg)
 {
     const struct build *esort_b = arg;
-    const struct edge *x = &esort_b->e[*(const uint32_t *)pa], *y = &esort_b->e[*(const uint32_t *)pb];
+    const struct edge *x = &esort_b->e[*(const uint32_t *)pa],
+                      *y = &esort_b->e[*(const uint32_t *)pb];
     int r;
 
     if (x->w != y->w) {
@@ -581,9 +583,8 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
     return HEARTH_OK;
 }
 
-enum hearth_err hearth_graph_build(const struct hearth_stacks *s,
-                                   const struct hearth_graph_opts *o, struct hearth_graph **out,
-                                   struct hearth_errmsg *em)
+enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct hearth_graph_opts *o,
+                                   struct hearth_graph **out, struct hearth_errmsg *em)
 {
     struct build b;
     struct hearth_graph *g = calloc(1, sizeof(*g));
@@ -764,7 +765,8 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
     uint32_t i;
 
     if (p->nmap > 0 && !p->fake_mapping) {
-        struct hearth_str f = hearth_pstr(p, p->map_file[0]), bid = hearth_pstr(p, p->map_build_id[0]);
+        struct hearth_str f = hearth_pstr(p, p->map_file[0]),
+                          bid = hearth_pstr(p, p->map_build_id[0]);
         if (f.len) {
             struct hearth_str base;
             basename_of(f, &base);
@@ -817,14 +819,16 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
     }
     if (s->total != 0) {
         if (g->dropped_nodes > 0) {
-            hearth_unit_label(v1, sizeof(v1), abs64(hearth_go_int64((double)s->total * nodefraction)),
-                              s->unit, unit);
+            hearth_unit_label(v1, sizeof(v1),
+                              abs64(hearth_go_int64((double)s->total * nodefraction)), s->unit,
+                              unit);
             hearth_buf_printf(buf, "Dropped %u node%s (cum <= %s)\n", g->dropped_nodes,
                               g->dropped_nodes > 1 ? "s" : "", v1);
         }
         if (g->dropped_edges > 0 && edgefraction >= 0) {
-            hearth_unit_label(v1, sizeof(v1), abs64(hearth_go_int64((double)s->total * edgefraction)),
-                              s->unit, unit);
+            hearth_unit_label(v1, sizeof(v1),
+                              abs64(hearth_go_int64((double)s->total * edgefraction)), s->unit,
+                              unit);
             hearth_buf_printf(buf, "Dropped %u edge%s (freq <= %s)\n", g->dropped_edges,
                               g->dropped_edges > 1 ? "s" : "", v1);
         }

@@ -18,9 +18,9 @@
 #define GROWTH_MAX_KEY HEARTH_LIMIT_GROWTH_KEY
 
 struct acc {
-    size_t n; /* snapshots */
+    size_t n;         /* snapshots */
     size_t max_cells; /* rows x snapshots allowed (0 = no limit) */
-    bool cum; /* val is cum, so flat needs arrays of its own */
+    bool cum;         /* val is cum, so flat needs arrays of its own */
     struct hearth_arena arena;
     struct hearth_intern keys; /* row names */
     size_t cap;                /* rows allocated */

@@ -22,13 +22,12 @@
 
 #include "hearth/banned.h"
 
-static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
-{
+static struct hearth_str S(const struct hearth_profile *p, uint32_t i) {
     return hearth_pstr(p, i);
 }
 
-static bool str_eq(const struct hearth_profile *a, uint32_t x, const struct hearth_profile *b,
-                   uint32_t y)
+static bool
+str_eq(const struct hearth_profile *a, uint32_t x, const struct hearth_profile *b, uint32_t y)
 {
     struct hearth_str s = S(a, x), t = S(b, y);
 
@@ -80,19 +79,19 @@ static uint32_t istr(struct mctx *c, const struct hearth_profile *p, uint32_t i)
     return hearth_intern_add(&c->strs, s.ptr, s.len);
 }
 
-#define GROWV(arr, capv, need)                                                      \
-    do {                                                                            \
-        if ((need) > (capv)) {                                                      \
-            size_t nc_ = (capv) ? (capv) * 2 : 256;                                 \
-            void *np_;                                                              \
-            while (nc_ < (need))                                                    \
-                nc_ *= 2;                                                           \
-            np_ = realloc((arr), nc_ * sizeof(*(arr)));                             \
-            if (!np_)                                                               \
-                return HEARTH_NONE;                                                 \
-            (arr) = np_;                                                            \
-            (capv) = nc_;                                                           \
-        }                                                                           \
+#define GROWV(arr, capv, need)                                                                     \
+    do {                                                                                           \
+        if ((need) > (capv)) {                                                                     \
+            size_t nc_ = (capv) ? (capv)*2 : 256;                                                  \
+            void *np_;                                                                             \
+            while (nc_ < (need))                                                                   \
+                nc_ *= 2;                                                                          \
+            np_ = realloc((arr), nc_ * sizeof(*(arr)));                                            \
+            if (!np_)                                                                              \
+                return HEARTH_NONE;                                                                \
+            (arr) = np_;                                                                           \
+            (capv) = nc_;                                                                          \
+        }                                                                                          \
     } while (0)
 
 static uint32_t map_function(struct mctx *c, const struct hearth_profile *p, uint32_t f)
@@ -394,10 +393,10 @@ static void vt_text(const struct hearth_profile *p, uint32_t t, uint32_t u, char
              (int)(b.len > 60 ? 60 : b.len), b.ptr);
 }
 
-enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct hearth_profile *base,
-                                  enum hearth_diff_mode mode, bool normalize,
-                                  const struct hearth_limits *lim, struct hearth_profile **out,
-                                  struct hearth_errmsg *em)
+enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
+                                  const struct hearth_profile *base, enum hearth_diff_mode mode,
+                                  bool normalize, const struct hearth_limits *lim,
+                                  struct hearth_profile **out, struct hearth_errmsg *em)
 {
     struct mctx c;
     struct hearth_profile *m = NULL;
@@ -435,9 +434,9 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct
     /* after unit normalisation the type names must be equal exactly */
     for (i = 0; i < nt; i++)
         if (!str_eq(src, src->type_name[i], base, base->type_name[i]))
-            return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
-                                     "incompatible sample types: %.64s vs %.64s",
-                                     S(src, src->type_name[i]).ptr, S(base, base->type_name[i]).ptr);
+            return hearth_errmsg_set(
+                em, HEARTH_E_INCOMPATIBLE, "incompatible sample types: %.64s vs %.64s",
+                S(src, src->type_name[i]).ptr, S(base, base->type_name[i]).ptr);
     if (!str_eq(src, src->period_type, base, base->period_type))
         return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE, "incompatible period types");
     if (normalize) {
@@ -579,8 +578,8 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src, const struct
         m->map_file = calloc(1, 4);
         m->map_build_id = calloc(1, 4);
         m->map_flags = calloc(1, 1);
-        if (!m->map_start || !m->map_limit || !m->map_offset || !m->map_file ||
-            !m->map_build_id || !m->map_flags)
+        if (!m->map_start || !m->map_limit || !m->map_offset || !m->map_file || !m->map_build_id ||
+            !m->map_flags)
             goto out_nomem;
         m->nmap = 1;
     } else {

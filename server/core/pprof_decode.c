@@ -435,23 +435,41 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                 return CORRUPT(d, "malformed profile: string table entry 0 is not empty");
             d->nraw++;
             break;
-        case 7: case 8: case 9: case 10: case 12: case 14: case 15: {
+        case 7:
+        case 8:
+        case 9:
+        case 10:
+        case 12:
+        case 14:
+        case 15: {
             uint32_t *slot = NULL;
             if (wt != WT_VARINT)
                 goto out_wiretype;
             switch (num) {
-            case 7: slot = &p->drop_frames; break;
-            case 8: slot = &p->keep_frames; break;
-            case 14: slot = &p->default_type; break;
-            case 15: slot = &p->doc_url; break;
+            case 7:
+                slot = &p->drop_frames;
+                break;
+            case 8:
+                slot = &p->keep_frames;
+                break;
+            case 14:
+                slot = &p->default_type;
+                break;
+            case 15:
+                slot = &p->doc_url;
+                break;
             case 9:
                 if (d->seen_time && p->time_nanos != 0)
                     return CORRUPT(d, "parsing profile: concatenated profiles detected");
                 d->seen_time = true;
                 p->time_nanos = (int64_t)v;
                 break;
-            case 10: p->duration_nanos = (int64_t)v; break;
-            case 12: p->period = (int64_t)v; break;
+            case 10:
+                p->duration_nanos = (int64_t)v;
+                break;
+            case 12:
+                p->period = (int64_t)v;
+                break;
             }
             if (slot) {
                 e = pend_str(d, (int64_t)v, slot);
@@ -526,12 +544,12 @@ static enum hearth_err resolve_strings(struct dec *d)
             return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory interning strings");
     }
     /* Pending slots: every uint32 field recorded by pend_str holds a slot number. */
-#define FIX(x)                                                                        \
-    do {                                                                              \
-        uint32_t s_ = (x);                                                            \
-        if (!str_ok(d, d->pend[s_], &(x)))                                            \
-            return CORRUPT(d, "malformed profile: string index %lld out of range",    \
-                           (long long)d->pend[s_]);                                   \
+#define FIX(x)                                                                                     \
+    do {                                                                                           \
+        uint32_t s_ = (x);                                                                         \
+        if (!str_ok(d, d->pend[s_], &(x)))                                                         \
+            return CORRUPT(d, "malformed profile: string index %lld out of range",                 \
+                           (long long)d->pend[s_]);                                                \
     } while (0)
     for (i = 0; i < p->ntypes; i++) {
         FIX(p->type_name[i]);
@@ -572,8 +590,8 @@ static enum hearth_err resolve_locations(struct dec *d)
     }
     p->loc_line_off[p->nloc] = p->nlines;
     for (i = 0; i < p->nloc; i++)
-        p->loc_map[i] = d->loc_map_id[i] ? hearth_u64map_get(&d->map_ids, d->loc_map_id[i])
-                                         : HEARTH_NONE;
+        p->loc_map[i] =
+            d->loc_map_id[i] ? hearth_u64map_get(&d->map_ids, d->loc_map_id[i]) : HEARTH_NONE;
     for (i = 0; i < p->nloc; i++) {
         uint32_t k;
         for (k = p->loc_line_off[i]; k < p->loc_line_off[i + 1]; k++) {
@@ -760,8 +778,8 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
                            sm->nval, p->ntypes);
         if (sm->nloc > d->lim->max_depth)
             return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
-                                     "a sample has %zu frames (limit max_depth = %zu)",
-                                     sm->nloc, d->lim->max_depth);
+                                     "a sample has %zu frames (limit max_depth = %zu)", sm->nloc,
+                                     d->lim->max_depth);
         if (sm->nloc > d->lim->max_frames - nlocs)
             return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many frames in all samples");
         if (sm->nlab > d->lim->max_labels - nlabs)
@@ -868,18 +886,25 @@ static enum hearth_err legacy_error(struct hearth_errmsg *em, const unsigned cha
     while (sp < n && sp < 64 && (b[sp] == ' ' || b[sp] == '\n' || b[sp] == '\r' || b[sp] == '\t'))
         sp++;
     if (sp < n && b[sp] == '<')
-        return hearth_errmsg_set(em, HEARTH_E_CORRUPT,
-                                 "this is an HTML or XML page, not a profile (for Go, fetch a profile "
-                                 "endpoint such as /debug/pprof/heap)");
+        return hearth_errmsg_set(
+            em, HEARTH_E_CORRUPT,
+            "this is an HTML or XML page, not a profile (for Go, fetch a profile "
+            "endpoint such as /debug/pprof/heap)");
     if (looks_like_legacy_cpu(b, n))
         return hearth_errmsg_set(em, HEARTH_E_UNSUPPORTED,
                                  "this is a legacy binary CPU profile (gperftools format); "
                                  "Hearth reads profile.proto only: convert it with "
                                  "`go tool pprof -proto` or fetch /debug/pprof/profile");
 
-    static const char *const heads[] = {"heap profile:", "heap_v2/", "--- contention",
-                                        "--- mutex", "--- threadz", "goroutine profile:",
-                                        "threadcreate profile:", "--- heapz", "---"};
+    static const char *const heads[] = {"heap profile:",
+                                        "heap_v2/",
+                                        "--- contention",
+                                        "--- mutex",
+                                        "--- threadz",
+                                        "goroutine profile:",
+                                        "threadcreate profile:",
+                                        "--- heapz",
+                                        "---"};
     size_t i;
 
     for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
@@ -1051,8 +1076,8 @@ void hearth_profile_free(struct hearth_profile *p)
 }
 
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
-                                      const struct hearth_limits *lim,
-                                      struct hearth_profile **out, struct hearth_errmsg *em)
+                                      const struct hearth_limits *lim, struct hearth_profile **out,
+                                      struct hearth_errmsg *em)
 {
     struct hearth_limits dl = hearth_limits_default();
     unsigned char *raw = NULL;

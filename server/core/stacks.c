@@ -99,8 +99,7 @@ static void tagfilter_release(struct tagfilter *t)
     t->nrx = 0;
 }
 
-static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
-{
+static struct hearth_str S(const struct hearth_profile *p, uint32_t i) {
     return hearth_pstr(p, i);
 }
 
@@ -109,7 +108,8 @@ static struct hearth_str S(const struct hearth_profile *p, uint32_t i)
  * here but sets c->rx_failed, which turns the whole view into an error
  * before anything is returned: a view is never silently wrong.
  */
-static bool rx_match_str(struct ctx *c, const struct hearth_regex *re, struct hearth_str x)
+static bool
+rx_match_str(struct ctx *c, const struct hearth_regex *re, struct hearth_str x)
 {
     int r = hearth_regex_match(re, x.ptr, x.len);
 

@@ -51,7 +51,6 @@
 
 #include "hearth/banned.h"
 
-
 /* ---- handlers ---- */
 
 /* 201 with the stored profile's metadata and its delete token. */
@@ -99,7 +98,7 @@ static int store_profile(struct mg_connection *c, struct hearth_server *srv,
  * Returns 0 with *body set, or the status already sent.
  */
 int hx_read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned char **body,
-                       size_t *len, char *name, size_t namesz)
+                   size_t *len, char *name, size_t namesz)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
@@ -137,7 +136,7 @@ int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv)
         strncasecmp(ctype, "application/x-protobuf", 22) != 0 &&
         strncasecmp(ctype, "application/vnd.google.protobuf", 31) != 0)
         return hx_send_error(c, HEARTH_E_UNSUPPORTED,
-                          "send the profile as application/octet-stream or multipart/form-data");
+                             "send the profile as application/octet-stream or multipart/form-data");
     rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name));
     if (rc)
         return rc;
@@ -183,7 +182,7 @@ int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv)
         if (!json_is_string(ju) || json_string_length(ju) >= sizeof(url)) {
             json_decref(root);
             return hx_send_error(c, HEARTH_E_BAD_REQUEST,
-                              "send JSON {\"url\": \"http://host:port/debug/pprof/heap\"}");
+                                 "send JSON {\"url\": \"http://host:port/debug/pprof/heap\"}");
         }
         snprintf(url, sizeof(url), "%s", json_string_value(ju));
         if (json_is_string(jn) && json_string_length(jn) > 0)
@@ -227,8 +226,8 @@ int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv)
         errno = 0;
         if (dot)
             before = strtoll(v, &end, 10);
-        if (!dot || dot == v || end != dot || errno || before < 0 || v[0] == '-' ||
-            v[0] == '+' || !hearth_id_valid(dot + 1, strlen(dot + 1)))
+        if (!dot || dot == v || end != dot || errno || before < 0 || v[0] == '-' || v[0] == '+' ||
+            !hearth_id_valid(dot + 1, strlen(dot + 1)))
             return hx_send_error(c, HEARTH_E_BAD_REQUEST, "bad cursor");
         snprintf(before_id, sizeof(before_id), "%s", dot + 1);
     }
@@ -295,10 +294,9 @@ int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv, const str
         rc = hx_send_resp(c, 200, "application/octet-stream", NULL, n, h, 4, true);
     }
     /* a client reading slower than 64 KiB/s after the grace time is cut off */
-    hearth_reaper_watch(srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
-                        hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms +
-                            (int64_t)(n / 64),
-                        SHUT_RDWR);
+    hearth_reaper_watch(
+        srv->reaper, &w, ri->remote_addr, ri->remote_port, srv->port,
+        hearth_reaper_now_ms() + (int64_t)srv->cfg->body_timeout_ms + (int64_t)(n / 64), SHUT_RDWR);
     while (!hx_head_request() && sent < n) {
         ssize_t r = read(fd, chunk, n - sent < sizeof(chunk) ? n - sent : sizeof(chunk));
         if (r < 0 && errno == EINTR)
@@ -320,7 +318,7 @@ int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const 
 
     if (!hx_bearer(c, tok, sizeof(tok)))
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
-                          "send the delete token as 'Authorization: Bearer <token>'");
+                             "send the delete token as 'Authorization: Bearer <token>'");
     e = hearth_store_delete(srv->store, id, tok, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
@@ -332,13 +330,12 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-
 /* Options shared by every view, by pprof's web UI names. */
-static const char *const view_params[] = {"si", "g",  "f",  "i",  "h",    "s",  "sf", "tf",
-                                          "ti", "n",  "nf", "ef", "norm", "mf", "noinlines",
-                                          "unit", "base", "cum"};
+static const char *const view_params[] = {"si",   "g",  "f",         "i",    "h",    "s",
+                                          "sf",   "tf", "ti",        "n",    "nf",   "ef",
+                                          "norm", "mf", "noinlines", "unit", "base", "cum"};
 
-#define NPARAMS (sizeof(view_params) / sizeof(view_params[0]))
+#define NPARAMS   (sizeof(view_params) / sizeof(view_params[0]))
 #define PARAM_MAX HEARTH_LIMIT_VIEW_PARAM /* bytes of one decoded view parameter */
 
 /* The decoded parameters of one view request, on the heap (worker stacks are small). */
@@ -349,7 +346,7 @@ struct view_params {
 };
 
 int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
-                  enum hearth_view_kind v)
+                    enum hearth_view_kind v)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct hearth_errmsg em = {{0}};
@@ -433,8 +430,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
             goto out_free;
         }
     }
-    e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q,
-                            have_mf, &resp, &vref, &em);
+    e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q, have_mf,
+                            &resp, &vref, &em);
     if (e)
         goto out_error;
     {
@@ -443,9 +440,10 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
                                     {"Cache-Control", "no-cache"},
                                     {"Vary", "Accept-Encoding"},
                                     {"Content-Encoding", gz ? "gzip" : NULL}};
-        rc = hx_send_resp(c, 200, v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
-                       gz ? (const void *)resp->gz : resp->json, gz ? resp->gzlen : resp->len, h,
-                       4, !strcmp(ri->request_method, "HEAD"));
+        rc = hx_send_resp(
+            c, 200, v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
+            gz ? (const void *)resp->gz : resp->json, gz ? resp->gzlen : resp->len, h, 4,
+            !strcmp(ri->request_method, "HEAD"));
     }
     goto out_free;
 
@@ -460,7 +458,6 @@ out_free:
 }
 
 /* ---- GODEBUG=gctrace=1 logs ---- */
-
 
 int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv)
 {

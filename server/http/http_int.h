@@ -38,8 +38,8 @@ struct hearth_jsonw;
 struct hearth_server {
     const struct hearth_config *cfg;
     struct mg_context *ctx;
-    struct hearth_service *svc;           /* caches, slots, ingest, fetch, jobs */
-    struct hearth_store *store;           /* borrowed from svc */
+    struct hearth_service *svc;            /* caches, slots, ingest, fetch, jobs */
+    struct hearth_store *store;            /* borrowed from svc */
     struct hearth_cache *profiles, *views; /* borrowed from svc */
     struct asset *assets;
     size_t nassets;
@@ -102,11 +102,10 @@ int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv);
 int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv);
 int hx_profile_meta(struct mg_connection *c, struct hearth_server *srv,
                     const struct hearth_meta *m);
-int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv,
-                   const struct hearth_meta *m);
+int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m);
 int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const char *id);
-int hx_profile_view(struct mg_connection *c, struct hearth_server *srv,
-                    const struct hearth_meta *m, enum hearth_view_kind v);
+int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
+                    enum hearth_view_kind v);
 int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv);
 int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id);
 

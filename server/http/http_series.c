@@ -268,7 +268,8 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
     if (!token_ok(c, srv, id, &rc))
         return rc;
     if (hearth_service_captures(srv->svc))
-        hearth_captures_cancel(hearth_service_captures(srv->svc), id, &em); /* not running: nothing to stop */
+        hearth_captures_cancel(hearth_service_captures(srv->svc), id,
+                               &em); /* not running: nothing to stop */
     hx_bearer(c, tok, sizeof(tok));
     e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em);
     if (e)

@@ -111,7 +111,7 @@ bool hx_head_request(void)
 
 /* Send a complete response. extra: NULL or "Name: value" pairs in an array of [n][2]. */
 int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const void *body,
-                     size_t len, const char *const (*extra)[2], size_t nextra, bool head_only)
+                 size_t len, const char *const (*extra)[2], size_t nextra, bool head_only)
 {
     char clen[32];
     size_t i;
@@ -267,8 +267,7 @@ static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned c
  * upload slots, then the read under the body deadline.
  */
 static enum hearth_err read_body_capped(struct mg_connection *c, size_t max, bool upload,
-                                        unsigned char **out, size_t *len,
-                                        struct hearth_errmsg *em)
+                                        unsigned char **out, size_t *len, struct hearth_errmsg *em)
 {
     struct hearth_server *srv = mg_get_user_data(mg_get_context(c));
     const struct mg_request_info *ri = mg_get_request_info(c);
@@ -306,8 +305,8 @@ out_client:
     return e;
 }
 
-enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out,
-                             size_t *len, struct hearth_errmsg *em)
+enum hearth_err hx_read_body(struct mg_connection *c, size_t max, unsigned char **out, size_t *len,
+                             struct hearth_errmsg *em)
 {
     return read_body_capped(c, max, false, out, len, em);
 }

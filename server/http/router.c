@@ -59,8 +59,6 @@ struct asset {
     char etag[24], etag_gz[28];
 };
 
-
-
 static int h_health(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_errmsg em = {{0}};
@@ -116,7 +114,7 @@ static int h_static(struct mg_connection *c, struct hearth_server *srv, const ch
         if (inm && !strcmp(inm, gz ? a->etag_gz : a->etag))
             return hx_send_resp(c, 304, NULL, NULL, 0, h, 2, false);
         return hx_send_resp(c, 200, a->type, gz ? a->gz : a->data, gz ? a->gzlen : a->len, h, 4,
-                         !strcmp(mg_get_request_info(c)->request_method, "HEAD"));
+                            !strcmp(mg_get_request_info(c)->request_method, "HEAD"));
     }
 }
 
@@ -428,7 +426,8 @@ static enum hearth_err load_assets(struct hearth_server *srv, struct hearth_errm
     return HEARTH_OK;
 }
 
-/* Errors civetweb answers itself (bad methods, oversized heads): ours, in JSON, with our headers. */
+/* Errors civetweb answers itself (bad methods, oversized heads): ours, in JSON, with our headers.
+ */
 static int http_error_cb(struct mg_connection *c, int status, const char *errmsg)
 {
     struct hearth_buf b;
@@ -660,8 +659,8 @@ int hearth_healthcheck_main(int argc, char **argv)
     if (!*host || !strcmp(host, "0.0.0.0"))
         snprintf(host, sizeof(host), "127.0.0.1");
     snprintf(path, sizeof(path), "%s/healthz", cfg.base_path);
-    conn = mg_download(host, port, 0, ebuf, sizeof(ebuf),
-                       "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
+    conn = mg_download(host, port, 0, ebuf, sizeof(ebuf), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n",
+                       path, host);
     if (conn) {
         status = mg_get_response_info(conn)->status_code;
         mg_close_connection(conn);

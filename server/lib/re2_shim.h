@@ -20,10 +20,10 @@ struct hearth_re2;
 
 enum hearth_re2_status {
     HEARTH_RE2_OK = 0,
-    HEARTH_RE2_SYNTAX,    /* the pattern is not valid RE2 syntax */
+    HEARTH_RE2_SYNTAX,      /* the pattern is not valid RE2 syntax */
     HEARTH_RE2_UNSUPPORTED, /* valid elsewhere (Perl, PCRE) but not in RE2 */
-    HEARTH_RE2_TOO_LARGE, /* the compiled program would exceed max_mem */
-    HEARTH_RE2_NOMEM,     /* allocation failed */
+    HEARTH_RE2_TOO_LARGE,   /* the compiled program would exceed max_mem */
+    HEARTH_RE2_NOMEM,       /* allocation failed */
 };
 
 /*

@@ -38,10 +38,10 @@ static const struct unit time_units[] = {
 };
 
 static const struct unit gcu_units[] = {
-    {"n*GCU", 1e-9, {"nanogcu", NULL}}, {"u*GCU", 1e-6, {"microgcu", NULL}},
+    {"n*GCU", 1e-9, {"nanogcu", NULL}},  {"u*GCU", 1e-6, {"microgcu", NULL}},
     {"m*GCU", 1e-3, {"milligcu", NULL}}, {"GCU", 1, {"gcu", NULL}},
-    {"k*GCU", 1e3, {"kilogcu", NULL}},  {"M*GCU", 1e6, {"megagcu", NULL}},
-    {"G*GCU", 1e9, {"gigagcu", NULL}},  {"T*GCU", 1e12, {"teragcu", NULL}},
+    {"k*GCU", 1e3, {"kilogcu", NULL}},   {"M*GCU", 1e6, {"megagcu", NULL}},
+    {"G*GCU", 1e9, {"gigagcu", NULL}},   {"T*GCU", 1e12, {"teragcu", NULL}},
     {"P*GCU", 1e15, {"petagcu", NULL}},
 };
 

@@ -17,7 +17,7 @@
 struct job {
     char series[HEARTH_ID_LEN + 1];
     char client[HEARTH_CLIENT_LEN]; /* who started it ("" after a restart: unknown) */
-    char *name; /* of the snapshots: "<name> #<k>" */
+    char *name;                     /* of the snapshots: "<name> #<k>" */
     struct hearth_capture_row row;
     bool busy; /* a snapshot is being taken (outside the lock) */
 };

@@ -70,8 +70,8 @@ static const struct opt opts[] = {
     {"max-client-requests", "HEARTH_MAX_CLIENT_REQUESTS", K_SIZE, O(max_client_requests), "32",
      "requests one client address may have in progress (429 above; 0 = no cap; behind a proxy "
      "every client has the proxy's address)"},
-    {"max-client-connections", "HEARTH_MAX_CLIENT_CONNECTIONS", K_SIZE,
-     O(max_client_connections), "64",
+    {"max-client-connections", "HEARTH_MAX_CLIENT_CONNECTIONS", K_SIZE, O(max_client_connections),
+     "64",
      "open connections one client address may hold, idle ones included (more are closed at "
      "once; 0 = no cap): one client cannot take every thread"},
     {"max-client-uploads", "HEARTH_MAX_CLIENT_UPLOADS", K_SIZE, O(max_client_uploads), "2",
@@ -210,8 +210,7 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
             if (strlen(opts[i].flag) == nl && !strncmp(opts[i].flag, arg, nl))
                 break;
         if (i == NOPTS) {
-            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "unknown option --%.*s", (int)nl,
-                                  arg);
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "unknown option --%.*s", (int)nl, arg);
             goto out_fail;
         }
         if (eq) {

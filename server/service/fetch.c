@@ -57,9 +57,9 @@
 #include "hearth/banned.h"
 
 #define FETCH_USER_AGENT    "hearth/0.1"
-#define FETCH_MAX_URL       HEARTH_LIMIT_FETCH_URL /* longer URLs are refused before parsing */
-#define FETCH_CONNECT_MAX_S 5L   /* connect deadline: min(this, timeout_s) */
-#define FETCH_MAX_NAME      253  /* DNS name length */
+#define FETCH_MAX_URL       HEARTH_LIMIT_FETCH_URL     /* longer URLs are refused before parsing */
+#define FETCH_CONNECT_MAX_S 5L                         /* connect deadline: min(this, timeout_s) */
+#define FETCH_MAX_NAME      253                        /* DNS name length */
 #define FETCH_MAX_ENTRIES   HEARTH_LIMIT_FETCH_ENTRIES /* allow-list entries */
 
 /* One IP/CIDR entry of the allow-list; addresses are in network order. */

@@ -111,8 +111,8 @@ static const char *order_items(struct item *it, size_t n)
 }
 
 enum hearth_err hearth_service_series_create(struct hearth_service *svc, const char *name,
-                                             const char *const *ids, size_t n,
-                                             const char *gctrace, char id[HEARTH_ID_LEN + 1],
+                                             const char *const *ids, size_t n, const char *gctrace,
+                                             char id[HEARTH_ID_LEN + 1],
                                              char token[HEARTH_TOKEN_LEN + 1],
                                              struct hearth_errmsg *em)
 {
@@ -239,9 +239,8 @@ enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const c
 
 /* ---- gctrace logs ---- */
 
-enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
-                                              const unsigned char *body, size_t len,
-                                              const char *name, struct hearth_buf *info,
+enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc, const unsigned char *body,
+                                              size_t len, const char *name, struct hearth_buf *info,
                                               struct hearth_meta *m,
                                               char token[HEARTH_TOKEN_LEN + 1],
                                               struct hearth_errmsg *em)
@@ -265,8 +264,8 @@ enum hearth_err hearth_service_gctrace_ingest(struct hearth_service *svc,
                                  "program run with GODEBUG=gctrace=1");
     }
     hearth_gctrace_free(t);
-    return hearth_store_put_gctrace(hearth_service_store(svc), body, len, name, info->ptr, m,
-                                    token, em);
+    return hearth_store_put_gctrace(hearth_service_store(svc), body, len, name, info->ptr, m, token,
+                                    em);
 }
 
 /*
@@ -288,7 +287,8 @@ static enum hearth_err gctrace_render(struct hearth_service *svc, const struct h
 
     *out = NULL;
     hearth_buf_init(&b, cfg->lim.max_output);
-    e = hearth_store_read_blob(hearth_service_store(svc), m->blob, cfg->max_upload_mb << 20, &bytes, &n, em);
+    e = hearth_store_read_blob(hearth_service_store(svc), m->blob, cfg->max_upload_mb << 20, &bytes,
+                               &n, em);
     if (!e)
         e = hearth_gctrace_parse((const char *)bytes, n, HEARTH_GCTRACE_MAX_LINES, &t, em);
     free(bytes);
@@ -325,11 +325,9 @@ out_free:
     return e;
 }
 
-enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc,
-                                            const struct hearth_meta *m,
+enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc, const struct hearth_meta *m,
                                             const struct hearth_view_resp **out,
-                                            struct hearth_cache_ref **ref,
-                                            struct hearth_errmsg *em)
+                                            struct hearth_cache_ref **ref, struct hearth_errmsg *em)
 {
     struct hearth_cache *views = hearth_service_views(svc);
     struct hearth_view_resp *resp = NULL;
@@ -474,8 +472,8 @@ enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const c
     row.updated = hearth_now_ms();
     row.next_at = row.started + (int64_t)row.interval_s * 1000;
     first = m.id;
-    e = hearth_series_create(hearth_service_store(svc), name, full, "capture", &first, 1, NULL, &row, id, token,
-                             em);
+    e = hearth_series_create(hearth_service_store(svc), name, full, "capture", &first, 1, NULL,
+                             &row, id, token, em);
     hearth_meta_release(&m);
     if (!e) {
         e = hearth_captures_add(hearth_service_captures(svc), id, name, client, &row, em);

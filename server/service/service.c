@@ -83,8 +83,8 @@ static void profile_free_cb(void *v)
 }
 
 enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *blob,
-                                   const struct hearth_profile **out, struct hearth_cache_ref **ref,
-                                   struct hearth_errmsg *em)
+                                       const struct hearth_profile **out,
+                                       struct hearth_cache_ref **ref, struct hearth_errmsg *em)
 {
     struct hearth_profile *p;
     unsigned char *bytes = NULL;
@@ -179,7 +179,7 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 /* ---- ingest: upload, fetch and capture snapshots end here ---- */
 
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
-                             const struct hearth_meta *m)
+                              const struct hearth_meta *m)
 {
     char url[512];
 
@@ -198,9 +198,10 @@ void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_servic
  * Decode, validate, store: the common end of upload, fetch and capture.
  * Fills m (release it) and the delete token.
  */
-enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned char *bytes, size_t n,
-                          const char *name, const char *source, struct hearth_meta *m,
-                          char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned char *bytes,
+                                      size_t n, const char *name, const char *source,
+                                      struct hearth_meta *m, char token[HEARTH_TOKEN_LEN + 1],
+                                      struct hearth_errmsg *em)
 {
     struct hearth_profile *p = NULL;
     struct hearth_cache_ref *ref = NULL;
@@ -236,9 +237,10 @@ enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned
     return HEARTH_OK;
 }
 
-enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const char *url, const char *name,
-                                bool scheduled, struct hearth_meta *m,
-                                char token[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const char *url,
+                                            const char *name, bool scheduled, struct hearth_meta *m,
+                                            char token[HEARTH_TOKEN_LEN + 1],
+                                            struct hearth_errmsg *em)
 {
     struct hearth_errmsg detail = {{0}};
     unsigned char *body = NULL;
@@ -251,8 +253,8 @@ enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const ch
         return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                                  "fetching is disabled on this server (set --fetch-allow)");
     if (!scheduled && !take_slot(&svc->fetch_sem, 0))
-        return hearth_errmsg_set(em, HEARTH_E_BUSY,
-                                 "no fetch slot is free (other fetches are running); retry shortly");
+        return hearth_errmsg_set(
+            em, HEARTH_E_BUSY, "no fetch slot is free (other fetches are running); retry shortly");
     e = hearth_fetch(svc->fetcher, url, &body, &len, em, &detail);
     if (!scheduled)
         sem_post(&svc->fetch_sem);
@@ -266,7 +268,6 @@ enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const ch
     free(body);
     return e;
 }
-
 
 /* ---- slots ---- */
 

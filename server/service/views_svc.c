@@ -90,8 +90,8 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         q->nodefraction = 0;
     }
     e = hearth_stacks_build(merged ? merged : p, q,
-                            kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim,
-                            &st, em);
+                            kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim, &st,
+                            em);
     if (e)
         goto out_free;
     if (kind == HEARTH_VIEW_TOP)
@@ -114,8 +114,8 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         resp->gz = NULL;
         resp->gzlen = 0;
     }
-    *out = hearth_cache_put(views, key, resp, resp->len + resp->gzlen + 256,
-                            hearth_view_resp_free, ref);
+    *out = hearth_cache_put(views, key, resp, resp->len + resp->gzlen + 256, hearth_view_resp_free,
+                            ref);
     if (!*out)
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
 out_free:

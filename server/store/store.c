@@ -24,8 +24,9 @@
 /* The store's limits (beside the input limits of limits.c: these bound disk use, not input). */
 #define STORE_RESERVE_BYTES (256 << 10) /* kept back so a DELETE can commit on a full disk: one */
                                         /* delete writes a few 4 KB pages to the WAL */
-#define STORE_RESERVE_MIN_FREE (4 * STORE_RESERVE_BYTES) /* (re)create it only when this is free   \
-                                                          */
+#define STORE_RESERVE_MIN_FREE                                                                     \
+    (4 * STORE_RESERVE_BYTES)     /* (re)create it only when this is free                          \
+                                   */
 #define STORE_CHECK_EVERY_MS 1000 /* hearth_store_check() looks again at most this often */
 
 /*
@@ -609,9 +610,8 @@ out_free:
 
 static enum hearth_err put_row(struct hearth_store *st, const char *table,
                                const unsigned char *bytes, size_t n, const char *name,
-                               const char *source_url, const char *info_json,
-                               struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
-                               struct hearth_errmsg *em)
+                               const char *source_url, const char *info_json, struct hearth_meta *m,
+                               char token_out[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
 {
     char sql[256];
     char token_hash[HEARTH_SHA256_HEX + 1];
@@ -728,8 +728,7 @@ static enum hearth_err get_row(struct hearth_store *st, const char *table, const
     if (!hearth_id_valid(id, strlen(id)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
     snprintf(sql, sizeof(sql),
-             "SELECT id, blob, name, source_url, info, created, size FROM %s WHERE id = ?1",
-             table);
+             "SELECT id, blob, name, source_url, info, created, size FROM %s WHERE id = ?1", table);
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return hearth__store_db_err(st, em, "cannot read the profile list");
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -830,8 +829,8 @@ static void meta_json(struct hearth_jsonw *w, const struct hearth_meta *m)
 
 enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_created,
                                   const char *before_id, int limit, struct hearth_buf *out,
-                                  int64_t *last_created, char last_id[HEARTH_ID_LEN + 1],
-                                  int *more, struct hearth_errmsg *em)
+                                  int64_t *last_created, char last_id[HEARTH_ID_LEN + 1], int *more,
+                                  struct hearth_errmsg *em)
 {
     sqlite3_stmt *q = NULL;
     struct hearth_jsonw w;
@@ -886,7 +885,8 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
     sqlite3_bind_text(q, 1, blob, -1, SQLITE_STATIC);
     /* only when the lookup positively finds no row: an error keeps the blob */
     if (sqlite3_step(q) == SQLITE_DONE) {
-        char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
+        char *dir = path_join(st->dir, "blobs", sub),
+             *path = dir ? path_join(dir, blob, NULL) : NULL;
         if (path)
             unlink(path);
         free(dir);
@@ -976,8 +976,8 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1,
-                           &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1, &q,
+                           NULL) != SQLITE_OK) {
         e = hearth__store_db_err(st, em, "cannot expire profiles");
         goto out_unlock;
     }

@@ -19,11 +19,11 @@ struct hearth_store {
     char *dbpath;  /* dir/hearth.db */
     char *reserve; /* dir/reserve: space given back when a delete finds the disk full */
     sqlite3 *db;
-    pthread_mutex_t lock; /* serialises writers and multi-statement reads */
-    dev_t db_dev;         /* identity of hearth.db when opened: a file removed or */
-    ino_t db_ino;         /* replaced under us is noticed before the next write */
-    int corrupt;          /* (atomic) SQLite reported SQLITE_CORRUPT or SQLITE_NOTADB */
-    bool have_reserve;    /* under lock */
+    pthread_mutex_t lock;       /* serialises writers and multi-statement reads */
+    dev_t db_dev;               /* identity of hearth.db when opened: a file removed or */
+    ino_t db_ino;               /* replaced under us is noticed before the next write */
+    int corrupt;                /* (atomic) SQLite reported SQLITE_CORRUPT or SQLITE_NOTADB */
+    bool have_reserve;          /* under lock */
     pthread_mutex_t check_lock; /* the cached answer of hearth_store_check() */
     int64_t check_at;
     enum hearth_err check_e;

@@ -5,15 +5,12 @@
 #   clang-format --dry-run --Werror FILE...
 # Usage: format.sh [--list] [SRCDIR]   (SRCDIR: default the checkout holding this script)
 #   --list   print the files it checks, one a line, and exit
-# Exit status: 0 all formatted (or not enforced yet), 1 a file differs.
+# Exit status: 0 all formatted, 1 a file differs.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
-# NOT ENFORCED YET: until the tree is formatted in one commit (clang-format -i
-# on every file below), the check only says what it would check and how many
-# files would fail, and exits 0. Set enforce=1 in that commit (or run with
-# HEARTH_FORMAT_ENFORCE=1 to try it).
-enforce=${HEARTH_FORMAT_ENFORCE:-0}
+# Enforced: the tree is formatted; HEARTH_FORMAT_ENFORCE=0 only reports.
+enforce=${HEARTH_FORMAT_ENFORCE:-1}
 # ---------------------------------------------------------------------------
 
 list=0

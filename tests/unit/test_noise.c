@@ -29,14 +29,7 @@
 #define PERIOD (10 * MS) /* cpu profiles: 100 Hz */
 #define RATE   524288.0  /* heap profiles: Go's default MemProfileRate */
 
-
 /* ---- building and rendering ---- */
-
-
-
-
-
-
 
 static json_int_t row_int(json_t *top, const char *name, const char *key)
 {
@@ -646,16 +639,11 @@ static void test_text_unchanged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_heap_formula),
-        cmocka_unit_test(test_heap_large),
-        cmocka_unit_test(test_cpu_poisson),
-        cmocka_unit_test(test_no_estimate),
-        cmocka_unit_test(test_recursion_cum),
-        cmocka_unit_test(test_flame_root_heap),
-        cmocka_unit_test(test_flame_trim),
-        cmocka_unit_test(test_diff),
-        cmocka_unit_test(test_retention),
-        cmocka_unit_test(test_text_unchanged),
+        cmocka_unit_test(test_heap_formula),  cmocka_unit_test(test_heap_large),
+        cmocka_unit_test(test_cpu_poisson),   cmocka_unit_test(test_no_estimate),
+        cmocka_unit_test(test_recursion_cum), cmocka_unit_test(test_flame_root_heap),
+        cmocka_unit_test(test_flame_trim),    cmocka_unit_test(test_diff),
+        cmocka_unit_test(test_retention),     cmocka_unit_test(test_text_unchanged),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,7 +197,8 @@ static void test_invalid_utf8_subject(void **state)
     assert_true(smatch("^ab..$", "ab\xe2\x82"));       /* each byte of a cut sequence is one */
     assert_true(smatch("^[^a]main", "\x80main"));
     assert_true(smatch("^\xef\xbf\xbdmain\xef\xbf\xbd$", "\xffmain\xc3"));
-    assert_true(smatch("\\x{FFFD}", "a\xfe" "b"));
+    assert_true(smatch("\\x{FFFD}", "a\xfe"
+                                    "b"));
     assert_false(smatch("\\xff", "\xff")); /* \\xff is U+00FF, not the byte */
     assert_true(smatch("\\xff", "\xc3\xbf"));
     assert_true(smatch("^caf.$", "caf\xc3\xa9"));
