@@ -69,8 +69,4 @@ struct hearth_buf;
 void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double nodefraction,
                          double edgefraction, struct hearth_buf *buf);
 
-/* Format v as pprof does in the report unit (from the sample unit). */
-void hearth_graph_format(const struct hearth_stacks *s, const char *unit, int64_t v, char *out,
-                         size_t outsz);
-
 #endif /* HEARTH_GRAPH_H */

@@ -715,12 +715,6 @@ const char *hearth_graph_output_unit(const struct hearth_graph *g, const char *r
     return *unit ? unit : s->unit;
 }
 
-void hearth_graph_format(const struct hearth_stacks *s, const char *unit, int64_t v, char *out,
-                         size_t outsz)
-{
-    hearth_unit_label(out, outsz, v, s->unit, unit);
-}
-
 static void add_time(struct hearth_buf *b, int64_t ns)
 {
     static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
