@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         clen = sizeof(ctype) - 1;
     memcpy(ctype, data, clen);
     ctype[clen] = '\0';
-    if (nul && hearth_form_multipart_file(ctype, nul + 1, size - clen - 1, &file, &flen, fname,
-                                          sizeof(fname), &em) == HEARTH_OK) {
+    if (nul && hearth_form_multipart_file(ctype, nul + 1, size - (size_t)(nul - data) - 1, &file,
+                                          &flen, fname, sizeof(fname), &em) == HEARTH_OK) {
         if (file < nul + 1 || file + flen > data + size || strlen(fname) >= sizeof(fname))
             abort();
     }
