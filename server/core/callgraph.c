@@ -16,6 +16,7 @@
 #include "hearth/graph.h"
 #include "hearth/jsonw.h"
 #include "hearth/units.h"
+#include "views_int.h"
 
 #include "hearth/banned.h"
 
@@ -220,15 +221,7 @@ static void write_json(const struct hearth_graph *g, const char *unit, struct he
 
     hearth_jsonw_init(&w, out);
     hearth_jsonw_obj_open(&w);
-    hearth_jsonw_key(&w, "sample");
-    hearth_jsonw_obj_open(&w);
-    hearth_jsonw_key(&w, "type");
-    hearth_jsonw_cstr(&w, s->type);
-    hearth_jsonw_key(&w, "unit");
-    hearth_jsonw_cstr(&w, s->unit);
-    hearth_jsonw_obj_close(&w);
-    hearth_jsonw_key(&w, "total");
-    hearth_jsonw_int(&w, s->total);
+    hearth__sample_json(&w, s);
     hearth_jsonw_key(&w, "unit");
     hearth_jsonw_cstr(&w, unit);
     hearth_jsonw_key(&w, "labels");

@@ -612,15 +612,7 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
     memset(strid, 0xff, (s->nnodes + 1) * sizeof(*strid));
     hearth_jsonw_init(&w, out);
     hearth_jsonw_obj_open(&w);
-    hearth_jsonw_key(&w, "sample");
-    hearth_jsonw_obj_open(&w);
-    hearth_jsonw_key(&w, "type");
-    hearth_jsonw_cstr(&w, s->type);
-    hearth_jsonw_key(&w, "unit");
-    hearth_jsonw_cstr(&w, s->unit);
-    hearth_jsonw_obj_close(&w);
-    hearth_jsonw_key(&w, "total");
-    hearth_jsonw_int(&w, s->total);
+    hearth__sample_json(&w, s);
     hearth_jsonw_key(&w, "diff");
     hearth_jsonw_bool(&w, diff);
     hearth_jsonw_key(&w, "trimmed");

@@ -261,15 +261,7 @@ static void json_top(struct hearth_jsonw *w, const struct hearth_stacks *s,
     uint32_t i;
 
     hearth_jsonw_obj_open(w);
-    hearth_jsonw_key(w, "sample");
-    hearth_jsonw_obj_open(w);
-    hearth_jsonw_key(w, "type");
-    hearth_jsonw_cstr(w, s->type);
-    hearth_jsonw_key(w, "unit");
-    hearth_jsonw_cstr(w, s->unit);
-    hearth_jsonw_obj_close(w);
-    hearth_jsonw_key(w, "total");
-    hearth_jsonw_int(w, s->total);
+    hearth__sample_json(w, s);
     hearth_jsonw_key(w, "unit");
     hearth_jsonw_cstr(w, unit);
     hearth__noise_json(w, s);

@@ -28,6 +28,20 @@ static inline int64_t hearth__std_err(double var)
     return (int64_t)llround(e);
 }
 
+/* "sample":{"type":T,"unit":U},"total":N, written as the first keys of the open object. */
+static inline void hearth__sample_json(struct hearth_jsonw *w, const struct hearth_stacks *s)
+{
+    hearth_jsonw_key(w, "sample");
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "type");
+    hearth_jsonw_cstr(w, s->type);
+    hearth_jsonw_key(w, "unit");
+    hearth_jsonw_cstr(w, s->unit);
+    hearth_jsonw_obj_close(w);
+    hearth_jsonw_key(w, "total");
+    hearth_jsonw_int(w, s->total);
+}
+
 /* "noise":{"model":M,"period":P}, written as the next key of the open object. */
 static inline void hearth__noise_json(struct hearth_jsonw *w, const struct hearth_stacks *s)
 {

@@ -153,24 +153,30 @@ static enum hearth_err put_capture(struct hearth_store *st, const char *series,
     return e;
 }
 
-static enum hearth_err append_item(struct hearth_store *st, const char *series, const char *profile,
-                                   struct hearth_errmsg *em)
+/* Run one statement binding two texts (?1, ?2); failures say `what`. */
+static enum hearth_err run2(struct hearth_store *st, const char *sql, const char *a, const char *b,
+                            const char *what, struct hearth_errmsg *em)
 {
     sqlite3_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO series_items (series, pos, profile) VALUES (?1, "
-                           "(SELECT coalesce(max(pos) + 1, 0) FROM series_items WHERE series = "
-                           "?1), ?2)",
-                           -1, &q, NULL) != SQLITE_OK)
-        return db_err(st, em, "cannot add to the series");
-    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, profile, -1, SQLITE_STATIC);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return db_err(st, em, what);
+    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
-        e = db_err(st, em, "cannot add to the series");
+        e = db_err(st, em, what);
     sqlite3_finalize(q);
     return e;
+}
+
+static enum hearth_err append_item(struct hearth_store *st, const char *series, const char *profile,
+                                   struct hearth_errmsg *em)
+{
+    return run2(st,
+                "INSERT INTO series_items (series, pos, profile) VALUES (?1, "
+                "(SELECT coalesce(max(pos) + 1, 0) FROM series_items WHERE series = ?1), ?2)",
+                series, profile, "cannot add to the series", em);
 }
 
 /* A capture's snapshot: its delete token becomes the series' own (the random one was never shown).
@@ -178,20 +184,10 @@ static enum hearth_err append_item(struct hearth_store *st, const char *series, 
 static enum hearth_err adopt_profile(struct hearth_store *st, const char *series,
                                      const char *profile, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
-    enum hearth_err e = HEARTH_OK;
-
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE profiles SET delete_hash = (SELECT delete_hash FROM series "
-                           "WHERE id = ?1) WHERE id = ?2",
-                           -1, &q, NULL) != SQLITE_OK)
-        return db_err(st, em, "cannot add to the series");
-    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, profile, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        e = db_err(st, em, "cannot add to the series");
-    sqlite3_finalize(q);
-    return e;
+    return run2(st,
+                "UPDATE profiles SET delete_hash = (SELECT delete_hash FROM series WHERE id = ?1) "
+                "WHERE id = ?2",
+                series, profile, "cannot add to the series", em);
 }
 
 /* Whether table has a row with this id (table is one of ours, never input). */
