@@ -977,6 +977,8 @@ def main():
                     help='only files (or diff pairs) whose label contains SUBSTR')
     ap.add_argument('--exclude', action='append', default=[], metavar='SUBSTR',
                     help='leave out files (and pairs) whose label contains SUBSTR; repeatable')
+    ap.add_argument('--kinds', default='',
+                    help='comma-separated case kinds to run (default: all)')
     ap.add_argument('--summary')
     ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()
@@ -1209,6 +1211,9 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
         finally:
             case_secs[c.label] += time.monotonic() - t0
 
+    if args.kinds:
+        want = set(k for k in args.kinds.split(',') if k)
+        cases = [c for c in cases if c.kind in want]
     futs = [pool.submit(runcase, c) for c in cases]
     counts = collections.OrderedDict((k, {'passed': 0, 'failed': 0, 'skipped': 0}) for k in KINDS)
     npass = nfail = nskip = 0
