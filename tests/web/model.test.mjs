@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 
 import {
   formatValue, formatPercent, formatDelta, formatChange, formatSize, formatDuration, formatTime, formatAge, groupDigits, profileKind,
+  formatIn,
 } from '../../web/js/model/format.js';
 import { hash32, packageOf, packageHue, frameColor, diffClass, diffColor, diffRatio, DIFF_STEPS } from '../../web/js/model/colors.js';
 import {
   buildFlame, frameValues, childrenOf, pathTo, frameKey, findFrame, hitTest, matchNames, matchTotals, minFractionFor, fitLabel, nameOf,
 } from '../../web/js/model/flame.js';
-import { topRows, sortRows, filterRows, parseSort, sortValue } from '../../web/js/model/top.js';
-import { compileSearch, escapeRegex, exactRegex, addAlternative } from '../../web/js/model/search.js';
+import { topRows, sortRows, filterRows, parseSort, sortValue, runningSums, keptLine } from '../../web/js/model/top.js';
+import { compileSearch, escapeRegex, exactRegex, filterFor, addAlternative } from '../../web/js/model/search.js';
 import { parseQuery, formatQuery, serverQuery, withChanges, serverChanged } from '../../web/js/url-state.js';
 
 // root(100) -> a(60: self 10) -> [b(30), c(20)], root -> d(40: self 40); root self 0
@@ -209,6 +210,48 @@ test('top: sum%, sorting, filtering, diff join', () => {
   const j = topRows({ rows: [{ name: 'a', flat: 10, cum: 10, base_flat: 40, base_cum: 50 }, { name: 'gone', flat: -5, cum: -5, base_flat: 5, base_cum: 5 }, { name: 'new', flat: 7, cum: 7, base_flat: 0, base_cum: 0 }] });
   assert.deepEqual(j.map(r => [r.baseCum, r.newCum, r.cum]), [[50, 60, 10], [5, 0, -5], [0, 7, 7]]);
   assert.deepEqual(j.map(r => [r.baseFlat, r.newFlat]), [[40, 50], [5, 0], [0, 7]]);
+});
+
+test('top: pprof order by magnitude, sum% of the order shown, one unit per report', () => {
+  // a diff as the server sends it, in pprof's order (|flat| descending)
+  const rows = topRows({ rows: [
+    { name: 'shrunk', flat: -90, cum: -90 },
+    { name: 'grew', flat: 60, cum: 100 },
+    { name: 'small', flat: -5, cum: 200 },
+  ] });
+  // the default order is pprof's: the biggest shrinkage stays first
+  assert.deepEqual(sortRows(rows, 'flat', true).map(r => r.name), ['shrunk', 'grew', 'small']);
+  assert.deepEqual(sortRows(rows, 'flat', false).map(r => r.name), ['small', 'grew', 'shrunk']);
+  assert.deepEqual(sortRows(rows, 'cum', true).map(r => r.name), ['small', 'grew', 'shrunk']);
+  assert.deepEqual(sortRows(rows, 'sum', false).map(r => r.name), ['shrunk', 'grew', 'small']);
+  // sum% follows the rows as shown, not the flat order
+  assert.deepEqual(runningSums(sortRows(rows, 'cum', true)), [-5, 55, -35]);
+  assert.deepEqual(runningSums(sortRows(rows, 'flat', true)), [-90, -30, -35]);
+  // pprof prints a report in one unit: 2 decimals, ".00" dropped
+  assert.equal(formatIn(162416, 'bytes', 'kB'), '158.61kB');
+  assert.equal(formatIn(3072, 'bytes', 'kB'), '3kB');
+  assert.equal(formatIn(12800, 'bytes', 'kB'), '12.50kB');
+  assert.equal(formatIn(512, 'bytes', 'kB'), '0.50kB');
+  assert.equal(formatIn(-1536, 'bytes', 'kB'), '-1.50kB');
+  assert.equal(formatIn(1500000, 'nanoseconds', 'ms'), '1.50ms');
+  assert.equal(formatIn(20, 'count', ''), '20');
+  assert.equal(formatIn(0, 'bytes', 'MB'), '0');
+});
+
+test('filters from a click match at every granularity', () => {
+  assert.equal(filterFor('main.(*Cache).Put', 'functions'), '^main\\.\\(\\*Cache\\)\\.Put$');
+  assert.equal(filterFor('main.newRecord pprofcorpus/gen/main.go', 'filefunctions'), '^main\\.newRecord$');
+  assert.equal(filterFor('main.newRecord pprofcorpus/gen/main.go:162', 'lines'), '^main\\.newRecord$');
+  assert.equal(filterFor('00000000004cf54d main.newRecord pprofcorpus/gen/main.go:162', 'addresses'), '^main\\.newRecord$');
+  assert.equal(filterFor('fmt/print.go', 'files'), '^fmt/print\\.go$');
+  assert.equal(filterFor('[libc.so.6]', 'functions'), '(^|/)libc\\.so\\.6$');
+  assert.equal(filterFor('0000000000005000 [app]', 'addresses'), '(^|/)app$');
+  assert.equal(filterFor('<unknown>', 'functions'), '');
+  // a C++ signature keeps its spaces: only the last field is the file
+  assert.equal(filterFor('foo(int, char) /src/a.cc:12', 'lines'), '^foo\\(int, char\\)$');
+  assert.equal(keptLine(['Type: cpu', 'Showing nodes accounting for 40ms, 40% of 100ms total']), 'Showing nodes accounting for 40ms, 40% of 100ms total');
+  assert.equal(keptLine(['Showing nodes accounting for 100ms, 100% of 100ms total']), '');
+  assert.equal(keptLine(null), '');
 });
 
 test('search: user regexes and server filters', () => {

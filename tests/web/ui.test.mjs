@@ -21,9 +21,9 @@ import { whyNot, launch, openPage } from './lib/browser.mjs';
 import { startServer, uploadProfile, getJson } from './lib/server.mjs';
 import { hostileProfile, HOSTILE } from './lib/pprof.mjs';
 import { buildFlame, frameValues, nameOf, childrenOf, matchNames, matchTotals, ROW_H } from '../../web/js/model/flame.js';
-import { formatValue, formatPercent } from '../../web/js/model/format.js';
-import { topRows } from '../../web/js/model/top.js';
-import { exactRegex } from '../../web/js/model/search.js';
+import { formatValue, formatIn, formatPercent } from '../../web/js/model/format.js';
+import { topRows, runningSums, keptLine } from '../../web/js/model/top.js';
+import { exactRegex, filterFor } from '../../web/js/model/search.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = process.env.HEARTH_BIN || join(ROOT, 'build/hearth');
@@ -311,8 +311,11 @@ test('top table equals the API; sorting; filtering; a click focuses the flame gr
     assert.equal(r.flat, rows[k].flat);
     assert.equal(r.cum, rows[k].cum);
     assert.equal(r.sum, rows[k].sum);
-    assert.ok(r.text.includes(formatValue(rows[k].flat, 'bytes')) && r.text.includes(formatPercent(rows[k].cum, api.total)), r.text);
+    // every value in the report's one unit, as pprof prints it (158.61kB, 3kB)
+    assert.ok(r.text.includes(formatIn(rows[k].flat, 'bytes', api.unit)) && r.text.includes(formatPercent(rows[k].cum, api.total)), r.text);
   });
+  const flatTexts = await page.$$eval('.top-table tbody tr', trs => trs.map(tr => tr.querySelectorAll('td')[0].firstChild?.textContent || ''));
+  assert.ok(api.unit && flatTexts.every(t => t.endsWith(api.unit) || t === '0'), `one unit ${api.unit}: ${flatTexts.slice(0, 5)}`);
   await noHorizontalScroll(page);
   await shots(page, 'top');
 
@@ -321,6 +324,9 @@ test('top table equals the API; sorting; filtering; a click focuses the flame gr
   await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'cum');
   const cums = await page.$$eval('.top-table tbody tr', trs => trs.map(tr => Number(tr.querySelectorAll('td')[3].dataset.v)));
   assert.deepEqual(cums, [...cums].sort((a, b) => b - a));
+  // sum% is the running sum of the rows as shown, not of pprof's flat order
+  const bycum = await page.$$eval('.top-table tbody tr', trs => trs.map(tr => [Number(tr.querySelectorAll('td')[0].dataset.v), Number(tr.querySelectorAll('td')[2].dataset.v)]));
+  assert.deepEqual(bycum.map(r => r[1]), runningSums(bycum.map(r => /** @type {any} */ ({ flat: r[0] }))));
   await page.click('.top-table th button[data-col="name"]');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'name');
   const names = await page.$$eval('.top-table tbody button.fn', bs => bs.map(b => b.textContent || ''));
@@ -458,6 +464,10 @@ test('diff: choose a base, the URL gains base=, a fresh browser shows red and gr
   const first = await p2.$eval('.top-table tbody tr', tr => [...tr.querySelectorAll('td')].map(td => td.dataset.v));
   const b0 = base.find(r => r.name === delta[0].name);
   assert.deepEqual(first.slice(0, 7).map(Number), [delta[0].flat, delta[0].flat, delta[0].sum, delta[0].cum, delta[0].cum, b0 ? b0.cum : 0, (b0 ? b0.cum : 0) + delta[0].cum]);
+  // pprof's order: by |flat|, so the biggest shrinkages rank next to the biggest growths
+  const flats = await p2.$$eval('.top-table tbody tr', trs => trs.map(tr => Number(tr.querySelectorAll('td')[0].dataset.v)));
+  assert.deepEqual(flats, delta.slice(0, flats.length).map(r => r.flat));
+  assert.ok(flats.every((v, k) => k === 0 || Math.abs(v) <= Math.abs(flats[k - 1])), `|flat| order: ${flats.slice(0, 8)}`);
   // base and new come from the diff's own answer (base_cum), not a second request
   assert.equal(Number(first[5]), delta[0].baseCum);
   assert.ok(delta.some(r => r.baseCum > 0), 'the diff answer carries base values');
@@ -473,6 +483,37 @@ test('diff: choose a base, the URL gains base=, a fresh browser shows red and gr
   await shots(p2, 'diff-graph');
   assert.deepEqual(fresh.problems, []);
   await fresh.context.close();
+});
+
+test('a click filters at every granularity; a filtered view says what share it keeps', async () => {
+  const { context, page, problems } = await openPage(browser);
+  for (const g of ['lines', 'filefunctions', 'files', 'addresses']) {
+    await page.goto(`${srv.url}p/${ids.heap3}?view=top&g=${g}`);
+    await page.waitForSelector('.top-table tbody tr');
+    const api = topRows(await getJson(`${srv.url}api/profiles/${ids.heap3}/top?g=${g}`));
+    const target = api.find(r => r.flat > 0 && r.name.includes(' ')) || api.find(r => r.flat > 0);
+    await page.click(`.top-table tbody button.fn >> text="${target.name}"`);
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('f'));
+    const f = query(page.url()).get('f');
+    assert.equal(f, filterFor(target.name, g));
+    const q = await flameReady(page, /f=/);
+    const fd = await apiFlame(ids.heap3, q);
+    assert.ok(fd.total[0] > 0 && fd.total[0] >= target.flat && fd.n > 1, `${g}: ${target.name} -> ${f} keeps ${fd.total[0]}`);
+    // the top table of the focused view keeps part of the total, and says so
+    // (pprof's "Showing nodes accounting for" line, shown below 100%)
+    await page.click('.tabs [data-view="top"]');
+    await page.waitForFunction(() => /f=/.test(document.querySelector('.pane-top')?.getAttribute('data-query') || ''));
+    await page.waitForSelector('.top-table tbody tr');
+    const want = keptLine((await getJson(`${srv.url}api/profiles/${ids.heap3}/top?g=${g}&f=${encodeURIComponent(f)}`)).labels);
+    const kept = await page.$eval('.top-foot', d => d.querySelector('.kept')?.textContent || '');
+    assert.equal(kept, want);
+    if (g === 'lines') {
+      assert.match(kept, /^Showing nodes accounting for .*, [0-9.]+% of .* total$/);
+      await shots(page, 'top-lines-focused');
+    }
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
 });
 
 test('hostile names are shown literally and run nothing', async () => {

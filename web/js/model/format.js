@@ -69,6 +69,26 @@ export function formatValue(v, unit) {
 }
 
 /**
+ * A value in the one output unit pprof chose for a whole report (its
+ * "minimum" unit, the top answer's "unit": kB, ms, ...), printed as pprof
+ * prints it: two decimals, ".00" dropped (158.61kB, 12.50kB, 3kB). An unknown
+ * or unitless output falls back to formatValue.
+ * @param {number} v raw value @param {string} unit the sample unit @param {string} out
+ */
+export function formatIn(v, unit, out) {
+  if (!Number.isFinite(v)) return String(v);
+  const alias = UNIT_ALIASES[String(unit || '').toLowerCase()];
+  if (!alias || !out) return formatValue(v, unit);
+  const table = alias[0] === 'memory' ? MEMORY : TIME;
+  const t = table.find(x => x[0].toLowerCase() === out.toLowerCase()) || (out === 'B' ? table[0] : null);
+  if (!t) return formatValue(v, unit);
+  let s = ((v * alias[1]) / /** @type {number} */ (t[1])).toFixed(2);
+  if (s.endsWith('.00')) s = s.slice(0, -3);
+  if (s === '0' || s === '-0') return '0';
+  return s + t[0];
+}
+
+/**
  * A signed value ("+1.2MB", "-3ms", "0").
  * @param {number} v @param {string} unit
  */

@@ -34,6 +34,33 @@ export function exactRegex(name) {
 }
 
 /**
+ * A server filter (focus, ignore, hide, show_from) that matches the frames of
+ * a printed node name at any granularity. pprof's filters match a frame's
+ * function name, its file name or its binary, never the printed label, so:
+ * functions "fn" -> ^fn$; filefunctions "fn file" and lines "fn file:N" ->
+ * the function (a lines filter keeps every line of that function: pprof has
+ * no line-number filter); files "file" -> ^file$; addresses
+ * "0000000000401000 fn file:N" -> the function; an unsymbolised "[bin]" ->
+ * the binary's path; "<unknown>" has nothing to match ("" is returned).
+ * Names with spaces (C++ signatures) keep them: only the last field is a file.
+ * @param {string} name the printed node name (no " (inline)" suffix)
+ * @param {string} [g] granularity (the URL's g: functions, filefunctions, files, lines, addresses)
+ */
+export function filterFor(name, g) {
+  let n = name;
+  if (g === 'addresses') n = n.replace(/^[0-9a-f]{16} /, '');
+  const bin = /^\[(.+)\]$/.exec(n);
+  if (bin) return `(^|/)${escapeRegex(bin[1])}$`;
+  if (n === '<unknown>') return '';
+  if (g === 'files') return exactRegex(n);
+  if (g === 'filefunctions' || g === 'lines' || g === 'addresses') {
+    const sp = n.lastIndexOf(' ');
+    if (sp > 0) n = n.slice(0, sp);
+  }
+  return exactRegex(n);
+}
+
+/**
  * Add an alternative to an existing filter regex ("" -> "^a$",
  * "^a$" -> "^a$|^b$"), without repeating one that is there already.
  * @param {string} current @param {string} re

@@ -46,9 +46,20 @@ export function topRows(json) {
   });
 }
 
+/**
+ * pprof's "Showing nodes accounting for X, P% of T total" line, when the
+ * view keeps less than all of the total (a filter is on); else ''.
+ * @param {unknown} labels the answer's legend lines
+ */
+export function keptLine(labels) {
+  if (!Array.isArray(labels)) return '';
+  const l = labels.find(x => typeof x === 'string' && x.startsWith('Showing nodes accounting for '));
+  return l && !/, 100% of /.test(l) ? String(l) : '';
+}
+
 /** Sortable columns and whether they sort descending by default. */
 export const COLUMNS = /** @type {const} */ ({
-  flat: true, flatp: true, sum: true, cum: true, cump: true, name: false,
+  flat: true, flatp: true, sum: false, cum: true, cump: true, name: false,
   base: true, new: true, ret: true,
 });
 
@@ -84,17 +95,19 @@ export function sortValue(col, desc) {
 }
 
 /**
- * Sorted copy. Ties keep pprof's order, so a sort is reproducible.
- * Percent columns sort like their values; sum% sorts by pprof's order.
+ * Sorted copy. flat and cum sort by magnitude as pprof does (in a diff the
+ * biggest shrinkages rank next to the biggest growths); the default order
+ * (flat, descending) and sum% (ascending) are pprof's own order as the server sent it.
+ * Ties keep pprof's order, so a sort is reproducible.
  * @param {TopRow[]} rows @param {keyof typeof COLUMNS} col @param {boolean} desc
  */
 export function sortRows(rows, col, desc) {
   /** @type {(r: TopRow) => number|string} */
   let key;
   switch (col) {
-    case 'flat': case 'flatp': key = r => r.flat; break;
-    case 'cum': case 'cump': key = r => r.cum; break;
-    case 'sum': key = r => r.sum; break;
+    case 'flat': case 'flatp': key = r => Math.abs(r.flat); break;
+    case 'cum': case 'cump': key = r => Math.abs(r.cum); break;
+    case 'sum': key = r => r.order; break;
     case 'base': key = r => r.baseCum; break;
     case 'new': key = r => r.newCum; break;
     case 'ret': key = retainedOf; break;
@@ -102,6 +115,8 @@ export function sortRows(rows, col, desc) {
   }
   const dir = desc ? -1 : 1;
   const out = rows.slice();
+  if ((col === 'flat' || col === 'flatp') && desc) return out.sort((a, b) => a.order - b.order);
+  if ((col === 'flat' || col === 'flatp') && !desc) return out.sort((a, b) => b.order - a.order);
   out.sort((a, b) => {
     const ka = key(a), kb = key(b);
     if (ka < kb) return -dir;
@@ -109,6 +124,17 @@ export function sortRows(rows, col, desc) {
     return a.order - b.order;
   });
   return out;
+}
+
+/**
+ * The running sum of flat over rows in the order shown (pprof's sum% is the
+ * running total of the rows above, whatever order the table is in).
+ * @param {TopRow[]} rows
+ * @returns {number[]}
+ */
+export function runningSums(rows) {
+  let s = 0;
+  return rows.map(r => (s += r.flat));
 }
 
 /**

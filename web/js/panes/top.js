@@ -6,8 +6,8 @@
 // 2·err is grey; heap in-use views with allocation data get a Retained
 // column (in use / allocated).
 
-import { formatValue, formatPercent, formatDelta, formatChange } from '../model/format.js';
-import { sortRows, filterRows, parseSort, sortValue, retainedOf } from '../model/top.js';
+import { formatValue, formatIn, formatPercent, formatChange } from '../model/format.js';
+import { sortRows, filterRows, parseSort, sortValue, retainedOf, runningSums } from '../model/top.js';
 import { withinNoise, pct } from '../model/series.js';
 import { el, replace } from '../ui/dom.js';
 
@@ -27,6 +27,9 @@ const PAGE = 500;
  * @property {(name: string) => void} onFocus
  * @property {{type: string, unit: string}|null} [retention] allocation data of a heap in-use view
  * @property {{model?: string, period?: number}|null} [noise] how the server estimated sampling errors
+ * @property {string} [outUnit] the one unit pprof prints every value of this report in ("kB")
+ * @property {string} [kept] pprof's "Showing nodes accounting for …" line when the view keeps
+ *   less than the whole total (filters on)
  */
 
 /**
@@ -36,6 +39,7 @@ const PAGE = 500;
 export function renderTop(host, p) {
   const { col, desc } = parseSort(p.sort || '');
   const shown = sortRows(filterRows(p.rows, p.filter), col, desc);
+  const sums = runningSums(shown);
   const ret = !p.diff && p.retention ? p.retention : null;
   const cols = p.diff
     ? [['flat', 'flat Δ'], ['flatp', 'flat%'], ['sum', 'sum%'], ['cum', 'cum Δ'], ['cump', 'cum%'], ['base', 'base cum'], ['new', 'new cum'], ['name', 'name']]
@@ -57,6 +61,8 @@ export function renderTop(host, p) {
   }));
   const body = el('tbody');
   const u = p.unit;
+  const fv = (/** @type {number} */ v) => formatIn(v, u, p.outUnit || '');
+  const fd = (/** @type {number} */ v) => (v > 0 ? '+' : '') + fv(v);
   const num = (/** @type {number} */ v, /** @type {string} */ text, /** @type {string} */ cls = '') =>
     el('td', { class: `num ${cls}`.trim(), 'data-v': String(v), text });
   const sign = (/** @type {number} */ v) => (v > 0 ? 'grow' : v < 0 ? 'shrink' : '');
@@ -70,8 +76,8 @@ export function renderTop(host, p) {
   };
   let anyErr = false, anyNoise = false;
 
-  /** @param {TopRow} r */
-  const rowEl = r => {
+  /** @param {TopRow} r @param {number} sum the running sum of flat down to this row, in the order shown */
+  const rowEl = (r, sum) => {
     const name = el('button', { type: 'button', class: 'fn', title: 'Focus the flame graph on this function', text: r.name || '(unnamed)' });
     name.addEventListener('click', () => p.onFocus(r.name));
     const nameCell = el('td', { class: 'name' }, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
@@ -80,21 +86,21 @@ export function renderTop(host, p) {
       const noisy = withinNoise(r.cum, r.cumErr);
       if (noisy || withinNoise(r.flat, r.flatErr)) anyNoise = true;
       return el('tr', { class: noisy ? 'noise-row' : undefined },
-        withErr(r.flat, r.flatErr, formatDelta(r.flat, u), sign(r.flat), true),
+        withErr(r.flat, r.flatErr, fd(r.flat), sign(r.flat), true),
         num(r.flat, formatPercent(r.flat, p.total)),
-        num(r.sum, formatPercent(r.sum, p.total)),
-        withErr(r.cum, r.cumErr, formatDelta(r.cum, u), sign(r.cum), true),
+        num(sum, formatPercent(sum, p.total)),
+        withErr(r.cum, r.cumErr, fd(r.cum), sign(r.cum), true),
         num(r.cum, formatPercent(r.cum, p.total)),
-        num(r.baseCum, formatValue(r.baseCum, u)),
-        el('td', { class: 'num', 'data-v': String(r.newCum) }, formatValue(r.newCum, u),
+        num(r.baseCum, fv(r.baseCum)),
+        el('td', { class: 'num', 'data-v': String(r.newCum) }, fv(r.newCum),
           el('span', { class: `change ${noisy ? 'noise' : sign(r.cum)}`, text: ` ${formatChange(r.baseCum, r.newCum)}` })),
         nameCell);
     }
     return el('tr', {},
-      withErr(r.flat, r.flatErr, formatValue(r.flat, u)),
+      withErr(r.flat, r.flatErr, fv(r.flat)),
       num(r.flat, formatPercent(r.flat, p.total)),
-      num(r.sum, formatPercent(r.sum, p.total)),
-      withErr(r.cum, r.cumErr, formatValue(r.cum, u)),
+      num(sum, formatPercent(sum, p.total)),
+      withErr(r.cum, r.cumErr, fv(r.cum)),
       num(r.cum, formatPercent(r.cum, p.total)),
       ret ? retainedCell(r, /** @type {{type: string, unit: string}} */ (ret)) : null,
       nameCell);
@@ -115,7 +121,7 @@ export function renderTop(host, p) {
   const page = () => {
     const frag = document.createDocumentFragment();
     const stop = Math.min(shown.length, count + PAGE);
-    for (; count < stop; count++) frag.append(rowEl(shown[count]));
+    for (; count < stop; count++) frag.append(rowEl(shown[count], sums[count]));
     body.append(frag);
     const left = shown.length - count;
     more.textContent = `Show ${Math.min(PAGE, left)} more (${left} not shown)`;
@@ -126,6 +132,7 @@ export function renderTop(host, p) {
   const period = p.noise && typeof p.noise.period === 'number' && p.noise.period > 0 ? `, sampling period ${formatValue(p.noise.period, u)}` : '';
   replace(foot,
     p.rows.length ? null : el('span', { class: 'notice', text: 'No samples match these options.' }),
+    p.kept ? el('span', { class: 'kept', text: p.kept }) : null,
     el('span', {
       class: 'muted',
       text: p.filter ? `${shown.length} of ${p.rows.length} rows match` : `${p.rows.length} rows`,

@@ -7,8 +7,8 @@
 import * as api from '../../api.js';
 import { serverQuery } from '../../url-state.js';
 import { buildFlame, minFractionFor } from '../../model/flame.js';
-import { topRows } from '../../model/top.js';
-import { compileSearch, exactRegex, addAlternative } from '../../model/search.js';
+import { topRows, keptLine } from '../../model/top.js';
+import { compileSearch, exactRegex, filterFor, addAlternative } from '../../model/search.js';
 import { groupDigits } from '../../model/format.js';
 import { el, replace, errorBox } from '../../ui/dom.js';
 import { latest, isAbort } from '../../loader.js';
@@ -35,6 +35,7 @@ import { renderGraph } from '../../panes/graph.js';
 function topModel(json) {
   return {
     rows: topRows(json), total: Number(json.total) || 0, unit: json.sample?.unit || '',
+    outUnit: typeof json.unit === 'string' ? json.unit : '', kept: keptLine(json.labels),
     retention: json.retention && typeof json.retention === 'object' ? json.retention : null,
     noise: json.noise && typeof json.noise === 'object' ? json.noise : null,
   };
@@ -45,8 +46,8 @@ function topModel(json) {
  * @param {Page} page @param {HTMLElement} pane @param {Hooks} hooks
  */
 export function topLoader(page, pane, hooks) {
-  /** @type {{key: string, rows: TopRow[]|null, total: number, unit: string, diff: boolean, error: unknown, retention: any, noise: any}} */
-  const data = { key: '\u0000', rows: null, total: 0, unit: '', diff: false, error: null, retention: null, noise: null };
+  /** @type {{key: string, rows: TopRow[]|null, total: number, unit: string, outUnit: string, kept: string, diff: boolean, error: unknown, retention: any, noise: any}} */
+  const data = { key: '\u0000', rows: null, total: 0, unit: '', outUnit: '', kept: '', diff: false, error: null, retention: null, noise: null };
   const slot = latest();
 
   async function load() {
@@ -73,11 +74,11 @@ export function topLoader(page, pane, hooks) {
     const st = page.state();
     const { re } = compileSearch(st.q || '');
     renderTop(pane, {
-      rows: data.rows, diff: data.diff, unit: data.unit, total: data.total,
+      rows: data.rows, diff: data.diff, unit: data.unit, total: data.total, outUnit: data.outUnit, kept: data.kept,
       retention: data.retention, noise: data.noise,
       sort: st.sort || '', filter: re,
       onSort: sort => page.change({ sort }),
-      onFocus: name => page.change({ f: exactRegex(name), view: 'flame', zoom: '' }),
+      onFocus: name => page.change({ f: filterFor(name, page.state().g), view: 'flame', zoom: '' }),
     });
   }
 
@@ -107,8 +108,9 @@ export function flameLoader(page, pane, hooks, top) {
     onZoom: key => page.change({ zoom: key }),
     onAction: (action, name) => {
       const st = page.state();
-      const re = exactRegex(name);
-      if (action === 'search') page.change({ q: re });
+      const re = filterFor(name, st.g);
+      if (action === 'search') page.change({ q: exactRegex(name) });
+      else if (!re) return; // "<unknown>": no function, file or binary to match
       else if (action === 'focus') page.change({ f: re });
       else if (action === 'ignore') page.change({ i: addAlternative(st.i || '', re) });
       else if (action === 'hide') page.change({ h: addAlternative(st.h || '', re) });
@@ -266,7 +268,7 @@ export function graphLoader(page, pane, hooks, fileName) {
       if (!st.base) hooks.setTotal(Number(json.total) || 0, null, json.sample?.unit);
       await renderGraph(pane, {
         dot, json, search: compileSearch(page.state().q || '').re,
-        onFocus: name => page.change({ f: exactRegex(name) }),
+        onFocus: name => { const re = filterFor(name, page.state().g); if (re) page.change({ f: re }); },
         fileName: fileName(),
       });
       hooks.applySearch();
