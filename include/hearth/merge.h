@@ -26,4 +26,17 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
                                   bool normalize, const struct hearth_limits *lim,
                                   struct hearth_profile **out, struct hearth_errmsg *em);
 
+/*
+ * Several profiles merged into one, as `go tool pprof a b c` does: each must
+ * be compatible with the first (the rules of hearth_merge_diff, without the
+ * base); units are converted to one per column, the header is the first
+ * profile's with summed durations, the earliest time, the largest period and
+ * every comment once; samples are appended in input order (equal stacks are
+ * not summed: every view is linear). At most HEARTH_LIMIT_MERGE_PROFILES
+ * inputs and lim->max_samples samples in all. Same ownership as above.
+ */
+enum hearth_err hearth_merge_many(const struct hearth_profile *const *ps, size_t n,
+                                  const struct hearth_limits *lim, struct hearth_profile **out,
+                                  struct hearth_errmsg *em);
+
 #endif /* HEARTH_MERGE_H */

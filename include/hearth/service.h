@@ -140,6 +140,25 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
                                     const struct hearth_view_resp **out,
                                     struct hearth_cache_ref **ref, struct hearth_errmsg *em);
 
+/* Stored profiles merged into a view's profile (the merge= parameter); blobs borrowed. */
+struct hearth_view_merge {
+    const char *blob[HEARTH_LIMIT_MERGE_PROFILES];
+    size_t n;
+};
+
+/*
+ * hearth_service_view() of blob merged with the profiles in merge first (as
+ * `go tool pprof blob m1 m2 ...`; merge NULL or empty: blob alone), then
+ * diffed against base_blob if given. Incompatible profiles:
+ * HEARTH_E_INCOMPATIBLE with pprof's message. key must name every blob.
+ */
+enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hearth_view_kind kind,
+                                           const char *key, const char *blob,
+                                           const struct hearth_view_merge *merge,
+                                           const char *base_blob, struct hearth_query *q,
+                                           bool have_mf, const struct hearth_view_resp **out,
+                                           struct hearth_cache_ref **ref, struct hearth_errmsg *em);
+
 /*
  * Series (leak hunting). Create a series of the stored profiles ids[0..n)
  * (a NULL id: HEARTH_E_BAD_REQUEST "profile ids are strings"; an unknown

@@ -1,5 +1,6 @@
 /*
- * merge.c - combine a profile with a base for -base / -diff_base.
+ * merge.c - combine a profile with a base for -base / -diff_base, or
+ * several profiles into one (pprof's several sources).
  *
  * Follows pprof (pprof-semantics.md 8, 10.5, 11): optional -normalize
  * (source scaled to the base's per-column sums), the base negated, both
@@ -393,101 +394,119 @@ static void vt_text(const struct hearth_profile *p, uint32_t t, uint32_t u, char
              (int)(b.len > 60 ? 60 : b.len), b.ptr);
 }
 
-enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
-                                  const struct hearth_profile *base, enum hearth_diff_mode mode,
-                                  bool normalize, const struct hearth_limits *lim,
-                                  struct hearth_profile **out, struct hearth_errmsg *em)
+/*
+ * Whether b can be merged with a (pprof's compatibility rules for -base and
+ * for several sources); exact units too when normalising.
+ */
+static enum hearth_err check_pair(const struct hearth_profile *a, const struct hearth_profile *b,
+                                  bool normalize, struct hearth_errmsg *em)
 {
-    struct mctx c;
-    struct hearth_profile *m = NULL;
-    int64_t *sv = NULL, *bv = NULL;
-    double *rs = NULL, *rb = NULL;
-    uint32_t nt = src->ntypes, i, tgt_unit_idx;
-    enum hearth_err e = HEARTH_OK;
+    uint32_t nt = a->ntypes, i;
     char t1[160], t2[160];
-    size_t s;
-    const struct hearth_profile *unit_src;
 
-    (void)lim;
-    *out = NULL;
-    memset(&c, 0, sizeof(c));
     /* period types: compatible (units of one family may differ) */
-    if (!vt_compatible(src, src->period_type, src->period_unit, base, base->period_type,
-                       base->period_unit)) {
-        vt_text(src, src->period_type, src->period_unit, t1, sizeof(t1));
-        vt_text(base, base->period_type, base->period_unit, t2, sizeof(t2));
+    if (!vt_compatible(a, a->period_type, a->period_unit, b, b->period_type, b->period_unit)) {
+        vt_text(a, a->period_type, a->period_unit, t1, sizeof(t1));
+        vt_text(b, b->period_type, b->period_unit, t2, sizeof(t2));
         return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
                                  "period type: incompatible types: %s %s", t1, t2);
     }
-    if (src->ntypes != base->ntypes)
+    if (a->ntypes != b->ntypes)
         return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
-                                 "inconsistent samples type count: %u != %u", src->ntypes,
-                                 base->ntypes);
+                                 "inconsistent samples type count: %u != %u", a->ntypes, b->ntypes);
     for (i = 0; i < nt; i++)
-        if (!vt_compatible(src, src->type_name[i], src->type_unit[i], base, base->type_name[i],
-                           base->type_unit[i])) {
-            vt_text(src, src->type_name[i], src->type_unit[i], t1, sizeof(t1));
-            vt_text(base, base->type_name[i], base->type_unit[i], t2, sizeof(t2));
+        if (!vt_compatible(a, a->type_name[i], a->type_unit[i], b, b->type_name[i],
+                           b->type_unit[i])) {
+            vt_text(a, a->type_name[i], a->type_unit[i], t1, sizeof(t1));
+            vt_text(b, b->type_name[i], b->type_unit[i], t2, sizeof(t2));
             return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
                                      "sample types: incompatible types: %s %s", t1, t2);
         }
     /* after unit normalisation the type names must be equal exactly */
     for (i = 0; i < nt; i++)
-        if (!str_eq(src, src->type_name[i], base, base->type_name[i]))
-            return hearth_errmsg_set(
-                em, HEARTH_E_INCOMPATIBLE, "incompatible sample types: %.64s vs %.64s",
-                S(src, src->type_name[i]).ptr, S(base, base->type_name[i]).ptr);
-    if (!str_eq(src, src->period_type, base, base->period_type))
+        if (!str_eq(a, a->type_name[i], b, b->type_name[i]))
+            return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
+                                     "incompatible sample types: %.64s vs %.64s",
+                                     S(a, a->type_name[i]).ptr, S(b, b->type_name[i]).ptr);
+    if (!str_eq(a, a->period_type, b, b->period_type))
         return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE, "incompatible period types");
     if (normalize) {
         /* pprof checks exact compatibility (units included) before normalising */
         for (i = 0; i < nt; i++)
-            if (!str_eq(src, src->type_unit[i], base, base->type_unit[i]))
+            if (!str_eq(a, a->type_unit[i], b, b->type_unit[i]))
                 return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
                                          "incompatible sample types for -normalize");
-        if (!str_eq(src, src->period_unit, base, base->period_unit))
+        if (!str_eq(a, a->period_unit, b, b->period_unit))
             return hearth_errmsg_set(em, HEARTH_E_INCOMPATIBLE,
                                      "incompatible period types for -normalize");
     }
+    return HEARTH_OK;
+}
 
-    sv = malloc((src->nsamples * nt + 1) * sizeof(*sv));
-    bv = malloc((base->nsamples * nt + 1) * sizeof(*bv));
-    rs = calloc(nt + 1, sizeof(*rs));
-    rb = calloc(nt + 1, sizeof(*rb));
-    m = calloc(1, sizeof(*m));
-    if (!sv || !bv || !rs || !rb || !m)
-        goto out_nomem;
-    memcpy(sv, src->s_val, src->nsamples * nt * sizeof(*sv));
-    memcpy(bv, base->s_val, base->nsamples * nt * sizeof(*bv));
-    if (normalize) {
-        for (i = 0; i < nt; i++) {
-            int64_t bs = 0, ss = 0;
-            double r;
-            for (s = 0; s < base->nsamples; s++)
-                bs = hearth_add64(bs, base->s_val[s * nt + i]);
-            for (s = 0; s < src->nsamples; s++)
-                ss = hearth_add64(ss, src->s_val[s * nt + i]);
-            r = ss == 0 ? 0.0 : (double)bs / (double)ss;
-            for (s = 0; s < src->nsamples; s++)
-                sv[s * nt + i] = round_scale(sv[s * nt + i], r);
+/* One input of merge_build: a profile, its (already scaled) values, its side. */
+struct min {
+    const struct hearth_profile *p;
+    int64_t *vals; /* nsamples * ntypes, owned by the caller, rescaled in place */
+    uint8_t side;  /* 1: a base's samples */
+    bool base_label;
+};
+
+/* The index of the input whose unit (string u of each input) is the one all convert to. */
+static size_t unit_pick(const struct min *in, size_t n,
+                        uint32_t (*unit_of)(const struct min *, uint32_t), uint32_t col)
+{
+    size_t k, best = 0;
+
+    for (k = 1; k < n; k++)
+        if (ratio(S(in[k].p, unit_of(&in[k], col)).ptr,
+                  S(in[best].p, unit_of(&in[best], col)).ptr) > 1)
+            best = k;
+    return best;
+}
+
+static uint32_t type_unit_of(const struct min *x, uint32_t col)
+{
+    return x->p->type_unit[col];
+}
+
+static uint32_t period_unit_of(const struct min *x, uint32_t col)
+{
+    (void)col;
+    return x->p->period_unit;
+}
+
+/*
+ * Merge n checked inputs into one profile: units converted per column (and
+ * for the period) as pprof's ScaleProfiles does, the header combined as
+ * pprof's Merge does (first input's names, summed durations, earliest time,
+ * largest period, comments once each), samples appended in input order.
+ */
+static enum hearth_err merge_build(struct min *in, size_t n, const struct hearth_limits *lim,
+                                   struct hearth_profile **out, struct hearth_errmsg *em)
+{
+    const struct hearth_profile *p0 = in[0].p;
+    struct mctx c;
+    struct hearth_profile *m = NULL;
+    uint32_t nt = p0->ntypes, i, ncom = 0;
+    enum hearth_err e = HEARTH_OK;
+    size_t s, k, bytes = 0;
+
+    (void)lim;
+    *out = NULL;
+    memset(&c, 0, sizeof(c));
+    /* unit normalisation: one unit per column for all inputs */
+    for (i = 0; i < nt; i++) {
+        size_t w = unit_pick(in, n, type_unit_of, i);
+        const char *tgt = S(in[w].p, in[w].p->type_unit[i]).ptr;
+        for (k = 0; k < n; k++) {
+            double r = ratio(S(in[k].p, in[k].p->type_unit[i]).ptr, tgt);
+            for (s = 0; s < in[k].p->nsamples; s++)
+                in[k].vals[s * nt + i] = round_scale(in[k].vals[s * nt + i], r);
         }
     }
-    for (s = 0; s < base->nsamples * nt; s++)
-        bv[s] = round_scale(bv[s], -1);
-    /* unit normalisation: the finest unit of each column wins */
-    for (i = 0; i < nt; i++) {
-        const char *us = S(src, src->type_unit[i]).ptr, *ub = S(base, base->type_unit[i]).ptr;
-        const char *tgt = us;
-        if (ratio(ub, us) > 1)
-            tgt = ub;
-        rs[i] = ratio(us, tgt);
-        rb[i] = ratio(ub, tgt);
-        for (s = 0; s < src->nsamples; s++)
-            sv[s * nt + i] = round_scale(sv[s * nt + i], rs[i]);
-        for (s = 0; s < base->nsamples; s++)
-            bv[s * nt + i] = round_scale(bv[s * nt + i], rb[i]);
-    }
-
+    m = calloc(1, sizeof(*m));
+    if (!m)
+        goto out_nomem;
     hearth_arena_init(&m->arena, 256 * 1024, 0);
     hearth_intern_init(&c.strs, &m->arena, 0);
     hearth_seqmap_init(&c.fkeys);
@@ -496,68 +515,64 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
     c.m = m;
     if (hearth_intern_add(&c.strs, "", 0) != 0)
         goto out_nomem;
-    /* header: from the source, with pprof's combination rules */
     m->ntypes = nt;
     m->type_name = malloc((nt + 1) * sizeof(uint32_t));
     m->type_unit = malloc((nt + 1) * sizeof(uint32_t));
     if (!m->type_name || !m->type_unit)
         goto out_nomem;
     for (i = 0; i < nt; i++) {
-        const char *us = S(src, src->type_unit[i]).ptr, *ub = S(base, base->type_unit[i]).ptr;
-        unit_src = ratio(ub, us) > 1 ? base : src;
-        tgt_unit_idx = unit_src == base ? base->type_unit[i] : src->type_unit[i];
-        m->type_name[i] = istr(&c, src, src->type_name[i]);
-        m->type_unit[i] = istr(&c, unit_src, tgt_unit_idx);
+        size_t w = unit_pick(in, n, type_unit_of, i);
+        m->type_name[i] = istr(&c, p0, p0->type_name[i]);
+        m->type_unit[i] = istr(&c, in[w].p, in[w].p->type_unit[i]);
     }
     {
-        const char *ps = S(src, src->period_unit).ptr, *pb = S(base, base->period_unit).ptr;
-        const struct hearth_profile *pu = ratio(pb, ps) > 1 ? base : src;
-        const char *tgt = S(pu, pu->period_unit).ptr;
-        const char *u;
-        int64_t p1 = hearth_go_int64(hearth_unit_scale(src->period, ps, tgt, &u));
-        int64_t p2 = hearth_go_int64(hearth_unit_scale(base->period, pb, tgt, &u));
-        m->period_type = istr(&c, src, src->period_type);
-        m->period_unit = istr(&c, pu, pu->period_unit);
-        m->period = p1 > p2 ? p1 : p2;
+        size_t w = unit_pick(in, n, period_unit_of, 0);
+        const char *tgt = S(in[w].p, in[w].p->period_unit).ptr, *u;
+        m->period_type = istr(&c, p0, p0->period_type);
+        m->period_unit = istr(&c, in[w].p, in[w].p->period_unit);
+        for (k = 0; k < n; k++) {
+            int64_t pk = hearth_go_int64(
+                hearth_unit_scale(in[k].p->period, S(in[k].p, in[k].p->period_unit).ptr, tgt, &u));
+            if (k == 0 || pk > m->period)
+                m->period = pk;
+        }
     }
-    m->duration_nanos = hearth_add64(src->duration_nanos, base->duration_nanos);
-    m->time_nanos = src->time_nanos;
-    if (m->time_nanos == 0 || base->time_nanos < m->time_nanos)
-        m->time_nanos = base->time_nanos;
-    m->default_type = istr(&c, src, src->default_type);
-    if (m->default_type == 0)
-        m->default_type = istr(&c, base, base->default_type);
-    m->drop_frames = istr(&c, src, src->drop_frames);
-    m->keep_frames = istr(&c, src, src->keep_frames);
-    m->doc_url = istr(&c, src, src->doc_url);
-    m->comments = malloc((src->ncomments + base->ncomments + 1) * sizeof(uint32_t));
+    m->time_nanos = p0->time_nanos;
+    for (k = 0; k < n; k++) {
+        const struct hearth_profile *p = in[k].p;
+        if (k > 0) {
+            m->duration_nanos = hearth_add64(m->duration_nanos, p->duration_nanos);
+            if (m->time_nanos == 0 || p->time_nanos < m->time_nanos)
+                m->time_nanos = p->time_nanos;
+        } else {
+            m->duration_nanos = p->duration_nanos;
+        }
+        if (m->default_type == 0)
+            m->default_type = istr(&c, p, p->default_type);
+        ncom += p->ncomments;
+        bytes += p->bytes;
+    }
+    m->drop_frames = istr(&c, p0, p0->drop_frames);
+    m->keep_frames = istr(&c, p0, p0->keep_frames);
+    m->doc_url = istr(&c, p0, p0->doc_url);
+    m->comments = malloc((ncom + 1) * sizeof(uint32_t));
     if (!m->comments)
         goto out_nomem;
-    for (i = 0; i < src->ncomments + base->ncomments; i++) {
-        const struct hearth_profile *p = i < src->ncomments ? src : base;
-        uint32_t ci = istr(&c, p, p->comments[i < src->ncomments ? i : i - src->ncomments]), k;
-        for (k = 0; k < m->ncomments && m->comments[k] != ci; k++)
-            ;
-        if (k == m->ncomments)
-            m->comments[m->ncomments++] = ci;
+    for (k = 0; k < n; k++) {
+        const struct hearth_profile *p = in[k].p;
+        for (i = 0; i < p->ncomments; i++) {
+            uint32_t ci = istr(&c, p, p->comments[i]), j;
+            for (j = 0; j < m->ncomments && m->comments[j] != ci; j++)
+                ;
+            if (j == m->ncomments)
+                m->comments[m->ncomments++] = ci;
+        }
     }
-    m->loc_line_off = malloc(sizeof(uint32_t));
-    m->s_loc_off = malloc(sizeof(uint32_t));
-    m->s_lab_off = malloc(sizeof(uint32_t));
-    if (!m->loc_line_off || !m->s_loc_off || !m->s_lab_off)
-        goto out_nomem;
-    m->loc_line_off[0] = m->s_loc_off[0] = m->s_lab_off[0] = 0;
-    c.lcap = c.scap = 0;
-    free(m->loc_line_off);
-    free(m->s_loc_off);
-    free(m->s_lab_off);
-    m->loc_line_off = m->s_loc_off = m->s_lab_off = NULL;
-    e = add_samples(&c, src, sv, 0, false);
-    if (e)
-        goto out_fail;
-    e = add_samples(&c, base, bv, 1, mode == HEARTH_DIFF_DIFF_BASE);
-    if (e)
-        goto out_fail;
+    for (k = 0; k < n; k++) {
+        e = add_samples(&c, in[k].p, in[k].vals, in[k].side, in[k].base_label);
+        if (e)
+            goto out_fail;
+    }
     if (!m->s_loc_off) {
         m->s_loc_off = calloc(1, sizeof(uint32_t));
         m->s_lab_off = calloc(1, sizeof(uint32_t));
@@ -570,6 +585,13 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
     }
     if (!m->s_loc_off || !m->s_lab_off || !m->s_val || !m->s_side || !m->loc_line_off)
         goto out_nomem;
+    for (k = 0; k < n && !in[k].side; k++)
+        ;
+    if (k == n) {
+        /* no base: a plain profile, as decoded ones are (views treat s_side as a diff) */
+        free(m->s_side);
+        m->s_side = NULL;
+    }
     if (m->nmap == 0) {
         m->fake_mapping = true;
         m->map_start = calloc(1, 8);
@@ -583,10 +605,10 @@ enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
             goto out_nomem;
         m->nmap = 1;
     } else {
-        m->fake_mapping = src->fake_mapping;
+        m->fake_mapping = p0->fake_mapping;
     }
     m->str = hearth_intern_detach(&c.strs, &m->nstr);
-    m->bytes = m->arena.used + src->bytes + base->bytes;
+    m->bytes = m->arena.used + bytes;
     *out = m;
     m = NULL;
     goto out_fail;
@@ -601,9 +623,107 @@ out_fail:
     hearth_seqmap_release(&c.mkeys);
     hearth_seqmap_release(&c.lkeys);
     hearth_profile_free(m);
-    free(sv);
-    free(bv);
-    free(rs);
-    free(rb);
+    return e;
+}
+
+static int64_t *copy_vals(const struct hearth_profile *p)
+{
+    int64_t *v = malloc((p->nsamples * p->ntypes + 1) * sizeof(*v));
+
+    if (v)
+        memcpy(v, p->s_val, p->nsamples * p->ntypes * sizeof(*v));
+    return v;
+}
+
+enum hearth_err hearth_merge_diff(const struct hearth_profile *src,
+                                  const struct hearth_profile *base, enum hearth_diff_mode mode,
+                                  bool normalize, const struct hearth_limits *lim,
+                                  struct hearth_profile **out, struct hearth_errmsg *em)
+{
+    struct min in[2];
+    uint32_t nt = src->ntypes, i;
+    enum hearth_err e;
+    size_t s;
+
+    *out = NULL;
+    e = check_pair(src, base, normalize, em);
+    if (e)
+        return e;
+    memset(in, 0, sizeof(in));
+    in[0].p = src;
+    in[1].p = base;
+    in[1].side = 1;
+    in[1].base_label = mode == HEARTH_DIFF_DIFF_BASE;
+    in[0].vals = copy_vals(src);
+    in[1].vals = copy_vals(base);
+    if (!in[0].vals || !in[1].vals) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory merging profiles");
+        goto out_free;
+    }
+    if (normalize) {
+        for (i = 0; i < nt; i++) {
+            int64_t bs = 0, ss = 0;
+            double r;
+            for (s = 0; s < base->nsamples; s++)
+                bs = hearth_add64(bs, base->s_val[s * nt + i]);
+            for (s = 0; s < src->nsamples; s++)
+                ss = hearth_add64(ss, src->s_val[s * nt + i]);
+            r = ss == 0 ? 0.0 : (double)bs / (double)ss;
+            for (s = 0; s < src->nsamples; s++)
+                in[0].vals[s * nt + i] = round_scale(in[0].vals[s * nt + i], r);
+        }
+    }
+    for (s = 0; s < base->nsamples * nt; s++)
+        in[1].vals[s] = round_scale(in[1].vals[s], -1);
+    e = merge_build(in, 2, lim, out, em);
+out_free:
+    free(in[0].vals);
+    free(in[1].vals);
+    return e;
+}
+
+enum hearth_err hearth_merge_many(const struct hearth_profile *const *ps, size_t n,
+                                  const struct hearth_limits *lim, struct hearth_profile **out,
+                                  struct hearth_errmsg *em)
+{
+    struct min *in = NULL;
+    enum hearth_err e = HEARTH_OK;
+    size_t k, samples = 0;
+
+    *out = NULL;
+    if (n == 0)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no profiles to merge");
+    if (n > HEARTH_LIMIT_MERGE_PROFILES)
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "%zu profiles to merge; at most %d", n,
+                                 HEARTH_LIMIT_MERGE_PROFILES);
+    for (k = 0; k < n; k++) {
+        if (k > 0) {
+            e = check_pair(ps[0], ps[k], false, em);
+            if (e)
+                return e;
+        }
+        samples += ps[k]->nsamples;
+    }
+    if (samples > lim->max_samples)
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                                 "the merged profile would hold %zu samples; at most %zu "
+                                 "(max_samples)",
+                                 samples, lim->max_samples);
+    in = calloc(n, sizeof(*in));
+    if (!in)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory merging profiles");
+    for (k = 0; k < n; k++) {
+        in[k].p = ps[k];
+        in[k].vals = copy_vals(ps[k]);
+        if (!in[k].vals) {
+            e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory merging profiles");
+            goto out_free;
+        }
+    }
+    e = merge_build(in, n, lim, out, em);
+out_free:
+    for (k = 0; k < n; k++)
+        free(in[k].vals);
+    free(in);
     return e;
 }

@@ -331,9 +331,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Options shared by every view, by pprof's web UI names. */
-static const char *const view_params[] = {"si",   "g",  "f",         "i",    "h",    "s",
-                                          "sf",   "tf", "ti",        "n",    "nf",   "ef",
-                                          "norm", "mf", "noinlines", "unit", "base", "cum"};
+static const char *const view_params[] = {"si",        "g",    "f",    "i",   "h",    "s",    "sf",
+                                          "tf",        "ti",   "n",    "nf",  "ef",   "norm", "mf",
+                                          "noinlines", "unit", "base", "cum", "merge"};
 
 #define NPARAMS   (sizeof(view_params) / sizeof(view_params[0]))
 #define PARAM_MAX HEARTH_LIMIT_VIEW_PARAM /* bytes of one decoded view parameter */
@@ -343,7 +343,52 @@ struct view_params {
     char val[NPARAMS][PARAM_MAX]; /* borrowed by the query */
     char kv[NPARAMS][PARAM_MAX + 80];
     char *pairs[NPARAMS];
+    struct hearth_view_merge merge; /* blobs point into mblob */
+    char mblob[HEARTH_LIMIT_MERGE_PROFILES][HEARTH_SHA256_HEX + 1];
 };
+
+/*
+ * merge=ID,ID,...: the stored profiles to merge into the view's profile,
+ * resolved to their blobs (at most HEARTH_LIMIT_MERGE_PROFILES - 1, each
+ * once); kv gets "merge=<blob>,<blob>" for the cache key.
+ */
+static enum hearth_err parse_merge(struct hearth_server *srv, char *val, struct view_params *vp,
+                                   char *kv, size_t kvlen, struct hearth_errmsg *em)
+{
+    char *id = val, *next;
+    struct hearth_meta mm;
+    enum hearth_err e;
+    size_t used;
+
+    used = (size_t)snprintf(kv, kvlen, "merge=");
+    for (; id; id = next) {
+        next = strchr(id, ',');
+        if (next)
+            *next++ = '\0';
+        if (!*id)
+            continue;
+        if (vp->merge.n + 1 >= HEARTH_LIMIT_MERGE_PROFILES)
+            return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "merge= names more than %d profiles",
+                                     HEARTH_LIMIT_MERGE_PROFILES - 1);
+        memset(&mm, 0, sizeof(mm));
+        e = hearth_store_get(srv->store, id, &mm, em);
+        if (e) {
+            if (e == HEARTH_E_NOT_FOUND)
+                hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "merge=: no such profile %.40s", id);
+            return e == HEARTH_E_NOT_FOUND ? HEARTH_E_BAD_REQUEST : e;
+        }
+        snprintf(vp->mblob[vp->merge.n], sizeof(vp->mblob[0]), "%s", mm.blob);
+        hearth_meta_release(&mm);
+        /* the same profile twice counts twice, as `go tool pprof a a` does */
+        vp->merge.blob[vp->merge.n] = vp->mblob[vp->merge.n];
+        used += (size_t)snprintf(kv + used, used < kvlen ? kvlen - used : 0, "%s%s",
+                                 vp->merge.n ? "," : "", vp->mblob[vp->merge.n]);
+        vp->merge.n++;
+    }
+    if (used >= kvlen)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "merge= is too long");
+    return HEARTH_OK;
+}
 
 int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
                     enum hearth_view_kind v)
@@ -383,7 +428,13 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
                                   PARAM_MAX - 1);
             goto out_error;
         }
-        if (!strcmp(name, "base")) {
+        if (!strcmp(name, "merge")) {
+            if (!*val)
+                continue;
+            e = parse_merge(srv, val, vp, vp->kv[i], sizeof(vp->kv[i]), &em);
+            if (e)
+                goto out_error;
+        } else if (!strcmp(name, "base")) {
             if (!*val)
                 continue;
             e = hearth_store_get(srv->store, val, &bm, &em);
@@ -430,8 +481,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
             goto out_free;
         }
     }
-    e = hearth_service_view(srv->svc, v, key.ptr, m->blob, have_base ? bm.blob : NULL, &q, have_mf,
-                            &resp, &vref, &em);
+    e = hearth_service_view_merged(srv->svc, v, key.ptr, m->blob, &vp->merge,
+                                   have_base ? bm.blob : NULL, &q, have_mf, &resp, &vref, &em);
     if (e)
         goto out_error;
     {

@@ -90,6 +90,9 @@ static const struct hearth_limit_row fixed[] = {
           "processes told apart in one gctrace log (more: 413)"),
     FIXED("fetch_url", HEARTH_LIMIT_FETCH_URL, "bytes of a URL to fetch, refused before parsing"),
     FIXED("fetch_entries", HEARTH_LIMIT_FETCH_ENTRIES, "hosts and CIDRs in --fetch-allow"),
+    FIXED(
+        "merge_profiles", HEARTH_LIMIT_MERGE_PROFILES,
+        "profiles merged into one view (merge=, several CLI sources); each is held while merging"),
     {0, 0, 0, 0},
 };
 

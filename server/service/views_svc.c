@@ -45,10 +45,54 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
                                     const struct hearth_view_resp **out,
                                     struct hearth_cache_ref **ref, struct hearth_errmsg *em)
 {
+    return hearth_service_view_merged(svc, kind, key, blob, NULL, base_blob, q, have_mf, out, ref,
+                                      em);
+}
+
+/*
+ * The profile of blob merged with merge's blobs (*own is the merged copy to
+ * free, NULL when p is blob's own cached profile). Cache refs go to refs[].
+ */
+static enum hearth_err load_merged(struct hearth_service *svc, const char *blob,
+                                   const struct hearth_view_merge *merge,
+                                   struct hearth_cache_ref **refs, const struct hearth_profile **p,
+                                   struct hearth_profile **own, struct hearth_errmsg *em)
+{
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    const struct hearth_profile *ps[HEARTH_LIMIT_MERGE_PROFILES + 1];
+    enum hearth_err e;
+    size_t k, n = merge ? merge->n : 0;
+
+    *own = NULL;
+    e = hearth_service_profile(svc, blob, &ps[0], &refs[0], em);
+    if (e || n == 0) {
+        *p = ps[0];
+        return e;
+    }
+    for (k = 0; k < n; k++) {
+        e = hearth_service_profile(svc, merge->blob[k], &ps[k + 1], &refs[k + 1], em);
+        if (e)
+            return e;
+    }
+    e = hearth_merge_many(ps, n + 1, &cfg->lim, own, em);
+    *p = *own;
+    return e;
+}
+
+enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hearth_view_kind kind,
+                                           const char *key, const char *blob,
+                                           const struct hearth_view_merge *merge,
+                                           const char *base_blob, struct hearth_query *q,
+                                           bool have_mf, const struct hearth_view_resp **out,
+                                           struct hearth_cache_ref **ref, struct hearth_errmsg *em)
+{
+    struct hearth_cache_ref *mrefs[HEARTH_LIMIT_MERGE_PROFILES + 1] = {0};
+    struct hearth_profile *many = NULL;
+    size_t k;
     const struct hearth_config *cfg = hearth_service_config(svc);
     struct hearth_cache *views = hearth_service_views(svc);
     struct hearth_cache *profiles = hearth_service_profiles(svc);
-    struct hearth_cache_ref *pref = NULL, *bref = NULL;
+    struct hearth_cache_ref *bref = NULL;
     const struct hearth_profile *p = NULL, *bp = NULL;
     struct hearth_profile *merged = NULL;
     struct hearth_stacks *st = NULL;
@@ -69,7 +113,7 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
     *out = hearth_cache_get(views, key, ref);
     if (*out)
         goto out_free;
-    e = hearth_service_profile(svc, blob, &p, &pref, em);
+    e = load_merged(svc, blob, merge, mrefs, &p, &many, em);
     if (e)
         goto out_free;
     if (base_blob) {
@@ -107,7 +151,7 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_free;
     }
-    big = resp_big(st, body.len) || merged;
+    big = resp_big(st, body.len) || merged || many;
     resp->json = hearth_buf_detach(&body, &resp->len);
     if (!hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
                      &resp->gzlen)) {
@@ -123,10 +167,12 @@ out_free:
     if (st && !big)
         big = resp_big(st, body.len);
     hearth_stacks_free(st);
-    if (merged)
+    if (merged || many)
         big = true;
     hearth_profile_free(merged);
-    hearth_cache_release(profiles, pref);
+    hearth_profile_free(many);
+    for (k = 0; k <= HEARTH_LIMIT_MERGE_PROFILES; k++)
+        hearth_cache_release(profiles, mrefs[k]);
     hearth_cache_release(profiles, bref);
     hearth_buf_release(&body);
     hearth_service_view_done(svc, big);

@@ -275,17 +275,15 @@ test('home: several heap files become one series; attach a GC trace; markers at 
   const { context, page, problems } = await openPage(browser, { height: 900 });
   await page.goto(srv.url);
   await page.waitForSelector('table.list tbody tr');
-  // hold the series request a moment, so the choice can be seen before the page moves on
-  await page.route('**/api/series', async route => {
-    if (route.request().method() === 'POST') await new Promise(r => setTimeout(r, 700));
-    await route.continue();
-  });
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('label.drop')]);
   await chooser.setFiles(HEAPS);
-  // names like heap-series.0 … .3: the choice defaults to on
+  // names like heap-series.0 … .3: the choice defaults to one series, and waits for the user
   await page.waitForSelector('.series-choice #as-series');
   assert.equal(await page.isChecked('#as-series'), true);
   assert.equal(await page.inputValue('#series-name'), 'heap-series');
+  await page.waitForSelector('.series-choice button.go:not([disabled])', { timeout: 20000 });
+  assert.match(await page.textContent('.series-choice button.go') || '', /Open as a series of 4/);
+  await page.click('.series-choice button.go');
   await page.waitForURL(/\/s\//, { timeout: 20000 });
   const id = new URL(page.url()).pathname.split('/').pop();
   await page.waitForSelector('.growth-table tbody tr');

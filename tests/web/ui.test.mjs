@@ -516,6 +516,65 @@ test('a click filters at every granularity; a filtered view says what share it k
   await context.close();
 });
 
+test('merge: only compatible profiles offered; merged view and its link; home offers merge for several files', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(`${srv.url}p/${ids.heap3}`);
+  await flameReady(page);
+  // Compare offers no incompatible base (cpu has other sample types)
+  await page.click('.actions .compare-btn');
+  await page.waitForSelector(`dialog .use-base[data-id="${ids.heap0}"]`);
+  assert.equal(await page.$(`dialog .use-base[data-id="${ids.cpu}"]`), null);
+  assert.match(await page.textContent('dialog tr.incompatible') || '', /other sample types/);
+  await page.keyboard.press('Escape');
+  // Merge…: tick heap0, the cpu profile cannot be ticked
+  await page.click('.actions .merge-btn');
+  await page.waitForSelector(`dialog input.merge-pick[data-id="${ids.heap0}"]`);
+  assert.equal(await page.$(`dialog input.merge-pick[data-id="${ids.cpu}"]`), null);
+  await page.check(`dialog input.merge-pick[data-id="${ids.heap0}"]`);
+  assert.equal(await page.textContent('dialog .merge-go'), 'Merge 2 profiles');
+  await shot(page, 'merge-dialog-light');
+  await page.click('dialog .merge-go');
+  await page.waitForFunction(id => new URL(location.href).searchParams.get('merge') === id, ids.heap0);
+  const q = await flameReady(page, /merge=/);
+  const fd = await apiFlame(ids.heap3, q);
+  const t3 = (await getJson(`${srv.url}api/profiles/${ids.heap3}/top`)).total;
+  const t0 = (await getJson(`${srv.url}api/profiles/${ids.heap0}/top`)).total;
+  assert.equal(fd.total[0], t3 + t0, 'the merged flame graph holds both profiles');
+  await page.waitForFunction(() => /heap-series\.0 \(yesterday\)/.test(document.querySelector('.merge-bar')?.textContent || ''));
+  await shots(page, 'merged-flame');
+  // the link opens the same merged view in a fresh browser
+  const fresh = await openPage(browser);
+  await fresh.page.goto(page.url());
+  const q2 = await flameReady(fresh.page, /merge=/);
+  assert.equal(q2, q);
+  assert.equal(Number(await fresh.page.$eval('canvas.flame-canvas', c => c.dataset.nodes)), fd.n);
+  await fresh.page.waitForSelector('.merge-bar .chip.merged');
+  assert.deepEqual(fresh.problems, []);
+  await fresh.context.close();
+  // removing the chip ends the merge
+  await page.click('.merge-bar .chip.merged button');
+  await page.waitForFunction(() => !new URL(location.href).searchParams.has('merge'));
+  await page.waitForSelector('.merge-bar', { state: 'hidden' });
+
+  // home: several files wait for the user's choice; "merge" opens one merged view
+  await page.goto(srv.url);
+  await page.waitForSelector('table.list tbody tr');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('label.drop')]);
+  await chooser.setFiles([P.heap0, P.heap3]);
+  await page.waitForSelector('.series-choice #as-merge');
+  await page.waitForSelector('.series-choice button.go:not([disabled])', { timeout: 20000 });
+  await page.waitForTimeout(300);
+  assert.ok(!/\/[ps]\//.test(new URL(page.url()).pathname), 'the page waits for the choice');
+  await page.check('#as-merge');
+  assert.match(await page.textContent('.series-choice button.go') || '', /Open the 2 merged/);
+  await shots(page, 'home-several-choice');
+  await page.click('.series-choice button.go');
+  await page.waitForURL(/\/p\/[^?]+\?merge=/, { timeout: 20000 });
+  await flameReady(page, /merge=/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('hostile names are shown literally and run nothing', async () => {
   const evilName = '<img src=x onerror=alert("name")>.pb.gz';
   const meta = await uploadProfile(srv.url, hostileProfile(), evilName);

@@ -1,13 +1,13 @@
 // @ts-check
 // Every piece of view state lives in the URL: the server's view options
 // under pprof's web UI names (si, g, f, i, h, s, sf, tf, ti, n, nf, ef,
-// noinlines, base, norm) plus the UI's own: view, zoom (a frame key, see
+// noinlines, base, norm, merge: profiles merged into this one) plus the UI's own: view, zoom (a frame key, see
 // model/flame.js), q (search regex), sort (top table) and by (the series
 // page's growth: flat or cum).
 // parseQuery/formatQuery are pure; go()/onChange() touch the history.
 
 /** Options passed to the server, in the order they appear in URLs. */
-export const SERVER_KEYS = /** @type {const} */ (['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm']);
+export const SERVER_KEYS = /** @type {const} */ (['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm', 'merge']);
 /** The UI's own state. */
 export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by']);
 export const VIEWS = /** @type {const} */ (['flame', 'top', 'graph']);

@@ -34,22 +34,40 @@ export async function mountHome(app) {
   let seriesPanel = null;
 
   /**
-   * The "store as one series" choice shown while several files upload.
+   * What several files are, chosen while they upload and acted on only when
+   * the user says so: snapshots of one process over time (one series, the
+   * default for sequence-like names), parts of one run to merge into one
+   * view (as `go tool pprof a b c`), or separate profiles.
    * @param {string[]} names
    */
   const seriesChoice = names => {
     seriesPanel?.remove();
-    const cb = el('input', { type: 'checkbox', id: 'as-series', checked: looksLikeSequence(names) });
+    const seq = looksLikeSequence(names);
+    const radio = (/** @type {string} */ id, /** @type {boolean} */ on, /** @type {string} */ label, /** @type {string} */ hint) => {
+      const r = el('input', { type: 'radio', name: 'several', id, checked: on });
+      return { r, row: el('div', { class: 'several-opt' }, el('label', { class: 'check', for: id }, r, el('span', { class: 'opt-name', text: label })), hint ? el('span', { class: 'muted small hint', text: hint }) : null) };
+    };
+    const series = radio('as-series', seq, 'One series', 'snapshots of one process over time: growth between them, diffs, a GC trace');
+    const merge = radio('as-merge', false, 'Merge into one view', 'parts of one run, as go tool pprof a b c: one flame graph, top and call graph');
+    const apart = radio('as-separate', !seq, 'Separate profiles', '');
     const nameIn = el('input', { type: 'text', id: 'series-name', value: seriesName(names), 'aria-label': 'Series name', placeholder: 'series name' });
+    const goBtn = el('button', { type: 'button', class: 'primary go', disabled: true, text: 'Waiting for the uploads…' });
     const msg = el('span', { class: 'series-msg', 'aria-live': 'polite' });
-    const panel = el('div', { class: 'series-choice' },
-      el('label', { class: 'check' }, cb, el('span', { text: 'Store as one series' })),
-      nameIn,
-      el('span', { class: 'muted small', text: 'snapshots of one process over time: growth between them, diffs, a GC trace' }),
-      msg);
+    const panel = el('fieldset', { class: 'series-choice' },
+      el('legend', { text: `${names.length} files` }),
+      series.row, el('div', { class: 'several-row indent' }, nameIn), merge.row, apart.row,
+      el('div', { class: 'several-row' }, goBtn, msg));
+    const sync = () => {
+      nameIn.disabled = !series.r.checked;
+      goBtn.hidden = apart.r.checked;
+    };
+    for (const r of [series.r, merge.r, apart.r]) r.addEventListener('change', sync);
+    sync();
     uploads.before(panel);
     seriesPanel = panel;
-    return { panel, cb, nameIn, msg };
+    /** @returns {'series'|'merge'|'apart'} */
+    const mode = () => (series.r.checked ? 'series' : merge.r.checked ? 'merge' : 'apart');
+    return { panel, nameIn, msg, goBtn, mode };
   };
 
   /**
@@ -117,11 +135,17 @@ export async function mountHome(app) {
     }
     const ids = stored.filter(Boolean).map(m => m.id);
     if (choice && ids.length >= 2) {
-      if (choice.cb.checked && await makeSeries(ids, choice.nameIn.value.trim(), choice.msg)) return;
-      // not now: keep the choice at hand
-      const btn = el('button', { type: 'button', class: 'make-series', text: `Store these ${ids.length} as a series` });
-      btn.addEventListener('click', async () => { btn.disabled = true; if (!(await makeSeries(ids, choice.nameIn.value.trim(), choice.msg))) btn.disabled = false; });
-      replace(choice.panel, btn, choice.nameIn, choice.msg);
+      // nothing happens on its own: the choice stays open until the user acts
+      const { goBtn, msg } = choice;
+      goBtn.disabled = false;
+      const label = () => { goBtn.textContent = choice.mode() === 'merge' ? `Open the ${ids.length} merged` : `Open as a series of ${ids.length}`; };
+      label();
+      choice.panel.addEventListener('change', label);
+      goBtn.addEventListener('click', async () => {
+        if (choice.mode() === 'merge') { go(`p/${ids[0]}`, { merge: ids.slice(1).join(',') }); return; }
+        goBtn.disabled = true;
+        if (!(await makeSeries(ids, choice.nameIn.value.trim(), msg))) goBtn.disabled = false;
+      });
     } else if (choice) {
       choice.panel.remove();
     }

@@ -17,6 +17,7 @@ import { hideTip } from '../ui/tooltip.js';
 import { markSearch } from '../panes/graph.js';
 import { profileHeader } from './profile/header.js';
 import { diffBar } from './profile/diff-bar.js';
+import { mergeBar } from './profile/merge-bar.js';
 import { filters } from './profile/filters.js';
 import { flameLoader, topLoader, graphLoader } from './profile/loaders.js';
 
@@ -61,13 +62,14 @@ export function mountProfile(app, id) {
     el('div', { class: 'search' }, searchIn, searchInfo),
     tabs);
   const diff = diffBar(page);
+  const merged = mergeBar(page);
   const panes = {
     flame: el('div', { class: 'pane pane-flame', role: 'tabpanel', 'data-view': 'flame' }),
     top: el('div', { class: 'pane pane-top', role: 'tabpanel', 'data-view': 'top' }),
     graph: el('div', { class: 'pane pane-graph', role: 'tabpanel', 'data-view': 'graph' }),
   };
   const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph);
-  replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, diff.el, content));
+  replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el, content));
   app.classList.add('fill');
 
   /* ---- views ---- */
@@ -185,6 +187,7 @@ export function mountProfile(app, id) {
     const fresh = serverChanged(prev, st);
     if (fresh) diff.reset();
     diff.render();
+    merged.render();
     const view = st.view || 'flame';
     if (fresh) header.resetTotal();
     if (view === 'flame') flame.show((prev.zoom || '') !== (st.zoom || ''));
@@ -196,6 +199,7 @@ export function mountProfile(app, id) {
   const off = onChange(s => update(s));
   // first render: header once the metadata arrives, data at once
   diff.render();
+  merged.render();
   syncControls();
   const start = st;
   st = {};

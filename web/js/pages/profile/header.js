@@ -9,7 +9,8 @@ import { formatValue, formatTime, formatDuration, formatSize, profileKind, group
 import { el, replace } from '../../ui/dom.js';
 import { toast } from '../../ui/toast.js';
 import { confirmDialog, openDialog } from '../../ui/dialog.js';
-import { chooseBase } from './compare.js';
+import { chooseBase, chooseMerge } from './compare.js';
+import { mergeIds } from './merge-bar.js';
 
 /**
  * What the parts of the profile page share: the profile and the URL state.
@@ -56,6 +57,7 @@ export function profileHeader(page) {
       el('a', { class: 'button', href: api.rawUrl(id), download: `${(meta.name || id).replace(/[^\w.-]+/g, '_')}.pb.gz`, text: 'Download' }),
       el('button', { type: 'button', text: 'Copy link', onclick: copyLink }),
       el('button', { type: 'button', class: 'compare-btn', text: 'Compare…', onclick: () => chooseBase(id, meta, base => page.change({ base, norm: '' })) }),
+      el('button', { type: 'button', class: 'merge-btn', text: 'Merge…', onclick: () => chooseMerge(id, meta, mergeIds(page.state().merge), ids => page.change({ merge: ids.join(','), zoom: '' })) }),
       token ? el('button', { type: 'button', class: 'danger', text: 'Delete', onclick: del }) : null);
   }
 
