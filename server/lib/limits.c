@@ -90,6 +90,8 @@ static const struct hearth_limit_row fixed[] = {
           "processes told apart in one gctrace log (more: 413)"),
     FIXED("fetch_url", HEARTH_LIMIT_FETCH_URL, "bytes of a URL to fetch, refused before parsing"),
     FIXED("fetch_entries", HEARTH_LIMIT_FETCH_ENTRIES, "hosts and CIDRs in --fetch-allow"),
+    FIXED("config_line", HEARTH_LIMIT_CONFIG_LINE,
+          "bytes of one line of `hearth serve --config FILE` (longer: a start-up error)"),
     {0, 0, 0, 0},
 };
 
