@@ -231,6 +231,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
             return rc;
         return hx_series_route(c, srv, method, path + 5);
     }
+    if (!strcmp(path, "/api/openapi.json")) /* web/openapi.json: this API, described */
+        return get ? h_static(c, srv, "/openapi.json") : hx_send_405(c, "GET, HEAD");
     if (!strncmp(path, "/api/", 5))
         return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
     if (!get)
