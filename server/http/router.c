@@ -746,6 +746,12 @@ int hearth_healthcheck_main(int argc, char **argv)
     if (!*host || !strcmp(host, "0.0.0.0"))
         snprintf(host, sizeof(host), "127.0.0.1");
     snprintf(path, sizeof(path), "%s/healthz", cfg.base_path);
+    /* an HTTPS server (--tls-cert) is asked over TLS; its certificate is not verified */
+    if (*cfg.tls_cert && !(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS)) {
+        fprintf(stderr, "hearth healthcheck: TLS: civetweb cannot load OpenSSL\n");
+        hearth_config_release(&cfg);
+        return 1;
+    }
     conn = mg_download(host, port, *cfg.tls_cert ? 1 : 0, ebuf, sizeof(ebuf),
                        "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
     if (conn) {

@@ -69,6 +69,9 @@ rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 28 ] && ok || bad "plain http to the TLS port: curl exit $rc (want a closed connection, not a timeout)"
 code=$(curl -sS --cacert "$T/cert.pem" -o /dev/null -w '%{http_code}' "https://localhost:$P/healthz")
 [ "$code" = 200 ] && ok || bad "server after a plain http request: $code"
+# hearth healthcheck (the image's HEALTHCHECK) speaks TLS with the same settings
+out=$("$H" healthcheck --listen 127.0.0.1:$P --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" 2>&1)
+[ $? -eq 0 ] && [ "$out" = ok ] && ok || bad "healthcheck over TLS: $out"
 # TLS 1.1 is refused
 curl -sS --cacert "$T/cert.pem" --tlsv1.1 --tls-max 1.1 "https://localhost:$P/healthz" -o /dev/null 2>/dev/null \
   && bad "TLS 1.1 accepted" || ok
