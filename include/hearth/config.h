@@ -2,8 +2,9 @@
  * config.h - the server's settings: every option with its flag, its
  * environment variable, its default and why, in one table (config.c).
  *
- * hearth_config_load() applies defaults, then HEARTH_* environment
- * variables, then --flags (later wins), and validates. The struct holds
+ * hearth_config_load() applies defaults, then the --config FILE (KEY=VALUE
+ * lines with the HEARTH_* names), then HEARTH_* environment variables, then
+ * --flags (later wins), and validates. The struct holds
  * copies of every string (free with hearth_config_release()).
  */
 #ifndef HEARTH_CONFIG_H
@@ -42,6 +43,9 @@ struct hearth_config {
     size_t retention_days;          /* 0 = keep forever */
     size_t max_captures;            /* captures running at once, server-wide */
     size_t max_captures_per_client; /* of them, started by one client address */
+    char *cors_origins;             /* origins allowed cross-origin (comma-separated); "" = none */
+    char *tls_cert;                 /* PEM certificate chain; with tls_key: HTTPS only */
+    char *tls_key;                  /* PEM private key */
     struct hearth_limits lim;       /* decode limits (max_decompressed follows max-upload) */
 };
 

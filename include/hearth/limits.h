@@ -28,6 +28,7 @@
 #define HEARTH_LIMIT_FETCH_URL        4096                /* bytes of a URL to fetch */
 #define HEARTH_LIMIT_FETCH_ENTRIES    1024                /* entries of --fetch-allow */
 #define HEARTH_LIMIT_MERGE_PROFILES   64                  /* profiles merged into one view */
+#define HEARTH_LIMIT_CONFIG_LINE      8192                /* bytes of a --config file line */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

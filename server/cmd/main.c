@@ -5,14 +5,13 @@
 #include "hearth/cli.h"
 #include "hearth/http.h"
 #include "hearth/limits.h"
+#include "hearth/version.h"
 
 #include "hearth/banned.h"
 
-#define HEARTH_VERSION "0.1.0"
-
 static void usage(FILE *f)
 {
-    fprintf(f, "Hearth %s - a viewer for pprof profiles\n\n", HEARTH_VERSION);
+    fprintf(f, "Hearth %s - a viewer for pprof profiles\n\n", hearth_version());
     fputs(
         "       hearth serve [options]       the web server (hearth serve --help)\n"
         "       hearth healthcheck [options] exit 0 if the local server's /healthz answers\n"
@@ -80,7 +79,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("hearth %s\n", HEARTH_VERSION);
+        printf("hearth %s\n", hearth_version_long());
         return 0;
     }
     if (!strcmp(argv[1], "limits") || !strcmp(argv[1], "--limits"))

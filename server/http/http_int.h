@@ -49,6 +49,7 @@ struct hearth_server {
     struct hearth_clients *clients; /* per-address requests and uploads in progress */
     struct hearth_reaper *reaper;   /* body and download deadlines */
     char **hosts;                   /* accepted Host names (NULL-terminated); NULL = any */
+    char tls_error[320];            /* why --tls-cert/--tls-key failed to load ("" = no error) */
 };
 
 /*
@@ -68,6 +69,13 @@ int hx_send_error_retry(struct mg_connection *c, enum hearth_err e, const char *
 int hx_send_405(struct mg_connection *c, const char *allow);
 int hx_send_json(struct mg_connection *c, int status, struct hearth_buf *b);
 bool hx_accepts_gzip(const struct mg_connection *c);
+/*
+ * CORS (--cors-origins): is origin one of the comma-separated list? Once
+ * hx_cors_allow(origin) is called (origin must outlive the request), every
+ * response of this request allows that origin.
+ */
+bool hx_cors_listed(const char *list, const char *origin);
+void hx_cors_allow(const char *origin);
 
 /* Requests. query_param: 1 found (decoded into out), 0 absent, -1 too long or not text. */
 int hx_query_param(const char *qs, const char *key, char *out, size_t outsz);

@@ -80,6 +80,11 @@ bool hx_accepts_gzip(const struct mg_connection *c)
 static _Thread_local bool sent_continue;
 /* A HEAD request: every response sends its headers (with the length) but no body. */
 static _Thread_local bool head_request;
+/* The request's Origin when --cors-origins lists it: every response allows it. */
+static _Thread_local const char *cors_origin;
+
+/* What a listed origin's pages may read besides the simple headers. */
+#define CORS_EXPOSE "ETag, Retry-After, Content-Disposition, Location"
 
 static void send_raw_headers(struct mg_connection *c, int status, const char *ctype, size_t len,
                              const char *const (*extra)[2], size_t nextra)
@@ -95,12 +100,41 @@ static void send_raw_headers(struct mg_connection *c, int status, const char *ct
     for (i = 0; i < nextra; i++)
         if (extra[i][0] && extra[i][1])
             mg_printf(c, "%s: %s\r\n", extra[i][0], extra[i][1]);
+    if (cors_origin)
+        mg_printf(c,
+                  "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n"
+                  "Access-Control-Expose-Headers: " CORS_EXPOSE "\r\n",
+                  cors_origin);
     mg_printf(c, "\r\n");
+}
+
+bool hx_cors_listed(const char *list, const char *origin)
+{
+    size_t n = origin ? strlen(origin) : 0;
+    const char *p = list;
+
+    if (!n)
+        return false;
+    while (*p) {
+        size_t len;
+        p += strspn(p, ", ");
+        len = strcspn(p, ", ");
+        if (len == n && !strncasecmp(p, origin, n))
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+void hx_cors_allow(const char *origin)
+{
+    cors_origin = origin;
 }
 
 void hx_request_begin(struct mg_connection *c)
 {
     sent_continue = false;
+    cors_origin = NULL;
     head_request = !strcmp(mg_get_request_info(c)->request_method, "HEAD");
 }
 
@@ -133,6 +167,11 @@ int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const v
     for (i = 0; i < nextra; i++)
         if (extra[i][0] && extra[i][1])
             mg_response_header_add(c, extra[i][0], extra[i][1], -1);
+    if (cors_origin) {
+        mg_response_header_add(c, "Access-Control-Allow-Origin", cors_origin, -1);
+        mg_response_header_add(c, "Vary", "Origin", -1);
+        mg_response_header_add(c, "Access-Control-Expose-Headers", CORS_EXPOSE, -1);
+    }
     mg_response_header_send(c);
     if (len && !head_only)
         mg_write(c, body, len);

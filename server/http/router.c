@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <civetweb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <zlib.h>
 
 #include "hearth/buf.h"
@@ -34,6 +36,7 @@
 #include "hearth/reaper.h"
 #include "hearth/service.h"
 #include "hearth/store.h"
+#include "hearth/version.h"
 #include "hearth/workpool.h"
 #include "http_int.h"
 
@@ -118,6 +121,23 @@ static int h_static(struct mg_connection *c, struct hearth_server *srv, const ch
     }
 }
 
+/*
+ * A CORS preflight (OPTIONS with --cors-origins set): 204 with what a listed
+ * origin may send; an unlisted origin gets 403 and no CORS header, so the
+ * browser sends nothing.
+ */
+static int h_preflight(struct mg_connection *c, bool listed)
+{
+    static const char *const h[][2] = {
+        {"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE"},
+        {"Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match"},
+        {"Access-Control-Max-Age", "600"}};
+
+    if (!listed)
+        return hx_send_error(c, HEARTH_E_FORBIDDEN, "this origin is not in --cors-origins");
+    return hx_send_resp(c, 204, NULL, NULL, 0, h, 3, false);
+}
+
 /* One handler for everything: route by method and path (on a pool thread). */
 static int route_request(struct mg_connection *c, struct hearth_server *srv)
 {
@@ -126,9 +146,12 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
     size_t bl = strlen(srv->cfg->base_path);
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     char id[HEARTH_ID_LEN + 1];
-    const char *rest;
+    const char *rest, *origin = mg_get_header(c, "Origin");
+    bool cors = hx_cors_listed(srv->cfg->cors_origins, origin);
 
     hx_request_begin(c);
+    if (cors)
+        hx_cors_allow(origin);
     if (!path || strlen(path) > 2048)
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "URI too long");
     if (bl) {
@@ -138,10 +161,13 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
         if (!*path)
             path = "/";
     }
+    if (!strcmp(method, "OPTIONS") && *srv->cfg->cors_origins)
+        return h_preflight(c, cors);
     if (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST") &&
         strcmp(method, "DELETE") && strcmp(method, "PUT"))
         return hx_send_405(c, "GET, HEAD, POST, PUT, DELETE");
-    if (!get && !hx_same_origin(c))
+    /* writes: from our own pages, or from an origin --cors-origins lists */
+    if (!get && !cors && !hx_same_origin(c))
         return hx_send_error(c, HEARTH_E_FORBIDDEN, "cross-origin requests are refused");
 
     if (!strcmp(path, "/healthz"))
@@ -205,6 +231,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
             return rc;
         return hx_series_route(c, srv, method, path + 5);
     }
+    if (!strcmp(path, "/api/openapi.json")) /* web/openapi.json: this API, described */
+        return get ? h_static(c, srv, "/openapi.json") : hx_send_405(c, "GET, HEAD");
     if (!strncmp(path, "/api/", 5))
         return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
     if (!get)
@@ -443,9 +471,48 @@ static int http_error_cb(struct mg_connection *c, int status, const char *errmsg
     return 0;
 }
 
+/*
+ * TLS (--tls-cert/--tls-key): civetweb hands us its SSL_CTX; we load the
+ * chain and the key (separate files, unlike civetweb's own option) and check
+ * they match. A failure is kept for the one-line start-up error.
+ */
+static int init_tls(void *ssl_ctx, void *user_data)
+{
+    struct hearth_server *srv = user_data;
+    const char *files[2] = {srv->cfg->tls_cert, srv->cfg->tls_key};
+    SSL_CTX *ctx = ssl_ctx;
+    unsigned long err;
+    int i;
+
+    for (i = 0; i < 2; i++)
+        if (access(files[i], R_OK) != 0) {
+            snprintf(srv->tls_error, sizeof(srv->tls_error), "cannot read %.200s: %s", files[i],
+                     strerror(errno));
+            return -1;
+        }
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(ctx, files[0]) != 1) {
+        i = 0;
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, files[1], SSL_FILETYPE_PEM) != 1 ||
+               SSL_CTX_check_private_key(ctx) != 1) {
+        i = 1;
+    } else {
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        return 1; /* loaded: civetweb loads nothing itself */
+    }
+    err = ERR_peek_error();
+    snprintf(srv->tls_error, sizeof(srv->tls_error), "cannot use %.200s: %s", files[i],
+             err && ERR_reason_error_string(err) ? ERR_reason_error_string(err) : "not PEM");
+    return -1;
+}
+
 static int log_message(const struct mg_connection *c, const char *msg)
 {
     (void)c;
+    /* init_tls's failure: the start-up error says which file and why, in one line */
+    if (!strncmp(msg, "SSL callback returned error", 27) ||
+        !strncmp(msg, "Error initializing SSL context", 30))
+        return 1;
     fprintf(stderr, "hearth: civetweb: %s\n", msg);
     return 1;
 }
@@ -457,7 +524,7 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     struct mg_callbacks cb;
     struct mg_init_data init;
     struct mg_error_data err;
-    char threads[32], timeout[32], errbuf[256] = "";
+    char threads[32], timeout[32], errbuf[256] = "", ports_opt[300];
     const char *options[32];
     struct mg_server_port ports[4];
     enum hearth_err e;
@@ -497,8 +564,10 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
         goto out_fail;
     snprintf(threads, sizeof(threads), "%zu", cfg->threads);
     snprintf(timeout, sizeof(timeout), "%zu", cfg->request_timeout_ms);
+    /* with a certificate, HTTPS only: the port gets civetweb's "s" suffix */
+    snprintf(ports_opt, sizeof(ports_opt), "%.290s%s", cfg->listen, *cfg->tls_cert ? "s" : "");
     options[n++] = "listening_ports";
-    options[n++] = cfg->listen;
+    options[n++] = ports_opt;
     options[n++] = "num_threads";
     options[n++] = threads;
     options[n++] = "request_timeout_ms";
@@ -523,6 +592,8 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     memset(&cb, 0, sizeof(cb));
     cb.log_message = log_message;
     cb.http_error = http_error_cb;
+    if (*cfg->tls_cert)
+        cb.init_ssl = init_tls;
     memset(&init, 0, sizeof(init));
     init.callbacks = &cb;
     init.user_data = srv;
@@ -532,8 +603,11 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     err.text_buffer_size = sizeof(errbuf);
     srv->ctx = mg_start2(&init, &err);
     if (!srv->ctx) {
-        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot listen on %s: %s", cfg->listen,
-                              *errbuf ? errbuf : "civetweb failed to start");
+        if (*srv->tls_error)
+            e = hearth_errmsg_set(em, HEARTH_E_IO, "TLS: %s", srv->tls_error);
+        else
+            e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot listen on %s: %s", cfg->listen,
+                                  *errbuf ? errbuf : "civetweb failed to start");
         goto out_fail;
     }
     e = hearth_service_start_jobs(srv->svc, em);
@@ -587,8 +661,13 @@ int hearth_serve_main(int argc, char **argv)
     struct hearth_server *srv = NULL;
     sigset_t set;
     bool help;
-    int sig = 0;
+    int sig = 0, a;
 
+    for (a = 0; a < argc; a++)
+        if (!strcmp(argv[a], "--version")) {
+            printf("hearth %s\n", hearth_version_long());
+            return 0;
+        }
     if (hearth_config_load(&cfg, argc, argv, &help, &em)) {
         fprintf(stderr, "hearth serve: %s\n", em.msg);
         return 2;
@@ -604,7 +683,15 @@ int hearth_serve_main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    mg_init_library(0);
+    /* OpenSSL through civetweb only when serving HTTPS (server/cmd/tls_compat.c) */
+    if (*cfg.tls_cert && !(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS)) {
+        fprintf(stderr, "hearth serve: TLS: civetweb cannot load OpenSSL (libssl.so, "
+                        "libcrypto.so)\n");
+        hearth_config_release(&cfg);
+        return 1;
+    }
+    if (!*cfg.tls_cert)
+        mg_init_library(0);
     if (hearth_fetch_global_init()) {
         fprintf(stderr, "hearth serve: cannot initialise libcurl\n");
         hearth_config_release(&cfg);
@@ -659,8 +746,14 @@ int hearth_healthcheck_main(int argc, char **argv)
     if (!*host || !strcmp(host, "0.0.0.0"))
         snprintf(host, sizeof(host), "127.0.0.1");
     snprintf(path, sizeof(path), "%s/healthz", cfg.base_path);
-    conn = mg_download(host, port, 0, ebuf, sizeof(ebuf), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n",
-                       path, host);
+    /* an HTTPS server (--tls-cert) is asked over TLS; its certificate is not verified */
+    if (*cfg.tls_cert && !(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS)) {
+        fprintf(stderr, "hearth healthcheck: TLS: civetweb cannot load OpenSSL\n");
+        hearth_config_release(&cfg);
+        return 1;
+    }
+    conn = mg_download(host, port, *cfg.tls_cert ? 1 : 0, ebuf, sizeof(ebuf),
+                       "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
     if (conn) {
         status = mg_get_response_info(conn)->status_code;
         mg_close_connection(conn);

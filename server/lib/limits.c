@@ -93,6 +93,8 @@ static const struct hearth_limit_row fixed[] = {
     FIXED(
         "merge_profiles", HEARTH_LIMIT_MERGE_PROFILES,
         "profiles merged into one view (merge=, several CLI sources); each is held while merging"),
+    FIXED("config_line", HEARTH_LIMIT_CONFIG_LINE,
+          "bytes of one line of `hearth serve --config FILE` (longer: a start-up error)"),
     {0, 0, 0, 0},
 };
 

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hearth/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,12 @@ static const struct opt opts[] = {
      O(max_captures_per_client), "2",
      "captures one client address may run at once, so one client cannot take every capture; "
      "more get 429 + Retry-After (behind a proxy every client shares its address)"},
+    {"cors-origins", "HEARTH_CORS_ORIGINS", K_STR, O(cors_origins), "",
+     "origins (scheme://host[:port], comma-separated) whose pages may call the API, writes "
+     "included (CORS); empty: no CORS headers, cross-origin writes refused"},
+    {"tls-cert", "HEARTH_TLS_CERT", K_STR, O(tls_cert), "",
+     "PEM certificate (chain) file: with --tls-key the server speaks HTTPS only on --listen"},
+    {"tls-key", "HEARTH_TLS_KEY", K_STR, O(tls_key), "", "PEM private key file of --tls-cert"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -159,8 +166,10 @@ void hearth_config_usage(FILE *f)
 {
     size_t i;
 
-    fputs("usage: hearth serve [--option=value ...]\n\n"
-          "Every option can also be set by its environment variable; flags win.\n\n",
+    fputs("usage: hearth serve [--config FILE] [--option=value ...]\n\n"
+          "Every option can also be set by its environment variable, or in the --config FILE\n"
+          "as VAR=VALUE lines (# comments; the HEARTH_* names below). Precedence: flags, then\n"
+          "environment, then the config file, then the defaults.\n\n",
           f);
     for (i = 0; i < NOPTS; i++) {
         char buf[32];
@@ -170,6 +179,137 @@ void hearth_config_usage(FILE *f)
     }
 }
 
+static const struct opt *by_flag(const char *arg, size_t nl)
+{
+    size_t i;
+
+    for (i = 0; i < NOPTS; i++)
+        if (strlen(opts[i].flag) == nl && !strncmp(opts[i].flag, arg, nl))
+            return &opts[i];
+    return NULL;
+}
+
+/* The --config FILE of argv, if any (NULL); -1 when --config lacks its value. */
+static int config_arg(int argc, char **argv, const char **path)
+{
+    int a;
+
+    *path = NULL;
+    for (a = 0; a < argc; a++) {
+        const char *arg = argv[a];
+        if (!strcmp(arg, "--config")) {
+            if (a + 1 >= argc)
+                return -1;
+            *path = argv[++a];
+        } else if (!strncmp(arg, "--config=", 9)) {
+            *path = arg + 9;
+        } else if (!strncmp(arg, "--", 2) && !strchr(arg, '=') &&
+                   by_flag(arg + 2, strlen(arg + 2))) {
+            a++; /* "--flag VALUE": the value is not an option */
+        }
+    }
+    return 0;
+}
+
+static char *trim(char *p)
+{
+    char *end;
+
+    while (isspace((unsigned char)*p))
+        p++;
+    end = p + strlen(p);
+    while (end > p && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return p;
+}
+
+/*
+ * The --config FILE: VAR=VALUE lines with the HEARTH_* names (the format of
+ * /etc/default/hearth, so one file serves systemd's EnvironmentFile= and
+ * --config), blank lines and # comments; a value may be in matching quotes.
+ * Strict: an unknown name or a bad value is an error naming the line.
+ */
+static enum hearth_err read_config_file(struct hearth_config *cfg, const char *path,
+                                        struct hearth_errmsg *em)
+{
+    char line[HEARTH_LIMIT_CONFIG_LINE];
+    enum hearth_err e = HEARTH_OK;
+    unsigned lineno = 0;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--config %.200s: %s", path,
+                                 strerror(errno));
+    while (fgets(line, sizeof(line), f)) {
+        char *p, *eq, *key, *val;
+        const struct opt *o = NULL;
+        size_t i, n = strlen(line);
+        lineno++;
+        if (n == sizeof(line) - 1 && line[n - 1] != '\n' && !feof(f)) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%.200s:%u: line longer than %d bytes",
+                                  path, lineno, HEARTH_LIMIT_CONFIG_LINE - 2);
+            goto out_close;
+        }
+        p = trim(line);
+        if (!*p || *p == '#')
+            continue;
+        eq = strchr(p, '=');
+        if (!eq) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                  "%.200s:%u: expected HEARTH_NAME=VALUE, got \"%.40s\"", path,
+                                  lineno, p);
+            goto out_close;
+        }
+        *eq = '\0';
+        key = trim(p);
+        val = trim(eq + 1);
+        n = strlen(val);
+        if (n >= 2 && (val[0] == '"' || val[0] == '\'') && val[n - 1] == val[0]) {
+            val[n - 1] = '\0';
+            val++;
+        }
+        for (i = 0; i < NOPTS; i++)
+            if (!strcmp(opts[i].env, key))
+                o = &opts[i];
+        if (!o) {
+            e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "%.200s:%u: unknown setting \"%.60s\"",
+                                  path, lineno, key);
+            goto out_close;
+        }
+        e = set(cfg, o, val, em);
+        if (e) {
+            char why[sizeof(em->msg)];
+            snprintf(why, sizeof(why), "%s", em->msg);
+            hearth_errmsg_set(em, e, "%.200s:%u: %s", path, lineno, why);
+            goto out_close;
+        }
+    }
+    if (ferror(f))
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--config %.200s: read error", path);
+out_close:
+    fclose(f);
+    return e;
+}
+
+/* --cors-origins: scheme://host[:port] entries, no path (browsers send Origin so). */
+static bool origins_ok(const char *list)
+{
+    const char *p = list;
+
+    while (*p) {
+        size_t len, skip;
+        p += strspn(p, ", ");
+        len = strcspn(p, ", ");
+        if (!len)
+            break;
+        skip = !strncmp(p, "http://", 7) ? 7 : !strncmp(p, "https://", 8) ? 8 : 0;
+        if (!skip || len == skip || memchr(p + skip, '/', len - skip))
+            return false;
+        p += len;
+    }
+    return true;
+}
+
 enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **argv, bool *help,
                                    struct hearth_errmsg *em)
 {
@@ -177,15 +317,28 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     size_t i;
     int a;
 
+    const char *file;
+
     memset(cfg, 0, sizeof(*cfg));
     *help = false;
     cfg->lim = hearth_limits_default();
     for (i = 0; i < NOPTS; i++) {
-        const char *env = getenv(opts[i].env);
         char buf[32];
         e = set(cfg, &opts[i], dflt(&opts[i], buf, sizeof(buf)), em);
         if (e)
             goto out_fail;
+    }
+    if (config_arg(argc, argv, &file) < 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--config needs a file");
+        goto out_fail;
+    }
+    if (file) {
+        e = read_config_file(cfg, file, em);
+        if (e)
+            goto out_fail;
+    }
+    for (i = 0; i < NOPTS; i++) {
+        const char *env = getenv(opts[i].env);
         if (env) {
             e = set(cfg, &opts[i], env, em);
             if (e)
@@ -206,6 +359,10 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         arg += 2;
         eq = strchr(arg, '=');
         nl = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (nl == 6 && !strncmp(arg, "config", 6)) {
+            a += !eq; /* read above */
+            continue;
+        }
         for (i = 0; i < NOPTS; i++)
             if (strlen(opts[i].flag) == nl && !strncmp(opts[i].flag, arg, nl))
                 break;
@@ -267,6 +424,16 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     }
     if (!*cfg->data_dir) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--data must not be empty");
+        goto out_fail;
+    }
+    if (!*cfg->tls_cert != !*cfg->tls_key) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--tls-cert and --tls-key go together");
+        goto out_fail;
+    }
+    if (!origins_ok(cfg->cors_origins)) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "--cors-origins takes scheme://host[:port] origins, comma-separated "
+                              "(no path, no *)");
         goto out_fail;
     }
     cfg->lim.max_input = cfg->max_upload_mb << 20;

@@ -55,7 +55,7 @@ FLOOR_OF = {
 }
 
 # Generated headers (build/gen) and the floor that may include them.
-GENERATED = {"profile.pb-c.h": {"core"}}
+GENERATED = {"profile.pb-c.h": {"core"}, "hearth_version.h": {"lib"}}
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 

@@ -3,7 +3,8 @@
  * its HEARTH_* environment variable and its --flag (flags win over the
  * environment, "--flag value" and "--flag=value" alike), normalisation
  * (--base-path, --list) and each validation error, and the --help text,
- * which must list every option with its variable and default.
+ * which must list every option with its variable and default; the --config
+ * FILE (its precedence and its strict errors naming the line).
  *
  * The test's own table (opts below) names every field of struct
  * hearth_config; an option added to config.c without a line here fails
@@ -61,6 +62,9 @@ static const struct opt opts[] = {
     {"max-captures", "HEARTH_MAX_CAPTURES", K_SIZE, O(max_captures), "16"},
     {"max-captures-per-client", "HEARTH_MAX_CAPTURES_PER_CLIENT", K_SIZE,
      O(max_captures_per_client), "2"},
+    {"cors-origins", "HEARTH_CORS_ORIGINS", K_STR, O(cors_origins), ""},
+    {"tls-cert", "HEARTH_TLS_CERT", K_STR, O(tls_cert), ""},
+    {"tls-key", "HEARTH_TLS_KEY", K_STR, O(tls_key), ""},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -76,6 +80,8 @@ static const char *other_value(const struct opt *o)
         return "1";
     if (!strcmp(o->flag, "max-captures"))
         return "20";
+    if (!strcmp(o->flag, "cors-origins"))
+        return "https://x.example:1";
     return o->kind == K_STR ? "x.example:1" : "7";
 }
 
@@ -159,6 +165,9 @@ static void test_env_and_flags(void **state)
 
         /* --list=token needs an upload token: give one through the environment */
         setenv("HEARTH_UPLOAD_TOKEN", "tok", 1);
+        /* and --tls-cert needs --tls-key (and back) */
+        setenv("HEARTH_TLS_CERT", "c.pem", 1);
+        setenv("HEARTH_TLS_KEY", "k.pem", 1);
         assert_int_equal(setenv(o->env, v, 1), 0);
         assert_int_equal(load(&cfg, 0, NULL, &em), HEARTH_OK);
         field_text(&cfg, o, got, sizeof(got));
@@ -172,6 +181,8 @@ static void test_env_and_flags(void **state)
             snprintf(flag, sizeof(flag), "--list=token");
         if (!strcmp(o->flag, "max-captures-per-client"))
             snprintf(flag, sizeof(flag), "--%s=2", o->flag);
+        if (!strcmp(o->flag, "cors-origins"))
+            snprintf(flag, sizeof(flag), "--cors-origins=http://flag.example");
         argv_eq[0] = flag;
         assert_int_equal(load(&cfg, 1, argv_eq, &em), HEARTH_OK);
         field_text(&cfg, o, got, sizeof(got));
@@ -265,6 +276,13 @@ static void test_errors(void **state)
         {1, {"serve"}, "unexpected argument \"serve\""},
         {1, {"-t"}, "unexpected argument \"-t\""},
         {1, {"--threads"}, "--threads needs a value"},
+        {1, {"--tls-cert=c.pem"}, "--tls-cert and --tls-key go together"},
+        {1, {"--tls-key=k.pem"}, "--tls-cert and --tls-key go together"},
+        {1, {"--cors-origins=x.example"}, "--cors-origins takes scheme://host[:port]"},
+        {1, {"--cors-origins=https://x.example/"}, "--cors-origins takes"},
+        {1, {"--cors-origins=*"}, "--cors-origins takes"},
+        {1, {"--config"}, "--config needs a file"},
+        {1, {"--config=/nonexistent/hearth.conf"}, "/nonexistent/hearth.conf: No such file"},
     };
     struct hearth_config cfg;
     struct hearth_errmsg em;
@@ -289,6 +307,114 @@ static void test_errors(void **state)
         assert_int_equal(load(&cfg, 1, ok, &em), HEARTH_OK);
         assert_int_equal(cfg.cache_mb, (size_t)1 << 40);
         hearth_config_release(&cfg);
+    }
+}
+
+/* A config file in a temporary file; returns its path (static buffer). */
+static const char *write_conf(const char *text)
+{
+    static char path[64];
+    FILE *f;
+    int fd;
+
+    snprintf(path, sizeof(path), "/tmp/hearth-conf-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* --config FILE: below the environment and the flags, above the defaults. */
+static void test_config_file(void **state)
+{
+    static const char text[] = "# Hearth settings\n"
+                               "\n"
+                               "HEARTH_THREADS=7\n"
+                               "  HEARTH_DATA = /srv/hearth  \n"
+                               "HEARTH_BASE_PATH=\"/quoted\"\n"
+                               "HEARTH_CACHE_MB='12'\n"
+                               "HEARTH_LISTEN=0.0.0.0:9000\n";
+    const char *path = write_conf(text);
+    char arg[96];
+    const char *argv[3];
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+
+    (void)state;
+    snprintf(arg, sizeof(arg), "--config=%s", path);
+    argv[0] = arg;
+    assert_int_equal(load(&cfg, 1, argv, &em), HEARTH_OK);
+    assert_int_equal(cfg.threads, 7);
+    assert_string_equal(cfg.data_dir, "/srv/hearth");
+    assert_string_equal(cfg.base_path, "/quoted");
+    assert_int_equal(cfg.cache_mb, 12);
+    assert_string_equal(cfg.listen, "0.0.0.0:9000");
+    assert_int_equal(cfg.decode_slots, 2); /* not in the file: the default */
+    hearth_config_release(&cfg);
+    /* the environment beats the file, the flag beats both ("--config FILE" form) */
+    setenv("HEARTH_THREADS", "8", 1);
+    setenv("HEARTH_CACHE_MB", "13", 1);
+    argv[0] = "--config";
+    argv[1] = path;
+    argv[2] = "--threads=9";
+    assert_int_equal(load(&cfg, 3, argv, &em), HEARTH_OK);
+    assert_int_equal(cfg.threads, 9);
+    assert_int_equal(cfg.cache_mb, 13);
+    assert_string_equal(cfg.data_dir, "/srv/hearth");
+    hearth_config_release(&cfg);
+    unsetenv("HEARTH_THREADS");
+    unsetenv("HEARTH_CACHE_MB");
+    remove(path);
+}
+
+/* Strict: an unknown name, a bad value or a line without = names the file and line. */
+static void test_config_file_errors(void **state)
+{
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"HEARTH_THREADS=2\nHEARTH_NOPE=1\n", ":2: unknown setting \"HEARTH_NOPE\""},
+        {"# c\nHEARTH_THREADS=two\n", ":2: --threads (HEARTH_THREADS) needs a non-negative"},
+        {"\n\nlisten 1\n", ":3: expected HEARTH_NAME=VALUE"},
+        {"THREADS=1\n", ":1: unknown setting \"THREADS\""},
+        {"HEARTH_THREADS=0\n", "must be at least 1"},
+    };
+    struct hearth_config cfg;
+    struct hearth_errmsg em;
+    char arg[96];
+    const char *argv[1] = {arg};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *path = write_conf(bad[i].text);
+        snprintf(arg, sizeof(arg), "--config=%s", path);
+        memset(&em, 0, sizeof(em));
+        if (load(&cfg, 1, argv, &em) != HEARTH_E_BAD_REQUEST)
+            fail_msg("config %zu: accepted", i);
+        if (!strstr(em.msg, bad[i].msg) || strchr(em.msg, '\n'))
+            fail_msg("config %zu: message \"%s\" lacks \"%s\"", i, em.msg, bad[i].msg);
+        if (i < 4 && strncmp(em.msg, path, strlen(path)) != 0)
+            fail_msg("config %zu: message \"%s\" does not start with the file", i, em.msg);
+        remove(path);
+    }
+    /* a line longer than the limit */
+    {
+        char *text = malloc(HEARTH_LIMIT_CONFIG_LINE + 32);
+        const char *path;
+        assert_non_null(text);
+        memcpy(text, "HEARTH_DATA=", 12);
+        memset(text + 12, 'a', HEARTH_LIMIT_CONFIG_LINE + 10);
+        text[HEARTH_LIMIT_CONFIG_LINE + 22] = '\0';
+        path = write_conf(text);
+        free(text);
+        snprintf(arg, sizeof(arg), "--config=%s", path);
+        assert_int_equal(load(&cfg, 1, argv, &em), HEARTH_E_BAD_REQUEST);
+        assert_non_null(strstr(em.msg, ":1: line longer than"));
+        remove(path);
     }
 }
 
@@ -366,6 +492,8 @@ int main(void)
         cmocka_unit_test_setup(test_later_flag_wins, clear_env),
         cmocka_unit_test_setup(test_normalise, clear_env),
         cmocka_unit_test_setup(test_errors, clear_env),
+        cmocka_unit_test_setup(test_config_file, clear_env),
+        cmocka_unit_test_setup(test_config_file_errors, clear_env),
         cmocka_unit_test_setup(test_help, clear_env),
         cmocka_unit_test(test_usage_lists_every_option),
     };
