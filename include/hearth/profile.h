@@ -78,6 +78,7 @@ struct hearth_profile {
      * label, otherwise numeric (lab_num with unit lab_unit).
      */
     size_t nsamples;
+    size_t nsample_msgs; /* Sample messages in the file (before pprof's merge); 0 if built */
     uint32_t *s_loc_off, *s_locs;
     int64_t *s_val;
     uint32_t *s_lab_off;

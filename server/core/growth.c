@@ -182,6 +182,13 @@ static void stats(const struct acc *a, const double *t, struct rowstat *r)
     }
     r->slope = sxx > 0 ? sxy / sxx : 0;
     r->r2 = sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : 0;
+    for (i = 1; i < n && v[i] == v[0]; i++)
+        ;
+    if (i == n) {
+        /* the same value in every snapshot: no trend (the float mean may differ by an ulp) */
+        r->slope = 0;
+        r->r2 = 0;
+    }
     for (i = 1; i < n; i++)
         if ((r->delta > 0 && v[i] > v[i - 1]) || (r->delta < 0 && v[i] < v[i - 1]))
             moved++;

@@ -848,6 +848,7 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
         s++;
     }
     p->nsamples = s;
+    p->nsample_msgs = d->nsample_msgs;
     p->s_loc_off[s] = (uint32_t)nlocs;
     p->s_lab_off[s] = (uint32_t)nlabs;
     drop_zero_samples(p, &nlocs, &nlabs);

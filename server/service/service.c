@@ -166,6 +166,8 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
     hearth_jsonw_arr_close(&w);
     hearth_jsonw_key(&w, "samples");
     hearth_jsonw_int(&w, (int64_t)p->nsamples);
+    hearth_jsonw_key(&w, "sample_messages");
+    hearth_jsonw_int(&w, (int64_t)(p->nsample_msgs ? p->nsample_msgs : p->nsamples));
     hearth_jsonw_key(&w, "locations");
     hearth_jsonw_int(&w, p->nloc);
     hearth_jsonw_key(&w, "functions");

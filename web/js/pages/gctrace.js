@@ -75,13 +75,14 @@ export function mountGctrace(app, id) {
         el('div', { class: 'chart-pair' },
           el('div', {}, el('h3', { text: 'GC CPU (% since start)' }), cpuBox),
           el('div', {}, el('h3', { text: 'Stop-the-world pause (ms)' }), stw))));
-      charts.push(heapChart(heap, tr, { label: `${head}: heap size at each GC (MB)` }));
+      const sync = `gctrace-${k}`; // a track's three charts zoom together
+      charts.push(heapChart(heap, tr, { label: `${head}: heap size at each GC (MB)`, sync }));
       charts.push(mountChart(cpuBox, {
-        label: `${head}: GC CPU %`, x: tr.t || [], xLabel: 'time', fmtX: formatSeconds, fmtY: cpu, height: 180,
+        label: `${head}: GC CPU %`, x: tr.t || [], xLabel: 'time', fmtX: formatSeconds, fmtY: cpu, height: 180, sync,
         series: [{ label: 'GC CPU', values: tr.cpu_pct || [], color: '--chart-5', fill: true }],
       }));
       charts.push(mountChart(stw, {
-        label: `${head}: stop-the-world pauses (ms)`, x: tr.t || [], xLabel: 'time', fmtX: formatSeconds, fmtY: ms, height: 180,
+        label: `${head}: stop-the-world pauses (ms)`, x: tr.t || [], xLabel: 'time', fmtX: formatSeconds, fmtY: ms, height: 180, sync,
         series: [{ label: 'STW pause', values: tr.stw_ms || [], color: '--chart-6' }],
       }));
     });

@@ -10,7 +10,7 @@
 import * as api from '../api.js';
 import { go, onChange, withChanges, current, serverQuery } from '../url-state.js';
 import { el, replace, errorBox } from '../ui/dom.js';
-import { mountChart } from '../ui/chart.js';
+import { mountChart, BINARY_INCRS } from '../ui/chart.js';
 import { toast, copyLink } from '../ui/toast.js';
 import { confirmDialog } from '../ui/dialog.js';
 import { formatValue, formatDelta, formatTime, profileKind, groupDigits } from '../model/format.js';
@@ -251,6 +251,7 @@ export function mountSeries(app, id) {
     const spec = {
       label: `Total ${type} per snapshot`, x, xLabel: 'time',
       fmtX: formatSeconds, fmtY: (/** @type {number} */ v) => formatValue(v, unit), height: 220,
+      yIncrs: /^(b|bytes?)$/i.test(unit) ? BINARY_INCRS : undefined,
       series: [{ label: type, values: ys, color: '--chart-1', fill: true, points: true }],
     };
     if (totalChart) totalChart.update(spec);

@@ -17,7 +17,7 @@ export const cpu = v => `${+v.toFixed(v >= 10 ? 0 : 1)}%`;
 /**
  * The heap chart of one track: before / after / live heap and the goal, in MB.
  * @param {HTMLElement} host @param {any} tr a track of GET /api/gctraces/<id>
- * @param {{markers?: number[]|null, markerLabels?: string[], height?: number, label?: string}} [o]
+ * @param {{markers?: number[]|null, markerLabels?: string[], height?: number, label?: string, sync?: string}} [o]
  */
 export function heapChart(host, tr, o = {}) {
   return mountChart(host, {
@@ -29,6 +29,7 @@ export function heapChart(host, tr, o = {}) {
     height: o.height || 240,
     markers: o.markers || null,
     markerLabels: o.markerLabels,
+    sync: o.sync,
     series: [
       { label: 'heap before GC', values: tr.heap_before || [], color: '--chart-1' },
       { label: 'heap after GC', values: tr.heap_after || [], color: '--chart-2' },

@@ -48,7 +48,32 @@ export function loadUPlot() {
  * @property {string[]} [markerLabels]
  * @property {number} [height]
  * @property {boolean} [zeroY] keep 0 on the y axis
+ * @property {number[]} [yIncrs] tick steps for the y axis (BINARY_INCRS for bytes, so ticks
+ *   fall on values the binary units print exactly: 5MB, not 19.07MB)
+ * @property {string} [sync] charts with the same key zoom (drag) and move their cursor together
  */
+
+/** Tick steps for byte values: 1, 2, 5 × 10^k × 1024^j. */
+export const BINARY_INCRS = (() => {
+  const out = [];
+  for (let j = 0; j <= 5; j++) for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) out.push(m * 1024 ** j);
+  return out;
+})();
+
+/** Charts that zoom together, by sync key. @type {Map<string, Set<any>>} */
+const groups = new Map();
+let syncing = false;
+
+/**
+ * The smallest and largest finite value over every series ([0, 0] if none).
+ * @param {ChartSeries[]} series
+ * @returns {[number, number]}
+ */
+export function extent(series) {
+  let lo = Infinity, hi = -Infinity;
+  for (const c of series) for (const v of c.values) if (v !== null && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return lo === Infinity ? [0, 0] : [lo, hi];
+}
 
 /**
  * The value of a CSS colour variable (or the colour itself).
@@ -92,6 +117,7 @@ export function mountChart(host, spec) {
 
   const build = () => {
     if (dead || !UPlot) return;
+    for (const g of groups.values()) g.delete(u);
     u?.destroy();
     u = null;
     replace(host);
@@ -106,7 +132,7 @@ export function mountChart(host, spec) {
     const opts = {
       width, height,
       pxAlign: 0,
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 }, ...(s.sync ? { sync: { key: s.sync } } : {}) },
       legend: { live: true },
       scales: {
         x: {
@@ -118,7 +144,9 @@ export function mountChart(host, spec) {
           },
         },
         y: {
-          range: (/** @type {any} */ _u, /** @type {number} */ min, /** @type {number} */ max) => {
+          // the whole data's extent, not the zoomed window's: a zoom never clips a line
+          range: () => {
+            const [min, max] = extent(s.series);
             let lo = s.zeroY === false ? min : Math.min(0, min), hi = max;
             if (!(Number.isFinite(lo) && Number.isFinite(hi))) return [0, 1];
             if (lo === hi) { hi = lo === 0 ? 1 : hi + Math.abs(hi) * 0.1; lo = s.zeroY === false ? lo - Math.abs(lo) * 0.1 : Math.min(0, lo); }
@@ -136,6 +164,7 @@ export function mountChart(host, spec) {
           stroke: text, font: axisFont, size: 64,
           grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1, size: 4 },
           values: (/** @type {any} */ _u, /** @type {number[]} */ vals) => vals.map(v => current.fmtY(v)),
+          ...(s.yIncrs ? { incrs: s.yIncrs } : {}),
         },
       ],
       series: [
@@ -155,6 +184,15 @@ export function mountChart(host, spec) {
         }),
       ],
       hooks: {
+        setScale: [(/** @type {any} */ uu, /** @type {string} */ key) => {
+          if (key !== 'x' || syncing || !s.sync) return;
+          syncing = true;
+          try {
+            for (const other of groups.get(s.sync) || []) {
+              if (other !== uu) other.setScale('x', { min: uu.scales.x.min, max: uu.scales.x.max });
+            }
+          } finally { syncing = false; }
+        }],
         draw: [(/** @type {any} */ uu) => {
           if (!markers.length) return;
           const ctx = uu.ctx, dpr = devicePixelRatio || 1;
@@ -187,6 +225,10 @@ export function mountChart(host, spec) {
     };
     const data = [s.x, ...s.series.map(c => c.values)];
     u = new UPlot(opts, data, host);
+    if (s.sync) {
+      if (!groups.has(s.sync)) groups.set(s.sync, new Set());
+      /** @type {Set<any>} */ (groups.get(s.sync)).add(u);
+    }
     u.root.setAttribute('aria-hidden', 'true');
     host.dataset.state = 'ready';
     host.dataset.points = String(s.x.length);
@@ -228,6 +270,7 @@ export function mountChart(host, spec) {
     },
     destroy() {
       dead = true;
+      if (u && current.sync) groups.get(current.sync)?.delete(u);
       ro.disconnect();
       removeEventListener('hearth:theme', onTheme);
       u?.destroy();

@@ -20,6 +20,16 @@ import { mergeIds } from './merge-bar.js';
  * @property {(changes: Record<string, string>, o?: {replace?: boolean}) => void} change go to the state with these changes
  */
 
+/**
+ * "20,590 (20,571 distinct)": the Sample messages in the file, and the
+ * samples pprof keeps after merging identical stacks and labels.
+ * @param {any} meta
+ */
+export function samplesText(meta) {
+  const n = Number(meta.samples) || 0, msgs = Number(meta.sample_messages) || n;
+  return msgs !== n ? `${groupDigits(msgs)} (${groupDigits(n)} distinct)` : groupDigits(n);
+}
+
 /** @param {Page} page */
 export function profileHeader(page) {
   const { id } = page;
@@ -47,7 +57,7 @@ export function profileHeader(page) {
       ...f('time', 'Time', formatTime(Math.floor((meta.time_nanos || 0) / 1e6))),
       ...f('duration', 'Duration', formatDuration(meta.duration_nanos || 0)),
       ...f('total', 'Total', totalShown || '…'),
-      ...f('samples', 'Samples', groupDigits(meta.samples || 0)),
+      ...f('samples', 'Samples', samplesText(meta)),
       ...f('size', 'File', formatSize(meta.size)),
       ...f('source', 'Source', meta.source_url || ''));
     replace(comments, ...(meta.comments || []).slice(0, 20).map((/** @type {string} */ c) => el('li', { text: c })));

@@ -29,6 +29,18 @@ import { renderGraph } from '../../panes/graph.js';
  */
 
 /**
+ * A diff's totals from its top rows (every node is listed, so the flats sum
+ * to the totals): the base's and the change, in the shape the header takes
+ * from a diff flame graph.
+ * @param {TopRow[]} rows @param {string} unit
+ */
+export function diffTotals(rows, unit) {
+  let base = 0, delta = 0;
+  for (const r of rows) { base += r.baseFlat; delta += r.flat; }
+  return /** @type {any} */ ({ diff: true, baseTotal: [base], total: [delta], sample: { unit } });
+}
+
+/**
  * The top endpoint's answer as the table uses it.
  * @param {any} json
  */
@@ -61,7 +73,8 @@ export function topLoader(page, pane, hooks) {
       Object.assign(data, { key, ...t, diff: !!st.base, error: null });
       if (t.rows.some(r => r.flatErr || r.cumErr)) hooks.noiseSeen(true);
       pane.dataset.query = key;
-      hooks.setTotal(st.base ? null : data.total, null, data.unit);
+      if (st.base) hooks.setTotal(null, diffTotals(data.rows || [], data.unit));
+      else hooks.setTotal(data.total, null, data.unit);
     } catch (e) {
       if (isAbort(e)) return;
       Object.assign(data, { key, rows: null, error: e });
@@ -266,6 +279,10 @@ export function graphLoader(page, pane, hooks, fileName) {
       const [dot, json] = await slot.run(signal => Promise.all([api.getDot(page.id, q, signal), api.getGraph(page.id, q, signal)]));
       pane.dataset.query = q;
       if (!st.base) hooks.setTotal(Number(json.total) || 0, null, json.sample?.unit);
+      else {
+        // the graph is trimmed: a diff's totals come from its top rows (a cached view)
+        api.getTop(page.id, q).then(t => { if (key === q) hooks.setTotal(null, diffTotals(topRows(t), t.sample?.unit || '')); }).catch(() => {});
+      }
       await renderGraph(pane, {
         dot, json, search: compileSearch(page.state().q || '').re,
         onFocus: name => { const re = filterFor(name, page.state().g); if (re) page.change({ f: re }); },
