@@ -15,6 +15,7 @@
 #define HEARTH_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct hearth_cache;
 struct hearth_cache_ref;
@@ -41,5 +42,8 @@ void hearth_cache_release(struct hearth_cache *c, struct hearth_cache_ref *ref);
 
 /* Entries and bytes held (for /healthz). */
 void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes);
+/* Lookups that found their key (hits) or not (misses), and entries evicted for the budget. */
+void hearth_cache_counters(struct hearth_cache *c, uint64_t *hits, uint64_t *misses,
+                           uint64_t *evictions);
 
 #endif /* HEARTH_CACHE_H */

@@ -42,6 +42,8 @@ struct hearth_config {
     size_t retention_days;          /* 0 = keep forever */
     size_t max_captures;            /* captures running at once, server-wide */
     size_t max_captures_per_client; /* of them, started by one client address */
+    char *log_format;               /* "text" or "json" */
+    char *log_level;                /* "debug", "info", "warn" or "error" */
     struct hearth_limits lim;       /* decode limits (max_decompressed follows max-upload) */
 };
 

@@ -29,6 +29,7 @@ struct hearth_cache {
     struct hearth_cache_ref **buckets;
     size_t nbuckets, n, bytes, budget;
     struct hearth_cache_ref *head, *tail;
+    uint64_t hits, misses, evictions; /* under lock */
 };
 
 struct hearth_cache *hearth_cache_new(size_t budget_bytes)
@@ -130,6 +131,9 @@ void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_ca
         touch(c, e);
         *ref = e;
         v = e->value;
+        c->hits++;
+    } else {
+        c->misses++;
     }
     pthread_mutex_unlock(&c->lock);
     return v;
@@ -182,8 +186,10 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
      * budget is not kept either (the caller's reference keeps it alive until
      * released), so the budget holds
      */
-    while (c->bytes > c->budget && c->tail)
+    while (c->bytes > c->budget && c->tail) {
         unlink_entry(c, c->tail);
+        c->evictions++;
+    }
     pthread_mutex_unlock(&c->lock);
     *ref = e;
     return value;
@@ -207,5 +213,15 @@ void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes)
     pthread_mutex_lock(&c->lock);
     *entries = c->n;
     *bytes = c->bytes;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void hearth_cache_counters(struct hearth_cache *c, uint64_t *hits, uint64_t *misses,
+                           uint64_t *evictions)
+{
+    pthread_mutex_lock(&c->lock);
+    *hits = c->hits;
+    *misses = c->misses;
+    *evictions = c->evictions;
     pthread_mutex_unlock(&c->lock);
 }
