@@ -28,6 +28,11 @@ void hearth_cache_free(struct hearth_cache *c);
 
 /* The value for key (with a reference in *ref), or NULL. */
 void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref);
+/*
+ * The same, for a second look after waiting for a slot (another request
+ * may have made the value meanwhile): not counted as a hit or a miss.
+ */
+void *hearth_cache_recheck(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref);
 
 /*
  * Insert value (taking ownership: it is freed with free_fn when evicted and

@@ -117,7 +117,21 @@ static struct hearth_cache_ref *find(struct hearth_cache *c, const char *key, ui
     return NULL;
 }
 
+static void *lookup(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref,
+                    bool count);
+
 void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref)
+{
+    return lookup(c, key, ref, true);
+}
+
+void *hearth_cache_recheck(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref)
+{
+    return lookup(c, key, ref, false);
+}
+
+static void *lookup(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref,
+                    bool count)
 {
     uint64_t h = hearth_hash_bytes(key, strlen(key), 3);
     struct hearth_cache_ref *e;
@@ -131,9 +145,9 @@ void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_ca
         touch(c, e);
         *ref = e;
         v = e->value;
-        c->hits++;
+        c->hits += count;
     } else {
-        c->misses++;
+        c->misses += count;
     }
     pthread_mutex_unlock(&c->lock);
     return v;

@@ -112,7 +112,7 @@ enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *b
     if (!take_slot(&svc->decode_sem, HEARTH_SLOT_DECODE, svc->cfg->decode_wait_ms))
         return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
     /* another request may have decoded it while we waited */
-    *out = hearth_cache_get(svc->profiles, blob, ref);
+    *out = hearth_cache_recheck(svc->profiles, blob, ref);
     if (*out) {
         sem_post(&svc->decode_sem);
         return HEARTH_OK;

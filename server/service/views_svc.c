@@ -66,7 +66,7 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         return HEARTH_E_BUSY;
     hearth_buf_init(&body, cfg->lim.max_output);
     /* another request may have computed it while we waited */
-    *out = hearth_cache_get(views, key, ref);
+    *out = hearth_cache_recheck(views, key, ref);
     if (*out)
         goto out_free;
     e = hearth_service_profile(svc, blob, &p, &pref, em);
