@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "hearth/jsonw.h"
+#include "hearth/log.h"
 #include "hearth/metrics.h"
 #include "store_int.h"
 
@@ -56,10 +57,10 @@ enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errm
 
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
         if (!__atomic_exchange_n(&st->corrupt, 1, __ATOMIC_SEQ_CST))
-            fprintf(stderr,
-                    "hearth: %s: hearth.db is damaged (%s): writes are refused from now "
-                    "on; restore it from a backup and restart\n",
-                    what, sqlite3_errmsg(st->db));
+            hearth_log(HEARTH_LOG_ERROR, "store",
+                       "%s: hearth.db is damaged (%s): writes are refused from now "
+                       "on; restore it from a backup and restart",
+                       what, sqlite3_errmsg(st->db));
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "%s: the database is damaged; writes are refused until an "
                                  "operator restores it",
@@ -246,37 +247,39 @@ static void sweep(struct hearth_store *st)
     q = NULL;
     files = walk_blobs(blobs, NULL, 0, &older);
     if (rows < 0) {
-        fprintf(stderr, "hearth: cannot count the stored profiles (%s): no blob is removed\n",
-                sqlite3_errmsg(st->db));
+        hearth_log(HEARTH_LOG_ERROR, "store",
+                   "cannot count the stored profiles (%s): no blob is removed",
+                   sqlite3_errmsg(st->db));
         goto out_free;
     }
     if (rows == 0 && files > 0) {
-        fprintf(stderr,
-                "hearth: hearth.db lists no profiles but blobs/ holds %ld files: all are kept "
-                "(not swept); if hearth.db was lost, restore it from a backup to list them again\n",
-                files);
+        hearth_log(
+            HEARTH_LOG_WARN, "store",
+            "hearth.db lists no profiles but blobs/ holds %ld files: all are kept "
+            "(not swept); if hearth.db was lost, restore it from a backup to list them again",
+            files);
         goto out_free;
     }
     if (sqlite3_prepare_v2(st->db,
                            "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
                            "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
                            -1, &q, NULL) != SQLITE_OK) {
-        fprintf(stderr, "hearth: cannot look up blobs (%s): no blob is removed\n",
-                sqlite3_errmsg(st->db));
+        hearth_log(HEARTH_LOG_ERROR, "store", "cannot look up blobs (%s): no blob is removed",
+                   sqlite3_errmsg(st->db));
         goto out_free;
     }
     removed = walk_blobs(blobs, q, since, &older);
     if (older > 0)
-        fprintf(stderr,
-                "hearth: kept %ld unreferenced blobs older than hearth.db (they may belong to a "
-                "lost database: restore it from a backup to list them again)\n",
-                older);
+        hearth_log(HEARTH_LOG_WARN, "store",
+                   "kept %ld unreferenced blobs older than hearth.db (they may belong to a "
+                   "lost database: restore it from a backup to list them again)",
+                   older);
     if (removed < 0)
-        fprintf(stderr, "hearth: a blob lookup failed (%s): the sweep stopped there\n",
-                sqlite3_errmsg(st->db));
+        hearth_log(HEARTH_LOG_ERROR, "store", "a blob lookup failed (%s): the sweep stopped there",
+                   sqlite3_errmsg(st->db));
     else if (removed > 0)
-        fprintf(stderr, "hearth: removed %ld unreferenced blobs (left by interrupted uploads)\n",
-                removed);
+        hearth_log(HEARTH_LOG_INFO, "store",
+                   "removed %ld unreferenced blobs (left by interrupted uploads)", removed);
 out_free:
     sqlite3_finalize(q);
     free(tmp);
@@ -308,10 +311,10 @@ bool hearth__store_release_reserve(struct hearth_store *st)
 
     st->have_reserve = false;
     if (had)
-        fprintf(stderr,
-                "hearth: the disk is full: released the %d KB reserve so a delete can "
-                "commit\n",
-                STORE_RESERVE_BYTES >> 10);
+        hearth_log(HEARTH_LOG_WARN, "store",
+                   "the disk is full: released the %d KB reserve so a delete can "
+                   "commit",
+                   STORE_RESERVE_BYTES >> 10);
     return had;
 }
 
