@@ -15,6 +15,7 @@
 #define HEARTH_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct hearth_cache;
 struct hearth_cache_ref;
@@ -27,6 +28,11 @@ void hearth_cache_free(struct hearth_cache *c);
 
 /* The value for key (with a reference in *ref), or NULL. */
 void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref);
+/*
+ * The same, for a second look after waiting for a slot (another request
+ * may have made the value meanwhile): not counted as a hit or a miss.
+ */
+void *hearth_cache_recheck(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref);
 
 /*
  * Insert value (taking ownership: it is freed with free_fn when evicted and
@@ -41,5 +47,8 @@ void hearth_cache_release(struct hearth_cache *c, struct hearth_cache_ref *ref);
 
 /* Entries and bytes held (for /healthz). */
 void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes);
+/* Lookups that found their key (hits) or not (misses), and entries evicted for the budget. */
+void hearth_cache_counters(struct hearth_cache *c, uint64_t *hits, uint64_t *misses,
+                           uint64_t *evictions);
 
 #endif /* HEARTH_CACHE_H */

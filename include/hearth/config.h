@@ -46,6 +46,8 @@ struct hearth_config {
     char *cors_origins;             /* origins allowed cross-origin (comma-separated); "" = none */
     char *tls_cert;                 /* PEM certificate chain; with tls_key: HTTPS only */
     char *tls_key;                  /* PEM private key */
+    char *log_format;               /* "text" or "json" */
+    char *log_level;                /* "debug", "info", "warn" or "error" */
     struct hearth_limits lim;       /* decode limits (max_decompressed follows max-upload) */
 };
 

@@ -126,4 +126,11 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
 enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
                                        size_t *n, struct hearth_errmsg *em);
 
+/* The capture states above, in that order (hearth_series_counts()). */
+#define HEARTH_CAP_NSTATES 5
+/* Series stored, and captures in each state (running, done, stopped, interrupted, failed). */
+enum hearth_err hearth_series_counts(struct hearth_store *st, int64_t *series,
+                                     int64_t captures[HEARTH_CAP_NSTATES],
+                                     struct hearth_errmsg *em);
+
 #endif /* HEARTH_SERIES_H */

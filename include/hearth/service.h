@@ -228,6 +228,18 @@ enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc, const st
                                             struct hearth_cache_ref **ref,
                                             struct hearth_errmsg *em);
 
+/*
+ * /healthz: the store's cached check (hearth_store_check) and the counts
+ * kept in memory (no table scan) as one JSON object appended to out; false
+ * when the store is degraded (the answer says why).
+ */
+bool hearth_service_health(struct hearth_service *svc, struct hearth_buf *out);
+/* /readyz: can the service take writes now (hearth_store_ready())? */
+enum hearth_err hearth_service_ready(struct hearth_service *svc, struct hearth_errmsg *em);
+/* /metrics: every metric in Prometheus text format (metrics.h, plus gauges read now). */
+enum hearth_err hearth_service_metrics(struct hearth_service *svc, struct hearth_buf *out,
+                                       struct hearth_errmsg *em);
+
 /* Keep names printable and short (at most 200 bytes, control bytes as spaces). */
 void hearth_clean_name(const char *in, char *out, size_t outsz);
 

@@ -128,7 +128,20 @@ int64_t hearth_now_ms(void);
  */
 enum hearth_err hearth_store_check(struct hearth_store *st, struct hearth_errmsg *em);
 
-/* Number of profiles (for /healthz). */
+/*
+ * Number of profiles (for /healthz and /metrics): kept up to date by the
+ * writers, so a call costs no table scan (only the first one counts); -1 if
+ * the database cannot answer.
+ */
 int64_t hearth_store_count(struct hearth_store *st);
+
+/*
+ * Readiness (/readyz): HEARTH_OK when the store can take writes now: the
+ * checks of hearth_store_check() (not cached), a file written and fsynced
+ * in the data directory, and a query answered by the database; else
+ * HEARTH_E_UNAVAILABLE with the reason (no absolute path). A few
+ * milliseconds: meant for a readiness probe every few seconds.
+ */
+enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg *em);
 
 #endif /* HEARTH_STORE_H */

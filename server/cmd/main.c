@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hearth/cli.h"
+#include "hearth/client.h"
 #include "hearth/http.h"
 #include "hearth/limits.h"
 #include "hearth/version.h"
@@ -17,6 +18,8 @@ static void usage(FILE *f)
         "       hearth healthcheck [options] exit 0 if the local server's /healthz answers\n"
         "       hearth limits                every input limit, its default and why (Markdown)\n\n",
         f);
+    hearth_client_usage(f);
+    fputc('\n', f);
     hearth_cli_usage(f);
 }
 
@@ -88,6 +91,8 @@ int main(int argc, char **argv)
         return hearth_serve_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "healthcheck"))
         return hearth_healthcheck_main(argc - 2, argv + 2);
+    if (hearth_client_is_command(argv[1]))
+        return hearth_client_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "top") || !strcmp(argv[1], "flame") || !strcmp(argv[1], "graph"))
         return hearth_cli_run(argc - 1, argv + 1);
     fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[1]);

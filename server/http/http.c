@@ -282,16 +282,18 @@ int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv, const str
     snprintf(etag, sizeof(etag), "\"%s\"", m->blob);
     snprintf(disp, sizeof(disp), "attachment; filename=\"%s.pb.gz\"", m->id);
     {
+        /* Vary: /p/<id> answers this or the page, by Accept (router.c) */
         const char *const h[][2] = {{"ETag", etag},
                                     {"Cache-Control", "private, max-age=31536000, immutable"},
+                                    {"Vary", "Accept"},
                                     {"Content-Disposition", disp},
                                     {"X-Robots-Tag", "noindex"}};
         if (inm && !strcmp(inm, etag))
-            return hx_send_resp(c, 304, NULL, NULL, 0, h, 2, false);
+            return hx_send_resp(c, 304, NULL, NULL, 0, h, 3, false);
         e = hearth_store_open_blob(srv->store, m->blob, &fd, &n, &em);
         if (e)
             return hx_send_error(c, e, em.msg);
-        rc = hx_send_resp(c, 200, "application/octet-stream", NULL, n, h, 4, true);
+        rc = hx_send_resp(c, 200, "application/octet-stream", NULL, n, h, 5, true);
     }
     /* a client reading slower than 64 KiB/s after the grace time is cut off */
     hearth_reaper_watch(
@@ -305,6 +307,7 @@ int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv, const str
             break; /* the length is sent: a short body tells the client it failed */
         sent += (size_t)r;
     }
+    hx_note_sent(sent);
     hearth_reaper_unwatch(srv->reaper, &w);
     close(fd);
     return rc;

@@ -59,6 +59,10 @@ struct hearth_server {
 void hx_request_begin(struct mg_connection *c);
 /* Is the request being answered a HEAD (headers only)? */
 bool hx_head_request(void);
+/* Body bytes written outside hx_send_resp (a streamed download). */
+void hx_note_sent(size_t n);
+/* Body bytes read and written since hx_request_begin() on this thread. */
+void hx_request_bytes(uint64_t *in, uint64_t *out);
 /* Responses (each adds the security headers; errors are JSON). */
 int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const void *body,
                  size_t len, const char *const (*extra)[2], size_t nextra, bool head);

@@ -85,6 +85,8 @@ static _Thread_local const char *cors_origin;
 
 /* What a listed origin's pages may read besides the simple headers. */
 #define CORS_EXPOSE "ETag, Retry-After, Content-Disposition, Location"
+/* Body bytes read and written for this request (metrics and the access log). */
+static _Thread_local uint64_t bytes_in, bytes_out;
 
 static void send_raw_headers(struct mg_connection *c, int status, const char *ctype, size_t len,
                              const char *const (*extra)[2], size_t nextra)
@@ -135,12 +137,24 @@ void hx_request_begin(struct mg_connection *c)
 {
     sent_continue = false;
     cors_origin = NULL;
+    bytes_in = bytes_out = 0;
     head_request = !strcmp(mg_get_request_info(c)->request_method, "HEAD");
 }
 
 bool hx_head_request(void)
 {
     return head_request;
+}
+
+void hx_note_sent(size_t n)
+{
+    bytes_out += n;
+}
+
+void hx_request_bytes(uint64_t *in, uint64_t *out)
+{
+    *in = bytes_in;
+    *out = bytes_out;
 }
 
 /* Send a complete response. extra: NULL or "Name: value" pairs in an array of [n][2]. */
@@ -151,6 +165,8 @@ int hx_send_resp(struct mg_connection *c, int status, const char *ctype, const v
     size_t i;
 
     head_only = head_only || head_request;
+    if (len && !head_only)
+        bytes_out += len;
     if (sent_continue) {
         send_raw_headers(c, status, ctype, len, extra, nextra);
         if (len && !head_only)
@@ -428,6 +444,7 @@ static enum hearth_err read_body(struct mg_connection *c, size_t max, unsigned c
             return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "the request body was cut off");
         }
         n += (size_t)r;
+        bytes_in += (uint64_t)r;
     }
     if (n > max) {
         free(buf);

@@ -33,6 +33,8 @@
 #include "hearth/gz.h"
 #include "hearth/ids.h"
 #include "hearth/jsonw.h"
+#include "hearth/log.h"
+#include "hearth/metrics.h"
 #include "hearth/reaper.h"
 #include "hearth/service.h"
 #include "hearth/store.h"
@@ -64,28 +66,91 @@ struct asset {
 
 static int h_health(struct mg_connection *c, struct hearth_server *srv)
 {
-    struct hearth_errmsg em = {{0}};
     struct hearth_buf out;
-    size_t pe, pb, ve, vb;
-    bool degraded = hearth_store_check(srv->store, &em) != HEARTH_OK;
+    bool ok;
     int rc;
 
-    hearth_cache_stats(srv->profiles, &pe, &pb);
-    hearth_cache_stats(srv->views, &ve, &vb);
     hearth_buf_init(&out, 4096);
-    hearth_buf_printf(&out,
-                      "{\"status\":\"%s\",\"profiles\":%" PRId64 ",\"uptime_s\":%ld,"
-                      "\"cache\":{\"profiles\":%zu,\"profile_bytes\":%zu,\"views\":%zu,"
-                      "\"view_bytes\":%zu}",
-                      degraded ? "degraded" : "ok", hearth_store_count(srv->store),
-                      (long)(time(NULL) - srv->started), pe, pb, ve, vb);
-    if (degraded) {
-        hearth_buf_addstr(&out, ",\"reason\":");
-        hearth_json_escape(&out, em.msg, strlen(em.msg));
-    }
-    hearth_buf_addstr(&out, "}\n");
-    rc = hx_send_json(c, degraded ? 503 : 200, &out);
+    ok = hearth_service_health(srv->svc, &out);
+    rc = hx_send_json(c, ok ? 200 : 503, &out);
     hearth_buf_release(&out);
+    return rc;
+}
+
+static int h_ready(struct mg_connection *c, struct hearth_server *srv)
+{
+    struct hearth_errmsg em = {{0}};
+    enum hearth_err e = hearth_service_ready(srv->svc, &em);
+    struct hearth_buf out;
+    int rc;
+
+    if (e)
+        return hx_send_error_retry(c, e, em.msg, 5);
+    hearth_buf_init(&out, 256);
+    hearth_buf_addstr(&out, "{\"status\":\"ready\"}\n");
+    rc = hx_send_json(c, 200, &out);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+static int h_metrics(struct mg_connection *c, struct hearth_server *srv)
+{
+    struct hearth_errmsg em = {{0}};
+    const char *const h[][2] = {{"Cache-Control", "no-store"}};
+    struct hearth_buf out;
+    enum hearth_err e;
+    int rc;
+
+    hearth_buf_init(&out, 16 << 20);
+    e = hearth_service_metrics(srv->svc, &out, &em);
+    if (!e && out.fail)
+        e = hearth_errmsg_set(&em, out.fail, "the metrics do not fit in memory");
+    if (e)
+        rc = hx_send_error(c, e, em.msg);
+    else
+        rc = hx_send_resp(c, 200, "text/plain; version=0.0.4; charset=utf-8", out.ptr, out.len, h,
+                          1, false);
+    hearth_buf_release(&out);
+    return rc;
+}
+
+/*
+ * Does the client want the page (a browser: Accept lists text/html)? Go's
+ * pprof, curl and scripts do not ask for HTML: /p/<id> gives them the
+ * profile itself, so `go tool pprof http://host/p/<id>` works.
+ */
+static bool wants_html(const struct mg_connection *c)
+{
+    const char *accept = mg_get_header(c, "Accept");
+
+    return accept && (strcasestr(accept, "text/html") || strcasestr(accept, "application/xhtml"));
+}
+
+/* /p/<id> for a client that is not a browser: the stored profile (hx_profile_raw). */
+static int h_page_raw(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    char base[128], msg[256];
+    struct hearth_errmsg em = {{0}};
+    struct hearth_meta m;
+    enum hearth_err e;
+    int rc;
+
+    if (!hearth_id_valid(id, strlen(id)))
+        return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such profile");
+    e = hearth_store_get(srv->store, id, &m, &em);
+    if (e)
+        return hx_send_error(c, e, em.msg);
+    if (hx_query_param(mg_get_request_info(c)->query_string, "base", base, sizeof(base)) != 0) {
+        /* a diff's link: one profile cannot say it; pprof shows this text (X-Go-Pprof) */
+        const char *const h[][2] = {{"X-Go-Pprof", "1"}, {"Vary", "Accept"}};
+        snprintf(msg, sizeof(msg),
+                 "this link is a diff against another profile: run go tool pprof -base "
+                 "<that profile's link> <this link without ?base=...>\n");
+        hearth_meta_release(&m);
+        return hx_send_resp(c, 400, "text/plain; charset=utf-8", msg, strlen(msg), h, 2, false);
+    }
+    rc = hx_profile_raw(c, srv, &m);
+    hearth_meta_release(&m);
     return rc;
 }
 
@@ -99,7 +164,16 @@ static const struct asset *find_asset(struct hearth_server *srv, const char *pat
     return NULL;
 }
 
+static int h_static_vary(struct mg_connection *c, struct hearth_server *srv, const char *path,
+                         const char *vary);
+
 static int h_static(struct mg_connection *c, struct hearth_server *srv, const char *path)
+{
+    return h_static_vary(c, srv, path, "Accept-Encoding");
+}
+
+static int h_static_vary(struct mg_connection *c, struct hearth_server *srv, const char *path,
+                         const char *vary)
 {
     const struct asset *a = find_asset(srv, path);
     const char *inm = mg_get_header(c, "If-None-Match");
@@ -112,7 +186,7 @@ static int h_static(struct mg_connection *c, struct hearth_server *srv, const ch
         const char *const h[][2] = {
             {"ETag", gz ? a->etag_gz : a->etag},
             {"Cache-Control", a->immutable ? "public, max-age=31536000, immutable" : "no-cache"},
-            {"Vary", "Accept-Encoding"},
+            {"Vary", vary},
             {"Content-Encoding", gz ? "gzip" : NULL}};
         if (inm && !strcmp(inm, gz ? a->etag_gz : a->etag))
             return hx_send_resp(c, 304, NULL, NULL, 0, h, 2, false);
@@ -138,8 +212,64 @@ static int h_preflight(struct mg_connection *c, bool listed)
     return hx_send_resp(c, 204, NULL, NULL, 0, h, 3, false);
 }
 
-/* One handler for everything: route by method and path (on a pool thread). */
-static int route_request(struct mg_connection *c, struct hearth_server *srv)
+/*
+ * The route template of a series or capture path ("/api/series/{id}/growth"):
+ * ids become {id}; any other word than the API's makes it "/api/other", so
+ * the metrics' label values stay a small fixed set.
+ */
+static const char *series_template(const char *path, char *buf, size_t bufsz)
+{
+    static const char *const words[] = {"series", "captures", "growth", "gctrace", "stop"};
+    size_t o = 0, i, n;
+    int segs = 0;
+
+    snprintf(buf, bufsz, "/api");
+    o = 4;
+    for (path += 4; *path == '/'; path += n) {
+        path++;
+        n = strcspn(path, "/");
+        if (++segs > 3 || o + 6 + n >= bufsz)
+            return "/api/other";
+        if (hearth_id_valid(path, n)) {
+            o += (size_t)snprintf(buf + o, bufsz - o, "/{id}");
+            continue;
+        }
+        for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+            if (strlen(words[i]) == n && !strncmp(words[i], path, n))
+                break;
+        if (i == sizeof(words) / sizeof(words[0]))
+            return "/api/other";
+        o += (size_t)snprintf(buf + o, bufsz - o, "/%s", words[i]);
+    }
+    return *path ? "/api/other" : buf;
+}
+
+/* The route template of /api/profiles/<id><rest> (a fixed string). */
+static const char *profile_template(const char *rest)
+{
+    static const char *const views[][2] = {
+        {"", "/api/profiles/{id}"},
+        {"/raw", "/api/profiles/{id}/raw"},
+        {"/top", "/api/profiles/{id}/top"},
+        {"/flamegraph", "/api/profiles/{id}/flamegraph"},
+        {"/callgraph", "/api/profiles/{id}/callgraph"},
+        {"/callgraph.dot", "/api/profiles/{id}/callgraph.dot"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+        if (!strcmp(rest, views[i][0]))
+            return views[i][1];
+    return "/api/profiles/{id}/other";
+}
+
+/*
+ * One handler for everything: route by method and path (on a pool thread).
+ * *tmpl is set to the route's template (metrics and the access log; never
+ * the path itself, which may be anything); tbuf holds it when it is built.
+ */
+static int route_request(struct mg_connection *c, struct hearth_server *srv, const char **tmpl,
+                         char *tbuf, size_t tbufsz)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     const char *method = ri->request_method, *path = ri->local_uri;
@@ -152,6 +282,7 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
     hx_request_begin(c);
     if (cors)
         hx_cors_allow(origin);
+    *tmpl = "other";
     if (!path || strlen(path) > 2048)
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "URI too long");
     if (bl) {
@@ -170,15 +301,28 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
     if (!get && !cors && !hx_same_origin(c))
         return hx_send_error(c, HEARTH_E_FORBIDDEN, "cross-origin requests are refused");
 
-    if (!strcmp(path, "/healthz"))
+    if (!strcmp(path, "/healthz")) {
+        *tmpl = "/healthz";
         return get ? h_health(c, srv) : hx_send_405(c, "GET, HEAD");
+    }
+    if (!strcmp(path, "/readyz")) {
+        *tmpl = "/readyz";
+        return get ? h_ready(c, srv) : hx_send_405(c, "GET, HEAD");
+    }
+    if (!strcmp(path, "/metrics")) {
+        *tmpl = "/metrics";
+        return get ? h_metrics(c, srv) : hx_send_405(c, "GET, HEAD");
+    }
     if (!strcmp(path, "/api/profiles")) {
+        *tmpl = "/api/profiles";
         if (!strcmp(method, "POST"))
             return hx_profiles_upload(c, srv);
         return get ? hx_profiles_list(c, srv) : hx_send_405(c, "GET, HEAD, POST");
     }
-    if (!strcmp(path, "/api/fetch"))
+    if (!strcmp(path, "/api/fetch")) {
+        *tmpl = "/api/fetch";
         return !strcmp(method, "POST") ? hx_profiles_fetch(c, srv) : hx_send_405(c, "POST");
+    }
     if (!strncmp(path, "/api/profiles/", 14)) {
         struct hearth_meta m;
         struct hearth_errmsg em = {{0}};
@@ -188,6 +332,7 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
         path += 14;
         idl = strcspn(path, "/");
         rest = path + idl;
+        *tmpl = profile_template(rest);
         if (!hearth_id_valid(path, idl))
             return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such profile");
         memcpy(id, path, idl);
@@ -216,33 +361,56 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
         hearth_meta_release(&m);
         return rc;
     }
-    if (!strcmp(path, "/api/gctraces"))
+    if (!strcmp(path, "/api/gctraces")) {
+        *tmpl = "/api/gctraces";
         return !strcmp(method, "POST") ? hx_gctrace_upload(c, srv) : hx_send_405(c, "POST");
+    }
     if (!strncmp(path, "/api/gctraces/", 14)) {
         size_t idl = strlen(path + 14);
+        *tmpl = "/api/gctraces/{id}";
         if (!hearth_id_valid(path + 14, idl))
             return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such gctrace");
         return get ? hx_gctrace_get(c, srv, path + 14) : hx_send_405(c, "GET, HEAD");
     }
     if (!strncmp(path, "/api/series", 11) || !strncmp(path, "/api/captures", 13)) {
         int rc;
+        *tmpl = series_template(path, tbuf, tbufsz);
         if (get && (!strcmp(path, "/api/series") || !strcmp(path, "/api/captures")) &&
             !hx_list_allowed(srv, c, &rc))
             return rc;
         return hx_series_route(c, srv, method, path + 5);
     }
-    if (!strcmp(path, "/api/openapi.json")) /* web/openapi.json: this API, described */
+    if (!strcmp(path, "/api/openapi.json")) { /* web/openapi.json: this API, described */
+        *tmpl = "/api/openapi.json";
         return get ? h_static(c, srv, "/openapi.json") : hx_send_405(c, "GET, HEAD");
-    if (!strncmp(path, "/api/", 5))
+    }
+    if (!strncmp(path, "/api/", 5)) {
+        *tmpl = "/api/other";
         return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such API route");
+    }
     if (!get)
         return hx_send_405(c, "GET, HEAD");
-    if (!strcmp(path, "/") || !strcmp(path, "/index.html") || !strncmp(path, "/p/", 3) ||
-        !strncmp(path, "/s/", 3) || !strncmp(path, "/g/", 3))
+    if (!strncmp(path, "/p/", 3)) {
+        /* the page for a browser, the profile for go tool pprof (Vary: Accept) */
+        *tmpl = "/p/{id}";
+        if (!wants_html(c))
+            return h_page_raw(c, srv, path + 3);
+        return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
+    }
+    if (!strcmp(path, "/") || !strcmp(path, "/index.html") || !strncmp(path, "/s/", 3) ||
+        !strncmp(path, "/g/", 3)) {
+        *tmpl = path[1] == 's' ? "/s/{id}" : path[1] == 'g' ? "/g/{id}" : "/";
         return h_static(c, srv, "/index.html");
+    }
     if (!strcmp(path, "/robots.txt")) {
+        *tmpl = "/robots.txt";
         static const char robots[] = "User-agent: *\nDisallow: /\n";
         return hx_send_resp(c, 200, "text/plain", robots, sizeof(robots) - 1, NULL, 0, false);
+    }
+    {
+        const struct asset *a = find_asset(srv, path);
+        if (a)
+            *tmpl = a->path; /* one of the embedded files: a fixed set */
     }
     return h_static(c, srv, path);
 }
@@ -252,13 +420,26 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv)
 struct route_job {
     struct mg_connection *c;
     struct hearth_server *srv;
+    const char *route; /* its template */
+    char route_buf[64];
+    uint64_t bytes_in, bytes_out;
 };
 
 static int route_job(void *arg)
 {
     struct route_job *j = arg;
+    int rc = route_request(j->c, j->srv, &j->route, j->route_buf, sizeof(j->route_buf));
 
-    return route_request(j->c, j->srv);
+    hx_request_bytes(&j->bytes_in, &j->bytes_out);
+    return rc;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Is the Host header (port ignored) one of the names this server answers to? */
@@ -311,16 +492,23 @@ static const char *bad_framing(const struct mg_request_info *ri)
     return NULL;
 }
 
-static int route(struct mg_connection *c, void *data)
+/* Is path (under the base path) one of the probes that skip the per-client cap? */
+static bool is_probe(const struct hearth_server *srv, const char *path)
 {
-    struct hearth_server *srv = data;
+    size_t bl = strlen(srv->cfg->base_path);
+
+    return path && strlen(path) >= bl &&
+           (!strcmp(path + bl, "/healthz") || !strcmp(path + bl, "/readyz"));
+}
+
+/* Checks before routing; the request then runs on a pool thread (route_job). */
+static int admit(struct mg_connection *c, struct hearth_server *srv, struct route_job *job)
+{
     const struct mg_request_info *ri = mg_get_request_info(c);
-    const char *why = bad_framing(ri), *path = ri->local_uri;
-    struct route_job job = {c, srv};
+    const char *why = bad_framing(ri);
     bool counted = false;
     int rc;
 
-    hx_request_begin(c);
     if (why) {
         hx_force_close(c);
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, why);
@@ -328,7 +516,7 @@ static int route(struct mg_connection *c, void *data)
     if (!host_allowed(srv, mg_get_header(c, "Host")))
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
                              "this server does not answer to that Host name (--allowed-hosts)");
-    if (!path || strcmp(path + strlen(srv->cfg->base_path), "/healthz") != 0) {
+    if (!is_probe(srv, ri->local_uri)) {
         if (!hearth_clients_take(srv->clients, ri->remote_addr, HEARTH_CLIENT_REQUESTS,
                                  srv->cfg->max_client_requests))
             return hx_send_error(c, HEARTH_E_TOO_MANY,
@@ -336,10 +524,38 @@ static int route(struct mg_connection *c, void *data)
                                  "(--max-client-requests)");
         counted = true;
     }
-    if (hearth_workpool_run(srv->pool, route_job, &job, &rc) != 0)
+    if (hearth_workpool_run(srv->pool, route_job, job, &rc) != 0)
         rc = hx_send_error(c, HEARTH_E_BUSY, "the server cannot take more requests now");
     if (counted)
         hearth_clients_put(srv->clients, ri->remote_addr, HEARTH_CLIENT_REQUESTS);
+    return rc;
+}
+
+/*
+ * civetweb's handler for every request: admit and route it, then count it
+ * (metrics.h) and write its access line (log.h) with its route template.
+ */
+static int route(struct mg_connection *c, void *data)
+{
+    struct hearth_server *srv = data;
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct route_job job;
+    double t0 = mono_s(), secs;
+    uint64_t in, out;
+    int rc;
+
+    memset(&job, 0, sizeof(job));
+    job.c = c;
+    job.srv = srv;
+    job.route = "(refused)"; /* answered before routing */
+    hx_request_begin(c);
+    rc = admit(c, srv, &job);
+    hx_request_bytes(&in, &out); /* what this thread sent (a refusal) */
+    in += job.bytes_in;
+    out += job.bytes_out;
+    secs = mono_s() - t0;
+    hearth_metrics_request(ri->request_method, job.route, rc, secs, in, out);
+    hearth_log_access(ri->request_method, job.route, rc, in, out, secs, ri->remote_addr);
     return rc;
 }
 
@@ -513,7 +729,7 @@ static int log_message(const struct mg_connection *c, const char *msg)
     if (!strncmp(msg, "SSL callback returned error", 27) ||
         !strncmp(msg, "Error initializing SSL context", 30))
         return 1;
-    fprintf(stderr, "hearth: civetweb: %s\n", msg);
+    hearth_log(HEARTH_LOG_WARN, "civetweb", "civetweb: %s", msg);
     return 1;
 }
 
@@ -677,6 +893,7 @@ int hearth_serve_main(int argc, char **argv)
         hearth_config_release(&cfg);
         return 0;
     }
+    hearth_log_setup(cfg.log_format, cfg.log_level); /* both checked by hearth_config_load */
     /* block the stop signals in every thread; the main thread waits for them */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -703,13 +920,14 @@ int hearth_serve_main(int argc, char **argv)
         hearth_config_release(&cfg);
         return 1;
     }
-    fprintf(stderr, "hearth: listening on %s (port %d), data in %s%s%s\n", cfg.listen,
-            hearth_server_port(srv), cfg.data_dir, *cfg.base_path ? ", base path " : "",
-            cfg.base_path);
+    hearth_log(HEARTH_LOG_INFO, "start", "listening on %s (port %d), data in %s%s%s", cfg.listen,
+               hearth_server_port(srv), cfg.data_dir, *cfg.base_path ? ", base path " : "",
+               cfg.base_path);
     while (sigwait(&set, &sig) != 0)
         ;
-    fprintf(stderr, "hearth: signal %d, finishing requests in flight\n", sig);
+    hearth_log(HEARTH_LOG_INFO, "stop", "signal %d, finishing requests in flight", sig);
     hearth_server_stop(srv);
+    hearth_log(HEARTH_LOG_INFO, "stopped", "stopped");
     hearth_fetch_global_cleanup();
     hearth_config_release(&cfg);
     mg_exit_library();

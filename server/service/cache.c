@@ -29,6 +29,7 @@ struct hearth_cache {
     struct hearth_cache_ref **buckets;
     size_t nbuckets, n, bytes, budget;
     struct hearth_cache_ref *head, *tail;
+    uint64_t hits, misses, evictions; /* under lock */
 };
 
 struct hearth_cache *hearth_cache_new(size_t budget_bytes)
@@ -116,7 +117,21 @@ static struct hearth_cache_ref *find(struct hearth_cache *c, const char *key, ui
     return NULL;
 }
 
+static void *lookup(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref,
+                    bool count);
+
 void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref)
+{
+    return lookup(c, key, ref, true);
+}
+
+void *hearth_cache_recheck(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref)
+{
+    return lookup(c, key, ref, false);
+}
+
+static void *lookup(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref,
+                    bool count)
 {
     uint64_t h = hearth_hash_bytes(key, strlen(key), 3);
     struct hearth_cache_ref *e;
@@ -130,6 +145,9 @@ void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_ca
         touch(c, e);
         *ref = e;
         v = e->value;
+        c->hits += count;
+    } else {
+        c->misses += count;
     }
     pthread_mutex_unlock(&c->lock);
     return v;
@@ -182,8 +200,10 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
      * budget is not kept either (the caller's reference keeps it alive until
      * released), so the budget holds
      */
-    while (c->bytes > c->budget && c->tail)
+    while (c->bytes > c->budget && c->tail) {
         unlink_entry(c, c->tail);
+        c->evictions++;
+    }
     pthread_mutex_unlock(&c->lock);
     *ref = e;
     return value;
@@ -207,5 +227,15 @@ void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes)
     pthread_mutex_lock(&c->lock);
     *entries = c->n;
     *bytes = c->bytes;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void hearth_cache_counters(struct hearth_cache *c, uint64_t *hits, uint64_t *misses,
+                           uint64_t *evictions)
+{
+    pthread_mutex_lock(&c->lock);
+    *hits = c->hits;
+    *misses = c->misses;
+    *evictions = c->evictions;
     pthread_mutex_unlock(&c->lock);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hearth/log.h"
+
 #include "hearth/banned.h"
 
 /* Snapshots taken at once: a slow target holds one worker, not the schedule. */
@@ -168,6 +170,8 @@ static void *run(void *arg)
             if (e) {
                 j->row.failed++;
                 set_error(&j->row, em.msg[0] ? em.msg : "snapshot failed");
+                hearth_log(HEARTH_LOG_WARN, "capture_error", "capture %s: snapshot failed: %s",
+                           series, em.msg[0] ? em.msg : "unknown error");
             } else {
                 j->row.taken++;
             }
@@ -177,7 +181,7 @@ static void *run(void *arg)
                 j->row.updated = hearth_now_ms(); /* stopped while fetching: keep "stopped" */
             memset(&em, 0, sizeof(em));
             if (hearth_capture_record(c->st, series, e ? NULL : pid, &j->row, &em))
-                fprintf(stderr, "hearth: capture %s: %s\n", series, em.msg);
+                hearth_log(HEARTH_LOG_ERROR, "capture_error", "capture %s: %s", series, em.msg);
             if (strcmp(j->row.state, HEARTH_CAP_RUNNING) != 0)
                 drop_job(c, i);
             pthread_cond_broadcast(&c->cond); /* the job is free again for the others */

@@ -102,6 +102,11 @@ static const struct opt opts[] = {
     {"tls-cert", "HEARTH_TLS_CERT", K_STR, O(tls_cert), "",
      "PEM certificate (chain) file: with --tls-key the server speaks HTTPS only on --listen"},
     {"tls-key", "HEARTH_TLS_KEY", K_STR, O(tls_key), "", "PEM private key file of --tls-cert"},
+    {"log-format", "HEARTH_LOG_FORMAT", K_STR, O(log_format), "text",
+     "log lines on stderr: text (\"hearth: ...\") or json (one object per line: time, level, "
+     "event, and for each request method, route template, status, bytes, duration, remote)"},
+    {"log-level", "HEARTH_LOG_LEVEL", K_STR, O(log_level), "info",
+     "least severe log lines written: debug, info (one line per request), warn or error"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -420,6 +425,16 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                               "--max-captures must be 1..10000 and --max-captures-per-client "
                               "1..--max-captures");
+        goto out_fail;
+    }
+    if (strcmp(cfg->log_format, "text") && strcmp(cfg->log_format, "json")) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--log-format must be text or json");
+        goto out_fail;
+    }
+    if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
+        strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error")) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "--log-level must be debug, info, warn or error");
         goto out_fail;
     }
     if (!*cfg->data_dir) {

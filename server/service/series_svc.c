@@ -341,7 +341,7 @@ enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc, const st
         return HEARTH_OK;
     if (!hearth_service_view_slot(svc, em))
         return HEARTH_E_BUSY;
-    *out = hearth_cache_get(views, key, ref);
+    *out = hearth_cache_recheck(views, key, ref);
     if (!*out) {
         e = gctrace_render(svc, m, &resp, em);
         if (!e) {

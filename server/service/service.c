@@ -6,6 +6,7 @@
 #include "hearth/service.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -14,10 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hearth/capture.h"
 #include "hearth/fetch.h"
 #include "hearth/jsonw.h"
+#include "hearth/log.h"
+#include "hearth/metrics.h"
+#include "hearth/series.h"
 
 #include "hearth/banned.h"
 
@@ -43,14 +48,21 @@ struct hearth_service {
     bool retention_running, stopping;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    time_t started; /* for uptime_s */
 };
 
-static bool take_slot(sem_t *s, size_t wait_ms)
+/* A slot of kind k, waiting up to wait_ms when none is free (counted for /metrics). */
+static bool take_slot(sem_t *s, enum hearth_slot k, size_t wait_ms)
 {
     struct timespec ts;
 
-    if (wait_ms == 0)
-        return sem_trywait(s) == 0;
+    if (sem_trywait(s) == 0)
+        return true;
+    if (wait_ms == 0) {
+        hearth_metrics_slot_busy(k);
+        return false;
+    }
+    hearth_metrics_slot_wait(k);
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += (time_t)(wait_ms / 1000);
     ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
@@ -59,8 +71,10 @@ static bool take_slot(sem_t *s, size_t wait_ms)
         ts.tv_nsec -= 1000000000L;
     }
     while (sem_timedwait(s, &ts) != 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            hearth_metrics_slot_busy(k);
             return false;
+        }
     return true;
 }
 
@@ -95,10 +109,10 @@ enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *b
     *out = hearth_cache_get(svc->profiles, blob, ref);
     if (*out)
         return HEARTH_OK;
-    if (!take_slot(&svc->decode_sem, svc->cfg->decode_wait_ms))
+    if (!take_slot(&svc->decode_sem, HEARTH_SLOT_DECODE, svc->cfg->decode_wait_ms))
         return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
     /* another request may have decoded it while we waited */
-    *out = hearth_cache_get(svc->profiles, blob, ref);
+    *out = hearth_cache_recheck(svc->profiles, blob, ref);
     if (*out) {
         sem_post(&svc->decode_sem);
         return HEARTH_OK;
@@ -212,7 +226,7 @@ enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned
     bool big;
 
     memset(m, 0, sizeof(*m));
-    if (!take_slot(&svc->decode_sem, svc->cfg->decode_wait_ms))
+    if (!take_slot(&svc->decode_sem, HEARTH_SLOT_DECODE, svc->cfg->decode_wait_ms))
         return hearth_errmsg_set(em, HEARTH_E_BUSY, "the server is busy decoding; retry shortly");
     e = hearth_profile_decode(bytes, n, &svc->cfg->lim, &p, em);
     sem_post(&svc->decode_sem);
@@ -254,20 +268,25 @@ enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const ch
     if (!svc->fetcher)
         return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                                  "fetching is disabled on this server (set --fetch-allow)");
-    if (!scheduled && !take_slot(&svc->fetch_sem, 0))
+    if (!scheduled && !take_slot(&svc->fetch_sem, HEARTH_SLOT_FETCH, 0)) {
+        hearth_metrics_fetch(scheduled, HEARTH_E_BUSY);
         return hearth_errmsg_set(
             em, HEARTH_E_BUSY, "no fetch slot is free (other fetches are running); retry shortly");
+    }
     e = hearth_fetch(svc->fetcher, url, &body, &len, em, &detail);
     if (!scheduled)
         sem_post(&svc->fetch_sem);
     if (e) {
         if (strcmp(detail.msg, em->msg) != 0)
-            fprintf(stderr, "hearth: fetch %.300s: %s\n", url, detail.msg);
-        return e == HEARTH_E_IO ? HEARTH_E_UPSTREAM : e; /* the other server failed, not us */
+            hearth_log(HEARTH_LOG_WARN, "fetch_error", "fetch %.300s: %s", url, detail.msg);
+        e = e == HEARTH_E_IO ? HEARTH_E_UPSTREAM : e; /* the other server failed, not us */
+        hearth_metrics_fetch(scheduled, e);
+        return e;
     }
     hearth_clean_name(name, cleaned, sizeof(cleaned));
     e = hearth_service_ingest(svc, body, len, cleaned, url, m, token, em);
     free(body);
+    hearth_metrics_fetch(scheduled, e);
     return e;
 }
 
@@ -275,7 +294,7 @@ enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const ch
 
 bool hearth_service_upload_slot(struct hearth_service *svc)
 {
-    return take_slot(&svc->upload_sem, 0);
+    return take_slot(&svc->upload_sem, HEARTH_SLOT_UPLOAD, 0);
 }
 
 void hearth_service_upload_done(struct hearth_service *svc)
@@ -285,7 +304,7 @@ void hearth_service_upload_done(struct hearth_service *svc)
 
 bool hearth_service_view_slot(struct hearth_service *svc, struct hearth_errmsg *em)
 {
-    if (take_slot(&svc->view_sem, svc->cfg->decode_wait_ms))
+    if (take_slot(&svc->view_sem, HEARTH_SLOT_VIEW, svc->cfg->decode_wait_ms))
         return true;
     hearth_errmsg_set(em, HEARTH_E_BUSY,
                       "the server is busy computing other views (--view-slots); retry shortly");
@@ -316,10 +335,17 @@ static void *retention_main(void *arg)
     pthread_mutex_lock(&svc->lock);
     while (!svc->stopping) {
         pthread_mutex_unlock(&svc->lock);
+        struct hearth_errmsg em = {{0}};
         now = time(NULL);
-        hearth_store_expire(svc->store,
-                            ((int64_t)now - (int64_t)svc->cfg->retention_days * 86400) * 1000, &n,
-                            NULL);
+        if (hearth_store_expire(svc->store,
+                                ((int64_t)now - (int64_t)svc->cfg->retention_days * 86400) * 1000,
+                                &n, &em))
+            hearth_log(HEARTH_LOG_ERROR, "retention_error", "retention sweep failed: %s", em.msg);
+        else if (n > 0)
+            hearth_log(HEARTH_LOG_INFO, "retention",
+                       "retention: deleted %d profiles older than %zu days", n,
+                       svc->cfg->retention_days);
+        hearth_metrics_retention(n);
         pthread_mutex_lock(&svc->lock);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += RETENTION_EVERY_S;
@@ -389,6 +415,7 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
     if (!svc)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     svc->cfg = cfg;
+    svc->started = time(NULL);
     pthread_mutex_init(&svc->lock, NULL);
     pthread_cond_init(&svc->cond, NULL);
     sem_init(&svc->decode_sem, 0, (unsigned)cfg->decode_slots);
@@ -466,4 +493,116 @@ struct hearth_captures *hearth_service_captures(struct hearth_service *svc)
 bool hearth_service_can_fetch(const struct hearth_service *svc)
 {
     return svc->fetcher != NULL;
+}
+
+/* ---- health, readiness, metrics ---- */
+
+bool hearth_service_health(struct hearth_service *svc, struct hearth_buf *out)
+{
+    struct hearth_errmsg em = {{0}};
+    size_t pe, pb, ve, vb;
+    bool degraded = hearth_store_check(svc->store, &em) != HEARTH_OK;
+
+    hearth_cache_stats(svc->profiles, &pe, &pb);
+    hearth_cache_stats(svc->views, &ve, &vb);
+    hearth_buf_printf(out,
+                      "{\"status\":\"%s\",\"profiles\":%" PRId64 ",\"uptime_s\":%ld,"
+                      "\"cache\":{\"profiles\":%zu,\"profile_bytes\":%zu,\"views\":%zu,"
+                      "\"view_bytes\":%zu}",
+                      degraded ? "degraded" : "ok", hearth_store_count(svc->store),
+                      (long)(time(NULL) - svc->started), pe, pb, ve, vb);
+    if (degraded) {
+        hearth_buf_addstr(out, ",\"reason\":");
+        hearth_json_escape(out, em.msg, strlen(em.msg));
+    }
+    hearth_buf_addstr(out, "}\n");
+    return !degraded;
+}
+
+enum hearth_err hearth_service_ready(struct hearth_service *svc, struct hearth_errmsg *em)
+{
+    return hearth_store_ready(svc->store, em);
+}
+
+/* Resident set size of this process in bytes (Linux /proc), 0 if unknown. */
+static double rss_bytes(void)
+{
+    char buf[128];
+    FILE *f = fopen("/proc/self/statm", "re");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    char *p, *end;
+    unsigned long long pages;
+
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    p = strchr(buf, ' ');
+    if (!p)
+        return 0;
+    pages = strtoull(p + 1, &end, 10);
+    return end == p + 1 ? 0 : (double)pages * (double)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * One family over both caches (a family's samples stay together): which
+ * 0/1 entries/bytes (gauges), 2/3/4 hits/misses/evictions (counters).
+ */
+static void cache_family(struct hearth_buf *b, const char *name, const char *help,
+                         struct hearth_service *svc, int which)
+{
+    struct hearth_cache *cs[2] = {svc->profiles, svc->views};
+    static const char *const cname[2] = {"profiles", "views"};
+    int i;
+
+    hearth_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                      which < 2 ? "gauge" : "counter");
+    for (i = 0; i < 2; i++) {
+        uint64_t v[5];
+        size_t entries, bytes;
+        hearth_cache_stats(cs[i], &entries, &bytes);
+        hearth_cache_counters(cs[i], &v[2], &v[3], &v[4]);
+        v[0] = entries;
+        v[1] = bytes;
+        hearth_buf_printf(b, "%s{cache=\"%s\"} %llu\n", name, cname[i],
+                          (unsigned long long)v[which]);
+    }
+}
+
+enum hearth_err hearth_service_metrics(struct hearth_service *svc, struct hearth_buf *out,
+                                       struct hearth_errmsg *em)
+{
+    static const char *const states[HEARTH_CAP_NSTATES] = {"running", "done", "stopped",
+                                                           "interrupted", "failed"};
+    int64_t nseries, caps[HEARTH_CAP_NSTATES];
+    enum hearth_err e;
+    char labels[64];
+    int i;
+
+    e = hearth_series_counts(svc->store, &nseries, caps, em);
+    if (e)
+        return e;
+    hearth_metrics_write(out);
+    cache_family(out, "hearth_cache_entries",
+                 "Entries held by a cache (profiles: decoded profiles; views: rendered answers).",
+                 svc, 0);
+    cache_family(out, "hearth_cache_bytes",
+                 "Bytes held by a cache (--cache-mb: 3/4 for profiles, 1/4 for views).", svc, 1);
+    cache_family(out, "hearth_cache_hits_total", "Cache lookups that found their entry.", svc, 2);
+    cache_family(out, "hearth_cache_misses_total", "Cache lookups that did not find it.", svc, 3);
+    cache_family(out, "hearth_cache_evictions_total",
+                 "Entries a cache dropped to stay within its budget.", svc, 4);
+    hearth_metrics_gauge(out, "hearth_profiles_stored", "Profiles in the store.", "",
+                         (double)hearth_store_count(svc->store));
+    hearth_metrics_gauge(out, "hearth_series_stored", "Series in the store (captures included).",
+                         "", (double)nseries);
+    for (i = 0; i < HEARTH_CAP_NSTATES; i++) {
+        snprintf(labels, sizeof(labels), "state=\"%s\"", states[i]);
+        hearth_metrics_gauge(out, "hearth_captures", i ? NULL : "Captures by state.", labels,
+                             (double)caps[i]);
+    }
+    hearth_metrics_gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.", "",
+                         rss_bytes());
+    hearth_metrics_gauge(out, "hearth_uptime_seconds", "Seconds since the server started.", "",
+                         (double)(time(NULL) - svc->started));
+    return HEARTH_OK;
 }

@@ -110,7 +110,7 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         return HEARTH_E_BUSY;
     hearth_buf_init(&body, cfg->lim.max_output);
     /* another request may have computed it while we waited */
-    *out = hearth_cache_get(views, key, ref);
+    *out = hearth_cache_recheck(views, key, ref);
     if (*out)
         goto out_free;
     e = load_merged(svc, blob, merge, mrefs, &p, &many, em);

@@ -627,6 +627,8 @@ enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, co
     }
     if (e)
         goto out_unlock;
+    if (with_profiles)
+        hearth__store_count_forget(st);
     for (i = 0; i < nblobs; i++)
         hearth__store_unlink_unused(st, blobs[i]);
     if (profiles_deleted)
@@ -716,4 +718,46 @@ out_unlock:
     }
     *ids = out;
     return HEARTH_OK;
+}
+
+enum hearth_err hearth_series_counts(struct hearth_store *st, int64_t *series,
+                                     int64_t captures[HEARTH_CAP_NSTATES], struct hearth_errmsg *em)
+{
+    static const char *const states[HEARTH_CAP_NSTATES] = {
+        HEARTH_CAP_RUNNING, HEARTH_CAP_DONE, HEARTH_CAP_STOPPED, HEARTH_CAP_INTERRUPTED,
+        HEARTH_CAP_FAILED};
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    int rc, i;
+
+    *series = 0;
+    for (i = 0; i < HEARTH_CAP_NSTATES; i++)
+        captures[i] = 0;
+    pthread_mutex_lock(&st->lock);
+    rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM series", -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        e = db_err(st, em, "cannot count the series");
+        goto out_unlock;
+    }
+    *series = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    rc = sqlite3_prepare_v2(st->db, "SELECT state, count(*) FROM captures GROUP BY state", -1, &q,
+                            NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+        const char *state = (const char *)sqlite3_column_text(q, 0);
+        for (i = 0; state && i < HEARTH_CAP_NSTATES; i++)
+            if (!strcmp(state, states[i]))
+                captures[i] = sqlite3_column_int64(q, 1);
+    }
+    if (rc != SQLITE_DONE)
+        e = db_err(st, em, "cannot count the captures");
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
 }

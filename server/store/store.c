@@ -17,6 +17,8 @@
 #include <sqlite3.h>
 
 #include "hearth/jsonw.h"
+#include "hearth/log.h"
+#include "hearth/metrics.h"
 #include "store_int.h"
 
 #include "hearth/banned.h"
@@ -55,10 +57,10 @@ enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errm
 
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
         if (!__atomic_exchange_n(&st->corrupt, 1, __ATOMIC_SEQ_CST))
-            fprintf(stderr,
-                    "hearth: %s: hearth.db is damaged (%s): writes are refused from now "
-                    "on; restore it from a backup and restart\n",
-                    what, sqlite3_errmsg(st->db));
+            hearth_log(HEARTH_LOG_ERROR, "store",
+                       "%s: hearth.db is damaged (%s): writes are refused from now "
+                       "on; restore it from a backup and restart",
+                       what, sqlite3_errmsg(st->db));
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "%s: the database is damaged; writes are refused until an "
                                  "operator restores it",
@@ -67,6 +69,15 @@ enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errm
     if (code == SQLITE_FULL)
         return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the data directory is full", what);
     return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what, sqlite3_errstr(code));
+}
+
+/* Seconds on the monotonic clock (store latency metrics). */
+static double mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static char *path_join(const char *a, const char *b, const char *c)
@@ -236,37 +247,39 @@ static void sweep(struct hearth_store *st)
     q = NULL;
     files = walk_blobs(blobs, NULL, 0, &older);
     if (rows < 0) {
-        fprintf(stderr, "hearth: cannot count the stored profiles (%s): no blob is removed\n",
-                sqlite3_errmsg(st->db));
+        hearth_log(HEARTH_LOG_ERROR, "store",
+                   "cannot count the stored profiles (%s): no blob is removed",
+                   sqlite3_errmsg(st->db));
         goto out_free;
     }
     if (rows == 0 && files > 0) {
-        fprintf(stderr,
-                "hearth: hearth.db lists no profiles but blobs/ holds %ld files: all are kept "
-                "(not swept); if hearth.db was lost, restore it from a backup to list them again\n",
-                files);
+        hearth_log(
+            HEARTH_LOG_WARN, "store",
+            "hearth.db lists no profiles but blobs/ holds %ld files: all are kept "
+            "(not swept); if hearth.db was lost, restore it from a backup to list them again",
+            files);
         goto out_free;
     }
     if (sqlite3_prepare_v2(st->db,
                            "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
                            "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
                            -1, &q, NULL) != SQLITE_OK) {
-        fprintf(stderr, "hearth: cannot look up blobs (%s): no blob is removed\n",
-                sqlite3_errmsg(st->db));
+        hearth_log(HEARTH_LOG_ERROR, "store", "cannot look up blobs (%s): no blob is removed",
+                   sqlite3_errmsg(st->db));
         goto out_free;
     }
     removed = walk_blobs(blobs, q, since, &older);
     if (older > 0)
-        fprintf(stderr,
-                "hearth: kept %ld unreferenced blobs older than hearth.db (they may belong to a "
-                "lost database: restore it from a backup to list them again)\n",
-                older);
+        hearth_log(HEARTH_LOG_WARN, "store",
+                   "kept %ld unreferenced blobs older than hearth.db (they may belong to a "
+                   "lost database: restore it from a backup to list them again)",
+                   older);
     if (removed < 0)
-        fprintf(stderr, "hearth: a blob lookup failed (%s): the sweep stopped there\n",
-                sqlite3_errmsg(st->db));
+        hearth_log(HEARTH_LOG_ERROR, "store", "a blob lookup failed (%s): the sweep stopped there",
+                   sqlite3_errmsg(st->db));
     else if (removed > 0)
-        fprintf(stderr, "hearth: removed %ld unreferenced blobs (left by interrupted uploads)\n",
-                removed);
+        hearth_log(HEARTH_LOG_INFO, "store",
+                   "removed %ld unreferenced blobs (left by interrupted uploads)", removed);
 out_free:
     sqlite3_finalize(q);
     free(tmp);
@@ -298,10 +311,10 @@ bool hearth__store_release_reserve(struct hearth_store *st)
 
     st->have_reserve = false;
     if (had)
-        fprintf(stderr,
-                "hearth: the disk is full: released the %d KB reserve so a delete can "
-                "commit\n",
-                STORE_RESERVE_BYTES >> 10);
+        hearth_log(HEARTH_LOG_WARN, "store",
+                   "the disk is full: released the %d KB reserve so a delete can "
+                   "commit",
+                   STORE_RESERVE_BYTES >> 10);
     return had;
 }
 
@@ -435,6 +448,7 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->check_lock, NULL);
+    st->nprofiles = -1;
     st->dir = strdup(dir);
     if (!st->dir) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -670,6 +684,8 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
         e = hearth_errmsg_set(em, HEARTH_E_IO, "could not allocate an id");
         goto out_unlock;
     }
+    if (!strcmp(table, "profiles"))
+        hearth__store_count_add(st, 1);
     m->name = strdup(name);
     m->source_url = strdup(source_url ? source_url : "");
     m->info_json = strdup(info_json);
@@ -689,7 +705,12 @@ enum hearth_err hearth_store_put(struct hearth_store *st, const unsigned char *b
                                  struct hearth_meta *m, char token_out[HEARTH_TOKEN_LEN + 1],
                                  struct hearth_errmsg *em)
 {
-    return put_row(st, "profiles", bytes, n, name, source_url, info_json, m, token_out, em);
+    double t0 = mono_s();
+    enum hearth_err e =
+        put_row(st, "profiles", bytes, n, name, source_url, info_json, m, token_out, em);
+
+    hearth_metrics_store(HEARTH_STORE_PUT, mono_s() - t0);
+    return e;
 }
 
 enum hearth_err hearth_store_put_gctrace(struct hearth_store *st, const unsigned char *bytes,
@@ -757,6 +778,7 @@ enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob
     unsigned char *buf = NULL;
     size_t off = 0;
     int fd = -1;
+    double t0 = mono_s();
 
     *bytes = NULL;
     *n = 0;
@@ -797,6 +819,7 @@ out_free:
     free(buf);
     free(dir);
     free(path);
+    hearth_metrics_store(HEARTH_STORE_READ, mono_s() - t0);
     return e;
 }
 
@@ -935,6 +958,8 @@ static enum hearth_err delete_row(struct hearth_store *st, const char *id, const
             SQLITE_OK ||
         (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE))
         e = hearth__store_db_err(st, em, "cannot delete");
+    else
+        hearth__store_count_add(st, -(int64_t)sqlite3_changes(st->db));
 out:
     sqlite3_finalize(q);
     return e;
@@ -944,6 +969,7 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
                                     struct hearth_errmsg *em)
 {
     char blob[HEARTH_SHA256_HEX + 1] = "";
+    double t0 = mono_s();
     enum hearth_err e;
 
     if (!hearth_id_valid(id, strlen(id)))
@@ -960,6 +986,7 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
         hearth__store_unlink_unused(st, blob);
 out_unlock:
     pthread_mutex_unlock(&st->lock);
+    hearth_metrics_store(HEARTH_STORE_DELETE, mono_s() - t0);
     return e;
 }
 
@@ -994,6 +1021,7 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
     }
     sqlite3_finalize(q);
     q = NULL;
+    hearth__store_count_add(st, -(int64_t)sqlite3_changes(st->db)); /* all done at the 1st step */
     for (i = 0; i < n; i++)
         if (blobs[i])
             hearth__store_unlink_unused(st, blobs[i]);
@@ -1006,16 +1034,83 @@ out_unlock:
     return e;
 }
 
+void hearth__store_count_add(struct hearth_store *st, int64_t delta)
+{
+    int64_t n = __atomic_load_n(&st->nprofiles, __ATOMIC_SEQ_CST);
+
+    if (n >= 0)
+        __atomic_store_n(&st->nprofiles, n + delta < 0 ? -1 : n + delta, __ATOMIC_SEQ_CST);
+}
+
+void hearth__store_count_forget(struct hearth_store *st)
+{
+    __atomic_store_n(&st->nprofiles, -1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The writers keep the count (under the lock); it is counted again only
+ * when unknown: at the first call, and after a series delete took profiles.
+ */
 int64_t hearth_store_count(struct hearth_store *st)
 {
     sqlite3_stmt *q = NULL;
-    int64_t n = -1;
+    int64_t n = __atomic_load_n(&st->nprofiles, __ATOMIC_SEQ_CST);
 
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM profiles", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
+    if (n >= 0)
+        return n;
+    pthread_mutex_lock(&st->lock);
+    n = __atomic_load_n(&st->nprofiles, __ATOMIC_SEQ_CST);
+    if (n < 0 &&
+        sqlite3_prepare_v2(st->db, "SELECT count(*) FROM profiles", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
         n = sqlite3_column_int64(q, 0);
+        __atomic_store_n(&st->nprofiles, n, __ATOMIC_SEQ_CST);
+    }
     sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
     return n;
+}
+
+/* Readiness: the files as hearth_store_check() sees them, a durable write, a query. */
+enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg *em)
+{
+    static unsigned long seq;
+    char name[96], *probe;
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e;
+    int fd, rc;
+
+    e = check_files(st, em);
+    if (e)
+        return e;
+    snprintf(name, sizeof(name), ".ready-%ld-%lu", (long)getpid(),
+             __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST));
+    probe = path_join(st->dir, "tmp", name);
+    if (!probe)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, "ok", 2) != 2 || fsync(fd) != 0) {
+        int err = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(probe);
+        }
+        free(probe);
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "the data directory is not writable (tmp/: %s)", strerror(err));
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM store_meta", -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW)
+        e = hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                              "the database (hearth.db) does not answer: %s",
+                              sqlite3_errmsg(st->db));
+    sqlite3_finalize(q);
+    return e;
 }
 
 enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob, int *fd,

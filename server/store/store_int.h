@@ -28,7 +28,12 @@ struct hearth_store {
     int64_t check_at;
     enum hearth_err check_e;
     char check_msg[256];
+    int64_t nprofiles; /* (atomic) rows of profiles, kept by the writers; -1: count again */
 };
+
+/* Writers (lock held): the profile count moved by delta, or is unknown (recounted). */
+void hearth__store_count_add(struct hearth_store *st, int64_t delta);
+void hearth__store_count_forget(struct hearth_store *st);
 
 enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
                                      const char *what);

@@ -602,8 +602,9 @@ class E2E:
                  ("404 unknown profile", "GET", "/api/profiles/AAAAAAAAAAAAAAAAAAAAAAAAAAA"),
                  ("404 unknown static", "GET", "/nope.js"),
                  ("400 bad method", "PUT", "/api/profiles")]
+        html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # as a browser asks
         for what, m, path in cases:
-            r = self.req(m, path)
+            r = self.req(m, path, headers=html if what.startswith("UI") else None)
             check_security_headers(c, r, what)
             if what.startswith("UI"):
                 c.ok(r.status == 200 and (r.h("content-type") or "").startswith("text/html"),
@@ -612,8 +613,8 @@ class E2E:
                 check_json_error(c, r, what, {404})
             elif what.startswith("400"):
                 check_json_error(c, r, what, {400, 405})
-        c.eq(self.get("/").body, self.get("/p/" + p["id"]).body,
-             "/p/<id> serves the UI page")
+        c.eq(self.get("/").body, self.get("/p/" + p["id"], html).body,
+             "/p/<id> serves the UI page to a browser")
         r = self.get("/api/profiles/%s/top" % p["id"])
         r2 = self.get("/api/profiles/%s/top" % p["id"], {"If-None-Match": r.h("etag") or ""})
         check_security_headers(c, r2, "304 response")

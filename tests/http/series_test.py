@@ -220,7 +220,7 @@ def test_heap_capture(c, srv, peer, tmp):
     c.eq(d, top["delta"], "diff first->last: the leak's flat equals its growth")
     c.eq(drows[0]["name"] if drows else None, "main.leakyCache",
          "diff first->last: the leak is the top row")
-    r = srv.get("/p/%s?base=%s" % (last, first))
+    r = srv.get("/p/%s?base=%s" % (last, first), {"Accept": "text/html"})  # as a browser asks
     c.ok(r.status == 200 and b"<html" in r.body.lower(), "diff first->last: the link opens the UI")
     r = srv.get("/s/" + sid)
     c.ok(r.status == 200 and b"<html" in r.body.lower(), "series page /s/<id> serves the UI")

@@ -59,10 +59,37 @@ static void budget_holds(void **state)
     hearth_cache_free(c);
 }
 
+/* Hits, misses and evictions for /metrics; a re-check counts as neither. */
+static void counters(void **state)
+{
+    struct hearth_cache *c = hearth_cache_new(100);
+    struct hearth_cache_ref *r;
+    uint64_t hits, misses, evictions;
+
+    (void)state;
+    assert_null(hearth_cache_get(c, "a", &r));
+    assert_null(hearth_cache_recheck(c, "a", &r));
+    assert_non_null(hearth_cache_put(c, "a", malloc(1), 60, free_cb, &r));
+    hearth_cache_release(c, r);
+    assert_non_null(hearth_cache_get(c, "a", &r));
+    hearth_cache_release(c, r);
+    assert_non_null(hearth_cache_recheck(c, "a", &r));
+    hearth_cache_release(c, r);
+    assert_non_null(hearth_cache_put(c, "b", malloc(1), 60, free_cb, &r)); /* evicts a */
+    hearth_cache_release(c, r);
+    assert_null(hearth_cache_get(c, "a", &r));
+    hearth_cache_counters(c, &hits, &misses, &evictions);
+    assert_int_equal(hits, 1);
+    assert_int_equal(misses, 2);
+    assert_int_equal(evictions, 1);
+    hearth_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_holds),
+        cmocka_unit_test(counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,8 @@ static const struct opt opts[] = {
     {"cors-origins", "HEARTH_CORS_ORIGINS", K_STR, O(cors_origins), ""},
     {"tls-cert", "HEARTH_TLS_CERT", K_STR, O(tls_cert), ""},
     {"tls-key", "HEARTH_TLS_KEY", K_STR, O(tls_key), ""},
+    {"log-format", "HEARTH_LOG_FORMAT", K_STR, O(log_format), "text"},
+    {"log-level", "HEARTH_LOG_LEVEL", K_STR, O(log_level), "info"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -82,6 +84,10 @@ static const char *other_value(const struct opt *o)
         return "20";
     if (!strcmp(o->flag, "cors-origins"))
         return "https://x.example:1";
+    if (!strcmp(o->flag, "log-format"))
+        return "json";
+    if (!strcmp(o->flag, "log-level"))
+        return "warn";
     return o->kind == K_STR ? "x.example:1" : "7";
 }
 
@@ -183,6 +189,10 @@ static void test_env_and_flags(void **state)
             snprintf(flag, sizeof(flag), "--%s=2", o->flag);
         if (!strcmp(o->flag, "cors-origins"))
             snprintf(flag, sizeof(flag), "--cors-origins=http://flag.example");
+        if (!strcmp(o->flag, "log-format"))
+            snprintf(flag, sizeof(flag), "--log-format=text");
+        if (!strcmp(o->flag, "log-level"))
+            snprintf(flag, sizeof(flag), "--log-level=error");
         argv_eq[0] = flag;
         assert_int_equal(load(&cfg, 1, argv_eq, &em), HEARTH_OK);
         field_text(&cfg, o, got, sizeof(got));
@@ -270,6 +280,8 @@ static void test_errors(void **state)
         {2, {"--max-captures=4", "--max-captures-per-client=5"}, "1..--max-captures"},
         {1, {"--max-captures-per-client=0"}, "--max-captures-per-client"},
         {1, {"--data="}, "--data must not be empty"},
+        {1, {"--log-format=xml"}, "--log-format must be text or json"},
+        {1, {"--log-level=loud"}, "--log-level must be debug, info, warn or error"},
         {1, {"--nope=1"}, "unknown option --nope"},
         {1, {"--thread=1"}, "unknown option --thread"}, /* no prefix matching */
         {1, {"--threadsx=1"}, "unknown option --threadsx"},

@@ -718,6 +718,48 @@ static void *put_many(void *arg)
 }
 
 /* The store is thread-safe: puts from four threads all land, shared contents once. */
+/*
+ * The profile count is kept by the writers (put, delete, expire), so
+ * hearth_store_count() scans the table only once; readiness needs a
+ * writable tmp/ and the database.
+ */
+static void test_count_and_ready(void **state)
+{
+    struct fx *f = *state;
+    struct hearth_meta a, b;
+    struct hearth_errmsg em;
+    char ta[HEARTH_TOKEN_LEN + 1], tb[HEARTH_TOKEN_LEN + 1], *tmp, *away;
+    int n;
+
+    assert_int_equal(hearth_store_count(f->st), 0);
+    put_ok(f->st, "count a", "a", &a, ta);
+    put_ok(f->st, "count b", "b", &b, tb);
+    assert_int_equal(hearth_store_count(f->st), 2);
+    assert_int_equal(hearth_store_delete(f->st, a.id, "wrong", &em), HEARTH_E_FORBIDDEN);
+    assert_int_equal(hearth_store_count(f->st), 2);
+    assert_int_equal(hearth_store_delete(f->st, a.id, ta, &em), HEARTH_OK);
+    assert_int_equal(hearth_store_count(f->st), 1);
+    assert_int_equal(hearth_store_expire(f->st, hearth_now_ms() + 1000, &n, &em), HEARTH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hearth_store_count(f->st), 0);
+    assert_int_equal(hearth_store_ready(f->st, &em), HEARTH_OK);
+    assert_int_equal(count_files(f->dir, "tmp"), 0); /* the probe is removed */
+    tmp = tmpdir_join(f->dir, "tmp");
+    away = tmpdir_join(f->dir, "tmp.away");
+    assert_int_equal(rename(tmp, away), 0);
+    write_file(tmp, "x", 1); /* tmp/ is a file now: nothing can be written in it */
+    assert_int_equal(hearth_store_ready(f->st, &em), HEARTH_E_UNAVAILABLE);
+    assert_non_null(strstr(em.msg, "not writable"));
+    assert_null(strstr(em.msg, f->dir));
+    assert_int_equal(unlink(tmp), 0);
+    assert_int_equal(rename(away, tmp), 0);
+    assert_int_equal(hearth_store_ready(f->st, &em), HEARTH_OK);
+    free(tmp);
+    free(away);
+    hearth_meta_release(&a);
+    hearth_meta_release(&b);
+}
+
 static void test_concurrent_puts(void **state)
 {
     struct fx *f = *state;
@@ -756,6 +798,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_bad_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_degraded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_puts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_and_ready, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
