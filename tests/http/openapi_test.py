@@ -301,6 +301,8 @@ def live(c, doc, hearth, corpus, spec_bytes):
     try:
         L.call("GET", "/healthz", "/healthz", want=200)
         L.call("HEAD", "/healthz", "/healthz", want=200)
+        L.call("GET", "/readyz", "/readyz", want=200)
+        L.call("GET", "/metrics", "/metrics", want=200)
         r = L.call("GET", "/api/openapi.json", "/api/openapi.json", want=200)
         c.eq(r.body, spec_bytes, "/api/openapi.json serves web/openapi.json")
         a = L.call("POST", "/api/profiles", "/api/profiles?name=a", prof0, OCT, want=201).json()
@@ -371,7 +373,10 @@ def live(c, doc, hearth, corpus, spec_bytes):
                {"Authorization": "Bearer " + cap2["delete_token"]}, want=409)
         for tmpl, path in (("/", "/"), ("/index.html", "/index.html"), ("/p/{id}", "/p/" + a["id"]),
                            ("/s/{id}", "/s/" + s["id"]), ("/g/{id}", "/g/" + g["id"]), ("/robots.txt", "/robots.txt")):
-            L.call("GET", tmpl, path, want=200)
+            L.call("GET", tmpl, path, want=200, headers={"Accept": "text/html"} if tmpl == "/p/{id}" else None)
+        # /p/ID without Accept: text/html is the profile itself (go tool pprof reads share links)
+        r = L.call("GET", "/p/{id}", "/p/" + a["id"], want=200)
+        c.eq(r.body, prof0, "/p/ID for a non-browser client: the stored bytes")
         # 405: exactly the undocumented methods of each path (ids filled in)
         fill = {"/api/profiles/{id}": a["id"], "/api/gctraces/{id}": g["id"], "/api/series/{id}": s["id"],
                 "/api/captures/{id}": cap["id"], "/p/{id}": a["id"], "/s/{id}": s["id"], "/g/{id}": g["id"]}
