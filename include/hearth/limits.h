@@ -27,6 +27,8 @@
 #define HEARTH_LIMIT_GCTRACE_TRACKS   4096                /* processes in one gctrace log */
 #define HEARTH_LIMIT_FETCH_URL        4096                /* bytes of a URL to fetch */
 #define HEARTH_LIMIT_FETCH_ENTRIES    1024                /* entries of --fetch-allow */
+#define HEARTH_LIMIT_LEGACY_LINE      65536               /* bytes of a legacy text line, + 1 */
+#define HEARTH_LIMIT_LEGACY_ATTRS     64                  /* attr=value lines of a memory map */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

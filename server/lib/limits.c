@@ -90,6 +90,12 @@ static const struct hearth_limit_row fixed[] = {
           "processes told apart in one gctrace log (more: 413)"),
     FIXED("fetch_url", HEARTH_LIMIT_FETCH_URL, "bytes of a URL to fetch, refused before parsing"),
     FIXED("fetch_entries", HEARTH_LIMIT_FETCH_ENTRIES, "hosts and CIDRs in --fetch-allow"),
+    FIXED("legacy_line", HEARTH_LIMIT_LEGACY_LINE,
+          "bytes of one line of a legacy text profile, newline included: pprof reads them with "
+          "Go's bufio.Scanner, which fails on a 64 KiB line too"),
+    FIXED("legacy_attrs", HEARTH_LIMIT_LEGACY_ATTRS,
+          "attr=value substitutions in a legacy memory map section (pprof has no cap; "
+          "real maps have none or a few)"),
     {0, 0, 0, 0},
 };
 
