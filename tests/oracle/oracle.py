@@ -514,18 +514,9 @@ def pre_hearth(pp, hh):
         return SKIP('pprof timed out')
     if pp.rc != 0:
         return both_fail_check(pp, hh)
-    if hh.rc == 1 and is_legacy_refusal(hh):
-        # pprof parses legacy text/binary formats; hearth refuses them by design
-        # (README: "Deliberate differences") with a message naming profile.proto.
-        return SKIP('legacy format refused by design')
     if hh.crashed() or hh.rc != 0:
         return FAIL('hearth ' + hh.describe())
     return None
-
-
-def is_legacy_refusal(hh):
-    err = to_text(hh.err)
-    return 'legacy' in err and 'profile.proto only' in err and err.count('\n') <= 1
 
 
 def compare_top(pp, hh, suffix, byte_compare=True):
