@@ -91,8 +91,8 @@ struct hearth_profile {
 
 /*
  * Decode a pprof file (gzip or raw profile.proto, or any legacy format pprof
- * reads: legacy.h) into a new profile, validating it as pprof does. On failure returns an error, *out is NULL and
- * em holds one line for the user. The input buffer is only borrowed.
+ * reads: legacy.h) into a new profile, validating it as pprof does. On failure returns an error,
+ * *out is NULL and em holds one line for the user. The input buffer is only borrowed.
  */
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
                                       const struct hearth_limits *lim, struct hearth_profile **out,

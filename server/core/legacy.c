@@ -183,13 +183,13 @@ static bool grow(void *arrp, size_t *cap, size_t need, size_t sz)
     return true;
 }
 
-static struct sp S(const char *s)
-{
+static struct sp S(const char *s) {
     struct sp r = {s, strlen(s)};
     return r;
 }
 
-static bool prefix(struct sp s, const char *lit)
+static bool
+prefix(struct sp s, const char *lit)
 {
     size_t n = strlen(lit);
     return s.n >= n && memcmp(s.p, lit, n) == 0;
@@ -475,8 +475,8 @@ static int rx(struct lp *p, int k, struct sp l, struct sp *g, int ng)
 
     if (!p->rx[k]) {
         struct hearth_limits dl = hearth_limits_default();
-        enum hearth_err e = hearth_regex_compile_capture(rx_src[k], &dl, "legacy format",
-                                                         &p->rx[k], p->em);
+        enum hearth_err e =
+            hearth_regex_compile_capture(rx_src[k], &dl, "legacy format", &p->rx[k], p->em);
         if (e) {
             p->err = e;
             return -1;
@@ -515,9 +515,8 @@ static enum res hex_addrs(struct lp *p, struct sp s, struct sp line, uint64_t **
             i++;
             continue;
         }
-        for (j = i + 2; j < s.n && ((s.p[j] >= '0' && s.p[j] <= '9') ||
-                                    (s.p[j] >= 'a' && s.p[j] <= 'f'));
-             j++)
+        for (j = i + 2;
+             j < s.n && ((s.p[j] >= '0' && s.p[j] <= '9') || (s.p[j] >= 'a' && s.p[j] <= 'f')); j++)
             ;
         h.p = s.p + i;
         h.n = j - i;
@@ -751,7 +750,8 @@ static enum res remap_mappings(struct lp *p)
 
 static bool adjacent(const struct map *a, const struct map *b)
 {
-    if (a->file.n && b->file.n && !(a->file.n == b->file.n && !memcmp(a->file.p, b->file.p, a->file.n)))
+    if (a->file.n && b->file.n &&
+        !(a->file.n == b->file.n && !memcmp(a->file.p, b->file.p, a->file.n)))
         return false;
     if (a->build.n && b->build.n &&
         !(a->build.n == b->build.n && !memcmp(a->build.p, b->build.p, a->build.n)))
@@ -870,8 +870,7 @@ static enum res mapping_entry(struct lp *p, struct sp l, struct map *m, bool *go
  * string (in argument order) that matches wins. Every old string starts
  * with '$', so only those bytes are tried. The result lives in *b.
  */
-static struct sp replace_attrs(struct sp l, const struct sp *attrs, size_t na,
-                               struct hearth_buf *b)
+static struct sp replace_attrs(struct sp l, const struct sp *attrs, size_t na, struct hearth_buf *b)
 {
     size_t i = 0, k;
     struct sp out = {NULL, 0};
@@ -1942,8 +1941,8 @@ static void frame_info(struct lp *p)
                                             "inuse_space"},
                              *const c1[] = {"contentions", "delay"};
 
-    if (types_are(p, 2, h1) || types_are(p, 2, h2) || types_are(p, 2, h3) ||
-        types_are(p, 2, h4) || types_are(p, 4, h5)) {
+    if (types_are(p, 2, h1) || types_are(p, 2, h2) || types_are(p, 2, h3) || types_are(p, 2, h4) ||
+        types_are(p, 4, h5)) {
         p->drop = alloc_rx;
         p->keep = "runtime\\.panic|runtime\\.reflectcall|runtime\\.call[0-9]*";
     } else if (types_are(p, 2, c1)) {

@@ -860,10 +860,27 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
                                     const struct hearth_limits *lim, struct hearth_profile *p,
                                     struct hearth_errmsg *em);
 
+static bool looks_like_text(const unsigned char *b, size_t n)
+{
+    size_t i, lim = n < 512 ? n : 512;
+
+    for (i = 0; i < lim; i++) {
+        unsigned char c = b[i];
+        if (c < 0x09 || (c > 0x0d && c < 0x20) || c == 0x7f)
+            return false;
+    }
+    return n > 0;
+}
+
 /* A hint for inputs that are no profile at all (pprof only says "unrecognized"). */
 static void html_hint(struct hearth_errmsg *em, const unsigned char *b, size_t n)
 {
     size_t sp = 0;
+
+    if (looks_like_text(b, n))
+        hearth_errmsg_set(em, HEARTH_E_CORRUPT,
+                          "parsing profile: unrecognized profile format (this text is neither "
+                          "profile.proto nor a legacy profile that pprof reads)");
 
     while (sp < n && sp < 64 && (b[sp] == ' ' || b[sp] == '\n' || b[sp] == '\r' || b[sp] == '\t'))
         sp++;

@@ -82,8 +82,8 @@ static const char *precheck(const char *p, size_t n, size_t max_depth, size_t *d
 }
 
 static enum hearth_err compile(const char *pattern, const struct hearth_limits *lim,
-                               const char *what, bool full, bool capture,
-                               struct hearth_regex **out, struct hearth_errmsg *em)
+                               const char *what, bool full, bool capture, struct hearth_regex **out,
+                               struct hearth_errmsg *em)
 {
     struct hearth_limits dl = hearth_limits_default();
     struct hearth_regex *re = NULL;
