@@ -183,13 +183,13 @@ static bool grow(void *arrp, size_t *cap, size_t need, size_t sz)
     return true;
 }
 
-static struct sp S(const char *s) {
+static struct sp sp_of(const char *s)
+{
     struct sp r = {s, strlen(s)};
     return r;
 }
 
-static bool
-prefix(struct sp s, const char *lit)
+static bool prefix(struct sp s, const char *lit)
 {
     size_t n = strlen(lit);
     return s.n >= n && memcmp(s.p, lit, n) == 0;
@@ -421,7 +421,7 @@ static void scan_init(struct scan *s, const char *p, size_t n)
 {
     s->p = p;
     s->end = p + n;
-    s->tok = S("");
+    s->tok = sp_of("");
     s->toolong = false;
 }
 
@@ -430,7 +430,7 @@ static bool scan(struct scan *s)
     size_t rem, lim;
     const char *nl;
 
-    s->tok = S("");
+    s->tok = sp_of("");
     if (s->toolong || s->p >= s->end)
         return false;
     rem = (size_t)(s->end - s->p);
@@ -489,7 +489,7 @@ static int rx(struct lp *p, int k, struct sp l, struct sp *g, int ng)
     }
     for (i = 0; r == 1 && i < ng; i++) {
         if (off[i] == SIZE_MAX) {
-            g[i] = S("");
+            g[i] = sp_of("");
         } else {
             g[i].p = l.p + off[i];
             g[i].n = len[i];
@@ -545,8 +545,8 @@ static bool set_types(struct lp *p, int n, const char *const *tu)
 
     p->ntypes = n;
     for (i = 0; i < n; i++) {
-        p->tname[i] = S(tu[2 * i]);
-        p->tunit[i] = S(tu[2 * i + 1]);
+        p->tname[i] = sp_of(tu[2 * i]);
+        p->tunit[i] = sp_of(tu[2 * i + 1]);
     }
     return true;
 }
@@ -1078,8 +1078,8 @@ static enum res parse_heap(struct lp *p, const char *b, size_t n)
         return R_UNRECOGNIZED;
     }
     line = s.tok;
-    p->ptype = S("space");
-    p->punit = S("bytes");
+    p->ptype = sp_of("space");
+    p->punit = sp_of("bytes");
     x = rx(p, RX_HEAP_HEADER, line, g, 7);
     if (x < 0)
         return R_ERR;
@@ -1189,11 +1189,11 @@ static enum res parse_go_count(struct lp *p, const char *b, size_t n)
     if (x == 0)
         return R_UNRECOGNIZED;
     p->ptype = g[1];
-    p->punit = S("count");
+    p->punit = sp_of("count");
     p->period = 1;
     p->ntypes = 1;
     p->tname[0] = g[1];
-    p->tunit[0] = S("count");
+    p->tunit[0] = sp_of("count");
     if (eq(g[1], "goroutine"))
         p->format = "go goroutine text (?debug=1)";
     else if (eq(g[1], "threadcreate"))
@@ -1265,8 +1265,8 @@ static enum res parse_thread(struct lp *p, const char *b, size_t n)
             return R_UNRECOGNIZED;
     }
     set_types(p, 1, tt);
-    p->ptype = S("thread");
-    p->punit = S("count");
+    p->ptype = sp_of("thread");
+    p->punit = sp_of("count");
     p->period = 1;
     p->format = "gperftools thread profile (threadz)";
 
@@ -1286,7 +1286,7 @@ static enum res parse_thread(struct lp *p, const char *b, size_t n)
         }
         /* parseThreadSample */
         na = 0;
-        line = S("");
+        line = sp_of("");
         while (scan(&s)) {
             uint64_t *more = NULL;
             size_t nm = 0, mc = 0, k;
@@ -1361,8 +1361,8 @@ static enum res parse_contention(struct lp *p, const char *b, size_t n)
         p->format = "go block text (?debug=1)";
     else
         return R_UNRECOGNIZED;
-    p->ptype = S("contentions");
-    p->punit = S("count");
+    p->ptype = sp_of("contentions");
+    p->punit = sp_of("count");
     p->period = 1;
     set_types(p, 2, tt);
 
@@ -1523,8 +1523,8 @@ static enum res cpu_profile(struct lp *p, struct words *r)
     enum res res;
     struct hearth_u64map cnt;
 
-    p->ptype = S("cpu");
-    p->punit = S("nanoseconds");
+    p->ptype = sp_of("cpu");
+    p->punit = sp_of("nanoseconds");
     set_types(p, 2, tt);
     res = cpu_samples(p, r, true);
     if (res)
@@ -1607,8 +1607,8 @@ static enum res parse_cpu(struct lp *p, const unsigned char *b, size_t n)
             static const char *const tt[] = {"samples", "count", "cpu", "nanoseconds"};
             enum res res;
             p->format = "java CPU profile (binary)";
-            p->ptype = S("cpu");
-            p->punit = S("nanoseconds");
+            p->ptype = sp_of("cpu");
+            p->punit = sp_of("nanoseconds");
             set_types(p, 2, tt);
             res = cpu_samples(p, &r, false);
             if (res)
@@ -1663,13 +1663,13 @@ static enum res java_header(struct lp *p, bool heap, const char **b, size_t *n)
                     return R_UNRECOGNIZED;
             } else if (eq(a, "resolution")) {
                 p->ntypes = 2;
-                p->tname[0] = S(heap ? "inuse_objects" : "contentions");
-                p->tunit[0] = S("count");
-                p->tname[1] = S(heap ? "inuse_space" : "delay");
+                p->tname[0] = sp_of(heap ? "inuse_objects" : "contentions");
+                p->tunit[0] = sp_of("count");
+                p->tname[1] = sp_of(heap ? "inuse_space" : "delay");
                 p->tunit[1] = v;
             } else if (!heap && eq(a, "sampling period")) {
-                p->ptype = S("contentions");
-                p->punit = S("count");
+                p->ptype = sp_of("contentions");
+                p->punit = sp_of("count");
                 if (!parse_i64(v, 0, &p->period))
                     return fail_line(p, "failed to parse attribute", line);
             } else if (!heap && eq(a, "ms since reset")) {
@@ -1750,11 +1750,11 @@ static struct sp path_base(struct sp s)
     size_t i;
 
     if (s.n == 0)
-        return S(".");
+        return sp_of(".");
     while (s.n > 0 && s.p[s.n - 1] == '/')
         s.n--;
     if (s.n == 0)
-        return S("/");
+        return sp_of("/");
     for (i = s.n; i > 0 && s.p[i - 1] != '/'; i--)
         ;
     s.p += i;
@@ -1819,7 +1819,7 @@ static enum res java_locations(struct lp *p, const char *b, size_t n)
                 fname = fl[1];
                 ffile = path_base(fl[2]);
             } else if (contains(g[2], "generated stub/JIT")) {
-                fname = S("STUB");
+                fname = sp_of("STUB");
             } else {
                 fname = g[2];
             }
@@ -2047,8 +2047,8 @@ static enum res write_proto(struct lp *p, unsigned char **out, size_t *outlen)
     }
     pw_uint(&w.b, 12, (uint64_t)p->period);
     pw_uint(&w.b, 10, (uint64_t)p->duration);
-    pw_uint(&w.b, 7, pw_str(&w, S(p->drop)));
-    pw_uint(&w.b, 8, pw_str(&w, S(p->keep)));
+    pw_uint(&w.b, 7, pw_str(&w, sp_of(p->drop)));
+    pw_uint(&w.b, 8, pw_str(&w, sp_of(p->keep)));
     for (s = 0; s < p->ns; s++) {
         for (k = 0; k < p->slen[s]; k++)
             pw_varint(&pk, p->loc[p->fr[p->soff[s] + k]].id);
@@ -2061,7 +2061,7 @@ static enum res write_proto(struct lp *p, unsigned char **out, size_t *outlen)
         if (p->shas[s]) {
             struct hearth_buf lb;
             if (!bytes_key)
-                bytes_key = pw_str(&w, S("bytes"));
+                bytes_key = pw_str(&w, sp_of("bytes"));
             hearth_buf_init(&lb, 64);
             pw_uint(&lb, 1, bytes_key);
             pw_uint(&lb, 3, (uint64_t)p->sbytes[s]);
@@ -2153,7 +2153,7 @@ static bool lp_reset(struct lp *p)
     hearth_arena_release(&p->ar);
     hearth_arena_init(&p->ar, 4096, p->lim->max_model);
     p->ntypes = 0;
-    p->ptype = p->punit = S("");
+    p->ptype = p->punit = sp_of("");
     p->period = p->duration = 0;
     p->nloc = p->ns = p->nfr = p->nmap = p->nfn = 0;
     p->format = NULL;

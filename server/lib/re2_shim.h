@@ -41,8 +41,8 @@ enum hearth_re2_status hearth_re2_new_capture(const char *pattern, size_t len, i
  * the whole match (i = 0) and groups 1..n-1; a group that took no part has
  * off[i] == SIZE_MAX. 1 on a match, 0 if none, -1 on error.
  */
-int hearth_re2_submatch(const struct hearth_re2 *re, const char *s, size_t len, int n,
-                        size_t *off, size_t *mlen);
+int hearth_re2_submatch(const struct hearth_re2 *re, const char *s, size_t len, int n, size_t *off,
+                        size_t *mlen);
 /* 1 if the pattern matches somewhere in s[0..len), 0 if not, -1 on error. */
 int hearth_re2_search(const struct hearth_re2 *re, const char *s, size_t len);
 void hearth_re2_free(struct hearth_re2 *re);
