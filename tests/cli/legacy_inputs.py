@@ -22,7 +22,7 @@ def cpu_binary(word, big, maps=MAPS, period=10000, java=False, tail=b""):
     else:
         b += words(5, 3, 0x401000, 0x402005, 0x403005)
         b += words(2, 2, 0x7f000100 if word == 4 else 0x7f0000000100, 0x402005)
-        b += words(1, 2, 0x401010, 0x40100f)  # duplicated leaf: pprof drops frame 1
+        b += words(1, 2, 0x401010, 0x401010)  # duplicated leaf: pprof drops frame 1
     b += words(0, 1, 0)
     return b + (maps or b"") + tail
 
