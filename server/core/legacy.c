@@ -498,6 +498,124 @@ static int rx(struct lp *p, int k, struct sp l, struct sp *g, int ng)
     return r;
 }
 
+/*
+ * Fast paths for the per-line patterns, matched at offset 0 of the line. A
+ * match there is the leftmost one, and these patterns have a single way to
+ * match from a given start, which these loops follow; when they fail the
+ * caller asks RE2, so the result is always the regexp's.
+ */
+static size_t run(struct sp l, size_t i, const char *set)
+{
+    while (i < l.n && strchr(set, l.p[i]) && l.p[i])
+        i++;
+    return i;
+}
+
+#define DIGITS "0123456789"
+
+static void grp(struct sp l, size_t a, size_t b, struct sp *g)
+{
+    g->p = l.p + a;
+    g->n = b - a;
+}
+
+/* RX_HEAP_SAMPLE at offset 0. */
+static bool heap_sample_fast(struct sp l, struct sp *g)
+{
+    size_t i = 0, a;
+    int k;
+
+    for (k = 1; k <= 2; k++) {
+        a = i;
+        if (i < l.n && l.p[i] == '-')
+            i++;
+        if (run(l, i, DIGITS) == i)
+            return false;
+        i = run(l, i, DIGITS);
+        grp(l, a, i, &g[k]);
+        if (k == 1) {
+            if (i >= l.n || l.p[i] != ':')
+                return false;
+            i = run(l, i + 1, " ");
+        }
+    }
+    i = run(l, i, " ");
+    if (i >= l.n || l.p[i] != '[')
+        return false;
+    i = run(l, i + 1, " ");
+    for (k = 3; k <= 4; k++) {
+        a = i;
+        i = run(l, i, DIGITS);
+        if (i == a)
+            return false;
+        grp(l, a, i, &g[k]);
+        if (k == 3) {
+            if (i >= l.n || l.p[i] != ':')
+                return false;
+            i = run(l, i + 1, " ");
+        }
+    }
+    i = run(l, i, " ");
+    if (l.n - i < 3 || memcmp(l.p + i, "] @", 3) != 0)
+        return false;
+    a = i + 3;
+    i = run(l, a, " x0123456789abcdef");
+    grp(l, a, i, &g[5]);
+    grp(l, 0, i, &g[0]);
+    return true;
+}
+
+/* RX_CONT_SAMPLE at offset 0: (\d+) *(\d+) @([ x0-9a-f]*). */
+static bool cont_sample_fast(struct sp l, struct sp *g)
+{
+    size_t j = run(l, 0, DIGITS), k, m, a;
+
+    if (j == 0)
+        return false;
+    k = run(l, j, " ");
+    m = run(l, k, DIGITS);
+    if (k > j && m > k && l.n - m >= 2 && l.p[m] == ' ' && l.p[m + 1] == '@') {
+        grp(l, 0, j, &g[1]); /* greedy first group, spaces, second group */
+        grp(l, k, m, &g[2]);
+    } else if (j >= 2 && l.n - j >= 2 && l.p[j] == ' ' && l.p[j + 1] == '@') {
+        grp(l, 0, j - 1, &g[1]); /* the first group gives its last digit to the second */
+        grp(l, j - 1, j, &g[2]);
+        m = j;
+    } else {
+        return false;
+    }
+    a = m + 2;
+    m = run(l, a, " x0123456789abcdef");
+    grp(l, a, m, &g[3]);
+    grp(l, 0, m, &g[0]);
+    return true;
+}
+
+/* RX_COUNT (anchored at both ends): 1 match, 0 none. */
+static int count_line(struct sp l, struct sp *g)
+{
+    size_t j = run(l, 0, DIGITS), i, a;
+
+    if (j == 0 || l.n - j < 2 || l.p[j] != ' ' || l.p[j + 1] != '@')
+        return 0;
+    a = i = j + 2;
+    if (i == l.n)
+        return 0;
+    while (i < l.n) {
+        size_t h;
+        if (l.n - i < 4 || memcmp(l.p + i, " 0x", 3) != 0)
+            return 0;
+        h = run(l, i + 3, "0123456789abcdef");
+        if (h == i + 3)
+            return 0;
+        i = h;
+    }
+    grp(l, 0, j, &g[1]);
+    grp(l, a, l.n, &g[2]);
+    grp(l, 0, l.n, &g[0]);
+    return 1;
+}
+
 /* Go's regexp FindAllString(`0x[0-9a-f]+`) then ParseUint(s, 0, 64) each. */
 static enum res hex_addrs(struct lp *p, struct sp s, struct sp line, uint64_t **a, size_t *na,
                           size_t *cap)
@@ -1134,7 +1252,7 @@ static enum res parse_heap(struct lp *p, const char *b, size_t n)
             continue;
         if (mm_sentinel(line))
             break;
-        x = rx(p, RX_HEAP_SAMPLE, line, g, 6);
+        x = heap_sample_fast(line, g) ? 1 : rx(p, RX_HEAP_SAMPLE, line, g, 6);
         if (x < 0) {
             r = R_ERR;
             goto out;
@@ -1207,7 +1325,7 @@ static enum res parse_go_count(struct lp *p, const char *b, size_t n)
             continue;
         if (prefix(line, "---"))
             break;
-        x = rx(p, RX_COUNT, line, g, 3);
+        x = count_line(line, g);
         if (x < 0) {
             r = R_ERR;
             goto out;
@@ -1405,7 +1523,7 @@ static enum res parse_contention(struct lp *p, const char *b, size_t n)
             break;
         if (!space_or_comment(line)) {
             int64_t v[2], v1, v2;
-            x = rx(p, RX_CONT_SAMPLE, line, g, 4);
+            x = cont_sample_fast(line, g) ? 1 : rx(p, RX_CONT_SAMPLE, line, g, 4);
             if (x < 0) {
                 r = R_ERR;
                 goto out;
