@@ -951,7 +951,12 @@ GEN_FILTER_FILES = ['edge-filters.pb.gz', 'edge-labels.pb.gz', 'edge-inline.pb.g
                     'edge-nofunc.pb.gz', 'cpu-labels.pb.gz', 'heap-series.3.pb.gz',
                     'inline-heavy.pb.gz']
 CORPUS_FILTER_FILES = ['generated/cpu-labels.pb.gz', 'generated/heap.3.pb.gz',
-                       'generated/goroutine.pb.gz']
+                       'generated/goroutine.pb.gz',
+                       # legacy formats: symbolized (Java), [binary] and <unknown> rows
+                       'pprof-testdata/profile/testdata/java.heap',
+                       'pprof-testdata/profile/testdata/java.contention',
+                       'pprof-testdata/profile/testdata/cppbench.heap',
+                       'generated/heap-sampled.txt']
 
 
 # --------------------------------------------------------------------------
