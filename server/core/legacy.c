@@ -13,6 +13,7 @@
 #include "hearth/legacy.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,13 @@ static enum res scan_err(struct lp *p, struct scan *s)
 
 /* ---- regex use ---- */
 
+/*
+ * The patterns are compiled once per process and kept: a compiled RE2 is
+ * immutable and may be matched from any number of threads at once.
+ */
+static pthread_mutex_t rx_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hearth_regex *rx_cache[RX_N];
+
 /* Submatches of regex k on l; returns 1 match, 0 none, -1 error (p->err set). */
 static int rx(struct lp *p, int k, struct sp l, struct sp *g, int ng)
 {
@@ -474,9 +482,14 @@ static int rx(struct lp *p, int k, struct sp l, struct sp *g, int ng)
     int r, i;
 
     if (!p->rx[k]) {
-        struct hearth_limits dl = hearth_limits_default();
-        enum hearth_err e =
-            hearth_regex_compile_capture(rx_src[k], &dl, "legacy format", &p->rx[k], p->em);
+        enum hearth_err e = HEARTH_OK;
+        pthread_mutex_lock(&rx_lock);
+        if (!rx_cache[k]) {
+            struct hearth_limits dl = hearth_limits_default();
+            e = hearth_regex_compile_capture(rx_src[k], &dl, "legacy format", &rx_cache[k], p->em);
+        }
+        p->rx[k] = rx_cache[k];
+        pthread_mutex_unlock(&rx_lock);
         if (e) {
             p->err = e;
             return -1;
@@ -2247,10 +2260,6 @@ out:
 
 static void lp_release(struct lp *p)
 {
-    int k;
-
-    for (k = 0; k < RX_N; k++)
-        hearth_regex_free(p->rx[k]);
     hearth_u64map_release(&p->byaddr);
     hearth_arena_release(&p->ar);
     free(p->loc);
