@@ -547,7 +547,9 @@ static void test_large_linear(void **state)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     assert_int_equal(p->nsamples, 200000);
-    fprintf(stderr, "200k-sample legacy heap (%zu bytes) decoded in %.2f s of CPU (pprof: ~8.5 s)\n", b.len, secs);
+    fprintf(stderr,
+            "200k-sample legacy heap (%zu bytes) decoded in %.2f s of CPU (pprof: ~8.5 s)\n", b.len,
+            secs);
     assert_true(secs < 10);
     hearth_profile_free(p);
     hearth_buf_release(&b);
