@@ -911,12 +911,15 @@ static enum hearth_err try_legacy(const unsigned char *buf, size_t len,
     if (strstr(em->msg, "concatenated profiles"))
         return proto_err;
     e = hearth_legacy_convert(buf, len, lim, &rec, &pb, &pblen, &fmt, &lem);
+    if (e == HEARTH_E_TOO_LARGE && strstr(lem.msg, "bufio.Scanner") && !looks_like_text(buf, len))
+        return proto_err; /* binary with no newline: the protobuf's reason says more */
     if (e) {
         memcpy(em, &lem, sizeof(lem));
         return e;
     }
     if (!rec) {
-        html_hint(em, buf, len);
+        if (proto_err == HEARTH_E_CORRUPT)
+            html_hint(em, buf, len);
         return proto_err;
     }
     hearth_profile_free(*pp);
