@@ -134,8 +134,7 @@ int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv)
         strncasecmp(ctype, "application/gzip", 16) != 0 &&
         strncasecmp(ctype, "application/x-gzip", 18) != 0 &&
         strncasecmp(ctype, "application/x-protobuf", 22) != 0 &&
-        strncasecmp(ctype, "application/vnd.google.protobuf", 31) != 0 &&
-        strncasecmp(ctype, "text/plain", 10) != 0) /* legacy text profiles */
+        strncasecmp(ctype, "application/vnd.google.protobuf", 31) != 0)
         return hx_send_error(c, HEARTH_E_UNSUPPORTED,
                              "send the profile as application/octet-stream or multipart/form-data");
     rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name));

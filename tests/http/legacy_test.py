@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Legacy profiles over HTTP: POST /api/profiles with a Go ?debug=1 heap text
-and a gperftools binary CPU profile (tests/cli/legacy_inputs.py).
+and gperftools binary CPU profiles (tests/cli/legacy_inputs.py), as
+octet-stream or multipart bodies.
 
 Each upload is 201 with "converted_from" naming the format, the metadata
 (GET /api/profiles/ID) says the same, and the top view's total and rows are
@@ -42,7 +43,7 @@ def main():
     srv = Server(args.hearth, data).start()
     try:
         cases = [
-            ("go-heap.txt", "text/plain", "go heap text (?debug=1)", 3),
+            ("go-heap.txt", "multipart", "go heap text (?debug=1)", 3),
             ("go-heap.txt", "application/octet-stream", "go heap text (?debug=1)", 1),
             ("gperf-cpu-64le.prof", "application/octet-stream", "gperftools CPU profile (binary)",
              1),
@@ -52,7 +53,8 @@ def main():
         if real and os.path.exists(real):
             with open(real, "rb") as f:
                 INPUTS["corpus heap-sampled.txt"] = f.read()
-            cases.append(("corpus heap-sampled.txt", "text/plain", "go heap text (?debug=1)", 3))
+            cases.append(("corpus heap-sampled.txt", "application/octet-stream",
+                          "go heap text (?debug=1)", 3))
         else:
             print("note: no shared corpus heap-sampled.txt; synthetic inputs only")
         for name, ctype, fmt, si in cases:
@@ -93,12 +95,12 @@ def main():
         for name in ("go-heap-zero-count.txt", "java-heap-zero.txt", "go-heap-long-line.txt"):
             body, reason = BAD[name]
             r = request(srv.port, "POST", "/api/profiles?name=" + name, body=body,
-                        headers={"Content-Type": "text/plain"})
+                        headers={"Content-Type": "application/octet-stream"})
             if check_json_error(c, r, name, (400, 413)):
                 c.ok(reason in r.json()["error"]["message"], name + ": the reason is pprof's",
                      r.json()["error"]["message"])
         r = request(srv.port, "POST", "/api/profiles?name=text", body=b"hello\nworld\n",
-                    headers={"Content-Type": "text/plain"})
+                    headers={"Content-Type": "application/octet-stream"})
         if check_json_error(c, r, "text that is no profile", (400,)):
             msg = r.json()["error"]["message"]
             c.ok("unrecognized profile format" in msg and "legacy" in msg,
