@@ -18,7 +18,7 @@ enum hearth_err {
     HEARTH_E_CORRUPT,      /* input is not a valid profile (wire or semantics) */
     HEARTH_E_NOT_FOUND,    /* a named thing (file, sample type) does not exist */
     HEARTH_E_BAD_REQUEST,  /* a parameter is malformed (bad regex, flag value) */
-    HEARTH_E_UNSUPPORTED,  /* a known but unsupported input (legacy text profile) */
+    HEARTH_E_UNSUPPORTED,  /* a known but unsupported input (a content type) */
     HEARTH_E_INCOMPATIBLE, /* profiles that cannot be combined (diff of cpu vs heap) */
     HEARTH_E_IO,           /* reading or writing failed */
     HEARTH_E_FORBIDDEN,    /* a secret (delete token, upload token) is missing or wrong */

@@ -29,6 +29,8 @@
 #define HEARTH_LIMIT_FETCH_ENTRIES    1024                /* entries of --fetch-allow */
 #define HEARTH_LIMIT_MERGE_PROFILES   64                  /* profiles merged into one view */
 #define HEARTH_LIMIT_CONFIG_LINE      8192                /* bytes of a --config file line */
+#define HEARTH_LIMIT_LEGACY_LINE      65536               /* bytes of a legacy text line, + 1 */
+#define HEARTH_LIMIT_LEGACY_ATTRS     64                  /* attr=value lines of a memory map */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

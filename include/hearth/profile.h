@@ -55,6 +55,8 @@ struct hearth_profile {
     uint32_t *map_file, *map_build_id;
     uint8_t *map_flags;
     bool fake_mapping; /* the file had none; pprof adds one with no name */
+    /* NULL for profile.proto; else the legacy format read (legacy.h), static. */
+    const char *converted_from;
 
     /* Functions. */
     uint32_t nfunc;
@@ -89,9 +91,9 @@ struct hearth_profile {
 };
 
 /*
- * Decode a pprof file (gzip or raw profile.proto) into a new profile,
- * validating it as pprof does. On failure returns an error, *out is NULL and
- * em holds one line for the user. The input buffer is only borrowed.
+ * Decode a pprof file (gzip or raw profile.proto, or any legacy format pprof
+ * reads: legacy.h) into a new profile, validating it as pprof does. On failure returns an error,
+ * *out is NULL and em holds one line for the user. The input buffer is only borrowed.
  */
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
                                       const struct hearth_limits *lim, struct hearth_profile **out,

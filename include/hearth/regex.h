@@ -52,6 +52,23 @@ enum hearth_err hearth_regex_compile_full(const char *pattern, const struct hear
  * (out of memory). Callers must treat -1 as an error, never as "no match".
  */
 int hearth_regex_match(const struct hearth_regex *re, const char *s, size_t len);
+/*
+ * For parsers of text formats (legacy profiles): a pattern whose groups
+ * capture, matched with hearth_regex_submatch(). Same bounds as above.
+ */
+enum hearth_err hearth_regex_compile_capture(const char *pattern, const struct hearth_limits *lim,
+                                             const char *what, struct hearth_regex **out,
+                                             struct hearth_errmsg *em);
+
+/*
+ * Leftmost-first search as Go's FindSubmatchIndex: on a match (1) off[0],
+ * mlen[0] bound the whole match and off[i], mlen[i] group i (n <= 16 slots);
+ * off[i] == SIZE_MAX for a group that took no part. 0 = no match, -1 = error.
+ * Offsets are in s's own bytes, invalid UTF-8 read as in hearth_regex_match.
+ */
+int hearth_regex_submatch(const struct hearth_regex *re, const char *s, size_t len, int n,
+                          size_t *off, size_t *mlen);
+
 void hearth_regex_free(struct hearth_regex *re);
 
 #endif /* HEARTH_REGEX_H */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "hearth/gz.h"
+#include "hearth/legacy.h"
 #include "profile.pb-c.h"
 
 #include "hearth/banned.h"
@@ -856,6 +857,10 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
     return HEARTH_OK;
 }
 
+static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
+                                    const struct hearth_limits *lim, struct hearth_profile *p,
+                                    struct hearth_errmsg *em);
+
 static bool looks_like_text(const unsigned char *b, size_t n)
 {
     size_t i, lim = n < 512 ? n : 512;
@@ -868,57 +873,73 @@ static bool looks_like_text(const unsigned char *b, size_t n)
     return n > 0;
 }
 
-/* gperftools' binary CPU profile: header words 0, 3 (32- or 64-bit, either byte order). */
-static bool looks_like_legacy_cpu(const unsigned char *b, size_t n)
-{
-    static const unsigned char w64le[16] = {0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0};
-    static const unsigned char w64be[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3};
-    static const unsigned char w32le[8] = {0, 0, 0, 0, 3, 0, 0, 0};
-    static const unsigned char w32be[8] = {0, 0, 0, 0, 0, 0, 0, 3};
-
-    return (n >= 16 && (!memcmp(b, w64le, 16) || !memcmp(b, w64be, 16))) ||
-           (n >= 8 && (!memcmp(b, w32le, 8) || !memcmp(b, w32be, 8)));
-}
-
-static enum hearth_err legacy_error(struct hearth_errmsg *em, const unsigned char *b, size_t n)
+/* A hint for inputs that are no profile at all (pprof only says "unrecognized"). */
+static void html_hint(struct hearth_errmsg *em, const unsigned char *b, size_t n)
 {
     size_t sp = 0;
+
+    if (looks_like_text(b, n))
+        hearth_errmsg_set(em, HEARTH_E_CORRUPT,
+                          "parsing profile: unrecognized profile format (this text is neither "
+                          "profile.proto nor a legacy profile that pprof reads)");
 
     while (sp < n && sp < 64 && (b[sp] == ' ' || b[sp] == '\n' || b[sp] == '\r' || b[sp] == '\t'))
         sp++;
     if (sp < n && b[sp] == '<')
-        return hearth_errmsg_set(
-            em, HEARTH_E_CORRUPT,
-            "this is an HTML or XML page, not a profile (for Go, fetch a profile "
-            "endpoint such as /debug/pprof/heap)");
-    if (looks_like_legacy_cpu(b, n))
-        return hearth_errmsg_set(em, HEARTH_E_UNSUPPORTED,
-                                 "this is a legacy binary CPU profile (gperftools format); "
-                                 "Hearth reads profile.proto only: convert it with "
-                                 "`go tool pprof -proto` or fetch /debug/pprof/profile");
+        hearth_errmsg_set(em, HEARTH_E_CORRUPT,
+                          "this is an HTML or XML page, not a profile (for Go, fetch a profile "
+                          "endpoint such as /debug/pprof/heap)");
+}
 
-    static const char *const heads[] = {"heap profile:",
-                                        "heap_v2/",
-                                        "--- contention",
-                                        "--- mutex",
-                                        "--- threadz",
-                                        "goroutine profile:",
-                                        "threadcreate profile:",
-                                        "--- heapz",
-                                        "---"};
-    size_t i;
+/*
+ * pprof reads a legacy format when the bytes are not profile.proto (but not
+ * after "concatenated profiles"). Returns HEARTH_OK with *p replaced by the
+ * converted profile, or an error (the proto one if no legacy reader knows
+ * the input).
+ */
+static enum hearth_err try_legacy(const unsigned char *buf, size_t len,
+                                  const struct hearth_limits *lim, enum hearth_err proto_err,
+                                  struct hearth_profile **pp, struct hearth_errmsg *em)
+{
+    struct hearth_errmsg lem;
+    unsigned char *pb = NULL;
+    size_t pblen = 0;
+    const char *fmt = NULL;
+    bool rec = false;
+    enum hearth_err e;
+    struct hearth_profile *p;
 
-    for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
-        size_t hl = strlen(heads[i]);
-        if (n >= hl && memcmp(b, heads[i], hl) == 0)
-            break;
+    if (strstr(em->msg, "concatenated profiles"))
+        return proto_err;
+    e = hearth_legacy_convert(buf, len, lim, &rec, &pb, &pblen, &fmt, &lem);
+    if (e == HEARTH_E_TOO_LARGE && strstr(lem.msg, "bufio.Scanner") && !looks_like_text(buf, len))
+        return proto_err; /* binary with no newline: the protobuf's reason says more */
+    if (e) {
+        memcpy(em, &lem, sizeof(lem));
+        return e;
     }
-    if (i < sizeof(heads) / sizeof(heads[0]) || looks_like_text(b, n))
-        return hearth_errmsg_set(em, HEARTH_E_UNSUPPORTED,
-                                 "this is a legacy text profile (from ?debug=1 or older tools); "
-                                 "Hearth reads profile.proto only: fetch it with debug=0 "
-                                 "(the default, e.g. /debug/pprof/heap)");
-    return HEARTH_E_CORRUPT;
+    if (!rec) {
+        if (proto_err == HEARTH_E_CORRUPT)
+            html_hint(em, buf, len);
+        return proto_err;
+    }
+    hearth_profile_free(*pp);
+    *pp = NULL;
+    p = calloc(1, sizeof(*p));
+    if (!p) {
+        free(pb);
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    }
+    hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
+    e = decode_proto(pb, pblen, lim, p, em);
+    free(pb);
+    if (e) {
+        hearth_profile_free(p);
+        return e;
+    }
+    p->converted_from = fmt;
+    *pp = p;
+    return HEARTH_OK;
 }
 
 static void decoder_release(struct dec *d)
@@ -1115,8 +1136,8 @@ enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
     }
     hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
     e = decode_proto(buf, rawlen, lim, p, em);
-    if (e == HEARTH_E_CORRUPT && legacy_error(em, buf, rawlen) == HEARTH_E_UNSUPPORTED)
-        e = HEARTH_E_UNSUPPORTED;
+    if (e == HEARTH_E_CORRUPT || e == HEARTH_E_TOO_LARGE)
+        e = try_legacy(buf, rawlen, lim, e, &p, em);
     if (e) {
         hearth_profile_free(p);
         p = NULL;

@@ -95,6 +95,12 @@ static const struct hearth_limit_row fixed[] = {
         "profiles merged into one view (merge=, several CLI sources); each is held while merging"),
     FIXED("config_line", HEARTH_LIMIT_CONFIG_LINE,
           "bytes of one line of `hearth serve --config FILE` (longer: a start-up error)"),
+    FIXED("legacy_line", HEARTH_LIMIT_LEGACY_LINE,
+          "bytes of one line of a legacy text profile, newline included: pprof reads them with "
+          "Go's bufio.Scanner, which fails on a 64 KiB line too"),
+    FIXED("legacy_attrs", HEARTH_LIMIT_LEGACY_ATTRS,
+          "attr=value substitutions in a legacy memory map section (pprof has no cap; "
+          "real maps have none or a few)"),
     {0, 0, 0, 0},
 };
 

@@ -33,6 +33,16 @@ enum hearth_re2_status {
  */
 enum hearth_re2_status hearth_re2_new(const char *pattern, size_t len, int64_t max_mem,
                                       struct hearth_re2 **out, char *msg, size_t msgsz);
+/* As hearth_re2_new, but the pattern's groups capture (hearth_re2_submatch). */
+enum hearth_re2_status hearth_re2_new_capture(const char *pattern, size_t len, int64_t max_mem,
+                                              struct hearth_re2 **out, char *msg, size_t msgsz);
+/*
+ * Leftmost-first search like hearth_re2_search, filling off[i], len[i] for
+ * the whole match (i = 0) and groups 1..n-1; a group that took no part has
+ * off[i] == SIZE_MAX. 1 on a match, 0 if none, -1 on error.
+ */
+int hearth_re2_submatch(const struct hearth_re2 *re, const char *s, size_t len, int n, size_t *off,
+                        size_t *mlen);
 /* 1 if the pattern matches somewhere in s[0..len), 0 if not, -1 on error. */
 int hearth_re2_search(const struct hearth_re2 *re, const char *s, size_t len);
 void hearth_re2_free(struct hearth_re2 *re);

@@ -82,7 +82,7 @@ static const char *precheck(const char *p, size_t n, size_t max_depth, size_t *d
 }
 
 static enum hearth_err compile(const char *pattern, const struct hearth_limits *lim,
-                               const char *what, bool full, struct hearth_regex **out,
+                               const char *what, bool full, bool capture, struct hearth_regex **out,
                                struct hearth_errmsg *em)
 {
     struct hearth_limits dl = hearth_limits_default();
@@ -118,8 +118,12 @@ static enum hearth_err compile(const char *pattern, const struct hearth_limits *
         memcpy(pat + 4, pattern, n);
         memcpy(pat + 4 + n, ")$", 3);
     }
-    st = hearth_re2_new(pat ? pat : pattern, pat ? n + 6 : n, (int64_t)lim->max_regex_mem, &re->re2,
-                        msg, sizeof(msg));
+    if (capture)
+        st = hearth_re2_new_capture(pattern, n, (int64_t)lim->max_regex_mem, &re->re2, msg,
+                                    sizeof(msg));
+    else
+        st = hearth_re2_new(pat ? pat : pattern, pat ? n + 6 : n, (int64_t)lim->max_regex_mem,
+                            &re->re2, msg, sizeof(msg));
     switch (st) {
     case HEARTH_RE2_OK:
         break;
@@ -155,14 +159,21 @@ enum hearth_err hearth_regex_compile(const char *pattern, const struct hearth_li
                                      const char *what, struct hearth_regex **out,
                                      struct hearth_errmsg *em)
 {
-    return compile(pattern, lim, what, false, out, em);
+    return compile(pattern, lim, what, false, false, out, em);
 }
 
 enum hearth_err hearth_regex_compile_full(const char *pattern, const struct hearth_limits *lim,
                                           const char *what, struct hearth_regex **out,
                                           struct hearth_errmsg *em)
 {
-    return compile(pattern, lim, what, true, out, em);
+    return compile(pattern, lim, what, true, false, out, em);
+}
+
+enum hearth_err hearth_regex_compile_capture(const char *pattern, const struct hearth_limits *lim,
+                                             const char *what, struct hearth_regex **out,
+                                             struct hearth_errmsg *em)
+{
+    return compile(pattern, lim, what, false, true, out, em);
 }
 
 /*
@@ -244,6 +255,57 @@ int hearth_regex_match(const struct hearth_regex *re, const char *s, size_t len)
     }
     r = hearth_re2_search(re->re2, (const char *)fix, w);
     free(fix);
+    return r;
+}
+
+int hearth_regex_submatch(const struct hearth_regex *re, const char *s, size_t len, int n,
+                          size_t *off, size_t *mlen)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad = utf8_first_invalid(u, len), i, w, l, *back;
+    unsigned char *fix;
+    int r, k;
+
+    if (bad == len)
+        return hearth_re2_submatch(re->re2, s, len, n, off, mlen);
+    /* as hearth_regex_match, with offsets mapped back to the subject's bytes */
+    if (len > SIZE_MAX / 3 / sizeof(size_t) - 1)
+        return -1;
+    fix = malloc(len * 3);
+    back = malloc((len * 3 + 1) * sizeof(size_t));
+    if (!fix || !back) {
+        free(fix);
+        free(back);
+        return -1;
+    }
+    for (i = 0, w = 0; i < len;) {
+        l = utf8_seq(u + i, len - i);
+        if (l == 0) {
+            memcpy(fix + w, "\xEF\xBF\xBD", 3);
+            back[w] = back[w + 1] = back[w + 2] = i;
+            w += 3;
+            i++;
+            continue;
+        }
+        memcpy(fix + w, u + i, l);
+        for (k = 0; k < (int)l; k++)
+            back[w + (size_t)k] = i + (size_t)k;
+        w += l;
+        i += l;
+    }
+    back[w] = len;
+    r = hearth_re2_submatch(re->re2, (const char *)fix, w, n, off, mlen);
+    for (k = 0; r == 1 && k < n; k++) {
+        size_t a, b;
+        if (off[k] == SIZE_MAX)
+            continue;
+        a = back[off[k]];
+        b = off[k] + mlen[k] == w ? len : back[off[k] + mlen[k]];
+        off[k] = a;
+        mlen[k] = b - a;
+    }
+    free(fix);
+    free(back);
     return r;
 }
 

@@ -189,6 +189,10 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
     s = p->fake_mapping ? hearth_pstr(p, 0) : hearth_pstr(p, p->map_file[0]);
     hearth_jsonw_key(&w, "main_binary");
     hearth_jsonw_str(&w, s.ptr, s.len > 500 ? 500 : s.len);
+    if (p->converted_from) { /* a legacy format, read as pprof reads it */
+        hearth_jsonw_key(&w, "converted_from");
+        hearth_jsonw_cstr(&w, p->converted_from);
+    }
     hearth_jsonw_obj_close(&w);
 }
 

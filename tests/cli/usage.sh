@@ -21,8 +21,11 @@ check 2 "bad nodecount" "$H" top -nodecount=-3 x.pb.gz
 check 2 "normalize without base" "$H" top -normalize x.pb.gz
 check 1 "missing file" "$H" top /nonexistent/profile.pb.gz
 [ "$(wc -l </tmp/hearth-usage.err)" -eq 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: missing file: not one line"; }
+printf 'hello, world\nthis is not a profile\n' >/tmp/hearth-text.txt
+check 1 "text that is no profile" "$H" top /tmp/hearth-text.txt
+grep -q 'unrecognized profile format' /tmp/hearth-usage.err && [ "$(wc -l </tmp/hearth-usage.err)" -eq 1 ] &&
+  pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: text message: $(cat /tmp/hearth-usage.err)"; }
 printf 'heap profile: 1: 2 [3: 4] @ heap/1048576\n' >/tmp/hearth-legacy.txt
-check 1 "legacy text" "$H" top /tmp/hearth-legacy.txt
-grep -q 'debug=0' /tmp/hearth-usage.err && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: legacy message lacks debug=0"; }
+check 0 "legacy heap text without samples" "$H" top /tmp/hearth-legacy.txt
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -3,6 +3,9 @@
  * limits -> stacks -> every view (top text and JSON, flame JSON, call graph
  * JSON and DOT) into 16 MiB buffers -> free everything.
  *
+ * Bytes that are not profile.proto go through the legacy readers (legacy.h):
+ * the seeds legacy-* are one input per legacy format, plus malformed ones.
+ *
  * When the input decodes, it is also diffed against itself
  * (hearth_merge_diff, -base or -diff_base, with or without -normalize) and
  * the diff's views rendered, which exercises merge.c and negative values.

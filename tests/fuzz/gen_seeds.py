@@ -10,6 +10,7 @@ little-endian output cap the target uses beside its 1 MiB one.
 import gzip
 import os
 import struct
+import sys
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -151,3 +152,14 @@ seed("not-compressed", 65535, b"\x0a\x05hello plain protobuf")
 bad_method = bytearray(gz(b"method"))
 bad_method[2] = 7
 seed("bad-method", 65535, bytes(bad_method))
+
+# ---- decode: the legacy formats (tests/cli/legacy_inputs.py), plain and gzipped ----
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "cli"))
+from legacy_inputs import INPUTS, BAD  # noqa: E402
+
+for lname, ldata in sorted(INPUTS.items()):
+    write("decode", "legacy-" + lname, ldata)
+write("decode", "legacy-go-heap.txt.gz", gz(INPUTS["go-heap.txt"]))
+for lname, (ldata, _) in sorted(BAD.items()):
+    if len(ldata) < 4096:
+        write("decode", "legacy-bad-" + lname, ldata)

@@ -266,8 +266,7 @@ class E2E:
             what = "upload %s (%s)" % (base, mode)
             if rc != 0:
                 # the CLI refuses it: the server must too, with a JSON error
-                # (README: 415 for a legacy text profile)
-                want = {415} if "legacy text" in err else {400, 413, 415, 422}
+                want = {400, 413, 415, 422}
                 check_json_error(c, r, what + " refused like the CLI (%s)" % err.strip()[:80],
                                  want)
                 continue

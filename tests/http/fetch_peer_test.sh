@@ -170,13 +170,18 @@ fetch "$BASE/healthz" "self"
 if is_error 403 && msg | grep -q 'this server'; then ok
 else ko "self fetch: want 403 'this server', got $CODE: $(body)"; fi
 
-# the pprof HTML index and the legacy text heap are not profiles; the error
-# names the failure and contains nothing of the page
-for path in "/debug/pprof/" "/debug/pprof/heap?debug=1"; do
+# the pprof HTML index is not a profile; the error names the failure and
+# contains nothing of the page
+for path in "/debug/pprof/"; do
   fetch "$PEER$path" "not a profile"
   if is_error '400|415' && ! msg | grep -qE '<|Types of profiles|Profile Descriptions|heap profile: |MemStats'; then ok
   else ko "fetch $path: want a 400/415 JSON error without page text, got $CODE: $(body)"; fi
 done
+
+# the legacy ?debug=1 heap text is read as pprof reads it, and says so
+fetch "$PEER/debug/pprof/heap?debug=1" "legacy heap"
+if [ "$CODE" = 201 ] && py 'd["converted_from"] == "go heap text (?debug=1)" and [s["type"] for s in d["sample_types"]] == ["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"]' 2>/dev/null; then ok
+else ko "fetch heap?debug=1: want 201 converted from go heap text, got $CODE: $(body)"; fi
 
 # HTTP 404 from the target: an error naming the status, not the body
 fetch "$PEER/no/such/page" "404"

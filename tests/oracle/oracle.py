@@ -514,18 +514,9 @@ def pre_hearth(pp, hh):
         return SKIP('pprof timed out')
     if pp.rc != 0:
         return both_fail_check(pp, hh)
-    if hh.rc == 1 and is_legacy_refusal(hh):
-        # pprof parses legacy text/binary formats; hearth refuses them by design
-        # (README: "Deliberate differences") with a message naming profile.proto.
-        return SKIP('legacy format refused by design')
     if hh.crashed() or hh.rc != 0:
         return FAIL('hearth ' + hh.describe())
     return None
-
-
-def is_legacy_refusal(hh):
-    err = to_text(hh.err)
-    return 'legacy' in err and 'profile.proto only' in err and err.count('\n') <= 1
 
 
 def compare_top(pp, hh, suffix, byte_compare=True):
@@ -960,7 +951,12 @@ GEN_FILTER_FILES = ['edge-filters.pb.gz', 'edge-labels.pb.gz', 'edge-inline.pb.g
                     'edge-nofunc.pb.gz', 'cpu-labels.pb.gz', 'heap-series.3.pb.gz',
                     'inline-heavy.pb.gz']
 CORPUS_FILTER_FILES = ['generated/cpu-labels.pb.gz', 'generated/heap.3.pb.gz',
-                       'generated/goroutine.pb.gz']
+                       'generated/goroutine.pb.gz',
+                       # legacy formats: symbolized (Java), [binary] and <unknown> rows
+                       'pprof-testdata/profile/testdata/java.heap',
+                       'pprof-testdata/profile/testdata/java.contention',
+                       'pprof-testdata/profile/testdata/cppbench.heap',
+                       'generated/heap-sampled.txt']
 
 
 # --------------------------------------------------------------------------

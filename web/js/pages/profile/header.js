@@ -59,12 +59,14 @@ export function profileHeader(page) {
       ...f('total', 'Total', totalShown || '…'),
       ...f('samples', 'Samples', samplesText(meta)),
       ...f('size', 'File', formatSize(meta.size)),
-      ...f('source', 'Source', meta.source_url || ''));
+      ...f('source', 'Source', meta.source_url || ''),
+      // a legacy format (Go ?debug=1 text, gperftools, Java) read as pprof reads it
+      ...f('format', 'Format', meta.converted_from ? `converted from ${meta.converted_from}` : ''));
     replace(comments, ...(meta.comments || []).slice(0, 20).map((/** @type {string} */ c) => el('li', { text: c })));
 
     const token = api.deleteToken(id);
     replace(actions,
-      el('a', { class: 'button', href: api.rawUrl(id), download: `${(meta.name || id).replace(/[^\w.-]+/g, '_')}.pb.gz`, text: 'Download' }),
+      el('a', { class: 'button', href: api.rawUrl(id), download: `${(meta.name || id).replace(/[^\w.-]+/g, '_')}${meta.converted_from ? '' : '.pb.gz'}`, text: 'Download' }),
       el('button', { type: 'button', text: 'Copy link', onclick: copyLink }),
       el('button', { type: 'button', class: 'compare-btn', text: 'Compare…', onclick: () => chooseBase(id, meta, base => page.change({ base, norm: '' })) }),
       el('button', { type: 'button', class: 'merge-btn', text: 'Merge…', onclick: () => chooseMerge(id, meta, mergeIds(page.state().merge), ids => page.change({ merge: ids.join(','), zoom: '' })) }),
