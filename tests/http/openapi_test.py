@@ -310,7 +310,9 @@ def live(c, doc, hearth, corpus, spec_bytes):
         body, ctype = multipart("heap.pb.gz", prof0)
         L.call("POST", "/api/profiles", "/api/profiles", body, {"Content-Type": ctype}, want=201)
         L.call("POST", "/api/profiles", "/api/profiles", prof0[:200], OCT, want=400)
-        L.call("POST", "/api/profiles", "/api/profiles", b"heap profile: 1: 2 [3: 4] @ heap/1\n", OCT, want=415)
+        # a legacy text profile is converted (converted_from says so); a text that is none is a 400
+        L.call("POST", "/api/profiles", "/api/profiles", b"heap profile: 1: 2 [3: 4] @ heap/1\n", OCT, want=201)
+        L.call("POST", "/api/profiles", "/api/profiles", b"hello, this is not a profile\n", OCT, want=400)
         L.call("POST", "/api/profiles", "/api/profiles", prof0, {"Content-Type": "text/html"}, want=415)
         L.call("POST", "/api/fetch", "/api/fetch", json.dumps({"url": target, "name": "f"}).encode(), JS, want=201)
         L.call("POST", "/api/fetch", "/api/fetch", json.dumps({"url": "http://10.1.2.3/x"}).encode(), JS, want=403)
