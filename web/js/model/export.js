@@ -95,7 +95,7 @@ export function flameSvg(o) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${n(o.width)}" height="${n(o.height)}" viewBox="0 0 ${n(o.width)} ${n(o.height)}"`,
     ` font-family="${xmlText(o.font)}" font-size="12">\n`,
     `<rect class="bg" x="0" y="0" width="${n(o.width)}" height="${n(o.height)}" fill="${xmlText(o.bg)}"/>\n`,
-    `<text class="title" x="4" y="${n(o.titleH / 2)}" dominant-baseline="central" fill="${xmlText(o.fg)}">${xmlText(o.title)}</text>\n`,
+    `<text class="title" x="4" y="${n(o.titleH / 2)}" dominant-baseline="central" font-weight="bold" fill="${xmlText(o.fg)}">${xmlText(o.title)}</text>\n`,
     `<g transform="translate(0 ${n(o.titleH)})">\n`,
   ];
   for (const f of o.frames) {
@@ -117,6 +117,7 @@ export function flameSvg(o) {
  * @param {string} name @param {string} what @param {string} ext
  */
 export function exportName(name, what, ext) {
-  const base = (name || 'profile').replace(/[^\w.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 80) || 'profile';
+  const safe = (name || '').replace(/[^\w.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 80);
+  const base = /[A-Za-z0-9]/.test(safe) ? safe : 'profile';
   return `${base}-${what}.${ext}`;
 }

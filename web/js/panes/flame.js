@@ -101,6 +101,7 @@ export class FlameView {
     /** @type {{x: number, y: number, vx0: number, top: number, moved: boolean, id: number}|null} */
     this.drag = null;
     this.suppressClick = false;
+    this.pressedAt = -1e9;
     /** @type {HTMLCanvasElement|null} the overview's frames, drawn once per data, width and theme */
     this.miniCache = null;
     this.miniKey = '';
@@ -139,7 +140,8 @@ export class FlameView {
     c.addEventListener('pointerup', e => this.onUp(e));
     c.addEventListener('pointercancel', e => this.onUp(e));
     c.addEventListener('keydown', e => this.onKey(e));
-    c.addEventListener('focus', () => { this.announce(); this.schedule(); });
+    // focus that no pointer press brought (Tab) shows the selection at once
+    c.addEventListener('focus', () => { this.kbd = performance.now() - this.pressedAt > 500; this.announce(); this.schedule(); });
     c.addEventListener('blur', () => this.schedule());
     this.mini.addEventListener('pointerdown', e => this.onMiniDown(e));
     this.mini.addEventListener('pointermove', e => this.onMiniMove(e));
@@ -622,9 +624,11 @@ export class FlameView {
     c.fillStyle = isDark() ? 'rgba(0,0,0,0.55)' : 'rgba(255,255,255,0.7)';
     c.fillRect(0, 0, Math.max(0, l), MINI_H);
     c.fillRect(r, 0, Math.max(0, W - r), MINI_H);
-    c.strokeStyle = pal.focus;
-    c.lineWidth = 2;
-    c.strokeRect(Math.max(1, l), 1, Math.max(2, Math.min(W - 1, r) - Math.max(1, l)), MINI_H - 2);
+    if (r - l < W - 1) {
+      c.strokeStyle = pal.focus;
+      c.lineWidth = 2;
+      c.strokeRect(Math.max(1, l), 1, Math.max(2, Math.min(W - 1, r) - Math.max(1, l)), MINI_H - 2);
+    }
     this.mini.dataset.l = String(l);
     this.mini.dataset.r = String(r);
   }
@@ -789,6 +793,7 @@ export class FlameView {
   /** @param {PointerEvent} e */
   onDown(e) {
     this.kbd = false;
+    this.pressedAt = performance.now();
     if (e.button !== 0 || !this.fd || !this.fd.n) return;
     this.drag = { x: e.clientX, y: e.clientY, vx0: this.vx0, top: this.scroll.scrollTop, moved: false, id: e.pointerId };
   }

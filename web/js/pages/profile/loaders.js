@@ -300,7 +300,7 @@ export function flameLoader(page, pane, hooks, top, profileName = () => page.id)
     parts.push('◤ marks inlined frames (names in italics)');
     parts.push('colours: one per package');
     if (fd?.diff) parts.pop();
-    if (fd?.err) parts.push(fd.diff ? 'grey: within sampling noise (|Δ| < 2 × standard error)' : 'tooltips show ± standard error from sampling');
+    if (data.shown?.err) parts.push(fd?.diff ? 'grey: within sampling noise (|Δ| < 2 × standard error)' : 'tooltips show ± standard error from sampling');
     legend.textContent = parts.join(' · ');
   }
 
