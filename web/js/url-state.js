@@ -32,6 +32,8 @@ export function parseQuery(search) {
     st[k] = k === 'noinlines' || k === 'norm' ? (v === '' || /^(1|true|t|yes|on)$/i.test(v) ? '1' : '') : v;
     if (st[k] === '') delete st[k];
   }
+  // the flame graph's options are on ("1") or absent
+  for (const k of ['heavy', 'rev']) if (st[k] !== undefined && !/^(1|true|t|yes|on)$/i.test(st[k])) delete st[k]; else if (st[k]) st[k] = '1';
   if (st.view && !VIEWS.includes(/** @type {any} */ (st.view))) delete st.view;
   if (st.norm && !st.base) delete st.norm;
   return st;

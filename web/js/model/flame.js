@@ -335,11 +335,6 @@ export function reverseFlame(fd) {
   const S = fd.strings.length, str = fd.strings;
   const diff = !!(fd.diff && fd.baseSelf && fd.baseTotal);
   const fBase = diff ? /** @type {Float64Array} */ (fd.baseSelf) : null;
-  // rank of each name in sort order (siblings go by it, then inline last)
-  const byStr = Int32Array.from({ length: S }, (_, k) => k);
-  byStr.sort((x, y) => { const a = str[x], b = str[y]; return a < b ? -1 : a > b ? 1 : x - y; });
-  const rank = new Int32Array(S);
-  for (let k = 0; k < S; k++) rank[byStr[k]] = k;
   const fName = fd.name, fParent = fd.parent, fInline = fd.inline;
   const keyOf = (/** @type {number} */ j) => fName[j] * 2 + fInline[j];
 
@@ -371,7 +366,8 @@ export function reverseFlame(fd) {
     touched.length = 0;
     for (let k = a; k < b; k++) { const key = keyOf(cur[k]); if (count[key]++ === 0) touched.push(key); }
     if (touched.length > 1) {
-      touched.sort((x, y) => rank[x >> 1] - rank[y >> 1] || (x & 1) - (y & 1));
+      // siblings by name (as the server orders them), inlined last
+      touched.sort((x, y) => { const p = str[x >> 1] ?? '', q = str[y >> 1] ?? ''; return p < q ? -1 : p > q ? 1 : (x & 1) - (y & 1); });
       let off = a;
       for (const key of touched) { start[key] = off; off += count[key]; }
       for (let k = a; k < b; k++) {

@@ -694,7 +694,8 @@ export class FlameView {
     ctx.fillStyle = pal.fg;
     ctx.font = `bold ${FONT}`;
     ctx.textBaseline = 'middle';
-    ctx.fillText(fitLabel(title, Math.floor((W - 8) / this.charWidth())), 4, TITLE_H / 2);
+    const most = Math.max(1, Math.floor((W - 8) / (this.charWidth() * 1.1)));
+    ctx.fillText(title.length > most ? `${title.slice(0, most - 1)}…` : title, 4, TITLE_H / 2);
     ctx.translate(0, TITLE_H);
     this.paint(ctx, placed, pal);
     return new Promise((resolve, reject) => c.toBlob(b => (b ? resolve(b) : reject(new Error('The browser could not make a PNG.'))), 'image/png'));
