@@ -11,6 +11,7 @@ import {
 import { topRows } from '../../web/js/model/top.js';
 import { csvField, toCsv, topCsv, xmlText, flameSvg, exportName } from '../../web/js/model/export.js';
 import { parseCsv } from './lib/csv.mjs';
+import { parseQuery, formatQuery } from '../../web/js/url-state.js';
 
 /**
  * A flame JSON (as the server sends it: pre-order, siblings by name) from
@@ -256,4 +257,11 @@ test('svg: names are XML text, the document is well formed', () => {
   assert.equal(exportName('heap <1>/x', 'flame', 'svg'), 'heap_1_x-flame.svg');
   assert.equal(exportName('', 'top', 'csv'), 'profile-top.csv');
   assert.equal(exportName('../..', 'top', 'csv'), 'profile-top.csv');
+});
+
+test('url: the flame graph options are on or absent', () => {
+  assert.deepEqual(parseQuery('?heavy=1&rev=true'), { heavy: '1', rev: '1' });
+  assert.deepEqual(parseQuery('?heavy=0&rev=no'), {});
+  assert.deepEqual(parseQuery('?rev=&heavy=yes&zoom=abc'), { heavy: '1', zoom: 'abc' });
+  assert.equal(formatQuery({ rev: '1', heavy: '1', zoom: 'k', si: 'cpu' }), '?si=cpu&zoom=k&heavy=1&rev=1');
 });

@@ -391,6 +391,12 @@ test('left heavy and reversed: the order and inversion of the API flame graph, k
   tip = await hover(page, { x: v.x + 1, y: v.y + ROW_H + ROW_H / 2 });
   assert.equal(tip.name, byName[0]);
   await shot(page, 'reversed');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.mouse.move(v.x + v.w / 2, v.y - 60);
+  await page.click('.flame-help summary');
+  await shot(page, 'reversed-dark-keys');
+  await page.click('.flame-help summary');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // a link opens with the options on
   const fresh = await openPage(browser);
