@@ -235,6 +235,11 @@ test('topCsv: the rows as shown (sort, search), all of them, parse back', () => 
   const d = topRows({ rows: [{ name: 'x', flat: -5, cum: -7, base_flat: 10, base_cum: 20 }] });
   const dc = parseCsv(topCsv({ rows: d, diff: true, unit: '', total: 100, sort: '', filter: null }));
   assert.deepEqual(dc, [['flat delta', 'flat%', 'sum%', 'cum delta', 'cum%', 'base cum', 'new cum', 'name'], ['-5', '-5', '-5', '-7', '-7', '20', '13', 'x']]);
+  // standard errors, when known, follow the name
+  const e = topRows({ rows: [{ name: 'y', flat: 4, cum: 9, flat_err: 1.5, cum_err: 2 }, { name: 'z', flat: 1, cum: 1 }] });
+  const ec = parseCsv(topCsv({ rows: e, diff: false, unit: 'ms', total: 10, sort: '', filter: null }));
+  assert.deepEqual(ec, [['flat (ms)', 'flat%', 'sum%', 'cum (ms)', 'cum%', 'name', 'flat stderr (ms)', 'cum stderr (ms)'],
+    ['4', '40', '40', '9', '90', 'y', '1.5', '2'], ['1', '10', '50', '1', '10', 'z', '', '']]);
 });
 
 test('svg: names are XML text, the document is well formed', () => {

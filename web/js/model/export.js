@@ -35,7 +35,8 @@ const pc = (v, total) => (total ? Math.round((v / total) * 10000) / 100 : 0);
 
 /**
  * The top table as shown (its sort and search filter), every row (not just
- * the page on screen), values in the sample unit, percentages as numbers.
+ * the page on screen), values in the sample unit, percentages as numbers;
+ * standard errors (sampling noise) after the name when the server sent them.
  * @param {{rows: import('./top.js').TopRow[], diff: boolean, unit: string, total: number,
  *   sort: string, filter: RegExp|null, retention?: {type: string, unit: string}|null}} p
  */
@@ -48,11 +49,18 @@ export function topCsv(p) {
   const header = p.diff
     ? [`flat delta${u}`, 'flat%', 'sum%', `cum delta${u}`, 'cum%', `base cum${u}`, `new cum${u}`, 'name']
     : [`flat${u}`, 'flat%', 'sum%', `cum${u}`, 'cum%', ...(ret ? ['retained'] : []), 'name'];
+  // sampling noise, when the server estimated it: standard errors after the name
+  const errs = shown.some(r => r.flatErr !== null || r.cumErr !== null);
+  if (errs) header.push(`flat stderr${u}`, `cum stderr${u}`);
   const rows = shown.map((r, k) => {
     const head = [r.flat, pc(r.flat, p.total), pc(sums[k], p.total), r.cum, pc(r.cum, p.total)];
-    if (p.diff) return [...head, r.baseCum, r.newCum, r.name];
-    if (ret) { const f = retainedOf(r); return [...head, f < 0 ? '' : Math.round(f * 10000) / 10000, r.name]; }
-    return [...head, r.name];
+    /** @type {(string|number)[]} */
+    let row;
+    if (p.diff) row = [...head, r.baseCum, r.newCum, r.name];
+    else if (ret) { const f = retainedOf(r); row = [...head, f < 0 ? '' : Math.round(f * 10000) / 10000, r.name]; }
+    else row = [...head, r.name];
+    if (errs) row.push(r.flatErr ?? '', r.cumErr ?? '');
+    return row;
   });
   return toCsv(header, rows, header.map(h => h === 'name'));
 }
