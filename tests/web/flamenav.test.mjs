@@ -382,6 +382,7 @@ test('left heavy and reversed: the order and inversion of the API flame graph, k
   tip = await hover(page, { x: v.x + v.w / 2, y: v.y + ROW_H / 2 });
   assert.equal(Number(tip.total), fd.total[0]);
   assert.match(await page.textContent('.flame-legend'), /reversed/);
+  console.log(`# reversed + left heavy of ${fd.n} frames built in ${await page.$eval('canvas.flame-canvas', c => c.dataset.variantMs)} ms`);
   await shot(page, 'reversed-heavy');
 
   // by name again (reversed only): the first leaf is the first name
