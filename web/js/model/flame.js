@@ -44,15 +44,35 @@ export const ROW_H = 18;
 export function buildFlame(json) {
   const nodes = json.nodes || {};
   const n = (nodes.name || []).length;
-  const name = Int32Array.from(nodes.name || []);
-  const parent = Int32Array.from(nodes.parent || []);
-  const self = Float64Array.from(nodes.self || []);
-  const total = Float64Array.from(nodes.total || []);
-  const inline = Uint8Array.from(nodes.inline || []);
   const diff = !!json.diff && Array.isArray(nodes.base_total);
-  const baseSelf = diff ? Float64Array.from(nodes.base_self) : null;
-  const baseTotal = diff ? Float64Array.from(nodes.base_total) : null;
-  const err = Array.isArray(nodes.err) && nodes.err.length === n ? Float64Array.from(nodes.err, v => (Number.isFinite(v) ? v : 0)) : null;
+  return assemble({
+    strings: json.strings || [],
+    name: Int32Array.from(nodes.name || []),
+    parent: Int32Array.from(nodes.parent || []),
+    self: Float64Array.from(nodes.self || []),
+    total: Float64Array.from(nodes.total || []),
+    inline: Uint8Array.from(nodes.inline || []),
+    diff,
+    baseSelf: diff ? Float64Array.from(nodes.base_self) : null,
+    baseTotal: diff ? Float64Array.from(nodes.base_total) : null,
+    err: Array.isArray(nodes.err) && nodes.err.length === n ? Float64Array.from(nodes.err, v => (Number.isFinite(v) ? v : 0)) : null,
+    grandTotal: Number(json.total) || 0,
+    sample: json.sample || { type: '', unit: '' },
+    trimmed: Number(json.trimmed) || 0,
+    noise: json.noise && typeof json.noise === 'object' ? json.noise : null,
+  });
+}
+
+/**
+ * A flame graph from its pre-order arrays (a parent precedes its children,
+ * whose subtrees follow one another): adds the layout (depth, subtree end,
+ * horizontal extent).
+ * @param {Omit<FlameData, 'n'|'depth'|'end'|'x0'|'width'|'maxDepth'>} a
+ * @returns {FlameData}
+ */
+export function assemble(a) {
+  const { parent, total, baseTotal } = a;
+  const n = a.name.length;
   const depth = new Int32Array(n);
   const end = new Int32Array(n);
   const x0 = new Float64Array(n);
@@ -85,15 +105,7 @@ export function buildFlame(json) {
   }
   while (stack.length) end[/** @type {number} */ (stack.pop())] = n;
 
-  return {
-    n, strings: json.strings || [], name, parent, self, total, inline, diff, baseSelf, baseTotal,
-    depth, end, x0, width, maxDepth,
-    grandTotal: Number(json.total) || 0,
-    sample: json.sample || { type: '', unit: '' },
-    trimmed: Number(json.trimmed) || 0,
-    err,
-    noise: json.noise && typeof json.noise === 'object' ? json.noise : null,
-  };
+  return { ...a, n, depth, end, x0, width, maxDepth };
 }
 
 /**
@@ -253,4 +265,254 @@ export function fitLabel(name, maxChars) {
   const short = slash >= 0 ? name.slice(slash + 1) : name;
   if (short.length <= maxChars) return short;
   return short.slice(0, maxChars - 1) + '…';
+}
+
+/* ---- orders and the reversed (bottom-up) graph ---- */
+
+/**
+ * The same tree with its frames in another pre-order.
+ * @param {FlameData} fd @param {Int32Array} order old index of each new position
+ * @returns {FlameData}
+ */
+function permute(fd, order) {
+  const n = fd.n;
+  const at = new Int32Array(n);
+  for (let k = 0; k < n; k++) at[order[k]] = k;
+  const pick = (/** @type {any} */ src) => {
+    if (!src) return null;
+    const out = new src.constructor(n);
+    for (let k = 0; k < n; k++) out[k] = src[order[k]];
+    return out;
+  };
+  const parent = new Int32Array(n);
+  for (let k = 0; k < n; k++) { const p = fd.parent[order[k]]; parent[k] = p >= 0 ? at[p] : -1; }
+  return assemble({
+    strings: fd.strings, name: pick(fd.name), parent, self: pick(fd.self), total: pick(fd.total), inline: pick(fd.inline),
+    diff: fd.diff, baseSelf: pick(fd.baseSelf), baseTotal: pick(fd.baseTotal), err: pick(fd.err),
+    grandTotal: fd.grandTotal, sample: fd.sample, trimmed: fd.trimmed, noise: fd.noise,
+  });
+}
+
+/**
+ * "Left heavy": every frame's children ordered by weight (width: in a diff
+ * base + new), heaviest first; equal weights keep the server's order (by
+ * name). The tree itself is already merged (one frame per call path).
+ * @param {FlameData} fd
+ * @returns {FlameData}
+ */
+export function leftHeavy(fd) {
+  if (fd.n < 2) return fd;
+  const order = new Int32Array(fd.n);
+  let k = 0;
+  /** @type {number[]} */
+  const stack = [0];
+  while (stack.length) {
+    const i = /** @type {number} */ (stack.pop());
+    order[k++] = i;
+    const kids = childrenOf(fd, i);
+    if (kids.length > 1) kids.sort((a, b) => fd.width[b] - fd.width[a] || a - b);
+    for (let c = kids.length - 1; c >= 0; c--) stack.push(kids[c]);
+  }
+  return permute(fd, order);
+}
+
+/**
+ * The reversed (bottom-up) flame graph: under the root the functions where
+ * samples end (their self values), under each of them its callers, and so
+ * on out to the outermost frame. A frame's total here is the value of the
+ * call paths that end in that chain of callees; the root's total is the
+ * whole graph's. Built from the same tree: each frame's self value walks up
+ * its path. Siblings are ordered by name (as the server orders them). Errors
+ * (sampling noise) are per forward frame and are not carried over.
+ * Frames the server trimmed were added to their caller's self, so they show
+ * here under their caller's name.
+ * @param {FlameData} fd
+ * @returns {FlameData}
+ */
+export function reverseFlame(fd) {
+  const n = fd.n;
+  if (n < 1) return fd;
+  const S = fd.strings.length, str = fd.strings;
+  const diff = !!(fd.diff && fd.baseSelf && fd.baseTotal);
+  const fBase = diff ? /** @type {Float64Array} */ (fd.baseSelf) : null;
+  const fName = fd.name, fParent = fd.parent, fInline = fd.inline;
+  const keyOf = (/** @type {number} */ j) => fName[j] * 2 + fInline[j];
+
+  // cursors: one per frame with a self value, walking from it up to the root
+  // every step of a cursor makes at most one frame: that bounds the output
+  let c = 0, most = 1;
+  for (let i = 1; i < n; i++) if (fd.self[i] !== 0 || (fBase && fBase[i] !== 0)) { c++; most += fd.depth[i]; }
+  const cur = new Int32Array(c), val = new Float64Array(c), bas = new Float64Array(c);
+  const tCur = new Int32Array(c), tVal = new Float64Array(c), tBas = new Float64Array(c);
+  c = 0;
+  for (let i = 1; i < n; i++) {
+    if (fd.self[i] === 0 && !(fBase && fBase[i] !== 0)) continue;
+    cur[c] = i; val[c] = fd.self[i]; bas[c] = fBase ? fBase[i] : 0; c++;
+  }
+  const count = new Int32Array(2 * S + 2), start = new Int32Array(2 * S + 2);
+  const oName = new Int32Array(most), oParent = new Int32Array(most), oInline = new Uint8Array(most);
+  const oSelf = new Float64Array(most), oTotal = new Float64Array(most);
+  const oBSelf = diff ? new Float64Array(most) : null, oBTotal = diff ? new Float64Array(most) : null;
+  let m = 0;
+  /** @type {number[]} */
+  const touched = [];
+
+  /**
+   * Group the cursors in [a, b) by the frame they point at (name, inline),
+   * in sibling order; push one entry per group for the stack, last first.
+   * @param {number} a @param {number} b @param {number} parent @param {number[]} stack
+   */
+  const group = (a, b, parent, stack) => {
+    touched.length = 0;
+    for (let k = a; k < b; k++) { const key = keyOf(cur[k]); if (count[key]++ === 0) touched.push(key); }
+    if (touched.length > 1) {
+      // siblings by name (as the server orders them), inlined last
+      touched.sort((x, y) => { const p = str[x >> 1] ?? '', q = str[y >> 1] ?? ''; return p < q ? -1 : p > q ? 1 : (x & 1) - (y & 1); });
+      let off = a;
+      for (const key of touched) { start[key] = off; off += count[key]; }
+      for (let k = a; k < b; k++) {
+        const t = start[keyOf(cur[k])]++;
+        tCur[t] = cur[k]; tVal[t] = val[k]; tBas[t] = bas[k];
+      }
+      for (let k = a; k < b; k++) { cur[k] = tCur[k]; val[k] = tVal[k]; bas[k] = tBas[k]; }
+    }
+    // entries (a, b, parent) for the stack, so the first sibling pops first
+    let hi = b;
+    for (let t = touched.length - 1; t >= 0; t--) {
+      const key = touched[t], lo = hi - count[key];
+      stack.push(lo, hi, parent);
+      count[key] = 0;
+      hi = lo;
+    }
+  };
+
+  // the root: every self value, its own self included
+  let rootTotal = fd.self[0], rootBase = fBase ? fBase[0] : 0;
+  for (let k = 0; k < c; k++) { rootTotal += val[k]; rootBase += bas[k]; }
+  oName[0] = fName[0]; oParent[0] = -1; oSelf[0] = fd.self[0]; oTotal[0] = rootTotal;
+  if (oBSelf && oBTotal && fBase) { oBSelf[0] = fBase[0]; oBTotal[0] = rootBase; }
+  m = 1;
+  /** @type {number[]} */
+  const stack = [];
+  group(0, c, 0, stack);
+  while (stack.length) {
+    const parent = /** @type {number} */ (stack.pop()), b = /** @type {number} */ (stack.pop()), a = /** @type {number} */ (stack.pop());
+    const me = m++, f = cur[a];
+    let tot = 0, tb = 0, self = 0, sb = 0;
+    // step every cursor to its caller; those that reach the root end here
+    let live = a;
+    for (let k = a; k < b; k++) {
+      tot += val[k]; tb += bas[k];
+      const p = fParent[cur[k]];
+      if (p <= 0) { self += val[k]; sb += bas[k]; continue; }
+      cur[live] = p; val[live] = val[k]; bas[live] = bas[k]; live++;
+    }
+    oName[me] = fName[f]; oParent[me] = parent; oInline[me] = fInline[f] ? 1 : 0;
+    oSelf[me] = self; oTotal[me] = tot;
+    if (oBSelf && oBTotal) { oBSelf[me] = sb; oBTotal[me] = tb; }
+    if (live > a) group(a, live, me, stack);
+  }
+  // in a diff self and total are deltas (new - base), as in the forward arrays
+  return assemble({
+    strings: fd.strings, name: oName.slice(0, m), parent: oParent.slice(0, m), self: oSelf.slice(0, m),
+    total: oTotal.slice(0, m), inline: oInline.slice(0, m), diff: fd.diff && diff,
+    baseSelf: oBSelf ? oBSelf.slice(0, m) : null, baseTotal: oBTotal ? oBTotal.slice(0, m) : null, err: null,
+    grandTotal: fd.grandTotal, sample: fd.sample, trimmed: fd.trimmed, noise: null,
+  });
+}
+
+/**
+ * The graph as the options ask: reversed (bottom-up) and/or left heavy.
+ * @param {FlameData} fd @param {{reversed?: boolean, heavy?: boolean}} o
+ */
+export function flameVariant(fd, o) {
+  let out = fd;
+  if (o.reversed) out = reverseFlame(out);
+  if (o.heavy) out = leftHeavy(out);
+  return out;
+}
+
+/* ---- keyboard navigation ---- */
+
+/**
+ * The frame a key press moves to from frame i (i itself when there is none):
+ * up: the caller (parent); down: the heaviest callee; left/right: the
+ * previous/next frame on the same row (siblings first, then the
+ * neighbouring subtrees' frames), skipping frames of zero width.
+ * @param {FlameData} fd @param {number} i @param {'up'|'down'|'left'|'right'} dir
+ */
+export function neighbour(fd, i, dir) {
+  if (!fd.n || i < 0 || i >= fd.n) return 0;
+  const d = fd.depth[i];
+  if (dir === 'up') return i > 0 ? fd.parent[i] : i;
+  if (dir === 'down') {
+    let best = -1;
+    for (let j = i + 1; j < fd.end[i]; j = fd.end[j]) if (fd.width[j] > 0 && (best < 0 || fd.width[j] > fd.width[best])) best = j;
+    return best < 0 ? i : best;
+  }
+  if (dir === 'right') {
+    for (let j = fd.end[i]; j < fd.n; j++) if (fd.depth[j] === d && fd.width[j] > 0) return j;
+    return i;
+  }
+  for (let j = i - 1; j > 0; j--) if (fd.depth[j] === d && fd.width[j] > 0) return j;
+  return i;
+}
+
+/**
+ * Visit the frames drawn in a window: [vx0, vx0 + vw) in value units over
+ * W pixels, rows firstRow..lastRow. Frames narrower than a third of a pixel
+ * (and their subtrees) are skipped. f gets the frame, its clipped left edge
+ * and width in pixels.
+ * @param {FlameData} fd
+ * @param {{vx0: number, vw: number, W: number, firstRow: number, lastRow: number}} win
+ * @param {(i: number, x: number, w: number) => void} f
+ */
+export function forEachDrawn(fd, win, f) {
+  const scale = win.W / win.vw, { vx0, W, firstRow, lastRow } = win;
+  const { x0, width, depth, end, n } = fd;
+  for (let i = 0; i < n;) {
+    const w = width[i] * scale;
+    if (w < 0.3) { i = end[i]; continue; }
+    const x = (x0[i] - vx0) * scale;
+    if (x >= W || x + w <= 0) { i = end[i]; continue; }
+    const d = depth[i];
+    if (d > lastRow) { i = end[i]; continue; }
+    if (d >= firstRow) {
+      const rx = Math.max(0, x);
+      f(i, rx, Math.min(W, x + w) - rx);
+    }
+    i++;
+  }
+}
+
+/**
+ * The deepest row with a frame drawn in a window (-1: none).
+ * @param {FlameData} fd @param {{vx0: number, vw: number, W: number}} win
+ */
+export function deepestDrawn(fd, win) {
+  let d = -1;
+  forEachDrawn(fd, { ...win, firstRow: 0, lastRow: Infinity }, i => { if (fd.depth[i] > d) d = fd.depth[i]; });
+  return d;
+}
+
+/**
+ * A new window after zooming by `factor` (< 1 zooms in) around the point at
+ * fraction `at` (0..1) of the width: the value under that point stays there
+ * (unless the window hits the graph's edges). The window stays inside
+ * [0, whole] and no narrower than `minW`.
+ * @param {{vx0: number, vw: number}} win @param {number} factor @param {number} at
+ * @param {number} whole @param {number} minW
+ */
+export function zoomWindow(win, factor, at, whole, minW) {
+  const vw = Math.min(whole, Math.max(minW, win.vw * factor));
+  const v = win.vx0 + at * win.vw;
+  return { vx0: clampStart(v - at * vw, vw, whole), vw };
+}
+
+/**
+ * A window start kept inside [0, whole].
+ * @param {number} vx0 @param {number} vw @param {number} whole
+ */
+export function clampStart(vx0, vw, whole) {
+  return Math.max(0, Math.min(whole - vw, vx0));
 }

@@ -79,8 +79,9 @@ export function mountProfile(app, id) {
     noiseSeen: v => diff.noiseSeen(v),
     applySearch: () => applySearch(),
   };
-  const top = topLoader(page, panes.top, hooks);
-  const flame = flameLoader(page, panes.flame, hooks, top);
+  const profileName = () => header.meta()?.name || id;
+  const top = topLoader(page, panes.top, hooks, profileName);
+  const flame = flameLoader(page, panes.flame, hooks, top, profileName);
   const graph = graphLoader(page, panes.graph, hooks,
     () => `${(header.meta()?.name || id).replace(/[^\w.-]+/g, '_')}-callgraph`);
 
@@ -169,8 +170,9 @@ export function mountProfile(app, id) {
       }
       if (typing(e.target)) return;
       if (flt.closeIfOpen()) return;
-      if ((st.view || 'flame') === 'flame' && st.zoom) page.change({ zoom: '' });
-      else if (st.q) page.change({ q: '' });
+      // the flame graph: undo a wheel zoom, else zoom out one level
+      if ((st.view || 'flame') === 'flame' && flame.view.unzoomStep()) return;
+      if (st.q) page.change({ q: '' });
     }
   };
   addEventListener('keydown', onKey);

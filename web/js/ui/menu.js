@@ -7,6 +7,8 @@ import { el } from './dom.js';
 let open = null;
 /** @type {(() => void)|null} */
 let cleanup = null;
+/** @type {HTMLElement|null} what had the focus when the menu opened (it gets it back) */
+let opener = null;
 
 /**
  * @typedef {{label: string, hint?: string, action?: () => void, disabled?: boolean}|'-'} MenuItem
@@ -19,6 +21,7 @@ let cleanup = null;
  */
 export function showMenu(x, y, title, items) {
   closeMenu();
+  opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
   const list = el('div', { class: 'menu', role: 'menu' });
   if (title) list.append(el('div', { class: 'menu-title', text: title, title }));
   for (const it of items) {
@@ -60,7 +63,11 @@ export function showMenu(x, y, title, items) {
 
 export function closeMenu() {
   if (!open) return;
+  // closed from the keyboard or by a choice: the focus goes back where it was
+  const back = open.contains(document.activeElement) && opener?.isConnected ? opener : null;
+  opener = null;
   open.remove();
+  back?.focus();
   open = null;
   cleanup?.();
   cleanup = null;

@@ -5,9 +5,12 @@
 // answer for its key, so switching tabs back costs nothing.
 
 import * as api from '../../api.js';
-import { serverQuery } from '../../url-state.js';
-import { buildFlame, minFractionFor } from '../../model/flame.js';
+import { serverQuery, SERVER_KEYS } from '../../url-state.js';
+import { buildFlame, minFractionFor, flameVariant, nameOf } from '../../model/flame.js';
 import { topRows, keptLine } from '../../model/top.js';
+import { topCsv, exportName } from '../../model/export.js';
+import { saveBlob } from '../../ui/download.js';
+import { toast } from '../../ui/toast.js';
 import { compileSearch, exactRegex, filterFor, addAlternative } from '../../model/search.js';
 import { groupDigits } from '../../model/format.js';
 import { el, replace, errorBox } from '../../ui/dom.js';
@@ -57,7 +60,7 @@ function topModel(json) {
  * The top table.
  * @param {Page} page @param {HTMLElement} pane @param {Hooks} hooks
  */
-export function topLoader(page, pane, hooks) {
+export function topLoader(page, pane, hooks, profileName = () => page.id) {
   /** @type {{key: string, rows: TopRow[]|null, total: number, unit: string, outUnit: string, kept: string, diff: boolean, error: unknown, retention: any, noise: any}} */
   const data = { key: '\u0000', rows: null, total: 0, unit: '', outUnit: '', kept: '', diff: false, error: null, retention: null, noise: null };
   const slot = latest();
@@ -93,6 +96,16 @@ export function topLoader(page, pane, hooks) {
       onSort: sort => page.change({ sort }),
       onFocus: name => page.change({ f: filterFor(name, page.state().g), view: 'flame', zoom: '' }),
     });
+    // the table as shown, every row, as CSV
+    const csv = el('button', {
+      type: 'button', class: 'download csv', text: 'Download CSV', title: 'The rows as shown (sort, search), all of them',
+      onclick: () => {
+        const rows = /** @type {TopRow[]} */ (data.rows);
+        const text = topCsv({ rows, diff: data.diff, unit: data.unit, total: data.total, sort: st.sort || '', filter: re, retention: data.retention });
+        saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), exportName(profileName(), 'top', 'csv'));
+      },
+    });
+    pane.prepend(el('div', { class: 'view-tools' }, csv));
   }
 
   return {
@@ -112,7 +125,7 @@ export function topLoader(page, pane, hooks) {
  * @param {Page} page @param {HTMLElement} pane @param {Hooks} hooks
  * @param {ReturnType<typeof topLoader>} top whose answer the retention reuses
  */
-export function flameLoader(page, pane, hooks, top) {
+export function flameLoader(page, pane, hooks, top, profileName = () => page.id) {
   const msg = el('div', { class: 'pane-msg' });
   const host = el('div', { class: 'flame-host' });
   const legend = el('div', { class: 'flame-legend muted small' });
@@ -130,9 +143,80 @@ export function flameLoader(page, pane, hooks, top) {
       else if (action === 'show_from') page.change({ sf: re, zoom: '' });
     },
   });
-  /** @type {{key: string, mf: number, fd: FlameData|null}} */
-  const data = { key: '\u0000', mf: 1, fd: null };
+  /** @type {{key: string, mf: number, fd: FlameData|null, shown: FlameData|null, variant: string}} */
+  const data = { key: '\u0000', mf: 1, fd: null, shown: null, variant: '' };
   const slot = latest();
+
+  /* options (in the URL: heavy=1, rev=1) and export, in the bar above the graph */
+  /** @param {string} k @param {string} label @param {string} title */
+  const toggle = (k, label, title) => {
+    const b = el('button', { type: 'button', class: 'toggle', 'data-opt': k, 'aria-pressed': 'false', text: label, title });
+    b.addEventListener('click', () => {
+      const on = page.state()[k] === '1';
+      // a reversed graph has other frames: its zoom starts over
+      page.change(k === 'rev' ? { rev: on ? '' : '1', zoom: '' } : { [k]: on ? '' : '1' });
+    });
+    return b;
+  };
+  const heavyBtn = toggle('heavy', 'Left heavy', 'Order callees heaviest first (else by name, as pprof)');
+  const revBtn = toggle('rev', 'Reversed', 'Bottom-up: the functions where samples end at the top, their callers below');
+  /** @param {string} what @param {() => Promise<Blob>|Blob} make @param {string} ext */
+  const exporter = (what, make, ext) => el('button', {
+    type: 'button', class: `download ${ext}`, text: what, title: `Download the view shown as ${what}`,
+    onclick: async () => {
+      if (!data.shown || !data.shown.n) return;
+      try {
+        saveBlob(await make(), exportName(profileName(), 'flame', ext));
+      } catch (e) {
+        toast(`Export failed: ${e instanceof Error ? e.message : e}`, 'error');
+      }
+    },
+  });
+  const help = el('details', { class: 'flame-help' },
+    el('summary', { text: 'Keys' }),
+    el('dl', {},
+      ...[['Click', 'zoom to a frame (again: its caller)'], ['Ctrl+wheel, pinch', 'zoom at the pointer'],
+        ['Drag, Shift+wheel', 'pan'], ['Wheel', 'scroll the rows'], ['Overview strip', 'click or drag to move the view'],
+        ['Tab', 'focus the graph'], ['← →', 'frames on the same row'], ['↑ ↓', 'caller, heaviest callee'],
+        ['Enter', 'zoom to the selected frame'], ['+ −', 'zoom in, out at the selection'], ['Esc', 'undo the wheel zoom, else up one level'],
+        ['Shift+F10, Menu', 'the selected frame\'s menu'], ['/', 'search']]
+        .flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])));
+  view.tools.append(heavyBtn, revBtn,
+    exporter('PNG', () => view.exportPng(title()), 'png'),
+    exporter('SVG', () => new Blob([view.exportSvg(title())], { type: 'image/svg+xml' }), 'svg'),
+    help);
+
+  /** The exported files' title line: profile, sample type, filters, zoom and options. */
+  function title() {
+    const st = page.state();
+    const fd = /** @type {FlameData} */ (data.shown);
+    const parts = [profileName(), `${fd.sample.type || 'samples'} (${fd.sample.unit || 'count'})`];
+    const opts = SERVER_KEYS.filter(k => k !== 'si' && st[k]).map(k => (st[k] === '1' && (k === 'noinlines' || k === 'norm') ? k : `${k}=${st[k]}`));
+    if (opts.length) parts.push(opts.join(' '));
+    const z = view.zoomNode();
+    if (z > 0) parts.push(`zoom: ${nameOf(fd, z)}`);
+    if (st.rev) parts.push('reversed');
+    if (st.heavy) parts.push('left heavy');
+    return parts.join(' · ');
+  }
+
+  /** @param {import('../../url-state.js').State} st */
+  const variantOf = st => `${st.rev ? 'rev' : ''}|${st.heavy ? 'heavy' : ''}`;
+  /**
+   * Show the answer with the URL's options.
+   * @param {FlameData} fd @param {boolean} keepWindow the same graph, more detail
+   */
+  function present(fd, keepWindow) {
+    const st = page.state();
+    data.variant = variantOf(st);
+    const t0 = performance.now();
+    data.shown = st.rev || st.heavy ? flameVariant(fd, { reversed: !!st.rev, heavy: !!st.heavy }) : fd;
+    view.canvas.dataset.variant = data.variant;
+    view.canvas.dataset.variantMs = (performance.now() - t0).toFixed(1);
+    heavyBtn.setAttribute('aria-pressed', String(!!st.heavy));
+    revBtn.setAttribute('aria-pressed', String(!!st.rev));
+    view.setData(data.shown, st.zoom || '', keepWindow);
+  }
 
   /**
    * Fetch the flame graph at a resolution (min_fraction).
@@ -148,11 +232,12 @@ export function flameLoader(page, pane, hooks, top) {
     try {
       const fd = await slot.run(signal => api.getFlameModel(page.id, query, signal), want);
       view.canvas.dataset.query = query;
+      const same = data.key === key && !!data.fd;
       data.key = key;
       data.mf = mf;
       data.fd = fd;
       view.canvas.dataset.mf = String(mf);
-      view.setData(fd, st.zoom || '');
+      present(fd, same && keepShowing);
       if (fd.n <= 1 || !(fd.width[0] > 0)) {
         replace(msg, el('p', { class: 'notice', text: 'No samples match these options: loosen the filters (focus, ignore, tag focus, …).' }));
       } else {
@@ -170,6 +255,7 @@ export function flameLoader(page, pane, hooks, top) {
       if (isAbort(e)) return;
       data.key = key;
       data.fd = null;
+      data.shown = null;
       replace(msg, errorBox(e));
       view.setData(buildFlame({ nodes: {} }), '');
     }
@@ -207,11 +293,12 @@ export function flameLoader(page, pane, hooks, top) {
   function refine() {
     const fd = data.fd;
     if (!fd || !fd.trimmed || !fd.n) return;
-    const z = view.zoomNode();
-    const frac = fd.width[0] > 0 ? fd.width[z] / fd.width[0] : 1;
-    const mf = minFractionFor(frac, view.width());
+    const mf = minFractionFor(view.windowFraction(), view.width());
     if (mf < data.mf) load(mf, true);
   }
+  host.addEventListener('flame:window', () => {
+    if (data.fd && data.key === serverQuery(page.state())) refine();
+  });
   host.addEventListener('flame:resize', () => {
     const st = page.state();
     if (st.view && st.view !== 'flame') return;
@@ -222,10 +309,11 @@ export function flameLoader(page, pane, hooks, top) {
     const fd = data.fd;
     const parts = [];
     if (fd && fd.trimmed) parts.push(`${groupDigits(fd.trimmed)} frames narrower than half a pixel are folded into their callers`);
+    if (page.state().rev) parts.push(`reversed: functions where samples end at the top, their callers below${fd?.trimmed ? ' (folded frames count as their caller\'s own)' : ''}`);
     parts.push('◤ marks inlined frames (names in italics)');
     parts.push('colours: one per package');
     if (fd?.diff) parts.pop();
-    if (fd?.err) parts.push(fd.diff ? 'grey: within sampling noise (|Δ| < 2 × standard error)' : 'tooltips show ± standard error from sampling');
+    if (data.shown?.err) parts.push(fd?.diff ? 'grey: within sampling noise (|Δ| < 2 × standard error)' : 'tooltips show ± standard error from sampling');
     legend.textContent = parts.join(' · ');
   }
 
@@ -239,7 +327,11 @@ export function flameLoader(page, pane, hooks, top) {
       load(minFractionFor(1, view.width()), false);
       return;
     }
-    if (zoomed || view.zoomKey !== (st.zoom || '')) {
+    if (data.fd && data.variant !== variantOf(st)) {
+      present(data.fd, false);
+      updateLegend();
+      refine();
+    } else if (zoomed || view.zoomKey !== (st.zoom || '')) {
       view.setZoom(st.zoom || '');
       refine();
     }
@@ -250,7 +342,7 @@ export function flameLoader(page, pane, hooks, top) {
   return {
     view, show,
     /** The flame graph shown (null before the first answer or after an error). */
-    data: () => data.fd,
+    data: () => data.shown,
     destroy() {
       view.destroy();
       slot.abort();
