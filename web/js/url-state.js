@@ -2,15 +2,15 @@
 // Every piece of view state lives in the URL: the server's view options
 // under pprof's web UI names (si, g, f, i, h, s, sf, tf, ti, n, nf, ef,
 // noinlines, base, norm) plus the UI's own: view, zoom (a frame key, see
-// model/flame.js), q (search regex), sort (top table) and by (the series
-// page's growth: flat or cum).
+// model/flame.js), q (search regex), sort (top table), by (the series
+// page's growth: flat or cum) and fn (the sandwich view's function).
 // parseQuery/formatQuery are pure; go()/onChange() touch the history.
 
 /** Options passed to the server, in the order they appear in URLs. */
 export const SERVER_KEYS = /** @type {const} */ (['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm']);
 /** The UI's own state. */
-export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by']);
-export const VIEWS = /** @type {const} */ (['flame', 'top', 'graph']);
+export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by', 'fn']);
+export const VIEWS = /** @type {const} */ (['flame', 'top', 'graph', 'sandwich']);
 
 /** @typedef {Record<string, string>} State */
 
