@@ -81,7 +81,7 @@ export function renderTop(host, p) {
   const rowEl = (r, sum) => {
     const name = el('button', { type: 'button', class: 'fn', title: 'Focus the flame graph on this function', text: r.name || '(unnamed)' });
     name.addEventListener('click', () => p.onFocus(r.name));
-    const pivot = p.onSandwich ? el('button', { type: 'button', class: 'pivot', title: 'Callers and callees', 'aria-label': `Callers and callees of ${r.name}`, text: '⇅' }) : null;
+    const pivot = p.onSandwich ? el('button', { type: 'button', class: 'pivot', title: 'Callers and callees', 'aria-label': `Callers and callees of ${r.name}` }) : null;
     pivot?.addEventListener('click', () => p.onSandwich?.(r.name));
     const nameCell = el('td', { class: 'name' }, pivot, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
     if (r.flatErr || r.cumErr) anyErr = true;
