@@ -201,6 +201,7 @@ def main():
                            for n in r.json()["nodes"]]
                     c.eq(got, want_pk, what + ": peek = pprof -peek")
         c.ok(nfn >= 30, "enough functions compared", "%d" % nfn)
+        print("functions compared with pprof (cum, callers, callees, peek): %d" % nfn)
 
         # other granularities: flat/cum = pprof -top, peek = pprof -peek
         for prof, gran in [("cpu.pb.gz", "lines"), ("cpu.pb.gz", "files"),
@@ -300,6 +301,7 @@ def main():
             c.eq(j["callees"]["nodes"]["base_total"][0], j["base_cum"], what + ": callees base root")
             c.eq(tree_paths(j["callers"]), cut_callers(traces, fn), what + ": callers = -traces")
         c.ok(ndiff >= 3, "diff functions compared", str(ndiff))
+        print("diff functions compared with pprof -diff_base: %d" % ndiff)
 
         # filters and granularity apply: a focus that excludes fn gives an empty answer
         pid = upload("cpu.pb.gz")
