@@ -27,6 +27,7 @@ const P = {
   heap0: join(GEN, 'heap-series.0.pb.gz'),
   heap3: join(GEN, 'heap-series.3.pb.gz'),
   cpu: join(GEN, 'cpu.pb.gz'),
+  deep: join(GEN, 'edge-deep.pb.gz'),
 };
 
 {
@@ -274,6 +275,31 @@ test('diff mode: both sides\u2019 values in the bar, diff colours in the graphs'
   const ink = await inkOf(page);
   assert.ok(ink[0] > 0.02 && ink[1] > 0.02, `graphs look blank: ${ink}`);
   await shot(page, 'sandwich-diff');
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});
+
+test('deep callers: the inverted graph scrolls up with the wheel; hover names the frame under the pointer', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(`${srv.url}p/${ids.deep}?view=sandwich&fn=d0999`);
+  await sandwichReady(page, 'd0999');
+  const box = await page.$eval('.sw-up canvas.flame-canvas', c => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+  const tipAt = async y => {
+    await page.mouse.move(box.x + 200, y - 2);
+    await page.mouse.move(box.x + 200, y);
+    await page.waitForSelector('.tooltip:not([hidden]) .tip-frame', { timeout: 5000 });
+    return page.$eval('.tooltip .tip-frame', e => e.dataset.name);
+  };
+  // bottom row: the function itself; the row above: its direct caller
+  assert.equal(await tipAt(box.y + box.h - ROW_H / 2 - 2), 'd0999');
+  assert.equal(await tipAt(box.y + box.h - ROW_H - ROW_H / 2 - 2), 'd0998');
+  const topBefore = await tipAt(box.y + ROW_H / 2 + 2);
+  await page.mouse.wheel(0, -10 * ROW_H);
+  await page.waitForFunction(() => (document.querySelector('.sw-up .flame-scroll')?.scrollTop || 0) > 0);
+  await page.waitForTimeout(200);
+  const topAfter = await tipAt(box.y + ROW_H / 2 + 4);
+  assert.ok(topAfter < topBefore, `wheel up shows callers further up: ${topBefore} -> ${topAfter}`);
+  await shot(page, 'sandwich-deep-scrolled');
   assert.deepEqual(problems, []);
   await page.context().close();
 });

@@ -37,6 +37,14 @@ export class PivotFlame extends FlameView {
     this.realCtx = real;
     const self = this;
     this.canvas.dataset.invert = invert ? '1' : '';
+    // upside down, the wheel scrolls the other way: up shows the callers further up
+    if (invert) {
+      this.scroll.addEventListener('wheel', e => {
+        if (e.defaultPrevented || !e.deltaY || e.ctrlKey) return;
+        e.preventDefault();
+        this.scroll.scrollTop -= e.deltaY;
+      }, { passive: false });
+    }
     this.ctx = /** @type {CanvasRenderingContext2D} */ (new Proxy(real, {
       get(t, k) {
         if (k === 'setTransform') {
