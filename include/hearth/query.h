@@ -42,6 +42,9 @@ struct hearth_query {
     bool normalize;      /* with a base: scale the source to the base's totals */
     enum hearth_diff_mode diff;
     bool cum_sort; /* top sorted by cum (-cum) instead of flat */
+    /* Set directly by the HTTP layer (not by hearth_query_set): the sandwich's
+     * function (name or regex) and the peek table's regex (sandwich.h). */
+    const char *pivot, *peek;
 };
 
 void hearth_query_init(struct hearth_query *q);

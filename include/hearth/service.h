@@ -113,7 +113,14 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
 /* The views of a profile (views.h renders them). */
-enum hearth_view_kind { HEARTH_VIEW_TOP, HEARTH_VIEW_FLAME, HEARTH_VIEW_GRAPH, HEARTH_VIEW_DOT };
+enum hearth_view_kind {
+    HEARTH_VIEW_TOP,
+    HEARTH_VIEW_FLAME,
+    HEARTH_VIEW_GRAPH,
+    HEARTH_VIEW_DOT,
+    HEARTH_VIEW_SANDWICH, /* sandwich.h; q->pivot names the function */
+    HEARTH_VIEW_PEEK,     /* sandwich.h; q->peek is the regex */
+};
 
 /* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */
 struct hearth_view_resp {

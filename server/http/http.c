@@ -334,9 +334,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Options shared by every view, by pprof's web UI names. */
-static const char *const view_params[] = {"si",        "g",    "f",    "i",   "h",    "s",    "sf",
-                                          "tf",        "ti",   "n",    "nf",  "ef",   "norm", "mf",
-                                          "noinlines", "unit", "base", "cum", "merge"};
+static const char *const view_params[] = {
+    "si", "g",    "f",  "i",         "h",    "s",    "sf",  "tf",    "ti", "n",   "nf",
+    "ef", "norm", "mf", "noinlines", "unit", "base", "cum", "merge", "fn", "peek"};
 
 #define NPARAMS   (sizeof(view_params) / sizeof(view_params[0]))
 #define PARAM_MAX HEARTH_LIMIT_VIEW_PARAM /* bytes of one decoded view parameter */
@@ -410,7 +410,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
     int rc;
-    static const char *const vname[] = {"top", "flame", "graph", "dot"};
+    static const char *const vname[] = {"top", "flame", "graph", "dot", "sandwich", "peek"};
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);
@@ -424,6 +424,10 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         char *val = vp->val[i];
         int r = hx_query_param(ri->query_string, name, val, PARAM_MAX);
         if (r == 0)
+            continue;
+        /* fn= belongs to the sandwich only, peek= to the peek table only */
+        if ((!strcmp(name, "fn") && v != HEARTH_VIEW_SANDWICH) ||
+            (!strcmp(name, "peek") && v != HEARTH_VIEW_PEEK))
             continue;
         if (r < 0) {
             e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST,
@@ -449,6 +453,16 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
             have_base = true;
             q.diff = HEARTH_DIFF_DIFF_BASE;
             snprintf(vp->kv[i], sizeof(vp->kv[i]), "base=%s", bm.blob);
+        } else if (!strcmp(name, "fn") || !strcmp(name, "peek")) {
+            if (!*val) {
+                e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "parameter %s is empty", name);
+                goto out_error;
+            }
+            if (name[0] == 'f')
+                q.pivot = val;
+            else
+                q.peek = val;
+            snprintf(vp->kv[i], sizeof(vp->kv[i]), "%s=%s", name, val);
         } else {
             if (!strcmp(name, "mf"))
                 have_mf = true;
@@ -461,6 +475,11 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
             snprintf(vp->kv[i], sizeof(vp->kv[i]), "%s=%s", name, val);
         }
         vp->pairs[np++] = vp->kv[i];
+    }
+    if ((v == HEARTH_VIEW_SANDWICH && !q.pivot) || (v == HEARTH_VIEW_PEEK && !q.peek)) {
+        e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "parameter %s is required",
+                              v == HEARTH_VIEW_PEEK ? "peek" : "fn");
+        goto out_error;
     }
     /* canonical key: content hash(es), view, sorted options */
     if (np > 1)

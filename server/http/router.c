@@ -352,6 +352,10 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TOP);
         else if (!strcmp(rest, "/flamegraph"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_FLAME);
+        else if (!strcmp(rest, "/sandwich"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_SANDWICH);
+        else if (!strcmp(rest, "/peek"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_PEEK);
         else if (!strcmp(rest, "/callgraph"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_GRAPH);
         else if (!strcmp(rest, "/callgraph.dot"))

@@ -9,6 +9,7 @@
 
 #include "hearth/gz.h"
 #include "hearth/merge.h"
+#include "hearth/sandwich.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
@@ -127,7 +128,7 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "norm needs base=<id>");
         goto out_free;
     }
-    if (kind == HEARTH_VIEW_FLAME && !have_mf)
+    if ((kind == HEARTH_VIEW_FLAME || kind == HEARTH_VIEW_SANDWICH) && !have_mf)
         q->min_fraction = DEFAULT_FLAME_MIN_FRACTION;
     if (kind == HEARTH_VIEW_TOP && q->nodefraction < 0 && q->nodecount < 0) {
         /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
@@ -142,6 +143,10 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         e = hearth_top_render(st, q, true, &body, em);
     else if (kind == HEARTH_VIEW_FLAME)
         e = hearth_flame_render(st, q, &body, em);
+    else if (kind == HEARTH_VIEW_SANDWICH)
+        e = hearth_sandwich_render(st, q, q->pivot ? q->pivot : "", &body, em);
+    else if (kind == HEARTH_VIEW_PEEK)
+        e = hearth_peek_render(st, q, q->peek ? q->peek : "", &body, em);
     else
         e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
     if (e)

@@ -355,3 +355,11 @@ test('noise and retention fields are read when present, absent otherwise', () =>
   assert.equal(buildFlame(FLAME).err, null);
   assert.equal(buildFlame({ ...FLAME, nodes: { ...FLAME.nodes, err: [1] } }).err, null, 'a wrong length is ignored');
 });
+
+test('url state: the sandwich view and its function live in the URL, not in server queries', () => {
+  const st = parseQuery('?g=lines&view=sandwich&fn=main.f%20x.go%3A12');
+  assert.deepEqual(st, { g: 'lines', view: 'sandwich', fn: 'main.f x.go:12' });
+  assert.deepEqual(parseQuery(formatQuery(st)), st);
+  assert.equal(serverQuery(st), '?g=lines');
+  assert.equal(serverChanged(st, withChanges(st, { fn: 'main.g' })), false);
+});

@@ -316,3 +316,19 @@ export function deleteToken(id) {
 function forgetToken(id) {
   try { localStorage.removeItem(tokenKey(id)); } catch { /* storage off */ }
 }
+
+/**
+ * The sandwich view: a function's callers and callees (query carries fn=).
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ */
+export function getSandwich(id, query, signal) {
+  return call(`${P(id)}/sandwich${query}`, { signal });
+}
+
+/**
+ * pprof's -peek table (query carries peek=).
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ */
+export function getPeek(id, query, signal) {
+  return call(`${P(id)}/peek${query}`, { signal });
+}

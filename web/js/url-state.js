@@ -1,17 +1,18 @@
 // @ts-check
 // Every piece of view state lives in the URL: the server's view options
 // under pprof's web UI names (si, g, f, i, h, s, sf, tf, ti, n, nf, ef,
-// noinlines, base, norm, merge: profiles merged into this one) plus the UI's own: view, zoom (a frame key, see
-// model/flame.js), q (search regex), sort (top table), by (the series
-// page's growth: flat or cum), heavy and rev (the flame graph's left-heavy
-// order and reversed, bottom-up form: "1" when on).
+// noinlines, base, norm, merge: profiles merged into this one) plus the UI's
+// own: view, zoom (a frame key, see model/flame.js), q (search regex), sort
+// (top table), by (the series page's growth: flat or cum), heavy and rev (the
+// flame graph's left-heavy order and reversed, bottom-up form: "1" when on)
+// and fn (the sandwich view's function).
 // parseQuery/formatQuery are pure; go()/onChange() touch the history.
 
 /** Options passed to the server, in the order they appear in URLs. */
 export const SERVER_KEYS = /** @type {const} */ (['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm', 'merge']);
 /** The UI's own state. */
-export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by', 'heavy', 'rev']);
-export const VIEWS = /** @type {const} */ (['flame', 'top', 'graph']);
+export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by', 'heavy', 'rev', 'fn']);
+export const VIEWS = /** @type {const} */ (['flame', 'top', 'graph', 'sandwich']);
 
 /** @typedef {Record<string, string>} State */
 

@@ -20,11 +20,12 @@ import { diffBar } from './profile/diff-bar.js';
 import { mergeBar } from './profile/merge-bar.js';
 import { filters } from './profile/filters.js';
 import { flameLoader, topLoader, graphLoader } from './profile/loaders.js';
+import { sandwichLoader } from './profile/sandwich.js';
 
 const GRANULARITIES = [
   ['functions', 'Functions'], ['filefunctions', 'File:function'], ['files', 'Files'], ['lines', 'Lines'], ['addresses', 'Addresses'],
 ];
-const VIEW_LABELS = /** @type {const} */ ([['flame', 'Flame graph'], ['top', 'Top'], ['graph', 'Call graph']]);
+const VIEW_LABELS = /** @type {const} */ ([['flame', 'Flame graph'], ['top', 'Top'], ['graph', 'Call graph'], ['sandwich', 'Callers/callees']]);
 
 /**
  * @param {HTMLElement} app
@@ -52,6 +53,7 @@ export function mountProfile(app, id) {
     autocomplete: 'off', spellcheck: 'false',
   });
   const searchInfo = el('span', { class: 'search-info', 'aria-live': 'polite' });
+  const searchPivot = el('button', { type: 'button', class: 'search-pivot', hidden: true, title: 'Callers and callees of the matching functions', text: '⇅ callers/callees' });
   const flt = filters(page);
   const tabs = el('div', { class: 'tabs', role: 'tablist' },
     ...VIEW_LABELS.map(([v, l]) => el('button', { type: 'button', role: 'tab', 'data-view': v, text: l })));
@@ -59,7 +61,7 @@ export function mountProfile(app, id) {
     el('label', { class: 'field' }, el('span', { text: 'Sample' }), siSel),
     el('label', { class: 'field' }, el('span', { text: 'Granularity' }), gSel),
     flt.button,
-    el('div', { class: 'search' }, searchIn, searchInfo),
+    el('div', { class: 'search' }, searchIn, searchInfo, searchPivot),
     tabs);
   const diff = diffBar(page);
   const merged = mergeBar(page);
@@ -67,8 +69,9 @@ export function mountProfile(app, id) {
     flame: el('div', { class: 'pane pane-flame', role: 'tabpanel', 'data-view': 'flame' }),
     top: el('div', { class: 'pane pane-top', role: 'tabpanel', 'data-view': 'top' }),
     graph: el('div', { class: 'pane pane-graph', role: 'tabpanel', 'data-view': 'graph' }),
+    sandwich: el('div', { class: 'pane pane-sandwich', role: 'tabpanel', 'data-view': 'sandwich' }),
   };
-  const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph);
+  const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph, panes.sandwich);
   replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el, content));
   app.classList.add('fill');
 
@@ -84,6 +87,7 @@ export function mountProfile(app, id) {
   const flame = flameLoader(page, panes.flame, hooks, top, profileName);
   const graph = graphLoader(page, panes.graph, hooks,
     () => `${(header.meta()?.name || id).replace(/[^\w.-]+/g, '_')}-callgraph`);
+  const sandwich = sandwichLoader(page, panes.sandwich, hooks, (action, name) => flame.view.handlers.onAction(/** @type {any} */ (action), name));
 
   /* ---- search ---- */
   function applySearch() {
@@ -91,7 +95,11 @@ export function mountProfile(app, id) {
     searchIn.classList.toggle('invalid', !!error);
     searchIn.title = error ? `Invalid regex: ${error}` : '';
     const view = st.view || 'flame';
-    if (error) { searchInfo.textContent = 'invalid regex'; return; }
+    // a search opens the matching functions' callers and callees (RE2 takes (?i) for the
+    // case-insensitive search of lower-case text)
+    searchPivot.hidden = !re || view === 'sandwich';
+    searchPivot.onclick = () => page.change({ view: 'sandwich', fn: (re?.flags.includes('i') ? '(?i)' : '') + (st.q || '') });
+    if (error) { searchInfo.textContent = 'invalid regex'; searchPivot.hidden = true; return; }
     if (view === 'flame') {
       const fd = flame.data();
       if (!fd) return;
@@ -103,6 +111,9 @@ export function mountProfile(app, id) {
         ? `${groupDigits(t.frames)} frames, ${formatPercent(t.value, t.whole)} of total`
         : 'no match';
       searchInfo.dataset.share = String(t.whole ? t.value / t.whole : 0);
+    } else if (view === 'sandwich') {
+      sandwich.applySearch();
+      searchInfo.textContent = '';
     } else if (view === 'graph') {
       const n = markSearch(panes.graph, re);
       searchInfo.textContent = re ? (n ? `${n} nodes` : 'no match') : '';
@@ -194,6 +205,7 @@ export function mountProfile(app, id) {
     if (fresh) header.resetTotal();
     if (view === 'flame') flame.show((prev.zoom || '') !== (st.zoom || ''));
     else if (view === 'top') top.load();
+    else if (view === 'sandwich') sandwich.load();
     else graph.load();
     if (view !== 'flame') applySearch();
   }
@@ -222,6 +234,7 @@ export function mountProfile(app, id) {
     flame.destroy();
     top.destroy();
     graph.destroy();
+    sandwich.destroy();
     diff.destroy();
     app.classList.remove('fill');
   };

@@ -50,7 +50,7 @@ const MAX_CANVAS = 32000;
 /**
  * @typedef {object} FlameHandlers
  * @property {(key: string) => void} onZoom a frame was chosen (its key; "" for the root)
- * @property {(action: 'focus'|'ignore'|'hide'|'show_from'|'search', name: string) => void} onAction context-menu action
+ * @property {(action: 'focus'|'ignore'|'hide'|'show_from'|'search'|'sandwich', name: string) => void} onAction context-menu action
  */
 
 /**
@@ -880,6 +880,7 @@ export class FlameView {
     const i = this.frameAt(e);
     if (i < 0 || !this.fd) return;
     hideTip();
+    if (e.altKey && i > 0) { this.handlers.onAction('sandwich', nameOf(this.fd, i)); return; } // pivot
     this.setSel(i, false);
     this.handlers.onZoom(i === this.zoom && i !== 0 ? frameKey(this.fd, this.fd.parent[i]) : frameKey(this.fd, i));
   }
@@ -913,6 +914,7 @@ export class FlameView {
       { label: 'Hide this function', hint: 'h=', action: () => act('hide', name) },
       { label: 'Show from this function', hint: 'sf=', action: () => act('show_from', name) },
       '-',
+      { label: 'Callers and callees', hint: 'Alt+click', action: () => act('sandwich', name) },
       { label: 'Highlight matches', hint: 'search', action: () => act('search', name) },
       { label: 'Copy name', action: () => { navigator.clipboard?.writeText(name).catch(() => {}); } },
     ]);

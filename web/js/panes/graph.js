@@ -8,6 +8,7 @@
 // focus on it.
 
 import { el, replace, errorBox } from '../ui/dom.js';
+import { showMenu } from '../ui/menu.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const ALLOWED = new Set(['svg', 'g', 'title', 'polygon', 'polyline', 'path', 'ellipse', 'circle', 'rect', 'line', 'text', 'tspan', 'a', 'defs']);
@@ -80,6 +81,7 @@ export function safeSvg(text) {
  * @property {any} json the same graph as JSON (node names by id)
  * @property {RegExp|null} search highlight matching nodes
  * @property {(name: string) => void} onFocus
+ * @property {(name: string) => void} [onSandwich] open a node's callers and callees (Alt+click, right-click)
  * @property {string} fileName for downloads
  */
 
@@ -205,7 +207,18 @@ export async function renderGraph(host, p) {
     if (!d || d.moved) return;
     const t = /** @type {Element} */ (document.elementFromPoint(e.clientX, e.clientY));
     const g = t?.closest?.('g.node[data-name]');
-    if (g) p.onFocus(g.getAttribute('data-name') || '');
+    if (g && e.altKey && p.onSandwich) p.onSandwich(g.getAttribute('data-name') || '');
+    else if (g) p.onFocus(g.getAttribute('data-name') || '');
+  });
+  viewport.addEventListener('contextmenu', e => {
+    const g = /** @type {Element} */ (e.target)?.closest?.('g.node[data-name]');
+    if (!g) return;
+    e.preventDefault();
+    const name = g.getAttribute('data-name') || '';
+    showMenu(e.clientX, e.clientY, name, [
+      { label: 'Focus on this function', hint: 'f=', action: () => p.onFocus(name) },
+      ...(p.onSandwich ? [{ label: 'Callers and callees', hint: 'Alt+click', action: () => p.onSandwich?.(name) }] : []),
+    ]);
   });
   viewport.addEventListener('keydown', e => {
     if (e.key === '+' || e.key === '=') zoomBy(0.8);

@@ -25,6 +25,7 @@ const PAGE = 500;
  * @property {RegExp|null} filter
  * @property {(sort: string) => void} onSort
  * @property {(name: string) => void} onFocus
+ * @property {(name: string) => void} [onSandwich] open the function's callers and callees
  * @property {{type: string, unit: string}|null} [retention] allocation data of a heap in-use view
  * @property {{model?: string, period?: number}|null} [noise] how the server estimated sampling errors
  * @property {string} [outUnit] the one unit pprof prints every value of this report in ("kB")
@@ -80,7 +81,9 @@ export function renderTop(host, p) {
   const rowEl = (r, sum) => {
     const name = el('button', { type: 'button', class: 'fn', title: 'Focus the flame graph on this function', text: r.name || '(unnamed)' });
     name.addEventListener('click', () => p.onFocus(r.name));
-    const nameCell = el('td', { class: 'name' }, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
+    const pivot = p.onSandwich ? el('button', { type: 'button', class: 'pivot', title: 'Callers and callees', 'aria-label': `Callers and callees of ${r.name}` }) : null;
+    pivot?.addEventListener('click', () => p.onSandwich?.(r.name));
+    const nameCell = el('td', { class: 'name' }, pivot, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
     if (r.flatErr || r.cumErr) anyErr = true;
     if (p.diff) {
       const noisy = withinNoise(r.cum, r.cumErr);

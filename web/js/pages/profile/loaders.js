@@ -95,6 +95,7 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
       sort: st.sort || '', filter: re,
       onSort: sort => page.change({ sort }),
       onFocus: name => page.change({ f: filterFor(name, page.state().g), view: 'flame', zoom: '' }),
+      onSandwich: name => page.change({ view: 'sandwich', fn: name }),
     });
     // the table as shown, every row, as CSV
     const csv = el('button', {
@@ -136,6 +137,7 @@ export function flameLoader(page, pane, hooks, top, profileName = () => page.id)
       const st = page.state();
       const re = filterFor(name, st.g);
       if (action === 'search') page.change({ q: exactRegex(name) });
+      else if (action === 'sandwich') page.change({ view: 'sandwich', fn: name });
       else if (!re) return; // "<unknown>": no function, file or binary to match
       else if (action === 'focus') page.change({ f: re });
       else if (action === 'ignore') page.change({ i: addAlternative(st.i || '', re) });
@@ -378,6 +380,7 @@ export function graphLoader(page, pane, hooks, fileName) {
       await renderGraph(pane, {
         dot, json, search: compileSearch(page.state().q || '').re,
         onFocus: name => { const re = filterFor(name, page.state().g); if (re) page.change({ f: re }); },
+        onSandwich: name => page.change({ view: 'sandwich', fn: name }),
         fileName: fileName(),
       });
       hooks.applySearch();
