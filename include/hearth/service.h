@@ -113,7 +113,13 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
 /* The views of a profile (views.h renders them). */
-enum hearth_view_kind { HEARTH_VIEW_TOP, HEARTH_VIEW_FLAME, HEARTH_VIEW_GRAPH, HEARTH_VIEW_DOT };
+enum hearth_view_kind {
+    HEARTH_VIEW_TOP,
+    HEARTH_VIEW_FLAME,
+    HEARTH_VIEW_GRAPH,
+    HEARTH_VIEW_DOT,
+    HEARTH_VIEW_TAGS, /* labels: every key's values with counts (labels.h) */
+};
 
 /* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */
 struct hearth_view_resp {

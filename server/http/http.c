@@ -389,7 +389,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
     int rc;
-    static const char *const vname[] = {"top", "flame", "graph", "dot"};
+    static const char *const vname[] = {"top", "flame", "graph", "dot", "tags"};
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hearth/gz.h"
+#include "hearth/labels.h"
 #include "hearth/merge.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
@@ -89,15 +90,20 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
         q->nodefraction = 0;
     }
-    e = hearth_stacks_build(merged ? merged : p, q,
-                            kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim, &st,
-                            em);
+    e = hearth_stacks_build_ex(merged ? merged : p, q,
+                               kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT
+                                   ? HEARTH_STACKS_TAGS
+                               : kind == HEARTH_VIEW_TAGS ? HEARTH_STACKS_SAMPLES
+                                                          : 0,
+                               &cfg->lim, &st, em);
     if (e)
         goto out_free;
     if (kind == HEARTH_VIEW_TOP)
         e = hearth_top_render(st, q, true, &body, em);
     else if (kind == HEARTH_VIEW_FLAME)
         e = hearth_flame_render(st, q, &body, em);
+    else if (kind == HEARTH_VIEW_TAGS)
+        e = hearth_tags_render(st, q, true, &body, em);
     else
         e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
     if (e)
