@@ -112,6 +112,16 @@ static bool label_values(const struct hearth_profile *p, size_t smp, const char 
     return !b->fail;
 }
 
+/* Appends sample smp's locations to frames at w; returns the new end. */
+static size_t copy_locs(const struct hearth_profile *p, size_t smp, uint32_t *frames, size_t w)
+{
+    size_t n = p->s_loc_off[smp + 1] - p->s_loc_off[smp];
+
+    if (n)
+        memcpy(frames + w, p->s_locs + p->s_loc_off[smp], n * sizeof(*frames));
+    return w + n;
+}
+
 enum hearth_err hearth_label_frames(const struct hearth_profile *p, const char *rootkeys,
                                     const char *leafkeys, const char *unit,
                                     struct hearth_profile **out, uint32_t *nroot, uint32_t *nleaf,
@@ -160,11 +170,8 @@ enum hearth_err hearth_label_frames(const struct hearth_profile *p, const char *
             const char *key = k < lk.n ? lk.k[lk.n - 1 - k] : rk.k[rk.n - 1 - (k - lk.n)];
             uint32_t nm, ky, loc, old;
             int r;
-            if (k == lk.n) {
-                memcpy(frames + w, p->s_locs + p->s_loc_off[smp],
-                       (p->s_loc_off[smp + 1] - p->s_loc_off[smp]) * sizeof(*frames));
-                w += p->s_loc_off[smp + 1] - p->s_loc_off[smp];
-            }
+            if (k == lk.n)
+                w = copy_locs(p, smp, frames, w);
             if (!label_values(p, smp, key, unit, &b))
                 goto out_free;
             nm = hearth_intern_add(&strs, b.ptr ? b.ptr : "", b.len);
@@ -195,11 +202,8 @@ enum hearth_err hearth_label_frames(const struct hearth_profile *p, const char *
             }
             frames[w++] = loc;
         }
-        if (rk.n == 0) {
-            memcpy(frames + w, p->s_locs + p->s_loc_off[smp],
-                   (p->s_loc_off[smp + 1] - p->s_loc_off[smp]) * sizeof(*frames));
-            w += p->s_loc_off[smp + 1] - p->s_loc_off[smp];
-        }
+        if (rk.n == 0)
+            w = copy_locs(p, smp, frames, w);
     }
     np->s_loc_off[p->nsamples] = (uint32_t)w;
     /* copies of everything else, so that hearth_profile_free() works on np */
@@ -545,7 +549,8 @@ enum hearth_err hearth_tags_render(const struct hearth_stacks *s, const struct h
     }
     {
         struct tagsort ts = {p, &vals};
-        qsort_r(tv, ntv, sizeof(*tv), cmp_tagval, &ts);
+        if (ntv > 1)
+            qsort_r(tv, ntv, sizeof(*tv), cmp_tagval, &ts);
     }
     tk = calloc(ntv + 1, sizeof(*tk));
     kunit = calloc(ntv + 1, sizeof(*kunit));
