@@ -1464,13 +1464,14 @@ static void add_filter_label(struct hearth_stacks *s, const char *name, const ch
     struct hearth_buf b;
     size_t vl;
 
-    if (!v || !*v || s->nfilters >= 8)
+    if (!v || !*v || s->nfilters >= sizeof(s->filters) / sizeof(s->filters[0]))
         return;
     hearth_buf_init(&b, 1024);
     vl = strlen(v);
+    /* pprof cuts "name=value" (not the value) after 80 bytes and adds "…" */
     hearth_buf_printf(&b, "%s=", name);
-    if (vl > 80) {
-        hearth_buf_add(&b, v, 80);
+    if (b.len + vl > 80) {
+        hearth_buf_add(&b, v, b.len < 80 ? 80 - b.len : 0);
         hearth_buf_addstr(&b, "\xe2\x80\xa6");
     } else {
         hearth_buf_add(&b, v, vl);
