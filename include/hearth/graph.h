@@ -68,5 +68,12 @@ const char *hearth_graph_output_unit(const struct hearth_graph *g, const char *r
 struct hearth_buf;
 void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double nodefraction,
                          double edgefraction, struct hearth_buf *buf);
+/* The same; full=false (text reports) leaves the profile lines out with -compact_labels. */
+void hearth_graph_labels_ex(const struct hearth_graph *g, const char *unit, double nodefraction,
+                            double edgefraction, bool full, struct hearth_buf *buf);
+
+/* pprof's formatValue: v times 1/divide_by (truncated) in the report unit. */
+void hearth_graph_fmt(const struct hearth_stacks *s, char *out, size_t outsz, int64_t v,
+                      const char *unit);
 
 #endif /* HEARTH_GRAPH_H */

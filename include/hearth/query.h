@@ -45,7 +45,35 @@ struct hearth_query {
     /* Set directly by the HTTP layer (not by hearth_query_set): the sandwich's
      * function (name or regex) and the peek table's regex (sandwich.h). */
     const char *pivot, *peek;
+
+    /* pprof's report options (pprof-semantics.md 5, 9, 10; Go 1.19 names) */
+    double divide_by;       /* 0 = unset (1): displayed values are v * (1/divide_by) */
+    bool drop_negative;     /* drop nodes whose flat (or cum when flat is 0) is negative */
+    bool mean;              /* values are averaged over the first sample value (count) */
+    bool relative;          /* -relative_percentages: the total after the filters */
+    bool no_trim;           /* -trim=false: no nodecount, nodefraction, edgefraction */
+    bool call_tree;         /* -call_tree: a graph view's nodes form a tree */
+    bool compact_labels;    /* -compact_labels: text headers without the profile lines */
+    const char *prune_from; /* regex: frames beneath the matched one are dropped */
+    const char *trim_path;  /* ':'-separated prefixes cut from source file paths */
+    const char *tagshow;    /* regex on label keys: only matching keys are kept */
+    const char *taghide;    /* regex on label keys: matching keys are removed */
+    const char *tagroot;    /* comma-separated label keys: pseudo frames at the root */
+    const char *tagleaf;    /* comma-separated label keys: pseudo frames at the leaf */
 };
+
+/*
+ * The option table: every option's CLI flag name (pprof's) and its URL
+ * parameter name (the web UI's, NULL when the option has none). The HTTP
+ * layer reads the URL names from here, so the CLI and the API share one
+ * list. Iterate with i = 0, 1, ... until NULL.
+ */
+struct hearth_query_opt {
+    const char *name; /* CLI flag: "focus" */
+    const char *url;  /* URL parameter: "f" (NULL: not a URL parameter) */
+    bool is_bool;     /* takes no value on the command line */
+};
+const struct hearth_query_opt *hearth_query_opt(size_t i);
 
 void hearth_query_init(struct hearth_query *q);
 

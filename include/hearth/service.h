@@ -120,6 +120,7 @@ enum hearth_view_kind {
     HEARTH_VIEW_DOT,
     HEARTH_VIEW_SANDWICH, /* sandwich.h; q->pivot names the function */
     HEARTH_VIEW_PEEK,     /* sandwich.h; q->peek is the regex */
+    HEARTH_VIEW_TAGS,     /* labels: every key's values with counts (labels.h) */
 };
 
 /* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */

@@ -93,8 +93,40 @@ struct hearth_stacks {
     int64_t deadline_ms;
     /* Active filters for the report header ("focus=foo"); arena strings. */
     uint32_t nfilters;
-    const char *filters[8];
+    const char *filters[10];
+
+    /*
+     * Report options carried to every renderer (query.h). wdiv (with -mean
+     * only, else NULL) is per stack the summed divisor (the first sample
+     * value); a node's shown value is then its weight / its divisor.
+     */
+    int64_t *wdiv;
+    double ratio;        /* 1/divide_by; values are shown as trunc(v * ratio) */
+    bool drop_negative;  /* graphs drop nodes with negative flat (or cum) */
+    bool no_trim;        /* -trim=false: graphs keep every node and edge */
+    bool compact_labels; /* text headers without the profile's lines */
+    bool call_tree;      /* nodes are tree positions (-call_tree, graph builds) */
+    /* With HEARTH_STACKS_SAMPLES: 1 per sample of p that passed every filter. */
+    uint8_t *sample_kept;
+    int64_t *sample_w; /* with sample_kept: the sample's value (merged, as pprof sums it) */
+    /* Label keys hidden by -tagshow/-taghide: key_hidden[string index] (NULL: none). */
+    uint8_t *key_hidden;
+    /* The profile with -tagroot/-tagleaf pseudo frames, owned (p points to it). */
+    struct hearth_profile *owned;
 };
+
+enum {
+    HEARTH_STACKS_TAGS = 1,    /* collect label groups per stack (call graph tag boxes) */
+    HEARTH_STACKS_SAMPLES = 2, /* fill sample_kept */
+};
+
+/*
+ * As hearth_stacks_build() with flags (HEARTH_STACKS_*); HEARTH_STACKS_TAGS
+ * also marks the build as a graph's, where -call_tree applies.
+ */
+enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const struct hearth_query *q,
+                                       unsigned flags, const struct hearth_limits *lim,
+                                       struct hearth_stacks **out, struct hearth_errmsg *em);
 
 /*
  * Build the stacks for query q. want_tags collects label groups per stack

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hearth/buf.h"
+#include "hearth/labels.h"
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
@@ -19,6 +20,7 @@ void hearth_cli_usage(FILE *f)
     fputs("usage: hearth top   [flags] FILE   pprof -top text (or --json rows)\n"
           "       hearth flame [flags] FILE   flame graph JSON (call tree, pre-order arrays)\n"
           "       hearth graph [flags] FILE   call graph JSON (or -dot for Graphviz)\n"
+          "       hearth tags  [flags] FILE   pprof -tags: label values and their weights\n"
           "\n"
           "FILE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
           "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
@@ -39,6 +41,18 @@ void hearth_cli_usage(FILE *f)
           "  -tagfocus=[KEY=]V -tagignore=[KEY=]V\n"
           "                      label filters: comma-separated regexes or a numeric\n"
           "                      range such as 1kb:, :10ms, 1mb:2mb\n"
+          "  -tagshow=RE -taghide=RE  keep only / drop the label keys matching RE\n"
+          "  -tagroot=KEYS -tagleaf=KEYS  label values as pseudo frames at the root / leaf\n"
+          "  -prune_from=RE      drop the frames beneath the first matching one\n"
+          "  -divide_by=F        show values divided by F\n"
+          "  -mean               average over the first sample value (count); -mean_delay\n"
+          "  -drop_negative      leave out nodes with negative values\n"
+          "  -relative_percentages  percentages of the filtered total\n"
+          "  -trim=false         no nodecount, nodefraction or edgefraction trimming\n"
+          "  -trim_path=PATHS    ':'-separated prefixes cut from source paths\n"
+          "  -call_tree          (graph) nodes form a call tree\n"
+          "  -compact_labels     (top) headers without the profile lines\n"
+          "  -flat               (top) sort by flat (the default)\n"
           "  -base=FILE          subtract FILE (percentages of the difference)\n"
           "  -diff_base=FILE     compare against FILE (percentages of FILE's total)\n"
           "  -normalize          scale the profile to the base's totals first\n"
@@ -60,9 +74,28 @@ void hearth_cli_usage(FILE *f)
 
 static bool bool_flag(const char *n)
 {
-    static const char *const names[] = {
-        "functions", "filefunctions", "files", "lines", "addresses", "noinlines", "normalize",
-        "cum",       "flat",          "json",  "dot",   "top",       "raw_json",  NULL};
+    static const char *const names[] = {"functions",
+                                        "filefunctions",
+                                        "files",
+                                        "lines",
+                                        "addresses",
+                                        "noinlines",
+                                        "normalize",
+                                        "cum",
+                                        "flat",
+                                        "json",
+                                        "dot",
+                                        "top",
+                                        "raw_json",
+                                        "drop_negative",
+                                        "mean",
+                                        "mean_delay",
+                                        "relative_percentages",
+                                        "trim",
+                                        "call_tree",
+                                        "compact_labels",
+                                        "tags",
+                                        NULL};
     int i;
 
     for (i = 0; names[i]; i++)
@@ -217,13 +250,19 @@ int hearth_cli_run(int argc, char **argv)
             goto out_free;
         }
     }
-    e = hearth_stacks_build(m ? m : p, &q, !strcmp(cmd, "graph"), &lim, &s, &em);
+    e = hearth_stacks_build_ex(m ? m : p, &q,
+                               !strcmp(cmd, "graph")  ? HEARTH_STACKS_TAGS
+                               : !strcmp(cmd, "tags") ? HEARTH_STACKS_SAMPLES
+                                                      : 0,
+                               &lim, &s, &em);
     if (e) {
         rc = fail(em.msg);
         goto out_free;
     }
     if (!strcmp(cmd, "top"))
         e = hearth_top_render(s, &q, json, &out, &em);
+    else if (!strcmp(cmd, "tags"))
+        e = hearth_tags_render(s, &q, json, &out, &em);
     else if (!strcmp(cmd, "graph"))
         e = hearth_callgraph_render(s, &q, dot, &out, &em);
     else

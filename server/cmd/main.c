@@ -93,7 +93,8 @@ int main(int argc, char **argv)
         return hearth_healthcheck_main(argc - 2, argv + 2);
     if (hearth_client_is_command(argv[1]))
         return hearth_client_main(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "top") || !strcmp(argv[1], "flame") || !strcmp(argv[1], "graph"))
+    if (!strcmp(argv[1], "top") || !strcmp(argv[1], "flame") || !strcmp(argv[1], "graph") ||
+        !strcmp(argv[1], "tags"))
         return hearth_cli_run(argc - 1, argv + 1);
     fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[1]);
     return 2;

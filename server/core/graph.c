@@ -24,7 +24,7 @@
 
 struct edge {
     uint32_t src, dst; /* identities */
-    int64_t w;
+    int64_t w, wdiv;
     bool residual, inline_, dead;
     size_t stamp;
 };
@@ -33,6 +33,7 @@ struct edge {
 struct build {
     const struct hearth_stacks *s;
     int64_t *flat, *cum;
+    int64_t *flatdiv, *cumdiv; /* -mean: summed divisors (NULL otherwise) */
     size_t *stamp;
     struct hearth_u64map emap; /* (src << 32 | dst) -> edge index */
     struct edge *e;
@@ -53,6 +54,8 @@ static void build_release(struct build *b)
 {
     free(b->flat);
     free(b->cum);
+    free(b->flatdiv);
+    free(b->cumdiv);
     free(b->stamp);
     hearth_u64map_release(&b->emap);
     free(b->e);
@@ -137,11 +140,17 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
     b->stamp = calloc(n + 1, sizeof(*b->stamp));
     if (!b->flat || !b->cum || !b->stamp)
         return HEARTH_E_NOMEM;
+    if (s->wdiv) {
+        b->flatdiv = calloc(n + 1, sizeof(*b->flatdiv));
+        b->cumdiv = calloc(n + 1, sizeof(*b->cumdiv));
+        if (!b->flatdiv || !b->cumdiv)
+            return HEARTH_E_NOMEM;
+    }
     for (i = 0; i < s->nstacks; i++) {
         size_t f;
         uint32_t parent = HEARTH_NONE;
         bool residual = false;
-        int64_t w = s->w[i];
+        int64_t w = s->w[i], dw = s->wdiv ? s->wdiv[i] : 0;
 
         if ((i & 1023) == 1023 && hearth_stacks_late(s))
             return HEARTH_E_TOO_LARGE; /* the caller words it */
@@ -157,6 +166,8 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
             if (b->stamp[node] != i + 1) {
                 b->stamp[node] = i + 1;
                 b->cum[node] = hearth_add64(b->cum[node], w);
+                if (b->cumdiv)
+                    b->cumdiv[node] = hearth_add64(b->cumdiv[node], dw);
                 if (tags && !add_tags(b, i, node, w, false))
                     return HEARTH_E_NOMEM;
             }
@@ -177,6 +188,7 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
                     b->e[id].src = parent;
                     b->e[id].dst = node;
                     b->e[id].w = 0;
+                    b->e[id].wdiv = 0;
                     b->e[id].residual = false;
                     b->e[id].inline_ = true;
                     b->e[id].dead = false;
@@ -186,6 +198,7 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
                 if (b->e[id].stamp != i + 1) {
                     b->e[id].stamp = i + 1;
                     b->e[id].w = hearth_add64(b->e[id].w, w);
+                    b->e[id].wdiv = hearth_add64(b->e[id].wdiv, dw);
                     if (residual)
                         b->e[id].residual = true;
                     if (!inl)
@@ -197,6 +210,8 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
         }
         if (parent != HEARTH_NONE && !residual) {
             b->flat[parent] = hearth_add64(b->flat[parent], w);
+            if (b->flatdiv)
+                b->flatdiv[parent] = hearth_add64(b->flatdiv[parent], dw);
             if (tags && !add_tags(b, i, parent, w, true))
                 return HEARTH_E_NOMEM;
         }
@@ -205,9 +220,14 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
     b->nodes = malloc((n + 1) * sizeof(*b->nodes));
     if (!b->nodes)
         return HEARTH_E_NOMEM;
-    for (i = 0; i < n; i++)
-        if ((!kept || kept[i]) && (b->flat[i] != 0 || b->cum[i] != 0))
-            b->nodes[b->nn++] = (uint32_t)i;
+    for (i = 0; i < n; i++) {
+        if ((kept && !kept[i]) || (b->flat[i] == 0 && b->cum[i] == 0))
+            continue;
+        /* -drop_negative: pprof's isNegative */
+        if (s->drop_negative && (b->flat[i] < 0 || (b->flat[i] == 0 && b->cum[i] < 0)))
+            continue;
+        b->nodes[b->nn++] = (uint32_t)i;
+    }
     /*
      * Edges touching a dropped (all-zero) node stay: pprof keeps them in the
      * other node's edge map (they count for inline labels and entropy) but
@@ -527,6 +547,14 @@ void hearth_graph_free(struct hearth_graph *g)
     free(g);
 }
 
+/* pprof's FlatValue/CumValue/WeightValue: v / div when div is not 0. */
+static int64_t mean_value(int64_t v, int64_t div)
+{
+    if (div == 0 || (div == -1 && v == INT64_MIN))
+        return v;
+    return v / div;
+}
+
 static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
 {
     uint32_t *pos = malloc((b->s->nnodes + 1) * sizeof(*pos)), *order = NULL, i;
@@ -552,9 +580,9 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         uint32_t n = b->nodes[i];
         pos[n] = i;
         g->node[i] = n;
-        g->flat[i] = b->flat[n];
-        g->cum[i] = b->cum[n];
-        g->flat_sum = hearth_add64(g->flat_sum, b->flat[n]);
+        g->flat[i] = b->flatdiv ? mean_value(b->flat[n], b->flatdiv[n]) : b->flat[n];
+        g->cum[i] = b->cumdiv ? mean_value(b->cum[n], b->cumdiv[n]) : b->cum[n];
+        g->flat_sum = hearth_add64(g->flat_sum, g->flat[i]);
     }
     for (k = 0; k < b->ne; k++) {
         const struct edge *e = &b->e[k];
@@ -571,7 +599,7 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         uint32_t d = pos[e->dst];
         g->edges[k].src = pos[e->src];
         g->edges[k].dst = d;
-        g->edges[k].weight = e->w;
+        g->edges[k].weight = b->flatdiv ? mean_value(e->w, e->wdiv) : e->w;
         g->edges[k].residual = e->residual;
         g->edges[k].inline_ = e->inline_;
     }
@@ -609,6 +637,8 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
         sum = hearth_add64(sum, b.flat[b.nodes[i]]);
     node_cut = abs64(hearth_go_int64((double)sum * o->nodefraction));
     edge_cut = abs64(hearth_go_int64((double)sum * o->edgefraction));
+    if (s->no_trim) /* -trim=false: nodecount, nodefraction and edgefraction all 0 */
+        node_cut = edge_cut = 0;
     g->node_cutoff = node_cut;
     g->edge_cutoff = edge_cut;
     if (node_cut > 0) {
@@ -630,7 +660,7 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
     e = sort_nodes(&b, mode);
     if (e)
         goto out_fail;
-    if (o->nodecount > 0) {
+    if (o->nodecount > 0 && !s->no_trim) {
         uint32_t max = (uint32_t)(o->nodecount < (long)b.nn ? o->nodecount : (long)b.nn);
         trim_edges(&b, edge_cut);
         if (o->visual && o->nodecount > 0) {
@@ -707,6 +737,10 @@ const char *hearth_graph_output_unit(const struct hearth_graph *g, const char *r
     }
     if (minv == 0)
         minv = maxv;
+    if (s->ratio > 0 && s->ratio != 1) {
+        minv = hearth_go_int64((double)minv * s->ratio);
+        maxv = hearth_go_int64((double)maxv * s->ratio);
+    }
     hearth_unit_scale(minv, s->unit, "minimum", &umin);
     hearth_unit_scale(maxv, s->unit, "minimum", &umax);
     unit = umin;
@@ -750,14 +784,30 @@ static void basename_of(struct hearth_str f, struct hearth_str *out)
     }
 }
 
+void hearth_graph_fmt(const struct hearth_stacks *s, char *out, size_t outsz, int64_t v,
+                      const char *unit)
+{
+    if (s->ratio > 0 && s->ratio != 1)
+        v = hearth_go_int64((double)v * s->ratio);
+    hearth_unit_label(out, outsz, v, s->unit, unit);
+}
+
 void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double nodefraction,
                          double edgefraction, struct hearth_buf *buf)
+{
+    hearth_graph_labels_ex(g, unit, nodefraction, edgefraction, true, buf);
+}
+
+void hearth_graph_labels_ex(const struct hearth_graph *g, const char *unit, double nodefraction,
+                            double edgefraction, bool full, struct hearth_buf *buf)
 {
     const struct hearth_stacks *s = g->s;
     const struct hearth_profile *p = s->p;
     char v1[128], v2[128], pc[64];
     uint32_t i;
 
+    if (!full && s->compact_labels)
+        goto out_filters; /* -compact_labels: no profile lines in text reports */
     if (p->nmap > 0 && !p->fake_mapping) {
         struct hearth_str f = hearth_pstr(p, p->map_file[0]),
                           bid = hearth_pstr(p, p->map_build_id[0]);
@@ -789,7 +839,7 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
         const char *tu;
         double tn = hearth_unit_scale(s->total, s->unit, "nanoseconds", &tu);
         hearth_unit_label(v1, sizeof(v1), p->duration_nanos, "nanoseconds", "auto");
-        hearth_unit_label(v2, sizeof(v2), s->total, s->unit, unit);
+        hearth_graph_fmt(s, v2, sizeof(v2), s->total, unit);
         hearth_buf_printf(buf, "Duration: %s, Total samples = %s ", v1, v2);
         if (!strcmp(tu, "ns") && tn != 0) {
             hearth_percentage(pc, sizeof(pc), hearth_go_int64(tn), p->duration_nanos);
@@ -797,13 +847,14 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
         }
         hearth_buf_addch(buf, '\n');
     }
+out_filters:
     if (s->nfilters) {
         hearth_buf_addstr(buf, "Active filters:\n");
         for (i = 0; i < s->nfilters; i++)
             hearth_buf_printf(buf, "   %s\n", s->filters[i]);
     }
-    hearth_unit_label(v1, sizeof(v1), g->flat_sum, s->unit, unit);
-    hearth_unit_label(v2, sizeof(v2), s->total, s->unit, unit);
+    hearth_graph_fmt(s, v1, sizeof(v1), g->flat_sum, unit);
+    hearth_graph_fmt(s, v2, sizeof(v2), s->total, unit);
     hearth_percentage(pc, sizeof(pc), g->flat_sum, s->total);
     {
         const char *t = pc;
@@ -813,16 +864,14 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
     }
     if (s->total != 0) {
         if (g->dropped_nodes > 0) {
-            hearth_unit_label(v1, sizeof(v1),
-                              abs64(hearth_go_int64((double)s->total * nodefraction)), s->unit,
-                              unit);
+            hearth_graph_fmt(s, v1, sizeof(v1),
+                             abs64(hearth_go_int64((double)s->total * nodefraction)), unit);
             hearth_buf_printf(buf, "Dropped %u node%s (cum <= %s)\n", g->dropped_nodes,
                               g->dropped_nodes > 1 ? "s" : "", v1);
         }
         if (g->dropped_edges > 0 && edgefraction >= 0) {
-            hearth_unit_label(v1, sizeof(v1),
-                              abs64(hearth_go_int64((double)s->total * edgefraction)), s->unit,
-                              unit);
+            hearth_graph_fmt(s, v1, sizeof(v1),
+                             abs64(hearth_go_int64((double)s->total * edgefraction)), unit);
             hearth_buf_printf(buf, "Dropped %u edge%s (freq <= %s)\n", g->dropped_edges,
                               g->dropped_edges > 1 ? "s" : "", v1);
         }

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "hearth/buf.h"
+#include "hearth/labels.h"
 #include "hearth/regex.h"
 #include "hearth/units.h"
 
@@ -32,6 +33,7 @@ enum {
     LOC_SHOWFROM = 8,
     LOC_PRUNE = 16,         /* drop_frames: the whole location goes */
     LOC_PRUNE_BENEATH = 32, /* drop_frames: inlined part cut, location becomes a leaf */
+    LOC_PRUNE_FROM = 64,    /* -prune_from matched: the location becomes the leaf */
 };
 
 struct tagfilter {
@@ -66,9 +68,15 @@ struct ctx {
     struct hearth_stacks *s;
     struct hearth_regex *focus, *ignore, *hide, *show, *show_from;
     struct hearth_regex *drop, *keep; /* the profile's drop_frames / keep_frames */
-    uint8_t *fn_drop;                 /* per function: 0 unknown, 1 dropped, 2 kept */
-    bool rx_failed;                   /* a match failed (no memory): the view is an error */
-    struct hearth_u64map key_unit;    /* numeric label key -> its first non-empty unit */
+    struct hearth_regex *prune_from, *tagshow, *taghide;
+    uint32_t orig_nloc;      /* locations before -tagroot/-tagleaf pseudo ones */
+    uint32_t nleafp, nrootp; /* pseudo frames per sample at the leaf and the root */
+    /* totals after the filters (-relative_percentages), as compute_total's */
+    int64_t rel_total, rel_div, rel_base_total, rel_base_div;
+    bool rel_any_base;
+    uint8_t *fn_drop;              /* per function: 0 unknown, 1 dropped, 2 kept */
+    bool rx_failed;                /* a match failed (no memory): the view is an error */
+    struct hearth_u64map key_unit; /* numeric label key -> its first non-empty unit */
     bool key_unit_ready;
     struct tagfilter tf, ti;
     bool has_tf, has_ti;
@@ -199,23 +207,48 @@ static size_t clean_path(const char *in, size_t n, char *out)
 }
 
 /* pprof's trimPath default prefixes, then Clean. Returns index in s->strs. */
+/*
+ * Whether f starts with the trim_path element [p, p+pl) plus a '/' when
+ * the element lacks it; cuts the prefix off f if so.
+ */
+static bool trim_prefix(struct hearth_str *f, const char *p, size_t pl)
+{
+    bool slash = pl > 0 && p[pl - 1] == '/';
+
+    if (f->len < pl + (slash ? 0 : 1) || memcmp(f->ptr, p, pl) != 0 ||
+        (!slash && f->ptr[pl] != '/'))
+        return false;
+    pl += slash ? 0 : 1;
+    f->ptr += pl;
+    f->len -= pl;
+    return true;
+}
+
 static uint32_t file_id(struct ctx *c, struct hearth_str f)
 {
     static const char *const prefixes[] = {"/proc/self/cwd/./", "/proc/self/cwd/"};
+    const char *tp = c->q->trim_path;
     char stackbuf[512], *buf = stackbuf;
     size_t i, n;
     uint32_t id;
+    bool cut = false;
 
     if (f.len == 0)
         return 0;
-    for (i = 0; i < 2; i++) {
-        size_t pl = strlen(prefixes[i]);
-        if (f.len >= pl && !memcmp(f.ptr, prefixes[i], pl)) {
-            f.ptr += pl;
-            f.len -= pl;
-            break;
+    /* pprof's trimPath: the -trim_path elements (':'-separated), then the defaults */
+    if (tp && *tp) {
+        const char *el = tp;
+        for (;;) {
+            const char *colon = strchr(el, ':');
+            size_t el_len = colon ? (size_t)(colon - el) : strlen(el);
+            cut = trim_prefix(&f, el, el_len);
+            if (cut || !colon)
+                break;
+            el = colon + 1;
         }
     }
+    for (i = 0; i < 2 && !cut; i++)
+        cut = trim_prefix(&f, prefixes[i], strlen(prefixes[i]));
     if (f.len + 3 > sizeof(stackbuf)) {
         buf = malloc(f.len + 3);
         if (!buf)
@@ -808,11 +841,19 @@ out_free:
 }
 
 /* The report total: sum of |value| (pprof-semantics.md 5.2). */
+/* total / div when div is not 0 (pprof's -mean total), else total. */
+static int64_t mean_total(int64_t total, int64_t div)
+{
+    if (div == 0 || (div == -1 && total == INT64_MIN))
+        return total;
+    return total / div;
+}
+
 static void compute_total(struct ctx *c)
 {
     const struct hearth_profile *p = c->p;
     uint32_t t = c->s->sidx, nt = p->ntypes;
-    int64_t base_total = 0, plain = 0;
+    int64_t base_total = 0, plain = 0, base_div = 0, div = 0;
     bool any_base = false;
     size_t i;
 
@@ -822,17 +863,21 @@ static void compute_total(struct ctx *c)
         if (sample_is_base(p, i)) {
             any_base = true;
             base_total = hearth_add64(base_total, av);
+            if (c->q->mean)
+                base_div = hearth_add64(base_div, p->s_val[i * nt]);
         }
     }
     if (any_base && base_total > 0) {
-        c->s->total = base_total;
+        c->s->total = mean_total(base_total, base_div);
         return;
     }
     for (i = 0; i < c->nitems; i++) {
         int64_t v = c->merged ? c->mval[i * nt + t] : p->s_val[i * nt + t];
         plain = hearth_add64(plain, hearth_abs64(v));
+        if (c->q->mean)
+            div = hearth_add64(div, c->merged ? c->mval[i * nt] : p->s_val[i * nt]);
     }
-    c->s->total = plain;
+    c->s->total = mean_total(plain, div);
 }
 
 /* ---- per-location preparation ---- */
@@ -920,7 +965,7 @@ static enum hearth_err prepare_locations(struct ctx *c)
         uint32_t a = p->loc_line_off[l], b = p->loc_line_off[l + 1];
         bool hidden = false;
 
-        if (c->drop) {
+        if (c->drop && l < c->orig_nloc) {
             int i = prune_line(c, a, b);
             if (i >= 0) {
                 c->lflags[l] |= LOC_PRUNE_BENEATH;
@@ -981,6 +1026,22 @@ static enum hearth_err prepare_locations(struct ctx *c)
                     n = (uint32_t)i + 1;
                     c->lflags[l] |= LOC_SHOWFROM;
                 }
+            }
+        }
+        if (c->prune_from && !hidden) {
+            /* pprof's PruneFrom: the innermost matching line becomes the first */
+            for (k = 0; k < n; k++) {
+                struct hearth_str fn = S(p, p->fn_name[p->line_fn[lines[k]]]);
+                if (fn.len == 0)
+                    continue;
+                fn.len = simplify_func(fn.ptr, fn.len, &fn.ptr);
+                if (rx_match_str(c, c->prune_from, fn))
+                    break;
+            }
+            if (k < n) {
+                memmove(lines, lines + k, (n - k) * sizeof(*lines));
+                n -= k;
+                c->lflags[l] |= LOC_PRUNE_FROM;
             }
         }
         if (c->q->noinlines && n > 1) {
@@ -1049,7 +1110,8 @@ static uint32_t sample_tagset(struct ctx *c, struct tagctx *tc, size_t smp, stru
     /* string labels "key:value", sorted, joined (pprof's joinLabels), without pprof::base */
     hearth_buf_reset(b);
     for (i = a; i < e && n < 64; i++) {
-        if (p->lab_str[i] == 0 || is_base_label(p, i))
+        if (p->lab_str[i] == 0 || is_base_label(p, i) ||
+            (c->s->key_hidden && c->s->key_hidden[p->lab_key[i]]))
             continue;
         parts[n].ptr = (const char *)(uintptr_t)i; /* sorted below by text */
         parts[n].len = 0;
@@ -1100,7 +1162,8 @@ static uint32_t sample_tagset(struct ctx *c, struct tagctx *tc, size_t smp, stru
     }
     for (i = a; i < e && nk < 64; i++) {
         char lab[128];
-        if (p->lab_str[i] != 0 || !hearth_pstr_eq(p, p->lab_key[i], "bytes"))
+        if (p->lab_str[i] != 0 || !hearth_pstr_eq(p, p->lab_key[i], "bytes") ||
+            (c->s->key_hidden && c->s->key_hidden[p->lab_key[i]]))
             continue;
         hearth_unit_label(lab, sizeof(lab), p->lab_num[i], c->num_unit_bytes, c->out_unit);
         key[nk++] = hearth_intern_add(&tc->nums, lab, strlen(lab));
@@ -1158,18 +1221,31 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
 
     for (it = 0; it < c->nitems; it++) {
         size_t si = c->merged ? c->mrep[it] : it;
-        uint32_t a = p->s_loc_off[si], b = p->s_loc_off[si + 1], k, nkeep = 0, tagset = HEARTH_NONE;
+        uint32_t a = p->s_loc_off[si], b = p->s_loc_off[si + 1], k, nkeep = 0, nsrc = 0, da,
+                 tagset = HEARTH_NONE;
         int64_t w = c->merged ? c->mval[it * nt + s->sidx] : p->s_val[si * nt + s->sidx];
-        int64_t wb = c->merged ? c->mbase[it] : (p->s_side && p->s_side[si] ? w : 0);
+        int64_t wb = c->merged ? c->mbase[it] : (p->s_side && p->s_side[si] ? w : 0), dw = 0;
         bool focused = false, ignored = false, allzero = true;
         size_t nseq = 0, need;
         uint32_t id;
         bool added;
 
+        if (b - a > keepcap) {
+            uint32_t *nk = realloc(keep, (b - a) * 2 * sizeof(*nk));
+            if (!nk)
+                goto out_nomem;
+            keep = nk;
+            keepcap = (b - a) * 2;
+        }
+        /* the sample's locations, leaf first, less what drop_frames cuts */
+        for (k = a; k < a + c->nleafp; k++)
+            keep[nsrc++] = p->s_locs[k];
+        da = a + c->nleafp;
         if (c->drop) {
-            /* drop_frames: from the root, past the first user frame, cut at the first match */
+            /* drop_frames: from the root, past the first user frame, cut at the first match
+               (the -tagroot/-tagleaf pseudo frames came after it in pprof: left alone) */
             bool user = false;
-            for (k = b; k-- > a;) {
+            for (k = b - c->nrootp; k-- > da;) {
                 uint8_t f = c->lflags[p->s_locs[k]];
                 if (!(f & (LOC_PRUNE | LOC_PRUNE_BENEATH))) {
                     user = true;
@@ -1177,13 +1253,15 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
                 }
                 if (!user)
                     continue;
-                a = f & LOC_PRUNE ? k + 1 : k;
+                da = f & LOC_PRUNE ? k + 1 : k;
                 break;
             }
         }
+        for (k = da; k < b; k++)
+            keep[nsrc++] = p->s_locs[k];
         /* focus/ignore over the sample's locations */
-        for (k = a; k < b; k++) {
-            uint8_t f = c->lflags[p->s_locs[k]];
+        for (k = 0; k < nsrc; k++) {
+            uint8_t f = c->lflags[keep[k]];
             if (f & LOC_IGNORED) {
                 ignored = true;
                 break;
@@ -1193,16 +1271,9 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         }
         if (ignored || !focused)
             continue;
-        if (b - a > keepcap) {
-            uint32_t *nk = realloc(keep, (b - a) * 2 * sizeof(*nk));
-            if (!nk)
-                goto out_nomem;
-            keep = nk;
-            keepcap = (b - a) * 2;
-        }
-        for (k = a; k < b; k++)
-            if (!(c->lflags[p->s_locs[k]] & LOC_HIDDEN))
-                keep[nkeep++] = p->s_locs[k];
+        for (k = 0; k < nsrc; k++)
+            if (!(c->lflags[keep[k]] & LOC_HIDDEN))
+                keep[nkeep++] = keep[k];
         if (nkeep == 0)
             continue;
         if (c->show_from) {
@@ -1218,12 +1289,44 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
             continue;
         if (c->has_ti && tagfilter_match(c, &c->ti, si))
             continue;
+        if (c->prune_from) {
+            /* -prune_from: from the leaf, the first matching location becomes the leaf */
+            for (k = 0; k < nkeep; k++)
+                if (c->lflags[keep[k]] & LOC_PRUNE_FROM)
+                    break;
+            if (k > 0 && k < nkeep) {
+                memmove(keep, keep + k, (nkeep - k) * sizeof(*keep));
+                nkeep -= k;
+            }
+        }
         for (k = 0; k < nt && c->merged; k++)
             if (c->mval[it * nt + k] != 0)
                 allzero = false;
         if (c->merged && allzero)
             continue; /* pprof's merge drops all-zero samples */
-        if (w == 0)
+        if (c->q->mean)
+            dw = c->merged ? c->mval[it * nt] : p->s_val[si * nt];
+        /* the total after the filters (-relative_percentages) */
+        c->rel_total = hearth_add64(c->rel_total, hearth_abs64(w));
+        c->rel_div = hearth_add64(c->rel_div, dw);
+        if (sample_is_base(p, si)) {
+            c->rel_any_base = true;
+            c->rel_base_total = hearth_add64(c->rel_base_total, hearth_abs64(w));
+            c->rel_base_div = hearth_add64(c->rel_base_div, dw);
+        }
+        if (s->sample_kept) {
+            bool zero = c->merged;
+            for (k = 0; k < nt && !zero; k++)
+                if (p->s_val[si * nt + k] != 0)
+                    break;
+            if (!c->merged && k == nt)
+                zero = true; /* all-zero: pprof's merge dropped it */
+            if (!zero || c->merged) {
+                s->sample_kept[si] = 1;
+                s->sample_w[si] = w;
+            }
+        }
+        if (w == 0 && dw == 0)
             continue;
         /* frames root first: locations last to first, lines last to first */
         need = 1;
@@ -1276,13 +1379,23 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
                     goto out_nomem;
                 s->var = nv;
             }
+            if (c->q->mean) {
+                int64_t *nd = realloc(s->wdiv, nc * sizeof(*nd));
+                if (!nd)
+                    goto out_nomem;
+                s->wdiv = nd;
+            }
             wcap = nc;
         }
         if (added) {
             s->w[id] = s->wbase[id] = 0;
             if (want_var)
                 s->var[id] = 0;
+            if (s->wdiv)
+                s->wdiv[id] = 0;
         }
+        if (s->wdiv)
+            s->wdiv[id] = hearth_add64(s->wdiv[id], dw);
         s->w[id] = hearth_add64(s->w[id], w);
         s->wbase[id] = hearth_add64(s->wbase[id], wb);
         if (want_var)
@@ -1351,13 +1464,14 @@ static void add_filter_label(struct hearth_stacks *s, const char *name, const ch
     struct hearth_buf b;
     size_t vl;
 
-    if (!v || !*v || s->nfilters >= 8)
+    if (!v || !*v || s->nfilters >= sizeof(s->filters) / sizeof(s->filters[0]))
         return;
     hearth_buf_init(&b, 1024);
     vl = strlen(v);
+    /* pprof cuts "name=value" (not the value) after 80 bytes and adds "…" */
     hearth_buf_printf(&b, "%s=", name);
-    if (vl > 80) {
-        hearth_buf_add(&b, v, 80);
+    if (b.len + vl > 80) {
+        hearth_buf_add(&b, v, b.len < 80 ? 80 - b.len : 0);
         hearth_buf_addstr(&b, "\xe2\x80\xa6");
     } else {
         hearth_buf_add(&b, v, vl);
@@ -1418,6 +1532,57 @@ static enum hearth_err compile_filters(struct ctx *c)
         c->has_ti = true;
         add_filter_label(c->s, "tagignore", q->tagignore);
     }
+    if (q->tagshow && *q->tagshow) {
+        e = hearth_regex_compile(q->tagshow, c->lim, "tagshow", &c->tagshow, c->em);
+        if (e)
+            return e;
+        add_filter_label(c->s, "tagshow", q->tagshow);
+    }
+    if (q->taghide && *q->taghide) {
+        e = hearth_regex_compile(q->taghide, c->lim, "taghide", &c->taghide, c->em);
+        if (e)
+            return e;
+        add_filter_label(c->s, "taghide", q->taghide);
+    }
+    if (q->prune_from && *q->prune_from) {
+        e = hearth_regex_compile(q->prune_from, c->lim, "prune_from", &c->prune_from, c->em);
+        if (e)
+            return e;
+    }
+    return HEARTH_OK;
+}
+
+/*
+ * pprof's FilterTagsByName: a label key is removed when -tagshow is set and
+ * does not match it, or -taghide matches it. Fills s->key_hidden per key.
+ */
+static enum hearth_err hide_keys(struct ctx *c)
+{
+    const struct hearth_profile *p = c->p;
+    uint8_t *seen;
+    size_t i, n = p->s_lab_off[p->nsamples];
+
+    if (!c->tagshow && !c->taghide)
+        return HEARTH_OK;
+    c->s->key_hidden = calloc(p->nstr + 1, 1);
+    seen = calloc(p->nstr + 1, 1);
+    if (!c->s->key_hidden || !seen) {
+        free(seen);
+        return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t k = p->lab_key[i];
+        bool show, hide;
+        if (k >= p->nstr || seen[k])
+            continue;
+        seen[k] = 1;
+        show = !c->tagshow || rx_match_str(c, c->tagshow, S(p, k));
+        hide = c->taghide && rx_match_str(c, c->taghide, S(p, k));
+        c->s->key_hidden[k] = !show || hide;
+    }
+    free(seen);
+    if (c->rx_failed)
+        return rx_failure(c);
     return HEARTH_OK;
 }
 
@@ -1438,6 +1603,11 @@ void hearth_stacks_free(struct hearth_stacks *s)
     free(s->ts_label);
     free(s->ts_off);
     free(s->ts_num);
+    free(s->wdiv);
+    free(s->sample_kept);
+    free(s->sample_w);
+    free(s->key_hidden);
+    hearth_profile_free(s->owned);
     free(s);
 }
 
@@ -1467,10 +1637,81 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
                                     bool want_tags, const struct hearth_limits *lim,
                                     struct hearth_stacks **out, struct hearth_errmsg *em)
 {
+    return hearth_stacks_build_ex(p, q, want_tags ? HEARTH_STACKS_TAGS : 0, lim, out, em);
+}
+
+/*
+ * -call_tree: every frame's node becomes its position in the call tree
+ * (the node under its parent position), as pprof's tree graph keys nodes
+ * by parent. Names and identities are copied per position.
+ */
+static enum hearth_err treeify(struct hearth_stacks *s)
+{
+    struct hearth_seqmap pos;
+    struct hearth_nodeinfo *ni = NULL;
+    struct hearth_str *pname = NULL;
+    uint32_t *orig = NULL;
+    size_t st, f, cap = 0;
+    enum hearth_err e = HEARTH_E_NOMEM;
+
+    hearth_seqmap_init(&pos);
+    for (st = 0; st < s->nstacks; st++) {
+        uint32_t parent = HEARTH_NONE;
+        for (f = s->off[st]; f < s->off[st + 1]; f++) {
+            uint32_t key[2] = {parent, s->frames[f] >> 1}, id;
+            bool added;
+            id = hearth_seqmap_add(&pos, key, 2, &added);
+            if (id == HEARTH_NONE || id >= 0x7fffffffu)
+                goto out_free;
+            if (added) {
+                if (id >= cap) {
+                    size_t nc = cap ? cap * 2 : 1024;
+                    uint32_t *no = realloc(orig, nc * sizeof(*no));
+                    if (!no)
+                        goto out_free;
+                    orig = no;
+                    cap = nc;
+                }
+                orig[id] = key[1];
+            }
+            s->frames[f] = id << 1 | (s->frames[f] & 1);
+            parent = id;
+        }
+    }
+    ni = malloc((pos.n + 1) * sizeof(*ni));
+    pname = calloc(pos.n + 1, sizeof(*pname));
+    if (!ni || !pname)
+        goto out_free;
+    for (st = 0; st < pos.n; st++) {
+        ni[st] = s->ni[orig[st]];
+        pname[st] = s->pname[orig[st]];
+    }
+    free(s->ni);
+    free(s->pname);
+    s->ni = ni;
+    s->pname = pname;
+    ni = NULL;
+    pname = NULL;
+    s->nnodes = (uint32_t)pos.n;
+    s->call_tree = true;
+    e = HEARTH_OK;
+out_free:
+    free(ni);
+    free(pname);
+    free(orig);
+    hearth_seqmap_release(&pos);
+    return e;
+}
+
+enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const struct hearth_query *q,
+                                       unsigned flags, const struct hearth_limits *lim,
+                                       struct hearth_stacks **out, struct hearth_errmsg *em)
+{
     struct hearth_limits dl = hearth_limits_default();
     struct ctx c;
     struct hearth_stacks *s;
     enum hearth_err e;
+    bool want_tags = flags & HEARTH_STACKS_TAGS;
 
     *out = NULL;
     memset(&c, 0, sizeof(c));
@@ -1485,6 +1726,20 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
     c.s = s;
     s->p = p;
     s->lim = *c.lim;
+    s->ratio = q->divide_by != 0 ? 1 / q->divide_by : 1;
+    s->drop_negative = q->drop_negative;
+    s->no_trim = q->no_trim;
+    s->compact_labels = q->compact_labels;
+    c.orig_nloc = p->nloc;
+    if ((q->tagroot && *q->tagroot) || (q->tagleaf && *q->tagleaf)) {
+        e = hearth_label_frames(p, q->tagroot, q->tagleaf, c.out_unit, &s->owned, &c.nrootp,
+                                &c.nleafp, em);
+        if (e) {
+            free(s);
+            return e;
+        }
+        p = c.p = s->p = s->owned;
+    }
     if (s->lim.max_view_ms)
         s->deadline_ms = hearth_mono_ms() + (int64_t)s->lim.max_view_ms;
     hearth_arena_init(&s->arena, 64 * 1024, 0);
@@ -1499,6 +1754,24 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
         goto out_fail;
     s->type = S(p, p->type_name[s->sidx]).ptr;
     s->unit = S(p, p->type_unit[s->sidx]).ptr;
+    if (q->mean) {
+        char *t = hearth_arena_alloc(&s->arena, strlen(s->type) + 6);
+        if (!t) {
+            e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+            goto out_fail;
+        }
+        memcpy(t, "mean_", 5);
+        memcpy(t + 5, s->type, strlen(s->type) + 1);
+        s->type = t;
+    }
+    if (flags & HEARTH_STACKS_SAMPLES) {
+        s->sample_kept = calloc(p->nsamples + 1, 1);
+        s->sample_w = calloc(p->nsamples + 1, sizeof(*s->sample_w));
+        if (!s->sample_kept || !s->sample_w) {
+            e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+            goto out_fail;
+        }
+    }
     noise_setup(&c);
     e = compile_filters(&c);
     if (e)
@@ -1525,10 +1798,22 @@ enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct
                 break;
             }
     }
+    e = hide_keys(&c);
+    if (e)
+        goto out_fail;
     e = collect(&c, want_tags);
     if (e)
         goto out_fail;
+    if (q->relative) {
+        /* pprof computes the total after the filters then */
+        if (c.rel_any_base && c.rel_base_total > 0)
+            s->total = mean_total(c.rel_base_total, c.rel_base_div);
+        else
+            s->total = mean_total(c.rel_total, c.rel_div);
+    }
     e = make_names(&c);
+    if (!e && want_tags && q->call_tree)
+        e = treeify(s);
     if (e) {
         hearth_errmsg_set(em, e, "out of memory");
         goto out_fail;
@@ -1551,6 +1836,9 @@ out_fail:
     hearth_regex_free(c.show);
     hearth_regex_free(c.show_from);
     hearth_regex_free(c.drop);
+    hearth_regex_free(c.prune_from);
+    hearth_regex_free(c.tagshow);
+    hearth_regex_free(c.taghide);
     free(c.fn_drop);
     hearth_regex_free(c.keep);
     tagfilter_release(&c.tf);

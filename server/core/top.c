@@ -94,6 +94,7 @@ static enum hearth_err retention_cols(const struct hearth_stacks *s, const struc
     *atype = t;
     snprintf(idx, sizeof(idx), "%u", (unsigned)t);
     aq.sample_index = idx;
+    aq.tagroot = aq.tagleaf = NULL; /* s->p has the label frames already */
     e = hearth_stacks_build(s->p, &aq, false, &s->lim, &a, em);
     if (e)
         return e;
@@ -183,6 +184,7 @@ static enum hearth_err base_cols(const struct hearth_stacks *s, const struct hea
 {
     const struct hearth_profile *p = s->p;
     struct hearth_profile v;
+    struct hearth_query bq = *q;
     struct hearth_stacks *b = NULL;
     struct hearth_arena arena;
     struct hearth_intern keys, files;
@@ -206,7 +208,8 @@ static enum hearth_err base_cols(const struct hearth_stacks *s, const struct hea
     v.s_lab_off += first;
     v.s_val += first * p->ntypes;
     v.s_side += first;
-    e = hearth_stacks_build(&v, q, false, &s->lim, &b, em);
+    bq.tagroot = bq.tagleaf = NULL; /* s->p has the label frames already */
+    e = hearth_stacks_build(&v, &bq, false, &s->lim, &b, em);
     if (e)
         return e;
     hearth_arena_init(&arena, 64 * 1024, 0);
@@ -335,7 +338,7 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
         return e;
     unit = hearth_graph_output_unit(g, q->unit);
     hearth_buf_init(&labels, 1 << 20);
-    hearth_graph_labels(g, unit, o.nodefraction, -1, &labels);
+    hearth_graph_labels_ex(g, unit, o.nodefraction, -1, false, &labels);
     if (json) {
         struct hearth_jsonw w;
         double *fv = NULL, *cv = NULL;
@@ -373,8 +376,8 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
             char f[128], c[128], fp[64], sp[64], cp[64];
             const struct hearth_str *nm = &s->pname[g->node[i]];
             sum = hearth_add64(sum, g->flat[i]);
-            hearth_unit_label(f, sizeof(f), g->flat[i], s->unit, unit);
-            hearth_unit_label(c, sizeof(c), g->cum[i], s->unit, unit);
+            hearth_graph_fmt(s, f, sizeof(f), g->flat[i], unit);
+            hearth_graph_fmt(s, c, sizeof(c), g->cum[i], unit);
             hearth_percentage(fp, sizeof(fp), g->flat[i], s->total);
             hearth_percentage(sp, sizeof(sp), sum, s->total);
             hearth_percentage(cp, sizeof(cp), g->cum[i], s->total);

@@ -333,12 +333,41 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Options shared by every view, by pprof's web UI names. */
-static const char *const view_params[] = {
-    "si", "g",    "f",  "i",         "h",    "s",    "sf",  "tf",    "ti", "n",   "nf",
-    "ef", "norm", "mf", "noinlines", "unit", "base", "cum", "merge", "fn", "peek"};
+/*
+ * Options shared by every view, by pprof's web UI names: the URL names of
+ * the query option table (query.h), then "base", "merge", "fn" and "peek".
+ */
+#define NPARAMS 64
 
-#define NPARAMS   (sizeof(view_params) / sizeof(view_params[0]))
+static size_t view_param_names(const char **names)
+{
+    const struct hearth_query_opt *o;
+    size_t i, n = 0;
+
+    for (i = 0; hearth_query_opt(i) && n < NPARAMS - 4; i++) {
+        o = hearth_query_opt(i);
+        if (o->url)
+            names[n++] = o->url;
+    }
+    names[n++] = "base";
+    names[n++] = "merge"; /* stored profiles merged into this one */
+    names[n++] = "fn";    /* the sandwich's function */
+    names[n++] = "peek";  /* the peek table's regex */
+    return n;
+}
+
+static bool view_param_bool(const char *name)
+{
+    const struct hearth_query_opt *o;
+    size_t i;
+
+    for (i = 0; hearth_query_opt(i); i++) {
+        o = hearth_query_opt(i);
+        if (o->url && !strcmp(o->url, name))
+            return o->is_bool;
+    }
+    return false;
+}
 #define PARAM_MAX HEARTH_LIMIT_VIEW_PARAM /* bytes of one decoded view parameter */
 
 /* The decoded parameters of one view request, on the heap (worker stacks are small). */
@@ -402,7 +431,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     struct hearth_meta bm;
     bool have_base = false, have_mf = false;
     struct view_params *vp = calloc(1, sizeof(*vp));
-    size_t np = 0, i;
+    size_t np = 0, i, nnames;
+    const char *names[NPARAMS];
     struct hearth_buf key;
     char etag[48], etag_gz[48], hex[HEARTH_SHA256_HEX + 1];
     const char *inm = mg_get_header(c, "If-None-Match");
@@ -410,7 +440,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
     int rc;
-    static const char *const vname[] = {"top", "flame", "graph", "dot", "sandwich", "peek"};
+    static const char *const vname[] = {"top", "flame", "graph", "dot", "sandwich", "peek", "tags"};
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);
@@ -419,8 +449,9 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         e = hearth_errmsg_set(&em, HEARTH_E_NOMEM, "out of memory");
         goto out_error;
     }
-    for (i = 0; i < NPARAMS; i++) {
-        const char *name = view_params[i];
+    nnames = view_param_names(names);
+    for (i = 0; i < nnames; i++) {
+        const char *name = names[i];
         char *val = vp->val[i];
         int r = hx_query_param(ri->query_string, name, val, PARAM_MAX);
         if (r == 0)
@@ -466,8 +497,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         } else {
             if (!strcmp(name, "mf"))
                 have_mf = true;
-            if (*val || !strcmp(name, "noinlines") || !strcmp(name, "norm") ||
-                !strcmp(name, "cum")) {
+            if (*val || view_param_bool(name)) {
                 e = hearth_query_set(&q, name, val, &em);
                 if (e)
                     goto out_error;

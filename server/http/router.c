@@ -360,6 +360,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_GRAPH);
         else if (!strcmp(rest, "/callgraph.dot"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_DOT);
+        else if (!strcmp(rest, "/tags"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TAGS);
         else
             rc = hx_send_error(c, HEARTH_E_NOT_FOUND, "no such view");
         hearth_meta_release(&m);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hearth/gz.h"
+#include "hearth/labels.h"
 #include "hearth/merge.h"
 #include "hearth/sandwich.h"
 #include "hearth/service.h"
@@ -134,9 +135,12 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
         q->nodefraction = 0;
     }
-    e = hearth_stacks_build(merged ? merged : p, q,
-                            kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim, &st,
-                            em);
+    e = hearth_stacks_build_ex(merged ? merged : p, q,
+                               kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT
+                                   ? HEARTH_STACKS_TAGS
+                               : kind == HEARTH_VIEW_TAGS ? HEARTH_STACKS_SAMPLES
+                                                          : 0,
+                               &cfg->lim, &st, em);
     if (e)
         goto out_free;
     if (kind == HEARTH_VIEW_TOP)
@@ -147,6 +151,8 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         e = hearth_sandwich_render(st, q, q->pivot ? q->pivot : "", &body, em);
     else if (kind == HEARTH_VIEW_PEEK)
         e = hearth_peek_render(st, q, q->peek ? q->peek : "", &body, em);
+    else if (kind == HEARTH_VIEW_TAGS)
+        e = hearth_tags_render(st, q, true, &body, em);
     else
         e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
     if (e)

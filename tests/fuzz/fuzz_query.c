@@ -1,6 +1,6 @@
 /*
  * fuzz_query.c - libFuzzer target: bytes -> query parameters ->
- * hearth_query_set() -> hearth_stacks_build() -> every view, on a small
+ * hearth_query_set() -> hearth_stacks_build() -> every view (and -tags), on a small
  * profile built here (inlined frames, a mapping, a location without lines,
  * string and numeric labels with and without units, an invalid-UTF-8 and a
  * C++ name).
@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "hearth/buf.h"
+#include "hearth/labels.h"
 #include "hearth/limits.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
@@ -260,7 +261,8 @@ static void views(const struct hearth_profile *p, const struct hearth_query *q, 
 
     lim.max_output = OUT_CAP;
     em.msg[0] = '\0';
-    e = hearth_stacks_build(p, q, tags, &lim, &s, &em);
+    e = hearth_stacks_build_ex(p, q, tags ? HEARTH_STACKS_TAGS : HEARTH_STACKS_SAMPLES, &lim, &s,
+                               &em);
     if (e != HEARTH_OK) {
         contract(s == NULL, "failed stacks_build left a result");
         contract(em.msg[0] != '\0', "failed stacks_build without a message");
@@ -279,6 +281,13 @@ static void views(const struct hearth_profile *p, const struct hearth_query *q, 
     check_json(e, &out, "graph");
     hearth_buf_reset(&out);
     (void)hearth_callgraph_render(s, q, true, &out, &em);
+    if (!tags) {
+        hearth_buf_reset(&out);
+        e = hearth_tags_render(s, q, true, &out, &em);
+        check_json(e, &out, "tags");
+        hearth_buf_reset(&out);
+        (void)hearth_tags_render(s, q, false, &out, &em);
+    }
     hearth_buf_release(&out);
     hearth_stacks_free(s);
 }

@@ -32,7 +32,7 @@ TOP_FULL = ['-nodecount=0', '-nodefraction=0', '-edgefraction=0']
 COLUMN_HEADER = '      flat  flat%   sum%        cum   cum%'
 TRACE_SEP = '-----------+-------------------------------------------------------'
 KINDS = ['top-full', 'top-default', 'reject', 'diff-base', 'diff-diffbase',
-         'graph', 'flame', 'filters']
+         'graph', 'flame', 'filters', 'options', 'tags', 'tagroot']
 
 # --------------------------------------------------------------------------
 # Units (pprof internal/measurement, Go 1.19)
@@ -960,6 +960,83 @@ CORPUS_FILTER_FILES = ['generated/cpu-labels.pb.gz', 'generated/heap.3.pb.gz',
 
 
 # --------------------------------------------------------------------------
+# Report options, -tags, -tagroot/-tagleaf (kinds options, tags, tagroot)
+
+def tag_keys(text):
+    """Label keys of a pprof -tags text, in order."""
+    keys = []
+    for line in text.split('\n'):
+        m = re.match(r'^\s*(\S+):\s+Total ', line)
+        if m:
+            keys.append(m.group(1))
+    return keys
+
+
+def option_cases(tools, sel, metas):
+    """Cases of the kinds options, tags and tagroot for the selected files."""
+    cases = []
+    for label, path in sel:
+        meta = metas[path][0]
+        if meta is None or meta['default'] < 0:
+            continue
+        si = meta['default']
+        stype, unit = meta['types'][si]
+        suf = value_suffix(unit)
+        base = TOP_FULL + ['-sample_index=%d' % si] + unit_flag(unit)
+
+        def full(fs, path=path, base=base, suf=suf):
+            fl = base + fs + [path]
+            return compare_top(tools.pprof_run(['-top'] + fl), tools.hearth_run(['top'] + fl), suf)
+
+        def dflt(fs, path=path, si=si):
+            fl = ['-sample_index=%d' % si] + fs + [path]
+            return compare_bytes(tools.pprof_run(['-top'] + fl), tools.hearth_run(['top'] + fl))
+
+        sets = [(['-divide_by=3'], full), (['-divide_by=0.25'], full), (['-drop_negative'], full),
+                (['-mean'], full), (['-flat'], full), (['-compact_labels'], dflt),
+                (['-trim=false'], dflt), (['-trim_path=/src'], full),
+                (['-files', '-trim_path=/tmp:/src'], full),
+                (['-mean_delay'] if stype == 'delay' else ['-contentions'] if stype == 'contentions'
+                 else ['-relative_percentages'], full)]
+        r = tools.pprof_run(['-top'] + base + [path], cache=True)
+        if r.rc == 0:
+            names = [n for n in re.findall(r'^\s*\S+\s+\S+%\s+\S+%\s+\S+\s+\S+%  (.*?)(?: \((?:partial-)?inline\))?$',
+                                            to_text(r.out), re.M)]
+            fn = [n for n in names if re.fullmatch(r'[A-Za-z_][\w.*/()\[\]-]*', n)]
+            if len(fn) > 1:
+                pick = fn[len(fn) // 2]
+                sets.append((['-prune_from=' + re2_escape(pick)], full))
+                sets.append((['-relative_percentages', '-focus=' + re2_escape(pick)], full))
+                sets.append((['-relative_percentages', '-ignore=' + re2_escape(pick), '-mean'], full))
+        for fs, how in sets:
+            cases.append(Case('options', label, si, fs, lambda fs=fs, how=how: how(fs)))
+
+        # -tags, byte for byte, plus -tagshow/-taghide on its first key
+        def tags(fs, path=path, si=si):
+            fl = ['-sample_index=%d' % si] + fs + [path]
+            return compare_bytes(tools.pprof_run(['-tags'] + fl), tools.hearth_run(['tags'] + fl))
+        cases.append(Case('tags', label, si, [], lambda tags=tags: tags([])))
+        rt = tools.pprof_run(['-tags', '-sample_index=%d' % si, path], cache=True)
+        keys = tag_keys(to_text(rt.out)) if rt.rc == 0 else []
+        if keys:
+            k = re2_escape(keys[0])
+            for fs in (['-tagshow=' + k], ['-taghide=' + k], ['-tagshow=^' + k + '$', '-unit=auto'],
+                       ['-focus=.', '-tagignore=' + k + '=zz.*']):
+                cases.append(Case('tags', label, si, fs, lambda fs=fs, tags=tags: tags(fs)))
+            # -tagroot/-tagleaf: top vs pprof -top, flame vs pprof -traces
+            for fs in (['-tagroot=' + keys[0]], ['-tagleaf=' + keys[0]],
+                       ['-tagroot=' + ','.join(keys[:2]), '-tagleaf=' + keys[-1]]):
+                cases.append(Case('tagroot', label, si, fs, lambda fs=fs, full=full: full(fs)))
+
+                def flame(fs=fs, path=path, si=si, unit=unit, suf=suf, st=(stype, unit)):
+                    fl = ['-sample_index=%d' % si] + unit_flag(unit) + fs + [path]
+                    return compare_flame(tools.pprof_run(['-traces'] + fl),
+                                         tools.hearth_run(['flame'] + fl), suf, st)
+                cases.append(Case('tagroot', label, si, fs + ['(flame)'], flame))
+    return cases
+
+
+# --------------------------------------------------------------------------
 # Main
 
 def main():
@@ -1194,6 +1271,8 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
             def filt(fl=fl, suf=value_suffix(unit)):
                 return compare_top(tools.pprof_run(['-top'] + fl), tools.hearth_run(['top'] + fl), suf)
             cases.append(Case('filters', label, si, fs, filt))
+
+    cases += option_cases(tools, [(l, p) for l, p in sel if metas[p][0] is not None], metas)
 
     # ---- run
     case_secs = collections.Counter()

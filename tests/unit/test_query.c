@@ -226,12 +226,85 @@ static void test_unknown(void **state)
     assert_int_equal(hearth_query_set(&q, "bogus", "1", NULL), HEARTH_E_BAD_REQUEST);
 }
 
+/* The report options: pprof's flag names, the web UI's URL names, and the table. */
+static void test_report_options(void **state)
+{
+    struct hearth_query q;
+    const struct hearth_query_opt *o;
+    size_t i, nurl = 0;
+
+    (void)state;
+    hearth_query_init(&q);
+    ok(&q, "divide_by", "2.5");
+    assert_true(q.divide_by == 2.5);
+    ok(&q, "divide_by", "-4");
+    assert_true(q.divide_by == -4);
+    bad(&q, "divide_by", "0");
+    bad(&q, "divide_by", "nan");
+    bad(&q, "divide_by", "1e999");
+    bad(&q, "divide_by", "");
+    ok(&q, "trim", "false");
+    assert_true(q.no_trim);
+    ok(&q, "trim", NULL);
+    assert_false(q.no_trim);
+    ok(&q, "dropneg", "1");
+    assert_true(q.drop_negative);
+    ok(&q, "rel", "true");
+    assert_true(q.relative);
+    ok(&q, "calltree", "");
+    assert_true(q.call_tree);
+    ok(&q, "compact", "t");
+    assert_true(q.compact_labels);
+    ok(&q, "prunefrom", "runtime\\.");
+    assert_string_equal(q.prune_from, "runtime\\.");
+    ok(&q, "ts", "thread");
+    ok(&q, "th", "key");
+    ok(&q, "tagroot", "thread,bytes");
+    ok(&q, "tagleaf", "key");
+    ok(&q, "trim_path", "/src:/tmp");
+    assert_string_equal(q.tagshow, "thread");
+    assert_string_equal(q.taghide, "key");
+    assert_string_equal(q.tagroot, "thread,bytes");
+    assert_string_equal(q.tagleaf, "key");
+    assert_string_equal(q.trim_path, "/src:/tmp");
+    bad(&q, "mean", "maybe");
+    bad(&q, "tagroot", NULL);
+    /* -mean_delay: -mean and the delay type unless a type was chosen */
+    hearth_query_init(&q);
+    ok(&q, "mean_delay", NULL);
+    assert_true(q.mean);
+    assert_string_equal(q.sample_index, "delay");
+    hearth_query_init(&q);
+    ok(&q, "sample_index", "contentions");
+    ok(&q, "mean_delay", NULL);
+    assert_string_equal(q.sample_index, "contentions");
+    /* -flat is the opposite of -cum */
+    ok(&q, "cum", NULL);
+    ok(&q, "flat", NULL);
+    assert_false(q.cum_sort);
+    /* the table: every URL name is unique and resolves to its own row */
+    for (i = 0; hearth_query_opt(i); i++) {
+        size_t k;
+        o = hearth_query_opt(i);
+        assert_non_null(o->name);
+        if (!o->url)
+            continue;
+        nurl++;
+        for (k = i + 1; hearth_query_opt(k); k++)
+            if (hearth_query_opt(k)->url)
+                assert_string_not_equal(o->url, hearth_query_opt(k)->url);
+    }
+    assert_true(nurl >= 30);
+    assert_null(hearth_query_opt(i));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_string_options),
-        cmocka_unit_test(test_granularity), cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_booleans),    cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_defaults),       cmocka_unit_test(test_string_options),
+        cmocka_unit_test(test_granularity),    cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_booleans),       cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_report_options),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,660 @@
+/* labels.c - -tagroot/-tagleaf pseudo frames and the -tags report; see labels.h. */
+#define _GNU_SOURCE /* qsort_r */
+#include "hearth/labels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth/intern.h"
+#include "hearth/jsonw.h"
+#include "hearth/num.h"
+#include "hearth/units.h"
+
+#include "hearth/banned.h"
+
+static struct hearth_str S(const struct hearth_profile *p, uint32_t i) {
+    return hearth_pstr(p, i);
+}
+
+static bool
+str_is(struct hearth_str a, const char *b, size_t bl)
+{
+    return a.len == bl && !memcmp(a.ptr, b, bl);
+}
+
+/* A copy of n bytes with room for extra more (never NULL for n + extra = 0). */
+static void *dup_grow(const void *src, size_t n, size_t extra)
+{
+    void *d = malloc(n + extra + 1);
+
+    if (d && n)
+        memcpy(d, src, n);
+    return d;
+}
+
+/* Comma-separated keys without the empty ones, as pointers into a copy. */
+struct keys {
+    char *buf;
+    const char **k;
+    uint32_t n;
+};
+
+static bool split_keys(const char *spec, struct keys *ks)
+{
+    size_t len = spec ? strlen(spec) : 0, i;
+    char *p;
+
+    memset(ks, 0, sizeof(*ks));
+    ks->buf = malloc(len + 1);
+    ks->k = malloc((len / 2 + 2) * sizeof(*ks->k));
+    if (!ks->buf || !ks->k)
+        return false;
+    if (len)
+        memcpy(ks->buf, spec, len);
+    ks->buf[len] = '\0';
+    p = ks->buf;
+    for (i = 0; i <= len; i++) {
+        if (ks->buf[i] != ',' && ks->buf[i] != '\0')
+            continue;
+        ks->buf[i] = '\0';
+        if (*p)
+            ks->k[ks->n++] = p;
+        p = ks->buf + i + 1;
+    }
+    return true;
+}
+
+static void keys_free(struct keys *ks)
+{
+    free(ks->buf);
+    free(ks->k);
+}
+
+/*
+ * The pseudo frame name of key k in sample smp: its string values, then
+ * its numeric values formatted as pprof's formatLabelValues does, joined
+ * by ",". Returns false when b failed.
+ */
+static bool label_values(const struct hearth_profile *p, size_t smp, const char *k,
+                         const char *unit, struct hearth_buf *b)
+{
+    uint32_t a = p->s_lab_off[smp], e = p->s_lab_off[smp + 1], i;
+    size_t kl = strlen(k);
+    bool any = false, units = false;
+
+    hearth_buf_reset(b);
+    for (i = a; i < e; i++) {
+        struct hearth_str v;
+        if (p->lab_str[i] == 0 || !str_is(S(p, p->lab_key[i]), k, kl))
+            continue;
+        v = S(p, p->lab_str[i]);
+        if (any)
+            hearth_buf_addch(b, ',');
+        hearth_buf_add(b, v.ptr, v.len);
+        any = true;
+    }
+    for (i = a; i < e; i++)
+        if (p->lab_str[i] == 0 && p->lab_unit[i] != 0 && str_is(S(p, p->lab_key[i]), k, kl))
+            units = true;
+    for (i = a; i < e; i++) {
+        char lab[128];
+        if (p->lab_str[i] != 0 || !str_is(S(p, p->lab_key[i]), k, kl))
+            continue;
+        /* a key with units formats each value from its own unit (maybe none) */
+        hearth_unit_label(lab, sizeof(lab), p->lab_num[i], units ? S(p, p->lab_unit[i]).ptr : "",
+                          units ? unit : "");
+        if (any)
+            hearth_buf_addch(b, ',');
+        hearth_buf_addstr(b, lab);
+        any = true;
+    }
+    return !b->fail;
+}
+
+/* Appends sample smp's locations to frames at w; returns the new end. */
+static size_t copy_locs(const struct hearth_profile *p, size_t smp, uint32_t *frames, size_t w)
+{
+    size_t n = p->s_loc_off[smp + 1] - p->s_loc_off[smp];
+
+    if (n)
+        memcpy(frames + w, p->s_locs + p->s_loc_off[smp], n * sizeof(*frames));
+    return w + n;
+}
+
+enum hearth_err hearth_label_frames(const struct hearth_profile *p, const char *rootkeys,
+                                    const char *leafkeys, const char *unit,
+                                    struct hearth_profile **out, uint32_t *nroot, uint32_t *nleaf,
+                                    struct hearth_errmsg *em)
+{
+    struct hearth_profile *np = NULL;
+    struct keys rk = {NULL, NULL, 0}, lk = {NULL, NULL, 0};
+    struct hearth_intern strs;
+    struct hearth_u64map locmap;
+    struct hearth_buf b;
+    uint32_t *pname = NULL, *pkey = NULL, npseudo = 0, pcap = 0, i, *frames = NULL;
+    size_t smp, nlabs = p->s_lab_off[p->nsamples], nlocs = p->s_loc_off[p->nsamples], w = 0;
+    enum hearth_err e = HEARTH_E_NOMEM;
+    bool map_ok;
+
+    *out = NULL;
+    memset(&strs, 0, sizeof(strs));
+    hearth_buf_init(&b, (size_t)1 << 24);
+    map_ok = hearth_u64map_init(&locmap, 64);
+    if (!split_keys(rootkeys, &rk) || !split_keys(leafkeys, &lk) || !map_ok)
+        goto out_free;
+    *nroot = rk.n;
+    *nleaf = lk.n;
+    np = calloc(1, sizeof(*np));
+    if (!np)
+        goto out_free;
+    *np = *p;
+    np->s_loc_off = NULL;
+    hearth_arena_init(&np->arena, 64 * 1024, 0);
+    hearth_intern_init(&strs, &np->arena, 0);
+    /* the strings keep their indices; the new ones follow */
+    for (i = 0; i < p->nstr; i++)
+        if (hearth_intern_add(&strs, p->str[i].ptr, p->str[i].len) != i) {
+            e = HEARTH_E_CORRUPT;
+            goto out_free;
+        }
+    frames = malloc((nlocs + p->nsamples * (size_t)(rk.n + lk.n) + 1) * sizeof(*frames));
+    np->s_loc_off = malloc((p->nsamples + 1) * sizeof(*np->s_loc_off));
+    if (!frames || !np->s_loc_off)
+        goto out_free;
+    for (smp = 0; smp < p->nsamples; smp++) {
+        uint32_t k;
+        np->s_loc_off[smp] = (uint32_t)w;
+        for (k = 0; k < lk.n + rk.n; k++) {
+            /* leaf keys last to first, the sample's locations, root keys last to first */
+            const char *key = k < lk.n ? lk.k[lk.n - 1 - k] : rk.k[rk.n - 1 - (k - lk.n)];
+            uint32_t nm, ky, loc, old;
+            int r;
+            if (k == lk.n)
+                w = copy_locs(p, smp, frames, w);
+            if (!label_values(p, smp, key, unit, &b))
+                goto out_free;
+            nm = hearth_intern_add(&strs, b.ptr ? b.ptr : "", b.len);
+            ky = hearth_intern_add(&strs, key, strlen(key));
+            if (nm == HEARTH_NONE || ky == HEARTH_NONE)
+                goto out_free;
+            loc = p->nloc + npseudo;
+            r = hearth_u64map_put(&locmap, (uint64_t)nm << 32 | ky, loc, &old);
+            if (r < 0)
+                goto out_free;
+            if (r == 0) {
+                loc = old;
+            } else {
+                if (npseudo == pcap) {
+                    uint32_t nc = pcap ? pcap * 2 : 64, *a = realloc(pname, nc * sizeof(*a)), *c;
+                    if (!a)
+                        goto out_free;
+                    pname = a;
+                    c = realloc(pkey, nc * sizeof(*c));
+                    if (!c)
+                        goto out_free;
+                    pkey = c;
+                    pcap = nc;
+                }
+                pname[npseudo] = nm;
+                pkey[npseudo] = ky;
+                npseudo++;
+            }
+            frames[w++] = loc;
+        }
+        if (rk.n == 0)
+            w = copy_locs(p, smp, frames, w);
+    }
+    np->s_loc_off[p->nsamples] = (uint32_t)w;
+    /* copies of everything else, so that hearth_profile_free() works on np */
+    np->str = hearth_intern_detach(&strs, &np->nstr);
+    if (!np->str)
+        goto out_free;
+    np->s_locs = frames;
+    frames = NULL;
+    np->type_name = dup_grow(p->type_name, p->ntypes * sizeof(uint32_t), 0);
+    np->type_unit = dup_grow(p->type_unit, p->ntypes * sizeof(uint32_t), 0);
+    np->comments = dup_grow(p->comments, p->ncomments * sizeof(uint32_t), 0);
+    np->map_start = dup_grow(p->map_start, p->nmap * sizeof(uint64_t), 0);
+    np->map_limit = dup_grow(p->map_limit, p->nmap * sizeof(uint64_t), 0);
+    np->map_offset = dup_grow(p->map_offset, p->nmap * sizeof(uint64_t), 0);
+    np->map_file = dup_grow(p->map_file, p->nmap * sizeof(uint32_t), 0);
+    np->map_build_id = dup_grow(p->map_build_id, p->nmap * sizeof(uint32_t), 0);
+    np->map_flags = dup_grow(p->map_flags, p->nmap, 0);
+    np->fn_name = dup_grow(p->fn_name, p->nfunc * 4, npseudo * 4);
+    np->fn_sysname = dup_grow(p->fn_sysname, p->nfunc * 4, npseudo * 4);
+    np->fn_file = dup_grow(p->fn_file, p->nfunc * 4, npseudo * 4);
+    np->fn_start_line = dup_grow(p->fn_start_line, p->nfunc * 8, npseudo * 8);
+    np->loc_map = dup_grow(p->loc_map, p->nloc * 4, npseudo * 4);
+    np->loc_addr = dup_grow(p->loc_addr, p->nloc * 8, npseudo * 8);
+    np->loc_folded = dup_grow(p->loc_folded, p->nloc, npseudo);
+    np->loc_line_off = dup_grow(p->loc_line_off, (p->nloc + 1) * 4, npseudo * 4);
+    np->line_fn = dup_grow(p->line_fn, p->nlines * 4, npseudo * 4);
+    np->line_no = dup_grow(p->line_no, p->nlines * 8, npseudo * 8);
+    np->s_val = dup_grow(p->s_val, p->nsamples * p->ntypes * 8, 0);
+    np->s_lab_off = dup_grow(p->s_lab_off, (p->nsamples + 1) * 4, 0);
+    np->lab_key = dup_grow(p->lab_key, nlabs * 4, 0);
+    np->lab_str = dup_grow(p->lab_str, nlabs * 4, 0);
+    np->lab_unit = dup_grow(p->lab_unit, nlabs * 4, 0);
+    np->lab_num = dup_grow(p->lab_num, nlabs * 8, 0);
+    np->s_side = p->s_side ? dup_grow(p->s_side, p->nsamples, 0) : NULL;
+    if (!np->str || !np->type_name || !np->type_unit || !np->comments || !np->map_start ||
+        !np->map_limit || !np->map_offset || !np->map_file || !np->map_build_id || !np->map_flags ||
+        !np->fn_name || !np->fn_sysname || !np->fn_file || !np->fn_start_line || !np->loc_map ||
+        !np->loc_addr || !np->loc_folded || !np->loc_line_off || !np->line_fn || !np->line_no ||
+        !np->s_val || !np->s_lab_off || !np->lab_key || !np->lab_str || !np->lab_unit ||
+        !np->lab_num || (p->s_side && !np->s_side))
+        goto out_free;
+    for (i = 0; i < npseudo; i++) {
+        uint32_t f = p->nfunc + i, l = p->nloc + i, ln = p->nlines + i;
+        np->fn_name[f] = pname[i];
+        np->fn_sysname[f] = 0;
+        np->fn_file[f] = pkey[i];
+        np->fn_start_line[f] = 0;
+        np->loc_map[l] = HEARTH_NONE;
+        np->loc_addr[l] = 0;
+        np->loc_folded[l] = 0;
+        np->loc_line_off[l + 1] = ln + 1;
+        np->line_fn[ln] = f;
+        np->line_no[ln] = 0;
+    }
+    np->nfunc += npseudo;
+    np->nloc += npseudo;
+    np->nlines += npseudo;
+    np->bytes = p->bytes + w * 4;
+    *out = np;
+    np = NULL;
+    e = HEARTH_OK;
+out_free:
+    if (np && !np->str) {
+        /* the arrays np shares with p must not be freed: only what was made here */
+        free(np->s_loc_off);
+        hearth_arena_release(&np->arena);
+        free(np);
+        np = NULL;
+    }
+    hearth_profile_free(np);
+    hearth_intern_release(&strs);
+    hearth_u64map_release(&locmap);
+    hearth_buf_release(&b);
+    keys_free(&rk);
+    keys_free(&lk);
+    free(frames);
+    free(pname);
+    free(pkey);
+    if (e == HEARTH_E_CORRUPT)
+        return hearth_errmsg_set(em, e, "tagroot: the profile's strings are not unique");
+    if (e)
+        return hearth_errmsg_set(em, e, "out of memory adding label frames");
+    return HEARTH_OK;
+}
+
+/* ---- the -tags report ---- */
+
+/* Go's text/tabwriter with minwidth 0, padding 1, ' ' and AlignRight, on a whole text. */
+struct twcell {
+    size_t off, len, width;
+};
+
+struct tw {
+    const char *text;
+    struct twcell *cells;
+    size_t *lstart, *lcount; /* per line: first cell and number of cells */
+    size_t nlines;
+    bool *lnl; /* the line ended with '\n' */
+    size_t widths[64];
+    size_t nwidths;
+    struct hearth_buf *out;
+};
+
+static size_t utf8_count(const char *s, size_t n)
+{
+    size_t i, c = 0;
+
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            c++;
+    return c;
+}
+
+static void tw_write_lines(struct tw *t, size_t l0, size_t l1)
+{
+    size_t i, j;
+
+    for (i = l0; i < l1; i++) {
+        for (j = 0; j < t->lcount[i]; j++) {
+            const struct twcell *c = &t->cells[t->lstart[i] + j];
+            if (j < t->nwidths && t->widths[j] > c->width) {
+                size_t pad = t->widths[j] - c->width;
+                while (pad--)
+                    hearth_buf_addch(t->out, ' ');
+            }
+            hearth_buf_add(t->out, t->text + c->off, c->len);
+        }
+        if (t->lnl[i])
+            hearth_buf_addch(t->out, '\n');
+    }
+}
+
+static void tw_format(struct tw *t, size_t l0, size_t l1)
+{
+    size_t column = t->nwidths, this;
+
+    for (this = l0; this < l1; this ++) {
+        size_t width = 0;
+        if (column + 1 >= t->lcount[this])
+            continue;
+        tw_write_lines(t, l0, this);
+        l0 = this;
+        for (; this < l1; this ++) {
+            size_t w;
+            if (column + 1 >= t->lcount[this])
+                break;
+            w = t->cells[t->lstart[this] + column].width + 1;
+            if (w > width)
+                width = w;
+        }
+        if (column < 64) {
+            t->widths[t->nwidths++] = width;
+            tw_format(t, l0, this);
+            t->nwidths--;
+        }
+        l0 = this;
+    }
+    tw_write_lines(t, l0, l1);
+}
+
+static enum hearth_err tabwrite(const char *text, size_t n, struct hearth_buf *out)
+{
+    struct tw t;
+    size_t i, ncells = 0, start = 0, lines = 1;
+    enum hearth_err e = HEARTH_E_NOMEM;
+
+    memset(&t, 0, sizeof(t));
+    t.text = text;
+    t.out = out;
+    for (i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    t.cells = malloc((n + lines + 1) * sizeof(*t.cells));
+    t.lstart = malloc((lines + 1) * sizeof(*t.lstart));
+    t.lcount = malloc((lines + 1) * sizeof(*t.lcount));
+    t.lnl = malloc((lines + 1) * sizeof(*t.lnl));
+    if (!t.cells || !t.lstart || !t.lcount || !t.lnl)
+        goto out_free;
+    t.lstart[0] = 0;
+    for (i = 0; i <= n; i++) {
+        if (i < n && text[i] != '\t' && text[i] != '\n')
+            continue;
+        t.cells[ncells].off = start;
+        t.cells[ncells].len = i - start;
+        t.cells[ncells].width = utf8_count(text + start, i - start);
+        ncells++;
+        start = i + 1;
+        if (i == n || text[i] == '\n') {
+            t.lcount[t.nlines] = ncells - t.lstart[t.nlines];
+            t.lnl[t.nlines] = i < n;
+            t.nlines++;
+            t.lstart[t.nlines] = ncells;
+        }
+    }
+    /* a text ending in '\n' has an empty last line: nothing to print */
+    if (t.nlines && !t.lnl[t.nlines - 1] && t.lcount[t.nlines - 1] == 1 &&
+        t.cells[t.lstart[t.nlines - 1]].len == 0)
+        t.nlines--;
+    tw_format(&t, 0, t.nlines);
+    e = HEARTH_OK;
+out_free:
+    free(t.cells);
+    free(t.lstart);
+    free(t.lcount);
+    free(t.lnl);
+    return e;
+}
+
+struct tagval {
+    uint32_t key;  /* profile string index */
+    uint32_t val;  /* index in the report's value strings */
+    int64_t count; /* summed sample value */
+    bool numeric;
+};
+
+struct tagkey {
+    uint32_t key;
+    size_t first, n; /* its values: vals[first .. first + n) after sorting */
+    int64_t total;
+    bool numeric;
+};
+
+struct tagsort {
+    const struct hearth_profile *p;
+    const struct hearth_intern *vs;
+};
+
+static int cmp_hstr(struct hearth_str a, struct hearth_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int r = memcmp(a.ptr, b.ptr, n);
+
+    return r ? r : (a.len < b.len ? -1 : a.len > b.len);
+}
+
+/* Keys by name; within a key, |count| descending then value (pprof's SortTags). */
+static int cmp_tagval(const void *x, const void *y, void *arg)
+{
+    const struct tagval *a = x, *b = y;
+    const struct tagsort *ts = arg;
+    int r;
+
+    if (a->key != b->key) {
+        r = cmp_hstr(hearth_pstr(ts->p, a->key), hearth_pstr(ts->p, b->key));
+        if (r)
+            return r;
+        return a->key < b->key ? -1 : 1;
+    }
+    if (hearth_abs64(a->count) != hearth_abs64(b->count))
+        return hearth_abs64(a->count) > hearth_abs64(b->count) ? -1 : 1;
+    return cmp_hstr(ts->vs->strs[a->val], ts->vs->strs[b->val]);
+}
+
+/* pprof's NumLabelUnits: a numeric key's first non-empty unit, else its default. */
+static const char *key_unit(const struct hearth_profile *p, uint32_t key)
+{
+    size_t i, n = p->s_lab_off[p->nsamples];
+    struct hearth_str k = S(p, key);
+
+    for (i = 0; i < n; i++)
+        if (p->lab_key[i] == key && p->lab_str[i] == 0 && p->lab_unit[i] != 0)
+            return S(p, p->lab_unit[i]).ptr;
+    if (str_is(k, "alignment", 9) || str_is(k, "request", 7))
+        return "bytes";
+    return k.ptr;
+}
+
+enum hearth_err hearth_tags_render(const struct hearth_stacks *s, const struct hearth_query *q,
+                                   bool json, struct hearth_buf *out, struct hearth_errmsg *em)
+{
+    const struct hearth_profile *p = s->p;
+    const char *ounit = q->unit && *q->unit ? q->unit : "minimum";
+    struct hearth_arena arena;
+    struct hearth_intern vals, pairs;
+    struct hearth_u64map units; /* numeric key -> its unit's string index + 1 (0: default) */
+    struct tagval *tv = NULL;
+    struct tagkey *tk = NULL;
+    const char **kunit = NULL;
+    size_t ntv = 0, tvcap = 0, nk = 0, smp, i, j;
+    struct hearth_buf text;
+    enum hearth_err e = HEARTH_E_NOMEM;
+
+    hearth_arena_init(&arena, 64 * 1024, 0);
+    hearth_intern_init(&vals, &arena, 0);
+    hearth_intern_init(&pairs, &arena, 0);
+    hearth_buf_init(&text, out->max);
+    if (!hearth_u64map_init(&units, 16))
+        goto out_free;
+    if (!s->sample_kept) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "tags: stacks built without samples");
+        goto out_free;
+    }
+    for (smp = 0; smp < p->nsamples; smp++) {
+        if (!s->sample_kept[smp])
+            continue;
+        for (i = p->s_lab_off[smp]; i < p->s_lab_off[smp + 1]; i++) {
+            uint32_t key = p->lab_key[i], v, pr, pair[2];
+            bool numeric = p->lab_str[i] == 0;
+            if (s->key_hidden && s->key_hidden[key])
+                continue;
+            if (numeric) {
+                char lab[128];
+                uint32_t u = hearth_u64map_get(&units, key), old;
+                const char *unit;
+                if (u == HEARTH_NONE) {
+                    unit = key_unit(p, key);
+                    if (hearth_u64map_put(&units, key,
+                                          (uint32_t)hearth_intern_add(&vals, unit, strlen(unit)),
+                                          &old) < 0)
+                        goto out_free;
+                    u = hearth_u64map_get(&units, key);
+                }
+                hearth_unit_label(lab, sizeof(lab), p->lab_num[i], vals.strs[u].ptr, ounit);
+                v = hearth_intern_add(&vals, lab, strlen(lab));
+            } else {
+                struct hearth_str x = S(p, p->lab_str[i]);
+                v = hearth_intern_add(&vals, x.ptr, x.len);
+            }
+            if (v == HEARTH_NONE)
+                goto out_free;
+            pair[0] = key;
+            pair[1] = v;
+            pr = hearth_intern_add(&pairs, (const char *)pair, sizeof(pair));
+            if (pr == HEARTH_NONE)
+                goto out_free;
+            if (pr >= tvcap) {
+                size_t nc = tvcap ? tvcap * 2 : 256;
+                struct tagval *n2 = realloc(tv, nc * sizeof(*n2));
+                if (!n2)
+                    goto out_free;
+                tv = n2;
+                tvcap = nc;
+            }
+            if (pr == ntv) {
+                tv[ntv].key = key;
+                tv[ntv].val = v;
+                tv[ntv].count = 0;
+                tv[ntv].numeric = false;
+                ntv++;
+            }
+            tv[pr].count = hearth_add64(tv[pr].count, s->sample_w[smp]);
+            tv[pr].numeric |= numeric;
+        }
+    }
+    {
+        struct tagsort ts = {p, &vals};
+        if (ntv > 1)
+            qsort_r(tv, ntv, sizeof(*tv), cmp_tagval, &ts);
+    }
+    tk = calloc(ntv + 1, sizeof(*tk));
+    kunit = calloc(ntv + 1, sizeof(*kunit));
+    if (!tk || !kunit)
+        goto out_free;
+    for (i = 0; i < ntv; i++) {
+        if (!nk || tk[nk - 1].key != tv[i].key) {
+            uint32_t u = hearth_u64map_get(&units, tv[i].key);
+            tk[nk].key = tv[i].key;
+            tk[nk].first = i;
+            kunit[nk] = u == HEARTH_NONE ? "" : vals.strs[u].ptr;
+            nk++;
+        }
+        tk[nk - 1].n++;
+        tk[nk - 1].total = hearth_add64(tk[nk - 1].total, tv[i].count);
+        tk[nk - 1].numeric |= tv[i].numeric;
+    }
+    if (json) {
+        struct hearth_jsonw w;
+        hearth_jsonw_init(&w, out);
+        hearth_jsonw_obj_open(&w);
+        hearth_jsonw_key(&w, "sample");
+        hearth_jsonw_obj_open(&w);
+        hearth_jsonw_key(&w, "type");
+        hearth_jsonw_cstr(&w, s->type);
+        hearth_jsonw_key(&w, "unit");
+        hearth_jsonw_cstr(&w, s->unit);
+        hearth_jsonw_obj_close(&w);
+        hearth_jsonw_key(&w, "total");
+        hearth_jsonw_int(&w, s->total);
+        hearth_jsonw_key(&w, "keys");
+        hearth_jsonw_arr_open(&w);
+        for (i = 0; i < nk; i++) {
+            struct hearth_str k = S(p, tk[i].key);
+            hearth_jsonw_obj_open(&w);
+            hearth_jsonw_key(&w, "key");
+            hearth_jsonw_str(&w, k.ptr, k.len);
+            hearth_jsonw_key(&w, "numeric");
+            hearth_jsonw_bool(&w, tk[i].numeric);
+            hearth_jsonw_key(&w, "unit");
+            hearth_jsonw_cstr(&w, kunit[i]);
+            hearth_jsonw_key(&w, "total");
+            hearth_jsonw_int(&w, tk[i].total);
+            hearth_jsonw_key(&w, "values");
+            hearth_jsonw_arr_open(&w);
+            for (j = tk[i].first; j < tk[i].first + tk[i].n; j++) {
+                struct hearth_str v = vals.strs[tv[j].val];
+                hearth_jsonw_obj_open(&w);
+                hearth_jsonw_key(&w, "value");
+                hearth_jsonw_str(&w, v.ptr, v.len);
+                hearth_jsonw_key(&w, "count");
+                hearth_jsonw_int(&w, tv[j].count);
+                hearth_jsonw_key(&w, "share");
+                hearth_jsonw_double(&w, tk[i].total > 0 ? (double)tv[j].count / (double)tk[i].total
+                                                        : 0);
+                hearth_jsonw_obj_close(&w);
+            }
+            hearth_jsonw_arr_close(&w);
+            hearth_jsonw_obj_close(&w);
+        }
+        hearth_jsonw_arr_close(&w);
+        hearth_jsonw_obj_close(&w);
+        hearth_buf_addch(out, '\n');
+    } else {
+        for (i = 0; i < nk; i++) {
+            struct hearth_str k = S(p, tk[i].key);
+            const char *u;
+            double f = hearth_unit_scale(tk[i].total, s->unit, ounit, &u);
+            hearth_buf_add(&text, k.ptr, k.len);
+            hearth_buf_printf(&text, ":\t Total %.1f%s\n", f, u);
+            for (j = tk[i].first; j < tk[i].first + tk[i].n; j++) {
+                struct hearth_str v = vals.strs[tv[j].val];
+                f = hearth_unit_scale(tv[j].count, s->unit, ounit, &u);
+                hearth_buf_printf(&text, " \t%.1f%s", f, u);
+                if (tk[i].total > 0) {
+                    char pc[64];
+                    hearth_percentage(pc, sizeof(pc), tv[j].count, tk[i].total);
+                    hearth_buf_printf(&text, " (%s)", pc);
+                }
+                hearth_buf_addstr(&text, ":\t ");
+                hearth_buf_add(&text, v.ptr, v.len);
+                hearth_buf_addch(&text, '\n');
+            }
+            hearth_buf_addch(&text, '\n');
+        }
+        if (text.fail) {
+            e = text.fail;
+            goto out_free;
+        }
+        e = tabwrite(text.ptr ? text.ptr : "", text.len, out);
+        if (e)
+            goto out_free;
+    }
+    e = out->fail ? out->fail : HEARTH_OK;
+out_free:
+    free(tv);
+    free(tk);
+    free(kunit);
+    hearth_u64map_release(&units);
+    hearth_intern_release(&vals);
+    hearth_intern_release(&pairs);
+    hearth_arena_release(&arena);
+    hearth_buf_release(&text);
+    if (e && !em->msg[0])
+        hearth_errmsg_set(em, e, e == HEARTH_E_NOMEM ? "out of memory" : "output too large");
+    return e;
+}
