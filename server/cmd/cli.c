@@ -1,9 +1,11 @@
-/* cli.c - `hearth top|flame|graph`; see include/hearth/cli.h. */
+/* cli.c - `hearth REPORT [flags] SOURCE` (pprof's -REPORT spelling too); see include/hearth/cli.h.
+ */
 #include "hearth/cli.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hearth/buf.h"
 #include "hearth/merge.h"
@@ -14,15 +16,92 @@
 
 #include "hearth/banned.h"
 
+/* Which stacks a report needs. */
+enum {
+    R_TAGS = 1,    /* stacks with tag sets (graphs' label boxes) */
+    R_ARG = 2,     /* the report flag takes a value: -peek=RE */
+    R_NOSTACK = 4, /* renders the profile itself; no stacks are built */
+};
+
+struct cli_ctx {
+    const char *arg;                /* the report flag's value (-peek=RE) or NULL */
+    const struct hearth_profile *p; /* the profile after -base/-diff_base */
+    const struct hearth_stacks *s;  /* NULL for R_NOSTACK reports */
+    const struct hearth_query *q;
+    const struct hearth_limits *lim;
+    bool json;
+};
+
+typedef enum hearth_err (*cli_render_fn)(const struct cli_ctx *c, struct hearth_buf *out,
+                                         struct hearth_errmsg *em);
+
+static enum hearth_err r_top(const struct cli_ctx *c, struct hearth_buf *out,
+                             struct hearth_errmsg *em)
+{
+    return hearth_top_render(c->s, c->q, c->json, out, em);
+}
+
+static enum hearth_err r_flame(const struct cli_ctx *c, struct hearth_buf *out,
+                               struct hearth_errmsg *em)
+{
+    return hearth_flame_render(c->s, c->q, out, em);
+}
+
+static enum hearth_err r_graph(const struct cli_ctx *c, struct hearth_buf *out,
+                               struct hearth_errmsg *em)
+{
+    return hearth_callgraph_render(c->s, c->q, false, out, em);
+}
+
+static enum hearth_err r_dot(const struct cli_ctx *c, struct hearth_buf *out,
+                             struct hearth_errmsg *em)
+{
+    return hearth_callgraph_render(c->s, c->q, true, out, em);
+}
+
+/*
+ * Every report: its subcommand, which is also its pprof flag (`hearth top
+ * FILE`, `hearth -top FILE`), what it needs, its renderer and its --help line.
+ * Adding a report is one row here.
+ */
+static const struct cli_report {
+    const char *name;
+    unsigned flags;
+    cli_render_fn render;
+    const char *help;
+} reports[] = {
+    {"top", 0, r_top, "pprof -top text (or --json rows)"},
+    {"text", 0, r_top, "the same as top"},
+    {"flame", 0, r_flame, "flame graph JSON (call tree, pre-order arrays)"},
+    {"graph", R_TAGS, r_graph, "call graph JSON"},
+    {"dot", R_TAGS, r_dot, "call graph in Graphviz DOT (also graph -dot)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct cli_report *find_report(const char *name)
+{
+    const struct cli_report *r;
+
+    for (r = reports; r->name; r++)
+        if (!strcmp(r->name, name))
+            return r;
+    return NULL;
+}
+
 void hearth_cli_usage(FILE *f)
 {
-    fputs("usage: hearth top   [flags] FILE   pprof -top text (or --json rows)\n"
-          "       hearth flame [flags] FILE   flame graph JSON (call tree, pre-order arrays)\n"
-          "       hearth graph [flags] FILE   call graph JSON (or -dot for Graphviz)\n"
-          "\n"
-          "FILE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
+    const struct cli_report *r;
+
+    fputs("usage: hearth REPORT [flags] SOURCE, or pprof's spelling: hearth -REPORT [flags] "
+          "SOURCE\n\nReports (each is also a flag: -top, -traces, -peek=RE ...):\n",
+          f);
+    for (r = reports; r->name; r++)
+        fprintf(f, "  %-18s %s\n", r->name, r->help);
+    fputs("\n"
+          "SOURCE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
           "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
           "\n"
+          "  -output=FILE        write the report to FILE instead of standard output\n"
           "  -sample_index=I     sample type by index or name (default: the profile's\n"
           "                      default_sample_type, else the last type); also\n"
           "                      -inuse_space -inuse_objects -alloc_space -alloc_objects\n"
@@ -44,7 +123,6 @@ void hearth_cli_usage(FILE *f)
           "  -normalize          scale the profile to the base's totals first\n"
           "  -cum                (top) sort by cum instead of flat\n"
           "  --json              (top) rows as JSON\n"
-          "  -dot                (graph) Graphviz DOT instead of JSON\n"
           "  -min_fraction=F     (flame) fold subtrees below F of the total into their parent\n"
           "\n"
           "Exit status: 0 on success, 1 when an input is rejected (one line on stderr),\n"
@@ -52,17 +130,17 @@ void hearth_cli_usage(FILE *f)
           "Limits on input, settable as -NAME=N (defaults shown):\n",
           f);
     {
-        const struct hearth_limit_row *r;
-        for (r = hearth_limit_table(); r->name; r++)
-            fprintf(f, "  -%-18s %zu: %s\n", r->name, r->value, r->reason);
+        const struct hearth_limit_row *l;
+        for (l = hearth_limit_table(); l->name; l++)
+            fprintf(f, "  -%-18s %zu: %s\n", l->name, l->value, l->reason);
     }
 }
 
 static bool bool_flag(const char *n)
 {
-    static const char *const names[] = {
-        "functions", "filefunctions", "files", "lines", "addresses", "noinlines", "normalize",
-        "cum",       "flat",          "json",  "dot",   "top",       "raw_json",  NULL};
+    static const char *const names[] = {"functions", "filefunctions", "files",     "lines",
+                                        "addresses", "noinlines",     "normalize", "cum",
+                                        "flat",      "json",          "raw_json",  NULL};
     int i;
 
     for (i = 0; names[i]; i++)
@@ -105,27 +183,79 @@ static int fail(const char *msg)
     return 1;
 }
 
+/* Choose report r; a second, different report is pprof's usage error. */
+static int pick_report(const struct cli_report **cur, const struct cli_report *r)
+{
+    if (*cur && *cur != r) {
+        /* graph -dot: the call graph as DOT */
+        if (!strcmp((*cur)->name, "graph") && !strcmp(r->name, "dot")) {
+            *cur = r;
+            return 0;
+        }
+        if (!strcmp((*cur)->name, "dot") && !strcmp(r->name, "graph"))
+            return 0;
+        fprintf(stderr, "hearth: must set at most one output format (%s, %s)\n", (*cur)->name,
+                r->name);
+        return 2;
+    }
+    *cur = r;
+    return 0;
+}
+
+static int write_out(const struct hearth_buf *out, const char *path)
+{
+    FILE *f = stdout;
+    int rc = 0;
+
+    if (path) {
+        f = fopen(path, "wb");
+        if (!f) {
+            fprintf(stderr, "hearth: cannot create %s\n", path);
+            return 1;
+        }
+    }
+    if (out->len && fwrite(out->ptr, 1, out->len, f) != out->len)
+        rc = 1;
+    if (path ? fclose(f) != 0 : fflush(f) != 0)
+        rc = 1;
+    if (rc)
+        fprintf(stderr, "hearth: writing %s failed\n", path ? path : "the output");
+    return rc;
+}
+
 int hearth_cli_run(int argc, char **argv)
 {
-    const char *cmd = argv[0], *file = NULL, *base = NULL;
+    const char *file = NULL, *base = NULL, *output = NULL;
+    const struct cli_report *rep = NULL;
+    struct cli_ctx ctx = {0};
     struct hearth_query q;
     struct hearth_errmsg em = {{0}};
     struct hearth_limits lim = hearth_limits_default();
     struct hearth_profile *p = NULL, *bp = NULL, *m = NULL;
     struct hearth_stacks *s = NULL;
     struct hearth_buf out;
-    bool json = false, dot = false;
     enum hearth_err e;
-    int i, rc = 1;
+    int i = 0, rc = 1;
 
     hearth_query_init(&q);
     hearth_buf_init(&out, lim.max_output);
-    for (i = 1; i < argc; i++) {
+    /* argv[0] may name the report; otherwise it is the profile or a flag */
+    if (argc > 0 && argv[0][0] != '-') {
+        rep = find_report(argv[0]);
+        i = rep ? 1 : 0;
+    }
+    for (; i < argc; i++) {
         char name[64];
         const char *a = argv[i], *val = NULL, *eq;
+        const struct cli_report *r;
         size_t nl, k;
 
         if (a[0] != '-' || a[1] == '\0') {
+            if (file && !rep && file == argv[0]) {
+                fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", file);
+                rc = 2;
+                goto out_free;
+            }
             if (file) {
                 fprintf(stderr, "hearth: more than one profile given (%s, %s)\n", file, a);
                 rc = 2;
@@ -149,9 +279,12 @@ int hearth_cli_run(int argc, char **argv)
             rc = 0;
             goto out_free;
         }
+        r = find_report(name);
         if (eq)
             val = eq + 1;
-        else if (!bool_flag(name)) {
+        else if ((r && !(r->flags & R_ARG)) || (!r && bool_flag(name))) {
+            /* a flag without a value */
+        } else {
             for (k = 0; k < sizeof(legacy_si) / sizeof(legacy_si[0]); k++)
                 if (!strcmp(name, legacy_si[k][0]))
                     break;
@@ -167,12 +300,19 @@ int hearth_cli_run(int argc, char **argv)
             }
             val = argv[++i];
         }
-        if (!strcmp(name, "json") || !strcmp(name, "raw_json")) {
-            json = true;
-        } else if (!strcmp(name, "dot")) {
-            dot = true;
-        } else if (!strcmp(name, "top") || !strcmp(name, "symbolize")) {
-            /* accepted for pprof habits: -top is the command, names are never re-symbolised */
+        if (r) {
+            rc = pick_report(&rep, r);
+            if (rc)
+                goto out_free;
+            rc = 1;
+            if (r->flags & R_ARG)
+                ctx.arg = val;
+        } else if (!strcmp(name, "json") || !strcmp(name, "raw_json")) {
+            ctx.json = true;
+        } else if (!strcmp(name, "output") || !strcmp(name, "o")) {
+            output = val;
+        } else if (!strcmp(name, "symbolize")) {
+            /* accepted for pprof habits: names are never re-symbolised */
         } else if (!strcmp(name, "base") || !strcmp(name, "diff_base")) {
             if (base) {
                 fprintf(stderr, "hearth: -base and -diff_base flags cannot both be specified\n");
@@ -190,8 +330,22 @@ int hearth_cli_run(int argc, char **argv)
             goto out_free;
         }
     }
+    if (!rep) {
+        if (argc > 0 && argv[0][0] != '-' && access(argv[0], F_OK) != 0)
+            fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[0]);
+        else
+            fprintf(stderr, "hearth: no report given: name one, as -top or top (see hearth "
+                            "--help)\n");
+        rc = 2;
+        goto out_free;
+    }
+    if ((rep->flags & R_ARG) && (!ctx.arg || !*ctx.arg)) {
+        fprintf(stderr, "hearth: %s needs -%s=REGEXP\n", rep->name, rep->name);
+        rc = 2;
+        goto out_free;
+    }
     if (!file) {
-        fprintf(stderr, "hearth: %s needs a profile file (see hearth --help)\n", cmd);
+        fprintf(stderr, "hearth: %s needs a profile file (see hearth --help)\n", rep->name);
         rc = 2;
         goto out_free;
     }
@@ -217,26 +371,23 @@ int hearth_cli_run(int argc, char **argv)
             goto out_free;
         }
     }
-    e = hearth_stacks_build(m ? m : p, &q, !strcmp(cmd, "graph"), &lim, &s, &em);
+    if (!(rep->flags & R_NOSTACK)) {
+        e = hearth_stacks_build(m ? m : p, &q, (rep->flags & R_TAGS) != 0, &lim, &s, &em);
+        if (e) {
+            rc = fail(em.msg);
+            goto out_free;
+        }
+    }
+    ctx.p = m ? m : p;
+    ctx.s = s;
+    ctx.q = &q;
+    ctx.lim = &lim;
+    e = rep->render(&ctx, &out, &em);
     if (e) {
         rc = fail(em.msg);
         goto out_free;
     }
-    if (!strcmp(cmd, "top"))
-        e = hearth_top_render(s, &q, json, &out, &em);
-    else if (!strcmp(cmd, "graph"))
-        e = hearth_callgraph_render(s, &q, dot, &out, &em);
-    else
-        e = hearth_flame_render(s, &q, &out, &em);
-    if (e) {
-        rc = fail(em.msg);
-        goto out_free;
-    }
-    if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
-        rc = fail("writing output failed");
-        goto out_free;
-    }
-    rc = fflush(stdout) == 0 ? 0 : fail("writing output failed");
+    rc = write_out(&out, output);
 out_free:
     hearth_buf_release(&out);
     hearth_stacks_free(s);
