@@ -11,6 +11,7 @@
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
+#include "hearth/reports.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 
@@ -21,6 +22,7 @@ enum {
     R_TAGS = 1,    /* stacks with tag sets (graphs' label boxes) */
     R_ARG = 2,     /* the report flag takes a value: -peek=RE */
     R_NOSTACK = 4, /* renders the profile itself; no stacks are built */
+    R_REPORT = 8,  /* one of reports.h: it says which stacks it needs */
 };
 
 struct cli_ctx {
@@ -29,6 +31,7 @@ struct cli_ctx {
     const struct hearth_stacks *s;  /* NULL for R_NOSTACK reports */
     const struct hearth_query *q;
     const struct hearth_limits *lim;
+    const char *name; /* the report's name */
     bool json;
 };
 
@@ -59,6 +62,16 @@ static enum hearth_err r_dot(const struct cli_ctx *c, struct hearth_buf *out,
     return hearth_callgraph_render(c->s, c->q, true, out, em);
 }
 
+static enum hearth_err r_report(const struct cli_ctx *c, struct hearth_buf *out,
+                                struct hearth_errmsg *em)
+{
+    enum hearth_report r;
+
+    if (!hearth_report_by_name(c->name, &r))
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no report %s", c->name);
+    return hearth_report_render(r, c->p, c->s, c->q, c->arg, out, em);
+}
+
 /*
  * Every report: its subcommand, which is also its pprof flag (`hearth top
  * FILE`, `hearth -top FILE`), what it needs, its renderer and its --help line.
@@ -75,6 +88,15 @@ static const struct cli_report {
     {"flame", 0, r_flame, "flame graph JSON (call tree, pre-order arrays)"},
     {"graph", R_TAGS, r_graph, "call graph JSON"},
     {"dot", R_TAGS, r_dot, "call graph in Graphviz DOT (also graph -dot)"},
+    {"traces", R_REPORT, r_report, "every sample's stack, with its labels"},
+    {"tree", R_REPORT, r_report, "each node with its callers and callees"},
+    {"peek", R_REPORT | R_ARG, r_report, "-peek=RE: the tree of the nodes matching RE"},
+    {"raw", R_REPORT, r_report, "the decoded profile as text"},
+    {"callgrind", R_REPORT, r_report, "callgrind format (KCachegrind, callgrind_annotate)"},
+    {"kcachegrind", R_REPORT, r_report, "the same as callgrind"},
+    {"proto", R_REPORT, r_report, "the profile after filters and -base, gzipped profile.proto"},
+    {"topproto", R_REPORT, r_report, "top as a profile.proto (cum and flat per node)"},
+    {"comments", R_REPORT, r_report, "the profile's comments"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -228,7 +250,7 @@ int hearth_cli_run(int argc, char **argv)
     const char *file = NULL, *base = NULL, *output = NULL;
     const struct cli_report *rep = NULL;
     struct cli_ctx ctx = {0};
-    struct hearth_query q;
+    struct hearth_query q, rq;
     struct hearth_errmsg em = {{0}};
     struct hearth_limits lim = hearth_limits_default();
     struct hearth_profile *p = NULL, *bp = NULL, *m = NULL;
@@ -371,7 +393,17 @@ int hearth_cli_run(int argc, char **argv)
             goto out_free;
         }
     }
-    if (!(rep->flags & R_NOSTACK)) {
+    if (rep->flags & R_REPORT) {
+        enum hearth_report r;
+        unsigned flags = 0;
+        if (hearth_report_by_name(rep->name, &r) && hearth_report_stacks(r, &q, &rq, &flags)) {
+            e = hearth_stacks_build_ex(m ? m : p, &rq, flags, &lim, &s, &em);
+            if (e) {
+                rc = fail(em.msg);
+                goto out_free;
+            }
+        }
+    } else if (!(rep->flags & R_NOSTACK)) {
         e = hearth_stacks_build(m ? m : p, &q, (rep->flags & R_TAGS) != 0, &lim, &s, &em);
         if (e) {
             rc = fail(em.msg);
@@ -382,6 +414,7 @@ int hearth_cli_run(int argc, char **argv)
     ctx.s = s;
     ctx.q = &q;
     ctx.lim = &lim;
+    ctx.name = rep->name;
     e = rep->render(&ctx, &out, &em);
     if (e) {
         rc = fail(em.msg);

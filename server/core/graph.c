@@ -750,10 +750,9 @@ static void basename_of(struct hearth_str f, struct hearth_str *out)
     }
 }
 
-void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double nodefraction,
-                         double edgefraction, struct hearth_buf *buf)
+void hearth_graph_profile_labels(const struct hearth_stacks *s, const char *unit,
+                                 struct hearth_buf *buf)
 {
-    const struct hearth_stacks *s = g->s;
     const struct hearth_profile *p = s->p;
     char v1[128], v2[128], pc[64];
     uint32_t i;
@@ -797,6 +796,16 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
         }
         hearth_buf_addch(buf, '\n');
     }
+}
+
+void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double nodefraction,
+                         double edgefraction, struct hearth_buf *buf)
+{
+    const struct hearth_stacks *s = g->s;
+    char v1[128], v2[128], pc[64];
+    uint32_t i;
+
+    hearth_graph_profile_labels(s, unit, buf);
     if (s->nfilters) {
         hearth_buf_addstr(buf, "Active filters:\n");
         for (i = 0; i < s->nfilters; i++)
