@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "hearth/buf.h"
+#include "hearth/fetch.h"
+#include "hearth/limits.h"
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
@@ -120,10 +122,15 @@ void hearth_cli_usage(FILE *f)
     for (r = reports; r->name; r++)
         fprintf(f, "  %-18s %s\n", r->name, r->help);
     fputs("\n"
-          "SOURCE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
+          "SOURCE is a pprof profile (profile.proto, gzip-compressed or raw): a file, or a\n"
+          "URL such as http://host:6060/debug/pprof/heap (fetched as pprof does: any\n"
+          "address, no redirects). Flags use\n"
           "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
           "\n"
           "  -output=FILE        write the report to FILE instead of standard output\n"
+          "  -seconds=N          for a URL source: fetch with ?seconds=N (profile length)\n"
+          "  -timeout=N          for a URL source: give up after N seconds (default: 1.5 x\n"
+          "                      -seconds, else 60)\n"
           "  -sample_index=I     sample type by index or name (default: the profile's\n"
           "                      default_sample_type, else the last type); also\n"
           "                      -inuse_space -inuse_objects -alloc_space -alloc_objects\n"
@@ -224,6 +231,144 @@ static int pick_report(const struct cli_report **cur, const struct cli_report *r
     return 0;
 }
 
+/* Where profiles come from: -seconds and -timeout for URL sources, as pprof's. */
+struct source_opts {
+    long seconds; /* > 0: set ?seconds=N on the URL */
+    long timeout; /* > 0: the whole fetch deadline */
+};
+
+/*
+ * A source is a URL when it says http:// or https://, or (as pprof reads
+ * "host:port/path") when no such file exists and it looks like host:port.
+ */
+static bool is_url(const char *s)
+{
+    const char *c;
+
+    if (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8))
+        return true;
+    if (access(s, F_OK) == 0)
+        return false;
+    c = strchr(s, ':');
+    if (!c || c == s || c[1] < '0' || c[1] > '9')
+        return false;
+    for (c++; *c >= '0' && *c <= '9'; c++)
+        ;
+    return *c == '\0' || *c == '/';
+}
+
+/*
+ * The URL pprof would fetch: http:// added when missing, and with -seconds
+ * every seconds= of the query replaced by seconds=N. malloc'ed.
+ */
+static char *source_url(const char *src, long seconds)
+{
+    struct hearth_buf b;
+    const char *q, *hash, *p;
+
+    hearth_buf_init(&b, HEARTH_LIMIT_FETCH_URL + 64);
+    if (strncmp(src, "http://", 7) != 0 && strncmp(src, "https://", 8) != 0)
+        hearth_buf_addstr(&b, "http://");
+    q = strchr(src, '?');
+    hash = strchr(src, '#');
+    if (hash && q && hash < q)
+        q = NULL;
+    if (seconds <= 0) {
+        hearth_buf_addstr(&b, src);
+    } else {
+        bool any = false;
+        hearth_buf_add(&b, src, (size_t)((q ? q : hash ? hash : src + strlen(src)) - src));
+        for (p = q ? q + 1 : NULL; p && *p && p != hash;) {
+            const char *end = p;
+            while (*end && *end != '&' && end != hash)
+                end++;
+            if (!(end - p >= 7 && !strncmp(p, "seconds", 7) && (p[7] == '=' || p + 7 == end)) &&
+                end > p) {
+                hearth_buf_addch(&b, any ? '&' : '?');
+                hearth_buf_add(&b, p, (size_t)(end - p));
+                any = true;
+            }
+            p = *end == '&' ? end + 1 : end;
+        }
+        hearth_buf_printf(&b, "%cseconds=%ld", any ? '&' : '?', seconds);
+    }
+    if (b.fail) {
+        hearth_buf_release(&b);
+        return NULL;
+    }
+    return hearth_buf_detach(&b, NULL);
+}
+
+/* Load a profile from a file or, as pprof does, from an http(s) URL. */
+static int load_source(const char *src, const struct source_opts *so,
+                       const struct hearth_limits *lim, struct hearth_profile **out)
+{
+    struct hearth_errmsg em = {{0}}, detail = {{0}};
+    struct hearth_fetch_opts fo = {0};
+    struct hearth_fetcher *f = NULL;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char *url = NULL;
+    enum hearth_err e;
+    int rc = 1;
+
+    if (!is_url(src)) {
+        e = hearth_profile_load(src, lim, out, &em);
+        if (e)
+            fprintf(stderr, "hearth: %s: %s\n", src, em.msg);
+        return e ? 1 : 0;
+    }
+    url = source_url(src, so->seconds);
+    if (!url) {
+        fprintf(stderr, "hearth: %s: URL too long\n", src);
+        return 1;
+    }
+    fo.allow = "";
+    fo.max_bytes = lim->max_input;
+    fo.max_seconds = 86400;
+    fo.open = true;
+    /* pprof: -timeout, else 1.5 x -seconds, else 60 s */
+    fo.timeout_s = so->timeout > 0   ? so->timeout
+                   : so->seconds > 0 ? so->seconds + so->seconds / 2
+                                     : 60;
+    if (fo.timeout_s > 86400)
+        fo.timeout_s = 86400;
+    e = hearth_fetch_global_init();
+    if (!e)
+        e = hearth_fetcher_new(&fo, &f, &em);
+    if (!e)
+        e = hearth_fetch(f, url, &body, &len, &em, &detail);
+    if (e) {
+        fprintf(stderr, "hearth: %s: %s\n", url, detail.msg[0] ? detail.msg : em.msg);
+        goto out_free;
+    }
+    e = hearth_profile_decode(body, len, lim, out, &em);
+    if (e) {
+        fprintf(stderr, "hearth: %s: %s\n", url, em.msg);
+        goto out_free;
+    }
+    rc = 0;
+out_free:
+    free(body);
+    hearth_fetcher_free(f);
+    free(url);
+    return rc;
+}
+
+/* -seconds=N / -timeout=N: whole seconds, 1..86400. */
+static bool parse_secs(const char *name, const char *val, long *out)
+{
+    char *end;
+    long v = val ? strtol(val, &end, 10) : 0;
+
+    if (!val || !*val || *end || v < 0 || v > 86400) {
+        fprintf(stderr, "hearth: -%s needs whole seconds from 0 to 86400\n", name);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 static int write_out(const struct hearth_buf *out, const char *path)
 {
     FILE *f = stdout;
@@ -250,6 +395,7 @@ int hearth_cli_run(int argc, char **argv)
     const char *file = NULL, *base = NULL, *output = NULL;
     const struct cli_report *rep = NULL;
     struct cli_ctx ctx = {0};
+    struct source_opts so = {0, 0};
     struct hearth_query q, rq;
     struct hearth_errmsg em = {{0}};
     struct hearth_limits lim = hearth_limits_default();
@@ -333,6 +479,11 @@ int hearth_cli_run(int argc, char **argv)
             ctx.json = true;
         } else if (!strcmp(name, "output") || !strcmp(name, "o")) {
             output = val;
+        } else if (!strcmp(name, "seconds") || !strcmp(name, "timeout")) {
+            if (!parse_secs(name, val, name[0] == 's' ? &so.seconds : &so.timeout)) {
+                rc = 2;
+                goto out_free;
+            }
         } else if (!strcmp(name, "symbolize")) {
             /* accepted for pprof habits: names are never re-symbolised */
         } else if (!strcmp(name, "base") || !strcmp(name, "diff_base")) {
@@ -376,17 +527,11 @@ int hearth_cli_run(int argc, char **argv)
         rc = 2;
         goto out_free;
     }
-    e = hearth_profile_load(file, &lim, &p, &em);
-    if (e) {
-        fprintf(stderr, "hearth: %s: %s\n", file, em.msg);
+    if (load_source(file, &so, &lim, &p))
         goto out_free;
-    }
     if (base) {
-        e = hearth_profile_load(base, &lim, &bp, &em);
-        if (e) {
-            fprintf(stderr, "hearth: %s: %s\n", base, em.msg);
+        if (load_source(base, &so, &lim, &bp))
             goto out_free;
-        }
         e = hearth_merge_diff(p, bp, q.diff, q.normalize, &lim, &m, &em);
         if (e) {
             rc = fail(em.msg);
