@@ -1043,7 +1043,8 @@ def report_cases(tools, label, path, si, pre=(), pool=None, top_full_args=None):
     cases = []
     sif = ['-sample_index=%d' % si] if si is not None else []
     fl = list(pre) + sif + [path]
-    flags = [x.split('=')[0] + '=' + os.path.basename(x.split('=', 1)[1]) for x in pre]
+    flags = [x.split('=')[0] + '=' + os.path.basename(x.split('=', 1)[1]) if '=' in x else x
+             for x in pre]
 
     def text_case(kind):
         return lambda: compare_bytes(tools.pprof_run(['-' + kind] + fl),
