@@ -1221,9 +1221,8 @@ static enum hearth_err topproto(const struct hearth_stacks *s, const struct hear
     e = hearth_graph_build(s, &o, &g, em);
     if (e)
         goto out_free;
+    /* an empty graph keeps the option's value, "minimum", as pprof's does */
     unit = hearth_graph_output_unit(g, q->unit);
-    if (!strcmp(unit, "minimum"))
-        unit = s->unit; /* an empty graph: pprof keeps the option's value */
     ps_add(&ps, cs(""), &fail);
     tc = ps_add(&ps, cs("cum"), &fail);
     tu = ps_add(&ps, cs(unit), &fail);
