@@ -21,6 +21,7 @@
 #ifndef HEARTH_FETCH_H
 #define HEARTH_FETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "hearth/err.h"
@@ -33,6 +34,13 @@ struct hearth_fetch_opts {
     long timeout_s;        /* total deadline (a CPU profile's ?seconds= is added, capped) */
     long max_seconds;      /* largest ?seconds= accepted */
     const char *self_addr; /* our own listen address "ip:port", refused as a target */
+    /*
+     * The command line's fetch (`hearth top http://...`), as pprof's: any
+     * address (no allow-list; the user fetches for themselves), and
+     * timeout_s is the whole deadline, ?seconds= included. Never for the
+     * server.
+     */
+    bool open;
 };
 
 /* Call once before any thread starts (curl_global_init). */

@@ -66,6 +66,9 @@ const char *hearth_graph_output_unit(const struct hearth_graph *g, const char *r
  * '\n', appended to buf. unit is the report unit (from output_unit).
  */
 struct hearth_buf;
+/* The profile part of those lines (pprof's ProfileLabels: File .. Duration), as -traces shows. */
+void hearth_graph_profile_labels(const struct hearth_stacks *s, const char *unit,
+                                 struct hearth_buf *buf);
 void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double nodefraction,
                          double edgefraction, struct hearth_buf *buf);
 /* The same; full=false (text reports) leaves the profile lines out with -compact_labels. */

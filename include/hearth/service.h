@@ -112,7 +112,11 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 /* A stored profile's fields for an answer: metadata, its page URL and its facts inlined. */
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
-/* The views of a profile (views.h renders them). */
+/*
+ * The views of a profile (views.h renders them), and the downloads
+ * (reports.h): the profile after filters and base as gzipped
+ * profile.proto, pprof's -traces text and its -callgrind file.
+ */
 enum hearth_view_kind {
     HEARTH_VIEW_TOP,
     HEARTH_VIEW_FLAME,
@@ -121,9 +125,16 @@ enum hearth_view_kind {
     HEARTH_VIEW_SANDWICH, /* sandwich.h; q->pivot names the function */
     HEARTH_VIEW_PEEK,     /* sandwich.h; q->peek is the regex */
     HEARTH_VIEW_TAGS,     /* labels: every key's values with counts (labels.h) */
+    HEARTH_VIEW_PROTO,
+    HEARTH_VIEW_TRACES,
+    HEARTH_VIEW_CALLGRIND,
 };
 
-/* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */
+/*
+ * A rendered, immutable view answer (JSON, DOT or a download's bytes, and
+ * its gzip; none for -proto, which is gzip already), shared through the
+ * view cache.
+ */
 struct hearth_view_resp {
     char *json;
     size_t len;

@@ -91,6 +91,21 @@ struct hearth_stacks {
     /* CLOCK_MONOTONIC ms when the view's work must stop (lim.max_view_ms after
      * the build started; 0 = none); views check it with hearth_stacks_late(). */
     int64_t deadline_ms;
+    /*
+     * Only with HEARTH_STACKS_TRACES: every sample the filters keep,
+     * in the profile's order (pprof's merged samples when the profile is a
+     * diff), zero-weight ones included: tr_sample[i] is its sample index in
+     * p (the first of a merged group), tr_stack[i] its stack in off/frames,
+     * tr_val[i * p->ntypes ..] all its values and tr_first[i] how many of
+     * its leaf locations drop_frames pruned. loc_skip[l] is how many inner
+     * lines drop_frames removed from location l (pprof's Prune).
+     */
+    size_t ntraces;
+    size_t *tr_sample;
+    uint32_t *tr_stack;
+    int64_t *tr_val;
+    uint32_t *tr_first;
+    uint32_t *loc_skip;
     /* Active filters for the report header ("focus=foo"); arena strings. */
     uint32_t nfilters;
     const char *filters[10];
@@ -115,19 +130,6 @@ struct hearth_stacks {
     struct hearth_profile *owned;
 };
 
-enum {
-    HEARTH_STACKS_TAGS = 1,    /* collect label groups per stack (call graph tag boxes) */
-    HEARTH_STACKS_SAMPLES = 2, /* fill sample_kept */
-};
-
-/*
- * As hearth_stacks_build() with flags (HEARTH_STACKS_*); HEARTH_STACKS_TAGS
- * also marks the build as a graph's, where -call_tree applies.
- */
-enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const struct hearth_query *q,
-                                       unsigned flags, const struct hearth_limits *lim,
-                                       struct hearth_stacks **out, struct hearth_errmsg *em);
-
 /*
  * Build the stacks for query q. want_tags collects label groups per stack
  * (pprof's tag boxes; only the call graph uses them). lim may be NULL.
@@ -135,6 +137,26 @@ enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const str
 enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
                                     bool want_tags, const struct hearth_limits *lim,
                                     struct hearth_stacks **out, struct hearth_errmsg *em);
+
+/*
+ * hearth_stacks_build() with flags: HEARTH_STACKS_TAGS is want_tags (and
+ * marks the build as a graph's, where -call_tree applies);
+ * HEARTH_STACKS_SAMPLES fills sample_kept/sample_w;
+ * HEARTH_STACKS_TRACES also lists every kept sample (ntraces, tr_*) and
+ * keeps samples whose chosen value is zero (the base of pprof's -traces,
+ * -raw and -proto, which show samples rather than sums);
+ * HEARTH_STACKS_OBJNAMES keeps every node's object file and start line in
+ * its identity (pprof's ObjNames, used by -callgrind and -raw).
+ */
+enum {
+    HEARTH_STACKS_TAGS = 1,
+    HEARTH_STACKS_SAMPLES = 2,
+    HEARTH_STACKS_TRACES = 4,
+    HEARTH_STACKS_OBJNAMES = 8,
+};
+enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const struct hearth_query *q,
+                                       unsigned flags, const struct hearth_limits *lim,
+                                       struct hearth_stacks **out, struct hearth_errmsg *em);
 
 void hearth_stacks_free(struct hearth_stacks *s);
 

@@ -1,30 +1,145 @@
-/* cli.c - `hearth top|flame|graph`; see include/hearth/cli.h. */
+/* cli.c - `hearth REPORT [flags] SOURCE` (pprof's -REPORT spelling too); see include/hearth/cli.h.
+ */
 #include "hearth/cli.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hearth/buf.h"
 #include "hearth/labels.h"
+#include "hearth/fetch.h"
+#include "hearth/limits.h"
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
+#include "hearth/reports.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 
 #include "hearth/banned.h"
 
+/* Which stacks a report needs. */
+enum {
+    R_TAGS = 1,     /* stacks with tag sets (graphs' label boxes) */
+    R_ARG = 2,      /* the report flag takes a value: -peek=RE */
+    R_NOSTACK = 4,  /* renders the profile itself; no stacks are built */
+    R_REPORT = 8,   /* one of reports.h: it says which stacks it needs */
+    R_SAMPLES = 16, /* stacks that mark every kept sample (labels.h: -tags) */
+};
+
+struct cli_ctx {
+    const char *arg;                /* the report flag's value (-peek=RE) or NULL */
+    const struct hearth_profile *p; /* the profile after -base/-diff_base */
+    const struct hearth_stacks *s;  /* NULL for R_NOSTACK reports */
+    const struct hearth_query *q;
+    const struct hearth_limits *lim;
+    const char *name; /* the report's name */
+    bool json;
+};
+
+typedef enum hearth_err (*cli_render_fn)(const struct cli_ctx *c, struct hearth_buf *out,
+                                         struct hearth_errmsg *em);
+
+static enum hearth_err r_top(const struct cli_ctx *c, struct hearth_buf *out,
+                             struct hearth_errmsg *em)
+{
+    return hearth_top_render(c->s, c->q, c->json, out, em);
+}
+
+static enum hearth_err r_flame(const struct cli_ctx *c, struct hearth_buf *out,
+                               struct hearth_errmsg *em)
+{
+    return hearth_flame_render(c->s, c->q, out, em);
+}
+
+static enum hearth_err r_graph(const struct cli_ctx *c, struct hearth_buf *out,
+                               struct hearth_errmsg *em)
+{
+    return hearth_callgraph_render(c->s, c->q, false, out, em);
+}
+
+static enum hearth_err r_dot(const struct cli_ctx *c, struct hearth_buf *out,
+                             struct hearth_errmsg *em)
+{
+    return hearth_callgraph_render(c->s, c->q, true, out, em);
+}
+
+static enum hearth_err r_tags(const struct cli_ctx *c, struct hearth_buf *out,
+                              struct hearth_errmsg *em)
+{
+    return hearth_tags_render(c->s, c->q, c->json, out, em);
+}
+
+static enum hearth_err r_report(const struct cli_ctx *c, struct hearth_buf *out,
+                                struct hearth_errmsg *em)
+{
+    enum hearth_report r;
+
+    if (!hearth_report_by_name(c->name, &r))
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no report %s", c->name);
+    return hearth_report_render(r, c->p, c->s, c->q, c->arg, out, em);
+}
+
+/*
+ * Every report: its subcommand, which is also its pprof flag (`hearth top
+ * FILE`, `hearth -top FILE`), what it needs, its renderer and its --help line.
+ * Adding a report is one row here.
+ */
+static const struct cli_report {
+    const char *name;
+    unsigned flags;
+    cli_render_fn render;
+    const char *help;
+} reports[] = {
+    {"top", 0, r_top, "pprof -top text (or --json rows)"},
+    {"text", 0, r_top, "the same as top"},
+    {"flame", 0, r_flame, "flame graph JSON (call tree, pre-order arrays)"},
+    {"graph", R_TAGS, r_graph, "call graph JSON"},
+    {"dot", R_TAGS, r_dot, "call graph in Graphviz DOT (also graph -dot)"},
+    {"traces", R_REPORT, r_report, "every sample's stack, with its labels"},
+    {"tree", R_REPORT, r_report, "each node with its callers and callees"},
+    {"peek", R_REPORT | R_ARG, r_report, "-peek=RE: the tree of the nodes matching RE"},
+    {"raw", R_REPORT, r_report, "the decoded profile as text"},
+    {"callgrind", R_REPORT, r_report, "callgrind format (KCachegrind, callgrind_annotate)"},
+    {"kcachegrind", R_REPORT, r_report, "the same as callgrind"},
+    {"proto", R_REPORT, r_report, "the profile after filters and -base, gzipped profile.proto"},
+    {"topproto", R_REPORT, r_report, "top as a profile.proto (cum and flat per node)"},
+    {"comments", R_REPORT, r_report, "the profile's comments"},
+    {"tags", R_SAMPLES, r_tags, "pprof -tags: label values and their weights (or --json)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct cli_report *find_report(const char *name)
+{
+    const struct cli_report *r;
+
+    for (r = reports; r->name; r++)
+        if (!strcmp(r->name, name))
+            return r;
+    return NULL;
+}
+
 void hearth_cli_usage(FILE *f)
 {
-    fputs("usage: hearth top   [flags] FILE   pprof -top text (or --json rows)\n"
-          "       hearth flame [flags] FILE   flame graph JSON (call tree, pre-order arrays)\n"
-          "       hearth graph [flags] FILE   call graph JSON (or -dot for Graphviz)\n"
-          "       hearth tags  [flags] FILE   pprof -tags: label values and their weights\n"
-          "\n"
-          "FILE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
+    const struct cli_report *r;
+
+    fputs("usage: hearth REPORT [flags] SOURCE, or pprof's spelling: hearth -REPORT [flags] "
+          "SOURCE\n\nReports (each is also a flag: -top, -traces, -peek=RE ...):\n",
+          f);
+    for (r = reports; r->name; r++)
+        fprintf(f, "  %-18s %s\n", r->name, r->help);
+    fputs("\n"
+          "SOURCE is a pprof profile (profile.proto, gzip-compressed or raw): a file, or a\n"
+          "URL such as http://host:6060/debug/pprof/heap (fetched as pprof does: any\n"
+          "address, no redirects). Flags use\n"
           "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
           "\n"
+          "  -output=FILE        write the report to FILE instead of standard output\n"
+          "  -seconds=N          for a URL source: fetch with ?seconds=N (profile length)\n"
+          "  -timeout=N          for a URL source: give up after N seconds (default: 1.5 x\n"
+          "                      -seconds, else 60)\n"
           "  -sample_index=I     sample type by index or name (default: the profile's\n"
           "                      default_sample_type, else the last type); also\n"
           "                      -inuse_space -inuse_objects -alloc_space -alloc_objects\n"
@@ -58,7 +173,6 @@ void hearth_cli_usage(FILE *f)
           "  -normalize          scale the profile to the base's totals first\n"
           "  -cum                (top) sort by cum instead of flat\n"
           "  --json              (top) rows as JSON\n"
-          "  -dot                (graph) Graphviz DOT instead of JSON\n"
           "  -min_fraction=F     (flame) fold subtrees below F of the total into their parent\n"
           "\n"
           "Exit status: 0 on success, 1 when an input is rejected (one line on stderr),\n"
@@ -66,35 +180,20 @@ void hearth_cli_usage(FILE *f)
           "Limits on input, settable as -NAME=N (defaults shown):\n",
           f);
     {
-        const struct hearth_limit_row *r;
-        for (r = hearth_limit_table(); r->name; r++)
-            fprintf(f, "  -%-18s %zu: %s\n", r->name, r->value, r->reason);
+        const struct hearth_limit_row *l;
+        for (l = hearth_limit_table(); l->name; l++)
+            fprintf(f, "  -%-18s %zu: %s\n", l->name, l->value, l->reason);
     }
 }
 
 static bool bool_flag(const char *n)
 {
-    static const char *const names[] = {"functions",
-                                        "filefunctions",
-                                        "files",
-                                        "lines",
-                                        "addresses",
-                                        "noinlines",
-                                        "normalize",
-                                        "cum",
-                                        "flat",
-                                        "json",
-                                        "dot",
-                                        "top",
-                                        "raw_json",
-                                        "drop_negative",
-                                        "mean",
-                                        "mean_delay",
-                                        "relative_percentages",
-                                        "trim",
-                                        "call_tree",
-                                        "compact_labels",
-                                        "tags",
+    static const char *const names[] = {"functions", "filefunctions", "files",
+                                        "lines",     "addresses",     "noinlines",
+                                        "normalize", "cum",           "flat",
+                                        "json",      "raw_json",      "drop_negative",
+                                        "mean",      "mean_delay",    "relative_percentages",
+                                        "trim",      "call_tree",     "compact_labels",
                                         NULL};
     int i;
 
@@ -138,27 +237,218 @@ static int fail(const char *msg)
     return 1;
 }
 
+/* Choose report r; a second, different report is pprof's usage error. */
+static int pick_report(const struct cli_report **cur, const struct cli_report *r)
+{
+    if (*cur && *cur != r) {
+        /* graph -dot: the call graph as DOT */
+        if (!strcmp((*cur)->name, "graph") && !strcmp(r->name, "dot")) {
+            *cur = r;
+            return 0;
+        }
+        if (!strcmp((*cur)->name, "dot") && !strcmp(r->name, "graph"))
+            return 0;
+        fprintf(stderr, "hearth: must set at most one output format (%s, %s)\n", (*cur)->name,
+                r->name);
+        return 2;
+    }
+    *cur = r;
+    return 0;
+}
+
+/* Where profiles come from: -seconds and -timeout for URL sources, as pprof's. */
+struct source_opts {
+    long seconds; /* > 0: set ?seconds=N on the URL */
+    long timeout; /* > 0: the whole fetch deadline */
+};
+
+/*
+ * A source is a URL when it says http:// or https://, or (as pprof reads
+ * "host:port/path") when no such file exists and it looks like host:port.
+ */
+static bool is_url(const char *s)
+{
+    const char *c;
+
+    if (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8))
+        return true;
+    if (access(s, F_OK) == 0)
+        return false;
+    c = strchr(s, ':');
+    if (!c || c == s || c[1] < '0' || c[1] > '9')
+        return false;
+    for (c++; *c >= '0' && *c <= '9'; c++)
+        ;
+    return *c == '\0' || *c == '/';
+}
+
+/*
+ * The URL pprof would fetch: http:// added when missing, and with -seconds
+ * every seconds= of the query replaced by seconds=N. malloc'ed.
+ */
+static char *source_url(const char *src, long seconds)
+{
+    struct hearth_buf b;
+    const char *q, *hash, *p;
+
+    hearth_buf_init(&b, HEARTH_LIMIT_FETCH_URL + 64);
+    if (strncmp(src, "http://", 7) != 0 && strncmp(src, "https://", 8) != 0)
+        hearth_buf_addstr(&b, "http://");
+    q = strchr(src, '?');
+    hash = strchr(src, '#');
+    if (hash && q && hash < q)
+        q = NULL;
+    if (seconds <= 0) {
+        hearth_buf_addstr(&b, src);
+    } else {
+        bool any = false;
+        hearth_buf_add(&b, src, (size_t)((q ? q : hash ? hash : src + strlen(src)) - src));
+        for (p = q ? q + 1 : NULL; p && *p && p != hash;) {
+            const char *end = p;
+            while (*end && *end != '&' && end != hash)
+                end++;
+            if (!(end - p >= 7 && !strncmp(p, "seconds", 7) && (p[7] == '=' || p + 7 == end)) &&
+                end > p) {
+                hearth_buf_addch(&b, any ? '&' : '?');
+                hearth_buf_add(&b, p, (size_t)(end - p));
+                any = true;
+            }
+            p = *end == '&' ? end + 1 : end;
+        }
+        hearth_buf_printf(&b, "%cseconds=%ld", any ? '&' : '?', seconds);
+    }
+    if (b.fail) {
+        hearth_buf_release(&b);
+        return NULL;
+    }
+    return hearth_buf_detach(&b, NULL);
+}
+
+/* Load a profile from a file or, as pprof does, from an http(s) URL. */
+static int load_source(const char *src, const struct source_opts *so,
+                       const struct hearth_limits *lim, struct hearth_profile **out)
+{
+    struct hearth_errmsg em = {{0}}, detail = {{0}};
+    struct hearth_fetch_opts fo = {0};
+    struct hearth_fetcher *f = NULL;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    char *url = NULL;
+    enum hearth_err e;
+    int rc = 1;
+
+    if (!is_url(src)) {
+        e = hearth_profile_load(src, lim, out, &em);
+        if (e)
+            fprintf(stderr, "hearth: %s: %s\n", src, em.msg);
+        return e ? 1 : 0;
+    }
+    url = source_url(src, so->seconds);
+    if (!url) {
+        fprintf(stderr, "hearth: %s: URL too long\n", src);
+        return 1;
+    }
+    fo.allow = "";
+    fo.max_bytes = lim->max_input;
+    fo.max_seconds = 86400;
+    fo.open = true;
+    /* pprof: -timeout, else 1.5 x -seconds, else 60 s */
+    fo.timeout_s = so->timeout > 0   ? so->timeout
+                   : so->seconds > 0 ? so->seconds + so->seconds / 2
+                                     : 60;
+    if (fo.timeout_s > 86400)
+        fo.timeout_s = 86400;
+    e = hearth_fetch_global_init();
+    if (!e)
+        e = hearth_fetcher_new(&fo, &f, &em);
+    if (!e)
+        e = hearth_fetch(f, url, &body, &len, &em, &detail);
+    if (e) {
+        fprintf(stderr, "hearth: %s: %s\n", url, detail.msg[0] ? detail.msg : em.msg);
+        goto out_free;
+    }
+    e = hearth_profile_decode(body, len, lim, out, &em);
+    if (e) {
+        fprintf(stderr, "hearth: %s: %s\n", url, em.msg);
+        goto out_free;
+    }
+    rc = 0;
+out_free:
+    free(body);
+    hearth_fetcher_free(f);
+    free(url);
+    return rc;
+}
+
+/* -seconds=N / -timeout=N: whole seconds, 1..86400. */
+static bool parse_secs(const char *name, const char *val, long *out)
+{
+    char *end;
+    long v = val ? strtol(val, &end, 10) : 0;
+
+    if (!val || !*val || *end || v < 0 || v > 86400) {
+        fprintf(stderr, "hearth: -%s needs whole seconds from 0 to 86400\n", name);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static int write_out(const struct hearth_buf *out, const char *path)
+{
+    FILE *f = stdout;
+    int rc = 0;
+
+    if (path) {
+        f = fopen(path, "wb");
+        if (!f) {
+            fprintf(stderr, "hearth: cannot create %s\n", path);
+            return 1;
+        }
+    }
+    if (out->len && fwrite(out->ptr, 1, out->len, f) != out->len)
+        rc = 1;
+    if (path ? fclose(f) != 0 : fflush(f) != 0)
+        rc = 1;
+    if (rc)
+        fprintf(stderr, "hearth: writing %s failed\n", path ? path : "the output");
+    return rc;
+}
+
 int hearth_cli_run(int argc, char **argv)
 {
-    const char *cmd = argv[0], *file = NULL, *base = NULL;
-    struct hearth_query q;
+    const char *file = NULL, *base = NULL, *output = NULL;
+    const struct cli_report *rep = NULL;
+    struct cli_ctx ctx = {0};
+    struct source_opts so = {0, 0};
+    struct hearth_query q, rq;
     struct hearth_errmsg em = {{0}};
     struct hearth_limits lim = hearth_limits_default();
     struct hearth_profile *p = NULL, *bp = NULL, *m = NULL;
     struct hearth_stacks *s = NULL;
     struct hearth_buf out;
-    bool json = false, dot = false;
     enum hearth_err e;
-    int i, rc = 1;
+    int i = 0, rc = 1;
 
     hearth_query_init(&q);
     hearth_buf_init(&out, lim.max_output);
-    for (i = 1; i < argc; i++) {
+    /* argv[0] may name the report; otherwise it is the profile or a flag */
+    if (argc > 0 && argv[0][0] != '-') {
+        rep = find_report(argv[0]);
+        i = rep ? 1 : 0;
+    }
+    for (; i < argc; i++) {
         char name[64];
         const char *a = argv[i], *val = NULL, *eq;
+        const struct cli_report *r;
         size_t nl, k;
 
         if (a[0] != '-' || a[1] == '\0') {
+            if (file && !rep && file == argv[0]) {
+                fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", file);
+                rc = 2;
+                goto out_free;
+            }
             if (file) {
                 fprintf(stderr, "hearth: more than one profile given (%s, %s)\n", file, a);
                 rc = 2;
@@ -182,9 +472,12 @@ int hearth_cli_run(int argc, char **argv)
             rc = 0;
             goto out_free;
         }
+        r = find_report(name);
         if (eq)
             val = eq + 1;
-        else if (!bool_flag(name)) {
+        else if ((r && !(r->flags & R_ARG)) || (!r && bool_flag(name))) {
+            /* a flag without a value */
+        } else {
             for (k = 0; k < sizeof(legacy_si) / sizeof(legacy_si[0]); k++)
                 if (!strcmp(name, legacy_si[k][0]))
                     break;
@@ -200,12 +493,24 @@ int hearth_cli_run(int argc, char **argv)
             }
             val = argv[++i];
         }
-        if (!strcmp(name, "json") || !strcmp(name, "raw_json")) {
-            json = true;
-        } else if (!strcmp(name, "dot")) {
-            dot = true;
-        } else if (!strcmp(name, "top") || !strcmp(name, "symbolize")) {
-            /* accepted for pprof habits: -top is the command, names are never re-symbolised */
+        if (r) {
+            rc = pick_report(&rep, r);
+            if (rc)
+                goto out_free;
+            rc = 1;
+            if (r->flags & R_ARG)
+                ctx.arg = val;
+        } else if (!strcmp(name, "json") || !strcmp(name, "raw_json")) {
+            ctx.json = true;
+        } else if (!strcmp(name, "output") || !strcmp(name, "o")) {
+            output = val;
+        } else if (!strcmp(name, "seconds") || !strcmp(name, "timeout")) {
+            if (!parse_secs(name, val, name[0] == 's' ? &so.seconds : &so.timeout)) {
+                rc = 2;
+                goto out_free;
+            }
+        } else if (!strcmp(name, "symbolize")) {
+            /* accepted for pprof habits: names are never re-symbolised */
         } else if (!strcmp(name, "base") || !strcmp(name, "diff_base")) {
             if (base) {
                 fprintf(stderr, "hearth: -base and -diff_base flags cannot both be specified\n");
@@ -223,8 +528,22 @@ int hearth_cli_run(int argc, char **argv)
             goto out_free;
         }
     }
+    if (!rep) {
+        if (argc > 0 && argv[0][0] != '-' && access(argv[0], F_OK) != 0)
+            fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[0]);
+        else
+            fprintf(stderr, "hearth: no report given: name one, as -top or top (see hearth "
+                            "--help)\n");
+        rc = 2;
+        goto out_free;
+    }
+    if ((rep->flags & R_ARG) && (!ctx.arg || !*ctx.arg)) {
+        fprintf(stderr, "hearth: %s needs -%s=REGEXP\n", rep->name, rep->name);
+        rc = 2;
+        goto out_free;
+    }
     if (!file) {
-        fprintf(stderr, "hearth: %s needs a profile file (see hearth --help)\n", cmd);
+        fprintf(stderr, "hearth: %s needs a profile file (see hearth --help)\n", rep->name);
         rc = 2;
         goto out_free;
     }
@@ -233,49 +552,49 @@ int hearth_cli_run(int argc, char **argv)
         rc = 2;
         goto out_free;
     }
-    e = hearth_profile_load(file, &lim, &p, &em);
-    if (e) {
-        fprintf(stderr, "hearth: %s: %s\n", file, em.msg);
+    if (load_source(file, &so, &lim, &p))
         goto out_free;
-    }
     if (base) {
-        e = hearth_profile_load(base, &lim, &bp, &em);
-        if (e) {
-            fprintf(stderr, "hearth: %s: %s\n", base, em.msg);
+        if (load_source(base, &so, &lim, &bp))
             goto out_free;
-        }
         e = hearth_merge_diff(p, bp, q.diff, q.normalize, &lim, &m, &em);
         if (e) {
             rc = fail(em.msg);
             goto out_free;
         }
     }
-    e = hearth_stacks_build_ex(m ? m : p, &q,
-                               !strcmp(cmd, "graph")  ? HEARTH_STACKS_TAGS
-                               : !strcmp(cmd, "tags") ? HEARTH_STACKS_SAMPLES
-                                                      : 0,
-                               &lim, &s, &em);
+    if (rep->flags & R_REPORT) {
+        enum hearth_report r;
+        unsigned flags = 0;
+        if (hearth_report_by_name(rep->name, &r) && hearth_report_stacks(r, &q, &rq, &flags)) {
+            e = hearth_stacks_build_ex(m ? m : p, &rq, flags, &lim, &s, &em);
+            if (e) {
+                rc = fail(em.msg);
+                goto out_free;
+            }
+        }
+    } else if (!(rep->flags & R_NOSTACK)) {
+        e = hearth_stacks_build_ex(m ? m : p, &q,
+                                   (rep->flags & R_TAGS)      ? HEARTH_STACKS_TAGS
+                                   : (rep->flags & R_SAMPLES) ? HEARTH_STACKS_SAMPLES
+                                                              : 0,
+                                   &lim, &s, &em);
+        if (e) {
+            rc = fail(em.msg);
+            goto out_free;
+        }
+    }
+    ctx.p = m ? m : p;
+    ctx.s = s;
+    ctx.q = &q;
+    ctx.lim = &lim;
+    ctx.name = rep->name;
+    e = rep->render(&ctx, &out, &em);
     if (e) {
         rc = fail(em.msg);
         goto out_free;
     }
-    if (!strcmp(cmd, "top"))
-        e = hearth_top_render(s, &q, json, &out, &em);
-    else if (!strcmp(cmd, "tags"))
-        e = hearth_tags_render(s, &q, json, &out, &em);
-    else if (!strcmp(cmd, "graph"))
-        e = hearth_callgraph_render(s, &q, dot, &out, &em);
-    else
-        e = hearth_flame_render(s, &q, &out, &em);
-    if (e) {
-        rc = fail(em.msg);
-        goto out_free;
-    }
-    if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
-        rc = fail("writing output failed");
-        goto out_free;
-    }
-    rc = fflush(stdout) == 0 ? 0 : fail("writing output failed");
+    rc = write_out(&out, output);
 out_free:
     hearth_buf_release(&out);
     hearth_stacks_free(s);

@@ -1,4 +1,4 @@
-/* main.c - the hearth executable: dispatch to the CLI views (and, later, the server). */
+/* main.c - the hearth executable: the server, its helpers, or a report (cli.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -93,9 +93,6 @@ int main(int argc, char **argv)
         return hearth_healthcheck_main(argc - 2, argv + 2);
     if (hearth_client_is_command(argv[1]))
         return hearth_client_main(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "top") || !strcmp(argv[1], "flame") || !strcmp(argv[1], "graph") ||
-        !strcmp(argv[1], "tags"))
-        return hearth_cli_run(argc - 1, argv + 1);
-    fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[1]);
-    return 2;
+    /* a report: `hearth top FILE`, or pprof's spelling `hearth -top FILE` */
+    return hearth_cli_run(argc - 1, argv + 1);
 }

@@ -798,16 +798,13 @@ void hearth_graph_labels(const struct hearth_graph *g, const char *unit, double 
     hearth_graph_labels_ex(g, unit, nodefraction, edgefraction, true, buf);
 }
 
-void hearth_graph_labels_ex(const struct hearth_graph *g, const char *unit, double nodefraction,
-                            double edgefraction, bool full, struct hearth_buf *buf)
+void hearth_graph_profile_labels(const struct hearth_stacks *s, const char *unit,
+                                 struct hearth_buf *buf)
 {
-    const struct hearth_stacks *s = g->s;
     const struct hearth_profile *p = s->p;
     char v1[128], v2[128], pc[64];
     uint32_t i;
 
-    if (!full && s->compact_labels)
-        goto out_filters; /* -compact_labels: no profile lines in text reports */
     if (p->nmap > 0 && !p->fake_mapping) {
         struct hearth_str f = hearth_pstr(p, p->map_file[0]),
                           bid = hearth_pstr(p, p->map_build_id[0]);
@@ -847,7 +844,18 @@ void hearth_graph_labels_ex(const struct hearth_graph *g, const char *unit, doub
         }
         hearth_buf_addch(buf, '\n');
     }
-out_filters:
+}
+
+void hearth_graph_labels_ex(const struct hearth_graph *g, const char *unit, double nodefraction,
+                            double edgefraction, bool full, struct hearth_buf *buf)
+{
+    const struct hearth_stacks *s = g->s;
+    char v1[128], v2[128], pc[64];
+    uint32_t i;
+
+    /* -compact_labels: no profile lines in text reports */
+    if (full || !s->compact_labels)
+        hearth_graph_profile_labels(s, unit, buf);
     if (s->nfilters) {
         hearth_buf_addstr(buf, "Active filters:\n");
         for (i = 0; i < s->nfilters; i++)

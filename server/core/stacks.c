@@ -96,6 +96,9 @@ struct ctx {
     double *mvar; /* per merged item: summed variance of its samples (NULL = none) */
     const char *out_unit;
     struct noise nz;
+    bool traces;   /* HEARTH_STACKS_TRACES: keep every sample's stack */
+    bool objnames; /* HEARTH_STACKS_OBJNAMES: nodes keep their object file */
+    size_t trcap;
 };
 
 static void tagfilter_release(struct tagfilter *t)
@@ -293,7 +296,7 @@ static uint32_t node_for(struct ctx *c, uint32_t l, uint32_t k)
         if (g == HEARTH_GRAN_LINES || g == HEARTH_GRAN_ADDRESSES)
             ni.lineno = p->line_no[k];
         /* pprof keys nameless frames by object file and start line too */
-        if (ni.name == 0) {
+        if (ni.name == 0 || c->objnames) {
             ni.objfile = objfile;
             ni.start_line = p->fn_start_line[f];
         }
@@ -773,7 +776,8 @@ static double sample_var(const struct ctx *c, size_t si)
  * pprof merges samples with identical stacks and labels (summing every
  * value column) and drops the all-zero results before anything else. With
  * only non-negative values that changes no number, so it is done only when
- * the chosen column has negative values (diffs): then c->mrep lists one
+ * the chosen column has negative values (diffs) or when the samples are
+ * listed one by one (HEARTH_STACKS_TRACES): then c->mrep lists one
  * representative sample per key and c->mval its merged values.
  */
 static enum hearth_err merge_samples(struct ctx *c)
@@ -788,8 +792,8 @@ static enum hearth_err merge_samples(struct ctx *c)
 
     for (i = 0; i < p->nsamples && !any_neg; i++)
         any_neg = p->s_val[i * nt + t] < 0;
-    if (!any_neg)
-        return HEARTH_OK;
+    if (!any_neg && !c->traces)
+        return HEARTH_OK; /* traces list pprof's merged samples one by one */
     hearth_seqmap_init(&keys);
     kid = malloc((p->nsamples + 1) * sizeof(*kid));
     if (!kid)
@@ -956,6 +960,11 @@ static enum hearth_err prepare_locations(struct ctx *c)
     uint32_t l, *lines = NULL, n, k, cap = 0, nnodes = 0, ncap;
 
     c->lflags = calloc(p->nloc + 1, 1);
+    if (c->traces) {
+        c->s->loc_skip = calloc(p->nloc + 1, sizeof(*c->s->loc_skip));
+        if (!c->s->loc_skip)
+            goto out_nomem;
+    }
     c->lnode_off = malloc((p->nloc + 1) * sizeof(*c->lnode_off));
     ncap = p->nlines + p->nloc + 16;
     c->lnode = malloc(ncap * sizeof(*c->lnode));
@@ -973,6 +982,8 @@ static enum hearth_err prepare_locations(struct ctx *c)
                     c->lflags[l] |= LOC_PRUNE;
                 else
                     a += (uint32_t)i + 1; /* keep the callers of the matched frame */
+                if (c->s->loc_skip && !(c->lflags[l] & LOC_PRUNE))
+                    c->s->loc_skip[l] = (uint32_t)i + 1;
             }
         }
 
@@ -1197,6 +1208,43 @@ static enum hearth_err export_tagsets(struct hearth_stacks *s, struct tagctx *tc
 
 /* ---- the sample loop ---- */
 
+/* Traces mode: remember kept sample si (values vals) and its stack id, in profile order. */
+static enum hearth_err add_trace(struct ctx *c, const int64_t *vals, size_t si, uint32_t id,
+                                 uint32_t first)
+{
+    struct hearth_stacks *s = c->s;
+    uint32_t nt = c->p->ntypes;
+
+    if (s->ntraces == c->trcap) {
+        size_t nc = c->trcap ? c->trcap * 2 : 1024;
+        size_t *ns = realloc(s->tr_sample, nc * sizeof(*ns));
+        uint32_t *nst;
+        int64_t *nv;
+        if (!ns)
+            return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory building stacks");
+        s->tr_sample = ns;
+        nst = realloc(s->tr_stack, nc * sizeof(*nst));
+        if (!nst)
+            return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory building stacks");
+        s->tr_stack = nst;
+        nv = realloc(s->tr_val, nc * nt * sizeof(*nv) + 1);
+        if (!nv)
+            return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory building stacks");
+        s->tr_val = nv;
+        nst = realloc(s->tr_first, nc * sizeof(*nst));
+        if (!nst)
+            return hearth_errmsg_set(c->em, HEARTH_E_NOMEM, "out of memory building stacks");
+        s->tr_first = nst;
+        c->trcap = nc;
+    }
+    s->tr_sample[s->ntraces] = si;
+    s->tr_stack[s->ntraces] = id;
+    s->tr_first[s->ntraces] = first;
+    memcpy(s->tr_val + s->ntraces * nt, vals, nt * sizeof(*vals));
+    s->ntraces++;
+    return HEARTH_OK;
+}
+
 static enum hearth_err collect(struct ctx *c, bool want_tags)
 {
     const struct hearth_profile *p = c->p;
@@ -1230,12 +1278,12 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         uint32_t id;
         bool added;
 
-        if (b - a > keepcap) {
-            uint32_t *nk = realloc(keep, (b - a) * 2 * sizeof(*nk));
+        if (b - a + 1 > keepcap) {
+            uint32_t *nk = realloc(keep, (b - a + 1) * 2 * sizeof(*nk));
             if (!nk)
                 goto out_nomem;
             keep = nk;
-            keepcap = (b - a) * 2;
+            keepcap = (b - a + 1) * 2;
         }
         /* the sample's locations, leaf first, less what drop_frames cuts */
         for (k = a; k < a + c->nleafp; k++)
@@ -1326,7 +1374,7 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
                 s->sample_w[si] = w;
             }
         }
-        if (w == 0 && dw == 0)
+        if (w == 0 && dw == 0 && !c->traces)
             continue;
         /* frames root first: locations last to first, lines last to first */
         need = 1;
@@ -1402,6 +1450,12 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
             s->var[id] += c->merged ? c->mvar[it] : sample_var(c, si);
         if (p->s_side)
             s->has_base = true;
+        if (c->traces) {
+            e = add_trace(c, c->merged ? c->mval + it * nt : p->s_val + si * nt, si, id,
+                          da - p->s_loc_off[si]);
+            if (e)
+                goto out_release;
+        }
     }
     if (c->rx_failed)
         goto out_nomem; /* a tag filter could not be evaluated */
@@ -1608,6 +1662,11 @@ void hearth_stacks_free(struct hearth_stacks *s)
     free(s->sample_w);
     free(s->key_hidden);
     hearth_profile_free(s->owned);
+    free(s->tr_sample);
+    free(s->tr_stack);
+    free(s->tr_val);
+    free(s->tr_first);
+    free(s->loc_skip);
     free(s);
 }
 
@@ -1631,13 +1690,6 @@ enum hearth_err hearth_stacks_over_time(const struct hearth_stacks *s, struct he
                              "narrow it with a filter (f=, i=, s=, h=) or a coarser "
                              "granularity (g=files)",
                              s->lim.max_view_ms);
-}
-
-enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
-                                    bool want_tags, const struct hearth_limits *lim,
-                                    struct hearth_stacks **out, struct hearth_errmsg *em)
-{
-    return hearth_stacks_build_ex(p, q, want_tags ? HEARTH_STACKS_TAGS : 0, lim, out, em);
 }
 
 /*
@@ -1719,6 +1771,8 @@ enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const str
     c.q = q;
     c.lim = lim ? lim : &dl;
     c.em = em;
+    c.traces = (flags & HEARTH_STACKS_TRACES) != 0;
+    c.objnames = (flags & HEARTH_STACKS_OBJNAMES) != 0;
     c.out_unit = q->unit && *q->unit ? q->unit : "minimum";
     s = calloc(1, sizeof(*s));
     if (!s)
@@ -1846,4 +1900,11 @@ out_fail:
     if (c.key_unit_ready)
         hearth_u64map_release(&c.key_unit);
     return e;
+}
+
+enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
+                                    bool want_tags, const struct hearth_limits *lim,
+                                    struct hearth_stacks **out, struct hearth_errmsg *em)
+{
+    return hearth_stacks_build_ex(p, q, want_tags ? HEARTH_STACKS_TAGS : 0, lim, out, em);
 }

@@ -440,7 +440,21 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
     int rc;
-    static const char *const vname[] = {"top", "flame", "graph", "dot", "sandwich", "peek", "tags"};
+    static const char *const vname[] = {"top",  "flame", "graph", "dot",    "sandwich",
+                                        "peek", "tags",  "proto", "traces", "callgrind"};
+    /* Content-Type of each kind (enum hearth_view_kind order) */
+    static const char *const ctype[] = {
+        "application/json",          "application/json",
+        "application/json",          "text/vnd.graphviz; charset=utf-8",
+        "application/json",          "application/json",
+        "application/json",          "application/octet-stream",
+        "text/plain; charset=utf-8", "text/plain; charset=utf-8"};
+    /* downloads are attachments: file name prefix and suffix around the id */
+    static const char *const fpre[] = {NULL, NULL, NULL, NULL, NULL,
+                                       NULL, NULL, "",   "",   "callgrind.out."};
+    static const char *const fsuf[] = {NULL, NULL, NULL,     NULL,          NULL,
+                                       NULL, NULL, ".pb.gz", ".traces.txt", ""};
+    char disp[160] = "";
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);
@@ -537,16 +551,17 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
                                    have_base ? bm.blob : NULL, &q, have_mf, &resp, &vref, &em);
     if (e)
         goto out_error;
+    if (fpre[v])
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s%s%s\"", fpre[v], m->id, fsuf[v]);
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
         const char *const h[][2] = {{"ETag", gz ? etag_gz : etag},
                                     {"Cache-Control", "no-cache"},
                                     {"Vary", "Accept-Encoding"},
-                                    {"Content-Encoding", gz ? "gzip" : NULL}};
-        rc = hx_send_resp(
-            c, 200, v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
-            gz ? (const void *)resp->gz : resp->json, gz ? resp->gzlen : resp->len, h, 4,
-            !strcmp(ri->request_method, "HEAD"));
+                                    {"Content-Encoding", gz ? "gzip" : NULL},
+                                    {"Content-Disposition", disp[0] ? disp : NULL}};
+        rc = hx_send_resp(c, 200, ctype[v], gz ? (const void *)resp->gz : resp->json,
+                          gz ? resp->gzlen : resp->len, h, 5, !strcmp(ri->request_method, "HEAD"));
     }
     goto out_free;
 

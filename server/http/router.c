@@ -362,6 +362,12 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_DOT);
         else if (!strcmp(rest, "/tags"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TAGS);
+        else if (!strcmp(rest, "/download/proto"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_PROTO);
+        else if (!strcmp(rest, "/download/traces"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TRACES);
+        else if (!strcmp(rest, "/download/callgrind"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_CALLGRIND);
         else
             rc = hx_send_error(c, HEARTH_E_NOT_FOUND, "no such view");
         hearth_meta_release(&m);

@@ -81,6 +81,7 @@ struct hearth_fetcher {
     bool self_wildcard; /* 0.0.0.0, :: or a host name: every local address */
     struct fetch_net self;
     unsigned self_port;
+    bool open; /* hearth_fetch_opts.open: the command line's own fetch */
 };
 
 /* Why an address was refused; the first refusal of a call is reported. */
@@ -521,6 +522,8 @@ static enum fetch_verdict check_addr(const struct hearth_fetcher *f, bool named,
     size_t i;
 
     *kind = sp ? sp->kind : NULL;
+    if (f->open)
+        return FV_ALLOW;
     if (f->has_self && port == f->self_port) {
         if (f->self_wildcard ? addr_is_local(a)
                              : (a->family == f->self.family && !memcmp(a->addr, f->self.addr, 16)))
@@ -571,6 +574,7 @@ enum hearth_err hearth_fetcher_new(const struct hearth_fetch_opts *o, struct hea
     f->max_bytes = o->max_bytes;
     f->timeout_s = o->timeout_s;
     f->max_seconds = o->max_seconds;
+    f->open = o->open;
     e = allow_parse(f, o->allow ? o->allow : "", em);
     if (e)
         goto out_free;
@@ -1099,7 +1103,7 @@ static enum hearth_err fetch_once(struct hearth_fetcher *f, const char *url, uns
 
     *body = NULL;
     *len = 0;
-    if (!f->n_nets && !f->n_names)
+    if (!f->n_nets && !f->n_names && !f->open)
         return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN, "fetching is disabled: set --fetch-allow");
     memset(&c, 0, sizeof(c));
     c.f = f;
@@ -1107,7 +1111,7 @@ static enum hearth_err fetch_once(struct hearth_fetcher *f, const char *url, uns
     e = url_check(f, url, &c, &seconds, &u, em);
     if (e)
         goto out;
-    if (seconds == 0 && u) {
+    if (seconds == 0 && u && !f->open) {
         /* Go's CPU (and trace) endpoints sample 30 s when seconds= is absent */
         char *path = NULL;
         if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path) {
@@ -1118,7 +1122,8 @@ static enum hearth_err fetch_once(struct hearth_fetcher *f, const char *url, uns
             curl_free(path);
         }
     }
-    total_s = f->timeout_s + seconds;
+    /* open: timeout_s is the whole deadline, as pprof's -timeout */
+    total_s = f->open ? f->timeout_s : f->timeout_s + seconds;
     h = curl_easy_init();
     if (!h) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");

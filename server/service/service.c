@@ -437,9 +437,12 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
         goto out_fail;
     }
     if (*cfg->fetch_allow) {
-        struct hearth_fetch_opts fo = {cfg->fetch_allow, cfg->max_upload_mb << 20,
-                                       (long)cfg->fetch_timeout_s, (long)cfg->max_fetch_seconds,
-                                       cfg->listen};
+        struct hearth_fetch_opts fo = {cfg->fetch_allow,
+                                       cfg->max_upload_mb << 20,
+                                       (long)cfg->fetch_timeout_s,
+                                       (long)cfg->max_fetch_seconds,
+                                       cfg->listen,
+                                       false};
         e = hearth_fetcher_new(&fo, &svc->fetcher, em);
         if (e)
             goto out_fail;

@@ -11,6 +11,7 @@
 #include "hearth/labels.h"
 #include "hearth/merge.h"
 #include "hearth/sandwich.h"
+#include "hearth/reports.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
@@ -135,6 +136,20 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
         q->nodefraction = 0;
     }
+    if (kind == HEARTH_VIEW_PROTO || kind == HEARTH_VIEW_TRACES || kind == HEARTH_VIEW_CALLGRIND) {
+        enum hearth_report r = kind == HEARTH_VIEW_PROTO    ? HEARTH_REPORT_PROTO
+                               : kind == HEARTH_VIEW_TRACES ? HEARTH_REPORT_TRACES
+                                                            : HEARTH_REPORT_CALLGRIND;
+        struct hearth_query rq;
+        unsigned flags = 0;
+        hearth_report_stacks(r, q, &rq, &flags);
+        e = hearth_stacks_build_ex(merged ? merged : p, &rq, flags, &cfg->lim, &st, em);
+        if (!e)
+            e = hearth_report_render(r, merged ? merged : p, st, q, NULL, &body, em);
+        if (e)
+            goto out_free;
+        goto out_store;
+    }
     e = hearth_stacks_build_ex(merged ? merged : p, q,
                                kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT
                                    ? HEARTH_STACKS_TAGS
@@ -157,6 +172,7 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
     if (e)
         goto out_free;
+out_store:
     resp = calloc(1, sizeof(*resp));
     if (!resp) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -164,7 +180,8 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
     }
     big = resp_big(st, body.len) || merged || many;
     resp->json = hearth_buf_detach(&body, &resp->len);
-    if (!hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
+    if (kind == HEARTH_VIEW_PROTO ||
+        !hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
                      &resp->gzlen)) {
         resp->gz = NULL;
         resp->gzlen = 0;

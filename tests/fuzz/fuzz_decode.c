@@ -1,7 +1,9 @@
 /*
  * fuzz_decode.c - libFuzzer target: bytes -> hearth_profile_decode() with tight
  * limits -> stacks -> every view (top text and JSON, flame JSON, call graph
- * JSON and DOT) into 16 MiB buffers -> free everything.
+ * JSON and DOT) and every report of reports.h (traces, tree, peek,
+ * callgrind, raw, comments, proto, topproto) into 16 MiB buffers -> free
+ * everything. The profiles -proto and -topproto write must decode again.
  *
  * Bytes that are not profile.proto go through the legacy readers (legacy.h):
  * the seeds legacy-* are one input per legacy format, plus malformed ones.
@@ -30,6 +32,7 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "hearth/stacks.h"
+#include "hearth/reports.h"
 #include "hearth/views.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -91,6 +94,43 @@ static void views(const struct hearth_profile *p, const struct hearth_query *q, 
     hearth_stacks_free(s);
 }
 
+/* pprof's other reports (reports.h); the profiles they write must decode again. */
+static void reports(const struct hearth_profile *p, const struct hearth_query *user)
+{
+    static const enum hearth_report all[] = {
+        HEARTH_REPORT_TRACES, HEARTH_REPORT_TREE,     HEARTH_REPORT_PEEK,  HEARTH_REPORT_CALLGRIND,
+        HEARTH_REPORT_RAW,    HEARTH_REPORT_COMMENTS, HEARTH_REPORT_PROTO, HEARTH_REPORT_TOPPROTO,
+    };
+    struct hearth_limits lim = hearth_limits_default();
+    size_t i;
+
+    lim.max_output = OUT_CAP;
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        struct hearth_stacks *s = NULL;
+        struct hearth_profile *back = NULL;
+        struct hearth_errmsg em;
+        struct hearth_query q;
+        struct hearth_buf out;
+        unsigned flags = 0;
+        enum hearth_err e;
+
+        if (hearth_report_stacks(all[i], user, &q, &flags) &&
+            hearth_stacks_build_ex(p, &q, flags, &lim, &s, &em) != HEARTH_OK) {
+            contract(s == NULL, "failed stacks_build_ex left a result");
+            continue;
+        }
+        hearth_buf_init(&out, OUT_CAP);
+        e = hearth_report_render(all[i], p, s, user, "a|main", &out, &em);
+        if (!e && (all[i] == HEARTH_REPORT_PROTO || all[i] == HEARTH_REPORT_TOPPROTO)) {
+            e = hearth_profile_decode((const unsigned char *)out.ptr, out.len, &lim, &back, &em);
+            contract(e == HEARTH_OK, "a written profile does not decode again");
+            hearth_profile_free(back);
+        }
+        hearth_buf_release(&out);
+        hearth_stacks_free(s);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct hearth_limits lim = hearth_limits_default();
@@ -124,6 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* defaults (functions), then a second query that exercises other paths */
     hearth_query_init(&q);
     views(p, &q, true);
+    reports(p, &q);
     hearth_query_init(&q);
     q.gran = size % 2 ? HEARTH_GRAN_LINES : HEARTH_GRAN_ADDRESSES;
     q.noinlines = size % 3 == 0;
@@ -135,6 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.cum_sort = true;
     q.unit = "auto";
     views(p, &q, false);
+    reports(p, &q);
 
     /* the profile against itself as a base */
     {
@@ -146,6 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             hearth_query_init(&q);
             q.diff = mode;
             views(m, &q, true);
+            reports(m, &q);
             hearth_profile_free(m);
         } else {
             contract(m == NULL, "failed merge_diff returned a profile");

@@ -33,6 +33,10 @@ COLUMN_HEADER = '      flat  flat%   sum%        cum   cum%'
 TRACE_SEP = '-----------+-------------------------------------------------------'
 KINDS = ['top-full', 'top-default', 'reject', 'diff-base', 'diff-diffbase',
          'graph', 'flame', 'filters', 'options', 'tags', 'tagroot']
+# pprof's other reports (report_cases): byte-compared, except the profiles (semantic)
+REPORT_KINDS = ['text', 'traces', 'tree', 'peek', 'raw', 'callgrind', 'proto', 'topproto',
+                'comments']
+KINDS += REPORT_KINDS
 
 # --------------------------------------------------------------------------
 # Units (pprof internal/measurement, Go 1.19)
@@ -854,6 +858,208 @@ def get_meta(tools, args, want_labels=False):
 
 
 # --------------------------------------------------------------------------
+# pprof's other reports: -text -traces -tree -peek -raw -callgrind -comments
+# (byte for byte), -proto and -topproto (decoded and compared)
+
+def decode_full(data):
+    """Everything a profile says, ids resolved: header fields and a Counter of
+    samples (stack of locations as (address, mapping file, lines), values, labels)."""
+    if data[:2] == b'\x1f\x8b':
+        data = gzip.decompress(data)
+    buf = memoryview(data)
+    strings, types, samples, maps, locs, funcs = [], [], [], {}, {}, {}
+    hdr = {'drop': 0, 'keep': 0, 'time': 0, 'dur': 0, 'ptype': (0, 0), 'period': 0,
+           'comments': [], 'default': 0}
+    map_order = []
+    for fn, wt, v in _fields(buf):
+        if fn == 6:
+            strings.append(bytes(v))
+        elif fn == 1:
+            d = {f2: v2 for f2, w2, v2 in _fields(v)}
+            types.append((d.get(1, 0), d.get(2, 0)))
+        elif fn == 2:
+            ids, vals, labs = [], [], []
+            for f2, w2, v2 in _fields(v):
+                if f2 == 1:
+                    ids.extend(_ints(w2, v2))
+                elif f2 == 2:
+                    vals.extend(_s64(x) for x in _ints(w2, v2))
+                elif f2 == 3:
+                    lab = {1: 0, 2: 0, 3: 0, 4: 0}
+                    for f3, w3, v3 in _fields(v2):
+                        if w3 == 0:
+                            lab[f3] = v3
+                    labs.append((lab[1], lab[2], _s64(lab[3]), lab[4]))
+            samples.append((ids, vals, labs))
+        elif fn == 3:
+            d = {f2: v2 for f2, w2, v2 in _fields(v)}
+            maps[d.get(1, 0)] = (d.get(5, 0), d.get(6, 0))
+            map_order.append(d.get(1, 0))
+        elif fn == 4:
+            d, lines = {}, []
+            for f2, w2, v2 in _fields(v):
+                if f2 == 4:
+                    ld = {f3: v3 for f3, w3, v3 in _fields(v2)}
+                    lines.append((ld.get(1, 0), _s64(ld.get(2, 0))))
+                else:
+                    d[f2] = v2
+            locs[d.get(1, 0)] = (d.get(2, 0), d.get(3, 0), lines)
+        elif fn == 5:
+            d = {f2: v2 for f2, w2, v2 in _fields(v)}
+            funcs[d.get(1, 0)] = (d.get(2, 0), d.get(4, 0), _s64(d.get(5, 0)))
+        elif fn == 7:
+            hdr['drop'] = v
+        elif fn == 8:
+            hdr['keep'] = v
+        elif fn == 9:
+            hdr['time'] = _s64(v)
+        elif fn == 10:
+            hdr['dur'] = _s64(v)
+        elif fn == 11:
+            d = {f2: v2 for f2, w2, v2 in _fields(v)}
+            hdr['ptype'] = (d.get(1, 0), d.get(2, 0))
+        elif fn == 12:
+            hdr['period'] = _s64(v)
+        elif fn == 13:
+            hdr['comments'].extend(_ints(wt, v))
+        elif fn == 14:
+            hdr['default'] = v
+
+    def S(i):
+        return strings[i] if 0 <= i < len(strings) else b''
+
+    def loc(i):
+        m, addr, lines = locs[i]
+        mf = S(maps[m][0]) if m in maps else b''
+        return (addr, mf, tuple((S(funcs[f][0]), S(funcs[f][1]), ln) for f, ln in lines))
+    out = collections.Counter()
+    for ids, vals, labs in samples:
+        key = (tuple(loc(i) for i in ids), tuple(vals),
+               tuple(sorted((S(k), S(st), n, S(u)) for k, st, n, u in labs)))
+        out[key] += 1
+    main_map = maps[map_order[0]] if map_order else (0, 0)
+    head = {'types': [(S(t), S(u)) for t, u in types], 'drop': S(hdr['drop']),
+            'keep': S(hdr['keep']), 'time': hdr['time'], 'dur': hdr['dur'],
+            'ptype': (S(hdr['ptype'][0]), S(hdr['ptype'][1])), 'period': hdr['period'],
+            'comments': [S(c) for c in hdr['comments']], 'default': S(hdr['default']),
+            'main': (S(main_map[0]), S(main_map[1]))}
+    return head, out
+
+
+def compare_proto(pp, hh, tools, si):
+    """-proto: the same profile in content, and pprof's -top of both the same bytes."""
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    try:
+        ph, ps = decode_full(pp.out)
+        hh_, hs = decode_full(hh.out)
+    except (ValueError, IndexError, KeyError, OSError, EOFError, zlib.error) as e:
+        return FAIL('cannot decode a -proto output: %s: %s' % (type(e).__name__, e))
+    if ph != hh_:
+        diff = ['%s: pprof %s, hearth %s' % (k, short(ph[k], 60), short(hh_[k], 60))
+                for k in ph if ph[k] != hh_.get(k)]
+        return FAIL('header differs: ' + '; '.join(diff)[:300])
+    if ps != hs:
+        miss, extra = ps - hs, hs - ps
+        return FAIL('samples differ: %d only in pprof, %d only in hearth; first %s' % (
+            sum(miss.values()), sum(extra.values()),
+            short(next(iter(miss or extra)), 200)))
+    with tempfile.TemporaryDirectory(prefix='hearth-proto-') as d:
+        a, b = os.path.join(d, 'pprof.pb.gz'), os.path.join(d, 'hearth.pb.gz')
+        with open(a, 'wb') as f:
+            f.write(pp.out)
+        with open(b, 'wb') as f:
+            f.write(hh.out)
+        fl = ['-top', '-sample_index=%d' % si] if si is not None else ['-top']
+        ta, tb = tools.pprof_run(fl + [a]), tools.pprof_run(fl + [b])
+    if ta.rc != tb.rc or ta.out != tb.out:
+        return FAIL('pprof -top of the two profiles differs', unified(ta.out, tb.out))
+    return PASS()
+
+
+def compare_topproto(pp, hh):
+    """-topproto: the decompressed protos are the same bytes (pprof's encoder is
+    deterministic here; only gzip's bytes may differ)."""
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    try:
+        a, b = gzip.decompress(pp.out), gzip.decompress(hh.out)
+    except (OSError, EOFError, zlib.error) as e:
+        return FAIL('cannot gunzip a -topproto output: %s' % e)
+    if a == b:
+        return PASS()
+    try:
+        ph, ps = decode_full(a)
+        hh_, hs = decode_full(b)
+    except (ValueError, IndexError, KeyError) as e:
+        return FAIL('cannot decode hearth -topproto: %s' % e)
+    if (ph, ps) != (hh_, hs):
+        return FAIL('decoded profiles differ: header %s, samples %s' % (ph == hh_, ps == hs))
+    return FAIL('same profile, different bytes (%d vs %d)' % (len(a), len(b)))
+
+
+def check_callgrind(hh):
+    """A callgrind output must load in valgrind's callgrind_annotate."""
+    ann = shutil.which('callgrind_annotate')
+    if not ann:
+        return None
+    with tempfile.NamedTemporaryFile(prefix='hearth-cg-', suffix='.out') as f:
+        f.write(hh.out)
+        f.flush()
+        r = run([ann, f.name], dict(os.environ))
+    if r.rc != 0 or b'Events shown' not in r.out:
+        return FAIL('callgrind_annotate rejects hearth -callgrind: %s' % r.describe())
+    return None
+
+
+def compare_callgrind(pp, hh):
+    o = compare_bytes(pp, hh)
+    if o.status != 'pass' or hh.rc != 0:
+        return o
+    return check_callgrind(hh) or o
+
+
+def peek_regexes(top_text):
+    """-peek's two regexes: the name in row 2 of the full top, and a package prefix."""
+    rows = [r[0] for r in parse_top(top_text)['rows']]
+    first = '^' + re2_escape(rows[1]) + '$' if len(rows) > 1 else (
+        '^' + re2_escape(rows[0]) + '$' if rows else 'main')
+    return [first, pick_pkg(rows) or 'main']
+
+
+def report_cases(tools, label, path, si, pre=(), pool=None, top_full_args=None):
+    """Cases of REPORT_KINDS for one file (or diff pair: pre holds -base=...) and sample index."""
+    cases = []
+    sif = ['-sample_index=%d' % si] if si is not None else []
+    fl = list(pre) + sif + [path]
+    flags = [x.split('=')[0] + '=' + os.path.basename(x.split('=', 1)[1]) if '=' in x else x
+             for x in pre]
+
+    def text_case(kind):
+        return lambda: compare_bytes(tools.pprof_run(['-' + kind] + fl),
+                                     tools.hearth_run(['-' + kind] + fl))
+    for kind in ('text', 'traces', 'tree', 'raw', 'comments'):
+        cases.append(Case(kind, label, si, flags, text_case(kind)))
+    cases.append(Case('callgrind', label, si, flags, lambda: compare_callgrind(
+        tools.pprof_run(['-callgrind'] + fl), tools.hearth_run(['callgrind'] + fl))))
+    cases.append(Case('proto', label, si, flags, lambda: compare_proto(
+        tools.pprof_run(['-proto'] + fl), tools.hearth_run(['-proto'] + fl), tools, si)))
+    cases.append(Case('topproto', label, si, flags, lambda: compare_topproto(
+        tools.pprof_run(['-topproto'] + fl), tools.hearth_run(['topproto'] + fl))))
+    if top_full_args is not None:
+        for n in range(2):
+            def peek(n=n):
+                r = tools.pprof_run(['-top'] + top_full_args, cache=True)
+                rx = peek_regexes(to_text(r.out))[n] if r.rc == 0 else 'main'
+                return compare_bytes(tools.pprof_run(['-peek=' + rx] + fl),
+                                     tools.hearth_run(['peek', '-peek=' + rx] + fl))
+            cases.append(Case('peek', label, si, flags + ['rx%d' % (n + 1)], peek))
+    return cases
+
+
+# --------------------------------------------------------------------------
 # Filter flag sets
 
 def pick_pkg(names):
@@ -1209,6 +1415,8 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
 
             cases.append(Case('top-full', label, si, uf, top_full))
             cases.append(Case('top-default', label, si, [], top_default))
+            cases.extend(report_cases(tools, label, path, si,
+                                      top_full_args=TOP_FULL + common + [path]))
             cases.append(Case('graph', label, si, uf, graph))
             cases.append(Case('flame', label, si, uf, flame))
     for label, path in badsel:
@@ -1246,6 +1454,7 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                     return compare_top(tools.pprof_run(['-top'] + fl),
                                        tools.hearth_run(['top'] + fl), suf)
                 cases.append(Case(kind, plabel, si, uf + extra + [flag + bl], diff_case))
+                cases.extend(report_cases(tools, plabel, new, si, pre=extra + [flag + base]))
 
     # ---- filters: need pprof's full top of the default sample index first
     fsel = [(l, p) for l, p in sel if p in filter_set and metas[p][0] is not None]

@@ -34,7 +34,7 @@ static double now_s(void)
 static struct hearth_fetcher *new_fetcher(const char *allow, size_t max_bytes, long timeout_s,
                                           long max_seconds, const char *self)
 {
-    struct hearth_fetch_opts o = {allow, max_bytes, timeout_s, max_seconds, self};
+    struct hearth_fetch_opts o = {allow, max_bytes, timeout_s, max_seconds, self, false};
     struct hearth_fetcher *f = NULL;
     struct hearth_errmsg em = {{0}};
     enum hearth_err e = hearth_fetcher_new(&o, &f, &em);
@@ -49,7 +49,7 @@ static struct hearth_fetcher *new_fetcher(const char *allow, size_t max_bytes, l
 /* hearth_fetcher_new's error for an allow-list (the message in em). */
 static enum hearth_err new_err(const char *allow, const char *self, struct hearth_errmsg *em)
 {
-    struct hearth_fetch_opts o = {allow, 1000, 5, 30, self};
+    struct hearth_fetch_opts o = {allow, 1000, 5, 30, self, false};
     struct hearth_fetcher *f = NULL;
     enum hearth_err e = hearth_fetcher_new(&o, &f, em);
 
@@ -385,7 +385,7 @@ static void test_bad_opts(void **state)
 {
     struct hearth_fetcher *f = NULL;
     struct hearth_errmsg em = {{0}};
-    struct hearth_fetch_opts o = {"127.0.0.1", 0, 5, 30, NULL};
+    struct hearth_fetch_opts o = {"127.0.0.1", 0, 5, 30, NULL, false};
 
     (void)state;
     assert_int_equal(hearth_fetcher_new(&o, &f, &em), HEARTH_E_BAD_REQUEST);

@@ -813,6 +813,12 @@ test('profile actions: download, copy link, delete with this browser\'s token', 
   await page.click('.actions button >> text="Copy link"');
   await page.waitForSelector('.toast');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), page.url());
+  // the exports follow the view's state (here si=samples)
+  for (const [kind, name] of [['traces', `${id}.traces.txt`], ['callgrind', `callgrind.out.${id}`], ['proto', `${id}.pb.gz`]]) {
+    const [ex] = await Promise.all([page.waitForEvent('download'), page.click(`.actions a.export[data-export="${kind}"]`)]);
+    assert.match(ex.url(), new RegExp(`/download/${kind}\\?(.*&)?si=samples`));
+    assert.equal(ex.suggestedFilename(), name);
+  }
   assert.match(page.url(), /si=samples/);
   // another browser holds no token: no delete button
   const other = await openPage(browser);

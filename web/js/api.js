@@ -153,6 +153,15 @@ export function rawUrl(id) {
 }
 
 /**
+ * A download of the view: 'proto' (the profile after the filters and base,
+ * .pb.gz), 'traces' (pprof's -traces text) or 'callgrind' (KCachegrind).
+ * @param {string} id @param {'proto'|'traces'|'callgrind'} kind @param {string} query
+ */
+export function downloadUrl(id, kind, query) {
+  return `${P(id)}/download/${kind}${query}`;
+}
+
+/**
  * Upload one file with progress reports (fetch() cannot report upload
  * progress, XMLHttpRequest can).
  * @param {File|Blob} file @param {string} name

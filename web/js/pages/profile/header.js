@@ -4,7 +4,7 @@
 // (download, copy link, compare, delete with this browser's token).
 
 import * as api from '../../api.js';
-import { go } from '../../url-state.js';
+import { go, serverQuery } from '../../url-state.js';
 import { formatValue, formatTime, formatDuration, formatSize, profileKind, groupDigits, formatDelta } from '../../model/format.js';
 import { el, replace } from '../../ui/dom.js';
 import { toast } from '../../ui/toast.js';
@@ -67,10 +67,26 @@ export function profileHeader(page) {
     const token = api.deleteToken(id);
     replace(actions,
       el('a', { class: 'button', href: api.rawUrl(id), download: `${(meta.name || id).replace(/[^\w.-]+/g, '_')}${meta.converted_from ? '' : '.pb.gz'}`, text: 'Download' }),
+      exportLink('proto', 'View .pb.gz', 'The profile after the filters and comparison shown, as profile.proto'),
+      exportLink('traces', 'Traces', "Every sample's stack, as pprof -traces, under the filters shown"),
+      exportLink('callgrind', 'Callgrind', 'For KCachegrind or callgrind_annotate, under the filters shown'),
       el('button', { type: 'button', text: 'Copy link', onclick: copyLink }),
       el('button', { type: 'button', class: 'compare-btn', text: 'Compare…', onclick: () => chooseBase(id, meta, base => page.change({ base, norm: '' })) }),
       el('button', { type: 'button', class: 'merge-btn', text: 'Merge…', onclick: () => chooseMerge(id, meta, mergeIds(page.state().merge), ids => page.change({ merge: ids.join(','), zoom: '' })) }),
       token ? el('button', { type: 'button', class: 'danger', text: 'Delete', onclick: del }) : null);
+  }
+
+  /**
+   * A download of the view as shown: its URL is made from the state at the click.
+   * @param {'proto'|'traces'|'callgrind'} kind @param {string} text @param {string} title
+   */
+  function exportLink(kind, text, title) {
+    const a = el('a', { class: 'button export', 'data-export': kind, href: api.downloadUrl(id, kind, ''), download: '', text, title });
+    const update = () => { a.setAttribute('href', api.downloadUrl(id, kind, serverQuery(page.state()))); };
+    a.addEventListener('click', update);
+    a.addEventListener('focus', update);
+    a.addEventListener('mouseenter', update);
+    return a;
   }
 
   /**
