@@ -9,6 +9,7 @@
 #include "hearth/merge.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
+#include "hearth/render.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 
@@ -19,6 +20,8 @@ void hearth_cli_usage(FILE *f)
     fputs("usage: hearth top   [flags] FILE   pprof -top text (or --json rows)\n"
           "       hearth flame [flags] FILE   flame graph JSON (call tree, pre-order arrays)\n"
           "       hearth graph [flags] FILE   call graph JSON (or -dot for Graphviz)\n"
+          "       hearth svg|png|pdf|gif [flags] FILE\n"
+          "                                   call graph image, drawn by Graphviz's library\n"
           "\n"
           "FILE is a pprof profile (profile.proto, gzip-compressed or raw). Flags use\n"
           "pprof's names and meanings, written -flag=value, -flag value or --flag=value:\n"
@@ -99,6 +102,22 @@ static bool set_limit(struct hearth_limits *lim, const char *name, const char *v
     return false;
 }
 
+/* The call graph's DOT drawn as an image by Graphviz (pprof's -svg, -png, -pdf, -gif). */
+static enum hearth_err render_image(const struct hearth_stacks *s, const struct hearth_query *q,
+                                    const struct hearth_limits *lim, enum hearth_image fmt,
+                                    struct hearth_buf *out, struct hearth_errmsg *em)
+{
+    struct hearth_buf dot;
+    enum hearth_err e;
+
+    hearth_buf_init(&dot, lim->max_output);
+    e = hearth_callgraph_render(s, q, true, &dot, em);
+    if (!e)
+        e = hearth_render_image(dot.ptr, dot.len, fmt, (int64_t)lim->max_render_wait_ms, out, em);
+    hearth_buf_release(&dot);
+    return e;
+}
+
 static int fail(const char *msg)
 {
     fprintf(stderr, "hearth: %s\n", msg);
@@ -115,6 +134,8 @@ int hearth_cli_run(int argc, char **argv)
     struct hearth_stacks *s = NULL;
     struct hearth_buf out;
     bool json = false, dot = false;
+    enum hearth_image fmt = HEARTH_IMAGE_SVG;
+    bool image = hearth_image_parse(cmd, &fmt);
     enum hearth_err e;
     int i, rc = 1;
 
@@ -217,7 +238,14 @@ int hearth_cli_run(int argc, char **argv)
             goto out_free;
         }
     }
-    e = hearth_stacks_build(m ? m : p, &q, !strcmp(cmd, "graph"), &lim, &s, &em);
+    if (image && (q.nodecount == 0 || q.nodecount > (long)lim.max_render_nodes)) {
+        fprintf(stderr,
+                "hearth: an image draws at most %zu nodes (limit max_render_nodes); "
+                "give -nodecount=1..%zu\n",
+                lim.max_render_nodes, lim.max_render_nodes);
+        goto out_free;
+    }
+    e = hearth_stacks_build(m ? m : p, &q, !strcmp(cmd, "graph") || image, &lim, &s, &em);
     if (e) {
         rc = fail(em.msg);
         goto out_free;
@@ -226,6 +254,8 @@ int hearth_cli_run(int argc, char **argv)
         e = hearth_top_render(s, &q, json, &out, &em);
     else if (!strcmp(cmd, "graph"))
         e = hearth_callgraph_render(s, &q, dot, &out, &em);
+    else if (image)
+        e = render_image(s, &q, &lim, fmt, &out, &em);
     else
         e = hearth_flame_render(s, &q, &out, &em);
     if (e) {

@@ -91,6 +91,9 @@ int main(int argc, char **argv)
         return hearth_healthcheck_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "top") || !strcmp(argv[1], "flame") || !strcmp(argv[1], "graph"))
         return hearth_cli_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "svg") || !strcmp(argv[1], "png") || !strcmp(argv[1], "pdf") ||
+        !strcmp(argv[1], "gif"))
+        return hearth_cli_run(argc - 1, argv + 1); /* call graph images */
     fprintf(stderr, "hearth: unknown command \"%s\" (see hearth --help)\n", argv[1]);
     return 2;
 }
