@@ -112,10 +112,21 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 /* A stored profile's fields for an answer: metadata, its page URL and its facts inlined. */
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
-/* The views of a profile (views.h renders them). */
-enum hearth_view_kind { HEARTH_VIEW_TOP, HEARTH_VIEW_FLAME, HEARTH_VIEW_GRAPH, HEARTH_VIEW_DOT };
+/* The views of a profile (views.h renders them; the images: render.h, in enum hearth_image order).
+ */
+enum hearth_view_kind {
+    HEARTH_VIEW_TOP,
+    HEARTH_VIEW_FLAME,
+    HEARTH_VIEW_GRAPH,
+    HEARTH_VIEW_DOT,
+    HEARTH_VIEW_SVG,
+    HEARTH_VIEW_PNG,
+    HEARTH_VIEW_PDF,
+    HEARTH_VIEW_GIF,
+};
 
-/* A rendered, immutable view answer (JSON or DOT, and its gzip), shared through the view cache. */
+/* A rendered, immutable view answer (JSON, DOT or an image, and its gzip), shared through the
+ * view cache. PNG, PDF and GIF are compressed already: no gzip (gz NULL). */
 struct hearth_view_resp {
     char *json;
     size_t len;

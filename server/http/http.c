@@ -42,6 +42,7 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "hearth/reaper.h"
+#include "hearth/render.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/store.h"
@@ -362,7 +363,10 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
     int rc;
-    static const char *const vname[] = {"top", "flame", "graph", "dot"};
+    static const char *const vname[] = {"top", "flame", "graph", "dot", "svg", "png", "pdf", "gif"};
+    char disp[128] = "";
+    const char *ctype =
+        v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json";
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);
@@ -423,7 +427,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     snprintf(etag, sizeof(etag), "\"%.32s\"", hex);
     snprintf(etag_gz, sizeof(etag_gz), "\"%.32s-gz\"", hex);
     {
-        const char *mine = hx_accepts_gzip(c) ? etag_gz : etag;
+        /* PNG, PDF and GIF are compressed already: never sent gzipped */
+        const char *mine = hx_accepts_gzip(c) && v < HEARTH_VIEW_PNG ? etag_gz : etag;
         const char *const h304[][2] = {{"ETag", mine}, {"Cache-Control", "no-cache"}};
         if (inm && !strcmp(inm, mine)) {
             rc = hx_send_resp(c, 304, NULL, NULL, 0, h304, 2, false);
@@ -434,16 +439,21 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
                             &resp, &vref, &em);
     if (e)
         goto out_error;
+    if (v >= HEARTH_VIEW_SVG) {
+        enum hearth_image f = (enum hearth_image)(v - HEARTH_VIEW_SVG);
+        ctype = hearth_image_mime(f);
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s-callgraph.%s\"", m->id,
+                 hearth_image_name(f));
+    }
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
         const char *const h[][2] = {{"ETag", gz ? etag_gz : etag},
                                     {"Cache-Control", "no-cache"},
                                     {"Vary", "Accept-Encoding"},
-                                    {"Content-Encoding", gz ? "gzip" : NULL}};
-        rc = hx_send_resp(
-            c, 200, v == HEARTH_VIEW_DOT ? "text/vnd.graphviz; charset=utf-8" : "application/json",
-            gz ? (const void *)resp->gz : resp->json, gz ? resp->gzlen : resp->len, h, 4,
-            !strcmp(ri->request_method, "HEAD"));
+                                    {"Content-Encoding", gz ? "gzip" : NULL},
+                                    {"Content-Disposition", *disp ? disp : NULL}};
+        rc = hx_send_resp(c, 200, ctype, gz ? (const void *)resp->gz : resp->json,
+                          gz ? resp->gzlen : resp->len, h, 5, !strcmp(ri->request_method, "HEAD"));
     }
     goto out_free;
 

@@ -9,6 +9,7 @@
 
 #include "hearth/gz.h"
 #include "hearth/merge.h"
+#include "hearth/render.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
@@ -55,12 +56,17 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
     struct hearth_view_resp *resp;
     struct hearth_buf body;
     enum hearth_err e = HEARTH_OK;
-    bool big = false;
+    bool big = false, image = kind >= HEARTH_VIEW_SVG;
 
     *ref = NULL;
     *out = hearth_cache_get(views, key, ref);
     if (*out)
         return HEARTH_OK;
+    if (image && (q->nodecount == 0 || q->nodecount > (long)cfg->lim.max_render_nodes))
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                 "n: an image draws at most %zu nodes (limit max_render_nodes); "
+                                 "give n=1..%zu",
+                                 cfg->lim.max_render_nodes, cfg->lim.max_render_nodes);
     /* a cache miss is computed in a view slot (the slots bound memory) */
     if (!hearth_service_view_slot(svc, em))
         return HEARTH_E_BUSY;
@@ -89,9 +95,7 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
         /* the API's top lists every row (edges keep pprof's cutoff: inline labels use it) */
         q->nodefraction = 0;
     }
-    e = hearth_stacks_build(merged ? merged : p, q,
-                            kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT, &cfg->lim, &st,
-                            em);
+    e = hearth_stacks_build(merged ? merged : p, q, kind >= HEARTH_VIEW_GRAPH, &cfg->lim, &st, em);
     if (e)
         goto out_free;
     if (kind == HEARTH_VIEW_TOP)
@@ -99,7 +103,16 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
     else if (kind == HEARTH_VIEW_FLAME)
         e = hearth_flame_render(st, q, &body, em);
     else
-        e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
+        e = hearth_callgraph_render(st, q, kind != HEARTH_VIEW_GRAPH, &body, em);
+    if (!e && image) {
+        /* the DOT text drawn by Graphviz (one renderer for the process: it may be busy) */
+        struct hearth_buf img;
+        hearth_buf_init(&img, cfg->lim.max_output);
+        e = hearth_render_image(body.ptr, body.len, (enum hearth_image)(kind - HEARTH_VIEW_SVG),
+                                (int64_t)cfg->lim.max_render_wait_ms, &img, em);
+        hearth_buf_release(&body);
+        body = img;
+    }
     if (e)
         goto out_free;
     resp = calloc(1, sizeof(*resp));
@@ -109,7 +122,8 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
     }
     big = resp_big(st, body.len) || merged;
     resp->json = hearth_buf_detach(&body, &resp->len);
-    if (!hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
+    if ((image && kind != HEARTH_VIEW_SVG) ||
+        !hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
                      &resp->gzlen)) {
         resp->gz = NULL;
         resp->gzlen = 0;
