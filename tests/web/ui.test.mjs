@@ -379,6 +379,13 @@ test('call graph renders nodes and edges; a click on a node focuses it', async (
   const svgText = readFileSync(file, 'utf8');
   assert.match(svgText, /^<svg[\s\S]*<\/svg>$/);
   assert.ok(svgText.includes('class="node'));
+  // PNG download: drawn by the server (callgraph.png with the same view parameters)
+  const [dlp] = await Promise.all([page.waitForEvent('download'), page.click('.graph-tools a.download >> text="Download PNG"')]);
+  const pngFile = join(tmpdir(), `hearth-graph-${process.pid}.png`);
+  await dlp.saveAs(pngFile);
+  const png = readFileSync(pngFile);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.ok(png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100, 'PNG size');
 
   // zoom with the buttons changes the view box; Fit shows the whole graph; then click the biggest node
   const vb = () => page.$eval('.pane-graph svg', s => s.getAttribute('viewBox'));

@@ -268,6 +268,7 @@ export function graphLoader(page, pane, hooks, fileName) {
         dot, json, search: compileSearch(page.state().q || '').re,
         onFocus: name => page.change({ f: exactRegex(name) }),
         fileName: fileName(),
+        pngUrl: api.graphImageUrl(page.id, q, 'png'),
       });
       hooks.applySearch();
     } catch (e) {
