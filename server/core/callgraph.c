@@ -2,9 +2,10 @@
  * callgraph.c - the call graph view (JSON, Graphviz DOT); see views.h.
  *
  * Trimming is pprof's graph trimming (nodecount 80, nodefraction 0.005,
- * edgefraction 0.001, entropy order, tag boxes counted); the DOT text
- * follows pprof's look (labels, font sizes, colours, edge weights) so a
- * pprof user recognises it, but tag boxes are not drawn.
+ * edgefraction 0.001, entropy order, tag boxes counted); the DOT text is
+ * byte for byte what Go 1.19's `pprof -dot` prints: its graph name, legend,
+ * multi-line labels with its name shortening, font sizes, colours, edge
+ * weights and tag boxes (label and numeric-label nodelets).
  */
 #include "hearth/views.h"
 #include "hearth/num.h"
