@@ -631,15 +631,21 @@ def compare_dot(pp, hh, rerun, diff):
         return PASS()
     runs = [pp]
     if not diff:
-        r = rerun()
-        if r.rc != 0 or r.out == pp.out:
+        # seen varying only by chance: up to four more runs, each may match exactly
+        varies = False
+        while len(runs) < 5 and not varies:
+            r = rerun()
+            if r.rc == 0 and r.out == hh.out:
+                return PASS()
+            varies = r.rc == 0 and r.out != pp.out
+            runs.append(r)
+        if not varies:
             return compare_bytes(pp, hh)
-        runs.append(r)
     hs = sorted_lines(hh.out)
     while True:
         if any(sorted_lines(r.out) == hs for r in runs):
             return PASS()
-        if len(runs) >= 4:
+        if len(runs) >= 5:
             break
         runs.append(rerun())
     r = compare_bytes(pp, hh)
