@@ -34,6 +34,16 @@ struct hearth_gedge {
     uint32_t src, dst; /* positions in the graph's node arrays */
     int64_t weight;
     bool residual, inline_;
+    /* dst is a node pprof dropped (flat and cum both zero) but whose edge it
+     * keeps and draws as "N0": dst is then its identity, not a position */
+    bool hidden_dst;
+};
+
+/* A tag box of a visual graph (pprof's label or numeric-label nodelet). */
+struct hearth_gtag {
+    uint32_t label; /* stacks tag_label id of the label group, 0 = none */
+    uint32_t num;   /* stacks tag_num id, HEARTH_NONE for a label tag */
+    int64_t flat, cum;
 };
 
 struct hearth_graph {
@@ -47,6 +57,12 @@ struct hearth_graph {
     int64_t flat_sum;           /* sum of flat over shown nodes */
     uint32_t dropped_nodes, dropped_edges, orig_count;
     int64_t node_cutoff, edge_cutoff;
+    /* visual graphs: tags of node i are tags[tag_off[i] .. tag_off[i+1]);
+     * has_out[i] says node i has an outgoing edge in pprof's graph (also one
+     * that is not drawn), which makes pprof show flat rather than cum tags */
+    uint32_t *tag_off;
+    struct hearth_gtag *tags;
+    uint8_t *has_out;
 };
 
 enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct hearth_graph_opts *o,

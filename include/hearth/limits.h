@@ -58,6 +58,9 @@ struct hearth_limits {
     size_t max_view_nodes;   /* call-tree nodes of one flame graph, after trimming */
     size_t max_growth_cells; /* growth rows x snapshots held at once */
     size_t max_view_ms;      /* wall-clock milliseconds of one view computation */
+    /* Call graph images (render.h): Graphviz lays them out under one lock. */
+    size_t max_render_nodes;   /* nodes of one image (its -nodecount; pprof's default is 80) */
+    size_t max_render_wait_ms; /* wait for the renderer before answering busy */
 };
 
 /* One row of the limits table, for documentation and --help. */

@@ -113,8 +113,8 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
 void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_service *svc,
                               const struct hearth_meta *m);
 /*
- * The views of a profile (views.h renders them), and the downloads
- * (reports.h): the profile after filters and base as gzipped
+ * The views of a profile (views.h renders them; the images: render.h), and
+ * the downloads (reports.h): the profile after filters and base as gzipped
  * profile.proto, pprof's -traces text and its -callgrind file.
  */
 enum hearth_view_kind {
@@ -128,12 +128,16 @@ enum hearth_view_kind {
     HEARTH_VIEW_PROTO,
     HEARTH_VIEW_TRACES,
     HEARTH_VIEW_CALLGRIND,
+    HEARTH_VIEW_SVG, /* the images, in enum hearth_image order (render.h) */
+    HEARTH_VIEW_PNG,
+    HEARTH_VIEW_PDF,
+    HEARTH_VIEW_GIF,
 };
 
 /*
- * A rendered, immutable view answer (JSON, DOT or a download's bytes, and
- * its gzip; none for -proto, which is gzip already), shared through the
- * view cache.
+ * A rendered, immutable view answer (JSON, DOT, a download's bytes or an
+ * image, and its gzip; none for -proto, PNG, PDF and GIF, which are
+ * compressed already), shared through the view cache.
  */
 struct hearth_view_resp {
     char *json;

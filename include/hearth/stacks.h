@@ -84,6 +84,13 @@ struct hearth_stacks {
     uint32_t *ts_label; /* id of the joined string labels, 0 = none */
     uint32_t *ts_off;   /* numeric tags: ts_num[ts_off[i] .. ts_off[i+1]) */
     uint32_t *ts_num;   /* ids of formatted `bytes` values */
+    /* Their texts: tag_label[id] is a joined label group ("k:v\\nk2:v2", 0 = ""),
+     * tag_num[id] a formatted bytes value with tag_num_val[id] the first raw
+     * value that gave it (in tag_num_unit, the `bytes` label's unit). */
+    uint32_t ntag_label, ntag_num;
+    struct hearth_str *tag_label, *tag_num;
+    int64_t *tag_num_val;
+    const char *tag_num_unit;
 
     bool has_base; /* some samples come from a base profile */
     /* The limits the stacks were built with (a copy), for companion builds. */

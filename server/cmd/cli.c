@@ -15,6 +15,7 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "hearth/reports.h"
+#include "hearth/render.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
 
@@ -72,6 +73,30 @@ static enum hearth_err r_tags(const struct cli_ctx *c, struct hearth_buf *out,
     return hearth_tags_render(c->s, c->q, c->json, out, em);
 }
 
+/* The call graph's DOT drawn as an image by Graphviz (pprof's -svg, -png, -pdf, -gif). */
+static enum hearth_err r_image(const struct cli_ctx *c, struct hearth_buf *out,
+                               struct hearth_errmsg *em)
+{
+    enum hearth_image fmt = HEARTH_IMAGE_SVG;
+    struct hearth_buf dot;
+    enum hearth_err e;
+
+    if (!hearth_image_parse(c->name, &fmt))
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no image format %s", c->name);
+    if (c->q->nodecount == 0 || c->q->nodecount > (long)c->lim->max_render_nodes)
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
+                                 "an image draws at most %zu nodes (limit max_render_nodes); "
+                                 "give -nodecount=1..%zu",
+                                 c->lim->max_render_nodes, c->lim->max_render_nodes);
+    hearth_buf_init(&dot, c->lim->max_output);
+    e = hearth_callgraph_render(c->s, c->q, true, &dot, em);
+    if (!e)
+        e = hearth_render_image(dot.ptr, dot.len, fmt, (int64_t)c->lim->max_render_wait_ms, out,
+                                em);
+    hearth_buf_release(&dot);
+    return e;
+}
+
 static enum hearth_err r_report(const struct cli_ctx *c, struct hearth_buf *out,
                                 struct hearth_errmsg *em)
 {
@@ -107,6 +132,10 @@ static const struct cli_report {
     {"proto", R_REPORT, r_report, "the profile after filters and -base, gzipped profile.proto"},
     {"topproto", R_REPORT, r_report, "top as a profile.proto (cum and flat per node)"},
     {"comments", R_REPORT, r_report, "the profile's comments"},
+    {"svg", R_TAGS, r_image, "call graph as SVG, drawn by Graphviz's library (no dot binary)"},
+    {"png", R_TAGS, r_image, "call graph as PNG"},
+    {"pdf", R_TAGS, r_image, "call graph as PDF"},
+    {"gif", R_TAGS, r_image, "call graph as GIF"},
     {"tags", R_SAMPLES, r_tags, "pprof -tags: label values and their weights (or --json)"},
     {NULL, 0, NULL, NULL},
 };
@@ -230,6 +259,7 @@ static bool set_limit(struct hearth_limits *lim, const char *name, const char *v
     }
     return false;
 }
+
 
 static int fail(const char *msg)
 {

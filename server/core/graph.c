@@ -544,6 +544,9 @@ void hearth_graph_free(struct hearth_graph *g)
     free(g->cum);
     free(g->inl);
     free(g->edges);
+    free(g->tag_off);
+    free(g->tags);
+    free(g->has_out);
     free(g);
 }
 
@@ -555,7 +558,46 @@ static int64_t mean_value(int64_t v, int64_t div)
     return v / div;
 }
 
-static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
+/* Tags of the kept nodes, grouped by node position; trimmed at cut when cut > 0. */
+static enum hearth_err export_tags(const struct build *b, struct hearth_graph *g,
+                                   const uint32_t *pos, int64_t cut)
+{
+    size_t i;
+    uint32_t k;
+
+    g->tag_off = calloc((size_t)g->nnodes + 2, sizeof(*g->tag_off));
+    g->tags = malloc((b->tmap.n + 1) * sizeof(*g->tags));
+    if (!g->tag_off || !g->tags)
+        return HEARTH_E_NOMEM;
+    for (i = 0; i < b->tmap.n; i++) {
+        uint32_t p = pos[b->tnode[i]];
+        if (p == HEARTH_NONE)
+            continue;
+        if (cut > 0 && abs64(b->tflat[i]) < cut && abs64(b->tcum[i]) < cut)
+            continue;
+        g->tag_off[p + 2]++;
+    }
+    for (k = 2; k < g->nnodes + 2; k++)
+        g->tag_off[k] += g->tag_off[k - 1];
+    for (i = 0; i < b->tmap.n; i++) {
+        uint32_t p = pos[b->tnode[i]];
+        const uint32_t *key = b->tmap.pool + b->tmap.off[i];
+        struct hearth_gtag *t;
+        if (p == HEARTH_NONE)
+            continue;
+        if (cut > 0 && abs64(b->tflat[i]) < cut && abs64(b->tcum[i]) < cut)
+            continue;
+        t = &g->tags[g->tag_off[p + 1]++];
+        t->label = key[2];
+        t->num = key[1] ? key[3] : HEARTH_NONE;
+        t->flat = b->tflat[i];
+        t->cum = b->tcum[i];
+    }
+    return HEARTH_OK;
+}
+
+static enum hearth_err export_graph(struct build *b, struct hearth_graph *g, bool tags,
+                                    int64_t tag_cut)
 {
     uint32_t *pos = malloc((b->s->nnodes + 1) * sizeof(*pos)), *order = NULL, i;
     size_t k, ne = 0;
@@ -568,9 +610,10 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
     g->flat = malloc((b->nn + 1) * sizeof(*g->flat));
     g->cum = malloc((b->nn + 1) * sizeof(*g->cum));
     g->inl = calloc(b->nn + 1, 1);
+    g->has_out = calloc(b->nn + 1, 1);
     order = malloc((b->ne + 1) * sizeof(*order));
     g->edges = malloc((b->ne + 1) * sizeof(*g->edges));
-    if (!g->node || !g->flat || !g->cum || !g->inl || !order || !g->edges) {
+    if (!g->node || !g->flat || !g->cum || !g->inl || !g->has_out || !order || !g->edges) {
         free(pos);
         free(order);
         return HEARTH_E_NOMEM;
@@ -586,8 +629,16 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
     }
     for (k = 0; k < b->ne; k++) {
         const struct edge *e = &b->e[k];
-        if (e->dead || pos[e->dst] == HEARTH_NONE)
+        if (e->dead)
             continue;
+        if (pos[e->src] != HEARTH_NONE)
+            g->has_out[pos[e->src]] = 1;
+        if (pos[e->dst] == HEARTH_NONE) {
+            /* pprof keeps the edge to a node it dropped in the source's out map */
+            if (pos[e->src] != HEARTH_NONE && !present(b, e->dst))
+                order[ne++] = (uint32_t)k;
+            continue;
+        }
         /* (inline) if every incoming edge is inline, (partial-inline) if some */
         g->inl[pos[e->dst]] |= e->inline_ ? 1 : 4;
         if (pos[e->src] != HEARTH_NONE)
@@ -598,7 +649,8 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
         const struct edge *e = &b->e[order[k]];
         uint32_t d = pos[e->dst];
         g->edges[k].src = pos[e->src];
-        g->edges[k].dst = d;
+        g->edges[k].hidden_dst = d == HEARTH_NONE;
+        g->edges[k].dst = d == HEARTH_NONE ? e->dst : d;
         g->edges[k].weight = b->flatdiv ? mean_value(e->w, e->wdiv) : e->w;
         g->edges[k].residual = e->residual;
         g->edges[k].inline_ = e->inline_;
@@ -606,8 +658,13 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g)
     for (i = 0; i < b->nn; i++)
         g->inl[i] = g->inl[i] == 1 ? 1 : g->inl[i] == 5 ? 2 : 0;
     g->nedges = ne;
-    free(pos);
     free(order);
+    if (tags) {
+        enum hearth_err err = export_tags(b, g, pos, tag_cut);
+        free(pos);
+        return err;
+    }
+    free(pos);
     return HEARTH_OK;
 }
 
@@ -700,7 +757,7 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
         if (e)
             goto out_fail;
     }
-    e = export_graph(&b, g);
+    e = export_graph(&b, g, tags, node_cut); /* pprof's final tag trim */
     if (e)
         goto out_fail;
     build_release(&b);

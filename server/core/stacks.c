@@ -1101,6 +1101,9 @@ struct tagctx {
     struct hearth_seqmap sets;
     struct hearth_intern labels; /* joined label strings; 0 = "" */
     struct hearth_intern nums;   /* formatted bytes values */
+    int64_t *numval;             /* first raw value of each formatted value */
+    size_t numcap;
+    uint32_t numseen; /* numval[0 .. numseen) are set */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -1177,7 +1180,22 @@ static uint32_t sample_tagset(struct ctx *c, struct tagctx *tc, size_t smp, stru
             (c->s->key_hidden && c->s->key_hidden[p->lab_key[i]]))
             continue;
         hearth_unit_label(lab, sizeof(lab), p->lab_num[i], c->num_unit_bytes, c->out_unit);
-        key[nk++] = hearth_intern_add(&tc->nums, lab, strlen(lab));
+        key[nk] = hearth_intern_add(&tc->nums, lab, strlen(lab));
+        if (key[nk] == HEARTH_NONE)
+            return HEARTH_NONE;
+        if (key[nk] >= tc->numcap) {
+            size_t nc = tc->numcap ? tc->numcap * 2 : 64;
+            int64_t *nv = realloc(tc->numval, nc * sizeof(*nv));
+            if (!nv)
+                return HEARTH_NONE;
+            tc->numval = nv;
+            tc->numcap = nc;
+        }
+        if (key[nk] >= tc->numseen) {
+            tc->numval[key[nk]] = p->lab_num[i];
+            tc->numseen = key[nk] + 1;
+        }
+        nk++;
     }
     if (key[0] == 0 && nk == 1)
         return HEARTH_NONE;
@@ -1203,6 +1221,15 @@ static enum hearth_err export_tagsets(struct hearth_stacks *s, struct tagctx *tc
             s->ts_num[o++] = tc->sets.pool[k];
         s->ts_off[i + 1] = o;
     }
+    s->tag_num_val = malloc((tc->nums.n + 1) * sizeof(*s->tag_num_val));
+    if (!s->tag_num_val)
+        return HEARTH_E_NOMEM;
+    if (tc->nums.n)
+        memcpy(s->tag_num_val, tc->numval, tc->nums.n * sizeof(*s->tag_num_val));
+    s->tag_label = hearth_intern_detach(&tc->labels, &s->ntag_label);
+    s->tag_num = hearth_intern_detach(&tc->nums, &s->ntag_num);
+    if ((!s->tag_label && s->ntag_label) || (!s->tag_num && s->ntag_num))
+        return HEARTH_E_NOMEM;
     return HEARTH_OK;
 }
 
@@ -1483,8 +1510,10 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
         }
         s->off[stacks.n] = o;
     }
-    if (want_tags)
+    if (want_tags) {
         e = export_tagsets(s, &tc);
+        s->tag_num_unit = c->num_unit_bytes;
+    }
     goto out_release;
 
 out_nomem:
@@ -1497,6 +1526,7 @@ out_release:
     hearth_seqmap_release(&tc.sets);
     hearth_intern_release(&tc.labels);
     hearth_intern_release(&tc.nums);
+    free(tc.numval);
     if (e && c->rx_failed)
         return rx_failure(c);
     if (e)
@@ -1667,6 +1697,9 @@ void hearth_stacks_free(struct hearth_stacks *s)
     free(s->tr_val);
     free(s->tr_first);
     free(s->loc_skip);
+    free(s->tag_label);
+    free(s->tag_num);
+    free(s->tag_num_val);
     free(s);
 }
 

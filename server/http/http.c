@@ -42,6 +42,7 @@
 #include "hearth/profile.h"
 #include "hearth/query.h"
 #include "hearth/reaper.h"
+#include "hearth/render.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/store.h"
@@ -441,9 +442,10 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     enum hearth_err e = HEARTH_OK;
     int rc;
     static const char *const vname[] = {"top",  "flame", "graph", "dot",    "sandwich",
-                                        "peek", "tags",  "proto", "traces", "callgrind"};
-    /* Content-Type of each kind (enum hearth_view_kind order) */
-    static const char *const ctype[] = {
+                                        "peek", "tags",  "proto", "traces", "callgrind",
+                                        "svg",  "png",   "pdf",   "gif"};
+    /* Content-Type of each kind before the images (enum hearth_view_kind order) */
+    static const char *const ctypes[] = {
         "application/json",          "application/json",
         "application/json",          "text/vnd.graphviz; charset=utf-8",
         "application/json",          "application/json",
@@ -455,6 +457,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     static const char *const fsuf[] = {NULL, NULL, NULL,     NULL,          NULL,
                                        NULL, NULL, ".pb.gz", ".traces.txt", ""};
     char disp[160] = "";
+    const char *ctype = v < HEARTH_VIEW_SVG ? ctypes[v] : "application/octet-stream";
 
     hearth_query_init(&q);
     hearth_buf_init(&key, 1 << 16);
@@ -540,7 +543,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     snprintf(etag, sizeof(etag), "\"%.32s\"", hex);
     snprintf(etag_gz, sizeof(etag_gz), "\"%.32s-gz\"", hex);
     {
-        const char *mine = hx_accepts_gzip(c) ? etag_gz : etag;
+        /* PNG, PDF and GIF are compressed already: never sent gzipped */
+        const char *mine = hx_accepts_gzip(c) && v < HEARTH_VIEW_PNG ? etag_gz : etag;
         const char *const h304[][2] = {{"ETag", mine}, {"Cache-Control", "no-cache"}};
         if (inm && !strcmp(inm, mine)) {
             rc = hx_send_resp(c, 304, NULL, NULL, 0, h304, 2, false);
@@ -551,16 +555,22 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
                                    have_base ? bm.blob : NULL, &q, have_mf, &resp, &vref, &em);
     if (e)
         goto out_error;
-    if (fpre[v])
+    if (v < HEARTH_VIEW_SVG && fpre[v])
         snprintf(disp, sizeof(disp), "attachment; filename=\"%s%s%s\"", fpre[v], m->id, fsuf[v]);
+    if (v >= HEARTH_VIEW_SVG) {
+        enum hearth_image f = (enum hearth_image)(v - HEARTH_VIEW_SVG);
+        ctype = hearth_image_mime(f);
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s-callgraph.%s\"", m->id,
+                 hearth_image_name(f));
+    }
     {
         bool gz = resp->gz && hx_accepts_gzip(c);
         const char *const h[][2] = {{"ETag", gz ? etag_gz : etag},
                                     {"Cache-Control", "no-cache"},
                                     {"Vary", "Accept-Encoding"},
                                     {"Content-Encoding", gz ? "gzip" : NULL},
-                                    {"Content-Disposition", disp[0] ? disp : NULL}};
-        rc = hx_send_resp(c, 200, ctype[v], gz ? (const void *)resp->gz : resp->json,
+                                    {"Content-Disposition", *disp ? disp : NULL}};
+        rc = hx_send_resp(c, 200, ctype, gz ? (const void *)resp->gz : resp->json,
                           gz ? resp->gzlen : resp->len, h, 5, !strcmp(ri->request_method, "HEAD"));
     }
     goto out_free;

@@ -36,6 +36,7 @@
 #include "hearth/log.h"
 #include "hearth/metrics.h"
 #include "hearth/reaper.h"
+#include "hearth/render.h"
 #include "hearth/service.h"
 #include "hearth/store.h"
 #include "hearth/version.h"
@@ -326,6 +327,7 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
     if (!strncmp(path, "/api/profiles/", 14)) {
         struct hearth_meta m;
         struct hearth_errmsg em = {{0}};
+        enum hearth_image img;
         size_t idl;
         enum hearth_err e;
         int rc;
@@ -368,6 +370,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TRACES);
         else if (!strcmp(rest, "/download/callgrind"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_CALLGRIND);
+        else if (!strncmp(rest, "/callgraph.", 11) && hearth_image_parse(rest + 11, &img))
+            rc = hx_profile_view(c, srv, &m, (enum hearth_view_kind)(HEARTH_VIEW_SVG + (int)img));
         else
             rc = hx_send_error(c, HEARTH_E_NOT_FOUND, "no such view");
         hearth_meta_release(&m);

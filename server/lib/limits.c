@@ -56,6 +56,13 @@ static const struct hearth_limit_row table[] = {
     ROW(max_view_ms, 20000,
         "wall-clock time of one view computation (then 413): the 1M-sample profile's largest "
         "view takes ~4 s"),
+    ROW(max_render_nodes, 300,
+        "nodes of one call graph image (its nodecount; pprof draws 80): Graphviz's layout is "
+        "superlinear and runs under one process-wide lock; 300 nodes of the 1M-sample profile "
+        "take 0.5 s of CPU as SVG, 1.7 s as PNG"),
+    ROW(max_render_wait_ms, 15000,
+        "wait for the one Graphviz renderer (libgvc is not thread-safe) before answering 503 "
+        "busy"),
     ROW(max_json_depth, 16,
         "nesting of a JSON request body; ours are 2 deep, and jansson's parser recurses per level"),
     ROW(request_stack, 8 * MiB,

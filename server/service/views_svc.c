@@ -12,6 +12,7 @@
 #include "hearth/merge.h"
 #include "hearth/sandwich.h"
 #include "hearth/reports.h"
+#include "hearth/render.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
@@ -102,12 +103,17 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
     struct hearth_view_resp *resp;
     struct hearth_buf body;
     enum hearth_err e = HEARTH_OK;
-    bool big = false;
+    bool big = false, image = kind >= HEARTH_VIEW_SVG;
 
     *ref = NULL;
     *out = hearth_cache_get(views, key, ref);
     if (*out)
         return HEARTH_OK;
+    if (image && (q->nodecount == 0 || q->nodecount > (long)cfg->lim.max_render_nodes))
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                 "n: an image draws at most %zu nodes (limit max_render_nodes); "
+                                 "give n=1..%zu",
+                                 cfg->lim.max_render_nodes, cfg->lim.max_render_nodes);
     /* a cache miss is computed in a view slot (the slots bound memory) */
     if (!hearth_service_view_slot(svc, em))
         return HEARTH_E_BUSY;
@@ -151,7 +157,7 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         goto out_store;
     }
     e = hearth_stacks_build_ex(merged ? merged : p, q,
-                               kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT
+                               kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT || image
                                    ? HEARTH_STACKS_TAGS
                                : kind == HEARTH_VIEW_TAGS ? HEARTH_STACKS_SAMPLES
                                                           : 0,
@@ -169,7 +175,16 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
     else if (kind == HEARTH_VIEW_TAGS)
         e = hearth_tags_render(st, q, true, &body, em);
     else
-        e = hearth_callgraph_render(st, q, kind == HEARTH_VIEW_DOT, &body, em);
+        e = hearth_callgraph_render(st, q, kind != HEARTH_VIEW_GRAPH, &body, em);
+    if (!e && image) {
+        /* the DOT text drawn by Graphviz (one renderer for the process: it may be busy) */
+        struct hearth_buf img;
+        hearth_buf_init(&img, cfg->lim.max_output);
+        e = hearth_render_image(body.ptr, body.len, (enum hearth_image)(kind - HEARTH_VIEW_SVG),
+                                (int64_t)cfg->lim.max_render_wait_ms, &img, em);
+        hearth_buf_release(&body);
+        body = img;
+    }
     if (e)
         goto out_free;
 out_store:
@@ -180,7 +195,7 @@ out_store:
     }
     big = resp_big(st, body.len) || merged || many;
     resp->json = hearth_buf_detach(&body, &resp->len);
-    if (kind == HEARTH_VIEW_PROTO ||
+    if (kind == HEARTH_VIEW_PROTO || (image && kind != HEARTH_VIEW_SVG) ||
         !hearth_gzip(resp->json, resp->len, resp->len > (1 << 20) ? 1 : 6, &resp->gz,
                      &resp->gzlen)) {
         resp->gz = NULL;

@@ -8,6 +8,7 @@ Linux routes all of 127/8 to lo, so each address is a different client to
 the server's per-client caps.
 """
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -263,16 +264,23 @@ for kind, r in checks.items():
     ck.eq(r.h("cross-origin-resource-policy"), "same-origin", "CORP on %s" % kind)
     ck.ok("camera=()" in (r.h("permissions-policy") or ""), "Permissions-Policy on %s" % kind)
 ck.eq(checks["raw"].body, PROFILE_BYTES, "/raw streams the stored bytes exactly")
-# names with invalid UTF-8 (and quotes, backslashes, <script>) give valid UTF-8 DOT
+# names with invalid UTF-8 (and quotes, backslashes, <script>): the DOT is pprof's
+# -dot text byte for byte (quotes and backslashes escaped, other bytes as they
+# are, as pprof writes them), and the SVG drawn from it is well-formed XML
 names = hostile.upload(srv, os.path.join(A.gen, "edge-cpp-names.pb.gz"), "names")["id"]
 r = request(port, "GET", "/api/profiles/%s/callgraph.dot" % names)
+ck.ok(r.status == 200 and b"<script>" in r.body
+      and not re.search(rb'tooltip="[^"]*[^\\]"[^ \]]', r.body),
+      "callgraph.dot escapes quotes in hostile names", r.body[:200])
+r = request(port, "GET", "/api/profiles/%s/callgraph.svg" % names)
 try:
-    r.body.decode("utf-8")
-    valid = True
-except UnicodeDecodeError:
-    valid = False
-ck.ok(r.status == 200 and valid and "\ufffd".encode() in r.body,
-      "callgraph.dot is valid UTF-8 (invalid bytes as U+FFFD)", r.body[:200])
+    import xml.etree.ElementTree as ET
+    ET.fromstring(r.body)
+    xml_ok = True
+except ET.ParseError:
+    xml_ok = False
+ck.ok(r.status == 200 and xml_ok, "callgraph.svg of hostile names is well-formed XML",
+      r.body[:200])
 ck.ok(data_dir.encode() not in checks["error"].body, "errors do not show the data path")
 rc, secs = srv.stop(timeout=15.0)
 ck.eq(rc, 0, "SIGTERM after every attack: exit 0 (under ASan: no leak, no error)")

@@ -32,11 +32,13 @@ TOP_FULL = ['-nodecount=0', '-nodefraction=0', '-edgefraction=0']
 COLUMN_HEADER = '      flat  flat%   sum%        cum   cum%'
 TRACE_SEP = '-----------+-------------------------------------------------------'
 KINDS = ['top-full', 'top-default', 'reject', 'diff-base', 'diff-diffbase',
-         'graph', 'flame', 'filters', 'options', 'tags', 'tagroot']
+         'graph', 'flame', 'filters', 'options', 'tags', 'tagroot', 'dot']
 # pprof's other reports (report_cases): byte-compared, except the profiles (semantic)
 REPORT_KINDS = ['text', 'traces', 'tree', 'peek', 'raw', 'callgrind', 'proto', 'topproto',
                 'comments']
 KINDS += REPORT_KINDS
+# `dot` variants per file and sample index: default flags, the granularities, a small nodecount
+DOT_VARIANTS = [[], ['-lines'], ['-files'], ['-filefunctions'], ['-addresses'], ['-nodecount=12']]
 
 # --------------------------------------------------------------------------
 # Units (pprof internal/measurement, Go 1.19)
@@ -604,6 +606,46 @@ def compare_bytes(pp, hh):
                 i + 1, short(to_text(a) if a is not None else '<EOF>', 80),
                 short(to_text(b) if b is not None else '<EOF>', 80)), unified(pp.out, hh.out))
     return PASS()
+
+
+def sorted_lines(b):
+    return sorted(b.split(b'\n'))
+
+
+def compare_dot(pp, hh, rerun, diff):
+    """`-dot` byte for byte. Go 1.19's pprof sorts edges with an unstable sort
+    over a Go map, so edges whose |weight| and names tie (a +w and a -w edge in
+    a diff) come out in run-dependent order, and in diffs which residual edge
+    RemoveRedundantEdges drops can depend on that order too. Where pprof is
+    seen to vary (diff pairs, or a second run differing from the first), the
+    lines are compared as multisets against up to four pprof runs."""
+    o = pre_hearth(pp, hh)
+    if o:
+        return o
+    if pp.out == hh.out:
+        return PASS()
+    runs = [pp]
+    if not diff:
+        # seen varying only by chance: up to four more runs, each may match exactly
+        varies = False
+        while len(runs) < 5 and not varies:
+            r = rerun()
+            if r.rc == 0 and r.out == hh.out:
+                return PASS()
+            varies = r.rc == 0 and r.out != pp.out
+            runs.append(r)
+        if not varies:
+            return compare_bytes(pp, hh)
+    hs = sorted_lines(hh.out)
+    while True:
+        if any(sorted_lines(r.out) == hs for r in runs):
+            return PASS()
+        if len(runs) >= 5:
+            break
+        runs.append(rerun())
+    r = compare_bytes(pp, hh)
+    r.reason = '(order-insensitive, %d pprof runs) %s' % (len(runs), r.reason)
+    return r
 
 
 def load_json(hh):
@@ -1419,6 +1461,12 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                                       top_full_args=TOP_FULL + common + [path]))
             cases.append(Case('graph', label, si, uf, graph))
             cases.append(Case('flame', label, si, uf, flame))
+            for dv in DOT_VARIANTS:
+                def dot(path=path, fl=['-sample_index=%d' % si] + dv + [path]):
+                    return compare_dot(tools.pprof_run(['-dot'] + fl),
+                                       tools.hearth_run(['graph', '-dot'] + fl),
+                                       lambda: tools.pprof_run(['-dot'] + fl), False)
+                cases.append(Case('dot', label, si, dv, dot))
     for label, path in badsel:
         cases.append(Case('reject', label, None, [], lambda path=path: check_reject([path], tools)))
 
@@ -1455,6 +1503,13 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                                        tools.hearth_run(['top'] + fl), suf)
                 cases.append(Case(kind, plabel, si, uf + extra + [flag + bl], diff_case))
                 cases.extend(report_cases(tools, plabel, new, si, pre=extra + [flag + base]))
+                dfl = ['-sample_index=%d' % si] + extra + [flag + base, new]
+
+                def dot_diff(fl=dfl):
+                    return compare_dot(tools.pprof_run(['-dot'] + fl),
+                                       tools.hearth_run(['graph', '-dot'] + fl),
+                                       lambda: tools.pprof_run(['-dot'] + fl), True)
+                cases.append(Case('dot', plabel, si, extra + [flag + bl], dot_diff))
 
     # ---- filters: need pprof's full top of the default sample index first
     fsel = [(l, p) for l, p in sel if p in filter_set and metas[p][0] is not None]

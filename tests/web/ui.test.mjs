@@ -367,7 +367,8 @@ test('call graph renders nodes and edges; a click on a node focuses it', async (
   await page.waitForSelector('.pane-graph[data-state="ready"]', { timeout: 30000 });
   const api = await getJson(`${srv.url}api/profiles/${ids.heap3}/callgraph`);
   const nodes = await page.$$eval('.pane-graph g.node[data-name]', gs => gs.map(g => g.getAttribute('data-name')));
-  const edges = await page.$$eval('.pane-graph g.edge', gs => gs.length);
+  // call edges (N1->N2); the edges to pprof's tag boxes (N1->N1_0) are not in the JSON
+  const edges = await page.$$eval('.pane-graph g.edge', gs => gs.filter(g => /^N\d+->N\d+$/.test(g.querySelector('title')?.textContent || '')).length);
   assert.equal(nodes.length, api.nodes.length);
   assert.deepEqual(new Set(nodes), new Set(api.nodes.map(n => n.name)));
   assert.equal(edges, api.edges.length);
@@ -385,6 +386,13 @@ test('call graph renders nodes and edges; a click on a node focuses it', async (
   const svgText = readFileSync(file, 'utf8');
   assert.match(svgText, /^<svg[\s\S]*<\/svg>$/);
   assert.ok(svgText.includes('class="node'));
+  // PNG download: drawn by the server (callgraph.png with the same view parameters)
+  const [dlp] = await Promise.all([page.waitForEvent('download'), page.click('.graph-tools a.download >> text="Download PNG"')]);
+  const pngFile = join(tmpdir(), `hearth-graph-${process.pid}.png`);
+  await dlp.saveAs(pngFile);
+  const png = readFileSync(pngFile);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.ok(png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100, 'PNG size');
 
   // zoom with the buttons changes the view box; Fit shows the whole graph; then click the biggest node
   const vb = () => page.$eval('.pane-graph svg', s => s.getAttribute('viewBox'));

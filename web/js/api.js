@@ -147,6 +147,14 @@ export async function getDot(id, query, signal) {
   return r.text();
 }
 
+/**
+ * The call graph drawn by the server (Graphviz's library), for a download link.
+ * @param {string} id @param {string} query @param {'png'|'svg'|'pdf'|'gif'} format
+ */
+export function graphImageUrl(id, query, format) {
+  return `${P(id)}/callgraph.${format}${query}`;
+}
+
 /** @param {string} id */
 export function rawUrl(id) {
   return `${P(id)}/raw`;

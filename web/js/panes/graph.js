@@ -83,6 +83,7 @@ export function safeSvg(text) {
  * @property {(name: string) => void} onFocus
  * @property {(name: string) => void} [onSandwich] open a node's callers and callees (Alt+click, right-click)
  * @property {string} fileName for downloads
+ * @property {string} [pngUrl] the server's PNG of the same graph
  */
 
 /**
@@ -239,6 +240,7 @@ export async function renderGraph(host, p) {
     el('button', { type: 'button', title: 'Zoom out (−)', 'aria-label': 'Zoom out', text: '−', onclick: () => zoomBy(1.25) }),
     el('button', { type: 'button', title: 'Fit (0)', text: 'Fit', onclick: fit }),
     downloadButton('Download SVG', serialize, `${p.fileName}.svg`),
+    p.pngUrl ? el('a', { class: 'download button', href: p.pngUrl, download: `${p.fileName}.png`, title: `Download ${p.fileName}.png (drawn by the server)`, text: 'Download PNG' }) : null,
     downloadButton('Download DOT', () => new Blob([p.dot], { type: 'text/vnd.graphviz' }), `${p.fileName}.dot`),
     el('span', { class: 'muted', text: `${nodes} nodes, ${edges} edges · drag to pan, wheel to zoom, click a node to focus` }));
   replace(host, tools, viewport);

@@ -382,6 +382,7 @@ export function graphLoader(page, pane, hooks, fileName) {
         onFocus: name => { const re = filterFor(name, page.state().g); if (re) page.change({ f: re }); },
         onSandwich: name => page.change({ view: 'sandwich', fn: name }),
         fileName: fileName(),
+        pngUrl: api.graphImageUrl(page.id, q, 'png'),
       });
       hooks.applySearch();
     } catch (e) {
