@@ -169,9 +169,9 @@ def parse_routes(src, prefix):
             group.append(full + "{id}")
             routes.add(full + "{id}")
             last_was_prefix = True
-        else:  # rest
+        else:  # rest; an strncmp prefix ending in "." is a family of formats (callgraph.svg ...)
             for g in group:
-                routes.add(g + lit)
+                routes.add(g + lit + ("{format}" if n and lit.endswith(".") else ""))
             last_was_prefix = False
     return routes
 
@@ -338,6 +338,17 @@ def live(c, doc, hearth, corpus, spec_bytes):
             L.call("GET", t, pid + "/" + v + "?si=nosuch", want=404)
             L.call("GET", t, pid + "/" + v + "?f=(", want=400)
         L.call("GET", "/api/profiles/{id}/top", pid + "/top?si=alloc_space&cum=1", want=200)
+        L.call("GET", "/api/profiles/{id}/tags", pid + "/tags", want=200)
+        L.call("GET", "/api/profiles/{id}/sandwich", pid + "/sandwich?fn=main.main", want=200)
+        L.call("GET", "/api/profiles/{id}/sandwich", pid + "/sandwich", want=400)
+        L.call("GET", "/api/profiles/{id}/peek", pid + "/peek?peek=main", want=200)
+        L.call("GET", "/api/profiles/{id}/peek", pid + "/peek?peek=(", want=400)
+        for d in ("proto", "traces", "callgrind"):
+            L.call("GET", "/api/profiles/{id}/download/" + d, pid + "/download/" + d, want=200)
+        for fmt in ("svg", "png", "pdf", "gif"):
+            L.call("GET", "/api/profiles/{id}/callgraph.{format}", pid + "/callgraph." + fmt + "?n=10",
+                   want=200)
+        L.call("GET", "/api/profiles/{id}/callgraph.{format}", pid + "/callgraph.svg?n=0", want=400)
         g = L.call("POST", "/api/gctraces", "/api/gctraces?name=g", gct, {"Content-Type": "text/plain"}, want=201).json()
         L.call("POST", "/api/gctraces", "/api/gctraces", b"hello\n", {"Content-Type": "text/plain"}, want=400)
         L.call("GET", "/api/gctraces/{id}", "/api/gctraces/" + g["id"], want=200)
