@@ -457,9 +457,10 @@ static size_t unit_pick(const struct min *in, size_t n,
 {
     size_t k, best = 0;
 
+    /* pprof's CommonValueType: the finest unit (1 of it is less than 1 of the others) */
     for (k = 1; k < n; k++)
         if (ratio(S(in[k].p, unit_of(&in[k], col)).ptr,
-                  S(in[best].p, unit_of(&in[best], col)).ptr) > 1)
+                  S(in[best].p, unit_of(&in[best], col)).ptr) < 1)
             best = k;
     return best;
 }

@@ -275,7 +275,10 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
         goto out_free;
     }
     /* per node, its edges in the graph's edge order (pprof's edge sort) */
+    /* an edge to a node the trimming dropped (hidden_dst) is not in these reports */
     for (k = 0; k < g->nedges; k++) {
+        if (g->edges[k].hidden_dst)
+            continue;
         in_off[g->edges[k].dst + 2]++;
         out_off[g->edges[k].src + 2]++;
     }
@@ -284,6 +287,8 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
         out_off[i] += out_off[i - 1];
     }
     for (k = 0; k < g->nedges; k++) {
+        if (g->edges[k].hidden_dst)
+            continue;
         in_e[in_off[g->edges[k].dst + 1]++] = (uint32_t)k;
         out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
     }
@@ -465,11 +470,13 @@ static enum hearth_err callgrind(const struct hearth_stacks *s, const struct hea
         goto out_free;
     }
     for (k = 0; k < g->nedges; k++)
-        out_off[g->edges[k].src + 2]++;
+        if (!g->edges[k].hidden_dst)
+            out_off[g->edges[k].src + 2]++;
     for (i = 2; i < g->nnodes + 2; i++)
         out_off[i] += out_off[i - 1];
     for (k = 0; k < g->nedges; k++)
-        out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
+        if (!g->edges[k].hidden_dst)
+            out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
     /*
      * Disambiguated names: nodes of one (file, name) that belong to
      * different functions (object file, start line) get " [k/n]".

@@ -279,11 +279,13 @@ static bool adj_build(struct adj *a, const struct hearth_graph *g, bool incoming
     if (!a->head || !a->idx)
         return false;
     for (i = 0; i < g->nedges; i++)
-        a->head[(incoming ? g->edges[i].dst : g->edges[i].src) + 2]++;
+        if (!g->edges[i].hidden_dst) /* to a node the trimming dropped: not a peek row */
+            a->head[(incoming ? g->edges[i].dst : g->edges[i].src) + 2]++;
     for (n = 0; n < g->nnodes; n++)
         a->head[n + 2] += a->head[n + 1];
     for (i = 0; i < g->nedges; i++)
-        a->idx[a->head[(incoming ? g->edges[i].dst : g->edges[i].src) + 1]++] = (uint32_t)i;
+        if (!g->edges[i].hidden_dst)
+            a->idx[a->head[(incoming ? g->edges[i].dst : g->edges[i].src) + 1]++] = (uint32_t)i;
     return true;
 }
 
