@@ -254,6 +254,17 @@ test('filters from a click match at every granularity', () => {
   assert.equal(keptLine(null), '');
 });
 
+test('search: RE2 flag groups as on the server ((?i)leak)', () => {
+  const { re, error } = compileSearch('(?i)LEAK');
+  assert.equal(error, '');
+  assert.ok(re && re.test('main.leakyCache') && re.test('LEAK'));
+  const s = compileSearch('(?s)a.b').re;
+  assert.ok(s && s.test('a\nb'));
+  assert.ok(!compileSearch('Main').re?.test('main.main'), 'mixed case stays case-sensitive');
+  assert.match(compileSearch('(?U)a+').error, /not supported/);
+  assert.ok(compileSearch('(?i)(').error);
+});
+
 test('search: user regexes and server filters', () => {
   assert.equal(compileSearch('').re, null);
   assert.equal(compileSearch('main').re?.flags, 'i');

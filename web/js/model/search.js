@@ -3,6 +3,8 @@
 
 /**
  * Compile a search box's text. Invalid regexes are reported, not thrown.
+ * The syntax is pprof's (Go's RE2): a leading flag group such as (?i),
+ * (?s) or (?is) sets the flags, as it does on the server's filters.
  * Case-sensitive like pprof, unless the text is all lower case (then
  * case-insensitive, which is what people usually mean).
  * @param {string} text
@@ -10,8 +12,18 @@
  */
 export function compileSearch(text) {
   if (!text) return { re: null, error: '' };
+  let body = text, flags = text === text.toLowerCase() ? 'i' : '';
+  const lead = /^\(\?([a-zA-Z]+)\)/.exec(text);
+  if (lead) {
+    for (const f of lead[1]) {
+      if (f === 'i' || f === 'm' || f === 's') { if (!flags.includes(f)) flags += f; } else {
+        return { re: null, error: `flag (?${f}) is not supported in the search box (use i, m or s)` };
+      }
+    }
+    body = text.slice(lead[0].length);
+  }
   try {
-    return { re: new RegExp(text, text === text.toLowerCase() ? 'i' : ''), error: '' };
+    return { re: new RegExp(body, flags), error: '' };
   } catch (e) {
     return { re: null, error: e instanceof Error ? e.message : String(e) };
   }
