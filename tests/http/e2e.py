@@ -69,6 +69,9 @@ OPTION_CASES = {
 }
 
 
+TIME_NS = {"nanoseconds": 1, "microseconds": 1000, "milliseconds": 1000000, "seconds": 1000000000}
+
+
 class CLI:
     def __init__(self, hearth):
         self.hearth = hearth
@@ -443,7 +446,11 @@ class E2E:
             return
         rows = d.get("rows", [])
         names = [r["name"] for r in rows] + [r["name"] for r in b.get("rows", [])]
-        own = {r["name"]: (r["flat"], r["cum"]) for r in b.get("rows", [])}
+        # the diff is in the finest unit of the two (pprof's CommonValueType): the base's
+        # own values scaled to it (B in microseconds, the diff in nanoseconds: x 1000)
+        scale = TIME_NS.get(b.get("sample", {}).get("unit"), 1) // TIME_NS.get(
+            d.get("sample", {}).get("unit"), 1) or 1
+        own = {r["name"]: (r["flat"] * scale, r["cum"] * scale) for r in b.get("rows", [])}
         bad = [(r["name"], (r.get("base_flat"), r.get("base_cum")), own.get(r["name"], (0, 0)))
                for r in rows if names.count(r["name"]) <= 2
                and (r.get("base_flat"), r.get("base_cum")) != own.get(r["name"], (0, 0))]
