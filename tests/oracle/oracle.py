@@ -1475,13 +1475,18 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                 fl = common + [path]
                 return compare_flame(tools.pprof_run(['-traces'] + fl), tools.hearth_run(['flame'] + fl), suf, st)
 
+            # every kind on every sample index of the generated profiles; on the
+            # corpus's real profiles, pprof's other reports and the DOT variants
+            # beyond the default flags on the default sample index (time: CI)
+            wide = label.startswith('gen:') or si == meta['default']
             cases.append(Case('top-full', label, si, uf, top_full))
             cases.append(Case('top-default', label, si, [], top_default))
-            cases.extend(report_cases(tools, label, path, si,
-                                      top_full_args=TOP_FULL + common + [path]))
+            if wide:
+                cases.extend(report_cases(tools, label, path, si,
+                                          top_full_args=TOP_FULL + common + [path]))
             cases.append(Case('graph', label, si, uf, graph))
             cases.append(Case('flame', label, si, uf, flame))
-            for dv in DOT_VARIANTS:
+            for dv in (DOT_VARIANTS if wide else DOT_VARIANTS[:1]):
                 def dot(path=path, fl=['-sample_index=%d' % si] + dv + [path]):
                     return compare_dot(tools.pprof_run(['-dot'] + fl),
                                        tools.hearth_run(['graph', '-dot'] + fl),
