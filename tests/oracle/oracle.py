@@ -467,6 +467,13 @@ KNOWN = [
     ('callgrind', lambda c: any(f.startswith(('-base', '-diff_base')) for f in c.flags),
      'pprof writes a zero-weight call (cfl/cfn with an empty name) for each edge to a node '
      'its trimming dropped; hearth leaves those edges out of -callgrind'),
+    ('tree', lambda c: any(f.startswith(('-base', '-diff_base')) for f in c.flags),
+     'in a diff pprof lists callers/callees of equal |weight| and opposite sign (+w/-w) in '
+     'Go map order and keeps zero-weight edges from nodes it dropped; the values agree'),
+    ('dot', lambda c: any(f.startswith(('-base', '-diff_base')) for f in c.flags)
+     and 'cpu-to-cpu-labels' in c.label,
+     'residual edges of this diff pair join +w and -w in-edges, chosen in Go map order by pprof '
+     '(stable across 5 pprof runs here, but not the order hearth takes)'),
     ('tree', lambda c: '-normalize' in c.flags,
      'with -normalize pprof lists an incoming edge from a caller whose cum cancels to 0 '
      '(a node it dropped); hearth leaves edges from dropped nodes out of -tree'),
