@@ -277,6 +277,11 @@ export class FlameView {
   unzoomStep() {
     const fd = this.fd;
     if (!fd || !fd.n) return false;
+    // a zoom still animating counts as done: Escape then means "zoom out"
+    if (this.anim) {
+      [this.vx0, this.vw] = this.anim.to;
+      this.anim = null;
+    }
     if (!this.atZoom()) { this.setZoom(this.zoomKey); return true; }
     if (this.zoom === 0) return false;
     this.handlers.onZoom(frameKey(fd, fd.parent[this.zoom]));
