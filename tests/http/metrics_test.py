@@ -81,8 +81,17 @@ def main():
         return r
 
     try:
-        s0, _, _ = scrape(c, srv)
-        health0 = val(s0, "hearth_http_requests_total", method="GET", route="/healthz", status="200")
+        # a request is counted once its answer is written, so the harness's last
+        # /healthz poll may land a moment after the client saw its answer
+        scrapes = 0
+        deadline = time.monotonic() + 5
+        while True:
+            s0, _, _ = scrape(c, srv)
+            scrapes += 1
+            health0 = val(s0, "hearth_http_requests_total", method="GET", route="/healthz", status="200")
+            if (health0 and health0 >= 1) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         c.ok(health0 and health0 >= 1, "the harness's /healthz polls are counted", health0)
         oct_ = {"Content-Type": "application/octet-stream"}
         up = [req("POST", "/api/profiles?name=a", "/api/profiles", cpu, oct_) for _ in range(2)]
@@ -117,13 +126,25 @@ def main():
             time.sleep(0.3)
         c.eq(st.get("state"), "done", "the capture is done")
 
-        s1, types, r1 = scrape(c, srv)
+        # the same for the last requests before this scrape: wait (briefly) until
+        # every request made so far is counted
+        deadline = time.monotonic() + 5
+        while True:
+            s1, types, r1 = scrape(c, srv)
+            settled = all(val(s1, "hearth_http_requests_total", method=m, route=route, status=status) == n
+                          for (m, route, status), n in counts.items())
+            settled = settled and val(s1, "hearth_http_requests_total", method="GET", route="/metrics",
+                                      status="200") == scrapes
+            if settled or time.monotonic() > deadline:
+                break
+            scrapes += 1
+            time.sleep(0.05)
         scrape_bytes = len(r1.body)
         for (m, route, status), n in counts.items():
             c.eq(val(s1, "hearth_http_requests_total", method=m, route=route, status=status), n,
                  "requests_total{%s %s %s}" % (m, route, status))
         c.eq(val(s1, "hearth_http_requests_total", method="GET", route="/metrics", status="200"),
-             1, "the first scrape is counted once")
+             scrapes, "each earlier scrape is counted once")
         for (m, route), (bin_, bout) in sent.items():
             c.eq(val(s1, "hearth_http_request_bytes_total", method=m, route=route), bin_,
                  "request_bytes_total{%s %s}" % (m, route))
@@ -173,9 +194,14 @@ def main():
         c.ok((val(s1, "process_resident_memory_bytes") or 0) > 1 << 20, "RSS is reported")
         c.eq(types.get("hearth_cache_entries"), "gauge", "cache entries is a gauge")
 
-        s2, _, _ = scrape(c, srv)
-        c.eq(val(s2, "hearth_http_requests_total", method="GET", route="/metrics", status="200"),
-             2, "the second scrape sees the first")
+        deadline = time.monotonic() + 5
+        while True:
+            s2, _, _ = scrape(c, srv)
+            n2 = val(s2, "hearth_http_requests_total", method="GET", route="/metrics", status="200")
+            if n2 == scrapes + 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        c.eq(n2, scrapes + 1, "the next scrape sees the previous one")
         before = val(s1, "hearth_http_response_bytes_total", method="GET", route="/metrics")
         c.eq(val(s2, "hearth_http_response_bytes_total", method="GET", route="/metrics"),
              before + scrape_bytes, "response bytes of /metrics add up")

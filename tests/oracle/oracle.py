@@ -1247,6 +1247,17 @@ def tag_keys(text):
     return keys
 
 
+SPREAD = 1
+
+
+def spread_keep(label, j):
+    """Whether variant j runs on this file: every variant on generated profiles,
+    one real profile in SPREAD per variant otherwise (stable across runs)."""
+    if SPREAD <= 1 or label.startswith('gen:'):
+        return True
+    return (zlib.crc32(label.encode()) + j) % SPREAD == 0
+
+
 def option_cases(tools, sel, metas):
     """Cases of the kinds options, tags and tagroot for the selected files."""
     cases = []
@@ -1283,8 +1294,9 @@ def option_cases(tools, sel, metas):
                 sets.append((['-prune_from=' + re2_escape(pick)], full))
                 sets.append((['-relative_percentages', '-focus=' + re2_escape(pick)], full))
                 sets.append((['-relative_percentages', '-ignore=' + re2_escape(pick), '-mean'], full))
-        for fs, how in sets:
-            cases.append(Case('options', label, si, fs, lambda fs=fs, how=how: how(fs)))
+        for j, (fs, how) in enumerate(sets):
+            if spread_keep(label, j):
+                cases.append(Case('options', label, si, fs, lambda fs=fs, how=how: how(fs)))
 
         # -tags, byte for byte, plus -tagshow/-taghide on its first key
         def tags(fs, path=path, si=si):
@@ -1295,12 +1307,16 @@ def option_cases(tools, sel, metas):
         keys = tag_keys(to_text(rt.out)) if rt.rc == 0 else []
         if keys:
             k = re2_escape(keys[0])
-            for fs in (['-tagshow=' + k], ['-taghide=' + k], ['-tagshow=^' + k + '$', '-unit=auto'],
-                       ['-focus=.', '-tagignore=' + k + '=zz.*']):
-                cases.append(Case('tags', label, si, fs, lambda fs=fs, tags=tags: tags(fs)))
+            for j, fs in enumerate((['-tagshow=' + k], ['-taghide=' + k],
+                                    ['-tagshow=^' + k + '$', '-unit=auto'],
+                                    ['-focus=.', '-tagignore=' + k + '=zz.*'])):
+                if spread_keep(label, j):
+                    cases.append(Case('tags', label, si, fs, lambda fs=fs, tags=tags: tags(fs)))
             # -tagroot/-tagleaf: top vs pprof -top, flame vs pprof -traces
-            for fs in (['-tagroot=' + keys[0]], ['-tagleaf=' + keys[0]],
-                       ['-tagroot=' + ','.join(keys[:2]), '-tagleaf=' + keys[-1]]):
+            for j, fs in enumerate((['-tagroot=' + keys[0]], ['-tagleaf=' + keys[0]],
+                                    ['-tagroot=' + ','.join(keys[:2]), '-tagleaf=' + keys[-1]])):
+                if not spread_keep(label, j):
+                    continue
                 cases.append(Case('tagroot', label, si, fs, lambda fs=fs, full=full: full(fs)))
 
                 def flame(fs=fs, path=path, si=si, unit=unit, suf=suf, st=(stype, unit)):
@@ -1327,9 +1343,15 @@ def main():
                     help='leave out files (and pairs) whose label contains SUBSTR; repeatable')
     ap.add_argument('--kinds', default='',
                     help='comma-separated case kinds to run (default: all)')
+    ap.add_argument('--spread', type=int, default=1, metavar='N',
+                    help='run each option, tag and DOT variant on one real (corpus) profile '
+                         'in N, rotating by file name (generated profiles and diff pairs get '
+                         'every variant); 1 = every variant on every profile')
     ap.add_argument('--summary')
     ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()
+    global SPREAD
+    SPREAD = max(1, args.spread)
 
     go = shutil.which('go')
     if not go:
@@ -1494,7 +1516,10 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                                           top_full_args=TOP_FULL + common + [path]))
             cases.append(Case('graph', label, si, uf, graph))
             cases.append(Case('flame', label, si, uf, flame))
-            for dv in (DOT_VARIANTS if wide else DOT_VARIANTS[:1]):
+            for j, dv in enumerate(DOT_VARIANTS if wide else DOT_VARIANTS[:1]):
+                if j and not spread_keep(label, j):
+                    continue
+
                 def dot(path=path, fl=['-sample_index=%d' % si] + dv + [path]):
                     return compare_dot(tools.pprof_run(['-dot'] + fl),
                                        tools.hearth_run(['graph', '-dot'] + fl),
@@ -1620,6 +1645,9 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
     if pairs_big:
         print('skipped %d diff pair(s) with a file larger than %d bytes' % (len(pairs_big), args.max_bytes))
     st = tools.stats
+    if SPREAD > 1:
+        print('--spread %d: each option, tag and DOT variant ran on one real profile in %d '
+              '(every variant on generated profiles and diff pairs)' % (SPREAD, SPREAD))
     print('%d files, %d diff pairs, %d cases in %.1fs wall (--jobs %d); summed: pprof %.1fs/%d calls, '
           'hearth %.1fs/%d calls, metadata phase %.1fs wall' % (
               len(sel) + len(badsel), len(pairs), len(cases), elapsed, args.jobs,
