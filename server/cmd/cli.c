@@ -260,7 +260,6 @@ static bool set_limit(struct hearth_limits *lim, const char *name, const char *v
     return false;
 }
 
-
 static int fail(const char *msg)
 {
     fprintf(stderr, "hearth: %s\n", msg);
