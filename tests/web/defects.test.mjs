@@ -75,9 +75,10 @@ after(async () => {
 });
 
 /** @param {import('playwright-core').Page} page @param {string} name */
-async function shots(page, name) {
+async function shots(page, name, reload = false) {
   for (const scheme of /** @type {const} */ (['light', 'dark'])) {
     await page.emulateMedia({ colorScheme: scheme });
+    if (reload) await page.reload(); // a page without the app's theme code takes the scheme at load
     await page.waitForTimeout(150);
     await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`) });
   }
@@ -95,6 +96,31 @@ async function postJson(path, body) {
 async function headerReady(page) {
   await page.waitForFunction(() => document.querySelector('.profile-head h1.title')?.textContent !== '…' &&
     document.querySelector('.actions button.danger'), null, { timeout: 20000 });
+}
+
+/**
+ * The call graph's text lines that cross their box's edges (client pixels),
+ * and the number of boxes checked.
+ * @param {import('playwright-core').Page} page
+ */
+async function overflowingLabels(page) {
+  return page.evaluate(() => {
+    const out = [];
+    let boxes = 0;
+    for (const g of document.querySelectorAll('.pane-graph svg g.node')) {
+      const shape = g.querySelector('polygon, ellipse, path');
+      if (!shape) continue;
+      boxes++;
+      const b = shape.getBoundingClientRect();
+      for (const t of g.querySelectorAll('text')) {
+        const r = t.getBoundingClientRect();
+        if (r.left < b.left - 0.5 || r.right > b.right + 0.5 || r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5) {
+          out.push(`${t.textContent}: [${r.left.toFixed(1)}, ${r.right.toFixed(1)}] x [${r.top.toFixed(1)}, ${r.bottom.toFixed(1)}] outside [${b.left.toFixed(1)}, ${b.right.toFixed(1)}] x [${b.top.toFixed(1)}, ${b.bottom.toFixed(1)}]`);
+        }
+      }
+    }
+    return { out, boxes };
+  });
 }
 
 /** A node server that answers heap profiles in turn (a capture's target). */
@@ -131,7 +157,7 @@ test('unknown pages: a not-found page in the UI style with a link home; the API 
     // the UI's style: app.css applied (the card's border, the app bar)
     const style = await page.$eval('.card.not-found', c => ({ radius: getComputedStyle(c).borderTopLeftRadius, bar: getComputedStyle(document.querySelector('.appbar') || c).display }));
     assert.deepEqual(style, { radius: '10px', bar: 'flex' }, path);
-    if (path === 'p/doesnotexist') await shots(page, 'not-found-profile');
+    if (path === 'p/doesnotexist') await shots(page, 'not-found-profile', true);
   }
   // the link home opens the app's home page
   await page.goto(`${srv.url}foo/bar`);
@@ -325,7 +351,13 @@ test('call graph legend fits its box at 1280x720, with a long profile name', asy
     assert.ok(t.l >= fit.box.l - 0.5 && t.r <= fit.box.r + 0.5, `legend line overflows its box: ${t.s} [${t.l}, ${t.r}] vs [${fit.box.l}, ${fit.box.r}]`);
     assert.ok(t.t >= fit.box.t - 0.5 && t.b <= fit.box.b + 0.5, `legend line outside its box vertically: ${t.s}`);
   }
-  assert.ok(fit.texts.some(t => (t.s || '').includes('a-very-long-profile-name')), 'the legend names the profile');
+  const all = await overflowingLabels(page);
+  assert.ok(all.boxes >= 5, `${all.boxes} boxes`);
+  assert.deepEqual(all.out, []);
+  assert.ok(fit.texts.some(t => /^Showing nodes accounting for/.test(t.s || '')), 'the legend has its longest line');
+  // the page header keeps the long name to its line (ellipsis), the actions in view
+  const head = await page.$eval('.profile-head h1.title', h => ({ over: h.scrollWidth > h.clientWidth, right: h.getBoundingClientRect().right, vw: innerWidth }));
+  assert.ok(head.right <= head.vw, `the title stays in the page: ${JSON.stringify(head)}`);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -342,7 +374,12 @@ test('a diff link opened directly on Top or Call graph shows the Total', async (
     }, null, { timeout: 30000 });
     const total = await page.textContent('dd[data-k="total"]');
     assert.match(total || '', /^\S.* → \S.* \([+−-]?\S.*\)$/, `${view}: ${total}`);
-    if (view === 'graph') await shots(page, 'diff-graph-total');
+    if (view === 'graph') {
+      await page.waitForSelector('.pane-graph[data-state="ready"]', { timeout: 30000 });
+      // a diff's big node labels stay in their boxes too
+      assert.deepEqual((await overflowingLabels(page)).out, []);
+      await shots(page, 'diff-graph-total');
+    }
     assert.deepEqual(problems, []);
     await context.close();
   }
