@@ -208,6 +208,11 @@ test('delete a series member from a browser without its token: names the series;
   await page.click('dialog[open] button.danger');
   await page.waitForFunction(() => !/\/p\//.test(location.pathname));
   assert.equal((await fetch(`${srv.url}api/profiles/${a.id}`)).status, 404);
+  // Back to the deleted profile (in the app, no page load): the same not-found page
+  await page.goBack();
+  await page.waitForSelector('.not-found h1');
+  assert.match(await page.textContent('.not-found-what') || '', /no profile at this address/);
+  await page.screenshot({ path: join(SHOTS, 'not-found-in-app-light.png') });
   const left = await getJson(`${srv.url}api/series/${s.id}`);
   assert.deepEqual(left.profiles.map((/** @type {any} */ p) => p.id), [b.id]);
   // the last snapshot: the series stays, empty; Cancel deletes nothing

@@ -9,7 +9,7 @@
 
 import * as api from '../api.js';
 import { go, onChange, withChanges, current, serverQuery } from '../url-state.js';
-import { el, replace, errorBox } from '../ui/dom.js';
+import { el, replace, errorBox, notFoundCard } from '../ui/dom.js';
 import { mountChart, BINARY_INCRS } from '../ui/chart.js';
 import { toast, copyLink } from '../ui/toast.js';
 import { actionDialog } from '../ui/dialog.js';
@@ -127,7 +127,7 @@ export function mountSeries(app, id) {
     } catch (e) {
       if (isAbort(e)) return;
       if (!series) {
-        replace(app, el('section', { class: 'card' }, el('h1', { text: 'Series not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' }))));
+        replace(app, notFoundCard(e, 'series') || el('section', { class: 'card' }, el('h1', { text: 'Series not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' }))));
         dead = true;
         return;
       }
