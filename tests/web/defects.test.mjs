@@ -159,6 +159,11 @@ test('unknown pages: a not-found page in the UI style with a link home; the API 
     assert.deepEqual(style, { radius: '10px', bar: 'flex' }, path);
     if (path === 'p/doesnotexist') await shots(page, 'not-found-profile', true);
   }
+  // its app bar's theme toggle works as in the app
+  const dark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+  await page.click('#theme');
+  assert.equal(await page.evaluate(() => document.documentElement.classList.contains('dark')), !dark);
+  await page.click('#theme');
   // the link home opens the app's home page
   await page.goto(`${srv.url}foo/bar`);
   await page.click('.not-found a.button');
