@@ -12,9 +12,10 @@
  *   captures(series, url, interval_s, count, gc, state, taken, failed, restarts,
  *            last_error, next_at, started, updated)
  *
- * Items whose profile was deleted (by its token or by retention) are
- * skipped when a series is read. Strings in the structs below are owned by
- * them: release with hearth_series_release(). All functions are thread-safe.
+ * Deleting a profile (by its token or by retention) takes it out of every
+ * series that holds it; the series keeps its other snapshots (and stays,
+ * empty, if that was its last one, until its own token deletes it). Strings in the structs below
+ * are owned by them: release with hearth_series_release(). All functions are thread-safe.
  */
 #ifndef HEARTH_SERIES_H
 #define HEARTH_SERIES_H
@@ -89,6 +90,19 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
 /* The newest series first (only captures if asked), as a JSON array appended to out. */
 enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool captures_only,
                                    struct hearth_buf *out, struct hearth_errmsg *em);
+
+/*
+ * The series that hold profile id, newest first (at most 20), as a JSON
+ * array value written to w: [{"id", "name", "count", "shares_token"}], where
+ * count is the series' snapshots now (this one included) and shares_token
+ * says the series' delete token deletes this profile too (a capture's
+ * snapshot). Deleting the profile takes it out of them (hearth_store_delete).
+ */
+enum hearth_err hearth_series_of_profile(struct hearth_store *st, const char *id,
+                                         struct hearth_jsonw *w, struct hearth_errmsg *em);
+
+/* Whether a series with this id exists (false on any error). */
+bool hearth_series_exists(struct hearth_store *st, const char *id);
 
 /* HEARTH_OK if token is the series' delete token, else FORBIDDEN / NOT_FOUND. */
 enum hearth_err hearth_series_check_token(struct hearth_store *st, const char *id,

@@ -43,6 +43,7 @@
 #include "hearth/query.h"
 #include "hearth/reaper.h"
 #include "hearth/render.h"
+#include "hearth/series.h"
 #include "hearth/service.h"
 #include "hearth/stacks.h"
 #include "hearth/store.h"
@@ -250,18 +251,22 @@ int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv)
 
 int hx_profile_meta(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m)
 {
+    struct hearth_errmsg em = {{0}};
     struct hearth_buf out;
     struct hearth_jsonw w;
+    enum hearth_err e;
     int rc;
 
-    (void)srv;
     hearth_buf_init(&out, 1 << 20);
     hearth_jsonw_init(&w, &out);
     hearth_jsonw_obj_open(&w);
     hearth_service_meta_json(&w, srv->svc, m);
+    /* the series it is a snapshot of (a delete takes it out of them) */
+    hearth_jsonw_key(&w, "series");
+    e = hearth_series_of_profile(srv->store, m->id, &w, &em);
     hearth_jsonw_obj_close(&w);
     hearth_buf_addch(&out, '\n');
-    rc = hx_send_json(c, 200, &out);
+    rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
     hearth_buf_release(&out);
     return rc;
 }

@@ -37,6 +37,7 @@
 #include "hearth/metrics.h"
 #include "hearth/reaper.h"
 #include "hearth/render.h"
+#include "hearth/series.h"
 #include "hearth/service.h"
 #include "hearth/store.h"
 #include "hearth/version.h"
@@ -168,6 +169,56 @@ static const struct asset *find_asset(struct hearth_server *srv, const char *pat
 static int h_static_vary(struct mg_connection *c, struct hearth_server *srv, const char *path,
                          const char *vary);
 
+/*
+ * Nothing at this address: a browser (Accept: text/html) gets web/404.html
+ * with its message replaced by what (a fixed text, never the path), and a
+ * link home; other clients get the JSON error.
+ */
+static int h_not_found(struct mg_connection *c, struct hearth_server *srv, const char *json_msg,
+                       const char *what)
+{
+    static const char open[] = "<!--what-->", close[] = "<!--/what-->";
+    const struct asset *a = find_asset(srv, "/404.html");
+    const char *const h[][2] = {{"Cache-Control", "no-cache"}, {"Vary", "Accept"}};
+    const char *at, *end;
+    struct hearth_buf b;
+    int rc;
+
+    if (!a || !wants_html(c))
+        return hx_send_error(c, HEARTH_E_NOT_FOUND, json_msg);
+    hearth_buf_init(&b, 1 << 20);
+    at = memmem(a->data, a->len, open, sizeof(open) - 1);
+    end = at ? memmem(at, a->len - (size_t)(at - (const char *)a->data), close, sizeof(close) - 1)
+             : NULL;
+    if (at && end) {
+        hearth_buf_add(&b, a->data, (size_t)(at - (const char *)a->data));
+        hearth_buf_addstr(&b, what);
+        hearth_buf_add(&b, end + sizeof(close) - 1,
+                       a->len - (size_t)(end + sizeof(close) - 1 - (const char *)a->data));
+    } else {
+        hearth_buf_add(&b, a->data, a->len);
+    }
+    if (b.fail)
+        rc = hx_send_error(c, HEARTH_E_NOT_FOUND, json_msg);
+    else
+        rc = hx_send_resp(c, 404, "text/html; charset=utf-8", b.ptr, b.len, h, 2,
+                          !strcmp(mg_get_request_info(c)->request_method, "HEAD"));
+    hearth_buf_release(&b);
+    return rc;
+}
+
+/* The id of a page path's rest ("<id>" or "<id>/"), or false. */
+static bool page_id(const char *rest, char id[HEARTH_ID_LEN + 1])
+{
+    size_t n = strcspn(rest, "/");
+
+    if ((rest[n] && strcmp(rest + n, "/")) || !hearth_id_valid(rest, n))
+        return false;
+    memcpy(id, rest, n);
+    id[n] = '\0';
+    return true;
+}
+
 static int h_static(struct mg_connection *c, struct hearth_server *srv, const char *path)
 {
     return h_static_vary(c, srv, path, "Accept-Encoding");
@@ -181,7 +232,7 @@ static int h_static_vary(struct mg_connection *c, struct hearth_server *srv, con
     bool gz;
 
     if (!a)
-        return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such page");
+        return h_not_found(c, srv, "no such page", "There is nothing at this address.");
     gz = a->gz && hx_accepts_gzip(c);
     {
         const char *const h[][2] = {
@@ -288,7 +339,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "URI too long");
     if (bl) {
         if (strncmp(path, srv->cfg->base_path, bl) != 0 || (path[bl] != '/' && path[bl] != '\0'))
-            return hx_send_error(c, HEARTH_E_NOT_FOUND, "not under the base path");
+            return h_not_found(c, srv, "not under the base path",
+                               "There is nothing at this address.");
         path += bl;
         if (!*path)
             path = "/";
@@ -408,14 +460,46 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
         return hx_send_405(c, "GET, HEAD");
     if (!strncmp(path, "/p/", 3)) {
         /* the page for a browser, the profile for go tool pprof (Vary: Accept) */
+        struct hearth_meta m;
+        struct hearth_errmsg em = {{0}};
+        enum hearth_err e;
         *tmpl = "/p/{id}";
         if (!wants_html(c))
             return h_page_raw(c, srv, path + 3);
+        e = page_id(path + 3, id) ? hearth_store_get(srv->store, id, &m, &em) : HEARTH_E_NOT_FOUND;
+        if (e && e != HEARTH_E_NOT_FOUND)
+            return hx_send_error(c, e, em.msg);
+        if (e)
+            return h_not_found(c, srv, "no such profile",
+                               "There is no profile at this address: it may have been deleted, "
+                               "or removed by the server's retention.");
+        hearth_meta_release(&m);
         return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
     }
-    if (!strcmp(path, "/") || !strcmp(path, "/index.html") || !strncmp(path, "/s/", 3) ||
-        !strncmp(path, "/g/", 3)) {
-        *tmpl = path[1] == 's' ? "/s/{id}" : path[1] == 'g' ? "/g/{id}" : "/";
+    if (!strncmp(path, "/s/", 3)) {
+        *tmpl = "/s/{id}";
+        if (!page_id(path + 3, id) || !hearth_series_exists(srv->store, id))
+            return h_not_found(c, srv, "no such series",
+                               "There is no series at this address: it may have been deleted.");
+        return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
+    }
+    if (!strncmp(path, "/g/", 3)) {
+        struct hearth_meta m;
+        struct hearth_errmsg em = {{0}};
+        enum hearth_err e;
+        *tmpl = "/g/{id}";
+        e = page_id(path + 3, id) ? hearth_store_get_gctrace(srv->store, id, &m, &em)
+                                  : HEARTH_E_NOT_FOUND;
+        if (e && e != HEARTH_E_NOT_FOUND)
+            return hx_send_error(c, e, em.msg);
+        if (e)
+            return h_not_found(c, srv, "no such gctrace",
+                               "There is no GC trace at this address: it may have been deleted.");
+        hearth_meta_release(&m);
+        return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
+    }
+    if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
+        *tmpl = "/";
         return h_static(c, srv, "/index.html");
     }
     if (!strcmp(path, "/robots.txt")) {
@@ -652,7 +736,7 @@ static enum hearth_err load_assets(struct hearth_server *srv, struct hearth_errm
         a->path = s->path;
         a->type = mime(s->path);
         a->immutable = strstr(s->path, "/vendor/") != NULL;
-        if (!strcmp(s->path, "/index.html")) {
+        if (!strcmp(s->path, "/index.html") || !strcmp(s->path, "/404.html")) {
             /* the base path goes into <base href>, so relative URLs work under /p/<id> */
             struct hearth_buf b;
             const char *at = strstr((const char *)s->data, "<base href=\"/\">");

@@ -472,6 +472,60 @@ enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool capt
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
 }
 
+enum hearth_err hearth_series_of_profile(struct hearth_store *st, const char *id,
+                                         struct hearth_jsonw *w, struct hearth_errmsg *em)
+{
+    sqlite3_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    int rc;
+
+    hearth_jsonw_arr_open(w);
+    if (!hearth_id_valid(id, strlen(id)))
+        goto out_close;
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT s.id, s.name, (SELECT count(*) FROM series_items j JOIN profiles p ON p.id = "
+            "j.profile WHERE j.series = s.id), s.delete_hash = (SELECT delete_hash FROM profiles "
+            "WHERE id = ?1) FROM series s WHERE s.id IN (SELECT series FROM series_items WHERE "
+            "profile = ?1) ORDER BY s.created DESC, s.id DESC LIMIT 20",
+            -1, &q, NULL) != SQLITE_OK) {
+        e = db_err(st, em, "cannot read the profile's series");
+        goto out_unlock;
+    }
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+        hearth_jsonw_obj_open(w);
+        hearth_jsonw_key(w, "id");
+        hearth_jsonw_cstr(w, (const char *)sqlite3_column_text(q, 0));
+        hearth_jsonw_key(w, "name");
+        hearth_jsonw_cstr(w, (const char *)sqlite3_column_text(q, 1));
+        hearth_jsonw_key(w, "count");
+        hearth_jsonw_int(w, sqlite3_column_int64(q, 2));
+        hearth_jsonw_key(w, "shares_token");
+        hearth_jsonw_bool(w, sqlite3_column_int(q, 3) != 0);
+        hearth_jsonw_obj_close(w);
+    }
+    if (rc != SQLITE_DONE)
+        e = db_err(st, em, "cannot read the profile's series");
+out_unlock:
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+out_close:
+    hearth_jsonw_arr_close(w);
+    return e;
+}
+
+bool hearth_series_exists(struct hearth_store *st, const char *id)
+{
+    bool found;
+
+    pthread_mutex_lock(&st->lock);
+    found = row_exists(st, "series", id);
+    pthread_mutex_unlock(&st->lock);
+    return found;
+}
+
 /* Caller holds the lock. */
 static enum hearth_err check_token(struct hearth_store *st, const char *id, const char *token,
                                    struct hearth_errmsg *em)

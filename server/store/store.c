@@ -926,6 +926,7 @@ static enum hearth_err delete_row(struct hearth_store *st, const char *id, const
     sqlite3_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     const char *stored, *b;
+    int n;
 
     hearth_sha256_hex(token ? token : "", token ? strlen(token) : 0, want);
     if (sqlite3_prepare_v2(st->db, "SELECT delete_hash, blob FROM profiles WHERE id = ?1", -1, &q,
@@ -954,12 +955,30 @@ static enum hearth_err delete_row(struct hearth_store *st, const char *id, const
     }
     sqlite3_finalize(q);
     q = NULL;
+    /* the profile and its places in series go together: a series keeps its other snapshots */
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        e = hearth__store_db_err(st, em, "cannot delete");
+        goto out;
+    }
     if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE id = ?1", -1, &q, NULL) !=
             SQLITE_OK ||
         (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE))
-        e = hearth__store_db_err(st, em, "cannot delete");
-    else
-        hearth__store_count_add(st, -(int64_t)sqlite3_changes(st->db));
+        goto out_rollback;
+    n = sqlite3_changes(st->db);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM series_items WHERE profile = ?1", -1, &q, NULL) !=
+            SQLITE_OK ||
+        (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE) ||
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto out_rollback;
+    hearth__store_count_add(st, -(int64_t)n);
+    goto out;
+out_rollback:
+    e = hearth__store_db_err(st, em, "cannot delete");
+    sqlite3_finalize(q);
+    q = NULL;
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 out:
     sqlite3_finalize(q);
     return e;
@@ -1022,6 +1041,11 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
     sqlite3_finalize(q);
     q = NULL;
     hearth__store_count_add(st, -(int64_t)sqlite3_changes(st->db)); /* all done at the 1st step */
+    /* their places in series go too (a series keeps its other snapshots) */
+    if (n > 0)
+        sqlite3_exec(st->db,
+                     "DELETE FROM series_items WHERE profile NOT IN (SELECT id FROM profiles)",
+                     NULL, NULL, NULL);
     for (i = 0; i < n; i++)
         if (blobs[i])
             hearth__store_unlink_unused(st, blobs[i]);

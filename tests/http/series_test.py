@@ -224,6 +224,10 @@ def test_heap_capture(c, srv, peer, tmp):
     c.ok(r.status == 200 and b"<html" in r.body.lower(), "diff first->last: the link opens the UI")
     r = srv.get("/s/" + sid)
     c.ok(r.status == 200 and b"<html" in r.body.lower(), "series page /s/<id> serves the UI")
+    # a snapshot names its series, whose token deletes it
+    m = srv.get("/api/profiles/" + first).json()
+    c.eq(m.get("series"), [{"id": sid, "name": "leaky peer", "count": 5, "shares_token": True}],
+         "capture: a snapshot's metadata names its series (the series' token deletes it)")
     # stop a finished capture: 409
     r = srv.req("POST", "/api/captures/%s/stop" % sid, b"", {"Authorization": "Bearer " + token})
     check_json_error(c, r, "stop a finished capture", (409,))

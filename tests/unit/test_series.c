@@ -221,6 +221,75 @@ static void test_deleted_items_skipped(void **state)
     json_decref(l);
 }
 
+/* hearth_series_of_profile() as a JSON string. */
+static char *series_of(struct fx *f, const char *id)
+{
+    struct hearth_buf b;
+    struct hearth_jsonw w;
+    struct hearth_errmsg em;
+    char *out;
+
+    hearth_buf_init(&b, 1 << 16);
+    hearth_jsonw_init(&w, &b);
+    assert_int_equal(hearth_series_of_profile(f->st, id, &w, &em), HEARTH_OK);
+    hearth_buf_addch(&b, '\0');
+    out = strdup(b.ptr);
+    hearth_buf_release(&b);
+    return out;
+}
+
+/* A profile's series; a delete (and retention) takes it out of them, the rest stays. */
+static void test_series_of_profile(void **state)
+{
+    struct fx *f = *state;
+    char p[2][HEARTH_ID_LEN + 1], t0[HEARTH_TOKEN_LEN + 1], sid[HEARTH_ID_LEN + 1];
+    char stok[HEARTH_TOKEN_LEN + 1], want[256], *got;
+    const char *ids[2] = {p[0], p[1]};
+    struct hearth_series s;
+    struct hearth_errmsg em;
+    int n;
+
+    put(f, "a", "{}", p[0], t0, NULL);
+    put(f, "b", "{}", p[1], NULL, NULL);
+    got = series_of(f, p[0]);
+    assert_string_equal(got, "[]");
+    free(got);
+    assert_int_equal(
+        hearth_series_create(f->st, "two", "", "time", ids, 2, NULL, NULL, sid, stok, &em),
+        HEARTH_OK);
+    snprintf(want, sizeof(want),
+             "[{\"id\":\"%s\",\"name\":\"two\",\"count\":2,\"shares_token\":false}]", sid);
+    got = series_of(f, p[0]);
+    assert_string_equal(got, want);
+    free(got);
+    got = series_of(f, "not an id");
+    assert_string_equal(got, "[]");
+    free(got);
+    /* the series' token is not the profile's: refused, nothing changes */
+    assert_int_equal(hearth_store_delete(f->st, p[0], stok, &em), HEARTH_E_FORBIDDEN);
+    assert_int_equal(hearth_store_delete(f->st, p[0], t0, &em), HEARTH_OK);
+    got = series_of(f, p[0]);
+    assert_string_equal(got, "[]");
+    free(got);
+    snprintf(want, sizeof(want),
+             "[{\"id\":\"%s\",\"name\":\"two\",\"count\":1,\"shares_token\":false}]", sid);
+    got = series_of(f, p[1]);
+    assert_string_equal(got, want);
+    free(got);
+    /* retention: the last one goes; the series stays, empty, with no item left behind */
+    assert_int_equal(hearth_store_expire(f->st, hearth_now_ms() + 60000, &n, &em), HEARTH_OK);
+    assert_int_equal(n, 1);
+    got = series_of(f, p[1]);
+    assert_string_equal(got, "[]");
+    free(got);
+    assert_int_equal(hearth_series_get(f->st, sid, &s, &em), HEARTH_OK);
+    assert_int_equal(s.nitems, 0);
+    hearth_series_release(&s);
+    assert_true(hearth_series_exists(f->st, sid));
+    assert_false(hearth_series_exists(f->st, p[1]));
+    assert_false(hearth_series_exists(f->st, "../x"));
+}
+
 static void test_gctrace_attach(void **state)
 {
     struct fx *f = *state;
@@ -511,6 +580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_items_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_series_of_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gctrace_attach, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capture_steps, setup, teardown),

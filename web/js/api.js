@@ -217,11 +217,11 @@ export async function fetchProfile(url, name, signal) {
 }
 
 /**
- * Delete with the token this browser holds.
- * @param {string} id
+ * Delete with a token: the one given (pasted, or a capture's series' token),
+ * else the one this browser holds.
+ * @param {string} id @param {string} [token]
  */
-export async function deleteProfile(id) {
-  const token = deleteToken(id);
+export async function deleteProfile(id, token = deleteToken(id)) {
   if (!token) throw new ApiError('forbidden', 'This browser holds no delete token for the profile.', 403);
   await call(P(id), { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
   forgetToken(id);
@@ -268,11 +268,12 @@ export function getGrowth(id, query, signal) {
 }
 
 /**
- * Attach a stored GC trace to a series (needs the series' token).
+ * Attach a stored GC trace to a series (needs the series' token: the one
+ * given, else the one this browser holds).
  * @param {string} id @param {string} gctrace @param {number} [startMs] when the traced process started
+ * @param {string} [token]
  */
-export function attachGctrace(id, gctrace, startMs) {
-  const token = deleteToken(id);
+export function attachGctrace(id, gctrace, startMs, token = deleteToken(id)) {
   if (!token) return Promise.reject(new ApiError('forbidden', 'This browser holds no token for the series.', 403));
   /** @type {Record<string, any>} */
   const body = { gctrace };
@@ -290,9 +291,8 @@ export async function createCapture(o) {
   return body;
 }
 
-/** @param {string} id */
-export function stopCapture(id) {
-  const token = deleteToken(id);
+/** @param {string} id @param {string} [token] the series' token (default: this browser's) */
+export function stopCapture(id, token = deleteToken(id)) {
   if (!token) return Promise.reject(new ApiError('forbidden', 'This browser holds no token for the capture.', 403));
   return call(`api/captures/${encodeURIComponent(id)}/stop`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
 }
@@ -319,8 +319,11 @@ export function getGctrace(id, signal) {
 /** @param {string} id */
 const tokenKey = id => `hearth.delete.${id}`;
 
-/** @param {string} id @param {string} token */
-function rememberToken(id, token) {
+/**
+ * Keep a token in this browser (one a user pasted, once the server took it).
+ * @param {string} id @param {string} token
+ */
+export function rememberToken(id, token) {
   try { if (id && token) localStorage.setItem(tokenKey(id), token); } catch { /* storage off */ }
 }
 

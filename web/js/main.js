@@ -7,7 +7,7 @@
 // of route remounts the page.
 
 import { el, replace } from './ui/dom.js';
-import { initTheme, toggle, isDark } from './ui/theme.js';
+import { initTheme, bindThemeButton } from './ui/theme.js';
 import { onChange } from './url-state.js';
 import { mountHome } from './pages/home.js';
 import { mountProfile } from './pages/profile.js';
@@ -17,15 +17,7 @@ import { mountGctrace } from './pages/gctrace.js';
 initTheme();
 
 const app = /** @type {HTMLElement} */ (document.getElementById('app'));
-const themeBtn = /** @type {HTMLButtonElement} */ (document.getElementById('theme'));
-const setThemeLabel = () => {
-  themeBtn.textContent = isDark() ? '☀' : '☾';
-  themeBtn.title = isDark() ? 'Light mode' : 'Dark mode';
-  themeBtn.setAttribute('aria-label', themeBtn.title);
-};
-themeBtn.addEventListener('click', toggle);
-addEventListener('hearth:theme', setThemeLabel);
-setThemeLabel();
+bindThemeButton(/** @type {HTMLButtonElement} */ (document.getElementById('theme')));
 
 const PAGES = /** @type {Record<string, string>} */ ({ p: 'profile', s: 'series', g: 'gctrace' });
 

@@ -5,7 +5,7 @@
 // stop-the-world pauses, and a summary (panes/gc.js).
 
 import * as api from '../api.js';
-import { el, replace, errorBox } from '../ui/dom.js';
+import { el, replace, errorBox, notFoundCard } from '../ui/dom.js';
 import { mountChart } from '../ui/chart.js';
 import { copyLink } from '../ui/toast.js';
 import { formatTime, formatSize, groupDigits } from '../model/format.js';
@@ -90,6 +90,8 @@ export function mountGctrace(app, id) {
     body.dataset.tracks = String(tracks.length);
   }).catch(e => {
     if (isAbort(e)) return;
+    const gone = notFoundCard(e, 'GC trace');
+    if (gone) { replace(app, gone); return; }
     title.textContent = 'GC trace not available';
     replace(body, errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' })));
   });

@@ -11,7 +11,7 @@ import { go, onChange, withChanges, serverChanged, current } from '../url-state.
 import { matchNames, matchTotals } from '../model/flame.js';
 import { compileSearch } from '../model/search.js';
 import { formatPercent, groupDigits } from '../model/format.js';
-import { el, replace, errorBox, typing } from '../ui/dom.js';
+import { el, replace, errorBox, typing, notFoundCard } from '../ui/dom.js';
 import { closeMenu, menuOpen } from '../ui/menu.js';
 import { hideTip } from '../ui/tooltip.js';
 import { markSearch } from '../panes/graph.js';
@@ -225,7 +225,7 @@ export function mountProfile(app, id) {
     const fd = flame.data();
     header.setTotal(fd && !fd.diff ? fd.grandTotal : null, fd);
   }).catch(e => {
-    replace(app, el('section', { class: 'card' }, el('h1', { text: 'Profile not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'All profiles' }))));
+    replace(app, notFoundCard(e, 'profile') || el('section', { class: 'card' }, el('h1', { text: 'Profile not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'All profiles' }))));
   });
 
   return () => {

@@ -9,10 +9,10 @@
 
 import * as api from '../api.js';
 import { go, onChange, withChanges, current, serverQuery } from '../url-state.js';
-import { el, replace, errorBox } from '../ui/dom.js';
+import { el, replace, errorBox, notFoundCard } from '../ui/dom.js';
 import { mountChart, BINARY_INCRS } from '../ui/chart.js';
 import { toast, copyLink } from '../ui/toast.js';
-import { confirmDialog } from '../ui/dialog.js';
+import { actionDialog } from '../ui/dialog.js';
 import { formatValue, formatDelta, formatTime, profileKind, groupDigits } from '../model/format.js';
 import { sparkPath, withinNoise, pct, diffLinks, diffHref, focusFor, snapshotMarkers, formatSeconds } from '../model/series.js';
 import { latest, isAbort } from '../loader.js';
@@ -127,7 +127,7 @@ export function mountSeries(app, id) {
     } catch (e) {
       if (isAbort(e)) return;
       if (!series) {
-        replace(app, el('section', { class: 'card' }, el('h1', { text: 'Series not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' }))));
+        replace(app, notFoundCard(e, 'series') || el('section', { class: 'card' }, el('h1', { text: 'Series not available' }), errorBox(e), el('p', {}, el('a', { href: './', text: 'Home' }))));
         dead = true;
         return;
       }
@@ -212,7 +212,10 @@ export function mountSeries(app, id) {
       capture.dataset.state = state;
     }
     replace(actions,
-      c && c.state === 'running' && token ? el('button', { type: 'button', class: 'danger stop-btn', text: 'Stop capture', onclick: stop }) : null,
+      c && c.state === 'running' ? el('button', {
+        type: 'button', class: 'danger stop-btn', text: token ? 'Stop capture' : 'Stop capture…', onclick: stop,
+        title: token ? 'Stop the capture (this browser holds its token)' : 'Stop the capture with the series’ delete token',
+      }) : null,
       el('button', { type: 'button', text: 'Copy link', onclick: () => copyLink() }));
   }
 
@@ -223,13 +226,19 @@ export function mountSeries(app, id) {
   }
 
   async function stop() {
-    if (!(await confirmDialog('Stop this capture?', 'The snapshots taken so far stay in the series.', 'Stop'))) return;
-    try {
-      await api.stopCapture(id);
-      toast('Capture stopped');
-    } catch (e) {
-      toast(e instanceof Error ? e.message : String(e), 'error');
-    }
+    const token = api.deleteToken(id);
+    const ok = await actionDialog({
+      title: 'Stop this capture?',
+      text: ['The snapshots taken so far stay in the series.',
+        ...(token ? [] : ['This browser does not hold the series’ delete token: paste the token given when the capture started.'])],
+      yes: 'Stop',
+      askToken: !token,
+      run: async t => {
+        await api.stopCapture(id, t || token);
+        if (t) api.rememberToken(id, t); // the server took it: Attach works here now too
+      },
+    });
+    if (ok) toast('Capture stopped');
     loadSeries();
   }
 
@@ -369,9 +378,9 @@ export function mountSeries(app, id) {
     gcLoad.abort();
     gcChart?.destroy();
     gcChart = null;
-    if (!s.gctrace && !token) { gcHost.hidden = true; replace(gcHost); return; }
     gcHost.hidden = false;
-    const form = token ? attachForm(!!s.gctrace) : null;
+    // without the series' token here, the form asks for it (folded: most viewers only look)
+    const form = attachForm(!!s.gctrace || !token, token);
     if (!s.gctrace) {
       replace(gcHost, el('h2', { text: 'GC trace' }),
         el('p', { class: 'muted small', text: 'Attach the GODEBUG=gctrace=1 log of the same process to see its heap next to the snapshots.' }), form);
@@ -414,22 +423,29 @@ export function mountSeries(app, id) {
   }
 
   /**
-   * Paste or upload a gctrace log, store it, and attach it to this series.
-   * @param {boolean} attached one is attached already (the form is folded)
+   * Paste or upload a gctrace log, store it, and attach it to this series
+   * with the series' token: this browser's, else one the user pastes.
+   * @param {boolean} folded the form starts folded (one is attached already, or no token here)
+   * @param {string} token the series' token this browser holds, or ''
    */
-  function attachForm(attached) {
+  function attachForm(folded, token) {
     const text = el('textarea', { name: 'log', rows: '5', spellcheck: 'false', placeholder: 'gc 1 @0.011s 2%: 0.010+0.5+0.003 ms clock, … 4->4->0 MB, 5 MB goal, … 8 P', 'aria-label': 'GC trace log' });
     const file = el('input', { type: 'file', id: 'gc-attach-file', class: 'visually-hidden', accept: '.log,.txt,text/plain' });
     const fileName = el('span', { class: 'muted small' });
     const start = el('input', { type: 'text', name: 'start', class: 'start', placeholder: 'YYYY-MM-DD HH:MM:SS', 'aria-label': 'Process start time (UTC), optional' });
     const msg = el('p', { class: 'fetch-status', 'aria-live': 'polite' });
     const btn = el('button', { type: 'submit', class: 'primary', text: 'Attach' });
+    const tokenIn = token ? null : el('input', {
+      type: 'password', name: 'token', class: 'token-input', autocomplete: 'off', spellcheck: 'false',
+      'aria-label': 'The series’ delete token', placeholder: 'given when the series was made',
+    });
     file.addEventListener('change', () => { fileName.textContent = file.files?.[0]?.name || ''; });
     const form = el('form', { class: 'gc-form attach-form' },
       text,
       el('div', { class: 'row' },
         el('label', { class: 'button', for: 'gc-attach-file', text: 'Choose a log file…' }), file, fileName,
         el('label', { class: 'inline' }, el('span', { text: 'Process started (UTC, optional)' }), start),
+        tokenIn ? el('label', { class: 'inline' }, el('span', { text: 'The series’ delete token' }), tokenIn) : null,
         btn),
       msg);
     form.addEventListener('submit', async e => {
@@ -437,6 +453,8 @@ export function mountSeries(app, id) {
       const f = file.files?.[0];
       const body = f || text.value;
       if (!f && !text.value.trim()) { msg.className = 'fetch-status error'; msg.textContent = 'Paste a log or choose a file.'; return; }
+      const tok = token || tokenIn?.value.trim() || '';
+      if (!tok) { msg.className = 'fetch-status error'; msg.textContent = 'Paste the series’ delete token: this browser does not hold it.'; return; }
       let startMs;
       if (start.value.trim()) {
         startMs = Date.parse(start.value.trim().replace(' ', 'T').replace(/(Z| UTC)?$/, 'Z'));
@@ -448,7 +466,8 @@ export function mountSeries(app, id) {
       try {
         const g = await api.uploadGctrace(body, f?.name || `${series?.name || id} gctrace`);
         msg.textContent = 'Attaching…';
-        await api.attachGctrace(id, g.id, startMs);
+        await api.attachGctrace(id, g.id, startMs, tok);
+        if (!token) api.rememberToken(id, tok); // the server took it
         toast('GC trace attached');
         gcKey = '';
         await loadSeries();
@@ -459,8 +478,9 @@ export function mountSeries(app, id) {
         btn.disabled = false;
       }
     });
-    if (!attached) return form;
-    return el('details', { class: 'attach-other' }, el('summary', { text: 'Attach a different GC trace' }), form);
+    if (!folded) return form;
+    return el('details', { class: 'attach-other' },
+      el('summary', { text: series?.gctrace ? 'Attach a different GC trace' : 'Attach a GC trace…' }), form);
   }
 
   /* ---- state ---- */

@@ -244,10 +244,43 @@ export async function renderGraph(host, p) {
     downloadButton('Download DOT', () => new Blob([p.dot], { type: 'text/vnd.graphviz' }), `${p.fileName}.dot`),
     el('span', { class: 'muted', text: `${nodes} nodes, ${edges} edges · drag to pan, wheel to zoom, click a node to focus` }));
   replace(host, tools, viewport);
+  let fitted = fitLabels(svg);
   initial();
   for (const t of ['wheel', 'pointerdown', 'keydown']) viewport.addEventListener(t, () => { touched = true; });
   tools.addEventListener('click', () => { touched = true; });
-  new ResizeObserver(() => { if (!touched) initial(); }).observe(viewport);
+  new ResizeObserver(() => {
+    if (!fitted) fitted = fitLabels(svg); // laid out while hidden: measure once shown
+    if (!touched) initial();
+  }).observe(viewport);
+}
+
+/**
+ * Graphviz sizes each box with its own font metrics; the browser's font may
+ * be wider, so a line that would cross its box's edge (the legend's long
+ * lines, long names) gets the smaller font size that fits.
+ * @param {SVGSVGElement} svg in the page
+ * @returns {boolean} whether the text could be measured (the SVG is shown)
+ */
+function fitLabels(svg) {
+  const PAD = 3; // SVG units kept between a line and its box's edge
+  let measured = false;
+  for (const g of svg.querySelectorAll('g.node')) {
+    const shape = g.querySelector('polygon, ellipse, path');
+    if (!(shape instanceof SVGGraphicsElement)) continue;
+    const box = shape.getBBox();
+    if (!(box.width > 0)) continue;
+    measured = true;
+    const left = box.x + PAD, right = box.x + box.width - PAD;
+    for (const t of g.querySelectorAll('text')) {
+      const w = t.getComputedTextLength(), x = Number(t.getAttribute('x'));
+      const anchor = t.getAttribute('text-anchor') || 'start';
+      const room = anchor === 'middle' ? 2 * Math.min(x - left, right - x) : anchor === 'end' ? x - left : right - x;
+      if (!(w > room) || !(room > 0)) continue;
+      const size = parseFloat(t.getAttribute('font-size') || '14') || 14;
+      t.setAttribute('font-size', (Math.floor((size * room / w) * 100) / 100).toFixed(2));
+    }
+  }
+  return measured;
 }
 
 /**

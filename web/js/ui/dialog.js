@@ -35,3 +35,57 @@ export function openDialog(title, ...content) {
   d.showModal();
   return { dialog: d, close: () => d.close() };
 }
+
+/**
+ * Confirm an action that needs a token, and run it in the dialog: when this
+ * browser holds no token (askToken) the user pastes one. A refusal (a wrong
+ * token: the server's message) shows in the dialog, which stays open for
+ * another try; nothing is done until the server accepts.
+ * @param {{title: string, text: (string|Node)[], yes: string, askToken: boolean,
+ *   tokenLabel?: string, run: (token: string) => Promise<unknown>}} o
+ * @returns {Promise<boolean>} whether the action ran
+ */
+export function actionDialog(o) {
+  return new Promise(resolve => {
+    let done = false;
+    const input = o.askToken ? el('input', {
+      type: 'password', name: 'token', class: 'token-input', autocomplete: 'off', spellcheck: 'false',
+      'aria-label': o.tokenLabel || 'Delete token', placeholder: 'the delete token shown when it was stored',
+    }) : null;
+    const err = el('p', { class: 'error dialog-error', role: 'alert' });
+    const yes = el('button', { type: 'submit', class: 'danger', value: 'yes', text: o.yes });
+    const form = el('form', { class: 'action-form' },
+      ...o.text.map(t => (typeof t === 'string' ? el('p', { text: t }) : t)),
+      input ? el('label', { class: 'token-field' }, el('span', { text: o.tokenLabel || 'Delete token' }), input) : null,
+      err,
+      el('div', { class: 'dialog-actions' },
+        el('button', { type: 'button', value: 'no', text: 'Cancel', onclick: () => d.close('no') }),
+        yes));
+    const d = el('dialog', { class: 'dialog action-dialog' }, el('h2', { text: o.title }), form);
+    form.addEventListener('submit', async e => {
+      e.preventDefault();
+      const token = input ? input.value.trim() : '';
+      if (input && !token) {
+        err.textContent = 'Paste the token first.';
+        input.focus();
+        return;
+      }
+      yes.disabled = true;
+      err.textContent = '';
+      try {
+        await o.run(token);
+        done = true;
+        d.close('yes');
+      } catch (x) {
+        err.textContent = x instanceof Error ? x.message : String(x);
+        input?.select();
+      } finally {
+        yes.disabled = false;
+      }
+    });
+    d.addEventListener('close', () => { d.remove(); resolve(done); });
+    document.body.append(d);
+    d.showModal();
+    input?.focus();
+  });
+}

@@ -59,3 +59,17 @@ export function typing(t) {
   if (!(t instanceof HTMLElement)) return false;
   return t.isContentEditable || t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement;
 }
+
+/**
+ * The page for an id the server does not know (HTTP 404), as the server's
+ * own not-found page (web/404.html) shows it; null for any other error.
+ * @param {unknown} e the API's error @param {string} what "profile", "series", "GC trace"
+ */
+export function notFoundCard(e, what) {
+  if (!(e instanceof Error) || /** @type {any} */ (e).status !== 404) return null;
+  document.title = 'Not found · Hearth';
+  return el('section', { class: 'card not-found' },
+    el('h1', { text: 'Not found' }),
+    el('p', { class: 'not-found-what', text: `There is no ${what} at this address: it may have been deleted${what === 'profile' ? ', or removed by the server\'s retention' : ''}.` }),
+    el('p', {}, el('a', { class: 'button primary', href: './', text: 'All profiles' })));
+}

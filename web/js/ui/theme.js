@@ -47,3 +47,18 @@ export function initTheme() {
   apply();
   mq.addEventListener('change', apply);
 }
+
+/**
+ * Make the app bar's button flip the theme and say what it switches to.
+ * @param {HTMLButtonElement} btn
+ */
+export function bindThemeButton(btn) {
+  const label = () => {
+    btn.textContent = isDark() ? '☀' : '☾';
+    btn.title = isDark() ? 'Light mode' : 'Dark mode';
+    btn.setAttribute('aria-label', btn.title);
+  };
+  btn.addEventListener('click', toggle);
+  addEventListener('hearth:theme', label);
+  label();
+}

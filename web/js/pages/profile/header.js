@@ -1,14 +1,15 @@
 // @ts-check
 // The profile page's header: name, facts (kind, sample types, time,
 // duration, total, samples, size, source), comments, and the actions
-// (download, copy link, compare, delete with this browser's token).
+// (download, copy link, compare, delete: with this browser's token, a
+// capture's series token it holds, or a token the user pastes).
 
 import * as api from '../../api.js';
 import { go, serverQuery } from '../../url-state.js';
 import { formatValue, formatTime, formatDuration, formatSize, profileKind, groupDigits, formatDelta } from '../../model/format.js';
 import { el, replace } from '../../ui/dom.js';
 import { toast } from '../../ui/toast.js';
-import { confirmDialog, openDialog } from '../../ui/dialog.js';
+import { actionDialog, openDialog } from '../../ui/dialog.js';
 import { chooseBase, chooseMerge } from './compare.js';
 import { mergeIds } from './merge-bar.js';
 
@@ -64,7 +65,7 @@ export function profileHeader(page) {
       ...f('format', 'Format', meta.converted_from ? `converted from ${meta.converted_from}` : ''));
     replace(comments, ...(meta.comments || []).slice(0, 20).map((/** @type {string} */ c) => el('li', { text: c })));
 
-    const token = api.deleteToken(id);
+    const token = knownToken();
     replace(actions,
       el('a', { class: 'button', href: api.rawUrl(id), download: `${(meta.name || id).replace(/[^\w.-]+/g, '_')}${meta.converted_from ? '' : '.pb.gz'}`, text: 'Download' }),
       exportLink('proto', 'View .pb.gz', 'The profile after the filters and comparison shown, as profile.proto'),
@@ -73,7 +74,31 @@ export function profileHeader(page) {
       el('button', { type: 'button', text: 'Copy link', onclick: copyLink }),
       el('button', { type: 'button', class: 'compare-btn', text: 'Compare…', onclick: () => chooseBase(id, meta, base => page.change({ base, norm: '' })) }),
       el('button', { type: 'button', class: 'merge-btn', text: 'Merge…', onclick: () => chooseMerge(id, meta, mergeIds(page.state().merge), ids => page.change({ merge: ids.join(','), zoom: '' })) }),
-      token ? el('button', { type: 'button', class: 'danger', text: 'Delete', onclick: del }) : null);
+      el('button', {
+        type: 'button', class: 'danger delete-btn', text: token ? 'Delete' : 'Delete…', onclick: del,
+        title: token ? 'Delete this profile (this browser holds its token)' : 'Delete this profile with its delete token',
+      }));
+  }
+
+  /** The token this browser holds that deletes the profile: its own, or its capture's series'. */
+  function knownToken() {
+    const own = api.deleteToken(id);
+    if (own) return own;
+    for (const s of meta?.series || []) {
+      const t = s.shares_token ? api.deleteToken(s.id) : '';
+      if (t) return t;
+    }
+    return '';
+  }
+
+  /** What the delete does to the series holding the profile, in words. */
+  function seriesText() {
+    const list = /** @type {any[]} */ (meta?.series || []);
+    return list.map(s => {
+      const n = Number(s.count) || 0, name = `“${s.name || s.id}”`;
+      if (n <= 1) return `It is the only snapshot left in the series ${name}, which stays, empty, until it is deleted.`;
+      return `It is a snapshot of the series ${name}, which keeps its other ${groupDigits(n - 1)} snapshot${n - 1 === 1 ? '' : 's'}.`;
+    });
   }
 
   /**
@@ -122,14 +147,21 @@ export function profileHeader(page) {
   }
 
   async function del() {
-    if (!(await confirmDialog('Delete this profile?', `“${meta?.name || id}” will be removed for everyone who has the link.`, 'Delete'))) return;
-    try {
-      await api.deleteProfile(id);
-      toast('Profile deleted');
-      go('', {});
-    } catch (e) {
-      toast(e instanceof Error ? e.message : String(e), 'error');
-    }
+    const token = knownToken();
+    const ok = await actionDialog({
+      title: (meta?.series || []).length ? 'Delete this snapshot?' : 'Delete this profile?',
+      text: [
+        `“${meta?.name || id}” will be removed for everyone who has the link.`,
+        ...seriesText(),
+        ...(token ? [] : ['This browser does not hold its delete token: paste the token given when it was uploaded (a capture’s snapshots take their series’ token).']),
+      ],
+      yes: 'Delete',
+      askToken: !token,
+      run: t => api.deleteProfile(id, t || token),
+    });
+    if (!ok) return;
+    toast('Profile deleted');
+    go('', {});
   }
 
   return {
