@@ -213,16 +213,20 @@ test('flame graph: hover shows the API values; click zooms; Esc and Back', async
   await shots(page, 'flame-zoomed');
   const zoomedUrl = page.url();
 
-  // Esc zooms out one level per press: the frame's depth in presses gives the
-  // whole profile again; Back: zoomed again
-  for (let k = fd.depth[deep]; k > 0; k--) {
+  // Esc zooms out one level per press (a caller as wide as the whole graph is
+  // the whole graph): at most the frame's depth in presses gives the whole
+  // profile again; Back: zoomed again
+  // (a press may first settle a window that more detail moved)
+  let presses = 0, steps = 0;
+  while (new URL(page.url()).searchParams.has('zoom')) {
+    assert.ok(presses++ < fd.depth[deep] + 2, `still zoomed after ${presses - 1} presses of Escape`);
     const before = page.url();
     await page.keyboard.press('Escape');
-    await page.waitForFunction(u => location.href !== u, before);
+    await page.waitForTimeout(300);
+    if (page.url() !== before) steps++;
   }
-  await page.waitForFunction(() => !new URL(location.href).searchParams.has('zoom'));
   // each level was a step in the history
-  for (let k = fd.depth[deep]; k > 0; k--) await page.goBack();
+  for (let k = 0; k < steps; k++) await page.goBack();
   await page.waitForFunction(u => location.href === u, zoomedUrl);
   await page.waitForFunction(() => document.querySelectorAll('.crumbs .crumb').length > 1);
 

@@ -191,6 +191,9 @@ export class FlameView {
   setData(fd, zoomKey, keepWindow = false) {
     hideTip();
     const old = this.fd;
+    // a window that was just the zoomed frame's extent follows the frame into
+    // the new data; only a wheel zoom or pan on top of it is kept as it is
+    const wasAtZoom = !old || !old.n || this.anim !== null || this.atZoom();
     this.fd = fd;
     this.nameColors = [];
     this.diffColors = null;
@@ -200,7 +203,7 @@ export class FlameView {
     this.zoomKey = zoomKey;
     this.zoom = fd.n ? findFrame(fd, zoomKey).node : 0;
     this.anim = null;
-    const keep = keepWindow && old && old.n && fd.n && old.width[0] === fd.width[0];
+    const keep = keepWindow && !wasAtZoom && old && old.n && fd.n && old.width[0] === fd.width[0];
     if (!keep) {
       this.vx0 = fd.n ? fd.x0[this.zoom] : 0;
       this.vw = fd.n ? fd.width[this.zoom] || 1 : 1;
