@@ -46,7 +46,7 @@ let srv;
 /** @type {import('playwright-core').Browser} */
 let browser;
 const ids = /** @type {Record<string, string>} */ ({});
-const NAME = 'Leaks, by alloc_space <b>';
+const NAME = 'Leaks, by alloc_space <img src=x onerror=alert(1)>';
 const FOCUS = 'main\\.(leakRecords|newRecord)';
 
 before(async () => {
@@ -181,6 +181,7 @@ test('apply it to profile B from the menu: flame and top equal the API for the s
   const page = await ctxA.newPage();
   const problems = [];
   page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+  page.on('dialog', d => { problems.push(`dialog ${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
   await page.goto(`${srv.url}p/${ids.b}?view=top&sort=name`);
   await page.waitForSelector('.top-table tbody tr');
   const items = await openViews(page);
