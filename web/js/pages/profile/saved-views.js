@@ -76,6 +76,9 @@ export function summary(params) {
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
 
+/** s in at most n characters (the menu stays narrow). @param {string} s @param {number} n */
+const cut = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 /** A link that opens a saved view on a profile. @param {string} profile @param {string} view */
 export function savedLink(profile, view) {
   return new URL(`p/${encodeURIComponent(profile)}?saved=${encodeURIComponent(view)}`, document.baseURI).href;
@@ -102,7 +105,7 @@ export function savedViews(page, meta) {
     try {
       const { views } = await api.listViews();
       if (!views.length) items.push({ label: 'No saved views yet', disabled: true });
-      for (const v of views) items.push({ label: v.name, hint: summary(v.params), action: () => apply(v, page.state(), meta()) });
+      for (const v of views) items.push({ label: cut(v.name, 30), hint: cut(summary(v.params), 22), action: () => apply(v, page.state(), meta()) });
       if (views.length) items.push('-', { label: 'Manage saved views…', action: () => manage(views) });
     } catch (e) {
       items.push({ label: `Saved views are not listed: ${e instanceof Error ? e.message : e}`, disabled: true });
