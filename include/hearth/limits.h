@@ -31,6 +31,9 @@
 #define HEARTH_LIMIT_CONFIG_LINE      8192                /* bytes of a --config file line */
 #define HEARTH_LIMIT_LEGACY_LINE      65536               /* bytes of a legacy text line, + 1 */
 #define HEARTH_LIMIT_LEGACY_ATTRS     64                  /* attr=value lines of a memory map */
+#define HEARTH_LIMIT_SAVED_VIEWS      500                 /* saved views on one server */
+#define HEARTH_LIMIT_SAVED_NAME       100                 /* bytes of a saved view's name */
+#define HEARTH_LIMIT_SAVED_PARAMS     4096                /* bytes of a saved view's params JSON */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

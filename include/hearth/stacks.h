@@ -168,6 +168,16 @@ enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const str
 void hearth_stacks_free(struct hearth_stacks *s);
 
 /*
+ * Check the options of q that need no profile, as a view would: every
+ * filter regex compiles within lim (NULL: the defaults) and the tag filters
+ * (tagfocus, tagignore) parse. HEARTH_E_BAD_REQUEST names the first bad
+ * option. The sample index and unit depend on the profile: not checked.
+ */
+enum hearth_err hearth_stacks_check_query(const struct hearth_query *q,
+                                          const struct hearth_limits *lim,
+                                          struct hearth_errmsg *em);
+
+/*
  * Budgets of a view computation (limits.h: max_view_*). hearth_stacks_late()
  * tells whether s->deadline_ms has passed (cheap; call it every few thousand
  * steps). hearth_stacks_over_time() fills em with the message every view

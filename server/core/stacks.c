@@ -1935,6 +1935,39 @@ out_fail:
     return e;
 }
 
+enum hearth_err hearth_stacks_check_query(const struct hearth_query *q,
+                                          const struct hearth_limits *lim, struct hearth_errmsg *em)
+{
+    struct hearth_limits dl = hearth_limits_default();
+    const char *const rx[][2] = {{q->focus, "focus"},         {q->ignore, "ignore"},
+                                 {q->hide, "hide"},           {q->show, "show"},
+                                 {q->show_from, "show_from"}, {q->tagshow, "tagshow"},
+                                 {q->taghide, "taghide"},     {q->prune_from, "prune_from"}};
+    struct hearth_regex *re = NULL;
+    struct ctx c;
+    enum hearth_err e = HEARTH_OK;
+    size_t i;
+
+    memset(&c, 0, sizeof(c));
+    c.q = q;
+    c.lim = lim ? lim : &dl;
+    c.em = em;
+    for (i = 0; i < sizeof(rx) / sizeof(rx[0]) && !e; i++) {
+        if (!rx[i][0] || !*rx[i][0])
+            continue;
+        e = hearth_regex_compile(rx[i][0], c.lim, rx[i][1], &re, em);
+        hearth_regex_free(re);
+        re = NULL;
+    }
+    if (!e && q->tagfocus && *q->tagfocus)
+        e = tagfilter_compile(&c, &c.tf, "tagfocus", q->tagfocus);
+    if (!e && q->tagignore && *q->tagignore)
+        e = tagfilter_compile(&c, &c.ti, "tagignore", q->tagignore);
+    tagfilter_release(&c.tf);
+    tagfilter_release(&c.ti);
+    return e;
+}
+
 enum hearth_err hearth_stacks_build(const struct hearth_profile *p, const struct hearth_query *q,
                                     bool want_tags, const struct hearth_limits *lim,
                                     struct hearth_stacks **out, struct hearth_errmsg *em)

@@ -125,4 +125,8 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
 int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
                     const char *path);
 
+/* http_saved.c: /api/views... (saved views); *tmpl gets the route's template. */
+int hx_saved_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
+                   const char *path, const char **tmpl);
+
 #endif /* HEARTH_HTTP_INT_H */

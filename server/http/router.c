@@ -448,6 +448,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             return rc;
         return hx_series_route(c, srv, method, path + 5);
     }
+    if (!strcmp(path, "/api/views") || !strncmp(path, "/api/views/", 11))
+        return hx_saved_route(c, srv, method, path, tmpl);
     if (!strcmp(path, "/api/openapi.json")) { /* web/openapi.json: this API, described */
         *tmpl = "/api/openapi.json";
         return get ? h_static(c, srv, "/openapi.json") : hx_send_405(c, "GET, HEAD");

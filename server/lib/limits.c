@@ -108,6 +108,15 @@ static const struct hearth_limit_row fixed[] = {
     FIXED("legacy_attrs", HEARTH_LIMIT_LEGACY_ATTRS,
           "attr=value substitutions in a legacy memory map section (pprof has no cap; "
           "real maps have none or a few)"),
+    FIXED("saved_views", HEARTH_LIMIT_SAVED_VIEWS,
+          "saved views on one server (more: 409, delete one first): every profile page lists "
+          "them all in one menu"),
+    FIXED("saved_name", HEARTH_LIMIT_SAVED_NAME,
+          "bytes of a saved view's name: a menu entry, not a document"),
+    FIXED("saved_params", HEARTH_LIMIT_SAVED_PARAMS,
+          "bytes of a saved view's parameters as stored JSON: applied, they become a page URL "
+          "and API query strings, which percent-encoding can triple, and civetweb reads at most "
+          "16 KiB of request head"),
     {0, 0, 0, 0},
 };
 

@@ -503,7 +503,8 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
             goto out_fail;
     }
     if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, hearth__series_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(st->db, hearth__series_schema, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(st->db, hearth__saved_views_schema, NULL, NULL, NULL) != SQLITE_OK) {
         e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot initialise %s: %s", st->dbpath,
                               sqlite3_errmsg(st->db));
         goto out_fail;

@@ -54,5 +54,7 @@ bool hearth__store_release_reserve(struct hearth_store *st);
 
 /* The series tables (created by hearth_store_open()). */
 extern const char hearth__series_schema[];
+/* The saved views' table (saved_views.c; created by hearth_store_open()). */
+extern const char hearth__saved_views_schema[];
 
 #endif /* HEARTH_STORE_INT_H */

@@ -12,7 +12,9 @@
  *
  * Contracts checked (a broken one calls abort()): a refused option or a
  * failed build comes with a message and leaves no result; every JSON view
- * parses (jansson, which also checks UTF-8). Timeouts (libFuzzer's
+ * parses (jansson, which also checks UTF-8); a query that
+ * hearth_stacks_check_query() refuses (what a saved view may not store)
+ * is refused with a message, and a view of it fails too. Timeouts (libFuzzer's
  * -timeout) catch a filter that is slow to compile or match.
  * Linked with -fsanitize=fuzzer under clang, or with replay_main.c under gcc.
  */
@@ -251,7 +253,8 @@ static void check_json(enum hearth_err e, const struct hearth_buf *b, const char
     json_decref(j);
 }
 
-static void views(const struct hearth_profile *p, const struct hearth_query *q, bool tags)
+/* Every view of q; false when the stacks could not be built. */
+static bool views(const struct hearth_profile *p, const struct hearth_query *q, bool tags)
 {
     struct hearth_limits lim = hearth_limits_default();
     struct hearth_stacks *s = (struct hearth_stacks *)&lim; /* must become NULL on error */
@@ -266,7 +269,7 @@ static void views(const struct hearth_profile *p, const struct hearth_query *q, 
     if (e != HEARTH_OK) {
         contract(s == NULL, "failed stacks_build left a result");
         contract(em.msg[0] != '\0', "failed stacks_build without a message");
-        return;
+        return false;
     }
     hearth_buf_init(&out, OUT_CAP);
     e = hearth_top_render(s, q, true, &out, &em);
@@ -290,6 +293,7 @@ static void views(const struct hearth_profile *p, const struct hearth_query *q, 
     }
     hearth_buf_release(&out);
     hearth_stacks_free(s);
+    return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -342,8 +346,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (hearth_query_set(&q, names[i], values[i], &em) != HEARTH_OK)
             contract(em.msg[0] != '\0', "refused option without a message");
     }
-    views(p, &q, true);
-    views(p, &q, false);
+    em.msg[0] = '\0';
+    if (hearth_stacks_check_query(&q, &lim, &em) != HEARTH_OK) {
+        contract(em.msg[0] != '\0', "refused query without a message");
+        contract(!views(p, &q, true) && !views(p, &q, false), "a refused query made a view");
+    } else {
+        views(p, &q, true);
+        views(p, &q, false);
+    }
     hearth_profile_free(p);
     free(buf);
     return 0;

@@ -384,6 +384,18 @@ def live(c, doc, hearth, corpus, spec_bytes):
                {"Authorization": "Bearer " + cap2["delete_token"]}, want=200)
         L.call("POST", "/api/captures/{id}/stop", "/api/captures/%s/stop" % cap2["id"], b"",
                {"Authorization": "Bearer " + cap2["delete_token"]}, want=409)
+        # saved views
+        sv = L.call("POST", "/api/views", "/api/views",
+                    json.dumps({"name": "hot", "params": {"f": "main", "view": "top"}}).encode(), JS,
+                    want=201).json()
+        L.call("POST", "/api/views", "/api/views", json.dumps({"name": "hot"}).encode(), JS, want=409)
+        L.call("POST", "/api/views", "/api/views",
+               json.dumps({"name": "x", "params": {"f": "("}}).encode(), JS, want=400)
+        L.call("POST", "/api/views", "/api/views",
+               json.dumps({"name": "x" * 101, "params": {}}).encode(), JS, want=413)
+        L.call("GET", "/api/views", "/api/views", want=200)
+        L.call("GET", "/api/views/{id}", "/api/views/" + sv["id"], want=200)
+        L.call("GET", "/api/views/{id}", "/api/views/" + nobody, want=404)
         for tmpl, path in (("/", "/"), ("/index.html", "/index.html"), ("/p/{id}", "/p/" + a["id"]),
                            ("/s/{id}", "/s/" + s["id"]), ("/g/{id}", "/g/" + g["id"]), ("/robots.txt", "/robots.txt")):
             L.call("GET", tmpl, path, want=200, headers={"Accept": "text/html"} if tmpl == "/p/{id}" else None)
@@ -392,7 +404,8 @@ def live(c, doc, hearth, corpus, spec_bytes):
         c.eq(r.body, prof0, "/p/ID for a non-browser client: the stored bytes")
         # 405: exactly the undocumented methods of each path (ids filled in)
         fill = {"/api/profiles/{id}": a["id"], "/api/gctraces/{id}": g["id"], "/api/series/{id}": s["id"],
-                "/api/captures/{id}": cap["id"], "/p/{id}": a["id"], "/s/{id}": s["id"], "/g/{id}": g["id"]}
+                "/api/captures/{id}": cap["id"], "/p/{id}": a["id"], "/s/{id}": s["id"], "/g/{id}": g["id"],
+                "/api/views/{id}": sv["id"]}
         for tmpl, item in doc["paths"].items():
             path = tmpl
             for k, v in fill.items():
@@ -409,6 +422,10 @@ def live(c, doc, hearth, corpus, spec_bytes):
         L.call("DELETE", "/api/series/{id}", "/api/series/" + s["id"],
                headers={"Authorization": "Bearer " + s["delete_token"]}, want=204)
         L.call("DELETE", "/api/captures/{id}", "/api/captures/%s?profiles=1" % cap["id"], headers=ctok, want=204)
+        L.call("DELETE", "/api/views/{id}", "/api/views/" + sv["id"], headers={"Authorization": "Bearer x"},
+               want=403)
+        L.call("DELETE", "/api/views/{id}", "/api/views/" + sv["id"],
+               headers={"Authorization": "Bearer " + sv["delete_token"]}, want=204)
         L.call("DELETE", "/api/profiles/{id}", pid, headers={"Authorization": "Bearer x"}, want=403)
         L.call("DELETE", "/api/profiles/{id}", pid, headers={"Authorization": "Bearer " + a["delete_token"]}, want=204)
         L.call("GET", "/api/profiles/{id}", pid, want=404)

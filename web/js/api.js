@@ -352,3 +352,36 @@ export function getSandwich(id, query, signal) {
 export function getPeek(id, query, signal) {
   return call(`${P(id)}/peek${query}`, { signal });
 }
+
+/* ---- saved views (named view parameters for any profile) ---- */
+
+/** @param {string} id */
+const V = id => `api/views/${encodeURIComponent(id)}`;
+
+/** @returns {Promise<{views: {id: string, name: string, params: Record<string, string>, created: number}[]}>} */
+export function listViews() {
+  return call('api/views');
+}
+
+/** @param {string} id */
+export function getView(id) {
+  return call(V(id));
+}
+
+/**
+ * Save view parameters under a name; this browser keeps the delete token.
+ * @param {string} name @param {Record<string, string>} params
+ */
+export async function saveView(name, params) {
+  const body = await sendJson('api/views', 'POST', { name, params });
+  rememberToken(body.id, body.delete_token);
+  return body;
+}
+
+/** Delete with the token this browser holds. @param {string} id */
+export async function deleteView(id) {
+  const token = deleteToken(id);
+  if (!token) throw new ApiError('forbidden', 'This browser holds no delete token for the saved view.', 403);
+  await call(V(id), { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  forgetToken(id);
+}

@@ -21,6 +21,7 @@ import { mergeBar } from './profile/merge-bar.js';
 import { filters } from './profile/filters.js';
 import { flameLoader, topLoader, graphLoader } from './profile/loaders.js';
 import { sandwichLoader } from './profile/sandwich.js';
+import { savedViews } from './profile/saved-views.js';
 
 const GRANULARITIES = [
   ['functions', 'Functions'], ['filefunctions', 'File:function'], ['files', 'Files'], ['lines', 'Lines'], ['addresses', 'Addresses'],
@@ -55,12 +56,14 @@ export function mountProfile(app, id) {
   const searchInfo = el('span', { class: 'search-info', 'aria-live': 'polite' });
   const searchPivot = el('button', { type: 'button', class: 'search-pivot', hidden: true, title: 'Callers and callees of the matching functions', text: '⇅ callers/callees' });
   const flt = filters(page);
+  const views = savedViews(page, () => header.meta());
   const tabs = el('div', { class: 'tabs', role: 'tablist' },
     ...VIEW_LABELS.map(([v, l]) => el('button', { type: 'button', role: 'tab', 'data-view': v, text: l })));
   const toolbar = el('div', { class: 'toolbar' },
     el('label', { class: 'field' }, el('span', { text: 'Sample' }), siSel),
     el('label', { class: 'field' }, el('span', { text: 'Granularity' }), gSel),
     flt.button,
+    views.button,
     el('div', { class: 'search' }, searchIn, searchInfo, searchPivot),
     tabs);
   const diff = diffBar(page);
@@ -217,7 +220,10 @@ export function mountProfile(app, id) {
   syncControls();
   const start = st;
   st = {};
-  update(start);
+  // a saved view's link (?saved=ID): its parameters replace the URL's, then the page loads
+  const savedId = new URLSearchParams(location.search).get('saved');
+  if (savedId) views.openLink(savedId, start);
+  else update(start);
   api.getMeta(id).then(m => {
     header.setMeta(m);
     replace(siSel, ...(m.sample_types || []).map((/** @type {any} */ t) => el('option', { value: t.type, text: `${t.type} (${t.unit})` })));
