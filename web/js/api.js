@@ -349,3 +349,11 @@ export function getSandwich(id, query, signal) {
 export function getPeek(id, query, signal) {
   return call(`${P(id)}/peek${query}`, { signal });
 }
+
+/**
+ * Every label key with its values, counts and filters (pprof -tags).
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ */
+export function getTags(id, query, signal) {
+  return call(`${P(id)}/tags${query}`, { signal });
+}

@@ -19,6 +19,7 @@ import { profileHeader } from './profile/header.js';
 import { diffBar } from './profile/diff-bar.js';
 import { mergeBar } from './profile/merge-bar.js';
 import { filters } from './profile/filters.js';
+import { labelsPanel } from './profile/labels.js';
 import { flameLoader, topLoader, graphLoader } from './profile/loaders.js';
 import { sandwichLoader } from './profile/sandwich.js';
 
@@ -55,12 +56,14 @@ export function mountProfile(app, id) {
   const searchInfo = el('span', { class: 'search-info', 'aria-live': 'polite' });
   const searchPivot = el('button', { type: 'button', class: 'search-pivot', hidden: true, title: 'Callers and callees of the matching functions', text: '⇅ callers/callees' });
   const flt = filters(page);
+  const labels = labelsPanel(page);
   const tabs = el('div', { class: 'tabs', role: 'tablist' },
     ...VIEW_LABELS.map(([v, l]) => el('button', { type: 'button', role: 'tab', 'data-view': v, text: l })));
   const toolbar = el('div', { class: 'toolbar' },
     el('label', { class: 'field' }, el('span', { text: 'Sample' }), siSel),
     el('label', { class: 'field' }, el('span', { text: 'Granularity' }), gSel),
     flt.button,
+    labels.button,
     el('div', { class: 'search' }, searchIn, searchInfo, searchPivot),
     tabs);
   const diff = diffBar(page);
@@ -72,7 +75,8 @@ export function mountProfile(app, id) {
     sandwich: el('div', { class: 'pane pane-sandwich', role: 'tabpanel', 'data-view': 'sandwich' }),
   };
   const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph, panes.sandwich);
-  replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el, content));
+  replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el,
+    el('div', { class: 'profile-body' }, content, labels.el)));
   app.classList.add('fill');
 
   /* ---- views ---- */
@@ -144,6 +148,7 @@ export function mountProfile(app, id) {
     }
     for (const [k, p] of Object.entries(panes)) p.hidden = k !== view;
     flt.sync();
+    labels.sync();
   }
 
   siSel.addEventListener('change', () => page.change({ si: siSel.value }));
@@ -208,6 +213,7 @@ export function mountProfile(app, id) {
     else if (view === 'sandwich') sandwich.load();
     else graph.load();
     if (view !== 'flame') applySearch();
+    labels.load();
   }
 
   const off = onChange(s => update(s));
@@ -235,6 +241,7 @@ export function mountProfile(app, id) {
     top.destroy();
     graph.destroy();
     sandwich.destroy();
+    labels.destroy();
     diff.destroy();
     app.classList.remove('fill');
   };
