@@ -3,9 +3,9 @@
 // URL): every label key of the samples shown, with its values, each
 // value's summed sample value and share of the key's total, as `go tool
 // pprof -tags` (GET .../tags with the view's options: sample type, filters,
-// base, merge). A click on a value focuses on its samples (tf), ⊘ drops them
-// (ti), Shift+click adds the value to the focus, the context menu has all
-// of these; "Root" / "Leaf" put a key's values as pseudo frames at the root
+// base, merge). A click on a value focuses on its samples (tf, a second
+// click lifts it), ⊘ drops them (ti; several values of one key add up as
+// pprof's alternatives), the context menu has both; "Root" / "Leaf" put a key's values as pseudo frames at the root
 // or the leaf of every stack (tagroot, tagleaf); "% of shown" makes every
 // view's percentages relative to the samples left (rel).
 
@@ -41,7 +41,7 @@ export function labelsPanel(page) {
     el('div', { class: 'labels-head' }, el('h2', { text: 'Labels' }), sub, el('span', { class: 'grow' }), relBtn, closeBtn),
     el('p', {
       class: 'muted small labels-hint',
-      text: 'Click a value: only its samples (tag focus); Shift+click: add to the focus; ⊘: drop them (tag ignore); right-click: more. Root, Leaf: the values as frames at the root, below the leaf.',
+      text: 'Click a value: only its samples (tag focus); ⊘: drop them (tag ignore). Root, Leaf: the key\'s values as frames at the root, below the leaf.',
     }),
     body);
   /** @type {{key: string, data: ReturnType<typeof labelKeys>|null, error: unknown}} */
@@ -83,16 +83,15 @@ export function labelsPanel(page) {
   }
 
   /**
-   * Change a tag filter (tf or ti) for one value.
-   * @param {'tf'|'ti'} k @param {string} filter @param {'set'|'add'|'toggle'} how
+   * Change a tag filter for one value: the focus (tf) becomes the value's
+   * (or nothing, if it was), the value joins or leaves the ignored (ti).
+   * @param {'tf'|'ti'} k @param {string} filter
    */
-  function setFilter(k, filter, how) {
-    const st = page.state();
-    const cur = st[k] || '';
-    let next;
-    if (how === 'toggle') next = hasTagFilter(cur, filter) ? removeTagFilter(cur, filter) : addTagFilter(cur, filter);
-    else if (how === 'add') next = addTagFilter(cur, filter);
-    else next = cur === filter ? '' : filter;
+  function setFilter(k, filter) {
+    const cur = page.state()[k] || '';
+    const next = k === 'tf'
+      ? (hasTagFilter(cur, filter) ? removeTagFilter(cur, filter) : filter)
+      : (hasTagFilter(cur, filter) ? removeTagFilter(cur, filter) : addTagFilter(cur, filter));
     // the frames change: a zoom into them starts over
     page.change({ [k]: next, zoom: '' });
   }
@@ -108,9 +107,8 @@ export function labelsPanel(page) {
     const y = e instanceof MouseEvent && e.clientY ? e.clientY : /** @type {HTMLElement} */ (e.currentTarget).getBoundingClientRect().bottom;
     const inTf = hasTagFilter(st.tf || '', f), inTi = hasTagFilter(st.ti || '', f);
     showMenu(x, y, `${k.key}: ${v.value}`, [
-      { label: inTf ? 'Remove from the tag focus' : 'Focus on this value', hint: 'tf', disabled: !f, action: () => (inTf ? page.change({ tf: removeTagFilter(st.tf || '', f), zoom: '' }) : setFilter('tf', f, 'set')) },
-      { label: 'Add to the tag focus', hint: 'Shift+click', disabled: !f || inTf || !st.tf, action: () => setFilter('tf', f, 'add') },
-      { label: inTi ? 'Stop ignoring this value' : 'Ignore this value', hint: 'ti', disabled: !f, action: () => setFilter('ti', f, 'toggle') },
+      { label: inTf ? 'Lift the focus on this value' : 'Focus on this value', hint: 'tf', disabled: !f, action: () => setFilter('tf', f) },
+      { label: inTi ? 'Stop ignoring this value' : 'Ignore this value', hint: 'ti', disabled: !f, action: () => setFilter('ti', f) },
       '-',
       { label: listHas(st.tagroot || '', k.key) ? `Stop grouping by ${k.key} at the root` : `Group by ${k.key} at the root`, hint: 'tagroot', disabled: k.key.includes(','), action: () => page.change({ tagroot: toggleKey(st.tagroot || '', k.key), zoom: '' }) },
       { label: listHas(st.tagleaf || '', k.key) ? `Stop grouping by ${k.key} at the leaf` : `Group by ${k.key} at the leaf`, hint: 'tagleaf', disabled: k.key.includes(','), action: () => page.change({ tagleaf: toggleKey(st.tagleaf || '', k.key), zoom: '' }) },
@@ -162,15 +160,15 @@ export function labelsPanel(page) {
     const pct = k.total > 0 ? formatPercent(v.count, k.total) : '';
     const val = el('button', {
       type: 'button', class: 'fn lval', text: v.value || '""', disabled: !f,
-      title: f ? `Keep only these samples (tf=${f}); Shift+click: add to the focus` : 'No tag filter can select this value',
+      title: f ? (inTf ? `Lift the focus (tf=${f})` : `Keep only these samples (tf=${f})`) : 'No tag filter can select this value',
     });
-    val.addEventListener('click', e => { if (f) setFilter('tf', f, e.shiftKey ? 'add' : 'set'); });
+    val.addEventListener('click', () => { if (f) setFilter('tf', f); });
     const ign = el('button', {
       type: 'button', class: 'icon lign', text: '⊘', disabled: !f, 'aria-pressed': String(inTi),
       'aria-label': `${inTi ? 'Stop ignoring' : 'Ignore'} ${k.key}=${v.value}`,
       title: f ? `${inTi ? 'Stop dropping' : 'Drop'} these samples (ti=${f})` : '',
     });
-    ign.addEventListener('click', () => { if (f) setFilter('ti', f, 'toggle'); });
+    ign.addEventListener('click', () => { if (f) setFilter('ti', f); });
     const bar = el('span', { class: 'lbar', 'aria-hidden': 'true' });
     bar.style.width = `calc((100% - .6rem) * ${Math.max(0, Math.min(1, k.total > 0 ? v.count / k.total : 0)).toFixed(4)})`;
     const tr = el('tr', {
