@@ -19,10 +19,15 @@
  * (keys hidden by -tagshow/-taghide left out) every value with the summed
  * sample value of the samples that passed the filters.
  *   JSON: {"sample":{"type","unit"},"total":N,"keys":[{"key","numeric":bool,
- *          "unit","total","values":[{"value","count","share"}...]}...]}
+ *          "unit","total","values":[{"value","count","share","filter"}...]}...]}
  *   where count is the summed sample value, share = count / key total,
- *   unit the numeric label unit ("" for string labels). Keys sorted by name,
- *   values by |count| descending then value, as pprof prints them.
+ *   unit the numeric label unit ("" for string labels), filter the
+ *   tagfocus/tagignore expression that selects exactly the samples carrying
+ *   the value ("key=^value$" escaped, or "key=N[unit]" / "key=LO[unit]:HI[unit]"
+ *   over the raw numbers behind the formatted value), or null when none can
+ *   (empty key or one with '=', non-UTF-8 value, mixed string/numeric).
+ *   Keys sorted by name, values by |count| descending then value, as pprof
+ *   prints them.
  * Both are pure functions of their inputs; thread-safe on distinct outputs.
  */
 #ifndef HEARTH_LABELS_H

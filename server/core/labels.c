@@ -416,6 +416,8 @@ struct tagval {
     uint32_t val;  /* index in the report's value strings */
     int64_t count; /* summed sample value */
     bool numeric;
+    bool str;       /* some of its labels are string labels */
+    int64_t lo, hi; /* numeric: the smallest and largest raw label value */
 };
 
 struct tagkey {
@@ -454,6 +456,61 @@ static int cmp_tagval(const void *x, const void *y, void *arg)
     if (hearth_abs64(a->count) != hearth_abs64(b->count))
         return hearth_abs64(a->count) > hearth_abs64(b->count) ? -1 : 1;
     return cmp_hstr(ts->vs->strs[a->val], ts->vs->strs[b->val]);
+}
+
+/* The key and value parts of a tag filter must stay under the filter parser's buffers. */
+#define TAG_FILTER_MAX_KEY 255
+#define TAG_FILTER_MAX     4095
+
+/*
+ * The tagfocus/tagignore expression that selects exactly the samples counted
+ * in one row: "key=^value$" (the value's regex metacharacters escaped, commas
+ * and control bytes as \xHH, since pprof splits the list at commas) for string
+ * labels, "key=N[unit]" or "key=LO[unit]:HI[unit]" for numeric ones (the raw
+ * values the row's formatted text stands for, in the key's unit when that is
+ * letters only, which pprof's range syntax takes, else bare, which compares
+ * unconverted). Nothing (false) when no expression can say it: an empty key
+ * or one with '=', a value that is not UTF-8, a row mixing string and numeric
+ * labels, or an expression longer than the filter parser takes.
+ */
+static bool tag_filter(struct hearth_buf *b, struct hearth_str key, const struct tagval *t,
+                       struct hearth_str val, const char *unit)
+{
+    size_t i, n;
+
+    hearth_buf_reset(b);
+    if (!key.len || key.len > TAG_FILTER_MAX_KEY || memchr(key.ptr, '=', key.len) ||
+        (t->numeric && t->str))
+        return false;
+    hearth_buf_add(b, key.ptr, key.len);
+    hearth_buf_addch(b, '=');
+    if (t->numeric) {
+        bool letters = *unit != '\0';
+        for (i = 0; unit[i]; i++)
+            if (!((unit[i] >= 'a' && unit[i] <= 'z') || (unit[i] >= 'A' && unit[i] <= 'Z')))
+                letters = false;
+        if (!letters)
+            unit = "";
+        hearth_buf_printf(b, "%lld%s", (long long)t->lo, unit);
+        if (t->hi != t->lo)
+            hearth_buf_printf(b, ":%lld%s", (long long)t->hi, unit);
+    } else {
+        hearth_buf_addch(b, '^');
+        for (i = 0; i < val.len; i += n) {
+            unsigned char c = (unsigned char)val.ptr[i];
+            n = hearth_utf8_len((const unsigned char *)val.ptr + i, val.len - i);
+            if (!n)
+                return false;
+            if (c < 0x20 || c == 0x7f || c == ',')
+                hearth_buf_printf(b, "\\x%02x", c);
+            else if (n == 1 && strchr("\\.+*?()|[]{}^$", c))
+                hearth_buf_printf(b, "\\%c", c);
+            else
+                hearth_buf_add(b, val.ptr + i, n);
+        }
+        hearth_buf_addch(b, '$');
+    }
+    return !b->fail && b->len - key.len - 1 <= TAG_FILTER_MAX;
 }
 
 /* pprof's NumLabelUnits: a numeric key's first non-empty unit, else its default. */
@@ -541,10 +598,17 @@ enum hearth_err hearth_tags_render(const struct hearth_stacks *s, const struct h
                 tv[ntv].val = v;
                 tv[ntv].count = 0;
                 tv[ntv].numeric = false;
+                tv[ntv].str = false;
+                tv[ntv].lo = tv[ntv].hi = numeric ? p->lab_num[i] : 0;
                 ntv++;
             }
             tv[pr].count = hearth_add64(tv[pr].count, s->sample_w[smp]);
             tv[pr].numeric |= numeric;
+            tv[pr].str |= !numeric;
+            if (numeric && p->lab_num[i] < tv[pr].lo)
+                tv[pr].lo = p->lab_num[i];
+            if (numeric && p->lab_num[i] > tv[pr].hi)
+                tv[pr].hi = p->lab_num[i];
         }
     }
     {
@@ -606,6 +670,11 @@ enum hearth_err hearth_tags_render(const struct hearth_stacks *s, const struct h
                 hearth_jsonw_key(&w, "share");
                 hearth_jsonw_double(&w, tk[i].total > 0 ? (double)tv[j].count / (double)tk[i].total
                                                         : 0);
+                hearth_jsonw_key(&w, "filter");
+                if (tag_filter(&text, k, &tv[j], v, kunit[i]))
+                    hearth_jsonw_str(&w, text.ptr, text.len);
+                else
+                    hearth_jsonw_null(&w);
                 hearth_jsonw_obj_close(&w);
             }
             hearth_jsonw_arr_close(&w);

@@ -374,3 +374,38 @@ test('url state: the sandwich view and its function live in the URL, not in serv
   assert.equal(serverQuery(st), '?g=lines');
   assert.equal(serverChanged(st, withChanges(st, { fn: 'main.g' })), false);
 });
+
+test('labels: tag filters combine per key; tagroot/tagleaf/rel are server options, the panel a UI one', async () => {
+  const { labelKeys, hasTagFilter, addTagFilter, removeTagFilter, toggleKey, listHas } = await import('../../web/js/model/labels.js');
+  const d = labelKeys({
+    sample: { type: 'cpu', unit: 'nanoseconds' }, total: 10,
+    keys: [{ key: 'h', numeric: false, unit: '', total: 6, values: [{ value: 'a', count: 4, share: 0.666667, filter: 'h=^a$' }, { value: 'b\ufffd', count: 2, share: 0.333333, filter: null }] }],
+  });
+  assert.deepEqual(d.keys[0].values.map(v => [v.value, v.count, v.filter]), [['a', 4, 'h=^a$'], ['b\ufffd', 2, null]]);
+  assert.deepEqual(labelKeys({}).keys, []);
+  // string filters of one key: one expression of alternatives (pprof: any of them)
+  assert.equal(addTagFilter('', 'h=^a$'), 'h=^a$');
+  assert.equal(addTagFilter('h=^a$', 'h=^b\\x2cc$'), 'h=^a$,^b\\x2cc$');
+  assert.equal(addTagFilter('h=^a$,^b$', 'h=^a$'), 'h=^a$,^b$', 'already there');
+  assert.equal(addTagFilter('h=^a$', 'k=^a$'), 'k=^a$', 'another key replaces');
+  assert.equal(addTagFilter('bytes=1024bytes', 'bytes=2048bytes'), 'bytes=2048bytes', 'numeric filters replace');
+  assert.equal(addTagFilter('h=a', 'h=^b$'), 'h=^b$', 'free text replaces');
+  assert.ok(hasTagFilter('h=^a$,^b$', 'h=^b$'));
+  assert.ok(hasTagFilter('bytes=1kb', 'bytes=1kb'));
+  assert.ok(!hasTagFilter('h=^a$,^b$', 'k=^b$'));
+  assert.ok(!hasTagFilter('', 'h=^a$'));
+  assert.equal(removeTagFilter('h=^a$,^b$', 'h=^a$'), 'h=^b$');
+  assert.equal(removeTagFilter('h=^a$', 'h=^a$'), '');
+  assert.equal(removeTagFilter('bytes=1kb', 'h=^a$'), 'bytes=1kb');
+  assert.equal(toggleKey('', 'h'), 'h');
+  assert.equal(toggleKey('h,k', 'h'), 'k');
+  assert.equal(toggleKey('k', 'h'), 'k,h');
+  assert.ok(listHas('a,h', 'h') && !listHas('ah', 'h'));
+  const st = parseQuery('?tagroot=h&tagleaf=k&rel=1&labels=1&tf=h%3D%5Ea%24');
+  assert.deepEqual(st, { tagroot: 'h', tagleaf: 'k', rel: '1', labels: '1', tf: 'h=^a$' });
+  assert.equal(serverQuery(st), '?tf=h%3D%5Ea%24&tagroot=h&tagleaf=k&rel=1');
+  assert.deepEqual(parseQuery(formatQuery(st)), st);
+  assert.equal(parseQuery('?rel=0&labels=no').rel, undefined);
+  assert.equal(serverChanged(st, withChanges(st, { labels: '' })), false);
+  assert.equal(serverChanged(st, withChanges(st, { rel: '' })), true);
+});

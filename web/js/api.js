@@ -385,3 +385,11 @@ export async function deleteView(id) {
   await call(V(id), { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
   forgetToken(id);
 }
+
+/**
+ * Every label key with its values, counts and filters (pprof -tags).
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ */
+export function getTags(id, query, signal) {
+  return call(`${P(id)}/tags${query}`, { signal });
+}

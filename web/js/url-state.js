@@ -1,17 +1,18 @@
 // @ts-check
 // Every piece of view state lives in the URL: the server's view options
 // under pprof's web UI names (si, g, f, i, h, s, sf, tf, ti, n, nf, ef,
-// noinlines, base, norm, merge: profiles merged into this one) plus the UI's
+// noinlines, base, norm, merge: profiles merged into this one, tagroot and
+// tagleaf: label keys as pseudo frames, rel: relative percentages) plus the UI's
 // own: view, zoom (a frame key, see model/flame.js), q (search regex), sort
 // (top table), by (the series page's growth: flat or cum), heavy and rev (the
 // flame graph's left-heavy order and reversed, bottom-up form: "1" when on)
-// and fn (the sandwich view's function).
+// fn (the sandwich view's function) and labels (the labels panel open: "1").
 // parseQuery/formatQuery are pure; go()/onChange() touch the history.
 
 /** Options passed to the server, in the order they appear in URLs. */
-export const SERVER_KEYS = /** @type {const} */ (['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm', 'merge']);
+export const SERVER_KEYS = /** @type {const} */ (['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm', 'merge', 'tagroot', 'tagleaf', 'rel']);
 /** The UI's own state. */
-export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by', 'heavy', 'rev', 'fn']);
+export const UI_KEYS = /** @type {const} */ (['view', 'zoom', 'q', 'sort', 'by', 'heavy', 'rev', 'fn', 'labels']);
 export const VIEWS = /** @type {const} */ (['flame', 'top', 'graph', 'sandwich']);
 
 /** @typedef {Record<string, string>} State */
@@ -33,8 +34,8 @@ export function parseQuery(search) {
     st[k] = k === 'noinlines' || k === 'norm' ? (v === '' || /^(1|true|t|yes|on)$/i.test(v) ? '1' : '') : v;
     if (st[k] === '') delete st[k];
   }
-  // the flame graph's options are on ("1") or absent
-  for (const k of ['heavy', 'rev']) if (st[k] !== undefined && !/^(1|true|t|yes|on)$/i.test(st[k])) delete st[k]; else if (st[k]) st[k] = '1';
+  // the flame graph's options, relative percentages and the labels panel are on ("1") or absent
+  for (const k of ['heavy', 'rev', 'rel', 'labels']) if (st[k] !== undefined && !/^(1|true|t|yes|on)$/i.test(st[k])) delete st[k]; else if (st[k]) st[k] = '1';
   if (st.view && !VIEWS.includes(/** @type {any} */ (st.view))) delete st.view;
   if (st.norm && !st.base) delete st.norm;
   return st;

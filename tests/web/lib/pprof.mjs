@@ -35,7 +35,8 @@ class W {
  * Build a gzip-compressed profile.
  * @param {object} o
  * @param {[string, string][]} o.sampleTypes [type, unit]
- * @param {{stack: string[], values: number[], labels?: Record<string,string>, file?: string}[]} o.samples stacks leaf first
+ * @param {{stack: string[], values: number[], labels?: Record<string,string|number|{num: number, unit: string}|(string|number)[]>, file?: string}[]} o.samples stacks leaf first;
+ *   a label value is a string (string label), a number (numeric label, no unit), {num, unit} or a list of these (one label each)
  * @param {[string, string]} [o.periodType]
  * @param {number} [o.period]
  * @param {string[]} [o.comments]
@@ -66,7 +67,15 @@ export function makeProfile(o) {
   };
   for (const s of o.samples) {
     const w = new W().packed(1, s.stack.map(loc)).packed(2, s.values);
-    for (const [k, v] of Object.entries(s.labels || {})) w.msg(3, new W().int(1, S(k)).int(2, S(v)));
+    for (const [k, vs] of Object.entries(s.labels || {})) {
+      for (const v of Array.isArray(vs) ? vs : [vs]) {
+        const l = new W().int(1, S(k));
+        if (typeof v === 'string') l.int(2, S(v));
+        else if (typeof v === 'number') l.int(3, v);
+        else l.int(3, v.num).int(4, S(v.unit));
+        w.msg(3, l);
+      }
+    }
     p.msg(2, w);
   }
   p.msg(3, new W().int(1, 1).int(2, 0x400000).int(3, 0x800000).int(5, S(o.mappingFile || '/bin/app'))

@@ -19,6 +19,7 @@ import { profileHeader } from './profile/header.js';
 import { diffBar } from './profile/diff-bar.js';
 import { mergeBar } from './profile/merge-bar.js';
 import { filters } from './profile/filters.js';
+import { labelsPanel } from './profile/labels.js';
 import { flameLoader, topLoader, graphLoader } from './profile/loaders.js';
 import { sandwichLoader } from './profile/sandwich.js';
 import { savedViews } from './profile/saved-views.js';
@@ -57,6 +58,7 @@ export function mountProfile(app, id) {
   const searchPivot = el('button', { type: 'button', class: 'search-pivot', hidden: true, title: 'Callers and callees of the matching functions', text: '⇅ callers/callees' });
   const flt = filters(page);
   const views = savedViews(page, () => header.meta());
+  const labels = labelsPanel(page);
   const tabs = el('div', { class: 'tabs', role: 'tablist' },
     ...VIEW_LABELS.map(([v, l]) => el('button', { type: 'button', role: 'tab', 'data-view': v, text: l })));
   const toolbar = el('div', { class: 'toolbar' },
@@ -64,6 +66,7 @@ export function mountProfile(app, id) {
     el('label', { class: 'field' }, el('span', { text: 'Granularity' }), gSel),
     flt.button,
     views.button,
+    labels.button,
     el('div', { class: 'search' }, searchIn, searchInfo, searchPivot),
     tabs);
   const diff = diffBar(page);
@@ -75,7 +78,8 @@ export function mountProfile(app, id) {
     sandwich: el('div', { class: 'pane pane-sandwich', role: 'tabpanel', 'data-view': 'sandwich' }),
   };
   const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph, panes.sandwich);
-  replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el, content));
+  replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el,
+    el('div', { class: 'profile-body' }, content, labels.el)));
   app.classList.add('fill');
 
   /* ---- views ---- */
@@ -147,6 +151,7 @@ export function mountProfile(app, id) {
     }
     for (const [k, p] of Object.entries(panes)) p.hidden = k !== view;
     flt.sync();
+    labels.sync();
   }
 
   siSel.addEventListener('change', () => page.change({ si: siSel.value }));
@@ -211,6 +216,7 @@ export function mountProfile(app, id) {
     else if (view === 'sandwich') sandwich.load();
     else graph.load();
     if (view !== 'flame') applySearch();
+    labels.load();
   }
 
   const off = onChange(s => update(s));
@@ -241,6 +247,7 @@ export function mountProfile(app, id) {
     top.destroy();
     graph.destroy();
     sandwich.destroy();
+    labels.destroy();
     diff.destroy();
     app.classList.remove('fill');
   };

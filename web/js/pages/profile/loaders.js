@@ -193,7 +193,7 @@ export function flameLoader(page, pane, hooks, top, profileName = () => page.id)
     const st = page.state();
     const fd = /** @type {FlameData} */ (data.shown);
     const parts = [profileName(), `${fd.sample.type || 'samples'} (${fd.sample.unit || 'count'})`];
-    const opts = SERVER_KEYS.filter(k => k !== 'si' && st[k]).map(k => (st[k] === '1' && (k === 'noinlines' || k === 'norm') ? k : `${k}=${st[k]}`));
+    const opts = SERVER_KEYS.filter(k => k !== 'si' && st[k]).map(k => (st[k] === '1' && (k === 'noinlines' || k === 'norm' || k === 'rel') ? k : `${k}=${st[k]}`));
     if (opts.length) parts.push(opts.join(' '));
     const z = view.zoomNode();
     if (z > 0) parts.push(`zoom: ${nameOf(fd, z)}`);
