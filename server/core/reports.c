@@ -908,13 +908,12 @@ static void raw_header(const struct hearth_profile *p, struct hearth_buf *out)
         add_str(out, hearth_pstr(p, p->comments[i]));
         hearth_buf_addch(out, '\n');
     }
-    if (p->period_type || p->period_unit) {
-        hearth_buf_addstr(out, "PeriodType: ");
-        add_str(out, hearth_pstr(p, p->period_type));
-        hearth_buf_addch(out, ' ');
-        add_str(out, hearth_pstr(p, p->period_unit));
-        hearth_buf_addch(out, '\n');
-    }
+    /* pprof's decoders and legacy parsers always set a period type (maybe empty) */
+    hearth_buf_addstr(out, "PeriodType: ");
+    add_str(out, hearth_pstr(p, p->period_type));
+    hearth_buf_addch(out, ' ');
+    add_str(out, hearth_pstr(p, p->period_unit));
+    hearth_buf_addch(out, '\n');
     hearth_buf_printf(out, "Period: %" PRId64 "\n", p->period);
     if (p->time_nanos) {
         hearth_buf_addstr(out, "Time: ");

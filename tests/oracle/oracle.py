@@ -1327,6 +1327,9 @@ def main():
                     help='leave out files (and pairs) whose label contains SUBSTR; repeatable')
     ap.add_argument('--kinds', default='',
                     help='comma-separated case kinds to run (default: all)')
+    ap.add_argument('--reports-every-index', action='store_true',
+                    help="run pprof's other reports on every sample index of the corpus's "
+                         'real profiles too (default: their default sample index only)')
     ap.add_argument('--summary')
     ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()
@@ -1483,13 +1486,13 @@ def run_all(args, tools, pool, corpus, gen, sel, badsel, big, allfiles, t_start)
                 return compare_flame(tools.pprof_run(['-traces'] + fl), tools.hearth_run(['flame'] + fl), suf, st)
 
             # every kind on every sample index of the generated profiles; on the
-            # corpus's real profiles the DOT variants beyond the default flags on
-            # the default sample index (time: CI), and pprof's other reports not
-            # yet: they still differ from pprof on some real profiles (README)
+            # corpus's real profiles the DOT variants beyond the default flags and
+            # pprof's other reports on the default sample index (time: CI), unless
+            # --reports-every-index
             wide = label.startswith('gen:') or si == meta['default']
             cases.append(Case('top-full', label, si, uf, top_full))
             cases.append(Case('top-default', label, si, [], top_default))
-            if label.startswith('gen:'):
+            if wide or args.reports_every_index:
                 cases.extend(report_cases(tools, label, path, si,
                                           top_full_args=TOP_FULL + common + [path]))
             cases.append(Case('graph', label, si, uf, graph))
