@@ -214,10 +214,17 @@ static enum hearth_err traces(const struct hearth_profile *p, const struct heart
         value_label(v, sizeof(v), s, unit, s->tr_val[i * p->ntypes + s->sidx]);
         for (k = b; k-- > a;) {
             uint32_t f = s->frames[k];
-            hearth_buf_printf(out, "%10s   ", k == b - 1 ? v : "");
+            if (k == b - 1)
+                hearth_buf_printf(out, "%10s   ", v);
+            else
+                hearth_buf_add(out, "             ", 13); /* "%10s   " of "" */
             add_str(out, s->pname[f >> 1]);
-            hearth_buf_addstr(out, f & 1 ? " (inline)\n" : "\n");
+            if (f & 1)
+                hearth_buf_add(out, " (inline)\n", 10);
+            else
+                hearth_buf_addch(out, '\n');
         }
+        hearth_buf_spill(out);
         if ((i & 4095) == 4095 && hearth_stacks_late(s)) {
             free(ucache);
             return hearth_stacks_over_time(s, em);
@@ -987,6 +994,7 @@ static enum hearth_err raw(const struct hearth_profile *p, const struct hearth_s
         if (!e)
             e = raw_labels(p, smp, false, out);
         hearth_buf_addch(out, '\n');
+        hearth_buf_spill(out);
         if ((k & 4095) == 4095 && hearth_stacks_late(s)) {
             e = hearth_stacks_over_time(s, em);
             goto out_free;

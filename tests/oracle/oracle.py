@@ -100,8 +100,9 @@ def parse_value(tok, suffix):
 
 def re2_escape(s):
     """Escape a literal for RE2 (Go regexp): backslash before ASCII punctuation
-    that has a meaning; everything else literal."""
-    return re.sub(r'([\\.+*?()|\[\]{}^$,])', r'\\\1', s)
+    that has a meaning; everything else literal. A NUL byte (which no
+    command-line argument can hold) is written as \\x00."""
+    return re.sub(r'([\\.+*?()|\[\]{}^$,])', r'\\\1', s).replace('\0', '\\x00')
 
 
 def to_text(b):
@@ -1083,8 +1084,17 @@ def check_callgrind(hh):
     return None
 
 
-def compare_callgrind(pp, hh):
+def compare_callgrind(pp, hh, rerun=None):
+    """Byte for byte. Go 1.19's pprof lists a node's calls sorted by |weight|
+    with an unstable sort over a Go map, so calls of equal |weight| and opposite
+    sign (delta profiles) come out in run-dependent order: when the first run
+    differs, up to four more runs may each match exactly."""
     o = compare_bytes(pp, hh)
+    for _ in range(4 if rerun and o.status != 'pass' and pp.rc == 0 and hh.rc == 0 else 0):
+        r = rerun()
+        if r.rc == 0 and r.out == hh.out:
+            o = PASS()
+            break
     if o.status != 'pass' or hh.rc != 0:
         return o
     return check_callgrind(hh) or o
@@ -1112,7 +1122,8 @@ def report_cases(tools, label, path, si, pre=(), pool=None, top_full_args=None):
     for kind in ('text', 'traces', 'tree', 'raw', 'comments'):
         cases.append(Case(kind, label, si, flags, text_case(kind)))
     cases.append(Case('callgrind', label, si, flags, lambda: compare_callgrind(
-        tools.pprof_run(['-callgrind'] + fl), tools.hearth_run(['callgrind'] + fl))))
+        tools.pprof_run(['-callgrind'] + fl), tools.hearth_run(['callgrind'] + fl),
+        lambda: tools.pprof_run(['-callgrind'] + fl))))
     cases.append(Case('proto', label, si, flags, lambda: compare_proto(
         tools.pprof_run(['-proto'] + fl), tools.hearth_run(['-proto'] + fl), tools, si)))
     cases.append(Case('topproto', label, si, flags, lambda: compare_topproto(
