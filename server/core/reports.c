@@ -62,7 +62,8 @@ bool hearth_report_stacks(enum hearth_report r, const struct hearth_query *user,
         break;
     case HEARTH_REPORT_RAW:
     case HEARTH_REPORT_PROTO:
-        *flags = HEARTH_STACKS_TRACES | HEARTH_STACKS_OBJNAMES;
+        /* pprof writes the profile itself: its file names are not trimmed or cleaned */
+        *flags = HEARTH_STACKS_TRACES | HEARTH_STACKS_OBJNAMES | HEARTH_STACKS_RAWFILES;
         q->gran = HEARTH_GRAN_ADDRESSES;
         q->noinlines = false;
         break;
@@ -1198,7 +1199,9 @@ static enum hearth_err gzip_out(struct hearth_buf *pb, struct hearth_buf *out,
 
     if (pb->fail)
         return hearth_errmsg_set(em, pb->fail, "output larger than the limit");
-    if (!hearth_gzip(pb->ptr ? pb->ptr : "", pb->len, 6, &z, &zn))
+    /* gzip's fastest level past 1 MiB (as for large JSON answers): on 1M samples
+       it halves the time -proto spends compressing for a 9% larger file */
+    if (!hearth_gzip(pb->ptr ? pb->ptr : "", pb->len, pb->len > (1 << 20) ? 1 : 6, &z, &zn))
         return nomem(em);
     hearth_buf_add(out, z, zn);
     free(z);
@@ -1498,7 +1501,7 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
         for (y = a; y < b; y++) {
             const struct hearth_nodeinfo *ni = &s->ni[locs.pool[y]];
             uint32_t key[4] = {ni->name, ni->file, 0, 0}, f;
-            if (ni->name == 0 && ni->file == 0)
+            if (!ni->has_line)
                 continue; /* an unsymbolized location has no lines */
             memcpy(&key[2], &ni->start_line, 8);
             f = hearth_seqmap_add(&fns, key, 4, NULL);
