@@ -50,6 +50,8 @@ struct hearth_nodeinfo {
     uint32_t name;      /* profile string index (0 = erased/empty) */
     uint32_t file;      /* index in stacks->strs (cleaned path), 0 = none */
     uint32_t objfile;   /* profile string index, set only when name is empty */
+    uint32_t has_line;  /* HEARTH_STACKS_RAWFILES only: 1 = from a line (maybe of a nameless
+                           function), 0 = a location without lines */
     int64_t start_line; /* only when name is empty */
     int64_t lineno;
     uint64_t addr;
@@ -160,6 +162,8 @@ enum {
     HEARTH_STACKS_SAMPLES = 2,
     HEARTH_STACKS_TRACES = 4,
     HEARTH_STACKS_OBJNAMES = 8,
+    /* file names as the profile has them (no trim_path, no Clean): -proto */
+    HEARTH_STACKS_RAWFILES = 16,
 };
 enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const struct hearth_query *q,
                                        unsigned flags, const struct hearth_limits *lim,

@@ -423,25 +423,43 @@ static bool parse_secs(const char *name, const char *val, long *out)
     return true;
 }
 
-static int write_out(const struct hearth_buf *out, const char *path)
-{
-    FILE *f = stdout;
-    int rc = 0;
+/* Where the report goes: stdout or -output=PATH (created at the first write). */
+struct out_sink {
+    const char *path;
+    FILE *f;
+    bool failed;
+};
 
-    if (path) {
-        f = fopen(path, "wb");
-        if (!f) {
-            fprintf(stderr, "hearth: cannot create %s\n", path);
-            return 1;
+static enum hearth_err sink_write(void *ctx, const char *p, size_t n)
+{
+    struct out_sink *o = ctx;
+
+    if (!o->f && !o->failed) {
+        o->f = o->path ? fopen(o->path, "wb") : stdout;
+        if (!o->f) {
+            fprintf(stderr, "hearth: cannot create %s\n", o->path);
+            o->failed = true;
         }
     }
-    if (out->len && fwrite(out->ptr, 1, out->len, f) != out->len)
-        rc = 1;
-    if (path ? fclose(f) != 0 : fflush(f) != 0)
-        rc = 1;
-    if (rc)
-        fprintf(stderr, "hearth: writing %s failed\n", path ? path : "the output");
-    return rc;
+    if (!o->failed && n && fwrite(p, 1, n, o->f) != n) {
+        fprintf(stderr, "hearth: writing %s failed\n", o->path ? o->path : "the output");
+        o->failed = true;
+    }
+    return o->failed ? HEARTH_E_IO : HEARTH_OK;
+}
+
+/* The rest of the report, then close; 0 or 1 (with a message on stderr). */
+static int write_out(const struct hearth_buf *out, struct out_sink *o)
+{
+    if (sink_write(o, out->ptr, out->len))
+        return 1;
+    if (o->path ? fclose(o->f) != 0 : fflush(o->f) != 0) {
+        o->f = NULL;
+        fprintf(stderr, "hearth: writing %s failed\n", o->path ? o->path : "the output");
+        return 1;
+    }
+    o->f = NULL;
+    return 0;
 }
 
 int hearth_cli_run(int argc, char **argv)
@@ -456,6 +474,7 @@ int hearth_cli_run(int argc, char **argv)
     struct hearth_profile *p = NULL, *bp = NULL, *m = NULL;
     struct hearth_stacks *s = NULL;
     struct hearth_buf out;
+    struct out_sink sink = {NULL, NULL, false};
     enum hearth_err e;
     int i = 0, rc = 1;
 
@@ -618,13 +637,19 @@ int hearth_cli_run(int argc, char **argv)
     ctx.q = &q;
     ctx.lim = &lim;
     ctx.name = rep->name;
+    sink.path = output;
+    /* long reports stream to the output as they are rendered */
+    hearth_buf_set_spill(&out, sink_write, &sink);
     e = rep->render(&ctx, &out, &em);
     if (e) {
-        rc = fail(em.msg);
+        if (!sink.failed)
+            rc = fail(em.msg);
         goto out_free;
     }
-    rc = write_out(&out, output);
+    rc = write_out(&out, &sink);
 out_free:
+    if (sink.f && sink.path)
+        fclose(sink.f);
     hearth_buf_release(&out);
     hearth_stacks_free(s);
     hearth_profile_free(m);

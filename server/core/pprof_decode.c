@@ -132,6 +132,7 @@ struct dec {
     /* Pass-1 records still holding pprof ids. */
     uint64_t *loc_map_id, *line_fn_id;
     struct hearth_u64map fn_ids, loc_ids, map_ids;
+    uint32_t *loc_canon;        /* location index -> first location with pprof's merge key */
     struct hearth_seqmap skeys; /* sample keys: identical samples are merged */
     struct raw_sample rs;
     uint32_t *key;
@@ -606,6 +607,120 @@ static enum hearth_err resolve_locations(struct dec *d)
     return HEARTH_OK;
 }
 
+/* Append v to key k (two uint32 halves). */
+static size_t key64(uint32_t *k, size_t n, uint64_t v)
+{
+    k[n] = (uint32_t)v;
+    k[n + 1] = (uint32_t)(v >> 32);
+    return n + 2;
+}
+
+/*
+ * pprof merges every profile it reads with itself (profile.Merge), which folds
+ * equal functions (start line, name, system name, file), equal mappings (size
+ * rounded up to 4 KiB, file offset, build id or else file) and equal locations
+ * (address relative to the mapping, mapping, folded bit, lines) into one.
+ * Functions and mappings are rewritten to the first of their kind (a
+ * location's address moves with its mapping's start); d->loc_canon maps each
+ * location to the first equal one, and pass 2 stores that in the samples.
+ */
+static enum hearth_err canonicalize(struct dec *d)
+{
+    struct hearth_profile *p = d->p;
+    struct hearth_seqmap fm, mm, lm;
+    uint32_t *frep = NULL, *mrep = NULL, *key = NULL, *first = NULL;
+    size_t i, keycap, maxlines = 0, most = p->nloc;
+    enum hearth_err e = HEARTH_OK;
+    bool added;
+
+    hearth_seqmap_init(&fm);
+    hearth_seqmap_init(&mm);
+    hearth_seqmap_init(&lm);
+    for (i = 0; i < p->nloc; i++)
+        if (p->loc_line_off[i + 1] - p->loc_line_off[i] > maxlines)
+            maxlines = p->loc_line_off[i + 1] - p->loc_line_off[i];
+    keycap = 8 + 3 * maxlines;
+    frep = malloc((p->nfunc + 1) * sizeof(*frep));
+    mrep = malloc((p->nmap + 1) * sizeof(*mrep));
+    d->loc_canon = malloc((p->nloc + 1) * sizeof(*d->loc_canon));
+    key = malloc(keycap * sizeof(*key));
+    if (p->nfunc > most)
+        most = p->nfunc;
+    if (p->nmap > most)
+        most = p->nmap;
+    first = malloc((most + 1) * sizeof(*first)); /* class -> its first member */
+    if (!frep || !mrep || !d->loc_canon || !key || !first)
+        goto out_nomem;
+    for (i = 0; i < p->nfunc; i++) {
+        size_t n = key64(key, 0, (uint64_t)p->fn_start_line[i]);
+        uint32_t c;
+        key[n++] = p->fn_name[i];
+        key[n++] = p->fn_sysname[i];
+        key[n++] = p->fn_file[i];
+        c = hearth_seqmap_add(&fm, key, n, &added);
+        if (c == HEARTH_NONE)
+            goto out_nomem;
+        if (added)
+            first[c] = (uint32_t)i;
+        frep[i] = first[c];
+    }
+    for (i = 0; i < p->nmap; i++) {
+        uint64_t size = p->map_limit[i] - p->map_start[i];
+        size_t n;
+        uint32_t c;
+        size = size + 0x1000 - 1;
+        size -= size % 0x1000;
+        n = key64(key, 0, size);
+        n = key64(key, n, p->map_offset[i]);
+        key[n++] = p->map_build_id[i] ? p->map_build_id[i] : p->map_file[i];
+        c = hearth_seqmap_add(&mm, key, n, &added);
+        if (c == HEARTH_NONE)
+            goto out_nomem;
+        if (added)
+            first[c] = (uint32_t)i;
+        mrep[i] = first[c];
+    }
+    for (i = 0; i < p->nlines; i++)
+        if (p->line_fn[i] != HEARTH_NONE)
+            p->line_fn[i] = frep[p->line_fn[i]];
+    for (i = 0; i < p->nloc; i++) {
+        uint32_t m = p->loc_map[i], c, x;
+        uint64_t rel = p->loc_addr[i];
+        size_t n;
+        if (m != HEARTH_NONE && mrep[m] != m) {
+            p->loc_addr[i] += p->map_start[mrep[m]] - p->map_start[m];
+            m = p->loc_map[i] = mrep[m];
+        }
+        if (m != HEARTH_NONE)
+            rel = p->loc_addr[i] - p->map_start[m];
+        n = key64(key, 0, rel);
+        key[n++] = m;
+        key[n++] = p->loc_folded[i];
+        for (x = p->loc_line_off[i]; x < p->loc_line_off[i + 1]; x++) {
+            key[n++] = p->line_fn[x];
+            n = key64(key, n, (uint64_t)p->line_no[x]);
+        }
+        c = hearth_seqmap_add(&lm, key, n, &added);
+        if (c == HEARTH_NONE)
+            goto out_nomem;
+        if (added)
+            first[c] = (uint32_t)i;
+        d->loc_canon[i] = first[c];
+    }
+    goto out_free;
+out_nomem:
+    e = hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+out_free:
+    free(frep);
+    free(mrep);
+    free(key);
+    free(first);
+    hearth_seqmap_release(&fm);
+    hearth_seqmap_release(&mm);
+    hearth_seqmap_release(&lm);
+    return e;
+}
+
 /* Index of the sample's merge key in d->skeys (added if new). */
 static enum hearth_err sample_key(struct dec *d, const uint32_t *locs, size_t nloc, size_t la,
                                   size_t lb, uint32_t *id, bool *added)
@@ -793,7 +908,7 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
             if (li == HEARTH_NONE || sm->loc[k] == 0)
                 return CORRUPT(d, "malformed profile: sample has nil location (id %llu)",
                                (unsigned long long)sm->loc[k]);
-            p->s_locs[nlocs++] = li;
+            p->s_locs[nlocs++] = d->loc_canon[li];
         }
         p->s_lab_off[s] = (uint32_t)nlabs;
         for (k = 0; k < sm->nlab; k++) {
@@ -951,6 +1066,7 @@ static void decoder_release(struct dec *d)
     free(d->loc_map_id);
     free(d->line_fn_id);
     hearth_intern_release(&d->in);
+    free(d->loc_canon);
     hearth_u64map_release(&d->fn_ids);
     hearth_u64map_release(&d->loc_ids);
     hearth_u64map_release(&d->map_ids);
@@ -1016,6 +1132,9 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
     if (e)
         goto out_release;
     e = resolve_locations(&d);
+    if (e)
+        goto out_release;
+    e = canonicalize(&d);
     if (e)
         goto out_release;
     hearth_u64map_densify(&d.loc_ids);

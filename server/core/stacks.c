@@ -98,6 +98,7 @@ struct ctx {
     struct noise nz;
     bool traces;   /* HEARTH_STACKS_TRACES: keep every sample's stack */
     bool objnames; /* HEARTH_STACKS_OBJNAMES: nodes keep their object file */
+    bool rawfiles; /* HEARTH_STACKS_RAWFILES: file names as in the profile */
     size_t trcap;
 };
 
@@ -238,6 +239,8 @@ static uint32_t file_id(struct ctx *c, struct hearth_str f)
 
     if (f.len == 0)
         return 0;
+    if (c->rawfiles)
+        return hearth_intern_add(&c->s->strs, f.ptr, f.len);
     /* pprof's trimPath: the -trim_path elements (':'-separated), then the defaults */
     if (tp && *tp) {
         const char *el = tp;
@@ -301,13 +304,15 @@ static uint32_t node_for(struct ctx *c, uint32_t l, uint32_t k)
             ni.start_line = p->fn_start_line[f];
         }
     }
+    ni.has_line = c->rawfiles && k != HEARTH_NONE;
     key[0] = ni.name;
     key[1] = ni.file;
     key[2] = ni.objfile;
     memcpy(&key[3], &ni.start_line, 8);
     memcpy(&key[5], &ni.lineno, 8);
     memcpy(&key[7], &ni.addr, 8);
-    id = hearth_seqmap_add(&c->nodemap, key, 9, &added);
+    key[9] = ni.has_line;
+    id = hearth_seqmap_add(&c->nodemap, key, 10, &added);
     if (id == HEARTH_NONE)
         return HEARTH_NONE;
     if (added) {
@@ -1806,6 +1811,7 @@ enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const str
     c.em = em;
     c.traces = (flags & HEARTH_STACKS_TRACES) != 0;
     c.objnames = (flags & HEARTH_STACKS_OBJNAMES) != 0;
+    c.rawfiles = (flags & HEARTH_STACKS_RAWFILES) != 0;
     c.out_unit = q->unit && *q->unit ? q->unit : "minimum";
     s = calloc(1, sizeof(*s));
     if (!s)

@@ -14,6 +14,32 @@ void hearth_buf_init(struct hearth_buf *b, size_t max)
     b->alloc = 0;
     b->max = max ? max : (size_t)1 << 30;
     b->fail = HEARTH_OK;
+    b->spill = NULL;
+    b->spill_ctx = NULL;
+    b->spilled = 0;
+}
+
+void hearth_buf_set_spill(struct hearth_buf *b, hearth_buf_spill_fn fn, void *ctx)
+{
+    b->spill = fn;
+    b->spill_ctx = ctx;
+}
+
+enum hearth_err hearth_buf_spill(struct hearth_buf *b)
+{
+    enum hearth_err e;
+
+    if (b->fail || !b->spill || b->len < HEARTH_BUF_SPILL_AT)
+        return b->fail;
+    e = b->spill(b->spill_ctx, b->ptr, b->len);
+    if (e) {
+        b->fail = e;
+        return e;
+    }
+    b->spilled += b->len;
+    b->len = 0;
+    b->ptr[0] = '\0';
+    return HEARTH_OK;
 }
 
 void hearth_buf_release(struct hearth_buf *b)
@@ -37,7 +63,7 @@ enum hearth_err hearth_buf_grow(struct hearth_buf *b, size_t n)
 
     if (b->fail)
         return b->fail;
-    if (n >= b->max || b->len >= b->max - n) {
+    if (n >= b->max || b->spilled + b->len >= b->max - n) {
         b->fail = HEARTH_E_TOO_LARGE;
         return b->fail;
     }

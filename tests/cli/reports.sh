@@ -49,6 +49,27 @@ run 0 "reload -proto output" "$H" top "$T/o.pb.gz"
 run 1 "-output into a missing directory" "$H" top -output=/nonexistent/dir/x "$P"
 [ "$(wc -l <"$T/err")" -eq 1 ] && ok || bad "-output failure: not one line"
 
+# reports past 1 MiB stream out in pieces: the same bytes to stdout and to -output,
+# and a full disk is one error line and exit 1
+L=$G/large-synth.pb.gz
+if [ -f "$L" ]; then
+  for r in traces raw; do
+    run 0 "$r (large)" "$H" "-$r" "$L"; cp "$T/out" "$T/a"; cp "$T/out" "$T/large.$r"
+    [ "$(wc -c <"$T/a")" -gt 2097152 ] && ok || bad "$r of $L: not past 2 MiB"
+    run 0 "$r -output (large)" "$H" "-$r" -output="$T/o.txt" "$L"
+    same "$r streamed: -output file vs stdout" "$T/a" "$T/o.txt"
+    if [ -w /dev/full ]; then
+      run 1 "$r to a full disk" "$H" "-$r" -output=/dev/full "$L"
+      [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q 'writing /dev/full failed' "$T/err" && ok ||
+        bad "$r to a full disk: not one error line: $(head -c 300 "$T/err")"
+    fi
+  done
+  run 0 "-traces (large, pipe)" sh -c "'$H' -traces '$L' | cat >'$T/p.txt'"
+  same "-traces through a pipe" "$T/large.traces" "$T/p.txt"
+else
+  bad "$L missing"
+fi
+
 # --help lists every report and the new flags
 run 0 "--help" "$H" --help
 for w in top text traces tree peek raw callgrind kcachegrind proto topproto comments flame graph dot \

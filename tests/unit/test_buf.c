@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,70 @@ static void test_growth(void **state)
     hearth_buf_release(&b);
 }
 
+/* spill sink: counts bytes, checks their pattern, can be told to fail */
+struct sink {
+    size_t got, calls;
+    bool fail;
+};
+
+static enum hearth_err sink_fn(void *ctx, const char *p, size_t n)
+{
+    struct sink *k = ctx;
+    size_t i;
+
+    if (k->fail)
+        return HEARTH_E_IO;
+    for (i = 0; i < n; i++)
+        if (p[i] != (char)('a' + (k->got + i) % 26))
+            fail_msg("spilled byte %zu wrong", k->got + i);
+    k->got += n;
+    k->calls++;
+    return HEARTH_OK;
+}
+
+static void test_spill(void **state)
+{
+    struct hearth_buf b;
+    struct sink k = {0, 0, false};
+    size_t i;
+
+    (void)state;
+    hearth_buf_init(&b, 3 * HEARTH_BUF_SPILL_AT);
+    /* no spill function: hearth_buf_spill keeps everything */
+    for (i = 0; i < HEARTH_BUF_SPILL_AT + 10; i++)
+        hearth_buf_addch(&b, (char)('a' + i % 26));
+    assert_int_equal(hearth_buf_spill(&b), HEARTH_OK);
+    assert_int_equal(b.len, HEARTH_BUF_SPILL_AT + 10);
+    hearth_buf_set_spill(&b, sink_fn, &k);
+    assert_int_equal(hearth_buf_spill(&b), HEARTH_OK);
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(k.got, HEARTH_BUF_SPILL_AT + 10);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.spilled, HEARTH_BUF_SPILL_AT + 10);
+    /* below the threshold nothing moves */
+    for (i = k.got; i < k.got + 100; i++)
+        hearth_buf_addch(&b, (char)('a' + i % 26));
+    assert_int_equal(hearth_buf_spill(&b), HEARTH_OK);
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(b.len, 100);
+    /* the cap counts spilled bytes: 3 MiB in all */
+    for (i = k.got + 100; i < 3 * HEARTH_BUF_SPILL_AT - 1; i++)
+        hearth_buf_addch(&b, (char)('a' + i % 26));
+    assert_int_equal(b.fail, HEARTH_OK);
+    assert_int_equal(hearth_buf_addch(&b, 'x'), HEARTH_E_TOO_LARGE);
+    hearth_buf_release(&b);
+
+    /* a failing sink makes the error sticky */
+    hearth_buf_init(&b, 0);
+    k.fail = true;
+    hearth_buf_set_spill(&b, sink_fn, &k);
+    for (i = 0; i < HEARTH_BUF_SPILL_AT; i++)
+        hearth_buf_addch(&b, 'a');
+    assert_int_equal(hearth_buf_spill(&b), HEARTH_E_IO);
+    assert_int_equal(hearth_buf_addch(&b, 'a'), HEARTH_E_IO);
+    hearth_buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,7 +299,7 @@ int main(void)
         cmocka_unit_test(test_cap_and_sticky),  cmocka_unit_test(test_cap_huge_request),
         cmocka_unit_test(test_printf_near_cap), cmocka_unit_test(test_printf_over_cap),
         cmocka_unit_test(test_detach),          cmocka_unit_test(test_default_max),
-        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_growth),          cmocka_unit_test(test_spill),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
