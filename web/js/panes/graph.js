@@ -117,6 +117,7 @@ export async function renderGraph(host, p) {
   host.dataset.layout = p.svg ? 'server' : 'browser';
   host.dataset.layoutMs = (performance.now() - t0).toFixed(0);
   showGraph(host, p, svg, names);
+  performance.mark('hearth:graph-shown');
   // after the frame that shows it
   requestAnimationFrame(() => setTimeout(() => performance.mark('hearth:graph-first-paint')));
 }

@@ -386,6 +386,7 @@ export function graphLoader(page, pane, hooks, fileName) {
         return { dot: d, json: j, svg: '' };
       });
       pane.dataset.query = q;
+      performance.mark('hearth:graph-data');
       if (!st.base) hooks.setTotal(Number(json.total) || 0, null, json.sample?.unit);
       else {
         // the graph is trimmed: a diff's totals come from its top rows (a cached view)
