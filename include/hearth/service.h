@@ -128,6 +128,13 @@ enum hearth_view_kind {
     HEARTH_VIEW_PROTO,
     HEARTH_VIEW_TRACES,
     HEARTH_VIEW_CALLGRIND,
+    /*
+     * The call graph laid out by Graphviz's library for the web page, one
+     * JSON object: "graph" (the callgraph JSON), "dot" (the DOT text) and
+     * "svg" (that DOT drawn as SVG, every name shown exactly as it is;
+     * null for more than max_render_nodes nodes, n=0 included).
+     */
+    HEARTH_VIEW_LAYOUT,
     HEARTH_VIEW_SVG, /* the images, in enum hearth_image order (render.h) */
     HEARTH_VIEW_PNG,
     HEARTH_VIEW_PDF,

@@ -47,6 +47,10 @@ enum hearth_err hearth_top_render(const struct hearth_stacks *s, const struct he
 /* Call graph as JSON (dot=false) or Graphviz DOT in pprof's style. */
 enum hearth_err hearth_callgraph_render(const struct hearth_stacks *s, const struct hearth_query *q,
                                         bool dot, struct hearth_buf *out, struct hearth_errmsg *em);
+/* Both at once from one graph (either buffer may be NULL): the JSON and the DOT agree. */
+enum hearth_err hearth_callgraph_render_both(const struct hearth_stacks *s,
+                                             const struct hearth_query *q, struct hearth_buf *json,
+                                             struct hearth_buf *dot, struct hearth_errmsg *em);
 
 /* Flame graph (call tree) JSON, trimmed by q->min_fraction without losing value. */
 enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct hearth_query *q,

@@ -751,6 +751,13 @@ static void write_json(const struct hearth_graph *g, const char *unit, struct he
 enum hearth_err hearth_callgraph_render(const struct hearth_stacks *s, const struct hearth_query *q,
                                         bool dot, struct hearth_buf *out, struct hearth_errmsg *em)
 {
+    return hearth_callgraph_render_both(s, q, dot ? NULL : out, dot ? out : NULL, em);
+}
+
+enum hearth_err hearth_callgraph_render_both(const struct hearth_stacks *s,
+                                             const struct hearth_query *q, struct hearth_buf *json,
+                                             struct hearth_buf *dot, struct hearth_errmsg *em)
+{
     struct hearth_graph_opts o = {
         .nodecount = q->nodecount < 0 ? 80 : q->nodecount,
         .nodefraction = q->nodefraction < 0 ? 0.005 : q->nodefraction,
@@ -769,12 +776,14 @@ enum hearth_err hearth_callgraph_render(const struct hearth_stacks *s, const str
     hearth_buf_init(&labels, 1 << 20);
     hearth_graph_labels(g, unit, o.nodefraction, o.edgefraction, &labels);
     if (dot)
-        write_dot(g, unit, &labels, out);
-    else
-        write_json(g, unit, &labels, out);
+        write_dot(g, unit, &labels, dot);
+    if (json)
+        write_json(g, unit, &labels, json);
     hearth_buf_release(&labels);
     hearth_graph_free(g);
-    if (out->fail)
-        return hearth_errmsg_set(em, out->fail, "output larger than the limit");
+    if (dot && dot->fail)
+        return hearth_errmsg_set(em, dot->fail, "output larger than the limit");
+    if (json && json->fail)
+        return hearth_errmsg_set(em, json->fail, "output larger than the limit");
     return HEARTH_OK;
 }

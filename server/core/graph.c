@@ -676,7 +676,7 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
     uint8_t *kept = calloc(s->nnodes + 1, 1);
     enum hearth_err e;
     int64_t sum = 0, node_cut, edge_cut;
-    bool tags = o->visual && s->ts_label != NULL;
+    bool tags = o->visual && s->ts_label != NULL, have_tags = false;
     int mode = o->visual ? 2 : o->cum_sort ? 1 : 0;
     uint32_t i;
 
@@ -687,7 +687,12 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
         goto out_fail;
     }
     g->s = s;
-    e = build_graph(&b, s, NULL, tags);
+    /*
+     * The first pass only finds the node cutoff: pprof's tag boxes are
+     * counted in the passes over the kept nodes (most nodes of a big profile
+     * fall under the cutoff, and their tags would be most of the work).
+     */
+    e = build_graph(&b, s, NULL, false);
     if (e)
         goto out_fail;
     for (i = 0; i < b.nn; i++)
@@ -711,7 +716,15 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
             e = build_graph(&b, s, kept, tags);
             if (e)
                 goto out_fail;
+            have_tags = true;
         }
+    }
+    if (tags && !have_tags) {
+        /* every node kept: the same pass with the tags */
+        build_release(&b);
+        e = build_graph(&b, s, NULL, tags);
+        if (e)
+            goto out_fail;
     }
     g->orig_count = b.nn;
     e = sort_nodes(&b, mode);

@@ -446,21 +446,22 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     const struct hearth_view_resp *resp;
     enum hearth_err e = HEARTH_OK;
     int rc;
-    static const char *const vname[] = {"top",  "flame", "graph", "dot",    "sandwich",
-                                        "peek", "tags",  "proto", "traces", "callgrind",
-                                        "svg",  "png",   "pdf",   "gif"};
+    static const char *const vname[] = {"top",    "flame", "graph", "dot",    "sandwich",
+                                        "peek",   "tags",  "proto", "traces", "callgrind",
+                                        "layout", "svg",   "png",   "pdf",    "gif"};
     /* Content-Type of each kind before the images (enum hearth_view_kind order) */
     static const char *const ctypes[] = {
         "application/json",          "application/json",
         "application/json",          "text/vnd.graphviz; charset=utf-8",
         "application/json",          "application/json",
         "application/json",          "application/octet-stream",
-        "text/plain; charset=utf-8", "text/plain; charset=utf-8"};
+        "text/plain; charset=utf-8", "text/plain; charset=utf-8",
+        "application/json"};
     /* downloads are attachments: file name prefix and suffix around the id */
-    static const char *const fpre[] = {NULL, NULL, NULL, NULL, NULL,
-                                       NULL, NULL, "",   "",   "callgrind.out."};
-    static const char *const fsuf[] = {NULL, NULL, NULL,     NULL,          NULL,
-                                       NULL, NULL, ".pb.gz", ".traces.txt", ""};
+    static const char *const fpre[] = {
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, "", "", "callgrind.out.", NULL};
+    static const char *const fsuf[] = {NULL, NULL,     NULL,          NULL, NULL, NULL,
+                                       NULL, ".pb.gz", ".traces.txt", "",   NULL};
     char disp[160] = "";
     const char *ctype = v < HEARTH_VIEW_SVG ? ctypes[v] : "application/octet-stream";
 

@@ -306,6 +306,7 @@ static const char *profile_template(const char *rest)
         {"/flamegraph", "/api/profiles/{id}/flamegraph"},
         {"/callgraph", "/api/profiles/{id}/callgraph"},
         {"/callgraph.dot", "/api/profiles/{id}/callgraph.dot"},
+        {"/callgraph/layout", "/api/profiles/{id}/callgraph/layout"},
     };
     size_t i;
 
@@ -414,6 +415,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_GRAPH);
         else if (!strcmp(rest, "/callgraph.dot"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_DOT);
+        else if (!strcmp(rest, "/callgraph/layout"))
+            rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_LAYOUT);
         else if (!strcmp(rest, "/tags"))
             rc = hx_profile_view(c, srv, &m, HEARTH_VIEW_TAGS);
         else if (!strcmp(rest, "/download/proto"))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hearth/gz.h"
+#include "hearth/jsonw.h"
 #include "hearth/labels.h"
 #include "hearth/merge.h"
 #include "hearth/sandwich.h"
@@ -41,6 +42,67 @@ static bool resp_big(const struct hearth_stacks *st, size_t outlen)
     size_t frames = st ? st->off[st->nstacks] : 0;
 
     return outlen > HEARTH_TRIM_BYTES / 4 || frames * 16 > HEARTH_TRIM_BYTES;
+}
+
+/*
+ * HEARTH_VIEW_LAYOUT: the graph's JSON and DOT from one graph, and the DOT
+ * drawn as SVG by the process's one Graphviz renderer (it may be busy) when
+ * draw (at most max_render_nodes nodes; else "svg" is null and the browser
+ * lays the DOT out).
+ * Graphviz decodes HTML entities in labels ("&lt;" would show as "<"), so
+ * the text it lays out has every "&" escaped ("&" occurs in pprof's DOT
+ * only inside quoted strings): names appear exactly as they are.
+ */
+static enum hearth_err render_layout(const struct hearth_stacks *st, const struct hearth_query *q,
+                                     const struct hearth_config *cfg, bool draw,
+                                     struct hearth_buf *out, struct hearth_errmsg *em)
+{
+    struct hearth_buf json, dot, esc, svg;
+    enum hearth_err e;
+    size_t i, run;
+
+    hearth_buf_init(&json, cfg->lim.max_output);
+    hearth_buf_init(&dot, cfg->lim.max_output);
+    hearth_buf_init(&esc, cfg->lim.max_output);
+    hearth_buf_init(&svg, cfg->lim.max_output);
+    e = hearth_callgraph_render_both(st, q, &json, &dot, em);
+    if (e || !draw)
+        goto out_write;
+    for (i = 0, run = 0; i < dot.len; i++) {
+        if (dot.ptr[i] != '&')
+            continue;
+        hearth_buf_add(&esc, dot.ptr + run, i + 1 - run);
+        hearth_buf_add(&esc, "amp;", 4);
+        run = i + 1;
+    }
+    hearth_buf_add(&esc, dot.ptr + run, dot.len - run);
+    if (esc.fail) {
+        e = hearth_errmsg_set(em, esc.fail, "output larger than the limit");
+        goto out_free;
+    }
+    e = hearth_render_image(esc.ptr, esc.len, HEARTH_IMAGE_SVG,
+                            (int64_t)cfg->lim.max_render_wait_ms, &svg, em);
+out_write:
+    if (e)
+        goto out_free;
+    hearth_buf_add(out, "{\"graph\":", 9);
+    hearth_buf_add(out, json.ptr, json.len);
+    hearth_buf_add(out, ",\"dot\":", 7);
+    hearth_json_escape(out, dot.ptr, dot.len);
+    hearth_buf_add(out, ",\"svg\":", 7);
+    if (draw)
+        hearth_json_escape(out, svg.ptr, svg.len);
+    else
+        hearth_buf_add(out, "null", 4);
+    hearth_buf_addch(out, '}');
+    if (out->fail)
+        e = hearth_errmsg_set(em, out->fail, "output larger than the limit");
+out_free:
+    hearth_buf_release(&json);
+    hearth_buf_release(&dot);
+    hearth_buf_release(&esc);
+    hearth_buf_release(&svg);
+    return e;
 }
 
 enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view_kind kind,
@@ -103,7 +165,7 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
     struct hearth_view_resp *resp;
     struct hearth_buf body;
     enum hearth_err e = HEARTH_OK;
-    bool big = false, image = kind >= HEARTH_VIEW_SVG;
+    bool big = false, image = kind >= HEARTH_VIEW_SVG, layout = kind == HEARTH_VIEW_LAYOUT;
 
     *ref = NULL;
     *out = hearth_cache_get(views, key, ref);
@@ -156,12 +218,12 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
             goto out_free;
         goto out_store;
     }
-    e = hearth_stacks_build_ex(merged ? merged : p, q,
-                               kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT || image
-                                   ? HEARTH_STACKS_TAGS
-                               : kind == HEARTH_VIEW_TAGS ? HEARTH_STACKS_SAMPLES
-                                                          : 0,
-                               &cfg->lim, &st, em);
+    e = hearth_stacks_build_ex(
+        merged ? merged : p, q,
+        kind == HEARTH_VIEW_GRAPH || kind == HEARTH_VIEW_DOT || image || layout ? HEARTH_STACKS_TAGS
+        : kind == HEARTH_VIEW_TAGS ? HEARTH_STACKS_SAMPLES
+                                   : 0,
+        &cfg->lim, &st, em);
     if (e)
         goto out_free;
     if (kind == HEARTH_VIEW_TOP)
@@ -174,6 +236,10 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
         e = hearth_peek_render(st, q, q->peek ? q->peek : "", &body, em);
     else if (kind == HEARTH_VIEW_TAGS)
         e = hearth_tags_render(st, q, true, &body, em);
+    else if (layout)
+        e = render_layout(st, q, cfg,
+                          q->nodecount != 0 && q->nodecount <= (long)cfg->lim.max_render_nodes,
+                          &body, em);
     else
         e = hearth_callgraph_render(st, q, kind != HEARTH_VIEW_GRAPH, &body, em);
     if (!e && image) {

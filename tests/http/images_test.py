@@ -7,7 +7,8 @@ attachment Content-Disposition; the SVG names the graph's top functions (from
 SVG is gzipped on request, the compressed formats never; eight concurrent
 requests through the one renderer all succeed; HEAD and ETag revalidation
 work; bad parameters, unknown formats and node counts beyond
-max_render_nodes get a JSON 4xx error.
+max_render_nodes get a JSON 4xx error. callgraph/layout (the web page's
+call graph) holds the same view's JSON and DOT and the SVG of that DOT.
 Usage: images_test.py --hearth BIN --gen DIR   (77 without generated profiles)
 """
 import argparse
@@ -74,6 +75,36 @@ def main():
                     nodes = sorted((n for n in names or () if re.fullmatch(r"N\d+", n)),
                                    key=lambda n: int(n[1:]))
                     c.eq(nodes, ids, what + ": the call graph's nodes")
+
+        # callgraph/layout (the web page's call graph): the JSON and DOT of the same
+        # view, and the SVG of that DOT with "&" escaped; no SVG above max_render_nodes
+        for params in ({}, {"n": "12", "g": "lines"}, {"f": "main", "n": "20"}):
+            q = ("?" + urllib.parse.urlencode(params)) if params else ""
+            what = "callgraph/layout" + q
+            r = srv.get(base + "/layout" + q)
+            if not c.eq(r.status, 200, what + ": status"):
+                continue
+            c.eq(r.h("content-type"), "application/json", what + ": Content-Type")
+            lay = r.json()
+            c.eq(sorted(lay), ["dot", "graph", "svg"], what + ": fields")
+            c.eq(lay["graph"], srv.get(base + q).json(), what + ": graph equals callgraph" + q)
+            dot = srv.get(base + ".dot" + q).body.decode()
+            c.eq(lay["dot"], dot, what + ": dot equals callgraph.dot" + q)
+            reason = CHECK["svg"](lay["svg"].encode())
+            c.ok(reason is None, what + ": well-formed svg", reason or "")
+            _, names = svg_names(lay["svg"].encode())
+            nodes = sorted((n for n in names or () if re.fullmatch(r"N\d+", n)),
+                           key=lambda n: int(n[1:]))
+            c.eq(nodes, ["N%d" % n["id"] for n in lay["graph"]["nodes"]], what + ": the graph's nodes")
+        for q, n in (("?n=0", None), ("?n=301", 301)):
+            r = srv.get(base + "/layout" + q)
+            if c.eq(r.status, 200, "callgraph/layout" + q + ": status"):
+                lay = r.json()
+                c.eq(lay["svg"], None, "callgraph/layout" + q + ": no layout above max_render_nodes")
+                c.eq(lay["graph"], srv.get(base + q).json(), "callgraph/layout" + q + ": the graph")
+        check_json_error(c, srv.get(base + "/layout?f=("), "callgraph/layout?f=(: bad regex", (400,))
+        r = srv.req("POST", base + "/layout", b"")
+        check_json_error(c, r, "POST callgraph/layout", (405,))
 
         # gzip: SVG on request, compressed formats never
         r = srv.get(base + ".svg", {"Accept-Encoding": "gzip"})

@@ -349,6 +349,9 @@ def live(c, doc, hearth, corpus, spec_bytes):
             L.call("GET", "/api/profiles/{id}/callgraph.{format}", pid + "/callgraph." + fmt + "?n=10",
                    want=200)
         L.call("GET", "/api/profiles/{id}/callgraph.{format}", pid + "/callgraph.svg?n=0", want=400)
+        L.call("GET", "/api/profiles/{id}/callgraph/layout", pid + "/callgraph/layout", want=200)
+        L.call("GET", "/api/profiles/{id}/callgraph/layout", pid + "/callgraph/layout?n=0", want=200)
+        L.call("GET", "/api/profiles/{id}/callgraph/layout", pid + "/callgraph/layout?f=(", want=400)
         g = L.call("POST", "/api/gctraces", "/api/gctraces?name=g", gct, {"Content-Type": "text/plain"}, want=201).json()
         L.call("POST", "/api/gctraces", "/api/gctraces", b"hello\n", {"Content-Type": "text/plain"}, want=400)
         L.call("GET", "/api/gctraces/{id}", "/api/gctraces/" + g["id"], want=200)

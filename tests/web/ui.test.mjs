@@ -386,6 +386,8 @@ test('call graph renders nodes and edges; a click on a node focuses it', async (
   // the layout produced real geometry
   const box = await page.$eval('.pane-graph svg', s => { const b = /** @type {SVGGraphicsElement} */ (s).getBBox(); return { w: b.width, h: b.height }; });
   assert.ok(box.w > 100 && box.h > 100, JSON.stringify(box));
+  // laid out by the server (callgraph/layout), the same nodes as the API's
+  assert.equal(await page.$eval('.pane-graph', p => /** @type {HTMLElement} */ (p).dataset.layout), 'server');
   await noHorizontalScroll(page);
   await shots(page, 'graph');
 
@@ -425,6 +427,14 @@ test('call graph renders nodes and edges; a click on a node focuses it', async (
   await page.waitForFunction(() => new URL(location.href).searchParams.has('f'));
   assert.equal(query(page.url()).get('f'), exactRegex(big.name));
   await page.waitForSelector('.pane-graph[data-state="ready"]');
+
+  // more nodes than the server lays out (max_render_nodes): the browser lays the DOT out
+  await page.goto(`${srv.url}p/${ids.heap3}?view=graph&n=301`);
+  await page.waitForSelector('.pane-graph[data-state="ready"]', { timeout: 30000 });
+  assert.equal(await page.$eval('.pane-graph', p => /** @type {HTMLElement} */ (p).dataset.layout), 'browser');
+  const api301 = await getJson(`${srv.url}api/profiles/${ids.heap3}/callgraph?n=301`);
+  const nodes301 = await page.$$eval('.pane-graph g.node[data-name]', gs => gs.map(g => g.getAttribute('data-name')));
+  assert.deepEqual(new Set(nodes301), new Set(api301.nodes.map(n => n.name)));
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -131,6 +131,14 @@ export function getGraph(id, query, signal) {
 }
 
 /**
+ * The call graph laid out by the server: {graph: the callgraph JSON, dot, svg}.
+ * @param {string} id @param {string} query @param {AbortSignal} [signal]
+ */
+export function getGraphLayout(id, query, signal) {
+  return call(`${P(id)}/callgraph/layout${query}`, { signal });
+}
+
+/**
  * The call graph as Graphviz text.
  * @param {string} id @param {string} query @param {AbortSignal} [signal]
  * @returns {Promise<string>}

@@ -1,9 +1,11 @@
 // @ts-check
-// Call graph: the server's pprof-style DOT laid out in the browser by
-// Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz, embedded under
-// vendor/ at build time and loaded only when this tab opens). The SVG is
-// parsed with DOMParser and filtered to an allow-list of elements and
-// attributes before it joins the page; names only ever appear as SVG text.
+// Call graph: the server's pprof-style DOT, laid out as SVG by the server's
+// Graphviz library (callgraph/layout), or, when the server cannot (more
+// nodes than it draws, busy), in the browser by Graphviz compiled to
+// WebAssembly (@hpcc-js/wasm-graphviz, embedded under vendor/ at build time
+// and loaded only when needed). The SVG is parsed with DOMParser and
+// filtered to an allow-list of elements and attributes before it joins the
+// page; names only ever appear as SVG text.
 // Pan with the mouse, zoom with the wheel or the buttons, click a node to
 // focus on it.
 
@@ -78,6 +80,7 @@ export function safeSvg(text) {
 /**
  * @typedef {object} GraphProps
  * @property {string} dot Graphviz text from the server
+ * @property {string} [svg] the same laid out by the server (else the browser lays it out)
  * @property {any} json the same graph as JSON (node names by id)
  * @property {RegExp|null} search highlight matching nodes
  * @property {(name: string) => void} onFocus
@@ -96,6 +99,35 @@ export async function renderGraph(host, p) {
   const names = new Map();
   for (const n of p.json?.nodes || []) names.set(Number(n.id), String(n.name));
 
+  const t0 = performance.now();
+  let svg;
+  if (p.svg) {
+    try {
+      // the server escaped "&" before the layout, as below
+      svg = safeSvg(p.svg);
+    } catch (e) {
+      replace(host, errorBox(e));
+      return;
+    }
+  } else {
+    const laid = await layOut(host, p);
+    if (!laid) return;
+    svg = laid;
+  }
+  host.dataset.layout = p.svg ? 'server' : 'browser';
+  host.dataset.layoutMs = (performance.now() - t0).toFixed(0);
+  showGraph(host, p, svg, names);
+  performance.mark('hearth:graph-shown');
+  // after the frame that shows it
+  requestAnimationFrame(() => setTimeout(() => performance.mark('hearth:graph-first-paint')));
+}
+
+/**
+ * The DOT laid out by the WebAssembly Graphviz (null: shown why not in host).
+ * @param {HTMLElement} host @param {GraphProps} p
+ * @returns {Promise<SVGSVGElement|null>}
+ */
+async function layOut(host, p) {
   let gv;
   try {
     gv = await loadGraphviz();
@@ -105,18 +137,25 @@ export async function renderGraph(host, p) {
       el('p', {}, 'The graph itself is available as Graphviz text: ',
         downloadButton('Download .dot', () => new Blob([p.dot], { type: 'text/vnd.graphviz' }), `${p.fileName}.dot`))));
     host.dataset.state = 'no-layout';
-    return;
+    return null;
   }
-  let svg;
   try {
     // Graphviz decodes HTML entities in labels ("&lt;" shows as "<"); escape
     // every "&" so names appear exactly as they are ("&" occurs in DOT only
     // inside quoted strings).
-    svg = safeSvg(gv.dot(p.dot.replaceAll('&', '&amp;'), 'svg'));
+    return safeSvg(gv.dot(p.dot.replaceAll('&', '&amp;'), 'svg'));
   } catch (e) {
     replace(host, errorBox(e));
-    return;
+    return null;
   }
+}
+
+/**
+ * Show a laid-out graph with its tools: pan, zoom, focus, downloads.
+ * @param {HTMLElement} host @param {GraphProps} p @param {SVGSVGElement} svg
+ * @param {Map<number, string>} names node names by DOT id
+ */
+function showGraph(host, p, svg, names) {
   const vb0 = (svg.getAttribute('viewBox') || '0 0 100 100').split(/[\s,]+/).map(Number);
   svg.removeAttribute('width');
   svg.removeAttribute('height');

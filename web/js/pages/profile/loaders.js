@@ -354,7 +354,10 @@ export function flameLoader(page, pane, hooks, top, profileName = () => page.id)
 }
 
 /**
- * The call graph: Graphviz text and the JSON nodes, laid out in the browser.
+ * The call graph: laid out by the server (one request: the JSON nodes, the
+ * DOT and its SVG), or, when the server does not (more nodes than its
+ * max_render_nodes, its renderer busy or missing), the DOT laid out in the
+ * browser.
  * @param {Page} page @param {HTMLElement} pane @param {Hooks} hooks
  * @param {() => string} fileName for downloads
  */
@@ -370,15 +373,27 @@ export function graphLoader(page, pane, hooks, fileName) {
     pane.dataset.state = 'loading';
     replace(pane, el('p', { class: 'muted loading', text: 'Loading the call graph…' }));
     try {
-      const [dot, json] = await slot.run(signal => Promise.all([api.getDot(page.id, q, signal), api.getGraph(page.id, q, signal)]));
+      const { dot, json, svg } = await slot.run(async signal => {
+        try {
+          const r = await api.getGraphLayout(page.id, q, signal);
+          // svg is null for more nodes than the server draws: the browser lays the DOT out
+          return { dot: String(r.dot), json: r.graph, svg: r.svg ? String(r.svg) : '' };
+        } catch (e) {
+          // the server's renderer busy or without Graphviz's plugins: the browser lays the DOT out
+          if (isAbort(e) || !(e instanceof api.ApiError) || !['busy', 'unsupported'].includes(e.code)) throw e;
+        }
+        const [d, j] = await Promise.all([api.getDot(page.id, q, signal), api.getGraph(page.id, q, signal)]);
+        return { dot: d, json: j, svg: '' };
+      });
       pane.dataset.query = q;
+      performance.mark('hearth:graph-data');
       if (!st.base) hooks.setTotal(Number(json.total) || 0, null, json.sample?.unit);
       else {
         // the graph is trimmed: a diff's totals come from its top rows (a cached view)
         api.getTop(page.id, q).then(t => { if (key === q) hooks.setTotal(null, diffTotals(topRows(t), t.sample?.unit || '')); }).catch(() => {});
       }
       await renderGraph(pane, {
-        dot, json, search: compileSearch(page.state().q || '').re,
+        dot, json, svg, search: compileSearch(page.state().q || '').re,
         onFocus: name => { const re = filterFor(name, page.state().g); if (re) page.change({ f: re }); },
         onSandwich: name => page.change({ view: 'sandwich', fn: name }),
         fileName: fileName(),
