@@ -51,6 +51,21 @@ def scrape(c, srv):
     return samples, types, r
 
 
+def scrape_until(c, srv, done):
+    """Scrape until done(samples, i) holds for the i-th try (from 0), for at
+    most 5 s: a request is counted once its answer is written, so one answered
+    just before a scrape may be counted a moment later. Returns the last
+    scrape and the number of scrapes made."""
+    deadline = time.monotonic() + 5
+    i = 0
+    while True:
+        out = scrape(c, srv)
+        if done(out[0], i) or time.monotonic() > deadline:
+            return out, i + 1
+        i += 1
+        time.sleep(0.05)
+
+
 def val(samples, name, **labels):
     return samples.get((name, tuple(sorted(labels.items()))))
 
@@ -83,15 +98,10 @@ def main():
     try:
         # a request is counted once its answer is written, so the harness's last
         # /healthz poll may land a moment after the client saw its answer
-        scrapes = 0
-        deadline = time.monotonic() + 5
-        while True:
-            s0, _, _ = scrape(c, srv)
-            scrapes += 1
-            health0 = val(s0, "hearth_http_requests_total", method="GET", route="/healthz", status="200")
-            if (health0 and health0 >= 1) or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        (s0, _, _), scrapes = scrape_until(
+            c, srv, lambda s, i: (val(s, "hearth_http_requests_total", method="GET", route="/healthz",
+                                      status="200") or 0) >= 1)
+        health0 = val(s0, "hearth_http_requests_total", method="GET", route="/healthz", status="200")
         c.ok(health0 and health0 >= 1, "the harness's /healthz polls are counted", health0)
         oct_ = {"Content-Type": "application/octet-stream"}
         up = [req("POST", "/api/profiles?name=a", "/api/profiles", cpu, oct_) for _ in range(2)]
@@ -128,17 +138,13 @@ def main():
 
         # the same for the last requests before this scrape: wait (briefly) until
         # every request made so far is counted
-        deadline = time.monotonic() + 5
-        while True:
-            s1, types, r1 = scrape(c, srv)
-            settled = all(val(s1, "hearth_http_requests_total", method=m, route=route, status=status) == n
-                          for (m, route, status), n in counts.items())
-            settled = settled and val(s1, "hearth_http_requests_total", method="GET", route="/metrics",
-                                      status="200") == scrapes
-            if settled or time.monotonic() > deadline:
-                break
-            scrapes += 1
-            time.sleep(0.05)
+        def settled(s, i):
+            return all(val(s, "hearth_http_requests_total", method=m, route=route, status=status) == n
+                       for (m, route, status), n in counts.items()) and \
+                val(s, "hearth_http_requests_total", method="GET", route="/metrics",
+                    status="200") == scrapes + i
+        (s1, types, r1), k = scrape_until(c, srv, settled)
+        scrapes += k - 1  # the scrapes before s1
         scrape_bytes = len(r1.body)
         for (m, route, status), n in counts.items():
             c.eq(val(s1, "hearth_http_requests_total", method=m, route=route, status=status), n,
@@ -194,14 +200,13 @@ def main():
         c.ok((val(s1, "process_resident_memory_bytes") or 0) > 1 << 20, "RSS is reported")
         c.eq(types.get("hearth_cache_entries"), "gauge", "cache entries is a gauge")
 
-        deadline = time.monotonic() + 5
-        while True:
-            s2, _, _ = scrape(c, srv)
-            n2 = val(s2, "hearth_http_requests_total", method="GET", route="/metrics", status="200")
-            if n2 == scrapes + 1 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        c.eq(n2, scrapes + 1, "the next scrape sees the previous one")
+        # every earlier scrape, s1 included, is counted
+        (s2, _, _), k = scrape_until(
+            c, srv, lambda s, i: val(s, "hearth_http_requests_total", method="GET", route="/metrics",
+                                     status="200") == scrapes + 1 + i)
+        scrapes += k
+        n2 = val(s2, "hearth_http_requests_total", method="GET", route="/metrics", status="200")
+        c.eq(n2, scrapes, "the next scrape sees the previous one")
         before = val(s1, "hearth_http_response_bytes_total", method="GET", route="/metrics")
         c.eq(val(s2, "hearth_http_response_bytes_total", method="GET", route="/metrics"),
              before + scrape_bytes, "response bytes of /metrics add up")
