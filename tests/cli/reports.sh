@@ -98,6 +98,8 @@ if command -v callgrind_annotate >/dev/null; then
   run 0 "callgrind" "$H" -callgrind -output="$T/callgrind.out" "$P"
   run 0 "callgrind_annotate" callgrind_annotate "$T/callgrind.out"
   grep -q 'Events shown' "$T/out" && ok || bad "callgrind_annotate: no event summary"
+elif [ -n "${CI:-}" ]; then
+  bad "callgrind_annotate missing in CI (.ci/install installs valgrind)"
 else
   echo "note: callgrind_annotate not installed; skipped that check"
 fi

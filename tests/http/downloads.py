@@ -118,6 +118,8 @@ def main():
                 p = subprocess.run([ann, f.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             c.ok(p.returncode == 0 and b"Events shown" in p.stdout,
                  "callgrind download loads in callgrind_annotate", p.stderr[:300])
+        elif os.environ.get("CI"):
+            c.ok(False, "callgrind_annotate missing in CI (.ci/install installs valgrind)")
         else:
             print("note: callgrind_annotate not installed; tests/oracle checks it too")
         # bad parameters: a JSON error and a 4xx, for every download
