@@ -1,5 +1,10 @@
 /*
- * store.h - durable storage of profiles: bytes on disk, metadata in SQLite.
+ * store.h - durable storage of profiles: bytes on disk, metadata in SQLite
+ * (the default) or PostgreSQL (hearth_store_opts.metadata; see hearth/db.h).
+ *
+ * The metadata schema has versions (schema.c): hearth_store_open() brings
+ * the database to the latest one in a transaction, one server at a time
+ * (a database of a release without versions is version 1).
  *
  * Layout under the data directory:
  *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile,
@@ -29,7 +34,7 @@
  * readable keep working, and hearth_store_check() reports it. Messages never
  * show the data directory's absolute path (only start-up errors do).
  *
- * All functions are thread-safe (one connection, one lock).
+ * All functions are thread-safe (one connection, one lock; see hearth/db.h).
  * Strings returned in struct hearth_meta are owned by it
  * (hearth_meta_release()).
  */
@@ -61,7 +66,22 @@ void hearth_meta_release(struct hearth_meta *m);
 struct hearth_jsonw;
 void hearth_meta_json_fields(struct hearth_jsonw *w, const struct hearth_meta *m);
 
-/* Opens (creating if needed) the store in dir; fails clearly if dir is not writable. */
+/* Where the store keeps things. */
+struct hearth_store_opts {
+    const char *dir;      /* the data directory (blobs, tmp, and hearth.db for SQLite) */
+    const char *metadata; /* NULL or "": SQLite dir/hearth.db; or a libpq URL/conninfo */
+};
+
+/*
+ * Opens (creating if needed) the store; fails clearly if dir is not
+ * writable or the metadata database cannot be reached. With PostgreSQL the
+ * SQLite file checks below (identity, header, quick_check, reserve for the
+ * WAL) do not apply; a lost connection makes calls answer
+ * HEARTH_E_UNAVAILABLE until it is back (no restart needed).
+ */
+enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct hearth_store **out,
+                                       struct hearth_errmsg *em);
+/* The same with SQLite under dir. */
 enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
                                   struct hearth_errmsg *em);
 void hearth_store_close(struct hearth_store *st);

@@ -1,4 +1,4 @@
-/* saved_views.c - saved view rows in SQLite; see include/hearth/saved_views.h. */
+/* saved_views.c - saved view rows in the metadata database; see include/hearth/saved_views.h. */
 #define _GNU_SOURCE
 #include "hearth/saved_views.h"
 
@@ -12,11 +12,6 @@
 
 #include "hearth/banned.h"
 
-const char hearth__saved_views_schema[] =
-    "CREATE TABLE IF NOT EXISTS saved_views ("
-    " id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, params TEXT NOT NULL,"
-    " created INTEGER NOT NULL, delete_hash TEXT NOT NULL);";
-
 #define db_err hearth__store_db_err
 
 void hearth_saved_view_release(struct hearth_saved_view *v)
@@ -29,29 +24,28 @@ void hearth_saved_view_release(struct hearth_saved_view *v)
 /* Rows of saved_views, or -1 when the database cannot say. Lock held. */
 static int64_t count_views(struct hearth_store *st)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     int64_t n = -1;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM saved_views", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        n = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    if (hearth_db_prepare(st->db, "SELECT count(*) FROM saved_views", &q) == 0 &&
+        hearth_db_step(q) == HEARTH_DB_ROW)
+        n = hearth_db_column_int64(q, 0);
+    hearth_db_finalize(q);
     return n;
 }
 
 /* Is the name taken? 1 yes, 0 no, -1 the lookup failed. Lock held. */
 static int name_taken(struct hearth_store *st, const char *name)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     int r = -1, rc;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM saved_views WHERE name = ?1", -1, &q, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (hearth_db_prepare(st->db, "SELECT 1 FROM saved_views WHERE name = ?1", &q) == 0) {
+        hearth_db_bind_text(q, 1, name);
+        rc = hearth_db_step(q);
+        r = rc == HEARTH_DB_ROW ? 1 : rc == HEARTH_DB_DONE ? 0 : -1;
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return r;
 }
 
@@ -62,7 +56,7 @@ enum hearth_err hearth_saved_view_create(struct hearth_store *st, const char *na
                                          struct hearth_errmsg *em)
 {
     char hash[HEARTH_SHA256_HEX + 1];
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e;
     int64_t n;
     int tries, rc, taken;
@@ -76,7 +70,7 @@ enum hearth_err hearth_saved_view_create(struct hearth_store *st, const char *na
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (hearth_db_begin(st->db) < 0) {
         e = db_err(st, em, "cannot save the view");
         goto out_unlock;
     }
@@ -98,10 +92,10 @@ enum hearth_err hearth_saved_view_create(struct hearth_store *st, const char *na
                               max_views);
         goto out_rollback;
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO saved_views (id, name, params, created, delete_hash) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5)",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db,
+                          "INSERT INTO saved_views (id, name, params, created, delete_hash) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                          &q) < 0) {
         e = db_err(st, em, "cannot save the view");
         goto out_rollback;
     }
@@ -111,16 +105,16 @@ enum hearth_err hearth_saved_view_create(struct hearth_store *st, const char *na
             hearth_errmsg_set(em, e, "no random numbers available");
             goto out_rollback;
         }
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, id_out, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, params_json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 4, *created);
-        sqlite3_bind_text(q, 5, hash, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE)
+        hearth_db_reset(q);
+        hearth_db_bind_text(q, 1, id_out);
+        hearth_db_bind_text(q, 2, name);
+        hearth_db_bind_text(q, 3, params_json);
+        hearth_db_bind_int64(q, 4, *created);
+        hearth_db_bind_text(q, 5, hash);
+        rc = hearth_db_step(q);
+        if (rc == HEARTH_DB_DONE && hearth_db_changes(st->db) == 1)
             break;
-        if (rc != SQLITE_CONSTRAINT) {
+        if (rc != HEARTH_DB_DONE) {
             e = db_err(st, em, "cannot save the view");
             goto out_rollback;
         }
@@ -129,13 +123,13 @@ enum hearth_err hearth_saved_view_create(struct hearth_store *st, const char *na
         e = hearth_errmsg_set(em, HEARTH_E_IO, "could not allocate an id");
         goto out_rollback;
     }
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+    if (hearth_db_commit(st->db) == 0)
         goto out_unlock;
     e = db_err(st, em, "cannot save the view");
 out_rollback:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    hearth_db_rollback(st->db);
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -143,7 +137,7 @@ out_unlock:
 enum hearth_err hearth_saved_view_get(struct hearth_store *st, const char *id,
                                       struct hearth_saved_view *out, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     const char *s;
     int rc;
@@ -152,32 +146,31 @@ enum hearth_err hearth_saved_view_get(struct hearth_store *st, const char *id,
     if (!hearth_id_valid(id, strlen(id)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such saved view");
     pthread_mutex_lock(&st->lock);
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, name, params, created FROM saved_views WHERE id = ?1", -1,
-                           &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db, "SELECT id, name, params, created FROM saved_views WHERE id = ?1",
+                          &q) < 0) {
         e = db_err(st, em, "cannot read the saved view");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        e = rc == SQLITE_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such saved view")
-                              : db_err(st, em, "cannot read the saved view");
+    hearth_db_bind_text(q, 1, id);
+    rc = hearth_db_step(q);
+    if (rc != HEARTH_DB_ROW) {
+        e = rc == HEARTH_DB_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such saved view")
+                                 : db_err(st, em, "cannot read the saved view");
         goto out_unlock;
     }
-    s = (const char *)sqlite3_column_text(q, 0);
+    s = hearth_db_column_text(q, 0);
     snprintf(out->id, sizeof(out->id), "%s", s ? s : "");
-    s = (const char *)sqlite3_column_text(q, 1);
+    s = hearth_db_column_text(q, 1);
     out->name = strdup(s ? s : "");
-    s = (const char *)sqlite3_column_text(q, 2);
+    s = hearth_db_column_text(q, 2);
     out->params_json = strdup(s ? s : "{}");
-    out->created = sqlite3_column_int64(q, 3);
+    out->created = hearth_db_column_int64(q, 3);
     if (!out->name || !out->params_json) {
         hearth_saved_view_release(out);
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     }
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -185,40 +178,40 @@ out_unlock:
 enum hearth_err hearth_saved_view_list(struct hearth_store *st, int limit, struct hearth_buf *out,
                                        struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     struct hearth_jsonw w;
     int rc;
 
     pthread_mutex_lock(&st->lock);
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, name, params, created FROM saved_views "
-                           "ORDER BY name, id LIMIT ?1",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db,
+                          "SELECT id, name, params, created FROM saved_views "
+                          "ORDER BY name, id LIMIT ?1",
+                          &q) < 0) {
         pthread_mutex_unlock(&st->lock);
         return db_err(st, em, "cannot read the saved views");
     }
-    sqlite3_bind_int(q, 1, limit);
+    hearth_db_bind_int64(q, 1, limit);
     hearth_jsonw_init(&w, out);
     hearth_jsonw_arr_open(&w);
-    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
-        const char *params = (const char *)sqlite3_column_text(q, 2);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
+        const char *params = hearth_db_column_text(q, 2);
         hearth_jsonw_obj_open(&w);
         hearth_jsonw_key(&w, "id");
-        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 0));
+        hearth_jsonw_cstr(&w, hearth_db_column_text(q, 0));
         hearth_jsonw_key(&w, "name");
-        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 1));
+        hearth_jsonw_cstr(&w, hearth_db_column_text(q, 1));
         hearth_jsonw_key(&w, "params");
         /* written by the service with jsonw after validation: a JSON object */
         hearth_buf_addstr(out, params && *params == '{' ? params : "{}");
         w.need_comma[w.depth] = true;
         hearth_jsonw_key(&w, "created");
-        hearth_jsonw_int(&w, sqlite3_column_int64(q, 3));
+        hearth_jsonw_int(&w, hearth_db_column_int64(q, 3));
         hearth_jsonw_obj_close(&w);
     }
     hearth_jsonw_arr_close(&w);
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
-    if (rc != SQLITE_DONE)
+    if (rc != HEARTH_DB_DONE)
         return db_err(st, em, "cannot read the saved views");
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
 }
@@ -227,7 +220,7 @@ enum hearth_err hearth_saved_view_delete(struct hearth_store *st, const char *id
                                          struct hearth_errmsg *em)
 {
     char want[HEARTH_SHA256_HEX + 1];
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     const char *stored;
     int rc;
@@ -239,36 +232,34 @@ enum hearth_err hearth_saved_view_delete(struct hearth_store *st, const char *id
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    if (sqlite3_prepare_v2(st->db, "SELECT delete_hash FROM saved_views WHERE id = ?1", -1, &q,
-                           NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db, "SELECT delete_hash FROM saved_views WHERE id = ?1", &q) < 0) {
         e = db_err(st, em, "cannot read the saved view");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        e = rc == SQLITE_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such saved view")
-                              : db_err(st, em, "cannot read the saved view");
+    hearth_db_bind_text(q, 1, id);
+    rc = hearth_db_step(q);
+    if (rc != HEARTH_DB_ROW) {
+        e = rc == HEARTH_DB_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such saved view")
+                                 : db_err(st, em, "cannot read the saved view");
         goto out_unlock;
     }
-    stored = (const char *)sqlite3_column_text(q, 0);
+    stored = hearth_db_column_text(q, 0);
     if (!token || !*token || !stored || !hearth_secret_eq(stored, want)) {
         e = hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                               "the delete token is missing or wrong for this saved view");
         goto out_unlock;
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     q = NULL;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM saved_views WHERE id = ?1", -1, &q, NULL) !=
-        SQLITE_OK) {
+    if (hearth_db_prepare(st->db, "DELETE FROM saved_views WHERE id = ?1", &q) < 0) {
         e = db_err(st, em, "cannot delete the saved view");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    hearth_db_bind_text(q, 1, id);
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot delete the saved view");
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return e;
 }

@@ -1,4 +1,5 @@
-/* series_store.c - series and capture rows in SQLite; see include/hearth/series.h. */
+/* series_store.c - series and capture rows in the metadata database; see include/hearth/series.h.
+ */
 #define _GNU_SOURCE
 #include "hearth/series.h"
 
@@ -11,27 +12,18 @@
 
 #include "hearth/banned.h"
 
-const char hearth__series_schema[] =
-    "CREATE TABLE IF NOT EXISTS series ("
-    " id TEXT PRIMARY KEY, name TEXT NOT NULL, source_url TEXT NOT NULL DEFAULT '',"
-    " created INTEGER NOT NULL, delete_hash TEXT NOT NULL, ordering TEXT NOT NULL,"
-    " gctrace TEXT NOT NULL DEFAULT '', gctrace_start_ms INTEGER);"
-    "CREATE INDEX IF NOT EXISTS series_created ON series(created DESC, id DESC);"
-    "CREATE TABLE IF NOT EXISTS series_items ("
-    " series TEXT NOT NULL, pos INTEGER NOT NULL, profile TEXT NOT NULL,"
-    " PRIMARY KEY (series, pos));"
-    "CREATE TABLE IF NOT EXISTS captures ("
-    " series TEXT PRIMARY KEY, url TEXT NOT NULL, interval_s INTEGER NOT NULL,"
-    " count INTEGER NOT NULL, gc INTEGER NOT NULL, state TEXT NOT NULL,"
-    " taken INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
-    " restarts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
-    " next_at INTEGER NOT NULL DEFAULT 0, started INTEGER NOT NULL, updated INTEGER NOT NULL);";
-
 #define db_err hearth__store_db_err
 
-static char *dup_col(sqlite3_stmt *q, int i)
+/* A series' snapshots with the time each profile says it was taken (or 0). */
+#define ITEMS_SQL(time_nanos)                                                                      \
+    "SELECT p.id, p.blob, p.name, p.source_url, p.info, p.created, p.size, " time_nanos            \
+    " FROM series_items i JOIN profiles p ON p.id = i.profile WHERE i.series = ?1 ORDER BY i.pos"
+#define SQ_TIME_NANOS "coalesce(json_extract(p.info, '$.time_nanos'), 0)"
+#define PG_TIME_NANOS "coalesce((p.info::jsonb ->> 'time_nanos')::numeric, 0)::bigint"
+
+static char *dup_col(struct hearth_db_stmt *q, int i)
 {
-    const char *s = (const char *)sqlite3_column_text(q, i);
+    const char *s = hearth_db_column_text(q, i);
     return strdup(s ? s : "");
 }
 
@@ -96,23 +88,23 @@ void hearth_capture_row_json(struct hearth_jsonw *w, const struct hearth_capture
     "c.url, c.interval_s, c.count, c.gc, c.state, c.taken, c.failed, c.restarts, "                 \
     "c.last_error, c.next_at, c.started, c.updated"
 
-static bool capture_from_row(sqlite3_stmt *q, int at, struct hearth_capture_row *r)
+static bool capture_from_row(struct hearth_db_stmt *q, int at, struct hearth_capture_row *r)
 {
-    const char *state = (const char *)sqlite3_column_text(q, at + 4);
+    const char *state = hearth_db_column_text(q, at + 4);
 
     memset(r, 0, sizeof(*r));
     r->url = dup_col(q, at);
-    r->interval_s = sqlite3_column_int(q, at + 1);
-    r->count = sqlite3_column_int(q, at + 2);
-    r->gc = sqlite3_column_int(q, at + 3) != 0;
+    r->interval_s = hearth_db_column_int(q, at + 1);
+    r->count = hearth_db_column_int(q, at + 2);
+    r->gc = hearth_db_column_int(q, at + 3) != 0;
     snprintf(r->state, sizeof(r->state), "%s", state ? state : "");
-    r->taken = sqlite3_column_int(q, at + 5);
-    r->failed = sqlite3_column_int(q, at + 6);
-    r->restarts = sqlite3_column_int(q, at + 7);
+    r->taken = hearth_db_column_int(q, at + 5);
+    r->failed = hearth_db_column_int(q, at + 6);
+    r->restarts = hearth_db_column_int(q, at + 7);
     r->last_error = dup_col(q, at + 8);
-    r->next_at = sqlite3_column_int64(q, at + 9);
-    r->started = sqlite3_column_int64(q, at + 10);
-    r->updated = sqlite3_column_int64(q, at + 11);
+    r->next_at = hearth_db_column_int64(q, at + 9);
+    r->started = hearth_db_column_int64(q, at + 10);
+    r->updated = hearth_db_column_int64(q, at + 11);
     return r->url && r->last_error;
 }
 
@@ -127,29 +119,29 @@ static enum hearth_err put_capture(struct hearth_store *st, const char *series,
         "INSERT INTO captures (series, state, taken, failed, restarts, last_error, next_at, "
         "updated, url, interval_s, count, gc, started) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
 
-    if (sqlite3_prepare_v2(st->db, sql[insert], -1, &q, NULL) != SQLITE_OK)
+    if (hearth_db_prepare(st->db, sql[insert], &q) < 0)
         return db_err(st, em, "cannot store the capture");
-    sqlite3_bind_text(q, 1, series, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, c->state, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, c->taken);
-    sqlite3_bind_int(q, 4, c->failed);
-    sqlite3_bind_int(q, 5, c->restarts);
-    sqlite3_bind_text(q, 6, c->last_error ? c->last_error : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 7, c->next_at);
-    sqlite3_bind_int64(q, 8, c->updated);
+    hearth_db_bind_text(q, 1, series);
+    hearth_db_bind_text(q, 2, c->state);
+    hearth_db_bind_int64(q, 3, c->taken);
+    hearth_db_bind_int64(q, 4, c->failed);
+    hearth_db_bind_int64(q, 5, c->restarts);
+    hearth_db_bind_text(q, 6, c->last_error ? c->last_error : "");
+    hearth_db_bind_int64(q, 7, c->next_at);
+    hearth_db_bind_int64(q, 8, c->updated);
     if (insert) {
-        sqlite3_bind_text(q, 9, c->url ? c->url : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 10, c->interval_s);
-        sqlite3_bind_int(q, 11, c->count);
-        sqlite3_bind_int(q, 12, c->gc);
-        sqlite3_bind_int64(q, 13, c->started);
+        hearth_db_bind_text(q, 9, c->url ? c->url : "");
+        hearth_db_bind_int64(q, 10, c->interval_s);
+        hearth_db_bind_int64(q, 11, c->count);
+        hearth_db_bind_int64(q, 12, c->gc);
+        hearth_db_bind_int64(q, 13, c->started);
     }
-    if (sqlite3_step(q) != SQLITE_DONE)
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot store the capture");
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return e;
 }
 
@@ -157,16 +149,16 @@ static enum hearth_err put_capture(struct hearth_store *st, const char *series,
 static enum hearth_err run2(struct hearth_store *st, const char *sql, const char *a, const char *b,
                             const char *what, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
 
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+    if (hearth_db_prepare(st->db, sql, &q) < 0)
         return db_err(st, em, what);
-    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    hearth_db_bind_text(q, 1, a);
+    hearth_db_bind_text(q, 2, b);
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
         e = db_err(st, em, what);
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return e;
 }
 
@@ -193,24 +185,31 @@ static enum hearth_err adopt_profile(struct hearth_store *st, const char *series
 /* Whether table has a row with this id (table is one of ours, never input). */
 static bool row_exists(struct hearth_store *st, const char *table, const char *id)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     char sql[64];
     bool found = false;
 
     if (!hearth_id_valid(id, strlen(id)))
         return false;
     snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ?1", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        found = sqlite3_step(q) == SQLITE_ROW;
+    if (hearth_db_prepare(st->db, sql, &q) == 0) {
+        hearth_db_bind_text(q, 1, id);
+        found = hearth_db_step(q) == HEARTH_DB_ROW;
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return found;
 }
 
-static enum hearth_err exec(struct hearth_store *st, const char *sql, struct hearth_errmsg *em)
+static enum hearth_err begin(struct hearth_store *st, struct hearth_errmsg *em)
 {
-    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (hearth_db_begin(st->db) < 0)
+        return db_err(st, em, "database transaction");
+    return HEARTH_OK;
+}
+
+static enum hearth_err commit(struct hearth_store *st, struct hearth_errmsg *em)
+{
+    if (hearth_db_commit(st->db) < 0)
         return db_err(st, em, "database transaction");
     return HEARTH_OK;
 }
@@ -223,7 +222,7 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
                                      char token_out[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
 {
     char hash[HEARTH_SHA256_HEX + 1];
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e;
     size_t i;
     int tries, rc;
@@ -236,7 +235,7 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    e = exec(st, "BEGIN IMMEDIATE", em);
+    e = begin(st, em);
     if (e)
         goto out_unlock;
     for (i = 0; i < n; i++)
@@ -249,10 +248,11 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
         goto out_rollback;
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO series (id, name, source_url, created, delete_hash, "
-                           "ordering, gctrace) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(
+            st->db,
+            "INSERT INTO series (id, name, source_url, created, delete_hash, "
+            "ordering, gctrace) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            &q) < 0) {
         e = db_err(st, em, "cannot store the series");
         goto out_rollback;
     }
@@ -262,18 +262,18 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
             hearth_errmsg_set(em, e, "no random numbers available");
             goto out_rollback;
         }
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, id_out, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, source_url ? source_url : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 4, hearth_now_ms());
-        sqlite3_bind_text(q, 5, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 6, ordering, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 7, gctrace ? gctrace : "", -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE)
+        hearth_db_reset(q);
+        hearth_db_bind_text(q, 1, id_out);
+        hearth_db_bind_text(q, 2, name);
+        hearth_db_bind_text(q, 3, source_url ? source_url : "");
+        hearth_db_bind_int64(q, 4, hearth_now_ms());
+        hearth_db_bind_text(q, 5, hash);
+        hearth_db_bind_text(q, 6, ordering);
+        hearth_db_bind_text(q, 7, gctrace ? gctrace : "");
+        rc = hearth_db_step(q);
+        if (rc == HEARTH_DB_DONE && hearth_db_changes(st->db) == 1)
             break;
-        if (rc != SQLITE_CONSTRAINT) {
+        if (rc != HEARTH_DB_DONE) {
             e = db_err(st, em, "cannot store the series");
             goto out_rollback;
         }
@@ -297,13 +297,13 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         if (e)
             goto out_rollback;
     }
-    e = exec(st, "COMMIT", em);
+    e = commit(st, em);
     if (!e)
         goto out_unlock;
 out_rollback:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    hearth_db_rollback(st->db);
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -311,7 +311,7 @@ out_unlock:
 enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
                                   struct hearth_series *out, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     size_t cap = 0;
     int rc;
@@ -320,49 +320,48 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
     if (!hearth_id_valid(id, strlen(id)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
     pthread_mutex_lock(&st->lock);
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT s.id, s.name, s.source_url, s.ordering, s.created, s.gctrace, "
-                           "s.gctrace_start_ms, c.series IS NOT NULL, " CAPTURE_COLS
-                           " FROM series s LEFT JOIN captures c ON c.series = s.id "
-                           "WHERE s.id = ?1",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db,
+                          "SELECT s.id, s.name, s.source_url, s.ordering, s.created, s.gctrace, "
+                          "s.gctrace_start_ms, c.series IS NOT NULL, " CAPTURE_COLS
+                          " FROM series s LEFT JOIN captures c ON c.series = s.id "
+                          "WHERE s.id = ?1",
+                          &q) < 0) {
         e = db_err(st, em, "cannot read the series");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        e = rc == SQLITE_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series")
-                              : db_err(st, em, "cannot read the series");
+    hearth_db_bind_text(q, 1, id);
+    rc = hearth_db_step(q);
+    if (rc != HEARTH_DB_ROW) {
+        e = rc == HEARTH_DB_DONE ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series")
+                                 : db_err(st, em, "cannot read the series");
         goto out_unlock;
     }
-    snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(q, 0));
+    snprintf(out->id, sizeof(out->id), "%s", hearth_db_column_text(q, 0));
     out->name = dup_col(q, 1);
     out->source_url = dup_col(q, 2);
     out->ordering = dup_col(q, 3);
-    out->created = sqlite3_column_int64(q, 4);
+    out->created = hearth_db_column_int64(q, 4);
     snprintf(out->gctrace, sizeof(out->gctrace), "%s",
-             sqlite3_column_text(q, 5) ? (const char *)sqlite3_column_text(q, 5) : "");
-    out->has_start = sqlite3_column_type(q, 6) != SQLITE_NULL;
-    out->gctrace_start_ms = sqlite3_column_int64(q, 6);
-    out->has_capture = sqlite3_column_int(q, 7) != 0;
+             hearth_db_column_text(q, 5) ? hearth_db_column_text(q, 5) : "");
+    out->has_start = !hearth_db_column_null(q, 6);
+    out->gctrace_start_ms = hearth_db_column_int64(q, 6);
+    out->has_capture = hearth_db_column_int(q, 7) != 0;
     if (out->has_capture && !capture_from_row(q, 8, &out->cap))
         goto out_nomem;
     if (!out->name || !out->source_url || !out->ordering)
         goto out_nomem;
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     q = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT p.id, p.blob, p.name, p.source_url, p.info, p.created, p.size, "
-                           "coalesce(json_extract(p.info, '$.time_nanos'), 0) "
-                           "FROM series_items i JOIN profiles p ON p.id = i.profile "
-                           "WHERE i.series = ?1 ORDER BY i.pos",
-                           -1, &q, NULL) != SQLITE_OK) {
+    /* the profile's own time (JSON access is the one dialect difference here) */
+    if (hearth_db_prepare(st->db,
+                          hearth_db_kind(st->db) == HEARTH_DB_POSTGRES ? ITEMS_SQL(PG_TIME_NANOS)
+                                                                       : ITEMS_SQL(SQ_TIME_NANOS),
+                          &q) < 0) {
         e = db_err(st, em, "cannot read the series");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+    hearth_db_bind_text(q, 1, id);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
         struct hearth_meta *m;
         int64_t ns;
         if (out->nitems == cap) {
@@ -381,28 +380,28 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
                 goto out_nomem;
             cap = nc;
         }
-        ns = sqlite3_column_int64(q, 7);
+        ns = hearth_db_column_int64(q, 7);
         out->time_ns[out->nitems] = ns > 0 ? ns : 0;
-        out->at_ms[out->nitems] = ns > 0 ? ns / 1000000 : sqlite3_column_int64(q, 5);
+        out->at_ms[out->nitems] = ns > 0 ? ns / 1000000 : hearth_db_column_int64(q, 5);
         m = &out->items[out->nitems++];
         memset(m, 0, sizeof(*m));
-        snprintf(m->id, sizeof(m->id), "%s", (const char *)sqlite3_column_text(q, 0));
-        snprintf(m->blob, sizeof(m->blob), "%s", (const char *)sqlite3_column_text(q, 1));
+        snprintf(m->id, sizeof(m->id), "%s", hearth_db_column_text(q, 0));
+        snprintf(m->blob, sizeof(m->blob), "%s", hearth_db_column_text(q, 1));
         m->name = dup_col(q, 2);
         m->source_url = dup_col(q, 3);
         m->info_json = dup_col(q, 4);
-        m->created = sqlite3_column_int64(q, 5);
-        m->size = sqlite3_column_int64(q, 6);
+        m->created = hearth_db_column_int64(q, 5);
+        m->size = hearth_db_column_int64(q, 6);
         if (!m->name || !m->source_url || !m->info_json)
             goto out_nomem;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot read the series");
     goto out_unlock;
 out_nomem:
     e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     if (e)
         hearth_series_release(out);
@@ -412,12 +411,12 @@ out_unlock:
 enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool captures_only,
                                    struct hearth_buf *out, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     struct hearth_jsonw w;
     int rc;
 
     pthread_mutex_lock(&st->lock);
-    if (sqlite3_prepare_v2(
+    if (hearth_db_prepare(
             st->db,
             "SELECT s.id, s.name, s.source_url, s.created, "
             "(SELECT count(*) FROM series_items i JOIN profiles p ON p.id = "
@@ -425,34 +424,34 @@ enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool capt
             " FROM series s LEFT JOIN captures c ON c.series = s.id "
             "WHERE ?2 = 0 OR c.series IS NOT NULL "
             "ORDER BY s.created DESC, s.id DESC LIMIT ?1",
-            -1, &q, NULL) != SQLITE_OK) {
+            &q) < 0) {
         pthread_mutex_unlock(&st->lock);
         return db_err(st, em, "cannot read the series list");
     }
-    sqlite3_bind_int(q, 1, limit);
-    sqlite3_bind_int(q, 2, captures_only);
+    hearth_db_bind_int64(q, 1, limit);
+    hearth_db_bind_int64(q, 2, captures_only);
     hearth_jsonw_init(&w, out);
     hearth_jsonw_arr_open(&w);
-    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
-        const char *gct = (const char *)sqlite3_column_text(q, 5);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
+        const char *gct = hearth_db_column_text(q, 5);
         hearth_jsonw_obj_open(&w);
         hearth_jsonw_key(&w, "id");
-        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 0));
+        hearth_jsonw_cstr(&w, hearth_db_column_text(q, 0));
         hearth_jsonw_key(&w, "name");
-        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 1));
+        hearth_jsonw_cstr(&w, hearth_db_column_text(q, 1));
         hearth_jsonw_key(&w, "source_url");
-        hearth_jsonw_cstr(&w, (const char *)sqlite3_column_text(q, 2));
+        hearth_jsonw_cstr(&w, hearth_db_column_text(q, 2));
         hearth_jsonw_key(&w, "created");
-        hearth_jsonw_int(&w, sqlite3_column_int64(q, 3));
+        hearth_jsonw_int(&w, hearth_db_column_int64(q, 3));
         hearth_jsonw_key(&w, "count");
-        hearth_jsonw_int(&w, sqlite3_column_int64(q, 4));
+        hearth_jsonw_int(&w, hearth_db_column_int64(q, 4));
         hearth_jsonw_key(&w, "gctrace");
         if (gct && *gct)
             hearth_jsonw_cstr(&w, gct);
         else
             hearth_jsonw_null(&w);
         hearth_jsonw_key(&w, "capture");
-        if (sqlite3_column_int(q, 6)) {
+        if (hearth_db_column_int(q, 6)) {
             struct hearth_capture_row r;
             if (capture_from_row(q, 7, &r))
                 hearth_capture_row_json(&w, &r);
@@ -465,9 +464,9 @@ enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool capt
         hearth_jsonw_obj_close(&w);
     }
     hearth_jsonw_arr_close(&w);
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
-    if (rc != SQLITE_DONE)
+    if (rc != HEARTH_DB_DONE)
         return db_err(st, em, "cannot read the series list");
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
 }
@@ -475,7 +474,7 @@ enum hearth_err hearth_series_list(struct hearth_store *st, int limit, bool capt
 enum hearth_err hearth_series_of_profile(struct hearth_store *st, const char *id,
                                          struct hearth_jsonw *w, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     int rc;
 
@@ -483,33 +482,33 @@ enum hearth_err hearth_series_of_profile(struct hearth_store *st, const char *id
     if (!hearth_id_valid(id, strlen(id)))
         goto out_close;
     pthread_mutex_lock(&st->lock);
-    if (sqlite3_prepare_v2(
+    if (hearth_db_prepare(
             st->db,
             "SELECT s.id, s.name, (SELECT count(*) FROM series_items j JOIN profiles p ON p.id = "
             "j.profile WHERE j.series = s.id), s.delete_hash = (SELECT delete_hash FROM profiles "
             "WHERE id = ?1) FROM series s WHERE s.id IN (SELECT series FROM series_items WHERE "
             "profile = ?1) ORDER BY s.created DESC, s.id DESC LIMIT 20",
-            -1, &q, NULL) != SQLITE_OK) {
+            &q) < 0) {
         e = db_err(st, em, "cannot read the profile's series");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+    hearth_db_bind_text(q, 1, id);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
         hearth_jsonw_obj_open(w);
         hearth_jsonw_key(w, "id");
-        hearth_jsonw_cstr(w, (const char *)sqlite3_column_text(q, 0));
+        hearth_jsonw_cstr(w, hearth_db_column_text(q, 0));
         hearth_jsonw_key(w, "name");
-        hearth_jsonw_cstr(w, (const char *)sqlite3_column_text(q, 1));
+        hearth_jsonw_cstr(w, hearth_db_column_text(q, 1));
         hearth_jsonw_key(w, "count");
-        hearth_jsonw_int(w, sqlite3_column_int64(q, 2));
+        hearth_jsonw_int(w, hearth_db_column_int64(q, 2));
         hearth_jsonw_key(w, "shares_token");
-        hearth_jsonw_bool(w, sqlite3_column_int(q, 3) != 0);
+        hearth_jsonw_bool(w, hearth_db_column_int(q, 3) != 0);
         hearth_jsonw_obj_close(w);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot read the profile's series");
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
 out_close:
     hearth_jsonw_arr_close(w);
@@ -531,26 +530,25 @@ static enum hearth_err check_token(struct hearth_store *st, const char *id, cons
                                    struct hearth_errmsg *em)
 {
     char want[HEARTH_SHA256_HEX + 1];
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     const char *stored;
 
     if (!hearth_id_valid(id, strlen(id)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
     hearth_sha256_hex(token ? token : "", token ? strlen(token) : 0, want);
-    if (sqlite3_prepare_v2(st->db, "SELECT delete_hash FROM series WHERE id = ?1", -1, &q, NULL) !=
-        SQLITE_OK)
+    if (hearth_db_prepare(st->db, "SELECT delete_hash FROM series WHERE id = ?1", &q) < 0)
         return db_err(st, em, "cannot read the series");
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+    hearth_db_bind_text(q, 1, id);
+    if (hearth_db_step(q) != HEARTH_DB_ROW) {
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
     } else {
-        stored = (const char *)sqlite3_column_text(q, 0);
+        stored = hearth_db_column_text(q, 0);
         if (!token || !*token || !stored || !hearth_secret_eq(stored, want))
             e = hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                                   "the delete token is missing or wrong for this series");
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return e;
 }
 
@@ -569,7 +567,7 @@ enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *i
                                           const char *gctrace, int64_t start_ms,
                                           struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
 
     pthread_mutex_lock(&st->lock);
@@ -580,24 +578,24 @@ enum hearth_err hearth_series_set_gctrace(struct hearth_store *st, const char *i
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
         goto out_unlock;
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE series SET gctrace = ?2, gctrace_start_ms = ?3 WHERE id = ?1",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db,
+                          "UPDATE series SET gctrace = ?2, gctrace_start_ms = ?3 WHERE id = ?1",
+                          &q) < 0) {
         e = db_err(st, em, "cannot update the series");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, gctrace, -1, SQLITE_STATIC);
+    hearth_db_bind_text(q, 1, id);
+    hearth_db_bind_text(q, 2, gctrace);
     if (start_ms >= 0)
-        sqlite3_bind_int64(q, 3, start_ms);
+        hearth_db_bind_int64(q, 3, start_ms);
     else
-        sqlite3_bind_null(q, 3);
-    if (sqlite3_step(q) != SQLITE_DONE)
+        hearth_db_bind_null(q, 3);
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot update the series");
-    else if (sqlite3_changes(st->db) == 0)
+    else if (hearth_db_changes(st->db) == 0)
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such series");
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return e;
 }
@@ -615,18 +613,18 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
     enum hearth_err e;
     size_t i, cap = 0;
 
-    e = exec(st, "BEGIN IMMEDIATE", em);
+    e = begin(st, em);
     if (e)
         return e;
     for (i = with_profiles ? 0 : 1; i < sizeof(del) / sizeof(del[0]); i++) {
-        sqlite3_stmt *q = NULL;
-        int rc = sqlite3_prepare_v2(st->db, del[i], -1, &q, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-            rc = sqlite3_step(q);
+        struct hearth_db_stmt *q = NULL;
+        int rc = hearth_db_prepare(st->db, del[i], &q);
+        if (rc == 0) {
+            hearth_db_bind_text(q, 1, id);
+            rc = hearth_db_step(q);
         }
-        for (; rc == SQLITE_ROW; rc = sqlite3_step(q)) {
-            const char *b = (const char *)sqlite3_column_text(q, 0);
+        for (; rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
+            const char *b = hearth_db_column_text(q, 0);
             char *copy = b ? strdup(b) : NULL;
             if (*nblobs == cap) {
                 size_t nc = cap ? cap * 2 : 16;
@@ -641,17 +639,17 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
             if (copy)
                 (*blobs)[(*nblobs)++] = copy;
         }
-        if (rc != SQLITE_DONE)
+        if (rc != HEARTH_DB_DONE)
             e = db_err(st, em, "cannot delete the series");
-        sqlite3_finalize(q);
+        hearth_db_finalize(q);
         if (e) {
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            hearth_db_rollback(st->db);
             return e;
         }
     }
-    e = exec(st, "COMMIT", em);
+    e = commit(st, em);
     if (e)
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        hearth_db_rollback(st->db);
     return e;
 }
 
@@ -705,7 +703,7 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    e = exec(st, "BEGIN IMMEDIATE", em);
+    e = begin(st, em);
     if (e)
         goto out_unlock;
     if (profile_id) {
@@ -719,11 +717,11 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
     e = put_capture(st, series, cap, false, em);
     if (e)
         goto out_rollback;
-    e = exec(st, "COMMIT", em);
+    e = commit(st, em);
     if (!e)
         goto out_unlock;
 out_rollback:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    hearth_db_rollback(st->db);
 out_unlock:
     pthread_mutex_unlock(&st->lock);
     return e;
@@ -732,7 +730,7 @@ out_unlock:
 enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
                                        size_t *n, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     char(*out)[HEARTH_ID_LEN + 1] = NULL;
     size_t cap = 0;
     enum hearth_err e = HEARTH_OK;
@@ -741,13 +739,12 @@ enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEA
     *ids = NULL;
     *n = 0;
     pthread_mutex_lock(&st->lock);
-    if (sqlite3_prepare_v2(st->db, "SELECT series FROM captures WHERE state = ?1", -1, &q, NULL) !=
-        SQLITE_OK) {
+    if (hearth_db_prepare(st->db, "SELECT series FROM captures WHERE state = ?1", &q) < 0) {
         e = db_err(st, em, "cannot read the captures");
         goto out_unlock;
     }
-    sqlite3_bind_text(q, 1, HEARTH_CAP_RUNNING, -1, SQLITE_STATIC);
-    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+    hearth_db_bind_text(q, 1, HEARTH_CAP_RUNNING);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             void *no = realloc(out, nc * sizeof(*out));
@@ -758,12 +755,12 @@ enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEA
             out = no;
             cap = nc;
         }
-        snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(q, 0));
+        snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", hearth_db_column_text(q, 0));
     }
-    if (rc != SQLITE_DONE)
+    if (rc != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot read the captures");
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     if (e) {
         free(out);
@@ -780,7 +777,7 @@ enum hearth_err hearth_series_counts(struct hearth_store *st, int64_t *series,
     static const char *const states[HEARTH_CAP_NSTATES] = {
         HEARTH_CAP_RUNNING, HEARTH_CAP_DONE, HEARTH_CAP_STOPPED, HEARTH_CAP_INTERRUPTED,
         HEARTH_CAP_FAILED};
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     int rc, i;
 
@@ -788,30 +785,29 @@ enum hearth_err hearth_series_counts(struct hearth_store *st, int64_t *series,
     for (i = 0; i < HEARTH_CAP_NSTATES; i++)
         captures[i] = 0;
     pthread_mutex_lock(&st->lock);
-    rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM series", -1, &q, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
+    rc = hearth_db_prepare(st->db, "SELECT count(*) FROM series", &q);
+    if (rc == 0)
+        rc = hearth_db_step(q);
+    if (rc != HEARTH_DB_ROW) {
         e = db_err(st, em, "cannot count the series");
         goto out_unlock;
     }
-    *series = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    *series = hearth_db_column_int64(q, 0);
+    hearth_db_finalize(q);
     q = NULL;
-    rc = sqlite3_prepare_v2(st->db, "SELECT state, count(*) FROM captures GROUP BY state", -1, &q,
-                            NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(q);
-    for (; rc == SQLITE_ROW; rc = sqlite3_step(q)) {
-        const char *state = (const char *)sqlite3_column_text(q, 0);
+    rc = hearth_db_prepare(st->db, "SELECT state, count(*) FROM captures GROUP BY state", &q);
+    if (rc == 0)
+        rc = hearth_db_step(q);
+    for (; rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
+        const char *state = hearth_db_column_text(q, 0);
         for (i = 0; state && i < HEARTH_CAP_NSTATES; i++)
             if (!strcmp(state, states[i]))
-                captures[i] = sqlite3_column_int64(q, 1);
+                captures[i] = hearth_db_column_int64(q, 1);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot count the captures");
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return e;
 }

@@ -1,4 +1,4 @@
-/* store.c - blobs on disk, metadata in SQLite; see include/hearth/store.h. */
+/* store.c - blobs on disk, metadata in SQLite or PostgreSQL; see include/hearth/store.h. */
 #define _GNU_SOURCE
 #include "hearth/store.h"
 
@@ -13,8 +13,6 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "hearth/jsonw.h"
 #include "hearth/log.h"
@@ -53,22 +51,33 @@ static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const 
 enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
                                      const char *what)
 {
-    int code = sqlite3_errcode(st->db) & 0xff;
+    enum hearth_db_fail f = hearth_db_fail();
 
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    if (f == HEARTH_DB_F_UNAVAILABLE) {
+        /* the details (host, socket) go to the log, not to clients */
+        hearth_log(HEARTH_LOG_WARN, "store", "%s: %s", what, hearth_db_errmsg());
+        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
+                                 "%s: the metadata database is unavailable; try again shortly",
+                                 what);
+    }
+    if (f == HEARTH_DB_F_CORRUPT) {
         if (!__atomic_exchange_n(&st->corrupt, 1, __ATOMIC_SEQ_CST))
             hearth_log(HEARTH_LOG_ERROR, "store",
                        "%s: hearth.db is damaged (%s): writes are refused from now "
                        "on; restore it from a backup and restart",
-                       what, sqlite3_errmsg(st->db));
+                       what, hearth_db_errmsg());
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "%s: the database is damaged; writes are refused until an "
                                  "operator restores it",
                                  what);
     }
-    if (code == SQLITE_FULL)
-        return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the data directory is full", what);
-    return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what, sqlite3_errstr(code));
+    if (f == HEARTH_DB_F_FULL)
+        return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the %s is full", what,
+                                 st->sqlite ? "data directory" : "metadata database");
+    if (!st->sqlite)
+        hearth_log(HEARTH_LOG_WARN, "store", "%s: %s", what, hearth_db_errmsg());
+    return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what,
+                             st->sqlite ? hearth_db_errmsg() : "database error");
 }
 
 /* Seconds on the monotonic clock (store latency metrics). */
@@ -108,23 +117,23 @@ static int mkdir_p1(const char *p)
     return -1;
 }
 
-static void meta_from_row(sqlite3_stmt *q, struct hearth_meta *m)
+static void meta_from_row(struct hearth_db_stmt *q, struct hearth_meta *m)
 {
     const char *s;
 
     memset(m, 0, sizeof(*m));
-    s = (const char *)sqlite3_column_text(q, 0);
+    s = hearth_db_column_text(q, 0);
     snprintf(m->id, sizeof(m->id), "%s", s ? s : "");
-    s = (const char *)sqlite3_column_text(q, 1);
+    s = hearth_db_column_text(q, 1);
     snprintf(m->blob, sizeof(m->blob), "%s", s ? s : "");
-    s = (const char *)sqlite3_column_text(q, 2);
+    s = hearth_db_column_text(q, 2);
     m->name = strdup(s ? s : "");
-    s = (const char *)sqlite3_column_text(q, 3);
+    s = hearth_db_column_text(q, 3);
     m->source_url = strdup(s ? s : "");
-    s = (const char *)sqlite3_column_text(q, 4);
+    s = hearth_db_column_text(q, 4);
     m->info_json = strdup(s ? s : "{}");
-    m->created = sqlite3_column_int64(q, 5);
-    m->size = sqlite3_column_int64(q, 6);
+    m->created = hearth_db_column_int64(q, 5);
+    m->size = hearth_db_column_int64(q, 6);
 }
 
 void hearth_meta_release(struct hearth_meta *m)
@@ -154,7 +163,7 @@ static bool blob_name_ok(const char *name, const char *sub)
  * error never counts as "unused". Returns the files counted or removed, or
  * -1 when a lookup failed.
  */
-static long walk_blobs(const char *blobs, sqlite3_stmt *q, int64_t since_ms, long *older)
+static long walk_blobs(const char *blobs, struct hearth_db_stmt *q, int64_t since_ms, long *older)
 {
     DIR *d = opendir(blobs);
     struct dirent *de;
@@ -189,17 +198,17 @@ static long walk_blobs(const char *blobs, sqlite3_stmt *q, int64_t since_ms, lon
                 n++;
                 continue;
             }
-            sqlite3_reset(q);
-            sqlite3_bind_text(q, 1, f->d_name, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(q);
-            if (rc == SQLITE_DONE) {
+            hearth_db_reset(q);
+            hearth_db_bind_text(q, 1, f->d_name);
+            rc = hearth_db_step(q);
+            if (rc == HEARTH_DB_DONE) {
                 struct stat sb;
                 if (fstatat(dirfd(sd), f->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
                     (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 < since_ms)
                     (*older)++;
                 else if (unlinkat(dirfd(sd), f->d_name, 0) == 0)
                     n++;
-            } else if (rc != SQLITE_ROW) {
+            } else if (rc != HEARTH_DB_ROW) {
                 n = -1;
             }
         }
@@ -221,7 +230,7 @@ static void sweep(struct hearth_store *st)
     char *tmp = path_join(st->dir, "tmp", NULL), *blobs = path_join(st->dir, "blobs", NULL);
     DIR *d = NULL;
     struct dirent *de;
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     int64_t rows = -1, since = INT64_MAX;
     long files, removed, older = 0;
 
@@ -235,21 +244,20 @@ static void sweep(struct hearth_store *st)
     }
     if (!blobs)
         goto out_free;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM "
-                           "gctraces), (SELECT value FROM store_meta WHERE key = 'created_ms')",
-                           -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 1) == SQLITE_INTEGER) {
-        rows = sqlite3_column_int64(q, 0);
-        since = sqlite3_column_int64(q, 1);
+    if (hearth_db_prepare(st->db,
+                          "SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM "
+                          "gctraces), (SELECT value FROM store_meta WHERE key = 'created_ms')",
+                          &q) == 0 &&
+        hearth_db_step(q) == HEARTH_DB_ROW && !hearth_db_column_null(q, 1)) {
+        rows = hearth_db_column_int64(q, 0);
+        since = hearth_db_column_int64(q, 1);
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     q = NULL;
     files = walk_blobs(blobs, NULL, 0, &older);
     if (rows < 0) {
         hearth_log(HEARTH_LOG_ERROR, "store",
-                   "cannot count the stored profiles (%s): no blob is removed",
-                   sqlite3_errmsg(st->db));
+                   "cannot count the stored profiles (%s): no blob is removed", hearth_db_errmsg());
         goto out_free;
     }
     if (rows == 0 && files > 0) {
@@ -260,12 +268,12 @@ static void sweep(struct hearth_store *st)
             files);
         goto out_free;
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
-                           "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db,
+                          "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
+                          "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                          &q) < 0) {
         hearth_log(HEARTH_LOG_ERROR, "store", "cannot look up blobs (%s): no blob is removed",
-                   sqlite3_errmsg(st->db));
+                   hearth_db_errmsg());
         goto out_free;
     }
     removed = walk_blobs(blobs, q, since, &older);
@@ -276,12 +284,12 @@ static void sweep(struct hearth_store *st)
                    older);
     if (removed < 0)
         hearth_log(HEARTH_LOG_ERROR, "store", "a blob lookup failed (%s): the sweep stopped there",
-                   sqlite3_errmsg(st->db));
+                   hearth_db_errmsg());
     else if (removed > 0)
         hearth_log(HEARTH_LOG_INFO, "store",
                    "removed %ld unreferenced blobs (left by interrupted uploads)", removed);
 out_free:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     free(tmp);
     free(blobs);
 }
@@ -333,6 +341,8 @@ static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "the database (hearth.db) is damaged: writes are refused until "
                                  "an operator restores it from a backup and restarts the server");
+    if (!st->sqlite)
+        goto out_blobs; /* PostgreSQL: the checks of a local file do not apply */
     if (stat(st->dbpath, &sb) < 0 || sb.st_dev != st->db_dev || sb.st_ino != st->db_ino)
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "the database (hearth.db) was removed or replaced while the "
@@ -346,6 +356,7 @@ static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "the database (hearth.db) has lost its SQLite header: writes are "
                                  "refused until an operator restores it from a backup");
+out_blobs:
     blobs = path_join(st->dir, "blobs", NULL);
     blobs_ok = blobs && stat(blobs, &sb) == 0 && S_ISDIR(sb.st_mode);
     free(blobs);
@@ -383,21 +394,20 @@ enum hearth_err hearth_store_check(struct hearth_store *st, struct hearth_errmsg
 /* Run SQLite's quick_check on an existing database: a damaged one is a start-up error. */
 static enum hearth_err db_verify(struct hearth_store *st, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     const char *res;
-    int rc, code;
+    int rc;
 
-    rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(q);
-    code = sqlite3_errcode(st->db) & 0xff;
-    res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
-    if (rc == SQLITE_ROW && res && !strcmp(res, "ok"))
+    rc = hearth_db_prepare(st->db, "PRAGMA quick_check(1)", &q);
+    if (rc == 0)
+        rc = hearth_db_step(q);
+    res = rc == HEARTH_DB_ROW ? hearth_db_column_text(q, 0) : NULL;
+    if (rc == HEARTH_DB_ROW && res && !strcmp(res, "ok"))
         goto out;
-    if (rc == SQLITE_ROW || code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    if (rc == HEARTH_DB_ROW || hearth_db_fail() == HEARTH_DB_F_CORRUPT) {
         char why[121], *p;
-        snprintf(why, sizeof(why), "%s", rc == SQLITE_ROW && res ? res : sqlite3_errmsg(st->db));
+        snprintf(why, sizeof(why), "%s", rc == HEARTH_DB_ROW && res ? res : hearth_db_errmsg());
         for (p = why; *p; p++)
             if ((unsigned char)*p < ' ')
                 *p = ' '; /* quick_check's report has newlines: one line on stderr */
@@ -409,40 +419,30 @@ static enum hearth_err db_verify(struct hearth_store *st, struct hearth_errmsg *
             st->dbpath, why);
     } else
         e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot read %s: %s", st->dbpath,
-                              sqlite3_errmsg(st->db));
+                              hearth_db_errmsg());
 out:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return e;
 }
 
 enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
                                   struct hearth_errmsg *em)
 {
+    struct hearth_store_opts o = {.dir = dir};
+
+    return hearth_store_open_opts(&o, out, em);
+}
+
+enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct hearth_store **out,
+                                       struct hearth_errmsg *em)
+{
+    const char *dir = o->dir;
     struct hearth_store *st = calloc(1, sizeof(*st));
     char *sub = NULL, *probe = NULL;
     enum hearth_err e = HEARTH_OK;
     struct stat sb;
     bool existed;
-    int fd;
-    static const char *const schema =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=FULL;"
-        "CREATE TABLE IF NOT EXISTS profiles ("
-        " id TEXT PRIMARY KEY, blob TEXT NOT NULL, name TEXT NOT NULL,"
-        " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
-        " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS profiles_created ON profiles(created DESC, id DESC);"
-        "CREATE INDEX IF NOT EXISTS profiles_blob ON profiles(blob);"
-        "CREATE TABLE IF NOT EXISTS gctraces ("
-        " id TEXT PRIMARY KEY, blob TEXT NOT NULL, name TEXT NOT NULL,"
-        " source_url TEXT NOT NULL DEFAULT '', info TEXT NOT NULL,"
-        " created INTEGER NOT NULL, size INTEGER NOT NULL, delete_hash TEXT NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS gctraces_blob ON gctraces(blob);"
-        /* when this database was made: the sweep never removes older blobs */
-        "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value);"
-        "INSERT OR IGNORE INTO store_meta VALUES ('created_ms', "
-        " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));";
-
+    int fd, from = 0, to = 0;
     *out = NULL;
     if (!st)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -488,33 +488,36 @@ enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
-    existed = stat(st->dbpath, &sb) == 0 && sb.st_size > 0;
-    if (sqlite3_open_v2(st->dbpath, &st->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL) != SQLITE_OK) {
-        e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot open %s: %s", st->dbpath,
-                              st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    st->sqlite = !hearth_db_url_is_postgres(o->metadata);
+    existed = st->sqlite && stat(st->dbpath, &sb) == 0 && sb.st_size > 0;
+    e = hearth_db_open(o->metadata, st->dbpath, &st->db, em);
+    if (e)
         goto out_fail;
-    }
-    sqlite3_busy_timeout(st->db, 5000);
     if (existed) {
         e = db_verify(st, em);
         if (e)
             goto out_fail;
     }
-    if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, hearth__series_schema, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, hearth__saved_views_schema, NULL, NULL, NULL) != SQLITE_OK) {
+    if (st->sqlite &&
+        hearth_db_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") < 0) {
         e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot initialise %s: %s", st->dbpath,
-                              sqlite3_errmsg(st->db));
+                              hearth_db_errmsg());
         goto out_fail;
     }
-    if (stat(st->dbpath, &sb) < 0) {
-        e = io_err(em, "cannot stat", st->dbpath, NULL);
+    e = hearth__store_migrate(st->db, hearth_now_ms(), &from, &to, em);
+    if (e)
         goto out_fail;
+    if (from != to)
+        hearth_log(HEARTH_LOG_INFO, "store", "metadata schema: version %d -> %d (%s)", from, to,
+                   hearth_db_name(st->db));
+    if (st->sqlite) {
+        if (stat(st->dbpath, &sb) < 0) {
+            e = io_err(em, "cannot stat", st->dbpath, NULL);
+            goto out_fail;
+        }
+        st->db_dev = sb.st_dev;
+        st->db_ino = sb.st_ino;
     }
-    st->db_dev = sb.st_dev;
-    st->db_ino = sb.st_ino;
     sweep(st);
     reserve_fill(st);
     *out = st;
@@ -530,8 +533,7 @@ void hearth_store_close(struct hearth_store *st)
 {
     if (!st)
         return;
-    if (st->db)
-        sqlite3_close(st->db);
+    hearth_db_close(st->db);
     pthread_mutex_destroy(&st->lock);
     pthread_mutex_destroy(&st->check_lock);
     free(st->dir);
@@ -630,7 +632,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
 {
     char sql[256];
     char token_hash[HEARTH_SHA256_HEX + 1];
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e;
     bool created = false;
     int rc, tries;
@@ -652,9 +654,9 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
         goto out_unlock;
     snprintf(sql, sizeof(sql),
              "INSERT INTO %s (id, blob, name, source_url, info, created, size, delete_hash) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
              table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db, sql, &q) < 0) {
         e = hearth__store_db_err(st, em, "cannot store the profile");
         goto out_unlock;
     }
@@ -664,19 +666,19 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
             hearth_errmsg_set(em, e, "no random numbers available");
             goto out_unlock;
         }
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, m->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, m->blob, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, source_url ? source_url : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, info_json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 6, m->created);
-        sqlite3_bind_int64(q, 7, m->size);
-        sqlite3_bind_text(q, 8, token_hash, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE)
+        hearth_db_reset(q);
+        hearth_db_bind_text(q, 1, m->id);
+        hearth_db_bind_text(q, 2, m->blob);
+        hearth_db_bind_text(q, 3, name);
+        hearth_db_bind_text(q, 4, source_url ? source_url : "");
+        hearth_db_bind_text(q, 5, info_json);
+        hearth_db_bind_int64(q, 6, m->created);
+        hearth_db_bind_int64(q, 7, m->size);
+        hearth_db_bind_text(q, 8, token_hash);
+        rc = hearth_db_step(q);
+        if (rc == HEARTH_DB_DONE && hearth_db_changes(st->db) == 1)
             break;
-        if (rc != SQLITE_CONSTRAINT) {
+        if (rc != HEARTH_DB_DONE) {
             e = hearth__store_db_err(st, em, "cannot store the profile");
             goto out_unlock;
         }
@@ -694,7 +696,7 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     reserve_fill(st);
 out_unlock:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     if (e && created && !m->name)
         hearth__store_unlink_unused(st, m->blob); /* no row was added: do not leave the blob */
     pthread_mutex_unlock(&st->lock);
@@ -741,7 +743,7 @@ enum hearth_err hearth_store_get(struct hearth_store *st, const char *id, struct
 static enum hearth_err get_row(struct hearth_store *st, const char *table, const char *id,
                                struct hearth_meta *m, struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     char sql[160];
     int rc;
@@ -751,17 +753,17 @@ static enum hearth_err get_row(struct hearth_store *st, const char *table, const
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
     snprintf(sql, sizeof(sql),
              "SELECT id, blob, name, source_url, info, created, size FROM %s WHERE id = ?1", table);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+    if (hearth_db_prepare(st->db, sql, &q) < 0)
         return hearth__store_db_err(st, em, "cannot read the profile list");
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    hearth_db_bind_text(q, 1, id);
+    rc = hearth_db_step(q);
+    if (rc == HEARTH_DB_ROW)
         meta_from_row(q, m);
-    else if (rc == SQLITE_DONE)
+    else if (rc == HEARTH_DB_DONE)
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
     else
         e = hearth__store_db_err(st, em, "cannot read the profile list");
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     if (!e && (!m->name || !m->source_url || !m->info_json)) {
         hearth_meta_release(m);
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -856,25 +858,25 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
                                   int64_t *last_created, char last_id[HEARTH_ID_LEN + 1], int *more,
                                   struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     struct hearth_jsonw w;
     int rc, rows = 0;
 
     *more = 0;
     last_id[0] = '\0';
     *last_created = 0;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, blob, name, source_url, info, created, size FROM profiles "
-                           "WHERE created < ?1 OR (created = ?1 AND id < ?2) "
-                           "ORDER BY created DESC, id DESC LIMIT ?3",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (hearth_db_prepare(st->db,
+                          "SELECT id, blob, name, source_url, info, created, size FROM profiles "
+                          "WHERE created < ?1 OR (created = ?1 AND id < ?2) "
+                          "ORDER BY created DESC, id DESC LIMIT ?3",
+                          &q) < 0)
         return hearth__store_db_err(st, em, "cannot read the profile list");
-    sqlite3_bind_int64(q, 1, before_created);
-    sqlite3_bind_text(q, 2, before_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, limit + 1);
+    hearth_db_bind_int64(q, 1, before_created);
+    hearth_db_bind_text(q, 2, before_id);
+    hearth_db_bind_int64(q, 3, limit + 1);
     hearth_jsonw_init(&w, out);
     hearth_jsonw_arr_open(&w);
-    for (rc = sqlite3_step(q); rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
         struct hearth_meta m;
         if (rows == limit) {
             *more = 1;
@@ -889,26 +891,26 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
         rows++;
     }
     hearth_jsonw_arr_close(&w);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    hearth_db_finalize(q);
+    if (rc != HEARTH_DB_ROW && rc != HEARTH_DB_DONE)
         return hearth__store_db_err(st, em, "cannot read the profile list");
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
 }
 
 void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     char sub[3] = {blob[0], blob[1], 0};
 
     if (hearth__store_writable(st, NULL) != HEARTH_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
-                           "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
-                           -1, &q, NULL) != SQLITE_OK)
+        hearth_db_prepare(st->db,
+                          "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
+                          "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                          &q) < 0)
         return;
-    sqlite3_bind_text(q, 1, blob, -1, SQLITE_STATIC);
+    hearth_db_bind_text(q, 1, blob);
     /* only when the lookup positively finds no row: an error keeps the blob */
-    if (sqlite3_step(q) == SQLITE_DONE) {
+    if (hearth_db_step(q) == HEARTH_DB_DONE) {
         char *dir = path_join(st->dir, "blobs", sub),
              *path = dir ? path_join(dir, blob, NULL) : NULL;
         if (path)
@@ -916,7 +918,7 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
         free(dir);
         free(path);
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
 }
 
 /* Delete the row of profile id; fills blob. Lock held. */
@@ -924,64 +926,61 @@ static enum hearth_err delete_row(struct hearth_store *st, const char *id, const
                                   char blob[HEARTH_SHA256_HEX + 1], struct hearth_errmsg *em)
 {
     char want[HEARTH_SHA256_HEX + 1];
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     const char *stored, *b;
     int n;
 
     hearth_sha256_hex(token ? token : "", token ? strlen(token) : 0, want);
-    if (sqlite3_prepare_v2(st->db, "SELECT delete_hash, blob FROM profiles WHERE id = ?1", -1, &q,
-                           NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db, "SELECT delete_hash, blob FROM profiles WHERE id = ?1", &q) < 0) {
         e = hearth__store_db_err(st, em, "cannot delete");
         goto out;
     }
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    switch (sqlite3_step(q)) {
-    case SQLITE_ROW:
+    hearth_db_bind_text(q, 1, id);
+    switch (hearth_db_step(q)) {
+    case HEARTH_DB_ROW:
         break;
-    case SQLITE_DONE:
+    case HEARTH_DB_DONE:
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "no such profile");
         goto out;
     default:
         e = hearth__store_db_err(st, em, "cannot delete");
         goto out;
     }
-    stored = (const char *)sqlite3_column_text(q, 0);
-    b = (const char *)sqlite3_column_text(q, 1);
+    stored = hearth_db_column_text(q, 0);
+    b = hearth_db_column_text(q, 1);
     snprintf(blob, HEARTH_SHA256_HEX + 1, "%s", b ? b : "");
     if (!token || !*token || !stored || !hearth_secret_eq(stored, want)) {
         e = hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
                               "the delete token is missing or wrong for this profile");
         goto out;
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     q = NULL;
     /* the profile and its places in series go together: a series keeps its other snapshots */
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (hearth_db_begin(st->db) < 0) {
         e = hearth__store_db_err(st, em, "cannot delete");
         goto out;
     }
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE id = ?1", -1, &q, NULL) !=
-            SQLITE_OK ||
-        (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE))
+    if (hearth_db_prepare(st->db, "DELETE FROM profiles WHERE id = ?1", &q) < 0 ||
+        (hearth_db_bind_text(q, 1, id), hearth_db_step(q) != HEARTH_DB_DONE))
         goto out_rollback;
-    n = sqlite3_changes(st->db);
-    sqlite3_finalize(q);
+    n = hearth_db_changes(st->db);
+    hearth_db_finalize(q);
     q = NULL;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM series_items WHERE profile = ?1", -1, &q, NULL) !=
-            SQLITE_OK ||
-        (sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC), sqlite3_step(q) != SQLITE_DONE) ||
-        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (hearth_db_prepare(st->db, "DELETE FROM series_items WHERE profile = ?1", &q) < 0 ||
+        (hearth_db_bind_text(q, 1, id), hearth_db_step(q) != HEARTH_DB_DONE) ||
+        hearth_db_commit(st->db) < 0)
         goto out_rollback;
     hearth__store_count_add(st, -(int64_t)n);
     goto out;
 out_rollback:
     e = hearth__store_db_err(st, em, "cannot delete");
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     q = NULL;
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    hearth_db_rollback(st->db);
 out:
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     return e;
 }
 
@@ -1013,23 +1012,23 @@ out_unlock:
 enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, int *count,
                                     struct hearth_errmsg *em)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     char **blobs = NULL;
-    int n = 0, cap = 0, i;
+    int n = 0, cap = 0, i, rc;
 
     *count = 0;
     pthread_mutex_lock(&st->lock);
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", -1, &q,
-                           NULL) != SQLITE_OK) {
+    if (hearth_db_prepare(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", &q) <
+        0) {
         e = hearth__store_db_err(st, em, "cannot expire profiles");
         goto out_unlock;
     }
-    sqlite3_bind_int64(q, 1, before_ms);
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    hearth_db_bind_int64(q, 1, before_ms);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
         if (n == cap) {
             char **nb = realloc(blobs, (size_t)(cap ? cap * 2 : 16) * sizeof(*nb));
             if (!nb)
@@ -1037,16 +1036,22 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
             blobs = nb;
             cap = cap ? cap * 2 : 16;
         }
-        blobs[n++] = strdup((const char *)sqlite3_column_text(q, 0));
+        blobs[n++] = strdup(hearth_db_column_text(q, 0));
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     q = NULL;
-    hearth__store_count_add(st, -(int64_t)sqlite3_changes(st->db)); /* all done at the 1st step */
+    if (rc == HEARTH_DB_DONE)
+        hearth__store_count_add(st, -(int64_t)hearth_db_changes(st->db));
+    else
+        hearth__store_count_forget(st); /* count again when asked */
+    if (rc == HEARTH_DB_ERROR) {
+        e = hearth__store_db_err(st, em, "cannot expire profiles");
+        goto out_unlock;
+    }
     /* their places in series go too (a series keeps its other snapshots) */
     if (n > 0)
-        sqlite3_exec(st->db,
-                     "DELETE FROM series_items WHERE profile NOT IN (SELECT id FROM profiles)",
-                     NULL, NULL, NULL);
+        hearth_db_exec(st->db,
+                       "DELETE FROM series_items WHERE profile NOT IN (SELECT id FROM profiles)");
     for (i = 0; i < n; i++)
         if (blobs[i])
             hearth__store_unlink_unused(st, blobs[i]);
@@ -1078,20 +1083,19 @@ void hearth__store_count_forget(struct hearth_store *st)
  */
 int64_t hearth_store_count(struct hearth_store *st)
 {
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     int64_t n = __atomic_load_n(&st->nprofiles, __ATOMIC_SEQ_CST);
 
     if (n >= 0)
         return n;
     pthread_mutex_lock(&st->lock);
     n = __atomic_load_n(&st->nprofiles, __ATOMIC_SEQ_CST);
-    if (n < 0 &&
-        sqlite3_prepare_v2(st->db, "SELECT count(*) FROM profiles", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        n = sqlite3_column_int64(q, 0);
+    if (n < 0 && hearth_db_prepare(st->db, "SELECT count(*) FROM profiles", &q) == 0 &&
+        hearth_db_step(q) == HEARTH_DB_ROW) {
+        n = hearth_db_column_int64(q, 0);
         __atomic_store_n(&st->nprofiles, n, __ATOMIC_SEQ_CST);
     }
-    sqlite3_finalize(q);
+    hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
     return n;
 }
@@ -1101,7 +1105,7 @@ enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg
 {
     static unsigned long seq;
     char name[96], *probe;
-    sqlite3_stmt *q = NULL;
+    struct hearth_db_stmt *q = NULL;
     enum hearth_err e;
     int fd, rc;
 
@@ -1127,14 +1131,14 @@ enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg
     close(fd);
     unlink(probe);
     free(probe);
-    rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM store_meta", -1, &q, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW)
-        e = hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                              "the database (hearth.db) does not answer: %s",
-                              sqlite3_errmsg(st->db));
-    sqlite3_finalize(q);
+    rc = hearth_db_prepare(st->db, "SELECT count(*) FROM store_meta", &q);
+    if (rc == 0)
+        rc = hearth_db_step(q);
+    if (rc != HEARTH_DB_ROW)
+        e = hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE, "the database (%s) does not answer: %s",
+                              hearth_db_name(st->db),
+                              st->sqlite ? hearth_db_errmsg() : "see the server's log");
+    hearth_db_finalize(q);
     return e;
 }
 

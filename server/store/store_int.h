@@ -10,20 +10,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <sqlite3.h>
-
+#include "hearth/db.h"
 #include "hearth/err.h"
 
 struct hearth_store {
     char *dir;
-    char *dbpath;  /* dir/hearth.db */
-    char *reserve; /* dir/reserve: space given back when a delete finds the disk full */
-    sqlite3 *db;
-    pthread_mutex_t lock;       /* serialises writers and multi-statement reads */
-    dev_t db_dev;               /* identity of hearth.db when opened: a file removed or */
-    ino_t db_ino;               /* replaced under us is noticed before the next write */
-    int corrupt;                /* (atomic) SQLite reported SQLITE_CORRUPT or SQLITE_NOTADB */
-    bool have_reserve;          /* under lock */
+    char *dbpath;         /* dir/hearth.db (SQLite) */
+    char *reserve;        /* dir/reserve: space given back when a delete finds the disk full */
+    struct hearth_db *db; /* the metadata: SQLite (dbpath) or PostgreSQL */
+    bool sqlite;          /* the SQLite file checks apply */
+    pthread_mutex_t lock; /* serialises writers and multi-statement reads */
+    dev_t db_dev;         /* identity of hearth.db when opened: a file removed or */
+    ino_t db_ino;         /* replaced under us is noticed before the next write */
+    int corrupt;          /* (atomic) SQLite reported its file damaged */
+    bool have_reserve;    /* under lock */
     pthread_mutex_t check_lock; /* the cached answer of hearth_store_check() */
     int64_t check_at;
     enum hearth_err check_e;
@@ -52,9 +52,14 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob);
 /* Give the reserve's space back to the disk; true if there was one. Lock held. */
 bool hearth__store_release_reserve(struct hearth_store *st);
 
-/* The series tables (created by hearth_store_open()). */
-extern const char hearth__series_schema[];
-/* The saved views' table (saved_views.c; created by hearth_store_open()). */
-extern const char hearth__saved_views_schema[];
+/*
+ * Bring the metadata schema to the latest version (schema.c), in one
+ * transaction under a lock shared by every server on the database; a
+ * database made before versions existed is version 1. *from and *to: the
+ * versions before and after. A database newer than this server is an error.
+ */
+enum hearth_err hearth__store_migrate(struct hearth_db *db, int64_t now_ms, int *from, int *to,
+                                      struct hearth_errmsg *em);
+int hearth__store_schema_latest(void);
 
 #endif /* HEARTH_STORE_INT_H */
