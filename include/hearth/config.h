@@ -20,6 +20,7 @@
 struct hearth_config {
     char *listen; /* ADDR:PORT */
     char *data_dir;
+    char *metadata;     /* "" = SQLite under data_dir; else a libpq URL or conninfo */
     char *base_path;    /* "" or "/prefix" without trailing slash */
     char *fetch_allow;  /* comma-separated hosts and CIDRs; "" = fetch disabled */
     char *upload_token; /* "" = uploads open */

@@ -37,6 +37,9 @@ static const struct opt opts[] = {
      "address and port to listen on (IPv4; 0.0.0.0:8080 in containers)"},
     {"data", "HEARTH_DATA", K_STR, O(data_dir), "./hearth-data",
      "data directory (profiles and metadata); created if missing"},
+    {"metadata", "HEARTH_METADATA", K_STR, O(metadata), "",
+     "metadata database: empty = SQLite file hearth.db under --data; or PostgreSQL by a libpq "
+     "URL (postgresql:///hearth?host=/run/postgresql), which several servers may share"},
     {"base-path", "HEARTH_BASE_PATH", K_STR, O(base_path), "",
      "URL prefix when served behind a reverse proxy on a sub-path, e.g. /hearth"},
     {"fetch-allow", "HEARTH_FETCH_ALLOW", K_STR, O(fetch_allow), "",

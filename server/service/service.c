@@ -413,6 +413,7 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
                                     struct hearth_errmsg *em)
 {
     struct hearth_service *svc = calloc(1, sizeof(*svc));
+    struct hearth_store_opts so = {.dir = cfg->data_dir, .metadata = cfg->metadata};
     enum hearth_err e;
 
     *out = NULL;
@@ -426,7 +427,7 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
     sem_init(&svc->view_sem, 0, (unsigned)cfg->view_slots);
     sem_init(&svc->upload_sem, 0, (unsigned)cfg->upload_slots);
     sem_init(&svc->fetch_sem, 0, FETCH_SLOTS);
-    e = hearth_store_open(cfg->data_dir, &svc->store, em);
+    e = hearth_store_open_opts(&so, &svc->store, em);
     if (e)
         goto out_fail;
     svc->profiles =

@@ -141,6 +141,24 @@ def multipart(filename, data, field="file", boundary=None):
     return pre + data + post, "multipart/form-data; boundary=" + boundary
 
 
+def metadata_args(data_dir):
+    """`--metadata URL` when HEARTH_TEST_METADATA is set (tests/setup/with_pg.sh):
+    its {db} becomes a database of this data directory's own, created on first
+    use, so each directory starts empty and a restart finds its rows again."""
+    url = os.environ.get("HEARTH_TEST_METADATA", "")
+    if "{db}" not in url:
+        return ["--metadata", url] if url else []
+    import hashlib
+    db = "t_" + hashlib.sha1(os.path.abspath(data_dir).encode()).hexdigest()[:20]
+    r = subprocess.run(["psql", "-qAt", url.replace("{db}", "postgres"), "-c",
+                        "SELECT 1 FROM pg_database WHERE datname = '%s'" % db],
+                       capture_output=True, text=True, check=True)
+    if r.stdout.strip() != "1":
+        subprocess.run(["psql", "-q", url.replace("{db}", "postgres"), "-c",
+                        "CREATE DATABASE %s" % db], capture_output=True, check=True)
+    return ["--metadata", url.replace("{db}", db)]
+
+
 class Server:
     """A `hearth serve` child process on 127.0.0.1:<free port>."""
 
@@ -163,7 +181,7 @@ class Server:
             env = dict(os.environ if self.env is None else self.env)
             self.proc = subprocess.Popen(
                 [self.hearth, "serve", "--listen", "127.0.0.1:%d" % self.port,
-                 "--data", self.data] + self.args,
+                 "--data", self.data] + metadata_args(self.data) + self.args,
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env)
             deadline = time.time() + timeout
             while time.time() < deadline:

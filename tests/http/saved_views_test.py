@@ -25,12 +25,13 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, check_json_error  # noqa: E402
+from harness import Checks, Server, check_json_error, metadata_args  # noqa: E402
 
 JS = {"Content-Type": "application/json"}
 OCT = {"Content-Type": "application/octet-stream"}
@@ -239,20 +240,30 @@ def test_token_server(c, hearth, tmp):
 def test_earlier_version(c, hearth, prev, gen, tmp):
     """A data directory made before saved views existed opens and keeps its profiles."""
     data = os.path.join(tmp, "earlier")
+    meta = metadata_args(data)
+    if meta:
+        prev = None  # an earlier release has no --metadata: the tables are dropped instead
     srv = Server(prev or hearth, data).start()
     try:
         pid, raw = upload(srv, os.path.join(gen, "cpu.pb.gz"), "old")
     finally:
         srv.stop()
         srv.close_log()
-    db = sqlite3.connect(os.path.join(data, "hearth.db"))
-    has = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'saved_views'").fetchone()[0]
-    if prev:
-        c.eq(has, 0, "the earlier version's database has no saved_views table")
+    if meta:  # PostgreSQL: the schema of the version before saved views (and schema versions)
+        subprocess.run(["psql", "-q", meta[1], "-c",
+                        "DROP TABLE saved_views; DROP TABLE schema_version"], check=True)
     else:
-        db.execute("DROP TABLE saved_views")  # the schema of the version before saved views
-        db.commit()
-    db.close()
+        db = sqlite3.connect(os.path.join(data, "hearth.db"))
+        has = db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'saved_views'").fetchone()[0]
+        if prev:
+            c.eq(has, 0, "the earlier version's database has no saved_views table")
+        else:
+            # the schema of the version before saved views (which had no schema versions)
+            db.execute("DROP TABLE saved_views")
+            db.execute("DROP TABLE IF EXISTS schema_version")
+            db.commit()
+        db.close()
     srv = Server(hearth, data).start()
     try:
         r = srv.get("/api/profiles/%s/raw" % pid)

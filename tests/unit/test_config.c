@@ -37,6 +37,7 @@ struct opt {
 static const struct opt opts[] = {
     {"listen", "HEARTH_LISTEN", K_STR, O(listen), "127.0.0.1:8080"},
     {"data", "HEARTH_DATA", K_STR, O(data_dir), "./hearth-data"},
+    {"metadata", "HEARTH_METADATA", K_STR, O(metadata), ""},
     {"base-path", "HEARTH_BASE_PATH", K_STR, O(base_path), ""},
     {"fetch-allow", "HEARTH_FETCH_ALLOW", K_STR, O(fetch_allow), ""},
     {"upload-token", "HEARTH_UPLOAD_TOKEN", K_STR, O(upload_token), ""},
