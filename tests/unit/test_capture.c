@@ -25,6 +25,7 @@
 #include "hearth/capture.h"
 #include "hearth/series.h"
 #include "hearth/store.h"
+#include "teststore.h"
 #include "tmpdir.h"
 
 struct snapctx {
@@ -92,7 +93,7 @@ static int setup(void **state)
     if (!f)
         return -1;
     f->dir = tmpdir_make("capture");
-    if (!f->dir || hearth_store_open(f->dir, &f->st, &em) != HEARTH_OK)
+    if (!f->dir || teststore_open(f->dir, &f->st, &em) != HEARTH_OK)
         return -1;
     f->ctx.st = f->st;
     pthread_mutex_init(&f->ctx.mu, NULL);

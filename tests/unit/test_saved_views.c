@@ -25,6 +25,7 @@
 #include "hearth/saved_views.h"
 #include "hearth/stacks.h"
 #include "hearth/store.h"
+#include "teststore.h"
 #include "tmpdir.h"
 
 struct fx {
@@ -40,7 +41,7 @@ static int setup(void **state)
     if (!f)
         return -1;
     f->dir = tmpdir_make("saved");
-    if (!f->dir || hearth_store_open(f->dir, &f->st, &em) != HEARTH_OK)
+    if (!f->dir || teststore_open(f->dir, &f->st, &em) != HEARTH_OK)
         return -1;
     *state = f;
     return 0;
@@ -151,7 +152,7 @@ static void test_delete_and_reopen(void **state)
     assert_int_equal(create(f, "a", "{}", 10, NULL, NULL), HEARTH_OK);
     hearth_store_close(f->st);
     f->st = NULL;
-    assert_int_equal(hearth_store_open(f->dir, &f->st, &em), HEARTH_OK);
+    assert_int_equal(teststore_open(f->dir, &f->st, &em), HEARTH_OK);
     assert_int_equal(hearth_saved_view_get(f->st, b, &v, &em), HEARTH_OK);
     assert_string_equal(v.name, "b");
     hearth_saved_view_release(&v);

@@ -26,6 +26,7 @@
 #include "hearth/jsonw.h"
 #include "hearth/series.h"
 #include "hearth/store.h"
+#include "teststore.h"
 #include "tmpdir.h"
 
 struct fx {
@@ -41,7 +42,7 @@ static int setup(void **state)
     if (!f)
         return -1;
     f->dir = tmpdir_make("series");
-    if (!f->dir || hearth_store_open(f->dir, &f->st, &em) != HEARTH_OK)
+    if (!f->dir || teststore_open(f->dir, &f->st, &em) != HEARTH_OK)
         return -1;
     *state = f;
     return 0;
@@ -556,6 +557,11 @@ static void test_degraded(void **state)
     struct hearth_series s;
     struct hearth_errmsg em;
 
+    if (getenv("HEARTH_TEST_METADATA")) { /* hearth.db's file checks: SQLite's only */
+        free(db);
+        free(moved);
+        skip();
+    }
     assert_int_equal(
         hearth_series_create(f->st, "s", "", "time", NULL, 0, NULL, NULL, sid, stok, &em),
         HEARTH_OK);
