@@ -110,6 +110,12 @@ void hearth_db_rollback(struct hearth_db *db);
  */
 int hearth_db_xact_lock(struct hearth_db *db, int64_t key);
 
+/*
+ * The same without waiting: 1 taken, 0 another process holds it (do the
+ * job later), -1 error. SQLite: always 1 (BEGIN IMMEDIATE waited already).
+ */
+int hearth_db_try_xact_lock(struct hearth_db *db, int64_t key);
+
 enum hearth_db_fail hearth_db_fail(void);
 const char *hearth_db_errmsg(void);
 

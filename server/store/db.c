@@ -198,3 +198,8 @@ int hearth_db_xact_lock(struct hearth_db *db, int64_t key)
 {
     return db->ops->xact_lock(db, key);
 }
+
+int hearth_db_try_xact_lock(struct hearth_db *db, int64_t key)
+{
+    return db->ops->try_xact_lock(db, key);
+}

@@ -21,6 +21,7 @@ struct hearth_db_ops {
     int (*commit)(struct hearth_db *db);
     void (*rollback)(struct hearth_db *db);
     int (*xact_lock)(struct hearth_db *db, int64_t key);
+    int (*try_xact_lock)(struct hearth_db *db, int64_t key);
 };
 
 /* bind types */

@@ -363,9 +363,23 @@ static int pg_xact_lock(struct hearth_db *db, int64_t key)
     return r;
 }
 
+static int pg_try_xact_lock(struct hearth_db *db, int64_t key)
+{
+    struct hearth_db_stmt *q = NULL;
+    int r = -1;
+
+    if (pg_prepare(db, "SELECT pg_try_advisory_xact_lock(?1)", &q) < 0)
+        return -1;
+    hearth_db_bind_int64(q, 1, key);
+    if (pg_step(q) == HEARTH_DB_ROW)
+        r = hearth_db_column_int(q, 0) ? 1 : 0;
+    pg_finalize(q);
+    return r;
+}
+
 static const struct hearth_db_ops pg_ops = {
-    pg_close, pg_prepare, pg_bind,  pg_step,   pg_reset,    pg_finalize, pg_text,
-    NULL,     pg_exec,    pg_begin, pg_commit, pg_rollback, pg_xact_lock};
+    pg_close, pg_prepare, pg_bind,  pg_step,   pg_reset,    pg_finalize,  pg_text,
+    NULL,     pg_exec,    pg_begin, pg_commit, pg_rollback, pg_xact_lock, pg_try_xact_lock};
 
 enum hearth_err hearth__db_open_pg(const char *url, struct hearth_db **out,
                                    struct hearth_errmsg *em)

@@ -148,9 +148,16 @@ static int sq_xact_lock(struct hearth_db *db, int64_t key)
     return 0;
 }
 
+static int sq_try_xact_lock(struct hearth_db *db, int64_t key)
+{
+    (void)db;
+    (void)key;
+    return 1;
+}
+
 static const struct hearth_db_ops sq_ops = {
-    sq_close, sq_prepare, sq_bind,  sq_step,   sq_reset,    sq_finalize, sq_text,
-    sq_int64, sq_exec,    sq_begin, sq_commit, sq_rollback, sq_xact_lock};
+    sq_close, sq_prepare, sq_bind,  sq_step,   sq_reset,    sq_finalize,  sq_text,
+    sq_int64, sq_exec,    sq_begin, sq_commit, sq_rollback, sq_xact_lock, sq_try_xact_lock};
 
 enum hearth_err hearth__db_open_sqlite(const char *path, struct hearth_db **out,
                                        struct hearth_errmsg *em)

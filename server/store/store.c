@@ -1009,53 +1009,74 @@ out_unlock:
     return e;
 }
 
+/* pg_try_advisory_xact_lock key of the retention sweep ("hearth" + 2). */
+#define EXPIRE_LOCK_KEY 0x6865617274680002LL
+
+/*
+ * One transaction: the rows and their places in series go together. With
+ * several servers on one PostgreSQL database one sweeps at a time: the
+ * others find the lock taken and skip this round (count 0).
+ */
 enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, int *count,
                                     struct hearth_errmsg *em)
 {
     struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
     char **blobs = NULL;
-    int n = 0, cap = 0, i, rc;
+    int n = 0, cap = 0, i, rc, got;
+    int64_t deleted = 0;
 
     *count = 0;
     pthread_mutex_lock(&st->lock);
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    if (hearth_db_prepare(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", &q) <
-        0) {
+    if (hearth_db_begin(st->db) < 0) {
         e = hearth__store_db_err(st, em, "cannot expire profiles");
         goto out_unlock;
     }
+    got = hearth_db_try_xact_lock(st->db, EXPIRE_LOCK_KEY);
+    if (got <= 0) {
+        if (got < 0)
+            e = hearth__store_db_err(st, em, "cannot expire profiles");
+        goto out_rollback; /* 0: another server is sweeping now */
+    }
+    if (hearth_db_prepare(st->db, "DELETE FROM profiles WHERE created < ?1 RETURNING blob", &q) < 0)
+        goto out_dberr;
     hearth_db_bind_int64(q, 1, before_ms);
     for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
+        const char *b = hearth_db_column_text(q, 0);
         if (n == cap) {
             char **nb = realloc(blobs, (size_t)(cap ? cap * 2 : 16) * sizeof(*nb));
             if (!nb)
-                break;
+                continue; /* that blob stays until the next start's sweep */
             blobs = nb;
             cap = cap ? cap * 2 : 16;
         }
-        blobs[n++] = strdup(hearth_db_column_text(q, 0));
+        blobs[n] = b ? strdup(b) : NULL;
+        if (blobs[n])
+            n++;
     }
+    if (rc != HEARTH_DB_DONE)
+        goto out_dberr;
+    deleted = hearth_db_changes(st->db);
     hearth_db_finalize(q);
     q = NULL;
-    if (rc == HEARTH_DB_DONE)
-        hearth__store_count_add(st, -(int64_t)hearth_db_changes(st->db));
-    else
-        hearth__store_count_forget(st); /* count again when asked */
-    if (rc == HEARTH_DB_ERROR) {
-        e = hearth__store_db_err(st, em, "cannot expire profiles");
-        goto out_unlock;
-    }
     /* their places in series go too (a series keeps its other snapshots) */
-    if (n > 0)
-        hearth_db_exec(st->db,
-                       "DELETE FROM series_items WHERE profile NOT IN (SELECT id FROM profiles)");
+    if ((deleted > 0 && hearth_db_exec(st->db, "DELETE FROM series_items WHERE profile NOT IN "
+                                               "(SELECT id FROM profiles)") < 0) ||
+        hearth_db_commit(st->db) < 0)
+        goto out_dberr;
+    hearth__store_count_add(st, -deleted);
     for (i = 0; i < n; i++)
-        if (blobs[i])
-            hearth__store_unlink_unused(st, blobs[i]);
-    *count = n;
+        hearth__store_unlink_unused(st, blobs[i]);
+    *count = (int)deleted;
+    goto out_unlock;
+out_dberr:
+    e = hearth__store_db_err(st, em, "cannot expire profiles");
+out_rollback:
+    hearth_db_finalize(q);
+    hearth_db_rollback(st->db);
 out_unlock:
     for (i = 0; i < n; i++)
         free(blobs[i]);

@@ -18,11 +18,14 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Server, metadata_args  # noqa: E402
@@ -197,7 +200,6 @@ def test_pg_concurrent(c, hearth, cpu, tmp):
     env.pop("HEARTH_TEST_METADATA", None)
     saved = os.environ.pop("HEARTH_TEST_METADATA")
     try:
-        import threading
         errs = []
 
         def start(s):
@@ -228,6 +230,39 @@ def test_pg_concurrent(c, hearth, cpu, tmp):
             r = servers[2].get("/api/profiles")
             c.eq([p["id"] for p in r.json().get("profiles", [])] if r.status == 200 else None,
                  [pid], "pg: the third server lists the first one's upload at once")
+        # retention on three servers at once: the old profiles go, once (one sweeps at a time)
+        for name in ("b", "c"):
+            r = servers[1].req("POST", "/api/profiles?name=" + name, cpu,
+                               {"Content-Type": "application/octet-stream"})
+            c.eq(r.status, 201, "pg: upload %s" % name)
+        for s in servers:
+            s.stop()
+        subprocess.run(["psql", "-q", meta[1], "-c", "UPDATE profiles SET created = 1000"],
+                       check=True)
+        for s in servers:
+            s.close_log()
+        servers = [Server(hearth, os.path.join(tmp, "r%d" % i), args=meta +
+                          ["--retention-days", "1"]) for i in range(3)]
+        errs.clear()
+        ts = [threading.Thread(target=start, args=(s,)) for s in servers]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        c.eq(errs, [], "pg: three servers with --retention-days started at once")
+        deadline = time.time() + 20
+        left = None
+        while time.time() < deadline:
+            r = servers[0].get("/api/profiles")
+            left = len(r.json().get("profiles", [])) if r.status == 200 else None
+            if left == 0:
+                break
+            time.sleep(0.2)
+        c.eq(left, 0, "pg: the old profiles expired")
+        time.sleep(0.5)
+        counts = [re.findall(r"retention: deleted (\d+) profiles", s.log()) for s in servers]
+        c.eq(sum(int(n) for cs in counts for n in cs), 3,
+             "pg: three profiles deleted in all, by the servers together (%s)" % counts)
     finally:
         os.environ["HEARTH_TEST_METADATA"] = saved
         for s in servers:

@@ -26,6 +26,7 @@
 struct fx {
     char *dir;
     struct hearth_db *db;
+    char url[512]; /* PostgreSQL: this test's database */
 };
 
 static int setup(void **state)
@@ -56,6 +57,7 @@ static int setup(void **state)
         PQclear(PQexec(c, sql));
         PQfinish(c);
         url = mine;
+        snprintf(f->url, sizeof(f->url), "%s", mine);
     }
     if (hearth_db_open(url, path, &f->db, &em) != HEARTH_OK) {
         fprintf(stderr, "open: %s\n", em.msg);
@@ -193,6 +195,34 @@ static void test_transactions(void **state)
     assert_int_equal(count(f->db), 1);
 }
 
+/* PostgreSQL: a second connection finds the advisory lock taken, and takes it once free. */
+static void test_try_lock(void **state)
+{
+    struct fx *f = *state;
+    struct hearth_db *other = NULL;
+    struct hearth_errmsg em;
+
+    if (hearth_db_kind(f->db) != HEARTH_DB_POSTGRES) {
+        assert_int_equal(hearth_db_begin(f->db), 0);
+        assert_int_equal(hearth_db_try_xact_lock(f->db, 7), 1); /* the write lock is the lock */
+        hearth_db_rollback(f->db);
+        return;
+    }
+    /* advisory locks are per database: the same one */
+    assert_int_equal(hearth_db_open(f->url, NULL, &other, &em), HEARTH_OK);
+    assert_int_equal(hearth_db_begin(f->db), 0);
+    assert_int_equal(hearth_db_try_xact_lock(f->db, 7), 1);
+    assert_int_equal(hearth_db_begin(other), 0);
+    assert_int_equal(hearth_db_try_xact_lock(other, 7), 0);
+    assert_int_equal(hearth_db_try_xact_lock(other, 8), 1); /* another key is free */
+    hearth_db_rollback(other);
+    assert_int_equal(hearth_db_commit(f->db), 0); /* the lock ends with the transaction */
+    assert_int_equal(hearth_db_begin(other), 0);
+    assert_int_equal(hearth_db_try_xact_lock(other, 7), 1);
+    hearth_db_rollback(other);
+    hearth_db_close(other);
+}
+
 static void test_urls_and_unreachable(void **state)
 {
     struct hearth_db *db = NULL;
@@ -221,6 +251,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_params_and_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_try_lock, setup, teardown),
         cmocka_unit_test(test_urls_and_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
