@@ -222,6 +222,21 @@ static int pg_step(struct hearth_db_stmt *qq)
     }
     q->res = PQexecParams(db->conn, q->sql, q->nparams, NULL, (const char *const *)q->vals, q->lens,
                           q->fmts, 0);
+    /*
+     * A connection the server dropped (a restart, a fail-over) is only seen
+     * when used: a read outside a transaction is tried once more on a new
+     * one. Writes are not (the first may have committed before the loss).
+     */
+    if (!db->in_tx && PQstatus(db->conn) != CONNECTION_OK && !strncmp(q->sql, "SELECT ", 7)) {
+        PQclear(q->res);
+        q->res = NULL;
+        if (pg_connect(db) < 0) {
+            r = HEARTH_DB_ERROR;
+            goto out_unlock;
+        }
+        q->res = PQexecParams(db->conn, q->sql, q->nparams, NULL, (const char *const *)q->vals,
+                              q->lens, q->fmts, 0);
+    }
     if (q->res && PQresultStatus(q->res) == PGRES_TUPLES_OK) {
         const char *ct = PQcmdTuples(q->res);
         q->nrows = PQntuples(q->res);

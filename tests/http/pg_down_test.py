@@ -2,11 +2,12 @@
 """PostgreSQL as the metadata database goes away under a running server, then comes back.
 
 On a PostgreSQL cluster of its own (tests/setup/postgres.sh; the shared one
-of the other .pg tests must not stop): upload profiles, a series and a
-saved view; stop PostgreSQL for a few seconds, during which reads and writes
+of the other .pg tests must not stop): upload a profile and make a series;
+stop PostgreSQL for a few seconds, during which reads and writes
 answer 503 with Retry-After and a JSON error (never a hang: each answer in
 under 10 s), /readyz says 503; start it again: the same server process (no
 restart) lists, reads and stores again, and nothing acknowledged was lost.
+A restart of PostgreSQL between two requests costs the next read nothing.
 Usage: pg_down_test.py --hearth BIN --gen DIR
 """
 import argparse
@@ -109,6 +110,12 @@ def main():
         r = srv.get("/api/profiles", timeout=10)
         c.eq(len(r.json().get("profiles", [])) if r.status == 200 else -1, 2,
              "list after the outage: two profiles")
+        # a restart while no request came: the dropped connection is noticed by the next
+        # read, which is tried again on a new one (no 503 at all)
+        c.ok(pg("pause", pgdir).returncode == 0 and pg("resume", pgdir).returncode == 0,
+             "PostgreSQL restarted")
+        r = srv.get("/api/profiles", timeout=10)
+        c.eq(r.status, 200, "the first read after a restart of PostgreSQL")
     finally:
         srv.stop()
         if c.failed:
