@@ -1,5 +1,6 @@
 /*
- * store.h - durable storage of profiles: bytes on disk, metadata in SQLite.
+ * store.h - durable storage of profiles: bytes on disk (or on S3, see
+ * blobs.h and hearth_store_open_opts()), metadata in SQLite.
  *
  * Layout under the data directory:
  *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile,
@@ -64,6 +65,20 @@ void hearth_meta_json_fields(struct hearth_jsonw *w, const struct hearth_meta *m
 /* Opens (creating if needed) the store in dir; fails clearly if dir is not writable. */
 enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
                                   struct hearth_errmsg *em);
+
+/* Where the store keeps what (NULL or "" fields take their defaults). */
+struct hearth_store_opts {
+    const char *dir;         /* the data directory (always: tmp/, and the defaults below) */
+    const char *blobs;       /* "": files in dir/blobs; "s3://BUCKET[/PREFIX]" (blobs.h) */
+    const char *s3_endpoint; /* http(s)://HOST[:PORT] for s3:// blobs */
+    const char *s3_region;   /* "": us-east-1 */
+    size_t blob_max;         /* 0: max_input's default; largest blob hearth_store_open_blob() */
+                             /* copies from S3 */
+};
+
+/* hearth_store_open() with every setting; hearth_store_open(dir) is this with dir only. */
+enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct hearth_store **out,
+                                       struct hearth_errmsg *em);
 void hearth_store_close(struct hearth_store *st);
 
 /*
@@ -95,7 +110,8 @@ enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob
 
 /*
  * Open a blob for streaming: *fd (the caller closes it) and its size in
- * *size, so a large download costs a small buffer, not the whole file.
+ * *size, so a large download costs a small buffer, not the whole file
+ * (blobs on S3: an unlinked copy in tmp/, at most blob_max bytes).
  */
 enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob, int *fd,
                                        size_t *size, struct hearth_errmsg *em);

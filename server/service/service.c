@@ -426,7 +426,14 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
     sem_init(&svc->view_sem, 0, (unsigned)cfg->view_slots);
     sem_init(&svc->upload_sem, 0, (unsigned)cfg->upload_slots);
     sem_init(&svc->fetch_sem, 0, FETCH_SLOTS);
-    e = hearth_store_open(cfg->data_dir, &svc->store, em);
+    {
+        struct hearth_store_opts so = {.dir = cfg->data_dir,
+                                       .blobs = cfg->blobs,
+                                       .s3_endpoint = cfg->s3_endpoint,
+                                       .s3_region = cfg->s3_region,
+                                       .blob_max = cfg->max_upload_mb << 20};
+        e = hearth_store_open_opts(&so, &svc->store, em);
+    }
     if (e)
         goto out_fail;
     svc->profiles =

@@ -14,9 +14,13 @@
 
 #include "hearth/err.h"
 
+struct hearth_blobs;
+
 struct hearth_store {
     char *dir;
-    char *dbpath;  /* dir/hearth.db */
+    struct hearth_blobs *blobs; /* the bytes (blobs.h): files under dir, or S3 */
+    size_t blob_max;            /* largest blob streamed by hearth_store_open_blob() */
+    char *dbpath;               /* dir/hearth.db */
     char *reserve; /* dir/reserve: space given back when a delete finds the disk full */
     sqlite3 *db;
     pthread_mutex_t lock;       /* serialises writers and multi-statement reads */
