@@ -185,7 +185,10 @@ static void err_code(const struct xfer *x, char *code, size_t cap)
     a += 6;
     n = (size_t)(b - a) < cap - 1 ? (size_t)(b - a) : cap - 1;
     for (i = 0; i < n; i++)
-        code[i] = (a[i] >= 'A' && a[i] <= 'Z') || (a[i] >= 'a' && a[i] <= 'z') ? a[i] : '?';
+        code[i] = (a[i] >= 'A' && a[i] <= 'Z') || (a[i] >= 'a' && a[i] <= 'z') ||
+                          (a[i] >= '0' && a[i] <= '9')
+                      ? a[i]
+                      : '?';
     code[n] = 0;
 }
 
