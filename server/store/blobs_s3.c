@@ -22,6 +22,7 @@
 #include "hearth/ids.h"
 #include "hearth/limits.h"
 #include "hearth/log.h"
+#include "hearth/metrics.h"
 
 #include "hearth/banned.h"
 
@@ -236,6 +237,7 @@ static enum hearth_err request(struct hearth__s3 *s, const char *method, const c
     for (try = 0; try < HEARTH_LIMIT_S3_TRIES; try++) {
         if (try > 0) {
             __atomic_add_fetch(&retries, 1, __ATOMIC_RELAXED);
+            hearth_metrics_store_retry();
             sleep_ms((long)HEARTH_LIMIT_S3_BACKOFF_MS << (try - 1));
         }
         x->n = x->errn = 0;
