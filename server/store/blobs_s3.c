@@ -266,11 +266,9 @@ static enum hearth_err request(struct hearth__s3 *s, const char *method, const c
             curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
         } else if (!strcmp(method, "DELETE")) {
             curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
-        } else if (x->keep) {
-            curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
-        }
+        } /* a GET's size cap is on_data's: an error answer's body does not count */
         rc = curl_easy_perform(h);
-        if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+        if (x->too_large) {
             e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "stored profile larger than the limit");
             goto out;
         }
