@@ -300,7 +300,7 @@ out:
     return e;
 }
 
-/* An answer that is none of the expected ones, as an error. */
+/* An answer that is none of the expected ones, as an error ("what: why"). */
 static enum hearth_err unexpected(const struct xfer *x, long status, const char *what,
                                   struct hearth_errmsg *em)
 {
@@ -427,7 +427,7 @@ enum hearth_err hearth__s3_ready(struct hearth__s3 *s, struct hearth_errmsg *em)
     object_url(s, ".hearth-ready", url, sizeof(url));
     e = request(s, "GET", url, S3_EMPTY_SHA256, NULL, 0, NULL, x, &status, &m);
     if (!e && !(status == 404 && strstr(x->err, "NoSuchKey")) && status != 200)
-        e = unexpected(x, status, "blob storage", &m);
+        e = unexpected(x, status, "cannot use the bucket", &m);
     if (e)
         e = hearth_errmsg_set(em, e == HEARTH_E_NOMEM ? e : HEARTH_E_UNAVAILABLE, "%s", m.msg);
     free(x);
@@ -462,8 +462,7 @@ static enum hearth_err make_bucket(struct hearth__s3 *s, struct hearth_errmsg *e
     /* not allowed to create it (or someone's): usable if a read is answered */
     e = hearth__s3_ready(s, &m);
     if (e)
-        hearth_errmsg_set(em, e, "cannot create or use the bucket (HTTP %ld %s): %s", status, code,
-                          m.msg);
+        hearth_errmsg_set(em, e, "%s (creating it answered HTTP %ld %s)", m.msg, status, code);
 out:
     free(x);
     return e;

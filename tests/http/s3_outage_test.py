@@ -9,12 +9,14 @@ downloads answer 503 with Retry-After and a JSON error, each within a few
 seconds (bounded retries, no hang), /readyz says 503; /healthz and the
 metadata stay up. Once the relay listens again: uploads and downloads work,
 /readyz is 200, all without a restart (same process), and
-hearth_store_retries_total counted the retries.
+hearth_store_retries_total counted the retries. Also: a wrong secret is a
+one-line start-up error naming radosgw's SignatureDoesNotMatch.
 """
 import argparse
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -109,6 +111,17 @@ def main():
     relay = Relay(int(endpoint.rsplit(":", 1)[1]))
     relay.up()
     c = Checks()
+    # wrong credentials: a one-line start-up error, exit 1, the secret not shown
+    bad = dict(os.environ, HEARTH_S3_ACCESS_KEY_ID=os.environ["HEARTH_TEST_S3_ACCESS_KEY_ID"],
+               HEARTH_S3_SECRET_ACCESS_KEY="not-the-secret")
+    d0 = tempfile.mkdtemp(prefix="hearth-s3-badcreds-")
+    p = subprocess.run([a.hearth, "serve", "--listen", "127.0.0.1:0", "--data", d0, "--blobs",
+                        test_blobs(d0), "--s3-endpoint", endpoint], env=bad, capture_output=True,
+                       text=True, timeout=30, check=False)
+    shutil.rmtree(d0, ignore_errors=True)
+    c.eq(p.returncode, 1, "wrong secret: hearth serve exits 1")
+    c.ok("SignatureDoesNotMatch" in p.stderr and "check the S3 credentials" in p.stderr and
+         "not-the-secret" not in p.stderr, "wrong secret: the server's refusal, named", p.stderr)
     data = tempfile.mkdtemp(prefix="hearth-s3-outage-")
     env = dict(os.environ)
     env["HEARTH_S3_ACCESS_KEY_ID"] = os.environ["HEARTH_TEST_S3_ACCESS_KEY_ID"]
