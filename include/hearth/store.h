@@ -5,7 +5,10 @@
  * Layout under the data directory:
  *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile,
  *                            store_meta(created_ms) when the database was made
- *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates)
+ *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates);
+ *                            with blobs on S3 (hearth_store_opts.blobs) there is no
+ *                            blobs/: the objects are BUCKET/PREFIX/<sha256>, never listed
+ *                            (no start-up sweep), and tmp/ holds streamed copies
  *   tmp/                     files being written; emptied at start-up
  *   reserve                  256 KB kept back: released when a DELETE finds the disk
  *                            full, so space can always be freed through the API;

@@ -3,7 +3,8 @@
 # OSD, no cephx) with radosgw on 127.0.0.1, for the S3 tests: radosgw checks
 # SigV4 signatures, so a test that passes here proves the requests are signed.
 #
-# Everything lives under $HEARTH_CEPH_DIR (default /tmp/hearth-ceph-$UID);
+# Everything lives under $HEARTH_CEPH_DIR (default /tmp/hearth-ceph-$UID;
+# ctest gives one per build tree);
 # `start` writes $HEARTH_CEPH_DIR/env (endpoint and credentials, sourced by
 # the tests) once radosgw answers; `stop` kills the daemons by their pid
 # files and removes the folder. Needs root (the daemons' packages run as
@@ -12,9 +13,10 @@
 # missing S3 server must fail the run rather than pass it silently.
 set -euo pipefail
 D=${HEARTH_CEPH_DIR:-/tmp/hearth-ceph-$(id -u)}
-PORT=${HEARTH_CEPH_PORT:-17480}
-MON_V2=${HEARTH_CEPH_MON_V2:-13300}
-MON_V1=${HEARTH_CEPH_MON_V1:-16789}
+# Ports: free ones unless given (two runs on one machine must not meet).
+PORT=${HEARTH_CEPH_PORT:-}
+MON_V2=${HEARTH_CEPH_MON_V2:-}
+MON_V1=${HEARTH_CEPH_MON_V1:-}
 
 missing() {
     if [ "${CI:-}" = true ]; then
@@ -54,6 +56,13 @@ start() {
     done
     [ "$(id -u)" = 0 ] || missing "not root (the Ceph daemons run as root here)"
     stop
+    if [ -z "$PORT$MON_V2$MON_V1" ]; then
+        read -r PORT MON_V2 MON_V1 < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+    fi
     mkdir -p "$D"/mon "$D"/osd "$D"/run "$D"/log
     fsid=$(cat /proc/sys/kernel/random/uuid)
     # The memstore OSD keeps objects in memory (1 GiB cap): nothing touches the disk.
