@@ -8,6 +8,8 @@
  *
  * Both: put-if-absent (created once), get, bounded get, get of a missing
  * blob, open_fd, delete (twice), empty blobs, malformed names, threads.
+ * `files` also runs the S3 backend against a fake server of its own: 503
+ * SlowDown and 500 are retried with pauses, then HEARTH_E_UNAVAILABLE.
  * S3 only: a wrong secret is refused by the server (the signature is
  * checked), an unknown key too, a body that does not match its name is
  * refused (x-amz-content-sha256 is checked), a dead endpoint answers
@@ -19,7 +21,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +373,126 @@ static void s3_settings(void **state)
     unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
+/*
+ * A fake S3 server for the retry paths: it answers each request (one per
+ * connection) with the next status of its script, its body an S3 error
+ * document with the given code. It checks nothing else.
+ */
+struct fake {
+    int lfd, port, n, served;
+    const int *status;
+    const char *const *code;
+    pthread_t t;
+};
+
+static void *fake_run(void *p)
+{
+    struct fake *f = p;
+    char buf[65536], resp[512], body[256];
+
+    while (f->served < f->n) {
+        size_t got = 0, need = 0;
+        char *end, *cl;
+        int c = accept(f->lfd, NULL, NULL);
+        if (c < 0)
+            break;
+        for (;;) { /* the head, then Content-Length bytes of body */
+            ssize_t r = read(c, buf + got, sizeof(buf) - 1 - got);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            buf[got] = 0;
+            end = strstr(buf, "\r\n\r\n");
+            if (!end)
+                continue;
+            cl = strcasestr(buf, "content-length:");
+            need = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 15, NULL, 10) : 0);
+            if (got >= need)
+                break;
+        }
+        snprintf(body, sizeof(body), "<Error><Code>%s</Code></Error>", f->code[f->served]);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                 f->status[f->served], strlen(body), body);
+        if (write(c, resp, strlen(resp)) < 0)
+            perror("fake write");
+        f->served++;
+        close(c);
+    }
+    return NULL;
+}
+
+static void fake_start(struct fake *f, const int *status, const char *const *code, int n)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+
+    *f = (struct fake){.n = n, .status = status, .code = code};
+    f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(f->lfd >= 0);
+    assert_int_equal(bind(f->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(f->lfd, 16), 0);
+    assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&a, &al), 0);
+    f->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&f->t, NULL, fake_run, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+    shutdown(f->lfd, SHUT_RDWR);
+    pthread_join(f->t, NULL);
+    close(f->lfd);
+}
+
+/* 5xx and throttling are tried again with pauses; then HEARTH_E_UNAVAILABLE naming the answer. */
+static void s3_retries(void **state)
+{
+    static const int st[] = {200, 503, 503, 200, 503, 503, 503, 503, 500, 404};
+    static const char *const code[] = {"",         "SlowDown", "SlowDown", "",         "SlowDown",
+                                       "SlowDown", "SlowDown", "SlowDown", "Internal", "NoSuchKey"};
+    struct hearth_errmsg em = {{0}};
+    struct hearth_blobs *b = NULL;
+    char ep[64], dir[] = "/tmp/hearth-blobs-fake-XXXXXX", hash[HEARTH_SHA256_HEX + 1], sub[80];
+    unsigned char *back = NULL;
+    size_t n;
+    uint64_t r0;
+    bool created = false;
+    struct fake f;
+    double t0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof(sub), "%s/tmp", dir);
+    mkdir(sub, 0700);
+    fake_start(&f, st, code, 10);
+    snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", f.port);
+    creds("FAKEKEY", "FAKESECRET");
+    assert_int_equal(open_with(dir, "s3://fake-bucket/p", ep, &b, &em), HEARTH_OK); /* 200 */
+    hearth_sha256_hex("x", 1, hash);
+    r0 = hearth_blobs_retries();
+    t0 = now_s();
+    /* 503, 503, 200: stored on the third try, after 100 + 200 ms of pauses */
+    assert_int_equal(hearth_blobs_put(b, hash, (const unsigned char *)"x", 1, &created, &em),
+                     HEARTH_OK);
+    assert_true(created);
+    assert_int_equal(hearth_blobs_retries() - r0, 2);
+    assert_true(now_s() - t0 >= 0.3);
+    /* four times 503 SlowDown: given up, 503 for the client */
+    assert_int_equal(hearth_blobs_put(b, hash, (const unsigned char *)"x", 1, &created, &em),
+                     HEARTH_E_UNAVAILABLE);
+    assert_non_null(strstr(em.msg, "HTTP 503 SlowDown, 4 tries"));
+    /* 500 then 404 NoSuchKey: missing, after one retry */
+    assert_int_equal(hearth_blobs_get(b, hash, 10, &back, &n, &em), HEARTH_E_IO);
+    assert_string_equal(em.msg, "stored bytes missing for this profile");
+    assert_int_equal(hearth_blobs_retries() - r0, 2 + 3 + 1);
+    hearth_blobs_close(b);
+    fake_stop(&f);
+    assert_int_equal(f.served, 10);
+    snprintf(sub, sizeof(sub), "%s/tmp", dir);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest both[] = {
@@ -381,6 +506,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(s3_dead_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(s3_settings, setup, teardown),
     };
+    const struct CMUnitTest fake[] = {cmocka_unit_test(s3_retries)};
     int rc;
 
     if (argc != 2 || (strcmp(argv[1], "files") && strcmp(argv[1], "s3"))) {
@@ -400,6 +526,8 @@ int main(int argc, char **argv)
                  (long)getpid());
     }
     rc = cmocka_run_group_tests_name(on_s3 ? "blobs on s3" : "blobs on files", both, NULL, NULL);
+    if (!on_s3)
+        rc |= cmocka_run_group_tests_name("s3 against a fake server", fake, NULL, NULL);
     if (on_s3)
         rc |= cmocka_run_group_tests_name("s3 only", s3, NULL, NULL);
     return rc;
