@@ -21,6 +21,9 @@ struct hearth_config {
     char *listen; /* ADDR:PORT */
     char *data_dir;
     char *metadata;     /* "" = SQLite under data_dir; else a libpq URL or conninfo */
+    char *blobs;        /* "" (files under data_dir) or "s3://BUCKET[/PREFIX]" */
+    char *s3_endpoint;  /* http(s)://HOST[:PORT] for s3:// blobs */
+    char *s3_region;    /* SigV4 region (us-east-1) */
     char *base_path;    /* "" or "/prefix" without trailing slash */
     char *fetch_allow;  /* comma-separated hosts and CIDRs; "" = fetch disabled */
     char *upload_token; /* "" = uploads open */

@@ -41,6 +41,8 @@ void hearth_metrics_fetch(bool scheduled, enum hearth_err e);
 void hearth_metrics_store(enum hearth_store_op op, double secs);
 /* The retention sweep deleted n profiles. */
 void hearth_metrics_retention(int n);
+/* A request to the blob storage's server (S3) was tried again. */
+void hearth_metrics_store_retry(void);
 
 /* Append every counter and histogram above. */
 void hearth_metrics_write(struct hearth_buf *b);

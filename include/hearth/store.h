@@ -1,6 +1,7 @@
 /*
- * store.h - durable storage of profiles: bytes on disk, metadata in SQLite
- * (the default) or PostgreSQL (hearth_store_opts.metadata; see hearth/db.h).
+ * store.h - durable storage of profiles: bytes as files under the data
+ * directory or on S3 (see blobs.h), metadata in SQLite (the default) or
+ * PostgreSQL (hearth_store_opts.metadata; see hearth/db.h).
  *
  * The metadata schema has versions (schema.c): hearth_store_open() brings
  * the database to the latest one in a transaction, one server at a time
@@ -9,7 +10,10 @@
  * Layout under the data directory:
  *   hearth.db                SQLite (WAL, synchronous=FULL): one row per profile,
  *                            store_meta(created_ms) when the database was made
- *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates)
+ *   blobs/ab/<sha256>        the uploaded bytes, named by content (shared by duplicates);
+ *                            with blobs on S3 (hearth_store_opts.blobs) there is no
+ *                            blobs/: the objects are BUCKET/PREFIX/<sha256>, never listed
+ *                            (no start-up sweep), and tmp/ holds streamed copies
  *   tmp/                     files being written; emptied at start-up
  *   reserve                  256 KB kept back: released when a DELETE finds the disk
  *                            full, so space can always be freed through the API;
@@ -66,24 +70,31 @@ void hearth_meta_release(struct hearth_meta *m);
 struct hearth_jsonw;
 void hearth_meta_json_fields(struct hearth_jsonw *w, const struct hearth_meta *m);
 
-/* Where the store keeps things. */
+/* Where the store keeps what (NULL or "" fields take their defaults). */
 struct hearth_store_opts {
-    const char *dir;      /* the data directory (blobs, tmp, and hearth.db for SQLite) */
-    const char *metadata; /* NULL or "": SQLite dir/hearth.db; or a libpq URL/conninfo */
+    const char *dir;         /* the data directory (tmp/ always; blobs/ and hearth.db by default) */
+    const char *metadata;    /* NULL or "": SQLite dir/hearth.db; or a libpq URL/conninfo */
+    const char *blobs;       /* "": files in dir/blobs; "s3://BUCKET[/PREFIX]" (blobs.h) */
+    const char *s3_endpoint; /* http(s)://HOST[:PORT] for s3:// blobs */
+    const char *s3_region;   /* "": us-east-1 */
+    size_t blob_max;         /* 0: max_input's default; largest blob hearth_store_open_blob() */
+                             /* copies from S3 */
 };
 
 /*
  * Opens (creating if needed) the store; fails clearly if dir is not
- * writable or the metadata database cannot be reached. With PostgreSQL the
- * SQLite file checks below (identity, header, quick_check, reserve for the
- * WAL) do not apply; a lost connection makes calls answer
- * HEARTH_E_UNAVAILABLE until it is back (no restart needed).
+ * writable, the metadata database cannot be reached or the blob store
+ * refuses us. With PostgreSQL the SQLite file checks below (identity,
+ * header, quick_check, reserve for the WAL) do not apply; a lost connection
+ * (database or S3) makes calls answer HEARTH_E_UNAVAILABLE until it is back
+ * (no restart needed).
  */
 enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct hearth_store **out,
                                        struct hearth_errmsg *em);
 /* The same with SQLite under dir. */
 enum hearth_err hearth_store_open(const char *dir, struct hearth_store **out,
                                   struct hearth_errmsg *em);
+
 void hearth_store_close(struct hearth_store *st);
 
 /*
@@ -115,7 +126,8 @@ enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob
 
 /*
  * Open a blob for streaming: *fd (the caller closes it) and its size in
- * *size, so a large download costs a small buffer, not the whole file.
+ * *size, so a large download costs a small buffer, not the whole file
+ * (blobs on S3: an unlinked copy in tmp/, at most blob_max bytes).
  */
 enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob, int *fd,
                                        size_t *size, struct hearth_errmsg *em);

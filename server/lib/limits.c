@@ -117,6 +117,17 @@ static const struct hearth_limit_row fixed[] = {
           "bytes of a saved view's parameters as stored JSON: applied, they become a page URL "
           "and API query strings, which percent-encoding can triple, and civetweb reads at most "
           "16 KiB of request head"),
+    FIXED("s3_connect_ms", HEARTH_LIMIT_S3_CONNECT_MS,
+          "milliseconds to connect to the S3 server (--blobs s3://): a dead one is noticed "
+          "quickly and the request answers 503 instead of holding its thread"),
+    FIXED("s3_timeout_ms", HEARTH_LIMIT_S3_TIMEOUT_MS,
+          "milliseconds for one whole S3 request: a 64 MiB blob (max_input) at 1 MB/s"),
+    FIXED("s3_tries", HEARTH_LIMIT_S3_TRIES,
+          "tries of one S3 request when the server is unreachable, fails (5xx) or throttles "
+          "(429, 503 SlowDown); then 503 + Retry-After"),
+    FIXED("s3_backoff_ms", HEARTH_LIMIT_S3_BACKOFF_MS,
+          "pause before the second S3 try, doubled before each next one (0.7 s in all): "
+          "rides out a throttling burst or a restart without holding a request long"),
     {0, 0, 0, 0},
 };
 

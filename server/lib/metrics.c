@@ -59,6 +59,7 @@ static _Atomic uint64_t slot_waits[4], slot_busy[4];
 static _Atomic uint64_t fetches[2][HEARTH_E_UNAVAILABLE + 1];
 static struct histogram store_h[3];
 static _Atomic uint64_t retention_deleted;
+static _Atomic uint64_t store_retries;
 
 static const char *const slot_name[] = {"decode", "view", "upload", "fetch"};
 static const char *const store_op_name[] = {"put", "read", "delete"};
@@ -152,6 +153,11 @@ void hearth_metrics_fetch(bool scheduled, enum hearth_err e)
 void hearth_metrics_store(enum hearth_store_op op, double secs)
 {
     observe(&store_h[op], secs);
+}
+
+void hearth_metrics_store_retry(void)
+{
+    atomic_fetch_add(&store_retries, 1);
 }
 
 void hearth_metrics_retention(int n)
@@ -294,6 +300,11 @@ void hearth_metrics_write(struct hearth_buf *b)
         snprintf(labels, sizeof(labels), "op=\"%s\"", store_op_name[i]);
         write_histogram(b, "hearth_store_duration_seconds", labels, &store_h[i]);
     }
+    family(b, "hearth_store_retries_total", "counter",
+           "Requests to the blob storage's server (--blobs s3://) tried again after a failure, "
+           "a timeout or throttling.");
+    hearth_buf_printf(b, "hearth_store_retries_total %llu\n",
+                      (unsigned long long)atomic_load(&store_retries));
     family(b, "hearth_retention_deleted_total", "counter",
            "Profiles deleted by the retention sweep (--retention-days).");
     hearth_buf_printf(b, "hearth_retention_deleted_total %llu\n",

@@ -40,6 +40,15 @@ static const struct opt opts[] = {
     {"metadata", "HEARTH_METADATA", K_STR, O(metadata), "",
      "metadata database: empty = SQLite file hearth.db under --data; or PostgreSQL by a libpq "
      "URL (postgresql:///hearth?host=/run/postgresql), which several servers may share"},
+    {"blobs", "HEARTH_BLOBS", K_STR, O(blobs), "",
+     "where profile bytes live: empty for files under --data, or s3://BUCKET[/PREFIX] on an "
+     "S3-compatible server (--s3-endpoint; credentials from HEARTH_S3_ACCESS_KEY_ID and "
+     "HEARTH_S3_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"},
+    {"s3-endpoint", "HEARTH_S3_ENDPOINT", K_STR, O(s3_endpoint), "",
+     "http(s)://HOST[:PORT] of the S3 server for --blobs s3://... (path-style requests, "
+     "signed with SigV4); the bucket is created if missing"},
+    {"s3-region", "HEARTH_S3_REGION", K_STR, O(s3_region), "us-east-1",
+     "region in the SigV4 signatures of --blobs s3://... requests"},
     {"base-path", "HEARTH_BASE_PATH", K_STR, O(base_path), "",
      "URL prefix when served behind a reverse proxy on a sub-path, e.g. /hearth"},
     {"fetch-allow", "HEARTH_FETCH_ALLOW", K_STR, O(fetch_allow), "",
@@ -442,6 +451,16 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     }
     if (!*cfg->data_dir) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--data must not be empty");
+        goto out_fail;
+    }
+    if (*cfg->blobs && strncmp(cfg->blobs, "s3://", 5) != 0) {
+        e = hearth_errmsg_set(
+            em, HEARTH_E_BAD_REQUEST,
+            "--blobs takes s3://BUCKET[/PREFIX] (or nothing: files under --data)");
+        goto out_fail;
+    }
+    if (*cfg->blobs && !*cfg->s3_endpoint) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--blobs s3://... needs --s3-endpoint");
         goto out_fail;
     }
     if (!*cfg->tls_cert != !*cfg->tls_key) {

@@ -413,7 +413,12 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
                                     struct hearth_errmsg *em)
 {
     struct hearth_service *svc = calloc(1, sizeof(*svc));
-    struct hearth_store_opts so = {.dir = cfg->data_dir, .metadata = cfg->metadata};
+    struct hearth_store_opts so = {.dir = cfg->data_dir,
+                                   .metadata = cfg->metadata,
+                                   .blobs = cfg->blobs,
+                                   .s3_endpoint = cfg->s3_endpoint,
+                                   .s3_region = cfg->s3_region,
+                                   .blob_max = cfg->max_upload_mb << 20};
     enum hearth_err e;
 
     *out = NULL;

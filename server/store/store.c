@@ -1,4 +1,5 @@
-/* store.c - blobs on disk, metadata in SQLite or PostgreSQL; see include/hearth/store.h. */
+/* store.c - metadata through the SQL seam (db.h), bytes through blobs.h; see
+ * include/hearth/store.h. */
 #define _GNU_SOURCE
 #include "hearth/store.h"
 
@@ -14,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hearth/blobs.h"
 #include "hearth/jsonw.h"
+#include "hearth/limits.h"
 #include "hearth/log.h"
 #include "hearth/metrics.h"
 #include "store_int.h"
@@ -97,17 +100,6 @@ static char *path_join(const char *a, const char *b, const char *c)
     if (p)
         snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
     return p;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-
-    if (fd < 0)
-        return -1;
-    r = fsync(fd);
-    close(fd);
-    return r;
 }
 
 static int mkdir_p1(const char *p)
@@ -227,7 +219,8 @@ static long walk_blobs(const char *blobs, struct hearth_db_stmt *q, int64_t sinc
  */
 static void sweep(struct hearth_store *st)
 {
-    char *tmp = path_join(st->dir, "tmp", NULL), *blobs = path_join(st->dir, "blobs", NULL);
+    const char *blobs = hearth_blobs_local_dir(st->blobs); /* NULL: S3, never listed */
+    char *tmp = path_join(st->dir, "tmp", NULL);
     DIR *d = NULL;
     struct dirent *de;
     struct hearth_db_stmt *q = NULL;
@@ -291,7 +284,6 @@ static void sweep(struct hearth_store *st)
 out_free:
     hearth_db_finalize(q);
     free(tmp);
-    free(blobs);
 }
 
 /* Create the reserve file if it is missing and the disk has room. Lock held (or not yet shared). */
@@ -332,10 +324,8 @@ static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg
     static const char magic[16] = "SQLite format 3";
     char head[16];
     struct stat sb;
-    char *blobs;
     int fd;
     ssize_t r = -1;
-    bool blobs_ok;
 
     if (__atomic_load_n(&st->corrupt, __ATOMIC_SEQ_CST))
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
@@ -357,14 +347,7 @@ static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg
                                  "the database (hearth.db) has lost its SQLite header: writes are "
                                  "refused until an operator restores it from a backup");
 out_blobs:
-    blobs = path_join(st->dir, "blobs", NULL);
-    blobs_ok = blobs && stat(blobs, &sb) == 0 && S_ISDIR(sb.st_mode);
-    free(blobs);
-    if (!blobs_ok)
-        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                                 "the data directory's blobs folder is missing: writes are "
-                                 "refused until an operator restores it");
-    return HEARTH_OK;
+    return hearth_blobs_check(st->blobs, em);
 }
 
 enum hearth_err hearth__store_writable(struct hearth_store *st, struct hearth_errmsg *em)
@@ -437,6 +420,7 @@ enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct
                                        struct hearth_errmsg *em)
 {
     const char *dir = o->dir;
+    struct hearth_blobs_opts bo = {o->dir, o->blobs, o->s3_endpoint, o->s3_region};
     struct hearth_store *st = calloc(1, sizeof(*st));
     char *sub = NULL, *probe = NULL;
     enum hearth_err e = HEARTH_OK;
@@ -449,6 +433,7 @@ enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->check_lock, NULL);
     st->nprofiles = -1;
+    st->blob_max = o->blob_max ? o->blob_max : hearth_limits_default().max_input;
     st->dir = strdup(dir);
     if (!st->dir) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -471,17 +456,14 @@ enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct
     }
     close(fd);
     unlink(probe);
-    sub = path_join(dir, "blobs", NULL);
-    if (!sub || mkdir_p1(sub) < 0) {
-        e = io_err(em, "cannot create", sub ? sub : dir, NULL);
-        goto out_fail;
-    }
-    free(sub);
     sub = path_join(dir, "tmp", NULL);
     if (!sub || mkdir_p1(sub) < 0) {
         e = io_err(em, "cannot create", sub ? sub : dir, NULL);
         goto out_fail;
     }
+    e = hearth_blobs_open(&bo, &st->blobs, em);
+    if (e)
+        goto out_fail;
     st->dbpath = path_join(dir, "hearth.db", NULL);
     st->reserve = path_join(dir, "reserve", NULL);
     if (!st->dbpath || !st->reserve) {
@@ -534,6 +516,7 @@ void hearth_store_close(struct hearth_store *st)
     if (!st)
         return;
     hearth_db_close(st->db);
+    hearth_blobs_close(st->blobs);
     pthread_mutex_destroy(&st->lock);
     pthread_mutex_destroy(&st->check_lock);
     free(st->dir);
@@ -548,81 +531,6 @@ int64_t hearth_now_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Write bytes to blobs/ab/<hash> durably unless it exists already. */
-static enum hearth_err write_blob(struct hearth_store *st, const unsigned char *bytes, size_t n,
-                                  const char *hash, bool *created, struct hearth_errmsg *em)
-{
-    char sub[3] = {hash[0], hash[1], 0};
-    char *blobs = path_join(st->dir, "blobs", NULL), *subdir = path_join(st->dir, "blobs", sub);
-    char *final = NULL, *tmp = NULL, tmpname[64];
-    enum hearth_err e = HEARTH_OK;
-    struct stat sb;
-    size_t off = 0;
-    int fd = -1;
-
-    if (!blobs || !subdir) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    final = path_join(subdir, hash, NULL);
-    snprintf(tmpname, sizeof(tmpname), "%.16s.%ld.%d", hash, (long)getpid(), rand());
-    tmp = path_join(st->dir, "tmp", tmpname);
-    if (!final || !tmp) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    if (stat(final, &sb) == 0 && (size_t)sb.st_size == n)
-        goto out_free; /* identical content already durable */
-    if (mkdir_p1(subdir) < 0 || fsync_dir(blobs) < 0) {
-        e = io_err(em, "cannot create", subdir, st->dir);
-        goto out_free;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        e = io_err(em, "cannot create", tmp, st->dir);
-        goto out_free;
-    }
-    while (off < n) {
-        ssize_t w = write(fd, bytes + off, n - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            e = io_err(em, "cannot write", tmp, st->dir);
-            goto out_unlink;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) < 0) {
-        e = io_err(em, "cannot sync", tmp, st->dir);
-        goto out_unlink;
-    }
-    close(fd);
-    fd = -1;
-    if (rename(tmp, final) < 0) {
-        e = io_err(em, "cannot rename to", final, st->dir);
-        goto out_unlink;
-    }
-    *created = true;
-    if (fsync_dir(subdir) < 0) {
-        e = io_err(em, "cannot sync", subdir, st->dir);
-        goto out_free;
-    }
-    goto out_free;
-out_unlink:
-    if (fd >= 0)
-        close(fd);
-    fd = -1;
-    unlink(tmp);
-out_free:
-    if (fd >= 0)
-        close(fd);
-    free(blobs);
-    free(subdir);
-    free(final);
-    free(tmp);
-    return e;
 }
 
 static enum hearth_err put_row(struct hearth_store *st, const char *table,
@@ -649,7 +557,8 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
-    e = write_blob(st, bytes, n, m->blob, &created, em);
+    /* under the lock: a concurrent delete of the last row using this blob cannot remove it */
+    e = hearth_blobs_put(st->blobs, m->blob, bytes, n, &created, em);
     if (e)
         goto out_unlock;
     snprintf(sql, sizeof(sql),
@@ -774,54 +683,9 @@ static enum hearth_err get_row(struct hearth_store *st, const char *table, const
 enum hearth_err hearth_store_read_blob(struct hearth_store *st, const char *blob, size_t max,
                                        unsigned char **bytes, size_t *n, struct hearth_errmsg *em)
 {
-    char sub[3] = {blob[0], blob[1], 0};
-    char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
-    enum hearth_err e = HEARTH_OK;
-    struct stat sb;
-    unsigned char *buf = NULL;
-    size_t off = 0;
-    int fd = -1;
     double t0 = mono_s();
+    enum hearth_err e = hearth_blobs_get(st->blobs, blob, max, bytes, n, em);
 
-    *bytes = NULL;
-    *n = 0;
-    if (!path) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &sb) < 0) {
-        e = hearth_errmsg_set(em, HEARTH_E_IO, "stored bytes missing for this profile");
-        goto out_free;
-    }
-    if ((size_t)sb.st_size > max) {
-        e = hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "stored profile larger than the limit");
-        goto out_free;
-    }
-    buf = malloc((size_t)sb.st_size + 1);
-    if (!buf) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    while (off < (size_t)sb.st_size) {
-        ssize_t r = read(fd, buf + off, (size_t)sb.st_size - off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            e = hearth_errmsg_set(em, HEARTH_E_IO, "cannot read stored bytes");
-            goto out_free;
-        }
-        off += (size_t)r;
-    }
-    *bytes = buf;
-    *n = off;
-    buf = NULL;
-out_free:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    free(dir);
-    free(path);
     hearth_metrics_store(HEARTH_STORE_READ, mono_s() - t0);
     return e;
 }
@@ -900,7 +764,6 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
 void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
 {
     struct hearth_db_stmt *q = NULL;
-    char sub[3] = {blob[0], blob[1], 0};
 
     if (hearth__store_writable(st, NULL) != HEARTH_OK ||
         hearth_db_prepare(st->db,
@@ -911,12 +774,9 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
     hearth_db_bind_text(q, 1, blob);
     /* only when the lookup positively finds no row: an error keeps the blob */
     if (hearth_db_step(q) == HEARTH_DB_DONE) {
-        char *dir = path_join(st->dir, "blobs", sub),
-             *path = dir ? path_join(dir, blob, NULL) : NULL;
-        if (path)
-            unlink(path);
-        free(dir);
-        free(path);
+        struct hearth_errmsg em = {{0}};
+        if (hearth_blobs_delete(st->blobs, blob, &em) != HEARTH_OK)
+            hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays (%s)", em.msg);
     }
     hearth_db_finalize(q);
 }
@@ -1152,6 +1012,9 @@ enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg
     close(fd);
     unlink(probe);
     free(probe);
+    e = hearth_blobs_ready(st->blobs, em);
+    if (e)
+        return e;
     rc = hearth_db_prepare(st->db, "SELECT count(*) FROM store_meta", &q);
     if (rc == 0)
         rc = hearth_db_step(q);
@@ -1166,28 +1029,9 @@ enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg
 enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob, int *fd,
                                        size_t *size, struct hearth_errmsg *em)
 {
-    char sub[3] = {blob[0], blob[1], 0};
-    char *dir = path_join(st->dir, "blobs", sub), *path = dir ? path_join(dir, blob, NULL) : NULL;
-    enum hearth_err e = HEARTH_OK;
-    struct stat sb;
+    double t0 = mono_s();
+    enum hearth_err e = hearth_blobs_open_fd(st->blobs, blob, st->blob_max, fd, size, em);
 
-    *fd = -1;
-    *size = 0;
-    if (!path) {
-        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
-    }
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0 || fstat(*fd, &sb) < 0) {
-        e = hearth_errmsg_set(em, HEARTH_E_IO, "stored bytes missing for this profile");
-        if (*fd >= 0)
-            close(*fd);
-        *fd = -1;
-        goto out_free;
-    }
-    *size = (size_t)sb.st_size;
-out_free:
-    free(path);
-    free(dir);
+    hearth_metrics_store(HEARTH_STORE_READ, mono_s() - t0);
     return e;
 }

@@ -13,9 +13,13 @@
 #include "hearth/db.h"
 #include "hearth/err.h"
 
+struct hearth_blobs;
+
 struct hearth_store {
     char *dir;
-    char *dbpath;         /* dir/hearth.db (SQLite) */
+    struct hearth_blobs *blobs; /* the bytes (blobs.h): files under dir, or S3 */
+    size_t blob_max;            /* largest blob streamed by hearth_store_open_blob() */
+    char *dbpath;               /* dir/hearth.db (SQLite) */
     char *reserve;        /* dir/reserve: space given back when a delete finds the disk full */
     struct hearth_db *db; /* the metadata: SQLite (dbpath) or PostgreSQL */
     bool sqlite;          /* the SQLite file checks apply */

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Checks, Resp, Server, check_json_error,  # noqa: E402
+from harness import (Checks, Resp, Server, blob_exists, check_json_error,  # noqa: E402
                      check_security_headers, multipart, short, skip)
 
 EVIL = "https://evil.example"
@@ -807,8 +807,7 @@ class E2E:
                          {"Authorization": "Bearer " + a["delete_token"]})
         c.eq(r.status, 204, "DELETE A -> 204")
         # the blob stays while the original upload (same bytes) still refers to it
-        blob = os.path.join(self.data, "blobs", sha[:2], sha)
-        c.ok(os.path.exists(blob), "blob kept while another profile uses it", blob)
+        c.ok(blob_exists(self.data, sha), "blob kept while another profile uses it", sha)
         c.eq(self.get("/api/profiles/%s/raw" % src["id"]).body, data,
              "original profile still downloads")
         # a profile of unique bytes: its blob goes away with it
@@ -822,11 +821,10 @@ class E2E:
             if c.eq(r.status, 201, "upload unique bytes"):
                 j = r.json()
                 us = hashlib.sha256(uniq).hexdigest()
-                ub = os.path.join(self.data, "blobs", us[:2], us)
-                c.ok(os.path.exists(ub), "blob stored under blobs/<ab>/<sha256>")
+                c.ok(blob_exists(self.data, us), "blob stored under its sha256")
                 self.req("DELETE", "/api/profiles/" + j["id"], None,
                              {"Authorization": "Bearer " + j["delete_token"]})
-                c.ok(not os.path.exists(ub), "blob removed with its last profile")
+                c.ok(not blob_exists(self.data, us), "blob removed with its last profile")
 
     def snapshot(self):
         snap = {"list": self.get("/api/profiles?limit=1000").body, "meta": {}, "raw": {},

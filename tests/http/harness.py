@@ -62,6 +62,33 @@ def short(v, n=300):
     return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
 
 
+def test_blobs(data_dir):
+    """With HEARTH_TEST_BLOBS=s3://BUCKET/PREFIX (tests/setup/with_s3.sh): the --blobs URL of a
+    server on data_dir (a prefix of its own: separate databases never share blobs); else None."""
+    base = os.environ.get("HEARTH_TEST_BLOBS")
+    if not base:
+        return None
+    import hashlib
+    return "%s/%s" % (base, hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:12])
+
+
+def blob_exists(data_dir, sha):
+    """Whether the server on data_dir holds blob sha: its file, or (S3) a signed GET answering 200."""
+    url = test_blobs(data_dir)
+    if not url:
+        return os.path.exists(os.path.join(data_dir, "blobs", sha[:2], sha))
+    code = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
+         "aws:amz:us-east-1:s3", "-u", "%s:%s" % (os.environ["HEARTH_TEST_S3_ACCESS_KEY_ID"],
+                                                  os.environ["HEARTH_TEST_S3_SECRET_ACCESS_KEY"]),
+         "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+         "%s/%s/%s" % (os.environ["HEARTH_TEST_S3_ENDPOINT"], url[len("s3://"):], sha)],
+        capture_output=True, text=True, check=False).stdout
+    if code not in ("200", "404"):
+        raise RuntimeError("blob_exists: the S3 server answered %r" % code)
+    return code == "200"
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
@@ -179,9 +206,15 @@ class Server:
             fd, self.log_path = tempfile.mkstemp(prefix="hearth-serve-", suffix=".log")
             self._log = os.fdopen(fd, "w+b")
             env = dict(os.environ if self.env is None else self.env)
+            blobs = []
+            if test_blobs(self.data) and "--blobs" not in self.args:  # the suite again, on S3
+                blobs = ["--blobs", test_blobs(self.data),
+                         "--s3-endpoint", os.environ["HEARTH_TEST_S3_ENDPOINT"]]
+                env["HEARTH_S3_ACCESS_KEY_ID"] = os.environ["HEARTH_TEST_S3_ACCESS_KEY_ID"]
+                env["HEARTH_S3_SECRET_ACCESS_KEY"] = os.environ["HEARTH_TEST_S3_SECRET_ACCESS_KEY"]
             self.proc = subprocess.Popen(
                 [self.hearth, "serve", "--listen", "127.0.0.1:%d" % self.port,
-                 "--data", self.data] + metadata_args(self.data) + self.args,
+                 "--data", self.data] + metadata_args(self.data) + self.args + blobs,
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env)
             deadline = time.time() + timeout
             while time.time() < deadline:

@@ -38,6 +38,9 @@ static const struct opt opts[] = {
     {"listen", "HEARTH_LISTEN", K_STR, O(listen), "127.0.0.1:8080"},
     {"data", "HEARTH_DATA", K_STR, O(data_dir), "./hearth-data"},
     {"metadata", "HEARTH_METADATA", K_STR, O(metadata), ""},
+    {"blobs", "HEARTH_BLOBS", K_STR, O(blobs), ""},
+    {"s3-endpoint", "HEARTH_S3_ENDPOINT", K_STR, O(s3_endpoint), ""},
+    {"s3-region", "HEARTH_S3_REGION", K_STR, O(s3_region), "us-east-1"},
     {"base-path", "HEARTH_BASE_PATH", K_STR, O(base_path), ""},
     {"fetch-allow", "HEARTH_FETCH_ALLOW", K_STR, O(fetch_allow), ""},
     {"upload-token", "HEARTH_UPLOAD_TOKEN", K_STR, O(upload_token), ""},
@@ -89,6 +92,8 @@ static const char *other_value(const struct opt *o)
         return "json";
     if (!strcmp(o->flag, "log-level"))
         return "warn";
+    if (!strcmp(o->flag, "blobs"))
+        return "s3://bucket/env";
     return o->kind == K_STR ? "x.example:1" : "7";
 }
 
@@ -175,6 +180,8 @@ static void test_env_and_flags(void **state)
         /* and --tls-cert needs --tls-key (and back) */
         setenv("HEARTH_TLS_CERT", "c.pem", 1);
         setenv("HEARTH_TLS_KEY", "k.pem", 1);
+        /* and --blobs s3://... needs --s3-endpoint */
+        setenv("HEARTH_S3_ENDPOINT", "http://s3.example", 1);
         assert_int_equal(setenv(o->env, v, 1), 0);
         assert_int_equal(load(&cfg, 0, NULL, &em), HEARTH_OK);
         field_text(&cfg, o, got, sizeof(got));
@@ -194,6 +201,8 @@ static void test_env_and_flags(void **state)
             snprintf(flag, sizeof(flag), "--log-format=text");
         if (!strcmp(o->flag, "log-level"))
             snprintf(flag, sizeof(flag), "--log-level=error");
+        if (!strcmp(o->flag, "blobs"))
+            snprintf(flag, sizeof(flag), "--blobs=s3://bucket/flag");
         argv_eq[0] = flag;
         assert_int_equal(load(&cfg, 1, argv_eq, &em), HEARTH_OK);
         field_text(&cfg, o, got, sizeof(got));
@@ -291,6 +300,10 @@ static void test_errors(void **state)
         {1, {"--threads"}, "--threads needs a value"},
         {1, {"--tls-cert=c.pem"}, "--tls-cert and --tls-key go together"},
         {1, {"--tls-key=k.pem"}, "--tls-cert and --tls-key go together"},
+        {1,
+         {"--blobs=/var/blobs"},
+         "--blobs takes s3://BUCKET[/PREFIX] (or nothing: files under --data)"},
+        {1, {"--blobs=s3://bucket"}, "--blobs s3://... needs --s3-endpoint"},
         {1, {"--cors-origins=x.example"}, "--cors-origins takes scheme://host[:port]"},
         {1, {"--cors-origins=https://x.example/"}, "--cors-origins takes"},
         {1, {"--cors-origins=*"}, "--cors-origins takes"},
