@@ -1120,6 +1120,8 @@ static void pb_rep(struct hearth_buf *b, struct hearth_buf *tmp, int tag, const 
 struct pstrings {
     struct hearth_arena ar;
     struct hearth_intern in;
+    uint32_t *of_p; /* profile string -> output index + 1 (0: not yet), or NULL */
+    uint32_t np;
 };
 
 static uint64_t ps_add(struct pstrings *ps, struct hearth_str s, bool *fail)
@@ -1130,6 +1132,19 @@ static uint64_t ps_add(struct pstrings *ps, struct hearth_str s, bool *fail)
         return 0;
     }
     return i;
+}
+
+/* ps_add of the profile's string i, remembered: labels repeat on every sample */
+static uint64_t ps_addp(struct pstrings *ps, const struct hearth_profile *p, uint32_t i, bool *fail)
+{
+    uint64_t o;
+
+    if (ps->of_p && i < ps->np && ps->of_p[i])
+        return ps->of_p[i] - 1;
+    o = ps_add(ps, hearth_pstr(p, i), fail);
+    if (ps->of_p && i < ps->np && !*fail)
+        ps->of_p[i] = (uint32_t)o + 1;
+    return o;
 }
 
 static struct hearth_str cs(const char *s)
@@ -1231,6 +1246,8 @@ static enum hearth_err topproto(const struct hearth_stacks *s, const struct hear
 
     hearth_arena_init(&ps.ar, 64 * 1024, 0);
     hearth_intern_init(&ps.in, &ps.ar, 0);
+    ps.of_p = NULL;
+    ps.np = 0;
     hearth_seqmap_init(&fmap);
     hearth_buf_init(&pb, s->lim.max_output ? s->lim.max_output : (size_t)1 << 30);
     hearth_buf_init(&m, (size_t)1 << 30);
@@ -1344,7 +1361,7 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
     struct hearth_buf pb, m, tmp, ln;
     struct hearth_seqmap locs, fns;
     struct hearth_u64map mapof; /* objfile string -> mapping index */
-    uint32_t *seq = NULL, i;
+    uint32_t *seq = NULL, *loc1 = NULL, i;
     uint64_t *ids = NULL, *vals = NULL;
     size_t seqcap = 0, idcap = 0, k, nt = p->ntypes;
     bool fail = false;
@@ -1352,13 +1369,17 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
 
     hearth_arena_init(&ps.ar, 64 * 1024, 0);
     hearth_intern_init(&ps.in, &ps.ar, 0);
+    ps.np = p->nstr;
+    ps.of_p = calloc((size_t)p->nstr + 1, sizeof(*ps.of_p));
+    /* location of a one-frame run, by frame: id + 1 (0: not yet) */
+    loc1 = calloc((size_t)s->nnodes + 1, sizeof(*loc1));
     hearth_seqmap_init(&locs);
     hearth_seqmap_init(&fns);
     hearth_buf_init(&pb, s->lim.max_output ? s->lim.max_output : (size_t)1 << 30);
     hearth_buf_init(&m, (size_t)1 << 30);
     hearth_buf_init(&tmp, (size_t)1 << 30);
     hearth_buf_init(&ln, (size_t)1 << 30);
-    if (!hearth_u64map_init(&mapof, 16)) {
+    if (!ps.of_p || !loc1 || !hearth_u64map_init(&mapof, 16)) {
         e = nomem(em);
         goto out_free;
     }
@@ -1403,6 +1424,11 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
             uint32_t id;
             while (start > a && (s->frames[start] & 1))
                 start--;
+            if (end - start == 1 && loc1[s->frames[start] >> 1]) {
+                ids[nid++] = loc1[s->frames[start] >> 1];
+                x = start;
+                continue;
+            }
             /* location key: its frames innermost first */
             if (end - start + 1 > seqcap) {
                 uint32_t *ns = realloc(seq, (end - start + 1) * 2 * sizeof(*ns));
@@ -1421,6 +1447,8 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
                 goto out_free;
             }
             ids[nid++] = id + 1;
+            if (end - start == 1)
+                loc1[s->frames[start] >> 1] = id + 1;
             x = start;
         }
         hearth_buf_reset(&m);
@@ -1451,13 +1479,13 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
                     if (p->lab_key[j] != bk || (p->lab_str[j] != 0) != (pass == 0))
                         continue;
                     hearth_buf_reset(&ln);
-                    pb_opt(&ln, 1, ps_add(&ps, hearth_pstr(p, bk), &fail));
+                    pb_opt(&ln, 1, ps_addp(&ps, p, bk, &fail));
                     if (pass == 0) {
-                        pb_opt(&ln, 2, ps_add(&ps, hearth_pstr(p, p->lab_str[j]), &fail));
+                        pb_opt(&ln, 2, ps_addp(&ps, p, p->lab_str[j], &fail));
                     } else {
                         pb_opt(&ln, 3, (uint64_t)p->lab_num[j]);
                         if (p->lab_unit[j])
-                            pb_opt(&ln, 4, ps_add(&ps, hearth_pstr(p, p->lab_unit[j]), &fail));
+                            pb_opt(&ln, 4, ps_addp(&ps, p, p->lab_unit[j], &fail));
                     }
                     pb_bytes(&m, 3, ln.ptr ? ln.ptr : "", ln.len);
                 }
@@ -1537,6 +1565,8 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
     e = gzip_out(&pb, out, em);
 out_free:
     free(seq);
+    free(loc1);
+    free(ps.of_p);
     free(ids);
     free(vals);
     hearth_u64map_release(&mapof);
