@@ -253,6 +253,7 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
         .edgefraction = q->edgefraction < 0 ? 0.001 : q->edgefraction,
         .visual = false,
         .cum_sort = q->cum_sort,
+        .from_dropped = true,
     };
     struct hearth_regex *rx = NULL;
     struct hearth_graph *g = NULL;
@@ -282,23 +283,26 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
         e = nomem(em);
         goto out_free;
     }
-    /* per node, its edges in the graph's edge order (pprof's edge sort) */
-    /* an edge to a node the trimming dropped (hidden_dst) is not in these reports */
+    /*
+     * per node, its edges in the graph's edge order (pprof's edge sort); an
+     * edge from or to a node pprof dropped (flat and cum 0, as in a diff) is
+     * listed too, as pprof keeps it in the other node's edge map
+     */
     for (k = 0; k < g->nedges; k++) {
-        if (g->edges[k].hidden_dst)
-            continue;
-        in_off[g->edges[k].dst + 2]++;
-        out_off[g->edges[k].src + 2]++;
+        if (!g->edges[k].hidden_dst)
+            in_off[g->edges[k].dst + 2]++;
+        if (!g->edges[k].hidden_src)
+            out_off[g->edges[k].src + 2]++;
     }
     for (i = 2; i < g->nnodes + 2; i++) {
         in_off[i] += in_off[i - 1];
         out_off[i] += out_off[i - 1];
     }
     for (k = 0; k < g->nedges; k++) {
-        if (g->edges[k].hidden_dst)
-            continue;
-        in_e[in_off[g->edges[k].dst + 1]++] = (uint32_t)k;
-        out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
+        if (!g->edges[k].hidden_dst)
+            in_e[in_off[g->edges[k].dst + 1]++] = (uint32_t)k;
+        if (!g->edges[k].hidden_src)
+            out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
     }
     unit = hearth_graph_output_unit(g, q->unit);
     hearth_graph_labels(g, unit, o.nodefraction, -1, out);
@@ -325,7 +329,7 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
             value_label(w, sizeof(w), s, unit, ed->weight);
             hearth_percentage(pc, sizeof(pc), ed->weight, g->cum[i]);
             hearth_buf_printf(out, "%50s %s |   ", w, pc);
-            add_str(out, s->pname[g->node[ed->src]]);
+            add_str(out, s->pname[ed->hidden_src ? ed->src : g->node[ed->src]]);
             hearth_buf_addstr(out, ed->inline_ ? " (inline)\n" : "\n");
         }
         flat_sum = hearth_add64(flat_sum, g->flat[i]);
@@ -343,7 +347,7 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
             value_label(w, sizeof(w), s, unit, ed->weight);
             hearth_percentage(pc, sizeof(pc), ed->weight, g->cum[i]);
             hearth_buf_printf(out, "%50s %s |   ", w, pc);
-            add_str(out, s->pname[g->node[ed->dst]]);
+            add_str(out, s->pname[ed->hidden_dst ? ed->dst : g->node[ed->dst]]);
             hearth_buf_addstr(out, ed->inline_ ? " (inline)\n" : "\n");
         }
     }
@@ -477,14 +481,13 @@ static enum hearth_err callgrind(const struct hearth_stacks *s, const struct hea
         e = nomem(em);
         goto out_free;
     }
+    /* an edge to a node pprof dropped (flat and cum 0, as in a diff) is a call too */
     for (k = 0; k < g->nedges; k++)
-        if (!g->edges[k].hidden_dst)
-            out_off[g->edges[k].src + 2]++;
+        out_off[g->edges[k].src + 2]++;
     for (i = 2; i < g->nnodes + 2; i++)
         out_off[i] += out_off[i - 1];
     for (k = 0; k < g->nedges; k++)
-        if (!g->edges[k].hidden_dst)
-            out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
+        out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
     /*
      * Disambiguated names: nodes of one (file, name) that belong to
      * different functions (object file, start line) get " [k/n]".
@@ -563,9 +566,13 @@ static enum hearth_err callgrind(const struct hearth_stacks *s, const struct hea
                           scaled(s, g->flat[i], unit));
         for (x = out_off[i]; x < out_off[i + 1]; x++) {
             const struct hearth_gedge *ed = &g->edges[out_e[x]];
-            const struct hearth_nodeinfo *ci = &s->ni[g->node[ed->dst]];
+            const struct hearth_nodeinfo *ci = &s->ni[ed->hidden_dst ? ed->dst : g->node[ed->dst]];
             struct hearth_str cn = hearth_pstr(p, ci->name);
-            if (dname[ed->dst]) {
+            if (ed->hidden_dst) {
+                /* pprof names callees from its graph's nodes: a dropped one has no name */
+                cn.ptr = "";
+                cn.len = 0;
+            } else if (dname[ed->dst]) {
                 cn.ptr = dname[ed->dst];
                 cn.len = strlen(dname[ed->dst]);
             }
