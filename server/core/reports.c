@@ -1554,12 +1554,11 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
     for (i = 0; i < fns.n; i++) {
         const uint32_t *key = fns.pool + fns.off[i];
         int64_t sl;
-        struct hearth_str nm = hearth_pstr(p, key[0]);
         memcpy(&sl, &key[2], 8);
         hearth_buf_reset(&m);
         pb_opt(&m, 1, i + 1);
-        pb_opt(&m, 2, ps_add(&ps, nm, &fail));
-        pb_opt(&m, 3, ps_add(&ps, nm, &fail));
+        pb_opt(&m, 2, ps_addp(&ps, p, key[0], &fail));
+        pb_opt(&m, 3, ps_addp(&ps, p, key[0], &fail));
         pb_opt(&m, 4, ps_add(&ps, s->strs.strs[key[1]], &fail));
         pb_opt(&m, 5, (uint64_t)sl);
         pb_bytes(&pb, 5, m.ptr ? m.ptr : "", m.len);
