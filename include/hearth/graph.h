@@ -28,6 +28,9 @@ struct hearth_graph_opts {
     double edgefraction; /* pprof: 0.001 */
     bool visual;         /* dot: entropy order, tag boxes, redundant edges */
     bool cum_sort;       /* -cum order for text reports */
+    /* also the edges from a node pprof dropped (hidden_src), which its text
+       reports list among a node's callers (-tree, -peek) */
+    bool from_dropped;
 };
 
 struct hearth_gedge {
@@ -37,6 +40,8 @@ struct hearth_gedge {
     /* dst is a node pprof dropped (flat and cum both zero) but whose edge it
      * keeps and draws as "N0": dst is then its identity, not a position */
     bool hidden_dst;
+    /* likewise for src (only with from_dropped): src is an identity */
+    bool hidden_src;
 };
 
 /* A tag box of a visual graph (pprof's label or numeric-label nodelet). */

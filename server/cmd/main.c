@@ -1,6 +1,11 @@
 /* main.c - the hearth executable: the server, its helpers, or a report (cli.c). */
+#define _GNU_SOURCE /* setenv, execv */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hearth/cli.h"
 #include "hearth/client.h"
@@ -70,6 +75,50 @@ static int print_limits(void)
     return 0;
 }
 
+/*
+ * A report on a large profile touches hundreds of MB of fresh memory, and
+ * where the kernel gives transparent huge pages only to memory that asks for
+ * them (THP mode "madvise") a quarter of its time went to 4 KiB page faults.
+ * glibc's allocator asks when its tunable glibc.malloc.hugetlb=1 is set, and
+ * tunables are read at start only, so a report re-executes itself once with
+ * it (-proto on 1M samples: 60k page faults -> 11k, 2.3 s -> 1.7 s of CPU).
+ * Only for a profile file of 2 MiB or more (a second start costs ~25 ms),
+ * and not when THP is "always" or "never", when the tunable is already set,
+ * with HEARTH_NO_HUGEPAGES set, or when the exec fails (the report runs on).
+ */
+static void reexec_with_huge_pages(int argc, char **argv)
+{
+    const char *t = getenv("GLIBC_TUNABLES");
+    char mode[128] = "", tun[1024];
+    bool large = false;
+    struct stat st;
+    FILE *f;
+    size_t n;
+    int i;
+
+    if (getenv("HEARTH_NO_HUGEPAGES") || (t && strstr(t, "glibc.malloc.hugetlb")))
+        return;
+    for (i = 1; i < argc && !large; i++)
+        large = argv[i][0] != '-' && stat(argv[i], &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_size >= (off_t)2 << 20;
+    if (!large)
+        return;
+    f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f)
+        return;
+    n = fread(mode, 1, sizeof(mode) - 1, f);
+    fclose(f);
+    mode[n] = '\0';
+    if (!strstr(mode, "[madvise]"))
+        return;
+    n = (size_t)snprintf(tun, sizeof(tun), "%s%sglibc.malloc.hugetlb=1", t ? t : "",
+                         t && *t ? ":" : "");
+    if (n >= sizeof(tun) || setenv("GLIBC_TUNABLES", tun, 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    /* still here: run without; the tunable set above marks that this was tried */
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -94,5 +143,6 @@ int main(int argc, char **argv)
     if (hearth_client_is_command(argv[1]))
         return hearth_client_main(argc - 1, argv + 1);
     /* a report: `hearth top FILE`, or pprof's spelling `hearth -top FILE` */
+    reexec_with_huge_pages(argc, argv);
     return hearth_cli_run(argc - 1, argv + 1);
 }

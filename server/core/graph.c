@@ -597,7 +597,7 @@ static enum hearth_err export_tags(const struct build *b, struct hearth_graph *g
 }
 
 static enum hearth_err export_graph(struct build *b, struct hearth_graph *g, bool tags,
-                                    int64_t tag_cut)
+                                    int64_t tag_cut, bool from_dropped)
 {
     uint32_t *pos = malloc((b->s->nnodes + 1) * sizeof(*pos)), *order = NULL, i;
     size_t k, ne = 0;
@@ -641,14 +641,15 @@ static enum hearth_err export_graph(struct build *b, struct hearth_graph *g, boo
         }
         /* (inline) if every incoming edge is inline, (partial-inline) if some */
         g->inl[pos[e->dst]] |= e->inline_ ? 1 : 4;
-        if (pos[e->src] != HEARTH_NONE)
+        if (pos[e->src] != HEARTH_NONE || (from_dropped && !present(b, e->src)))
             order[ne++] = (uint32_t)k;
     }
     qsort_r(order, ne, sizeof(*order), edge_cmp, b);
     for (k = 0; k < ne; k++) {
         const struct edge *e = &b->e[order[k]];
-        uint32_t d = pos[e->dst];
-        g->edges[k].src = pos[e->src];
+        uint32_t d = pos[e->dst], sp = pos[e->src];
+        g->edges[k].hidden_src = sp == HEARTH_NONE;
+        g->edges[k].src = sp == HEARTH_NONE ? e->src : sp;
         g->edges[k].hidden_dst = d == HEARTH_NONE;
         g->edges[k].dst = d == HEARTH_NONE ? e->dst : d;
         g->edges[k].weight = b->flatdiv ? mean_value(e->w, e->wdiv) : e->w;
@@ -770,7 +771,7 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
         if (e)
             goto out_fail;
     }
-    e = export_graph(&b, g, tags, node_cut); /* pprof's final tag trim */
+    e = export_graph(&b, g, tags, node_cut, o->from_dropped); /* pprof's final tag trim */
     if (e)
         goto out_fail;
     build_release(&b);

@@ -253,6 +253,7 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
         .edgefraction = q->edgefraction < 0 ? 0.001 : q->edgefraction,
         .visual = false,
         .cum_sort = q->cum_sort,
+        .from_dropped = true,
     };
     struct hearth_regex *rx = NULL;
     struct hearth_graph *g = NULL;
@@ -282,23 +283,26 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
         e = nomem(em);
         goto out_free;
     }
-    /* per node, its edges in the graph's edge order (pprof's edge sort) */
-    /* an edge to a node the trimming dropped (hidden_dst) is not in these reports */
+    /*
+     * per node, its edges in the graph's edge order (pprof's edge sort); an
+     * edge from or to a node pprof dropped (flat and cum 0, as in a diff) is
+     * listed too, as pprof keeps it in the other node's edge map
+     */
     for (k = 0; k < g->nedges; k++) {
-        if (g->edges[k].hidden_dst)
-            continue;
-        in_off[g->edges[k].dst + 2]++;
-        out_off[g->edges[k].src + 2]++;
+        if (!g->edges[k].hidden_dst)
+            in_off[g->edges[k].dst + 2]++;
+        if (!g->edges[k].hidden_src)
+            out_off[g->edges[k].src + 2]++;
     }
     for (i = 2; i < g->nnodes + 2; i++) {
         in_off[i] += in_off[i - 1];
         out_off[i] += out_off[i - 1];
     }
     for (k = 0; k < g->nedges; k++) {
-        if (g->edges[k].hidden_dst)
-            continue;
-        in_e[in_off[g->edges[k].dst + 1]++] = (uint32_t)k;
-        out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
+        if (!g->edges[k].hidden_dst)
+            in_e[in_off[g->edges[k].dst + 1]++] = (uint32_t)k;
+        if (!g->edges[k].hidden_src)
+            out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
     }
     unit = hearth_graph_output_unit(g, q->unit);
     hearth_graph_labels(g, unit, o.nodefraction, -1, out);
@@ -325,7 +329,7 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
             value_label(w, sizeof(w), s, unit, ed->weight);
             hearth_percentage(pc, sizeof(pc), ed->weight, g->cum[i]);
             hearth_buf_printf(out, "%50s %s |   ", w, pc);
-            add_str(out, s->pname[g->node[ed->src]]);
+            add_str(out, s->pname[ed->hidden_src ? ed->src : g->node[ed->src]]);
             hearth_buf_addstr(out, ed->inline_ ? " (inline)\n" : "\n");
         }
         flat_sum = hearth_add64(flat_sum, g->flat[i]);
@@ -343,7 +347,7 @@ static enum hearth_err tree(const struct hearth_stacks *s, const struct hearth_q
             value_label(w, sizeof(w), s, unit, ed->weight);
             hearth_percentage(pc, sizeof(pc), ed->weight, g->cum[i]);
             hearth_buf_printf(out, "%50s %s |   ", w, pc);
-            add_str(out, s->pname[g->node[ed->dst]]);
+            add_str(out, s->pname[ed->hidden_dst ? ed->dst : g->node[ed->dst]]);
             hearth_buf_addstr(out, ed->inline_ ? " (inline)\n" : "\n");
         }
     }
@@ -477,14 +481,13 @@ static enum hearth_err callgrind(const struct hearth_stacks *s, const struct hea
         e = nomem(em);
         goto out_free;
     }
+    /* an edge to a node pprof dropped (flat and cum 0, as in a diff) is a call too */
     for (k = 0; k < g->nedges; k++)
-        if (!g->edges[k].hidden_dst)
-            out_off[g->edges[k].src + 2]++;
+        out_off[g->edges[k].src + 2]++;
     for (i = 2; i < g->nnodes + 2; i++)
         out_off[i] += out_off[i - 1];
     for (k = 0; k < g->nedges; k++)
-        if (!g->edges[k].hidden_dst)
-            out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
+        out_e[out_off[g->edges[k].src + 1]++] = (uint32_t)k;
     /*
      * Disambiguated names: nodes of one (file, name) that belong to
      * different functions (object file, start line) get " [k/n]".
@@ -563,9 +566,13 @@ static enum hearth_err callgrind(const struct hearth_stacks *s, const struct hea
                           scaled(s, g->flat[i], unit));
         for (x = out_off[i]; x < out_off[i + 1]; x++) {
             const struct hearth_gedge *ed = &g->edges[out_e[x]];
-            const struct hearth_nodeinfo *ci = &s->ni[g->node[ed->dst]];
+            const struct hearth_nodeinfo *ci = &s->ni[ed->hidden_dst ? ed->dst : g->node[ed->dst]];
             struct hearth_str cn = hearth_pstr(p, ci->name);
-            if (dname[ed->dst]) {
+            if (ed->hidden_dst) {
+                /* pprof names callees from its graph's nodes: a dropped one has no name */
+                cn.ptr = "";
+                cn.len = 0;
+            } else if (dname[ed->dst]) {
                 cn.ptr = dname[ed->dst];
                 cn.len = strlen(dname[ed->dst]);
             }
@@ -1120,6 +1127,8 @@ static void pb_rep(struct hearth_buf *b, struct hearth_buf *tmp, int tag, const 
 struct pstrings {
     struct hearth_arena ar;
     struct hearth_intern in;
+    uint32_t *of_p; /* profile string -> output index + 1 (0: not yet), or NULL */
+    uint32_t np;
 };
 
 static uint64_t ps_add(struct pstrings *ps, struct hearth_str s, bool *fail)
@@ -1130,6 +1139,19 @@ static uint64_t ps_add(struct pstrings *ps, struct hearth_str s, bool *fail)
         return 0;
     }
     return i;
+}
+
+/* ps_add of the profile's string i, remembered: labels repeat on every sample */
+static uint64_t ps_addp(struct pstrings *ps, const struct hearth_profile *p, uint32_t i, bool *fail)
+{
+    uint64_t o;
+
+    if (ps->of_p && i < ps->np && ps->of_p[i])
+        return ps->of_p[i] - 1;
+    o = ps_add(ps, hearth_pstr(p, i), fail);
+    if (ps->of_p && i < ps->np && !*fail)
+        ps->of_p[i] = (uint32_t)o + 1;
+    return o;
 }
 
 static struct hearth_str cs(const char *s)
@@ -1231,6 +1253,8 @@ static enum hearth_err topproto(const struct hearth_stacks *s, const struct hear
 
     hearth_arena_init(&ps.ar, 64 * 1024, 0);
     hearth_intern_init(&ps.in, &ps.ar, 0);
+    ps.of_p = NULL;
+    ps.np = 0;
     hearth_seqmap_init(&fmap);
     hearth_buf_init(&pb, s->lim.max_output ? s->lim.max_output : (size_t)1 << 30);
     hearth_buf_init(&m, (size_t)1 << 30);
@@ -1344,7 +1368,7 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
     struct hearth_buf pb, m, tmp, ln;
     struct hearth_seqmap locs, fns;
     struct hearth_u64map mapof; /* objfile string -> mapping index */
-    uint32_t *seq = NULL, i;
+    uint32_t *seq = NULL, *loc1 = NULL, i;
     uint64_t *ids = NULL, *vals = NULL;
     size_t seqcap = 0, idcap = 0, k, nt = p->ntypes;
     bool fail = false;
@@ -1352,13 +1376,17 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
 
     hearth_arena_init(&ps.ar, 64 * 1024, 0);
     hearth_intern_init(&ps.in, &ps.ar, 0);
+    ps.np = p->nstr;
+    ps.of_p = calloc((size_t)p->nstr + 1, sizeof(*ps.of_p));
+    /* location of a one-frame run, by frame: id + 1 (0: not yet) */
+    loc1 = calloc((size_t)s->nnodes + 1, sizeof(*loc1));
     hearth_seqmap_init(&locs);
     hearth_seqmap_init(&fns);
     hearth_buf_init(&pb, s->lim.max_output ? s->lim.max_output : (size_t)1 << 30);
     hearth_buf_init(&m, (size_t)1 << 30);
     hearth_buf_init(&tmp, (size_t)1 << 30);
     hearth_buf_init(&ln, (size_t)1 << 30);
-    if (!hearth_u64map_init(&mapof, 16)) {
+    if (!ps.of_p || !loc1 || !hearth_u64map_init(&mapof, 16)) {
         e = nomem(em);
         goto out_free;
     }
@@ -1403,6 +1431,11 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
             uint32_t id;
             while (start > a && (s->frames[start] & 1))
                 start--;
+            if (end - start == 1 && loc1[s->frames[start] >> 1]) {
+                ids[nid++] = loc1[s->frames[start] >> 1];
+                x = start;
+                continue;
+            }
             /* location key: its frames innermost first */
             if (end - start + 1 > seqcap) {
                 uint32_t *ns = realloc(seq, (end - start + 1) * 2 * sizeof(*ns));
@@ -1421,6 +1454,8 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
                 goto out_free;
             }
             ids[nid++] = id + 1;
+            if (end - start == 1)
+                loc1[s->frames[start] >> 1] = id + 1;
             x = start;
         }
         hearth_buf_reset(&m);
@@ -1451,13 +1486,13 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
                     if (p->lab_key[j] != bk || (p->lab_str[j] != 0) != (pass == 0))
                         continue;
                     hearth_buf_reset(&ln);
-                    pb_opt(&ln, 1, ps_add(&ps, hearth_pstr(p, bk), &fail));
+                    pb_opt(&ln, 1, ps_addp(&ps, p, bk, &fail));
                     if (pass == 0) {
-                        pb_opt(&ln, 2, ps_add(&ps, hearth_pstr(p, p->lab_str[j]), &fail));
+                        pb_opt(&ln, 2, ps_addp(&ps, p, p->lab_str[j], &fail));
                     } else {
                         pb_opt(&ln, 3, (uint64_t)p->lab_num[j]);
                         if (p->lab_unit[j])
-                            pb_opt(&ln, 4, ps_add(&ps, hearth_pstr(p, p->lab_unit[j]), &fail));
+                            pb_opt(&ln, 4, ps_addp(&ps, p, p->lab_unit[j], &fail));
                     }
                     pb_bytes(&m, 3, ln.ptr ? ln.ptr : "", ln.len);
                 }
@@ -1519,12 +1554,11 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
     for (i = 0; i < fns.n; i++) {
         const uint32_t *key = fns.pool + fns.off[i];
         int64_t sl;
-        struct hearth_str nm = hearth_pstr(p, key[0]);
         memcpy(&sl, &key[2], 8);
         hearth_buf_reset(&m);
         pb_opt(&m, 1, i + 1);
-        pb_opt(&m, 2, ps_add(&ps, nm, &fail));
-        pb_opt(&m, 3, ps_add(&ps, nm, &fail));
+        pb_opt(&m, 2, ps_addp(&ps, p, key[0], &fail));
+        pb_opt(&m, 3, ps_addp(&ps, p, key[0], &fail));
         pb_opt(&m, 4, ps_add(&ps, s->strs.strs[key[1]], &fail));
         pb_opt(&m, 5, (uint64_t)sl);
         pb_bytes(&pb, 5, m.ptr ? m.ptr : "", m.len);
@@ -1537,6 +1571,8 @@ static enum hearth_err proto(const struct hearth_profile *p, const struct hearth
     e = gzip_out(&pb, out, em);
 out_free:
     free(seq);
+    free(loc1);
+    free(ps.of_p);
     free(ids);
     free(vals);
     hearth_u64map_release(&mapof);

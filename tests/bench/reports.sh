@@ -8,7 +8,8 @@
 # Default profile: ../shared/corpus/generated/large-1m.pb.gz; default
 # reports: text traces tree peek raw callgrind proto topproto comments.
 # pprof runs once per report (~40 s each on 1M samples); hearth runs
-# HEARTH_BENCH_RUNS times (default 1), the best wall time kept.
+# HEARTH_BENCH_RUNS times (default 1), the best wall time kept. The last
+# column says whether both ratios meet the goal (HEARTH_BENCH_GOAL, 10x).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -38,19 +39,24 @@ measure() { # prints "wall cpu kb" of the run with the lowest wall time of N
 }
 
 ratio() { awk "BEGIN{ if ($2 > 0) printf \"%.1f\", $1 / $2; else print \"-\" }"; }
+# the goal (issue 12): every report >= 10x faster than pprof's, wall and CPU
+goal=${HEARTH_BENCH_GOAL:-10}
+meets() { awk "BEGIN{ if (\"$1\" != \"-\" && $1 >= $goal && \"$2\" != \"-\" && $2 >= $goal) print \"ok\"; else print \"BELOW\" }"; }
 
 echo "== $F ($(stat -c %s "$F") bytes), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %10s %8s %9s | %10s %8s %9s | %7s %7s %6s\n' report "hearth s" "cpu s" "RSS MB" \
-  "pprof s" "cpu s" "RSS MB" "wall x" "cpu x" "mem"
+printf '%-10s %10s %8s %9s | %10s %8s %9s | %7s %7s %6s  %s\n' report "hearth s" "cpu s" "RSS MB" \
+  "pprof s" "cpu s" "RSS MB" "wall x" "cpu x" "mem" "goal ${goal}x"
 for r in "${reports[@]}"; do
   flag=-$r
   [ "$r" = peek ] && flag='-peek=main\.'
   # pprof has no work budget: lift hearth's (max_view_ms) for the comparison
   read -r hs hc hk < <(measure "$runs" "$H" "$flag" -max_view_ms=3600000 "$F")
   read -r ps pc pk < <(measure 1 "$pprof" -symbolize=none "$flag" "$F")
-  printf '%-10s %10s %8s %9.0f | %10s %8s %9.0f | %7s %7s %6s\n' "$r" "$hs" "$hc" \
+  wx=$(ratio "$ps" "$hs") cx=$(ratio "$pc" "$hc")
+  printf '%-10s %10s %8s %9.0f | %10s %8s %9.0f | %7s %7s %6s  %s\n' "$r" "$hs" "$hc" \
     "$(awk "BEGIN{print $hk/1024}")" "$ps" "$pc" "$(awk "BEGIN{print $pk/1024}")" \
-    "$(ratio "$ps" "$hs")" "$(ratio "$pc" "$hc")" "$(awk "BEGIN{ if ($pk > 0) printf \"%.2f\", $hk / $pk; else print \"-\" }")"
+    "$wx" "$cx" "$(awk "BEGIN{ if ($pk > 0) printf \"%.2f\", $hk / $pk; else print \"-\" }")" \
+    "$(meets "$wx" "$cx")"
   echo "{\"report\":\"$r\",\"hearth_s\":$hs,\"hearth_cpu_s\":$hc,\"hearth_kb\":$hk,\"pprof_s\":$ps,\"pprof_cpu_s\":$pc,\"pprof_kb\":$pk}" >>"$tmp/json"
 done
 cat "$tmp/json"

@@ -104,6 +104,48 @@ else
   echo "note: callgrind_annotate not installed; skipped that check"
 fi
 
+# diffs: a node whose flat and cum cancel to 0 is dropped, but its edges stay, as
+# in pprof: -tree lists main (cum 20ms - 20ms) as the caller of b and c
+E=$G/edge-diff-base.pb.gz
+if [ -f "$E" ]; then
+  run 0 "tree -normalize -base" "$H" -tree -normalize -base="$E" "$G/edge-diff-new.pb.gz"
+  cat >"$T/want" <<'TREE'
+File: app
+Type: cpu
+Time: Nov 14, 2023 at 10:13pm (UTC)
+Duration: 1.50s, Total samples = 40ms ( 2.67%)
+Showing nodes accounting for 0, 0% of 40ms total
+----------------------------------------------------------+-------------
+      flat  flat%   sum%        cum   cum%   calls calls% + context 	 	 
+----------------------------------------------------------+-------------
+                                              20ms   100% |   main
+      20ms 50.00% 50.00%       20ms 50.00%                | b
+----------------------------------------------------------+-------------
+                                             -20ms   100% |   main
+     -20ms 50.00%     0%      -20ms 50.00%                | c
+----------------------------------------------------------+-------------
+TREE
+  same "tree of a diff: edges from a dropped node" "$T/want" "$T/out"
+else
+  bad "$E missing"
+fi
+# -callgrind of a diff: a call to a dropped node has its file and an empty cfn
+run 0 "callgrind -diff_base" "$H" callgrind -diff_base="$G/heap-series.0.pb.gz" -sample_index=3 "$G/heap-series.1.pb.gz"
+awk '/^cfn=$/ { n++; if (prev !~ /^cfl=\(/) bad++; getline c; getline w
+                if (c !~ /^calls=0 / || w !~ /^\* \* /) bad++ }
+     { prev = $0 } END { exit !(n > 0 && bad == 0) }' "$T/out" && ok ||
+  bad "callgrind of a diff: no well-formed call to a dropped node"
+
+# a profile file of 2 MiB or more runs with huge pages (a re-exec where THP is
+# "madvise"): the same bytes as without
+zcat "$G/large-synth.pb.gz" >"$T/big.pb"
+[ "$(wc -c <"$T/big.pb")" -ge 2097152 ] && ok || bad "big.pb: under 2 MiB"
+for r in proto traces; do
+  run 0 "$r (huge pages)" "$H" "-$r" "$T/big.pb"; cp "$T/out" "$T/a"
+  run 0 "$r (HEARTH_NO_HUGEPAGES)" env HEARTH_NO_HUGEPAGES=1 "$H" "-$r" "$T/big.pb"
+  same "$r with and without huge pages" "$T/a" "$T/out"
+done
+
 # URL sources, through a local HTTP server
 if command -v python3 >/dev/null; then
   mkdir -p "$T/www/debug/pprof"
