@@ -33,12 +33,19 @@ enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max
  * hearth_gunzip (HEARTH_E_TOO_LARGE as soon as the total passes max_out).
  * hearth_gunz_close() frees zlib's state (safe after a failed open). One
  * struct per thread; in[] must outlive it.
+ *
+ * Input may also come in pieces: with refill set (after open), a read that
+ * has used up in[] calls refill(ctx, &in, &in_len), which returns 1 with
+ * the next piece (valid until the next call), 0 at the end of the input,
+ * or -1 on a read error (the read then fails with HEARTH_E_IO).
  */
 struct hearth_gunz {
     z_stream zs;
     const unsigned char *in;
     size_t in_len, max_out, total;
-    bool inited, done;
+    bool inited, done, in_eof;
+    int (*refill)(void *ctx, const unsigned char **in, size_t *in_len);
+    void *refill_ctx;
 };
 
 enum hearth_err hearth_gunz_open(struct hearth_gunz *g, const unsigned char *in, size_t in_len,

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hearth/gz.h"
 #include "hearth/legacy.h"
@@ -1596,16 +1597,23 @@ static void gz_close(struct gzsrc *s)
     hearth_gunz_close(&s->g);
 }
 
-static enum hearth_err gz_open(struct gzsrc *s, const unsigned char *in, size_t len, size_t max_out,
-                               struct hearth_errmsg *em)
+/*
+ * in[0..len) is the input, or its first piece when refill is set (total is
+ * then the whole input's size, which picks the threaded mode).
+ */
+static enum hearth_err gz_open(struct gzsrc *s, const unsigned char *in, size_t len, size_t total,
+                               int (*refill)(void *, const unsigned char **, size_t *),
+                               void *refill_ctx, size_t max_out, struct hearth_errmsg *em)
 {
-    size_t i, nslots = len >= GZ_THREAD_MIN ? GZ_SLOTS : 1;
+    size_t i, nslots = total >= GZ_THREAD_MIN ? GZ_SLOTS : 1;
     enum hearth_err e;
 
     memset(s, 0, sizeof(*s));
     e = hearth_gunz_open(&s->g, in, len, max_out, em);
     if (e)
         return e;
+    s->g.refill = refill;
+    s->g.refill_ctx = refill_ctx;
     for (i = 0; i < nslots; i++) {
         s->buf[i] = malloc(GZ_CHUNK);
         if (!s->buf[i]) {
@@ -1675,6 +1683,47 @@ void hearth_profile_free(struct hearth_profile *p)
     free(p);
 }
 
+/*
+ * Decodes what the opened source inflates. *gz_failed says the error is the
+ * inflater's (those come first, as when the whole input was inflated before
+ * decoding).
+ */
+static enum hearth_err decode_gz(struct gzsrc *gs, const struct hearth_limits *lim,
+                                 struct hearth_profile **out, bool *gz_failed,
+                                 struct hearth_errmsg *em)
+{
+    struct stream st = {0};
+    struct hearth_profile *p = calloc(1, sizeof(*p));
+    enum hearth_err e;
+
+    *out = NULL;
+    *gz_failed = false;
+    st.next = gz_next;
+    st.ctx = gs;
+    if (!p) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    } else {
+        hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
+        e = decode_proto(&st, lim, p, em);
+    }
+    st_drain(&st);
+    if (gs->err) {
+        e = gs->err;
+        memcpy(em, &gs->em, sizeof(*em));
+        *gz_failed = true;
+    } else if (st.total == 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_CORRUPT, "parsing profile: empty input file");
+        *gz_failed = true; /* as an empty gunzip: no legacy reader either */
+    }
+    free(st.tmp);
+    if (e) {
+        hearth_profile_free(p);
+        return e;
+    }
+    *out = p;
+    return HEARTH_OK;
+}
+
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
                                       const struct hearth_limits *lim, struct hearth_profile **out,
                                       struct hearth_errmsg *em)
@@ -1686,7 +1735,6 @@ enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
     struct gzsrc gs;
     struct rd m = {data, data + len};
     struct stream st = {0};
-    bool gz;
     enum hearth_err e;
 
     *out = NULL;
@@ -1698,52 +1746,35 @@ enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
         return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE,
                                  "profile is %zu bytes, more than the limit of %zu", len,
                                  lim->max_input);
-    gz = hearth_gz_is_gzip(data, len);
-    if (gz) {
-        e = gz_open(&gs, data, len, lim->max_decompressed, em);
+    if (hearth_gz_is_gzip(data, len)) {
+        bool gz_failed;
+        struct hearth_errmsg gem;
+        e = gz_open(&gs, data, len, len, NULL, NULL, lim->max_decompressed, em);
         if (e)
             return e;
-        st.next = gz_next;
-        st.ctx = &gs;
-    } else if (len > lim->max_decompressed) {
-        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "profile is larger than the limit");
-    } else {
-        st.next = mem_next;
-        st.ctx = &m;
+        e = decode_gz(&gs, lim, &p, &gz_failed, em);
+        gz_close(&gs);
+        if ((e != HEARTH_E_CORRUPT && e != HEARTH_E_TOO_LARGE) || gz_failed)
+            goto out_done;
+        /* The legacy readers take the whole inflated input. */
+        if (hearth_gunzip(data, len, lim->max_decompressed, &raw, &rawlen, &gem) == HEARTH_OK)
+            e = try_legacy(raw, rawlen, lim, e, &p, em);
+        goto out_done;
     }
+    if (len > lim->max_decompressed)
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "profile is larger than the limit");
+    st.next = mem_next;
+    st.ctx = &m;
     p = calloc(1, sizeof(*p));
     if (!p) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
+        goto out_done;
     }
     hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
     e = decode_proto(&st, lim, p, em);
-    if (gz) {
-        /* A gzip error comes first, as when the whole file was inflated before decoding. */
-        st_drain(&st);
-        if (gs.err) {
-            e = gs.err;
-            memcpy(em, &gs.em, sizeof(*em));
-            goto out_free;
-        }
-        if (st.total == 0) {
-            e = hearth_errmsg_set(em, HEARTH_E_CORRUPT, "parsing profile: empty input file");
-            goto out_free;
-        }
-        gz_close(&gs);
-        gz = false;
-    }
-    if (e == HEARTH_E_CORRUPT || e == HEARTH_E_TOO_LARGE) {
-        /* The legacy readers take the whole (inflated) input. */
-        struct hearth_errmsg gem;
-        if (!hearth_gz_is_gzip(data, len))
-            e = try_legacy(data, len, lim, e, &p, em);
-        else if (hearth_gunzip(data, len, lim->max_decompressed, &raw, &rawlen, &gem) == HEARTH_OK)
-            e = try_legacy(raw, rawlen, lim, e, &p, em);
-    }
-out_free:
-    if (gz)
-        gz_close(&gs);
+    if (e == HEARTH_E_CORRUPT || e == HEARTH_E_TOO_LARGE)
+        e = try_legacy(data, len, lim, e, &p, em);
+out_done:
     free(st.tmp);
     if (e) {
         hearth_profile_free(p);
@@ -1752,6 +1783,65 @@ out_free:
     *out = p;
     free(raw);
     return e;
+}
+
+/* A gzipped file read in pieces by the inflater. */
+#define FILE_PIECE ((size_t)1 << 20)
+
+struct filesrc {
+    FILE *f;
+    unsigned char *buf;
+    size_t total, max;
+};
+
+static int file_refill(void *ctx, const unsigned char **in, size_t *len)
+{
+    struct filesrc *fs = ctx;
+    size_t n = fread(fs->buf, 1, FILE_PIECE, fs->f);
+
+    if (n == 0)
+        return ferror(fs->f) ? -1 : 0;
+    fs->total += n;
+    if (fs->total > fs->max)
+        return -1; /* grew past the limit while read: the whole-file path words it */
+    *in = fs->buf;
+    *len = n;
+    return 1;
+}
+
+/*
+ * A regular gzipped file is inflated and decoded as it is read, so neither
+ * the file nor the inflated profile is ever held whole. Returns false when
+ * this does not apply or the decode fails: the caller then reads the whole
+ * file and decodes it the usual way, which also words every error.
+ */
+static bool load_gz_file(FILE *f, const struct hearth_limits *lim, struct hearth_profile **out)
+{
+    struct filesrc fs = {f, NULL, 0, lim->max_input};
+    struct gzsrc gs;
+    struct hearth_errmsg em;
+    struct stat sb;
+    size_t n;
+    bool gz_failed, ok = false;
+
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 2 ||
+        (uint64_t)sb.st_size > lim->max_input)
+        return false;
+    fs.buf = malloc(FILE_PIECE);
+    if (!fs.buf)
+        return false;
+    n = fread(fs.buf, 1, FILE_PIECE, f);
+    fs.total = n;
+    if (hearth_gz_is_gzip(fs.buf, n) &&
+        gz_open(&gs, fs.buf, n, (size_t)sb.st_size, file_refill, &fs, lim->max_decompressed, &em) ==
+            HEARTH_OK) {
+        ok = decode_gz(&gs, lim, out, &gz_failed, &em) == HEARTH_OK;
+        gz_close(&gs);
+    }
+    free(fs.buf);
+    if (!ok)
+        rewind(f);
+    return ok;
 }
 
 enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits *lim,
@@ -1769,6 +1859,10 @@ enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits
     f = fopen(path, "rb");
     if (!f)
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "%s: %s", path, strerror(errno));
+    if (load_gz_file(f, lim, out)) {
+        e = HEARTH_OK;
+        goto out_close;
+    }
     for (;;) {
         if (len == cap) {
             cap = cap ? cap * 2 : 1 << 16;

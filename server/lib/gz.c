@@ -43,6 +43,23 @@ void hearth_gunz_close(struct hearth_gunz *g)
     g->inited = false;
 }
 
+/* 1 when input is left (refilled if need be), 0 at its end, -1 on a read error. */
+static int more_input(struct hearth_gunz *g)
+{
+    while ((size_t)(g->zs.next_in - g->in) >= g->in_len) {
+        int r;
+        if (!g->refill || g->in_eof)
+            return 0;
+        r = g->refill(g->refill_ctx, &g->in, &g->in_len);
+        if (r <= 0) {
+            g->in_eof = true;
+            return r;
+        }
+        g->zs.next_in = (unsigned char *)g->in;
+    }
+    return 1;
+}
+
 enum hearth_err hearth_gunz_read(struct hearth_gunz *g, unsigned char *out, size_t cap, size_t *n,
                                  struct hearth_errmsg *em)
 {
@@ -51,9 +68,12 @@ enum hearth_err hearth_gunz_read(struct hearth_gunz *g, unsigned char *out, size
 
     *n = 0;
     while (*n < cap && !g->done) {
-        size_t avail_in = g->in_len - (size_t)(zs->next_in - g->in);
-        size_t room = cap - *n;
+        size_t avail_in, room = cap - *n;
         uInt before;
+
+        if (more_input(g) < 0)
+            return hearth_errmsg_set(em, HEARTH_E_IO, "decompressing profile: read error");
+        avail_in = g->in_len - (size_t)(zs->next_in - g->in);
 
         zs->avail_in = avail_in > (1u << 30) ? (1u << 30) : (uInt)avail_in;
         zs->next_out = out + *n;
@@ -66,7 +86,10 @@ enum hearth_err hearth_gunz_read(struct hearth_gunz *g, unsigned char *out, size
             return too_large(em, g->max_out);
         if (zr == Z_STREAM_END) {
             /* Another gzip member may follow (Go's reader concatenates them). */
-            if ((size_t)(zs->next_in - g->in) >= g->in_len) {
+            int more = more_input(g);
+            if (more < 0)
+                return hearth_errmsg_set(em, HEARTH_E_IO, "decompressing profile: read error");
+            if (!more) {
                 g->done = true;
                 break;
             }
