@@ -291,7 +291,7 @@ struct dec {
     /* Pass-1 records still holding pprof ids. */
     uint64_t *loc_map_id, *line_fn_id;
     struct hearth_u64map fn_ids, loc_ids, map_ids;
-    uint32_t *loc_canon;        /* location index -> first location with pprof's merge key */
+    uint32_t *loc_canon;     /* location index -> first location with pprof's merge key */
     uint32_t *shash, *sidx1; /* samples by merge key (sample_key()) */
     size_t nsslots;
     uint32_t *key2;
@@ -801,7 +801,7 @@ static enum hearth_err resolve_strings(struct dec *d)
 
     if (d->nraw == 0)
         return CORRUPT(d, "malformed profile: no string table");
-    /* Pending slots: every uint32 field recorded by pend_str holds a slot number. */
+        /* Pending slots: every uint32 field recorded by pend_str holds a slot number. */
 #define FIX(x)                                                                                     \
     do {                                                                                           \
         uint32_t s_ = (x);                                                                         \
@@ -1487,8 +1487,8 @@ static enum hearth_err decode_proto_mem(const unsigned char *buf, size_t len,
  * inputs inflate one chunk at a time in the caller's thread. The
  * consumer holds one chunk (the one it reads) until its next call.
  */
-#define GZ_CHUNK ((size_t)256 << 10)
-#define GZ_SLOTS 8
+#define GZ_CHUNK      ((size_t)256 << 10)
+#define GZ_SLOTS      8
 #define GZ_THREAD_MIN ((size_t)256 << 10)
 
 struct gzsrc {
@@ -1539,6 +1539,17 @@ static void *gz_producer(void *arg)
     return NULL;
 }
 
+/* The chunks are freed as soon as the last one is read (the decoder's peak comes after). */
+static void gz_free_ring(struct gzsrc *s)
+{
+    size_t i;
+
+    for (i = 0; i < GZ_SLOTS; i++) {
+        free(s->buf[i]);
+        s->buf[i] = NULL;
+    }
+}
+
 static bool gz_next(void *ctx, const unsigned char **p, size_t *n)
 {
     struct gzsrc *s = ctx;
@@ -1552,6 +1563,7 @@ static bool gz_next(void *ctx, const unsigned char **p, size_t *n)
         if (e || *n == 0) {
             s->err = e;
             s->done = true;
+            gz_free_ring(s);
             return false;
         }
         *p = s->buf[0];
@@ -1573,13 +1585,13 @@ static bool gz_next(void *ctx, const unsigned char **p, size_t *n)
         ok = true;
     }
     pthread_mutex_unlock(&s->mu);
+    if (!ok)
+        gz_free_ring(s); /* the producer is done with them too */
     return ok;
 }
 
 static void gz_close(struct gzsrc *s)
 {
-    size_t i;
-
     if (s->threaded) {
         pthread_mutex_lock(&s->mu);
         s->stop = true;
@@ -1590,10 +1602,7 @@ static void gz_close(struct gzsrc *s)
         pthread_mutex_destroy(&s->mu);
         s->threaded = false;
     }
-    for (i = 0; i < GZ_SLOTS; i++) {
-        free(s->buf[i]);
-        s->buf[i] = NULL;
-    }
+    gz_free_ring(s);
     hearth_gunz_close(&s->g);
 }
 
@@ -1832,9 +1841,8 @@ static bool load_gz_file(FILE *f, const struct hearth_limits *lim, struct hearth
         return false;
     n = fread(fs.buf, 1, FILE_PIECE, f);
     fs.total = n;
-    if (hearth_gz_is_gzip(fs.buf, n) &&
-        gz_open(&gs, fs.buf, n, (size_t)sb.st_size, file_refill, &fs, lim->max_decompressed, &em) ==
-            HEARTH_OK) {
+    if (hearth_gz_is_gzip(fs.buf, n) && gz_open(&gs, fs.buf, n, (size_t)sb.st_size, file_refill,
+                                                &fs, lim->max_decompressed, &em) == HEARTH_OK) {
         ok = decode_gz(&gs, lim, out, &gz_failed, &em) == HEARTH_OK;
         gz_close(&gs);
     }
