@@ -8,8 +8,9 @@
 # Default profile: ../shared/corpus/generated/large-1m.pb.gz, else one made
 # by tests/gen (1,000,000 samples). Runs: HEARTH_BENCH_RUNS (3) for gzip and
 # hearth, HEARTH_BENCH_PPROF_RUNS (1) for pprof (it takes ~20 s and 1.5 GB).
-# The machine may be shared: the load average is printed, and only the
-# ratios of one run are meaningful.
+# HEARTH_BENCH_BASE=/path/to/older/hearth also measures that binary's top
+# (before/after in one run). The machine may be shared: the load average is
+# printed, and only the ratios of one run are meaningful.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -56,11 +57,19 @@ for f in "${files[@]}"; do
   read -r h_s h_c h_kb < <(measure "$runs" "$H" top "$f")
   read -r hf_s hf_c hf_kb < <(measure "$runs" "$H" flame "$f")
   read -r p_s p_c p_kb < <(measure "$pruns" "$pprof" -symbolize=none -top "$f")
+  if [ -n "${HEARTH_BENCH_BASE:-}" ]; then
+    read -r b_s b_c b_kb < <(measure "$runs" "$HEARTH_BENCH_BASE" top "$f")
+  fi
   printf '%-22s %8s %8s %10s\n' "" "wall s" "cpu s" "peak KB"
   printf '%-22s %8s %8s %10s\n' "gzip -dc (the floor)" "$gz_s" "$gz_c" "$gz_kb"
   printf '%-22s %8s %8s %10s\n' "hearth top" "$h_s" "$h_c" "$h_kb"
   printf '%-22s %8s %8s %10s\n' "hearth flame" "$hf_s" "$hf_c" "$hf_kb"
   printf '%-22s %8s %8s %10s\n' "go tool pprof -top" "$p_s" "$p_c" "$p_kb"
+  if [ -n "${HEARTH_BENCH_BASE:-}" ]; then
+    printf '%-22s %8s %8s %10s  (%s)\n' "base hearth top" "$b_s" "$b_c" "$b_kb" "$HEARTH_BENCH_BASE"
+    echo "base hearth top / gzip -dc: wall $(awk "BEGIN{printf \"%.2f\", $b_s / $gz_s}")x;" \
+      "peak RSS 1/$(awk "BEGIN{printf \"%.1f\", $p_kb / $b_kb}") of pprof's"
+  fi
   floor=$(awk "BEGIN{printf \"%.2f\", $h_s / $gz_s}")
   floorc=$(awk "BEGIN{printf \"%.2f\", $h_c / ($gz_c > 0 ? $gz_c : 0.01)}")
   speed=$(awk "BEGIN{printf \"%.1f\", $p_s / $h_s}")
