@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <zlib.h>
+
 #include "hearth/err.h"
 
 bool hearth_gz_is_gzip(const unsigned char *p, size_t n);
@@ -22,6 +24,35 @@ bool hearth_gz_is_gzip(const unsigned char *p, size_t n);
  */
 enum hearth_err hearth_gunzip(const unsigned char *in, size_t in_len, size_t max_out,
                               unsigned char **out, size_t *out_len, struct hearth_errmsg *em);
+
+/*
+ * Incremental form of hearth_gunzip, for decoding while inflating:
+ * hearth_gunz_open() starts, each hearth_gunz_read() fills up to cap bytes
+ * of out (*n < cap only at the end; *n == 0 means the end of the last
+ * member), with the same errors and the same max_out bound as
+ * hearth_gunzip (HEARTH_E_TOO_LARGE as soon as the total passes max_out).
+ * hearth_gunz_close() frees zlib's state (safe after a failed open). One
+ * struct per thread; in[] must outlive it.
+ *
+ * Input may also come in pieces: with refill set (after open), a read that
+ * has used up in[] calls refill(ctx, &in, &in_len), which returns 1 with
+ * the next piece (valid until the next call), 0 at the end of the input,
+ * or -1 on a read error (the read then fails with HEARTH_E_IO).
+ */
+struct hearth_gunz {
+    z_stream zs;
+    const unsigned char *in;
+    size_t in_len, max_out, total;
+    bool inited, done, in_eof;
+    int (*refill)(void *ctx, const unsigned char **in, size_t *in_len);
+    void *refill_ctx;
+};
+
+enum hearth_err hearth_gunz_open(struct hearth_gunz *g, const unsigned char *in, size_t in_len,
+                                 size_t max_out, struct hearth_errmsg *em);
+enum hearth_err hearth_gunz_read(struct hearth_gunz *g, unsigned char *out, size_t cap, size_t *n,
+                                 struct hearth_errmsg *em);
+void hearth_gunz_close(struct hearth_gunz *g);
 
 /*
  * gzip n bytes at level (1-9) into a malloc'ed *out of *outlen bytes (the

@@ -108,5 +108,11 @@ void hearth_seqmap_init(struct hearth_seqmap *m);
 void hearth_seqmap_release(struct hearth_seqmap *m);
 /* Index of seq (added if new; *added says which), or HEARTH_NONE on no memory. */
 uint32_t hearth_seqmap_add(struct hearth_seqmap *m, const uint32_t *seq, size_t n, bool *added);
+/*
+ * Frees the lookup table once no more sequences will be added: the pool
+ * (pool, off, n) stays readable; hearth_seqmap_add() must not be called
+ * again before hearth_seqmap_release().
+ */
+void hearth_seqmap_drop_index(struct hearth_seqmap *m);
 
 #endif /* HEARTH_INTERN_H */

@@ -94,12 +94,19 @@ struct hearth_profile {
  * Decode a pprof file (gzip or raw profile.proto, or any legacy format pprof
  * reads: legacy.h) into a new profile, validating it as pprof does. On failure returns an error,
  * *out is NULL and em holds one line for the user. The input buffer is only borrowed.
+ * A gzipped input of 256 KiB or more is inflated by a second thread (joined
+ * before the call returns) while the decoder reads; the gunzipped bytes are
+ * never held whole. Safe to call from several threads at once.
  */
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
                                       const struct hearth_limits *lim, struct hearth_profile **out,
                                       struct hearth_errmsg *em);
 
-/* Read a whole file (capped at lim->max_input) and decode it. */
+/*
+ * Read a file (capped at lim->max_input) and decode it; a gzipped regular
+ * file is read in pieces as it is inflated (on any failure it is read whole
+ * and decoded again, so that errors read as hearth_profile_decode's).
+ */
 enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits *lim,
                                     struct hearth_profile **out, struct hearth_errmsg *em);
 

@@ -123,9 +123,13 @@ static bool add_tags(struct build *b, size_t st, uint32_t node, int64_t w, bool 
     return true;
 }
 
-/* Build over identities with kept[] (NULL = all kept). */
+/*
+ * Build over identities with kept[] (NULL = all kept); without edges when
+ * the pass only finds the node cutoff (the edges of every node of a big
+ * profile are most of the graph's memory).
+ */
 static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *s,
-                                   const uint8_t *kept, bool tags)
+                                   const uint8_t *kept, bool tags, bool edges)
 {
     size_t i;
     uint32_t n = s->nnodes;
@@ -171,7 +175,7 @@ static enum hearth_err build_graph(struct build *b, const struct hearth_stacks *
                 if (tags && !add_tags(b, i, node, w, false))
                     return HEARTH_E_NOMEM;
             }
-            if (parent != HEARTH_NONE && parent != node) {
+            if (edges && parent != HEARTH_NONE && parent != node) {
                 uint32_t id = (uint32_t)b->ne;
                 int added = hearth_u64map_put(&b->emap, (uint64_t)parent << 32 | node, id, &id);
                 if (added < 0)
@@ -677,7 +681,8 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
     uint8_t *kept = calloc(s->nnodes + 1, 1);
     enum hearth_err e;
     int64_t sum = 0, node_cut, edge_cut;
-    bool tags = o->visual && s->ts_label != NULL, have_tags = false;
+    bool tags = o->visual && s->ts_label != NULL, have_tags = false, rebuilt = false;
+    bool cut = !s->no_trim && o->nodefraction != 0; /* else no node falls under the cutoff */
     int mode = o->visual ? 2 : o->cum_sort ? 1 : 0;
     uint32_t i;
 
@@ -693,7 +698,7 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
      * counted in the passes over the kept nodes (most nodes of a big profile
      * fall under the cutoff, and their tags would be most of the work).
      */
-    e = build_graph(&b, s, NULL, false);
+    e = build_graph(&b, s, NULL, false, !cut);
     if (e)
         goto out_fail;
     for (i = 0; i < b.nn; i++)
@@ -714,16 +719,17 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
         if (nk != b.nn) {
             g->dropped_nodes = b.nn - nk;
             build_release(&b);
-            e = build_graph(&b, s, kept, tags);
+            e = build_graph(&b, s, kept, tags, true);
             if (e)
                 goto out_fail;
             have_tags = true;
+            rebuilt = true;
         }
     }
-    if (tags && !have_tags) {
-        /* every node kept: the same pass with the tags */
+    if ((tags && !have_tags) || (cut && !rebuilt)) {
+        /* every node kept: the same pass with the tags and the edges */
         build_release(&b);
-        e = build_graph(&b, s, NULL, tags);
+        e = build_graph(&b, s, NULL, tags, true);
         if (e)
             goto out_fail;
     }
@@ -757,7 +763,7 @@ enum hearth_err hearth_graph_build(const struct hearth_stacks *s, const struct h
             for (i = 0; i < max; i++)
                 kept[b.nodes[i]] = 1;
             build_release(&b);
-            e = build_graph(&b, s, kept, tags);
+            e = build_graph(&b, s, kept, tags, true);
             if (e)
                 goto out_fail;
             e = sort_nodes(&b, mode);

@@ -7,18 +7,25 @@
  * Location, Function, Mapping, ValueType) to protobuf-c one at a time,
  * unpacking into a small arena that is reset after every message.
  *
- * Two passes over the top level: the first reads everything but samples
- * (samples usually come first in Go's output, before the ids they refer
- * to), the second reads samples with every id already known. Validation
- * follows pprof (docs: pprof-semantics.md 1.3-1.4).
+ * One pass over the top level reads the bytes as they are inflated (a
+ * second thread inflates into a small ring of chunks, so the whole
+ * decompressed profile is never held). Samples usually come first in Go's
+ * output, before the ids and strings they refer to, so each Sample is kept
+ * as a compact record: its bytes without the values, deduplicated, with the
+ * values of equal records summed (the adds wrap, so the order of the sums
+ * does not matter). After the last byte, the records are resolved in order
+ * of first appearance, which is the order pprof's own merge keeps.
+ * Validation follows pprof (docs: pprof-semantics.md 1.3-1.4).
  */
 #include "hearth/profile.h"
 #include "hearth/num.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hearth/gz.h"
 #include "hearth/legacy.h"
@@ -94,6 +101,159 @@ static bool rd_field(struct rd *r, uint32_t *num, int *wt, uint64_t *val, struct
     }
 }
 
+/*
+ * The decoder's input: the bytes of the profile in chunks, from memory or
+ * from the inflater. A field that straddles two chunks is copied into tmp;
+ * the payload a read returns is valid until the next read.
+ */
+struct stream {
+    const unsigned char *p, *end; /* unread part of the current chunk */
+    bool (*next)(void *ctx, const unsigned char **p, size_t *n); /* false at the end */
+    void *ctx;
+    bool eof, nomem;
+    size_t total;
+    unsigned char *tmp;
+    size_t tmpcap;
+};
+
+static bool st_fill(struct stream *st)
+{
+    while (st->p == st->end) {
+        const unsigned char *p;
+        size_t n;
+        if (st->eof)
+            return false;
+        if (!st->next(st->ctx, &p, &n)) {
+            st->eof = true;
+            return false;
+        }
+        st->p = p;
+        st->end = p + n;
+        st->total += n;
+    }
+    return true;
+}
+
+/* Reads everything left (so that an error of the source shows). */
+static void st_drain(struct stream *st)
+{
+    while (st_fill(st))
+        st->p = st->end;
+}
+
+static bool st_varint(struct stream *st, uint64_t *v)
+{
+    uint64_t x = 0;
+    int shift;
+
+    if (st->end - st->p >= 10) {
+        struct rd r = {st->p, st->end};
+        bool ok = rd_varint(&r, v);
+        st->p = r.p;
+        return ok;
+    }
+    for (shift = 0; shift < 70; shift += 7) {
+        unsigned char b;
+        if (!st_fill(st))
+            return false;
+        b = *st->p++;
+        if (shift == 63 && b > 1)
+            return false;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The next n bytes in one piece (copied only when they straddle chunks). */
+static bool st_take(struct stream *st, uint64_t n, struct rd *sub)
+{
+    size_t have = 0;
+
+    if ((uint64_t)(st->end - st->p) >= n) {
+        sub->p = st->p;
+        sub->end = st->p + n;
+        st->p += n;
+        return true;
+    }
+    while (have < n) {
+        size_t take;
+        if (!st_fill(st))
+            return false;
+        take = (size_t)(st->end - st->p);
+        if (take > n - have)
+            take = (size_t)(n - have);
+        if (have + take > st->tmpcap) {
+            size_t nc = st->tmpcap ? st->tmpcap : 4096;
+            unsigned char *nt;
+            while (nc < have + take)
+                nc *= 2;
+            nt = realloc(st->tmp, nc);
+            if (!nt) {
+                st->nomem = true;
+                return false;
+            }
+            st->tmp = nt;
+            st->tmpcap = nc;
+        }
+        memcpy(st->tmp + have, st->p, take);
+        have += take;
+        st->p += take;
+    }
+    sub->p = st->tmp;
+    sub->end = st->tmp + have;
+    return true;
+}
+
+/* rd_field() on the stream. */
+static bool st_field(struct stream *st, uint32_t *num, int *wt, uint64_t *val, struct rd *sub)
+{
+    uint64_t key, n;
+
+    if (!st_varint(st, &key))
+        return false;
+    *num = (uint32_t)(key >> 3);
+    *wt = (int)(key & 7);
+    if (key >> 3 == 0 || key >> 3 > 0x1fffffff)
+        return false;
+    switch (*wt) {
+    case WT_VARINT:
+        return st_varint(st, val);
+    case WT_I64:
+        if (!st_take(st, 8, sub))
+            return false;
+        memcpy(val, sub->p, 8);
+        return true;
+    case WT_I32: {
+        uint32_t v32;
+        if (!st_take(st, 4, sub))
+            return false;
+        memcpy(&v32, sub->p, 4);
+        *val = v32;
+        return true;
+    }
+    case WT_LEN:
+        return st_varint(st, &n) && st_take(st, n, sub);
+    default: /* groups and invalid wire types: Go's decoder refuses them */
+        return false;
+    }
+}
+
+static bool mem_next(void *ctx, const unsigned char **p, size_t *n)
+{
+    struct rd *m = ctx;
+
+    if (m->p == m->end)
+        return false;
+    *p = m->p;
+    *n = (size_t)(m->end - m->p);
+    m->p = m->end;
+    return true;
+}
+
 struct raw_label {
     int64_t key, str, num, num_unit;
 };
@@ -119,8 +279,7 @@ struct dec {
     struct hearth_arena scratch;
     ProtobufCAllocator pb;
 
-    /* Raw string table (pointers into the input) and its interned remap. */
-    struct hearth_str *raw;
+    /* String table: raw index -> interned index. */
     size_t nraw, rawcap;
     uint32_t *remap;
     struct hearth_intern in;
@@ -132,9 +291,24 @@ struct dec {
     /* Pass-1 records still holding pprof ids. */
     uint64_t *loc_map_id, *line_fn_id;
     struct hearth_u64map fn_ids, loc_ids, map_ids;
-    uint32_t *loc_canon;        /* location index -> first location with pprof's merge key */
-    struct hearth_seqmap skeys; /* sample keys: identical samples are merged */
+    uint32_t *loc_canon;     /* location index -> first location with pprof's merge key */
+    uint32_t *shash, *sidx1; /* samples by merge key (sample_key()) */
+    size_t nsslots;
+    uint32_t *key2;
+    size_t key2cap;
     struct raw_sample rs;
+    /*
+     * Sample records read before the ids are known: key = {number of
+     * values, number of bytes, the Sample's bytes without its values}; the
+     * summed values of record i are rvals[rvoff[i] .. rvoff[i + 1]).
+     */
+    struct hearth_seqmap rkeys;
+    int64_t *rvals;
+    size_t nrvals, rvalcap, rvoffcap;
+    size_t *rvoff;
+    uint32_t *kbuf;
+    size_t kbufcap;
+    bool bad_sample; /* a malformed Sample came after the records kept */
     uint32_t *key;
     size_t keycap;
     size_t nsample_msgs;
@@ -227,19 +401,104 @@ static enum hearth_err check_id(struct dec *d, struct hearth_u64map *m, uint64_t
     return HEARTH_OK;
 }
 
-static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len)
+static bool push_u64(uint64_t **a, size_t *n, size_t *cap, uint64_t v);
+
+/*
+ * Keeps one Sample as a record: its values (field 2) are read now and
+ * summed into the record of the same other bytes; the rest (locations,
+ * labels, unknown fields) is checked and decoded in pass 2, once per
+ * record. A Sample whose fields cannot be split, or whose values are
+ * malformed, ends the records: pass 2 reports it after the ones before it.
+ */
+static enum hearth_err keep_sample(struct dec *d, struct rd m)
+{
+    struct raw_sample *rs = &d->rs;
+    size_t len = (size_t)(m.end - m.p), words = 2 + (len + 3) / 4, nb = 0, k;
+    unsigned char *bytes;
+    uint32_t num, id;
+    int wt;
+    uint64_t v;
+    struct rd f;
+    bool added;
+
+    if (d->bad_sample)
+        return HEARTH_OK;
+    if (len > UINT32_MAX)
+        return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
+                                 "parsing profile: a Sample message is larger than the limit");
+    if (!vgrow(&d->kbuf, &d->kbufcap, words, sizeof(*d->kbuf)))
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    bytes = (unsigned char *)(d->kbuf + 2);
+    rs->nval = 0;
+    while (m.p < m.end) {
+        const unsigned char *start = m.p;
+        if (!rd_field(&m, &num, &wt, &v, &f))
+            goto out_bad;
+        if (num != 2) {
+            memcpy(bytes + nb, start, (size_t)(m.p - start));
+            nb += (size_t)(m.p - start);
+            continue;
+        }
+        if (wt == WT_VARINT) {
+            if (!push_u64((uint64_t **)&rs->val, &rs->nval, &rs->valcap, v))
+                goto out_nomem;
+        } else if (wt == WT_LEN) {
+            while (f.p < f.end) {
+                if (!rd_varint(&f, &v))
+                    goto out_bad;
+                if (!push_u64((uint64_t **)&rs->val, &rs->nval, &rs->valcap, v))
+                    goto out_nomem;
+            }
+        } else {
+            goto out_bad;
+        }
+    }
+    if (rs->nval > UINT32_MAX)
+        goto out_bad;
+    d->kbuf[0] = (uint32_t)rs->nval;
+    d->kbuf[1] = (uint32_t)nb;
+    words = 2 + (nb + 3) / 4;
+    memset(bytes + nb, 0, (words - 2) * 4 - nb);
+    id = hearth_seqmap_add(&d->rkeys, d->kbuf, words, &added);
+    if (id == HEARTH_NONE)
+        goto out_nomem;
+    if (!added) {
+        int64_t *sum = d->rvals + d->rvoff[id];
+        for (k = 0; k < rs->nval; k++)
+            sum[k] = hearth_add64(sum[k], rs->val[k]);
+        return HEARTH_OK;
+    }
+    if (!vgrow(&d->rvoff, &d->rvoffcap, (size_t)id + 1, sizeof(*d->rvoff)) ||
+        !vgrow(&d->rvals, &d->rvalcap, d->nrvals + rs->nval, sizeof(*d->rvals)))
+        goto out_nomem;
+    memcpy(d->rvals + d->nrvals, rs->val, rs->nval * sizeof(*d->rvals));
+    d->rvoff[id] = d->nrvals;
+    d->nrvals += rs->nval;
+    d->rvoff[id + 1] = d->nrvals;
+    return HEARTH_OK;
+out_bad:
+    d->bad_sample = true;
+    return HEARTH_OK;
+out_nomem:
+    return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+}
+
+static enum hearth_err pass1(struct dec *d, struct stream *st)
 {
     struct hearth_profile *p = d->p;
     struct tmp_arrays cap = {0};
-    struct rd r = {buf, buf + len}, sub;
+    struct rd sub = {NULL, NULL};
     enum hearth_err e = HEARTH_OK;
     uint32_t num;
     int wt;
     uint64_t v;
 
-    while (r.p < r.end) {
-        if (!rd_field(&r, &num, &wt, &v, &sub))
+    while (st_fill(st)) {
+        if (!st_field(st, &num, &wt, &v, &sub)) {
+            if (st->nomem)
+                return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
             return CORRUPT(d, "parsing profile: malformed protobuf (bad field header or length)");
+        }
         switch (num) {
         case 1: /* sample_type */
             if (wt != WT_LEN)
@@ -255,13 +514,16 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                 return e;
             p->ntypes++;
             break;
-        case 2: /* sample: read in pass 2 */
+        case 2: /* sample: kept as a record, resolved in pass 2 */
             if (wt != WT_LEN)
                 goto out_wiretype;
             if (++d->nsample_msgs > d->lim->max_samples)
                 return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
                                          "too many samples (limit max_samples = %zu)",
                                          d->lim->max_samples);
+            e = keep_sample(d, sub);
+            if (e)
+                return e;
             break;
         case 3: { /* mapping */
             Perftools__Profiles__Mapping *m;
@@ -429,12 +691,14 @@ static enum hearth_err pass1(struct dec *d, const unsigned char *buf, size_t len
                 goto out_wiretype;
             if (d->nraw >= d->lim->max_strings)
                 return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many strings");
-            if (!vgrow(&d->raw, &d->rawcap, d->nraw, sizeof(*d->raw)))
+            if (!vgrow(&d->remap, &d->rawcap, d->nraw, sizeof(*d->remap)))
                 return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
-            d->raw[d->nraw].ptr = (const char *)sub.p;
-            d->raw[d->nraw].len = (size_t)(sub.end - sub.p);
-            if (d->nraw == 0 && d->raw[0].len != 0)
+            if (d->nraw == 0 && sub.end != sub.p)
                 return CORRUPT(d, "malformed profile: string table entry 0 is not empty");
+            d->remap[d->nraw] =
+                hearth_intern_add(&d->in, (const char *)sub.p, (size_t)(sub.end - sub.p));
+            if (d->remap[d->nraw] == HEARTH_NONE)
+                return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory interning strings");
             d->nraw++;
             break;
         case 7:
@@ -537,15 +801,7 @@ static enum hearth_err resolve_strings(struct dec *d)
 
     if (d->nraw == 0)
         return CORRUPT(d, "malformed profile: no string table");
-    d->remap = malloc(d->nraw * sizeof(*d->remap));
-    if (!d->remap)
-        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
-    for (i = 0; i < d->nraw; i++) {
-        d->remap[i] = hearth_intern_add(&d->in, d->raw[i].ptr, d->raw[i].len);
-        if (d->remap[i] == HEARTH_NONE)
-            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory interning strings");
-    }
-    /* Pending slots: every uint32 field recorded by pend_str holds a slot number. */
+        /* Pending slots: every uint32 field recorded by pend_str holds a slot number. */
 #define FIX(x)                                                                                     \
     do {                                                                                           \
         uint32_t s_ = (x);                                                                         \
@@ -721,15 +977,44 @@ out_free:
     return e;
 }
 
-/* Index of the sample's merge key in d->skeys (added if new). */
-static enum hearth_err sample_key(struct dec *d, const uint32_t *locs, size_t nloc, size_t la,
-                                  size_t lb, uint32_t *id, bool *added)
+/*
+ * Index of the first kept sample with the merge key of sample s (s itself,
+ * added, if none). The table holds sample indices only: a probe that hits
+ * the same hash rebuilds the other sample's key from the model, so the keys
+ * are never stored twice.
+ */
+static enum hearth_err sample_key(struct dec *d, uint32_t s, uint32_t *id, bool *added)
 {
-    size_t n = hearth__sample_key(d->p, locs, nloc, la, lb, &d->key, &d->keycap);
+    const struct hearth_profile *p = d->p;
+    size_t n;
+    size_t mask = d->nsslots - 1, j;
+    uint64_t h;
 
-    *id = n ? hearth_seqmap_add(&d->skeys, d->key, n, added) : HEARTH_NONE;
-    if (*id == HEARTH_NONE)
+    n = hearth__sample_key(p, p->s_locs + p->s_loc_off[s], p->s_loc_off[s + 1] - p->s_loc_off[s],
+                           p->s_lab_off[s], p->s_lab_off[s + 1], &d->key, &d->keycap);
+    if (!n)
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    h = hearth_hash_bytes(d->key, n * sizeof(*d->key), 7);
+    for (j = h & mask; d->sidx1[j]; j = (j + 1) & mask) {
+        uint32_t c = d->sidx1[j] - 1;
+        size_t m;
+        if (d->shash[j] != (uint32_t)(h >> 32))
+            continue;
+        m = hearth__sample_key(p, p->s_locs + p->s_loc_off[c],
+                               p->s_loc_off[c + 1] - p->s_loc_off[c], p->s_lab_off[c],
+                               p->s_lab_off[c + 1], &d->key2, &d->key2cap);
+        if (!m)
+            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+        if (m == n && !memcmp(d->key, d->key2, n * sizeof(*d->key))) {
+            *id = c;
+            *added = false;
+            return HEARTH_OK;
+        }
+    }
+    d->shash[j] = (uint32_t)(h >> 32);
+    d->sidx1[j] = s + 1;
+    *id = s;
+    *added = true;
     return HEARTH_OK;
 }
 
@@ -854,44 +1139,44 @@ struct samp_cap {
     size_t locs, vals, labs, n;
 };
 
-static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len)
+static enum hearth_err pass2(struct dec *d)
 {
     struct hearth_profile *p = d->p;
-    struct rd r = {buf, buf + len}, sub;
     struct samp_cap cap = {0};
-    size_t nlocs = 0, nlabs = 0, s = 0;
-    uint32_t num;
-    int wt;
-    uint64_t v;
+    size_t nlocs = 0, nlabs = 0, s = 0, u, nrec = d->rkeys.n;
 
-    p->s_loc_off = malloc((d->nsample_msgs + 1) * sizeof(*p->s_loc_off));
-    p->s_lab_off = malloc((d->nsample_msgs + 1) * sizeof(*p->s_lab_off));
-    if (p->ntypes && d->nsample_msgs > SIZE_MAX / 8 / p->ntypes)
+    p->s_loc_off = malloc((nrec + 1) * sizeof(*p->s_loc_off));
+    p->s_lab_off = malloc((nrec + 1) * sizeof(*p->s_lab_off));
+    if (p->ntypes && nrec > SIZE_MAX / 8 / p->ntypes)
         return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE, "too many samples");
-    p->s_val = malloc((d->nsample_msgs * p->ntypes + 1) * sizeof(*p->s_val));
-    if (!p->s_loc_off || !p->s_lab_off || !p->s_val)
+    p->s_val = malloc((nrec * p->ntypes + 1) * sizeof(*p->s_val));
+    for (d->nsslots = 16; d->nsslots < 2 * nrec; d->nsslots *= 2)
+        ;
+    d->shash = malloc(d->nsslots * sizeof(*d->shash));
+    d->sidx1 = calloc(d->nsslots, sizeof(*d->sidx1));
+    if (!p->s_loc_off || !p->s_lab_off || !p->s_val || !d->shash || !d->sidx1)
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
     if (d->nsample_msgs && p->ntypes == 0)
         return CORRUPT(d, "malformed profile: samples without sample types");
 
-    while (r.p < r.end) {
+    for (u = 0; u < nrec; u++) {
         struct raw_sample *sm = &d->rs;
-        size_t k;
+        const uint32_t *rk = d->rkeys.pool + d->rkeys.off[u];
+        const unsigned char *rb = (const unsigned char *)(rk + 2);
+        const int64_t *vals = d->rvals + d->rvoff[u];
+        size_t nval = rk[0], k;
+        struct rd rr = {rb, rb + rk[1]};
 
-        if (!rd_field(&r, &num, &wt, &v, &sub))
-            return CORRUPT(d, "parsing profile: malformed protobuf");
-        if (num != 2)
-            continue;
         {
-            int r2 = decode_sample(sub, &d->rs);
+            int r2 = decode_sample(rr, &d->rs);
             if (r2 == 2)
                 return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
             if (r2)
                 return CORRUPT(d, "parsing profile: malformed Sample message");
         }
-        if (sm->nval != p->ntypes)
+        if (nval != p->ntypes)
             return CORRUPT(d, "malformed profile: mismatch: sample has %zu values vs. %u types",
-                           sm->nval, p->ntypes);
+                           nval, p->ntypes);
         if (sm->nloc > d->lim->max_depth)
             return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
                                      "a sample has %zu frames (limit max_depth = %zu)", sm->nloc,
@@ -947,22 +1232,26 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
         {
             uint32_t id;
             bool added;
-            enum hearth_err me = sample_key(d, p->s_locs + p->s_loc_off[s], nlocs - p->s_loc_off[s],
-                                            p->s_lab_off[s], nlabs, &id, &added);
+            enum hearth_err me;
+            p->s_loc_off[s + 1] = (uint32_t)nlocs;
+            p->s_lab_off[s + 1] = (uint32_t)nlabs;
+            me = sample_key(d, (uint32_t)s, &id, &added);
             if (me)
                 return me;
             if (!added) {
                 for (k = 0; k < p->ntypes; k++)
                     p->s_val[(size_t)id * p->ntypes + k] =
-                        hearth_add64(p->s_val[(size_t)id * p->ntypes + k], sm->val[k]);
+                        hearth_add64(p->s_val[(size_t)id * p->ntypes + k], vals[k]);
                 nlocs = p->s_loc_off[s];
                 nlabs = p->s_lab_off[s];
                 continue;
             }
         }
-        memcpy(p->s_val + s * p->ntypes, sm->val, p->ntypes * sizeof(int64_t));
+        memcpy(p->s_val + s * p->ntypes, vals, p->ntypes * sizeof(int64_t));
         s++;
     }
+    if (d->bad_sample)
+        return CORRUPT(d, "parsing profile: malformed Sample message");
     p->nsamples = s;
     p->nsample_msgs = d->nsample_msgs;
     p->s_loc_off[s] = (uint32_t)nlocs;
@@ -972,9 +1261,9 @@ static enum hearth_err pass2(struct dec *d, const unsigned char *buf, size_t len
     return HEARTH_OK;
 }
 
-static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
-                                    const struct hearth_limits *lim, struct hearth_profile *p,
-                                    struct hearth_errmsg *em);
+static enum hearth_err decode_proto_mem(const unsigned char *buf, size_t len,
+                                        const struct hearth_limits *lim, struct hearth_profile *p,
+                                        struct hearth_errmsg *em);
 
 static bool looks_like_text(const unsigned char *b, size_t n)
 {
@@ -1046,7 +1335,7 @@ static enum hearth_err try_legacy(const unsigned char *buf, size_t len,
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     }
     hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
-    e = decode_proto(pb, pblen, lim, p, em);
+    e = decode_proto_mem(pb, pblen, lim, p, em);
     free(pb);
     if (e) {
         hearth_profile_free(p);
@@ -1060,8 +1349,11 @@ static enum hearth_err try_legacy(const unsigned char *buf, size_t len,
 static void decoder_release(struct dec *d)
 {
     hearth_arena_release(&d->scratch);
-    free(d->raw);
     free(d->remap);
+    hearth_seqmap_release(&d->rkeys);
+    free(d->rvals);
+    free(d->rvoff);
+    free(d->kbuf);
     free(d->pend);
     free(d->loc_map_id);
     free(d->line_fn_id);
@@ -1070,7 +1362,9 @@ static void decoder_release(struct dec *d)
     hearth_u64map_release(&d->fn_ids);
     hearth_u64map_release(&d->loc_ids);
     hearth_u64map_release(&d->map_ids);
-    hearth_seqmap_release(&d->skeys);
+    free(d->shash);
+    free(d->sidx1);
+    free(d->key2);
     free(d->key);
     free(d->rs.loc);
     free(d->rs.val);
@@ -1097,9 +1391,8 @@ static enum hearth_err add_fake_mapping(struct hearth_profile *p)
     return HEARTH_OK;
 }
 
-static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
-                                    const struct hearth_limits *lim, struct hearth_profile *p,
-                                    struct hearth_errmsg *em)
+static enum hearth_err decode_proto(struct stream *st, const struct hearth_limits *lim,
+                                    struct hearth_profile *p, struct hearth_errmsg *em)
 {
     struct dec d;
     enum hearth_err e;
@@ -1112,7 +1405,7 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
     hearth_arena_init(&d.scratch, 64 * 1024, lim->max_message);
     hearth_arena_pb_allocator(&d.scratch, &d.pb);
     hearth_intern_init(&d.in, &p->arena, lim->max_strings);
-    hearth_seqmap_init(&d.skeys);
+    hearth_seqmap_init(&d.rkeys);
     if (!hearth_u64map_init(&d.fn_ids, 1024) || !hearth_u64map_init(&d.loc_ids, 1024) ||
         !hearth_u64map_init(&d.map_ids, 16)) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -1125,9 +1418,10 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
     p->period_type = p->period_unit = p->default_type = zero_slot;
     p->drop_frames = p->keep_frames = p->doc_url = zero_slot;
 
-    e = pass1(&d, buf, len);
+    e = pass1(&d, st);
     if (e)
         goto out_release;
+    hearth_seqmap_drop_index(&d.rkeys);
     e = resolve_strings(&d);
     if (e)
         goto out_release;
@@ -1138,7 +1432,7 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
     if (e)
         goto out_release;
     hearth_u64map_densify(&d.loc_ids);
-    e = pass2(&d, buf, len);
+    e = pass2(&d);
     if (e)
         goto out_release;
     if (d.dup_seen) {
@@ -1169,6 +1463,188 @@ static enum hearth_err decode_proto(const unsigned char *buf, size_t len,
 out_release:
     decoder_release(&d);
     return e;
+}
+
+static enum hearth_err decode_proto_mem(const unsigned char *buf, size_t len,
+                                        const struct hearth_limits *lim, struct hearth_profile *p,
+                                        struct hearth_errmsg *em)
+{
+    struct rd m = {buf, buf + len};
+    struct stream st = {0};
+    enum hearth_err e;
+
+    st.next = mem_next;
+    st.ctx = &m;
+    e = decode_proto(&st, lim, p, em);
+    free(st.tmp);
+    return e;
+}
+
+/*
+ * The inflater as a stream source. Past GZ_THREAD_MIN compressed bytes a
+ * second thread inflates ahead into a ring of GZ_SLOTS chunks, so inflating
+ * and decoding run on two cores and at most the ring is held; smaller
+ * inputs inflate one chunk at a time in the caller's thread. The
+ * consumer holds one chunk (the one it reads) until its next call.
+ */
+#define GZ_CHUNK      ((size_t)256 << 10)
+#define GZ_SLOTS      8
+#define GZ_THREAD_MIN ((size_t)256 << 10)
+
+struct gzsrc {
+    struct hearth_gunz g;
+    unsigned char *buf[GZ_SLOTS];
+    size_t len[GZ_SLOTS];
+    size_t head, count; /* next slot to read; slots filled (the held one too) */
+    bool held, done, stop, threaded;
+    enum hearth_err err; /* the inflater's, once done */
+    struct hearth_errmsg em;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+};
+
+static void *gz_producer(void *arg)
+{
+    struct gzsrc *s = arg;
+    size_t tail = 0, n = 0;
+    enum hearth_err e;
+    unsigned char *b;
+
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (s->count == GZ_SLOTS && !s->stop)
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (s->stop) {
+            pthread_mutex_unlock(&s->mu);
+            break;
+        }
+        b = s->buf[tail % GZ_SLOTS];
+        pthread_mutex_unlock(&s->mu);
+        e = hearth_gunz_read(&s->g, b, GZ_CHUNK, &n, &s->em);
+        pthread_mutex_lock(&s->mu);
+        if (e || n == 0) {
+            s->err = e;
+            s->done = true;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            break;
+        }
+        s->len[tail % GZ_SLOTS] = n;
+        tail++;
+        s->count++;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return NULL;
+}
+
+/* The chunks are freed as soon as the last one is read (the decoder's peak comes after). */
+static void gz_free_ring(struct gzsrc *s)
+{
+    size_t i;
+
+    for (i = 0; i < GZ_SLOTS; i++) {
+        free(s->buf[i]);
+        s->buf[i] = NULL;
+    }
+}
+
+static bool gz_next(void *ctx, const unsigned char **p, size_t *n)
+{
+    struct gzsrc *s = ctx;
+    bool ok = false;
+
+    if (!s->threaded) {
+        enum hearth_err e;
+        if (s->done)
+            return false;
+        e = hearth_gunz_read(&s->g, s->buf[0], GZ_CHUNK, n, &s->em);
+        if (e || *n == 0) {
+            s->err = e;
+            s->done = true;
+            gz_free_ring(s);
+            return false;
+        }
+        *p = s->buf[0];
+        return true;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->held) {
+        s->head++;
+        s->count--;
+        s->held = false;
+        pthread_cond_broadcast(&s->cv);
+    }
+    while (s->count == 0 && !s->done)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->count > 0) {
+        *p = s->buf[s->head % GZ_SLOTS];
+        *n = s->len[s->head % GZ_SLOTS];
+        s->held = true;
+        ok = true;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (!ok)
+        gz_free_ring(s); /* the producer is done with them too */
+    return ok;
+}
+
+static void gz_close(struct gzsrc *s)
+{
+    if (s->threaded) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->th, NULL);
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        s->threaded = false;
+    }
+    gz_free_ring(s);
+    hearth_gunz_close(&s->g);
+}
+
+/*
+ * in[0..len) is the input, or its first piece when refill is set (total is
+ * then the whole input's size, which picks the threaded mode).
+ */
+static enum hearth_err gz_open(struct gzsrc *s, const unsigned char *in, size_t len, size_t total,
+                               int (*refill)(void *, const unsigned char **, size_t *),
+                               void *refill_ctx, size_t max_out, struct hearth_errmsg *em)
+{
+    size_t i, nslots = total >= GZ_THREAD_MIN ? GZ_SLOTS : 1;
+    enum hearth_err e;
+
+    memset(s, 0, sizeof(*s));
+    e = hearth_gunz_open(&s->g, in, len, max_out, em);
+    if (e)
+        return e;
+    s->g.refill = refill;
+    s->g.refill_ctx = refill_ctx;
+    for (i = 0; i < nslots; i++) {
+        s->buf[i] = malloc(GZ_CHUNK);
+        if (!s->buf[i]) {
+            gz_close(s);
+            return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+        }
+    }
+    if (nslots == 1)
+        return HEARTH_OK;
+    if (pthread_mutex_init(&s->mu, NULL) != 0)
+        return HEARTH_OK; /* inflate in this thread instead */
+    if (pthread_cond_init(&s->cv, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        return HEARTH_OK;
+    }
+    s->threaded = true;
+    if (pthread_create(&s->th, NULL, gz_producer, s) != 0) {
+        s->threaded = false;
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
+    return HEARTH_OK;
 }
 
 bool hearth_pstr_eq(const struct hearth_profile *p, uint32_t i, const char *s)
@@ -1216,6 +1692,47 @@ void hearth_profile_free(struct hearth_profile *p)
     free(p);
 }
 
+/*
+ * Decodes what the opened source inflates. *gz_failed says the error is the
+ * inflater's (those come first, as when the whole input was inflated before
+ * decoding).
+ */
+static enum hearth_err decode_gz(struct gzsrc *gs, const struct hearth_limits *lim,
+                                 struct hearth_profile **out, bool *gz_failed,
+                                 struct hearth_errmsg *em)
+{
+    struct stream st = {0};
+    struct hearth_profile *p = calloc(1, sizeof(*p));
+    enum hearth_err e;
+
+    *out = NULL;
+    *gz_failed = false;
+    st.next = gz_next;
+    st.ctx = gs;
+    if (!p) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    } else {
+        hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
+        e = decode_proto(&st, lim, p, em);
+    }
+    st_drain(&st);
+    if (gs->err) {
+        e = gs->err;
+        memcpy(em, &gs->em, sizeof(*em));
+        *gz_failed = true;
+    } else if (st.total == 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_CORRUPT, "parsing profile: empty input file");
+        *gz_failed = true; /* as an empty gunzip: no legacy reader either */
+    }
+    free(st.tmp);
+    if (e) {
+        hearth_profile_free(p);
+        return e;
+    }
+    *out = p;
+    return HEARTH_OK;
+}
+
 enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
                                       const struct hearth_limits *lim, struct hearth_profile **out,
                                       struct hearth_errmsg *em)
@@ -1223,8 +1740,10 @@ enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
     struct hearth_limits dl = hearth_limits_default();
     unsigned char *raw = NULL;
     size_t rawlen = len;
-    const unsigned char *buf = data;
     struct hearth_profile *p = NULL;
+    struct gzsrc gs;
+    struct rd m = {data, data + len};
+    struct stream st = {0};
     enum hearth_err e;
 
     *out = NULL;
@@ -1237,34 +1756,100 @@ enum hearth_err hearth_profile_decode(const unsigned char *data, size_t len,
                                  "profile is %zu bytes, more than the limit of %zu", len,
                                  lim->max_input);
     if (hearth_gz_is_gzip(data, len)) {
-        e = hearth_gunzip(data, len, lim->max_decompressed, &raw, &rawlen, em);
+        bool gz_failed;
+        struct hearth_errmsg gem;
+        e = gz_open(&gs, data, len, len, NULL, NULL, lim->max_decompressed, em);
         if (e)
             return e;
-        buf = raw;
-        if (rawlen == 0) {
-            e = hearth_errmsg_set(em, HEARTH_E_CORRUPT, "parsing profile: empty input file");
-            goto out_free;
-        }
-    } else if (len > lim->max_decompressed) {
-        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "profile is larger than the limit");
+        e = decode_gz(&gs, lim, &p, &gz_failed, em);
+        gz_close(&gs);
+        if ((e != HEARTH_E_CORRUPT && e != HEARTH_E_TOO_LARGE) || gz_failed)
+            goto out_done;
+        /* The legacy readers take the whole inflated input. */
+        if (hearth_gunzip(data, len, lim->max_decompressed, &raw, &rawlen, &gem) == HEARTH_OK)
+            e = try_legacy(raw, rawlen, lim, e, &p, em);
+        goto out_done;
     }
+    if (len > lim->max_decompressed)
+        return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "profile is larger than the limit");
+    st.next = mem_next;
+    st.ctx = &m;
     p = calloc(1, sizeof(*p));
     if (!p) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-        goto out_free;
+        goto out_done;
     }
     hearth_arena_init(&p->arena, 256 * 1024, lim->max_model);
-    e = decode_proto(buf, rawlen, lim, p, em);
+    e = decode_proto(&st, lim, p, em);
     if (e == HEARTH_E_CORRUPT || e == HEARTH_E_TOO_LARGE)
-        e = try_legacy(buf, rawlen, lim, e, &p, em);
+        e = try_legacy(data, len, lim, e, &p, em);
+out_done:
+    free(st.tmp);
     if (e) {
         hearth_profile_free(p);
         p = NULL;
     }
     *out = p;
-out_free:
     free(raw);
     return e;
+}
+
+/* A gzipped file read in pieces by the inflater. */
+#define FILE_PIECE ((size_t)1 << 20)
+
+struct filesrc {
+    FILE *f;
+    unsigned char *buf;
+    size_t total, max;
+};
+
+static int file_refill(void *ctx, const unsigned char **in, size_t *len)
+{
+    struct filesrc *fs = ctx;
+    size_t n = fread(fs->buf, 1, FILE_PIECE, fs->f);
+
+    if (n == 0)
+        return ferror(fs->f) ? -1 : 0;
+    fs->total += n;
+    if (fs->total > fs->max)
+        return -1; /* grew past the limit while read: the whole-file path words it */
+    *in = fs->buf;
+    *len = n;
+    return 1;
+}
+
+/*
+ * A regular gzipped file is inflated and decoded as it is read, so neither
+ * the file nor the inflated profile is ever held whole. Returns false when
+ * this does not apply or the decode fails: the caller then reads the whole
+ * file and decodes it the usual way, which also words every error.
+ */
+static bool load_gz_file(FILE *f, const struct hearth_limits *lim, struct hearth_profile **out)
+{
+    struct filesrc fs = {f, NULL, 0, lim->max_input};
+    struct gzsrc gs;
+    struct hearth_errmsg em;
+    struct stat sb;
+    size_t n;
+    bool gz_failed, ok = false;
+
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 2 ||
+        (uint64_t)sb.st_size > lim->max_input)
+        return false;
+    fs.buf = malloc(FILE_PIECE);
+    if (!fs.buf)
+        return false;
+    n = fread(fs.buf, 1, FILE_PIECE, f);
+    fs.total = n;
+    if (hearth_gz_is_gzip(fs.buf, n) && gz_open(&gs, fs.buf, n, (size_t)sb.st_size, file_refill,
+                                                &fs, lim->max_decompressed, &em) == HEARTH_OK) {
+        ok = decode_gz(&gs, lim, out, &gz_failed, &em) == HEARTH_OK;
+        gz_close(&gs);
+    }
+    free(fs.buf);
+    if (!ok)
+        rewind(f);
+    return ok;
 }
 
 enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits *lim,
@@ -1282,6 +1867,10 @@ enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits
     f = fopen(path, "rb");
     if (!f)
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "%s: %s", path, strerror(errno));
+    if (load_gz_file(f, lim, out)) {
+        e = HEARTH_OK;
+        goto out_close;
+    }
     for (;;) {
         if (len == cap) {
             cap = cap ? cap * 2 : 1 << 16;

@@ -20,6 +20,15 @@ void hearth_seqmap_release(struct hearth_seqmap *m)
     hearth_seqmap_init(m);
 }
 
+void hearth_seqmap_drop_index(struct hearth_seqmap *m)
+{
+    free(m->hash);
+    free(m->slots);
+    m->hash = NULL;
+    m->slots = NULL;
+    m->nslots = 0;
+}
+
 /*
  * A slot caches what a probe needs (high hash bits, index + 1, the
  * sequence's place in the pool) so that a lookup touches the slot and the

@@ -10,7 +10,11 @@
  *    TOO_LARGE under the large cap is TOO_LARGE under the small one; a
  *    corrupt input stays an error under either cap;
  *  - a round trip: the output, gzipped again as one member and as two
- *    concatenated members, inflates to the same bytes.
+ *    concatenated members, inflates to the same bytes;
+ *  - the incremental reader (hearth_gunz_read), fed the input in pieces of
+ *    1..64 bytes (chosen by the cap's low bits) and read into chunks of
+ *    1..256 bytes, gives the same bytes and the same error as the
+ *    whole-buffer gunzip under the large cap.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +89,54 @@ static void roundtrip(const unsigned char *p, size_t n)
     free(buf);
 }
 
+struct pieces {
+    const unsigned char *p;
+    size_t len, off, step;
+};
+
+static int next_piece(void *ctx, const unsigned char **in, size_t *n)
+{
+    struct pieces *pc = ctx;
+
+    if (pc->off >= pc->len)
+        return 0;
+    *in = pc->p + pc->off;
+    *n = pc->len - pc->off < pc->step ? pc->len - pc->off : pc->step;
+    pc->off += *n;
+    return 1;
+}
+
+/* The piecewise reader against the whole-buffer result (e, out[0..len)). */
+static void pieces(const unsigned char *in, size_t n, size_t step, size_t chunk, enum hearth_err e,
+                   const unsigned char *out, size_t len)
+{
+    struct pieces pc = {in, n, 0, step};
+    struct hearth_gunz g;
+    struct hearth_errmsg em;
+    unsigned char buf[256];
+    size_t got = 0, k;
+    enum hearth_err r;
+
+    pc.off = step < n ? step : n;
+    CHECK(hearth_gunz_open(&g, in, pc.off, BIG_CAP, &em) == HEARTH_OK);
+    g.refill = next_piece;
+    g.refill_ctx = &pc;
+    for (;;) {
+        r = hearth_gunz_read(&g, buf, chunk, &k, &em);
+        if (r != HEARTH_OK || k == 0)
+            break;
+        CHECK(k == chunk || g.done);
+        CHECK(got + k <= BIG_CAP + chunk);
+        if (e == HEARTH_OK)
+            CHECK(got + k <= len && memcmp(out + got, buf, k) == 0);
+        got += k;
+    }
+    hearth_gunz_close(&g);
+    CHECK(r == e);
+    if (e == HEARTH_OK)
+        CHECK(got == len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     unsigned char *big = NULL, *small = NULL;
@@ -99,6 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     eb = run(data, size, BIG_CAP, &big, &big_len);
     es = run(data, size, cap, &small, &small_len);
+    if (hearth_gz_is_gzip(data, size))
+        pieces(data, size, 1 + (cap & 63), 1 + (cap >> 8), eb, big, big_len);
     if (eb == HEARTH_OK) {
         if (big_len <= cap)
             CHECK(es == HEARTH_OK);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1133,6 +1134,161 @@ static void test_million_samples(void **state)
     pbp_release(&b);
 }
 
+/* ---- decoding while inflating ---- */
+
+/* The same model: sample order, values, frames, labels and strings. */
+static void assert_same_model(const struct hearth_profile *a, const struct hearth_profile *b)
+{
+    size_t i, nlocs, nlabs;
+
+    assert_int_equal(a->nsamples, b->nsamples);
+    assert_int_equal(a->nsample_msgs, b->nsample_msgs);
+    assert_int_equal(a->ntypes, b->ntypes);
+    assert_int_equal(a->nstr, b->nstr);
+    assert_int_equal(a->nloc, b->nloc);
+    nlocs = a->s_loc_off[a->nsamples];
+    nlabs = a->s_lab_off[a->nsamples];
+    assert_int_equal(nlocs, b->s_loc_off[b->nsamples]);
+    assert_int_equal(nlabs, b->s_lab_off[b->nsamples]);
+    assert_memory_equal(a->s_val, b->s_val, a->nsamples * a->ntypes * sizeof(*a->s_val));
+    assert_memory_equal(a->s_loc_off, b->s_loc_off, (a->nsamples + 1) * sizeof(*a->s_loc_off));
+    assert_memory_equal(a->s_locs, b->s_locs, nlocs * sizeof(*a->s_locs));
+    assert_memory_equal(a->lab_key, b->lab_key, nlabs * sizeof(*a->lab_key));
+    assert_memory_equal(a->lab_num, b->lab_num, nlabs * sizeof(*a->lab_num));
+    for (i = 0; i < a->nstr; i++) {
+        struct hearth_str x = hearth_pstr(a, (uint32_t)i), y = hearth_pstr(b, (uint32_t)i);
+        assert_int_equal(x.len, y.len);
+        assert_memory_equal(x.ptr, y.ptr, x.len);
+    }
+}
+
+/*
+ * A profile whose gzip is past the size that inflates in a second thread,
+ * with a string larger than a chunk (it straddles chunks), samples first
+ * and the string table last (as Go writes them), repeated stacks and
+ * values that wrap: raw, gzipped in memory and gzipped from a
+ * file (read in pieces) decode to the same model, and the merge keeps
+ * pprof's order and sums.
+ */
+static void test_streamed_decode(void **state)
+{
+    struct pbp b;
+    struct pbw w;
+    struct hearth_profile *raw = NULL, *mem = NULL, *file = NULL;
+    struct hearth_errmsg em;
+    unsigned char *gz;
+    size_t gzlen, i, big = (size_t)1600 << 10;
+    char *s = malloc(big + 1), stack[64], path[] = "/tmp/hearth-test-stream-XXXXXX";
+    uint32_t seed = 12345;
+    int fd;
+
+    (void)state;
+    assert_non_null(s);
+    for (i = 0; i < big; i++) {
+        seed = seed * 1103515245u + 12345u;
+        s[i] = (char)('!' + (seed >> 16) % 90);
+    }
+    s[big] = '\0';
+    pbp_init(&b, 1000);
+    pbw_init(&w);
+    pbp_sample_type(&b, "samples", "count");
+    pbp_sample_type(&b, "cpu", "nanoseconds");
+    pbp_mapping(&b, "/bin/app");
+    for (i = 0; i < 30000; i++) {
+        int64_t v[2] = {1, (int64_t)(i * 2654435761u)};
+        snprintf(stack, sizeof(stack), "main;f%zu;g%zu", i % 97, i % 13);
+        if (i == 7)
+            v[1] = INT64_MAX; /* wraps, whatever the order of the sums */
+        pbp_stackv(&b, stack, v, 2);
+    }
+    pbp_s(&b, s);
+    assert_true(pbp_finish(&b, &w));
+    assert_true(pbw_gzip(w.p, w.len, &gz, &gzlen));
+    assert_true(gzlen > (size_t)1 << 20); /* several file pieces, threaded inflate */
+    assert_int_equal(hearth_profile_decode(w.p, w.len, NULL, &raw, &em), HEARTH_OK);
+    assert_int_equal(hearth_profile_decode(gz, gzlen, NULL, &mem, &em), HEARTH_OK);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, gz, gzlen), (ssize_t)gzlen);
+    close(fd);
+    assert_int_equal(hearth_profile_load(path, NULL, &file, &em), HEARTH_OK);
+    assert_int_equal(raw->nsample_msgs, 30000);
+    assert_int_equal(raw->nsamples, 97 * 13);
+    assert_true(hearth_pstr_eq(raw, raw->nstr - 1, s));
+    assert_same_model(raw, mem);
+    assert_same_model(raw, file);
+    {
+        /* sample 0 is main;f0;g0: i = 0, 1261, 2522, ... (97 * 13 apart) */
+        int64_t sum = 0;
+        for (i = 0; i < 30000; i += 97 * 13)
+            sum = (int64_t)((uint64_t)sum +
+                            (uint64_t)(i == 7 ? INT64_MAX : (int64_t)(i * 2654435761u)));
+        assert_int_equal(raw->s_val[1], sum);
+    }
+    /* truncated: the gzip error, whatever the decoder saw before */
+    hearth_profile_free(mem);
+    mem = NULL;
+    assert_int_equal(hearth_profile_decode(gz, gzlen - 100, NULL, &mem, &em), HEARTH_E_CORRUPT);
+    assert_null(mem);
+    assert_non_null(strstr(em.msg, "unexpected end of gzip data"));
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, gz, gzlen / 2), (ssize_t)(gzlen / 2));
+    close(fd);
+    hearth_profile_free(file);
+    file = NULL;
+    assert_int_equal(hearth_profile_load(path, NULL, &file, &em), HEARTH_E_CORRUPT);
+    assert_non_null(strstr(em.msg, "unexpected end of gzip data"));
+    unlink(path);
+    hearth_profile_free(raw);
+    free(gz);
+    free(s);
+    pbw_release(&w);
+    pbp_release(&b);
+}
+
+/*
+ * A malformed Sample is reported where it comes among the samples: after
+ * an earlier sample's error, before a later one's; and a sample's error
+ * after any error of the dictionaries, gzipped or not.
+ */
+static void test_sample_error_order(void **state)
+{
+    static const unsigned char bad[] = {0x12, 0x03, 0x10, 0xff, 0xff}; /* values: cut varint */
+    struct spec sp = valid_spec();
+    struct pbw w, x;
+    unsigned char *gz;
+    size_t gzlen;
+    int k;
+
+    (void)state;
+    for (k = 0; k < 4; k++) {
+        pbw_init(&w);
+        pbw_init(&x);
+        sp = valid_spec();
+        if (k == 1 || k == 3)
+            sp.smp_loc = 99; /* the first sample has no location */
+        if (k == 2)
+            pbw_raw(&w, bad, sizeof(bad)); /* before the valid sample */
+        build(&sp, &w);
+        if (k != 2)
+            pbw_raw(&w, bad, sizeof(bad)); /* after it */
+        if (k == 3)
+            pbw_uint(&w, 4, 1); /* a Location with the wrong wire type: first */
+        assert_true(pbw_gzip(w.p, w.len, &gz, &gzlen));
+        pbw_raw(&x, gz, gzlen);
+        free(gz);
+        expect_corrupt_w(&w, k == 1   ? "nil location"
+                             : k == 3 ? "wrong wire type"
+                                      : "malformed Sample");
+        expect_corrupt_w(&x, k == 1   ? "nil location"
+                             : k == 3 ? "wrong wire type"
+                                      : "malformed Sample");
+        pbw_release(&w);
+        pbw_release(&x);
+    }
+}
+
 /* ---- invalid UTF-8 names: decoded as bytes, valid UTF-8 JSON out ---- */
 
 static json_t *render_json(const struct hearth_stacks *s, const struct hearth_query *q, int view)
@@ -1387,6 +1543,8 @@ int main(void)
         cmocka_unit_test(test_limit_samples),
         cmocka_unit_test(test_limit_depth),
         cmocka_unit_test(test_million_samples),
+        cmocka_unit_test(test_streamed_decode),
+        cmocka_unit_test(test_sample_error_order),
         cmocka_unit_test(test_invalid_utf8_names),
         cmocka_unit_test(test_sample_index),
         cmocka_unit_test(test_extreme_values),

@@ -295,6 +295,102 @@ static void test_empty_member(void **state)
     pbw_release(&w);
 }
 
+/* ---- the incremental reader with its input in pieces ---- */
+
+struct pieces {
+    const unsigned char *p;
+    size_t len, off, step;
+    bool fail_at_end; /* a read error instead of the end */
+};
+
+static int next_piece(void *ctx, const unsigned char **in, size_t *n)
+{
+    struct pieces *pc = ctx;
+
+    if (pc->off >= pc->len)
+        return pc->fail_at_end ? -1 : 0;
+    *in = pc->p + pc->off;
+    *n = pc->len - pc->off < pc->step ? pc->len - pc->off : pc->step;
+    pc->off += *n;
+    return 1;
+}
+
+/* Inflates w[0..len) fed `step` bytes at a time into reads of `chunk` bytes. */
+static enum hearth_err read_pieces(const struct pbw *w, size_t len, size_t step, size_t chunk,
+                                   size_t max_out, bool fail_at_end, struct pbw *out)
+{
+    struct pieces pc = {w->p, len, 0, step, fail_at_end};
+    struct hearth_gunz g;
+    struct hearth_errmsg em;
+    unsigned char buf[4096];
+    enum hearth_err e;
+    size_t n, first = step < len ? step : len;
+
+    assert_true(chunk <= sizeof(buf));
+    pc.off = first;
+    e = hearth_gunz_open(&g, w->p, first, max_out, &em);
+    assert_int_equal(e, HEARTH_OK);
+    g.refill = next_piece;
+    g.refill_ctx = &pc;
+    do {
+        e = hearth_gunz_read(&g, buf, chunk, &n, &em);
+        if (e)
+            break;
+        assert_true(n == chunk || g.done);
+        pbw_raw(out, buf, n);
+    } while (n > 0);
+    hearth_gunz_close(&g);
+    return e;
+}
+
+static void test_reader_pieces(void **state)
+{
+    static const size_t steps[] = {1, 2, 7, 100, 4096, 1 << 20};
+    struct pbw w, out;
+    char text[50000];
+    size_t i, k, one;
+
+    (void)state;
+    for (i = 0; i < sizeof(text); i++)
+        text[i] = (char)('a' + (i * 7919 % 26) * (i % 3 == 0));
+    pbw_init(&w);
+    add_member(&w, text, 20000);
+    one = w.len;
+    add_member(&w, "", 0);
+    add_member(&w, text + 20000, sizeof(text) - 20000);
+    for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+        pbw_init(&out);
+        assert_int_equal(read_pieces(&w, w.len, steps[k], k % 2 ? 4096 : 333, 1 << 20, false, &out),
+                         HEARTH_OK);
+        assert_int_equal(out.len, sizeof(text));
+        assert_memory_equal(out.p, text, sizeof(text));
+        pbw_release(&out);
+        /* cut inside the second member (and right after the first): truncated */
+        pbw_init(&out);
+        assert_int_equal(read_pieces(&w, one + 5, steps[k], 333, 1 << 20, false, &out),
+                         HEARTH_E_CORRUPT);
+        pbw_release(&out);
+        pbw_init(&out);
+        assert_int_equal(read_pieces(&w, w.len - 3, steps[k], 4096, 1 << 20, false, &out),
+                         HEARTH_E_CORRUPT);
+        pbw_release(&out);
+        /* a read error of the source, and the output cap */
+        pbw_init(&out);
+        assert_int_equal(read_pieces(&w, w.len, steps[k], 4096, 1 << 20, true, &out), HEARTH_E_IO);
+        pbw_release(&out);
+        pbw_init(&out);
+        assert_int_equal(read_pieces(&w, w.len, steps[k], 333, sizeof(text), false, &out),
+                         HEARTH_OK);
+        pbw_release(&out);
+        pbw_init(&out);
+        assert_int_equal(read_pieces(&w, w.len, steps[k], 333, sizeof(text) - 1, false, &out),
+                         HEARTH_E_TOO_LARGE);
+        assert_true(out.len < sizeof(text));
+        pbw_release(&out);
+    }
+    pbw_release(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,7 +398,7 @@ int main(void)
         cmocka_unit_test(test_multi_member),     cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_trailing_garbage), cmocka_unit_test(test_corrupt_data),
         cmocka_unit_test(test_cap_boundary),     cmocka_unit_test(test_bomb),
-        cmocka_unit_test(test_empty_member),
+        cmocka_unit_test(test_empty_member),     cmocka_unit_test(test_reader_pieces),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
