@@ -471,7 +471,8 @@ static enum hearth_err keep_sample(struct dec *d, struct rd m)
     if (!vgrow(&d->rvoff, &d->rvoffcap, (size_t)id + 1, sizeof(*d->rvoff)) ||
         !vgrow(&d->rvals, &d->rvalcap, d->nrvals + rs->nval, sizeof(*d->rvals)))
         goto out_nomem;
-    memcpy(d->rvals + d->nrvals, rs->val, rs->nval * sizeof(*d->rvals));
+    if (rs->nval)
+        memcpy(d->rvals + d->nrvals, rs->val, rs->nval * sizeof(*d->rvals));
     d->rvoff[id] = d->nrvals;
     d->nrvals += rs->nval;
     d->rvoff[id + 1] = d->nrvals;

@@ -55,7 +55,7 @@ for w in "SERVER OPTIONS" "CONFIGURATION" "HEARTH_TLS_CERT" "HEARTH_CORS_ORIGINS
   grep -qF -- "$w" "$T/man.txt" && ok || bad "man page lacks $w"
 done
 n_opts=$("$P/bin/hearth" serve --help | grep -c '^  --')
-n_man=$(grep -c '^ *--[a-z-]* *HEARTH_' "$T/man.txt")
+n_man=$(grep -c '^ *--[a-z0-9-]* *HEARTH_' "$T/man.txt")
 [ "$n_opts" -gt 20 ] && [ "$n_opts" -eq "$n_man" ] && ok || bad "man page has $n_man options, serve --help $n_opts"
 
 # a second install keeps the operator's settings
