@@ -68,7 +68,7 @@ def peer(profile_bytes):
 def fill(c, srv, gen, peer_url):
     """Everything the store holds, made through the API; returns the delete tokens."""
     toks = {}
-    for name, f in (("cpu", "cpu.pb.gz"), ("cpu-again", "cpu.pb.gz"), ("heap", "heap.pb.gz"),
+    for name, f in (("cpu", "cpu.pb.gz"), ("cpu-again", "cpu.pb.gz"), ("heap", "medium-heap.pb.gz"),
                     ("allocs", "allocs.pb.gz")):
         with open(os.path.join(gen, f), "rb") as fh:
             r = srv.req("POST", "/api/profiles?name=" + name, fh.read(), OCT)
@@ -100,8 +100,8 @@ def fill(c, srv, gen, peer_url):
     return toks
 
 
-def answers(srv):
-    """Every answer of the API that shows stored things, by path."""
+def answers(srv, extra):
+    """Every answer of the API that shows stored things (and the paths in extra), by path."""
     out = {}
 
     def get(path):
@@ -112,15 +112,15 @@ def answers(srv):
     lst = get("/api/profiles?limit=2")
     cur = lst.json().get("next")
     if cur:
-        get("/api/profiles?limit=2&before=" + cur)
+        get("/api/profiles?limit=2&cursor=" + cur)
     for p in get("/api/profiles").json()["profiles"]:
         for v in ("", "/raw", "/top", "/flamegraph"):
             get("/api/profiles/" + p["id"] + v)
     for s in get("/api/series").json()["series"]:
         get("/api/series/" + s["id"])
     get("/api/captures")
-    for g in get("/api/gctraces").json().get("gctraces", []):
-        get("/api/gctraces/" + g["id"])
+    for p in extra:
+        get(p)
     for v in get("/api/views").json()["views"]:
         get("/api/views/" + v["id"])
     return out
@@ -159,6 +159,7 @@ class Target:
             ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
              "aws:amz:us-east-1:s3", "-u", "%s:%s" % (self.env["HEARTH_S3_ACCESS_KEY_ID"],
                                                       self.env["HEARTH_S3_SECRET_ACCESS_KEY"]),
+             "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",  # radosgw: curl signs no body
              "-X", "PUT", "--data-binary", "not the profile",
              "%s/%s/%s" % (self.endpoint, S3_BLOBS[len("s3://"):], sha)],
             capture_output=True, text=True)
@@ -193,12 +194,13 @@ def main():
     c = Checks()
     tmp = tempfile.mkdtemp(prefix="hearth-migrate-")
     src = os.path.join(tmp, "source")
-    with open(os.path.join(a.gen, "heap.pb.gz"), "rb") as f:
+    with open(os.path.join(a.gen, "medium-heap.pb.gz"), "rb") as f:
         pr = peer(f.read())
     srv = Server(a.hearth, src, ["--fetch-allow", "127.0.0.1"]).start()
     try:
         toks = fill(c, srv, a.gen, "http://127.0.0.1:%d" % pr.server_address[1])
-        want = answers(srv)
+        gpaths = ["/api/gctraces/" + toks[g][0] for g in ("g1", "g2")]
+        want = answers(srv, gpaths)
     finally:
         srv.stop()
         pr.shutdown()
@@ -232,7 +234,7 @@ def main():
 
     dst = Server(a.hearth, tgt.dir, tgt.args, env=tgt.env).start()
     try:
-        got = answers(dst)
+        got = answers(dst, gpaths)
         c.eq(sorted(got), sorted(want), "target: the same paths")
         for p in sorted(want):
             c.eq(got.get(p), want[p], "target: GET %s equals the source's" % p)
@@ -250,7 +252,7 @@ def main():
     finally:
         dst.stop()
 
-    with open(os.path.join(a.gen, "heap.pb.gz"), "rb") as f:
+    with open(os.path.join(a.gen, "medium-heap.pb.gz"), "rb") as f:
         heap_sha = hashlib.sha256(f.read()).hexdigest()
     c.eq(heap.get("id"), toks["heap"][0], "target: heap profile still there")
     tgt.corrupt(heap_sha)
