@@ -42,6 +42,8 @@ GCLOG = (b"gc 1 @0.010s 1%: 0.010+1.2+0.021 ms clock, 0.041+0.30/1.0/0.83+0.086 
 GCLOG2 = GCLOG + (b"gc 2 @0.020s 1%: 0.011+1.3+0.022 ms clock, 0.042+0.31/1.1/0.84+0.087 ms cpu, "
                   b"5->6->3 MB, 9 MB goal, 0 MB stacks, 0 MB globals, 4 P\n")
 
+BULK = 70
+
 # the target's settings, taken before any Server reads them (the source is SQLite+files)
 PG_URL = os.environ.pop("HEARTH_TEST_METADATA", "")
 S3_BLOBS = os.environ.pop("HEARTH_TEST_BLOBS", "")
@@ -88,6 +90,16 @@ def fill(c, srv, gen, peer_url):
             break
         time.sleep(0.1)
     c.eq(s["capture"]["state"], "done", "source: the capture is done")
+    # more rows than one page of the copy (64): profiles, and series items (a two-column key)
+    with open(os.path.join(gen, "cpu.pb.gz"), "rb") as fh:
+        cpu = fh.read()
+    bulk = []
+    for i in range(BULK):
+        r = srv.req("POST", "/api/profiles?name=bulk-%02d" % i, cpu, OCT)
+        bulk.append(r.json().get("id") if r.status == 201 else None)
+    c.ok(all(bulk), "source: %d more uploads" % BULK)
+    r = srv.req("POST", "/api/series", json.dumps({"name": "bulk", "profiles": bulk}).encode(), JS)
+    c.eq(r.status, 201, "source: a series of %d" % BULK)
     for name, body in (("g1", GCLOG), ("g2", GCLOG2)):
         r = srv.req("POST", "/api/gctraces?name=" + name, body, {"Content-Type": "text/plain"})
         c.eq(r.status, 201, "source: gctrace " + name)
@@ -217,9 +229,10 @@ def main():
     c.eq(r.returncode, 0, "rerun: exit 0 (%s)" % r.stderr.strip())
     c.ok("copied and verified" in r.stdout, "rerun: verified", r.stdout)
     second = copied(r.stdout)
-    # 4 uploads + 2 captured snapshots, 2 gctraces, 2 series, 3 + 2 items, 1 capture, 2 views
-    want_rows = {"profiles": 6, "gctraces": 2, "series": 2, "series_items": 5, "captures": 1,
-                 "saved_views": 2}
+    # 4 + BULK uploads and 2 captured snapshots, 2 gctraces, 3 series with 3 + 2 + BULK items,
+    # 1 capture, 2 views
+    want_rows = {"profiles": 6 + BULK, "gctraces": 2, "series": 3, "series_items": 5 + BULK,
+                 "captures": 1, "saved_views": 2}
     c.eq({k: first.get(k, 0) + second.get(k, 0) for k in want_rows}, want_rows,
          "interrupted + rerun: every row copied once")
     # distinct blobs: cpu (twice), heap (upload and 2 snapshots), allocs, 2 gctraces
