@@ -229,7 +229,8 @@ int hearth_migrate_main(int argc, char **argv)
     e = hearth_store_copy(s, d, stop_after, &r, &em);
     if (e != HEARTH_OK) {
         print_report(&r, false);
-        fprintf(stderr, "hearth migrate: %s (run it again to go on)\n", em.msg);
+        fprintf(stderr, "hearth migrate: %s%s\n", em.msg,
+                e == HEARTH_E_UNAVAILABLE ? " (run it again to go on)" : "");
         goto out;
     }
     e = hearth_store_copy_verify(s, d, &r, &em);

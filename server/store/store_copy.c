@@ -136,8 +136,12 @@ static enum hearth_err copy_row(struct hearth_store *src, struct hearth_store *d
         if (have)
             return HEARTH_OK; /* copied by an earlier run, with its blob */
         e = copy_blob(src, dst, hearth_db_column_text(sel, t->blob_col), r, em);
-        if (e != HEARTH_OK)
-            return e;
+        if (e != HEARTH_OK) {
+            char why[sizeof(em->msg)];
+
+            snprintf(why, sizeof(why), "%s", em->msg);
+            return hearth_errmsg_set(em, e, "%s %s: its blob: %s", t->name, key ? key : "", why);
+        }
     }
     hearth_db_reset(ins);
     for (i = 0; i < ncols; i++) {
