@@ -11,6 +11,7 @@
 #include "hearth/client.h"
 #include "hearth/http.h"
 #include "hearth/limits.h"
+#include "hearth/migrate.h"
 #include "hearth/version.h"
 
 #include "hearth/banned.h"
@@ -24,6 +25,7 @@ static void usage(FILE *f)
         "       hearth limits                every input limit, its default and why (Markdown)\n\n",
         f);
     hearth_client_usage(f);
+    hearth_migrate_usage(f);
     fputc('\n', f);
     hearth_cli_usage(f);
 }
@@ -138,6 +140,8 @@ int main(int argc, char **argv)
         return print_limits();
     if (!strcmp(argv[1], "serve"))
         return hearth_serve_main(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "migrate"))
+        return hearth_migrate_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "healthcheck"))
         return hearth_healthcheck_main(argc - 2, argv + 2);
     if (hearth_client_is_command(argv[1]))
