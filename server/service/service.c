@@ -380,7 +380,7 @@ enum hearth_err hearth_service_start_jobs(struct hearth_service *svc, struct hea
 
     e = hearth_captures_start(svc->store, snapshot, svc, svc->fetcher != NULL,
                               (int)svc->cfg->max_captures, (int)svc->cfg->max_captures_per_client,
-                              &svc->captures, em);
+                              (int)svc->cfg->capture_lease_s, &svc->captures, em);
     if (e)
         return e;
     if (svc->cfg->retention_days) {

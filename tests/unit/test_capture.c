@@ -191,7 +191,8 @@ static void test_runs_to_done(void **state)
 
     r = row_of("http://target/heap", 5, 0, 1, now, now);
     f->ctx.sleep_ms = 5;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, &c, &em),
+                     HEARTH_OK);
     create(f, &r, sid); /* after the start, as the HTTP layer does (else it would resume it) */
     assert_int_equal(hearth_captures_reserve(c, "10.0.0.1", &retry, &em), HEARTH_OK);
     assert_int_equal(hearth_captures_add(c, sid, "cap", "10.0.0.1", &r, &em), HEARTH_OK);
@@ -227,7 +228,8 @@ static void test_two_at_once(void **state)
     a = row_of("http://a/heap", 4, 0, 1, now, now);
     b = row_of("http://b/heap", 4, 0, 1, now, now);
     f->ctx.sleep_ms = 40;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, &c, &em),
+                     HEARTH_OK);
     create(f, &a, sa);
     create(f, &b, sb);
     assert_int_equal(hearth_captures_reserve(c, "c", &retry, &em), HEARTH_OK);
@@ -259,7 +261,8 @@ static void test_failures(void **state)
 
     a = row_of("http://fail-later/heap", 3, 0, 1, now, now); /* first one was taken */
     b = row_of("http://fail-always/heap", 2, 0, 0, now, now);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, &c, &em),
+                     HEARTH_OK);
     create(f, &a, sa);
     create(f, &b, sb);
     assert_int_equal(hearth_captures_reserve(c, "c", &retry, &em), HEARTH_OK);
@@ -293,7 +296,8 @@ static void test_limits(void **state)
     int retry = -1;
     int64_t now = hearth_now_ms();
 
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 1, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 1, 30, &c, &em),
+                     HEARTH_OK);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(retry, 0);
     memset(&em, 0, sizeof(em));
@@ -331,7 +335,8 @@ static void test_retry_after(void **state)
     int retry = -1;
     int64_t now = hearth_now_ms();
 
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, &c, &em),
+                     HEARTH_OK);
     r = row_of("http://soon/heap", 2, 30, 1, now, now + 30000);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
@@ -353,7 +358,8 @@ static void test_cancel(void **state)
     int64_t now = hearth_now_ms();
 
     r = row_of("http://later/heap", 3, 3600, 1, now, now + 3600 * 1000);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, &c, &em),
+                     HEARTH_OK);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(hearth_captures_add(c, sid, "later", "A", &r, &em), HEARTH_OK);
@@ -387,7 +393,8 @@ static void test_resume(void **state)
     /* fetching disabled at the restart */
     r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s1);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, &c, &em),
+                     HEARTH_OK);
     hearth_captures_stop(c);
     assert_int_equal(hearth_series_get(f->st, s1, &s, &em), HEARTH_OK);
     assert_string_equal(s.cap.state, HEARTH_CAP_INTERRUPTED);
@@ -401,7 +408,8 @@ static void test_resume(void **state)
     create(f, &r, s2);
     r = row_of("http://three/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s3);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, &c, &em),
+                     HEARTH_OK);
     {
         struct hearth_series a, b;
         wait_end(f, s2, &a);
@@ -423,7 +431,8 @@ static void test_resume(void **state)
     hearth_captures_stop(c);
     assert_int_equal(calls(f), 2);
     /* the interrupted one is not resumed again */
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, &c, &em),
+                     HEARTH_OK);
     hearth_captures_stop(c);
     assert_int_equal(calls(f), 2);
 }
@@ -442,7 +451,8 @@ static void test_stop_waits(void **state)
 
     r = row_of("http://long/heap", 100, 0, 1, now, now);
     f->ctx.sleep_ms = 150;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, &c, &em),
+                     HEARTH_OK);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(hearth_captures_add(c, sid, "long", "A", &r, &em), HEARTH_OK);

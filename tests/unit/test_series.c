@@ -438,12 +438,12 @@ static void test_capture_steps(void **state)
     r.failed = 1;
     r.last_error = (char *)"connection refused";
     r.updated = 3000;
-    assert_int_equal(hearth_capture_record(f->st, sid, NULL, &r, &em), HEARTH_OK);
+    assert_int_equal(hearth_capture_record(f->st, sid, NULL, 0, NULL, &r, &em), HEARTH_OK);
     /* a good step that ends it */
     r.taken = 2;
     snprintf(r.state, sizeof(r.state), "%s", HEARTH_CAP_DONE);
     r.next_at = 0;
-    assert_int_equal(hearth_capture_record(f->st, sid, p2, &r, &em), HEARTH_OK);
+    assert_int_equal(hearth_capture_record(f->st, sid, p2, 0, NULL, &r, &em), HEARTH_OK);
     assert_int_equal(hearth_series_get(f->st, sid, &s, &em), HEARTH_OK);
     assert_int_equal(s.nitems, 2);
     assert_string_equal(s.items[1].id, p2);
@@ -570,7 +570,8 @@ static void test_degraded(void **state)
         hearth_series_create(f->st, "t", "", "time", NULL, 0, NULL, NULL, x, stok, &em),
         HEARTH_E_UNAVAILABLE);
     assert_int_equal(hearth_series_set_gctrace(f->st, sid, "", -1, &em), HEARTH_E_UNAVAILABLE);
-    assert_int_equal(hearth_capture_record(f->st, sid, NULL, &r, &em), HEARTH_E_UNAVAILABLE);
+    assert_int_equal(hearth_capture_record(f->st, sid, NULL, 0, NULL, &r, &em),
+                     HEARTH_E_UNAVAILABLE);
     assert_int_equal(hearth_series_delete(f->st, sid, stok, false, NULL, &em),
                      HEARTH_E_UNAVAILABLE);
     assert_int_equal(hearth_series_get(f->st, sid, &s, &em), HEARTH_OK);
