@@ -157,8 +157,9 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
  * hearth_capture_claim: take the lease of at most limit running captures
  *   whose lease expired (all: every running one, for a single server
  *   starting), rows locked by another claimer are skipped; *ids malloc'd.
- * hearth_capture_renew: extend owner's lease; *mine false when the lease is
- *   lost or the capture no longer runs (then drop it).
+ * hearth_capture_renew: extend owner's lease (or take a lease nobody holds);
+ *   *mine false when the lease is lost or the capture no longer runs (then
+ *   drop it).
  * hearth_capture_stop: set a running capture "stopped" from any server
  *   (HEARTH_E_NOT_FOUND if not running); its owner notices at its next step.
  */

@@ -219,7 +219,11 @@ static void adopt(struct hearth_captures *c, const char *id)
 {
     struct hearth_series s;
     struct hearth_errmsg em2 = {{0}};
+    size_t i;
 
+    for (i = 0; i < c->njobs; i++)
+        if (!strcmp(c->jobs[i].series, id))
+            return; /* already running here (its lease had not been written yet) */
     if (hearth_series_get(c->st, id, &s, &em2) || !s.has_capture) {
         hearth_series_release(&s);
         return;
@@ -457,9 +461,26 @@ enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *serie
 {
     enum hearth_err e;
 
+    size_t i;
+
     pthread_mutex_lock(&c->lock);
     unreserve(c, client);
-    e = push_job(c, series, name, client, row, em);
+    for (i = 0; i < c->njobs; i++)
+        if (!strcmp(c->jobs[i].series, series))
+            break;
+    if (i < c->njobs) {
+        /* taken over already by this server's own lease pass (a row stored without a lease):
+         * the new row is the truth */
+        struct hearth_capture_row nr;
+        if (!c->jobs[i].busy && row_copy(&nr, row)) {
+            hearth_capture_row_release(&c->jobs[i].row);
+            c->jobs[i].row = nr;
+        }
+        snprintf(c->jobs[i].client, sizeof(c->jobs[i].client), "%s", client);
+        e = HEARTH_OK;
+    } else {
+        e = push_job(c, series, name, client, row, em);
+    }
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     return e;

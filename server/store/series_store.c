@@ -119,7 +119,7 @@ static enum hearth_err put_capture(struct hearth_store *st, const char *series,
     static const char *const upd =
         "UPDATE captures SET state = CASE WHEN state = 'running' THEN ?2 ELSE state END, "
         "taken = ?3, failed = ?4, restarts = ?5, last_error = ?6, "
-        "next_at = CASE WHEN state = 'running' THEN ?7 ELSE 0 END, updated = ?8 "
+        "next_at = CASE WHEN state = 'running' THEN CAST(?7 AS BIGINT) ELSE 0 END, updated = ?8 "
         "WHERE series = ?1 AND (?9 = '' OR lease_owner = ?9)";
     struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
@@ -957,8 +957,8 @@ enum hearth_err hearth_capture_renew(struct hearth_store *st, const char *series
 
     *mine = true; /* a database that does not answer takes nothing away */
     snprintf(sql, sizeof(sql),
-             "UPDATE captures SET lease_until = %s + ?3 * 1000 "
-             "WHERE series = ?1 AND lease_owner = ?2 AND state = 'running'",
+             "UPDATE captures SET lease_owner = ?2, lease_until = %s + ?3 * 1000 "
+             "WHERE series = ?1 AND lease_owner IN (?2, '') AND state = 'running'",
              now_ms_sql(st));
     pthread_mutex_lock(&st->lock);
     if (hearth_db_prepare(st->db, sql, &q) < 0) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -379,6 +380,50 @@ static void test_cancel(void **state)
     assert_int_equal(calls(f), 0);
 }
 
+/*
+ * Shared metadata (PostgreSQL): a server that cannot fetch leaves stored captures to the others
+ * (still running, not taken); one with room for one runs them one after the other, each taken
+ * over once (restarts 1).
+ */
+static void test_resume_shared(struct fx *f)
+{
+    struct hearth_captures *c;
+    struct hearth_capture_row r;
+    struct hearth_series a, b;
+    struct hearth_errmsg em;
+    char s1[HEARTH_ID_LEN + 1], s2[HEARTH_ID_LEN + 1];
+    int64_t now = hearth_now_ms();
+
+    r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
+    create(f, &r, s1);
+    r = row_of("http://two/heap", 3, 0, 1, now - 10000, now - 5000);
+    create(f, &r, s2);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, &c, &em),
+                     HEARTH_OK);
+    usleep(300000);
+    hearth_captures_stop(c);
+    assert_int_equal(hearth_series_get(f->st, s1, &a, &em), HEARTH_OK);
+    assert_string_equal(a.cap.state, HEARTH_CAP_RUNNING);
+    assert_int_equal(a.cap.restarts, 0);
+    hearth_series_release(&a);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 2, &c, &em),
+                     HEARTH_OK);
+    wait_end(f, s1, &a);
+    wait_end(f, s2, &b);
+    assert_string_equal(a.cap.state, HEARTH_CAP_DONE);
+    assert_string_equal(b.cap.state, HEARTH_CAP_DONE);
+    assert_int_equal(a.cap.taken, 3);
+    assert_int_equal(b.cap.taken, 3);
+    assert_int_equal(a.cap.restarts, 1);
+    assert_int_equal(b.cap.restarts, 1);
+    assert_int_equal(a.nitems, 3);
+    assert_int_equal(b.nitems, 3);
+    hearth_series_release(&a);
+    hearth_series_release(&b);
+    hearth_captures_stop(c);
+    assert_int_equal(calls(f), 4);
+}
+
 /* After a restart: running captures resume (restarts + 1), or are interrupted with the reason. */
 static void test_resume(void **state)
 {
@@ -390,6 +435,10 @@ static void test_resume(void **state)
     char s1[HEARTH_ID_LEN + 1], s2[HEARTH_ID_LEN + 1], s3[HEARTH_ID_LEN + 1];
     int64_t now = hearth_now_ms();
 
+    if (hearth_capture_shared(f->st)) {
+        test_resume_shared(f);
+        return;
+    }
     /* fetching disabled at the restart */
     r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s1);
