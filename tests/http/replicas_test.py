@@ -62,6 +62,7 @@ class Cluster:
     def __init__(self, hearth, tmp, metadata, blobs, s3):
         self.hearth, self.tmp, self.metadata, self.blobs, self.s3 = hearth, tmp, metadata, blobs, s3
         self.n = 0
+        os.makedirs(tmp, exist_ok=True)
 
     def start(self, *extra):
         self.n += 1
@@ -239,6 +240,7 @@ def test_kill_during_uploads(c, reps, cl, gen):
     for t in ts:
         t.join()
     on_d = sum(1 for v in acked.values() if v[1] == 2)
+    print("uploads: %d of 100 acknowledged, %d of them by the replica killed" % (len(acked), on_d))
     c.ok(len(acked) >= 60, "uploads: most of 100 acknowledged (%d, %d by the killed replica)"
          % (len(acked), on_d))
     lost = []
