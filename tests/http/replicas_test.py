@@ -40,6 +40,7 @@ from harness import Checks, Server, check_json_error, skip  # noqa: E402
 SETUP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "setup", "postgres.sh")
 JSON = {"Content-Type": "application/json"}
 LEASE_S = 3
+GC_GRACE_S = 2
 
 
 def pg(cmd, d):
@@ -71,7 +72,7 @@ class Cluster:
         env["HEARTH_S3_SECRET_ACCESS_KEY"] = self.s3["secret"]
         args = ["--metadata", self.metadata, "--blobs", self.blobs, "--s3-endpoint",
                 self.s3["endpoint"], "--fetch-allow", "127.0.0.1", "--capture-lease-seconds",
-                str(LEASE_S), "--max-client-uploads", "64", "--max-client-requests", "256",
+                str(LEASE_S), "--blob-gc-grace-seconds", str(GC_GRACE_S), "--max-client-uploads", "64", "--max-client-requests", "256",
                 "--upload-slots", "16"] + list(extra)
         return Server(self.hearth, os.path.join(self.tmp, "replica%d" % self.n), args,
                       env=env).start()
@@ -258,7 +259,20 @@ GEN = ["heap-series.1.pb.gz", "heap-series.2.pb.gz", "heap-series.3.pb.gz", "med
        "inline-heavy.pb.gz"]
 
 
-def test_shared_blob(c, reps, gen):
+def s3_has(blobs_url, s3, sha):
+    """Whether the bucket holds blob sha under blobs_url (a signed GET answering 200)."""
+    code = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4",
+         "aws:amz:us-east-1:s3", "-u", "%s:%s" % (s3["key"], s3["secret"]),
+         "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+         "%s/%s/%s" % (s3["endpoint"], blobs_url[len("s3://"):], sha)],
+        capture_output=True, text=True, check=False).stdout
+    if code not in ("200", "404"):
+        raise RuntimeError("s3_has: the S3 server answered %r" % code)
+    return code == "200"
+
+
+def test_shared_blob(c, reps, gen, cl):
     data = open(os.path.join(gen, "edge-labels.pb.gz"), "rb").read()
     r1 = upload(reps[1], data, "shared-one")
     r2 = upload(reps[2], data, "shared-two")
@@ -276,6 +290,32 @@ def test_shared_blob(c, reps, gen):
              "shared blob: the other's bytes kept (replica %d)" % i, str(r.status))
         c.eq(s.get("/api/profiles/%s" % p1["id"]).status, 404,
              "shared blob: the deleted one is gone (replica %d)" % i)
+    sha = hashlib.sha256(data).hexdigest()
+    time.sleep(GC_GRACE_S * 2 + 1)  # collection passes ran: the blob is used, so it stays
+    r = reps[3].get("/api/profiles/%s/raw" % p2["id"])
+    c.ok(r.status == 200 and r.body == data, "shared blob: kept past the grace period",
+         str(r.status))
+    c.ok(s3_has(cl.blobs, cl.s3, sha), "shared blob: the object is in the bucket")
+    # the last reference goes while another replica stores the same bytes again
+    out = in_threads([lambda: reps[1].req("DELETE", "/api/profiles/" + p2["id"], None,
+                                          {"Authorization": "Bearer " + p2["delete_token"]}),
+                      lambda: upload(reps[2], data, "shared-three")])
+    c.eq(out[0].status, 204, "shared blob: the last one deleted through B")
+    c.eq(out[1].status, 201, "shared blob: the same bytes stored again through C meanwhile")
+    p3 = out[1].json()["id"] if out[1].status == 201 else ""
+    time.sleep(GC_GRACE_S * 2 + 1)
+    for i, s in ((1, reps[1]), (2, reps[2]), (3, reps[3])):
+        r = s.get("/api/profiles/%s/raw" % p3)
+        c.ok(r.status == 200 and r.body == data,
+             "shared blob: the new one's bytes kept (replica %d)" % i, str(r.status))
+    r = reps[2].req("DELETE", "/api/profiles/" + p3, None,
+                    {"Authorization": "Bearer " + out[1].json()["delete_token"]})
+    c.eq(r.status, 204, "shared blob: the last one deleted")
+    c.ok(s3_has(cl.blobs, cl.s3, sha), "shared blob: the object stays for the grace period")
+    deadline = time.time() + GC_GRACE_S * 3 + 10
+    while time.time() < deadline and s3_has(cl.blobs, cl.s3, sha):
+        time.sleep(0.5)
+    c.ok(not s3_has(cl.blobs, cl.s3, sha), "shared blob: collected once unused past the grace")
 
 
 def test_pg_pause(c, hearth, tmp, blobs, s3, gen):
@@ -365,7 +405,9 @@ def main():
         test_kill_during_uploads(c, reps, cl, a.gen)
         times["uploads"] = time.time() - t0
         reps.append(cl.start())
-        test_shared_blob(c, reps, a.gen)
+        t0 = time.time()
+        test_shared_blob(c, reps, a.gen, cl)
+        times["shared blob"] = time.time() - t0
         t0 = time.time()
         test_pg_pause(c, a.hearth, tmp, blobs, s3, a.gen)
         times["pause"] = time.time() - t0
