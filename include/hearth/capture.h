@@ -56,11 +56,13 @@ typedef enum hearth_err (*hearth_snapshot_fn)(void *ctx, const char *url, const 
 
 /*
  * Start the scheduler and resume stored captures. can_fetch false (fetching
- * disabled by configuration) marks them interrupted instead.
+ * disabled by configuration) marks them interrupted instead. owner names
+ * this server in the leases (the same after a restart, so it takes its own
+ * captures back at once; NULL: a random name).
  */
 enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
                                       bool can_fetch, int max_running, int max_per_client,
-                                      int lease_s, struct hearth_captures **out,
+                                      int lease_s, const char *owner, struct hearth_captures **out,
                                       struct hearth_errmsg *em);
 
 /* This server's name in the captures' leases, and their length (for a new capture's row). */

@@ -155,11 +155,13 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
  *
  * hearth_capture_shared: the metadata may be shared by several servers.
  * hearth_capture_claim: take the lease of at most limit running captures
- *   whose lease expired (all: every running one, for a single server
+ *   whose lease expired or is owner's own (all: every running one, for a single server
  *   starting), rows locked by another claimer are skipped; *ids malloc'd.
  * hearth_capture_renew: extend owner's lease (or take a lease nobody holds);
  *   *mine false when the lease is lost or the capture no longer runs (then
  *   drop it).
+ * hearth_capture_release: give owner's lease back (a clean stop): any server
+ *   claims the capture at once.
  * hearth_capture_stop: set a running capture "stopped" from any server
  *   (HEARTH_E_NOT_FOUND if not running); its owner notices at its next step.
  */
@@ -169,6 +171,8 @@ enum hearth_err hearth_capture_claim(struct hearth_store *st, const char *owner,
                                      size_t *n, struct hearth_errmsg *em);
 enum hearth_err hearth_capture_renew(struct hearth_store *st, const char *series, const char *owner,
                                      int lease_s, bool *mine, struct hearth_errmsg *em);
+enum hearth_err hearth_capture_release(struct hearth_store *st, const char *series,
+                                       const char *owner, struct hearth_errmsg *em);
 enum hearth_err hearth_capture_stop(struct hearth_store *st, const char *series, int64_t now_ms,
                                     struct hearth_errmsg *em);
 

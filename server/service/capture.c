@@ -282,11 +282,12 @@ static void *leaser_main(void *arg)
             }
             i++;
         }
-        if (c->shared && c->can_fetch) {
+        if (c->shared) {
             char(*ids)[HEARTH_ID_LEN + 1] = NULL;
             size_t n = 0;
             struct hearth_errmsg em = {{0}};
-            int room = c->max_running - (int)(c->njobs + c->npending);
+            /* one that cannot fetch takes them to say so (interrupted), as one server does */
+            int room = c->can_fetch ? c->max_running - (int)(c->njobs + c->npending) : 100;
             if (hearth_capture_claim(c->st, c->owner, c->lease_s, false, room, &ids, &n, &em) ==
                 HEARTH_OK) {
                 for (i = 0; i < n; i++)
@@ -304,7 +305,7 @@ static void *leaser_main(void *arg)
 
 enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
                                       bool can_fetch, int max_running, int max_per_client,
-                                      int lease_s, struct hearth_captures **out,
+                                      int lease_s, const char *owner, struct hearth_captures **out,
                                       struct hearth_errmsg *em)
 {
     struct hearth_captures *c = calloc(1, sizeof(*c));
@@ -327,19 +328,22 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
-    hearth_id_new(c->owner);
+    if (owner && *owner)
+        snprintf(c->owner, sizeof(c->owner), "%.*s", HEARTH_ID_LEN, owner);
+    else
+        hearth_id_new(c->owner);
     c->lease_s = lease_s;
     c->shared = hearth_capture_shared(st);
     c->can_fetch = can_fetch;
-    if (!c->shared) {
-        /* the only server: every capture stored as running is this one's */
-        e = hearth_capture_claim(st, c->owner, lease_s, true, 1000000, &ids, &n, em);
-        if (e)
-            goto out_fail;
-        for (i = 0; i < n; i++)
-            adopt(c, ids[i]);
-        free(ids);
-    }
+    /* the only server: every capture stored as running is this one's; shared: the expired
+     * ones and this server's own (it restarted), before the first request */
+    e = hearth_capture_claim(st, c->owner, lease_s, !c->shared,
+                             c->shared && can_fetch ? max_running : 1000000, &ids, &n, em);
+    if (e)
+        goto out_fail;
+    for (i = 0; i < n; i++)
+        adopt(c, ids[i]);
+    free(ids);
     for (i = 0; i < CAPTURE_WORKERS; i++) {
         if (pthread_create(&c->threads[i], NULL, run, c) != 0) {
             e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the capture threads");
@@ -373,6 +377,11 @@ void hearth_captures_stop(struct hearth_captures *c)
         pthread_join(c->threads[i], NULL);
     if (c->leaser_running)
         pthread_join(c->leaser, NULL);
+    /* a clean stop gives the leases back: this server restarted, or another, resumes at once */
+    for (i = 0; c->shared && i < c->njobs; i++) {
+        struct hearth_errmsg em = {{0}};
+        hearth_capture_release(c->st, c->jobs[i].series, c->owner, &em);
+    }
     for (i = 0; i < c->njobs; i++)
         job_release(&c->jobs[i]);
     free(c->jobs);

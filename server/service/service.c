@@ -413,10 +413,21 @@ static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
 enum hearth_err hearth_service_start_jobs(struct hearth_service *svc, struct hearth_errmsg *em)
 {
     enum hearth_err e;
+    char host[256] = "", seed[600], hash[HEARTH_SHA256_HEX + 1], owner[HEARTH_ID_LEN + 1];
+    char *real;
+
+    /* this server's name in the captures' leases: its host and data folder, so a restart takes
+     * its own captures back at once and replicas (each its own folder) differ */
+    gethostname(host, sizeof(host) - 1);
+    real = realpath(svc->cfg->data_dir, NULL);
+    snprintf(seed, sizeof(seed), "%.255s:%.300s", host, real ? real : svc->cfg->data_dir);
+    free(real);
+    hearth_sha256_hex(seed, strlen(seed), hash);
+    snprintf(owner, sizeof(owner), "%.*s", HEARTH_ID_LEN, hash);
 
     e = hearth_captures_start(svc->store, snapshot, svc, svc->fetcher != NULL,
                               (int)svc->cfg->max_captures, (int)svc->cfg->max_captures_per_client,
-                              (int)svc->cfg->capture_lease_s, &svc->captures, em);
+                              (int)svc->cfg->capture_lease_s, owner, &svc->captures, em);
     if (e)
         return e;
     if (svc->cfg->retention_days) {

@@ -894,15 +894,17 @@ enum hearth_err hearth_capture_claim(struct hearth_store *st, const char *owner,
         goto out_unlock;
     /* another server's row being claimed is skipped, not waited for */
     snprintf(sql, sizeof(sql),
-             "SELECT series FROM captures WHERE state = 'running'%s%s ORDER BY next_at, series "
+             "SELECT series FROM captures WHERE state = 'running'%s%s%s ORDER BY next_at, series "
              "LIMIT ?1%s",
-             all ? "" : " AND lease_until < ", all ? "" : now_ms_sql(st),
-             pg ? " FOR UPDATE SKIP LOCKED" : "");
+             all ? "" : " AND (lease_owner = ?2 OR lease_until < ", all ? "" : now_ms_sql(st),
+             all ? "" : ")", pg ? " FOR UPDATE SKIP LOCKED" : "");
     if (hearth_db_prepare(st->db, sql, &q) < 0) {
         e = db_err(st, em, "cannot claim the captures");
         goto out_rollback;
     }
     hearth_db_bind_int64(q, 1, limit);
+    if (!all)
+        hearth_db_bind_text(q, 2, owner);
     for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW && *n < (size_t)limit; rc = hearth_db_step(q))
         snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", hearth_db_column_text(q, 0));
     if (rc != HEARTH_DB_DONE && rc != HEARTH_DB_ROW) {
@@ -1003,6 +1005,20 @@ enum hearth_err hearth_capture_stop(struct hearth_store *st, const char *series,
         e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "this capture is not running");
 out_unlock:
     hearth_db_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_capture_release(struct hearth_store *st, const char *series,
+                                       const char *owner, struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+
+    pthread_mutex_lock(&st->lock);
+    e = run2(st,
+             "UPDATE captures SET lease_owner = '', lease_until = 0 "
+             "WHERE series = ?1 AND lease_owner = ?2",
+             series, owner, "cannot give the capture's lease back", em);
     pthread_mutex_unlock(&st->lock);
     return e;
 }

@@ -138,6 +138,7 @@ static struct hearth_capture_row row_of(const char *url, int count, int interval
     r.started = started;
     r.updated = started;
     r.next_at = next_at;
+    r.lease_s = 30; /* as a new capture is stored: its lease held (by whoever adds it) */
     return r;
 }
 
@@ -192,7 +193,7 @@ static void test_runs_to_done(void **state)
 
     r = row_of("http://target/heap", 5, 0, 1, now, now);
     f->ctx.sleep_ms = 5;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, NULL, &c, &em),
                      HEARTH_OK);
     create(f, &r, sid); /* after the start, as the HTTP layer does (else it would resume it) */
     assert_int_equal(hearth_captures_reserve(c, "10.0.0.1", &retry, &em), HEARTH_OK);
@@ -229,7 +230,7 @@ static void test_two_at_once(void **state)
     a = row_of("http://a/heap", 4, 0, 1, now, now);
     b = row_of("http://b/heap", 4, 0, 1, now, now);
     f->ctx.sleep_ms = 40;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, NULL, &c, &em),
                      HEARTH_OK);
     create(f, &a, sa);
     create(f, &b, sb);
@@ -262,7 +263,7 @@ static void test_failures(void **state)
 
     a = row_of("http://fail-later/heap", 3, 0, 1, now, now); /* first one was taken */
     b = row_of("http://fail-always/heap", 2, 0, 0, now, now);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, NULL, &c, &em),
                      HEARTH_OK);
     create(f, &a, sa);
     create(f, &b, sb);
@@ -297,7 +298,7 @@ static void test_limits(void **state)
     int retry = -1;
     int64_t now = hearth_now_ms();
 
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 1, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 1, 30, NULL, &c, &em),
                      HEARTH_OK);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(retry, 0);
@@ -336,7 +337,7 @@ static void test_retry_after(void **state)
     int retry = -1;
     int64_t now = hearth_now_ms();
 
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, NULL, &c, &em),
                      HEARTH_OK);
     r = row_of("http://soon/heap", 2, 30, 1, now, now + 30000);
     create(f, &r, sid);
@@ -359,7 +360,7 @@ static void test_cancel(void **state)
     int64_t now = hearth_now_ms();
 
     r = row_of("http://later/heap", 3, 3600, 1, now, now + 3600 * 1000);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, NULL, &c, &em),
                      HEARTH_OK);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
@@ -381,9 +382,9 @@ static void test_cancel(void **state)
 }
 
 /*
- * Shared metadata (PostgreSQL): a server that cannot fetch leaves stored captures to the others
- * (still running, not taken); one with room for one runs them one after the other, each taken
- * over once (restarts 1).
+ * Shared metadata (PostgreSQL): a server that cannot fetch takes expired leases and marks the
+ * captures interrupted, as one server does; one with room for one runs the others one after the
+ * other (the second waits, still running, for a server with room), each taken over once.
  */
 static void test_resume_shared(struct fx *f)
 {
@@ -391,25 +392,39 @@ static void test_resume_shared(struct fx *f)
     struct hearth_capture_row r;
     struct hearth_series a, b;
     struct hearth_errmsg em;
-    char s1[HEARTH_ID_LEN + 1], s2[HEARTH_ID_LEN + 1];
+    char s1[HEARTH_ID_LEN + 1], s2[HEARTH_ID_LEN + 1], s3[HEARTH_ID_LEN + 1];
     int64_t now = hearth_now_ms();
+    int i;
 
+    /* a server that cannot fetch takes the expired lease and says why it stopped */
     r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
+    r.lease_s = 0; /* its server died: the lease has expired */
     create(f, &r, s1);
-    r = row_of("http://two/heap", 3, 0, 1, now - 10000, now - 5000);
-    create(f, &r, s2);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, NULL, &c, &em),
                      HEARTH_OK);
-    usleep(300000);
+    for (i = 0; i < 100; i++) {
+        assert_int_equal(hearth_series_get(f->st, s1, &a, &em), HEARTH_OK);
+        if (strcmp(a.cap.state, HEARTH_CAP_RUNNING) != 0)
+            break;
+        hearth_series_release(&a);
+        usleep(50000);
+    }
     hearth_captures_stop(c);
-    assert_int_equal(hearth_series_get(f->st, s1, &a, &em), HEARTH_OK);
-    assert_string_equal(a.cap.state, HEARTH_CAP_RUNNING);
-    assert_int_equal(a.cap.restarts, 0);
+    assert_string_equal(a.cap.state, HEARTH_CAP_INTERRUPTED);
+    assert_int_equal(a.cap.restarts, 1);
+    assert_non_null(strstr(a.cap.last_error, "fetching disabled"));
     hearth_series_release(&a);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 2, &c, &em),
+    /* room for one: the other waits (still running, for any server), then runs */
+    r = row_of("http://two/heap", 3, 0, 1, now - 10000, now - 5000);
+    r.lease_s = 0;
+    create(f, &r, s2);
+    r = row_of("http://three/heap", 3, 0, 1, now - 10000, now - 5000);
+    r.lease_s = 0;
+    create(f, &r, s3);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 2, NULL, &c, &em),
                      HEARTH_OK);
-    wait_end(f, s1, &a);
-    wait_end(f, s2, &b);
+    wait_end(f, s2, &a);
+    wait_end(f, s3, &b);
     assert_string_equal(a.cap.state, HEARTH_CAP_DONE);
     assert_string_equal(b.cap.state, HEARTH_CAP_DONE);
     assert_int_equal(a.cap.taken, 3);
@@ -442,7 +457,7 @@ static void test_resume(void **state)
     /* fetching disabled at the restart */
     r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s1);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, NULL, &c, &em),
                      HEARTH_OK);
     hearth_captures_stop(c);
     assert_int_equal(hearth_series_get(f->st, s1, &s, &em), HEARTH_OK);
@@ -457,7 +472,7 @@ static void test_resume(void **state)
     create(f, &r, s2);
     r = row_of("http://three/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s3);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, NULL, &c, &em),
                      HEARTH_OK);
     {
         struct hearth_series a, b;
@@ -480,7 +495,7 @@ static void test_resume(void **state)
     hearth_captures_stop(c);
     assert_int_equal(calls(f), 2);
     /* the interrupted one is not resumed again */
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, NULL, &c, &em),
                      HEARTH_OK);
     hearth_captures_stop(c);
     assert_int_equal(calls(f), 2);
@@ -500,7 +515,7 @@ static void test_stop_waits(void **state)
 
     r = row_of("http://long/heap", 100, 0, 1, now, now);
     f->ctx.sleep_ms = 150;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, &c, &em),
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, NULL, &c, &em),
                      HEARTH_OK);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
