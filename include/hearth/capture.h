@@ -22,6 +22,14 @@
  * only); if the server can no longer fetch, they are marked interrupted
  * with the reason. Stopping the server only ends the threads: running
  * captures stay "running" in the store and resume at the next start.
+ *
+ * Several servers on one PostgreSQL database (replicas): each capture has a
+ * lease in its row (series.h), held by the server that started it and
+ * renewed every lease_s / 3 s and before each step; a lease left to expire
+ * (its server died) is claimed by another server, which resumes the capture
+ * as after a restart. Stopping works from any server: the owner sees the
+ * stored "stopped" state at its next step. With SQLite (one server) every
+ * running capture is this server's at start, as before.
  */
 #ifndef HEARTH_CAPTURE_H
 #define HEARTH_CAPTURE_H
@@ -48,11 +56,18 @@ typedef enum hearth_err (*hearth_snapshot_fn)(void *ctx, const char *url, const 
 
 /*
  * Start the scheduler and resume stored captures. can_fetch false (fetching
- * disabled by configuration) marks them interrupted instead.
+ * disabled by configuration) marks them interrupted instead. owner names
+ * this server in the leases (the same after a restart, so it takes its own
+ * captures back at once; NULL: a random name).
  */
 enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
                                       bool can_fetch, int max_running, int max_per_client,
-                                      struct hearth_captures **out, struct hearth_errmsg *em);
+                                      int lease_s, const char *owner, struct hearth_captures **out,
+                                      struct hearth_errmsg *em);
+
+/* This server's name in the captures' leases, and their length (for a new capture's row). */
+const char *hearth_captures_owner(const struct hearth_captures *c);
+int hearth_captures_lease_s(const struct hearth_captures *c);
 
 /* Ends the threads (waits for snapshots in progress). NULL is allowed. */
 void hearth_captures_stop(struct hearth_captures *c);

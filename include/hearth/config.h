@@ -47,6 +47,8 @@ struct hearth_config {
     size_t retention_days;          /* 0 = keep forever */
     size_t max_captures;            /* captures running at once, server-wide */
     size_t max_captures_per_client; /* of them, started by one client address */
+    size_t capture_lease_s;         /* a capture's lease among replicas (capture.h) */
+    size_t blob_gc_grace_s;         /* unused blobs wait this long (store.h, gc_blobs) */
     char *cors_origins;             /* origins allowed cross-origin (comma-separated); "" = none */
     char *tls_cert;                 /* PEM certificate chain; with tls_key: HTTPS only */
     char *tls_key;                  /* PEM private key */

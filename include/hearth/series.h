@@ -45,6 +45,10 @@ struct hearth_capture_row {
     char *last_error; /* "" when none */
     int64_t next_at;  /* Unix ms of the next attempt; 0 when not running */
     int64_t started, updated;
+    /* when the row is inserted (hearth_series_create): the lease of the server that runs it
+     * (capture.h), not owned by the row; NULL and 0 elsewhere */
+    const char *lease_owner;
+    int lease_s;
 };
 
 struct hearth_series {
@@ -133,8 +137,44 @@ enum hearth_err hearth_series_delete(struct hearth_store *st, const char *id, co
  * the same for the capture's first snapshot.
  */
 enum hearth_err hearth_capture_record(struct hearth_store *st, const char *series,
-                                      const char *profile_id, const struct hearth_capture_row *cap,
+                                      const char *profile_id, int step, const char *owner,
+                                      const struct hearth_capture_row *cap,
                                       struct hearth_errmsg *em);
+
+/*
+ * Replicas: with PostgreSQL metadata several servers run one set of
+ * captures. Each capture row holds a lease (lease_owner, lease_until in
+ * the database's clock, Unix ms); only its owner takes snapshots, renewing
+ * the lease before each step and every lease_s / 3 seconds, and another
+ * server claims the capture once the lease has expired (the owner died).
+ * In hearth_capture_record() above, step (>= 2; 0: none) is the attempt's
+ * number, unique per series (index series_items_step: a second writer of a
+ * step is refused), and owner (NULL: no check) must still hold the lease,
+ * else HEARTH_E_CONFLICT and nothing is stored; a state other than running
+ * set meanwhile by hearth_capture_stop() is kept.
+ *
+ * hearth_capture_shared: the metadata may be shared by several servers.
+ * hearth_capture_claim: take the lease of at most limit running captures
+ *   whose lease expired or is owner's own (all: every running one, for a single server
+ *   starting), rows locked by another claimer are skipped; *ids malloc'd.
+ * hearth_capture_renew: extend owner's lease (or take a lease nobody holds);
+ *   *mine false when the lease is lost or the capture no longer runs (then
+ *   drop it).
+ * hearth_capture_release: give owner's lease back (a clean stop): any server
+ *   claims the capture at once.
+ * hearth_capture_stop: set a running capture "stopped" from any server
+ *   (HEARTH_E_NOT_FOUND if not running); its owner notices at its next step.
+ */
+bool hearth_capture_shared(struct hearth_store *st);
+enum hearth_err hearth_capture_claim(struct hearth_store *st, const char *owner, int lease_s,
+                                     bool all, int limit, char (**ids)[HEARTH_ID_LEN + 1],
+                                     size_t *n, struct hearth_errmsg *em);
+enum hearth_err hearth_capture_renew(struct hearth_store *st, const char *series, const char *owner,
+                                     int lease_s, bool *mine, struct hearth_errmsg *em);
+enum hearth_err hearth_capture_release(struct hearth_store *st, const char *series,
+                                       const char *owner, struct hearth_errmsg *em);
+enum hearth_err hearth_capture_stop(struct hearth_store *st, const char *series, int64_t now_ms,
+                                    struct hearth_errmsg *em);
 
 /* The ids of captures stored as running (for resuming after a restart). */
 enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],

@@ -150,6 +150,19 @@ enum hearth_err hearth_store_delete(struct hearth_store *st, const char *id, con
 enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, int *count,
                                     struct hearth_errmsg *em);
 
+/*
+ * Shared metadata (PostgreSQL, several servers): a blob whose last row went
+ * is not deleted at once (another server may be storing the same bytes, its
+ * row not yet written) but marked in blob_gc; a put of the same bytes takes
+ * the mark away before writing them. This pass, run in the background now
+ * and then, deletes the blobs marked longer than grace_ms ago that no row
+ * uses, one server at a time (pg_try_advisory_xact_lock: the others skip
+ * the round); *count is how many. With SQLite it does nothing: an unused
+ * blob is deleted at once, under the store's lock, as before.
+ */
+enum hearth_err hearth_store_gc_blobs(struct hearth_store *st, int64_t grace_ms, int *count,
+                                      struct hearth_errmsg *em);
+
 /* The store's clock: Unix milliseconds, as in `created` (also the capture schedule's). */
 int64_t hearth_now_ms(void);
 

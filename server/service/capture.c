@@ -22,6 +22,7 @@ struct job {
     char *name;                     /* of the snapshots: "<name> #<k>" */
     struct hearth_capture_row row;
     bool busy; /* a snapshot is being taken (outside the lock) */
+    bool lost; /* its lease went to another server, or it was stopped elsewhere */
 };
 
 struct hearth_captures {
@@ -38,6 +39,11 @@ struct hearth_captures {
     size_t njobs, cap;
     char (*pending)[HEARTH_CLIENT_LEN]; /* reservations of captures being started */
     size_t npending;
+    char owner[HEARTH_ID_LEN + 1]; /* this server's name in the captures' leases */
+    int lease_s;
+    bool shared, can_fetch;
+    pthread_t leaser;
+    bool leaser_running;
 };
 
 static void job_release(struct job *j)
@@ -146,6 +152,20 @@ static void *run(void *arg)
             pthread_cond_timedwait(&c->cond, &c->lock, &ts);
             continue;
         }
+        /* still ours? (another server took the lease, or it was stopped from elsewhere) */
+        {
+            bool mine = true;
+            struct hearth_errmsg em2 = {{0}};
+            if (hearth_capture_renew(c->st, c->jobs[pick].series, c->owner, c->lease_s, &mine,
+                                     &em2) == HEARTH_OK &&
+                !mine) {
+                hearth_log(HEARTH_LOG_INFO, "capture_released",
+                           "capture %s: stopped or run by another server now",
+                           c->jobs[pick].series);
+                drop_job(c, pick);
+                continue;
+            }
+        }
         /* take the snapshot without the lock; the job stays in place (busy) */
         c->jobs[pick].busy = true;
         snprintf(series, sizeof(series), "%s", c->jobs[pick].series);
@@ -180,9 +200,11 @@ static void *run(void *arg)
             else
                 j->row.updated = hearth_now_ms(); /* stopped while fetching: keep "stopped" */
             memset(&em, 0, sizeof(em));
-            if (hearth_capture_record(c->st, series, e ? NULL : pid, &j->row, &em))
+            e = hearth_capture_record(c->st, series, e ? NULL : pid, j->row.taken + j->row.failed,
+                                      c->owner, &j->row, &em);
+            if (e)
                 hearth_log(HEARTH_LOG_ERROR, "capture_error", "capture %s: %s", series, em.msg);
-            if (strcmp(j->row.state, HEARTH_CAP_RUNNING) != 0)
+            if (strcmp(j->row.state, HEARTH_CAP_RUNNING) != 0 || j->lost || e == HEARTH_E_CONFLICT)
                 drop_job(c, i);
             pthread_cond_broadcast(&c->cond); /* the job is free again for the others */
         }
@@ -191,9 +213,100 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* Resume a capture whose lease this server just took (after a restart or from a dead server):
+ * restarts + 1, the missed attempt now. Lock held (or before the threads start). */
+static void adopt(struct hearth_captures *c, const char *id)
+{
+    struct hearth_series s;
+    struct hearth_errmsg em2 = {{0}};
+    size_t i;
+
+    for (i = 0; i < c->njobs; i++)
+        if (!strcmp(c->jobs[i].series, id))
+            return; /* already running here (its lease had not been written yet) */
+    if (hearth_series_get(c->st, id, &s, &em2) || !s.has_capture) {
+        hearth_series_release(&s);
+        return;
+    }
+    s.cap.restarts++;
+    s.cap.updated = hearth_now_ms();
+    if (!c->can_fetch || (int)c->njobs >= c->max_running) {
+        snprintf(s.cap.state, sizeof(s.cap.state), "%s", HEARTH_CAP_INTERRUPTED);
+        s.cap.next_at = 0;
+        set_error(&s.cap, !c->can_fetch ? "the server restarted with fetching disabled"
+                                        : "the server restarted with too many captures");
+    } else {
+        /* resume: the missed attempt runs now, the rest on the original schedule */
+        advance(&s.cap);
+        if (s.cap.next_at < s.cap.updated)
+            s.cap.next_at = s.cap.updated;
+    }
+    if (hearth_capture_record(c->st, s.id, NULL, 0, c->owner, &s.cap, &em2) == HEARTH_OK &&
+        !strcmp(s.cap.state, HEARTH_CAP_RUNNING)) {
+        hearth_log(HEARTH_LOG_INFO, "capture_resumed", "capture %s: resumed (restart %d)", s.id,
+                   s.cap.restarts);
+        push_job(c, s.id, s.name, "", &s.cap, &em2);
+    }
+    hearth_series_release(&s);
+}
+
+/* Every lease_s / 3: renew the leases held, drop the lost ones, and (shared metadata) take the
+ * captures whose owner died. */
+static void *leaser_main(void *arg)
+{
+    struct hearth_captures *c = arg;
+    int64_t period = (int64_t)c->lease_s * 1000 / 3;
+
+    if (period < 200)
+        period = 200;
+    pthread_mutex_lock(&c->lock);
+    while (!c->quit) {
+        int64_t until = hearth_now_ms() + period;
+        struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000};
+        size_t i = 0;
+
+        while (i < c->njobs) {
+            struct hearth_errmsg em = {{0}};
+            bool mine = true;
+            if (hearth_capture_renew(c->st, c->jobs[i].series, c->owner, c->lease_s, &mine, &em) ==
+                    HEARTH_OK &&
+                !mine) {
+                hearth_log(HEARTH_LOG_INFO, "capture_released",
+                           "capture %s: stopped or run by another server now", c->jobs[i].series);
+                if (c->jobs[i].busy) {
+                    c->jobs[i].lost = true; /* its thread drops it when the snapshot ends */
+                } else {
+                    drop_job(c, i);
+                    continue;
+                }
+            }
+            i++;
+        }
+        if (c->shared) {
+            char(*ids)[HEARTH_ID_LEN + 1] = NULL;
+            size_t n = 0;
+            struct hearth_errmsg em = {{0}};
+            /* one that cannot fetch takes them to say so (interrupted), as one server does */
+            int room = c->can_fetch ? c->max_running - (int)(c->njobs + c->npending) : 100;
+            if (hearth_capture_claim(c->st, c->owner, c->lease_s, false, room, &ids, &n, &em) ==
+                HEARTH_OK) {
+                for (i = 0; i < n; i++)
+                    adopt(c, ids[i]);
+                if (n)
+                    pthread_cond_broadcast(&c->cond);
+            }
+            free(ids);
+        }
+        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
 enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_fn fn, void *ctx,
                                       bool can_fetch, int max_running, int max_per_client,
-                                      struct hearth_captures **out, struct hearth_errmsg *em)
+                                      int lease_s, const char *owner, struct hearth_captures **out,
+                                      struct hearth_errmsg *em)
 {
     struct hearth_captures *c = calloc(1, sizeof(*c));
     char(*ids)[HEARTH_ID_LEN + 1] = NULL;
@@ -215,34 +328,21 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
-    e = hearth_capture_running(st, &ids, &n, em);
+    if (owner && *owner)
+        snprintf(c->owner, sizeof(c->owner), "%.*s", HEARTH_ID_LEN, owner);
+    else
+        hearth_id_new(c->owner);
+    c->lease_s = lease_s;
+    c->shared = hearth_capture_shared(st);
+    c->can_fetch = can_fetch;
+    /* the only server: every capture stored as running is this one's; shared: the expired
+     * ones and this server's own (it restarted), before the first request */
+    e = hearth_capture_claim(st, c->owner, lease_s, !c->shared,
+                             c->shared && can_fetch ? max_running : 1000000, &ids, &n, em);
     if (e)
         goto out_fail;
-    for (i = 0; i < n; i++) {
-        struct hearth_series s;
-        struct hearth_errmsg em2 = {{0}};
-        if (hearth_series_get(st, ids[i], &s, &em2) || !s.has_capture) {
-            hearth_series_release(&s);
-            continue;
-        }
-        s.cap.restarts++;
-        s.cap.updated = hearth_now_ms();
-        if (!can_fetch || (int)c->njobs >= max_running) {
-            snprintf(s.cap.state, sizeof(s.cap.state), "%s", HEARTH_CAP_INTERRUPTED);
-            s.cap.next_at = 0;
-            set_error(&s.cap, !can_fetch ? "the server restarted with fetching disabled"
-                                         : "the server restarted with too many captures");
-        } else {
-            /* resume: the missed attempt runs now, the rest on the original schedule */
-            advance(&s.cap);
-            if (s.cap.next_at < s.cap.updated)
-                s.cap.next_at = s.cap.updated;
-        }
-        if (hearth_capture_record(st, s.id, NULL, &s.cap, &em2) == HEARTH_OK &&
-            !strcmp(s.cap.state, HEARTH_CAP_RUNNING))
-            push_job(c, s.id, s.name, "", &s.cap, &em2);
-        hearth_series_release(&s);
-    }
+    for (i = 0; i < n; i++)
+        adopt(c, ids[i]);
     free(ids);
     for (i = 0; i < CAPTURE_WORKERS; i++) {
         if (pthread_create(&c->threads[i], NULL, run, c) != 0) {
@@ -251,6 +351,11 @@ enum hearth_err hearth_captures_start(struct hearth_store *st, hearth_snapshot_f
         }
         c->nthreads++;
     }
+    if (pthread_create(&c->leaser, NULL, leaser_main, c) != 0) {
+        e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the capture threads");
+        goto out_fail;
+    }
+    c->leaser_running = true;
     *out = c;
     return HEARTH_OK;
 out_fail:
@@ -270,6 +375,13 @@ void hearth_captures_stop(struct hearth_captures *c)
     pthread_mutex_unlock(&c->lock);
     for (i = 0; i < (size_t)c->nthreads; i++)
         pthread_join(c->threads[i], NULL);
+    if (c->leaser_running)
+        pthread_join(c->leaser, NULL);
+    /* a clean stop gives the leases back: this server restarted, or another, resumes at once */
+    for (i = 0; c->shared && i < c->njobs; i++) {
+        struct hearth_errmsg em = {{0}};
+        hearth_capture_release(c->st, c->jobs[i].series, c->owner, &em);
+    }
     for (i = 0; i < c->njobs; i++)
         job_release(&c->jobs[i]);
     free(c->jobs);
@@ -358,9 +470,26 @@ enum hearth_err hearth_captures_add(struct hearth_captures *c, const char *serie
 {
     enum hearth_err e;
 
+    size_t i;
+
     pthread_mutex_lock(&c->lock);
     unreserve(c, client);
-    e = push_job(c, series, name, client, row, em);
+    for (i = 0; i < c->njobs; i++)
+        if (!strcmp(c->jobs[i].series, series))
+            break;
+    if (i < c->njobs) {
+        /* taken over already by this server's own lease pass (a row stored without a lease):
+         * the new row is the truth */
+        struct hearth_capture_row nr;
+        if (!c->jobs[i].busy && row_copy(&nr, row)) {
+            hearth_capture_row_release(&c->jobs[i].row);
+            c->jobs[i].row = nr;
+        }
+        snprintf(c->jobs[i].client, sizeof(c->jobs[i].client), "%s", client);
+        e = HEARTH_OK;
+    } else {
+        e = push_job(c, series, name, client, row, em);
+    }
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     return e;
@@ -377,16 +506,28 @@ enum hearth_err hearth_captures_cancel(struct hearth_captures *c, const char *se
         if (!strcmp(c->jobs[i].series, series))
             break;
     if (i == c->njobs) {
+        /* run by another server (or none): the owner sees "stopped" at its next step */
+        e = hearth_capture_stop(c->st, series, hearth_now_ms(), em);
         pthread_mutex_unlock(&c->lock);
-        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "this capture is not running");
+        return e;
     }
     snprintf(c->jobs[i].row.state, sizeof(c->jobs[i].row.state), "%s", HEARTH_CAP_STOPPED);
     c->jobs[i].row.next_at = 0;
     c->jobs[i].row.updated = hearth_now_ms();
-    e = hearth_capture_record(c->st, series, NULL, &c->jobs[i].row, em);
+    e = hearth_capture_record(c->st, series, NULL, 0, NULL, &c->jobs[i].row, em);
     if (!c->jobs[i].busy)
         drop_job(c, i); /* a busy job is dropped by the thread when its snapshot ends */
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     return e;
+}
+
+const char *hearth_captures_owner(const struct hearth_captures *c)
+{
+    return c->owner;
+}
+
+int hearth_captures_lease_s(const struct hearth_captures *c)
+{
+    return c->lease_s;
 }

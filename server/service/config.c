@@ -108,6 +108,12 @@ static const struct opt opts[] = {
      O(max_captures_per_client), "2",
      "captures one client address may run at once, so one client cannot take every capture; "
      "more get 429 + Retry-After (behind a proxy every client shares its address)"},
+    {"blob-gc-grace-seconds", "HEARTH_BLOB_GC_GRACE_SECONDS", K_SIZE, O(blob_gc_grace_s), "600",
+     "with PostgreSQL metadata, a blob whose last profile was deleted is deleted this long "
+     "after (another server may be storing the same bytes meanwhile, which keeps it); 1..86400"},
+    {"capture-lease-seconds", "HEARTH_CAPTURE_LEASE_SECONDS", K_SIZE, O(capture_lease_s), "30",
+     "how long a capture stays with its server without renewal: after this, another server on "
+     "the same PostgreSQL database takes over the captures of one that died (2..3600)"},
     {"cors-origins", "HEARTH_CORS_ORIGINS", K_STR, O(cors_origins), "",
      "origins (scheme://host[:port], comma-separated) whose pages may call the API, writes "
      "included (CORS); empty: no CORS headers, cross-origin writes refused"},
@@ -437,6 +443,14 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                               "--max-captures must be 1..10000 and --max-captures-per-client "
                               "1..--max-captures");
+        goto out_fail;
+    }
+    if (cfg->blob_gc_grace_s < 1 || cfg->blob_gc_grace_s > 86400) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--blob-gc-grace-seconds must be 1..86400");
+        goto out_fail;
+    }
+    if (cfg->capture_lease_s < 2 || cfg->capture_lease_s > 3600) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--capture-lease-seconds must be 2..3600");
         goto out_fail;
     }
     if (strcmp(cfg->log_format, "text") && strcmp(cfg->log_format, "json")) {

@@ -471,6 +471,8 @@ enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const c
     row.taken = 1;
     row.updated = hearth_now_ms();
     row.next_at = row.started + (int64_t)row.interval_s * 1000;
+    row.lease_owner = hearth_captures_owner(hearth_service_captures(svc));
+    row.lease_s = hearth_captures_lease_s(hearth_service_captures(svc));
     first = m.id;
     e = hearth_series_create(hearth_service_store(svc), name, full, "capture", &first, 1, NULL,
                              &row, id, token, em);

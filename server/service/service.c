@@ -46,6 +46,9 @@ struct hearth_service {
     /* the retention sweep (--retention-days): its thread waits on cond until stop */
     pthread_t retention_thread;
     bool retention_running, stopping;
+    /* the blob collection (shared metadata only): same lock, cond and stopping */
+    pthread_t gc_thread;
+    bool gc_running;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     time_t started; /* for uptime_s */
@@ -360,6 +363,39 @@ static void *retention_main(void *arg)
     return NULL;
 }
 
+/* Collect the blobs unused for --blob-gc-grace-seconds, every half of that (at most 5 min), until
+ * stop. Only with shared metadata (hearth_store_gc_blobs). */
+static void *gc_main(void *arg)
+{
+    struct hearth_service *svc = arg;
+    int64_t grace_ms = (int64_t)svc->cfg->blob_gc_grace_s * 1000;
+    int64_t every_ms = grace_ms / 2 > 300000 ? 300000 : grace_ms / 2 < 500 ? 500 : grace_ms / 2;
+    struct timespec until;
+    int n;
+
+    pthread_mutex_lock(&svc->lock);
+    while (!svc->stopping) {
+        struct hearth_errmsg em = {{0}};
+        int64_t ns;
+        clock_gettime(CLOCK_REALTIME, &until);
+        ns = (int64_t)until.tv_nsec + (every_ms % 1000) * 1000000;
+        until.tv_sec += (time_t)(every_ms / 1000 + ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
+        while (!svc->stopping && pthread_cond_timedwait(&svc->cond, &svc->lock, &until) == 0)
+            ;
+        if (svc->stopping)
+            break;
+        pthread_mutex_unlock(&svc->lock);
+        if (hearth_store_gc_blobs(svc->store, grace_ms, &n, &em))
+            hearth_log(HEARTH_LOG_WARN, "blob_gc_error", "blob collection failed: %s", em.msg);
+        else if (n > 0)
+            hearth_log(HEARTH_LOG_INFO, "blob_gc", "deleted %d unused blobs", n);
+        pthread_mutex_lock(&svc->lock);
+    }
+    pthread_mutex_unlock(&svc->lock);
+    return NULL;
+}
+
 /* A scheduled snapshot: the server's fetch rules, on a capture worker (not an ad-hoc slot). */
 static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
                                 char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
@@ -377,16 +413,32 @@ static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
 enum hearth_err hearth_service_start_jobs(struct hearth_service *svc, struct hearth_errmsg *em)
 {
     enum hearth_err e;
+    char host[256] = "", seed[600], hash[HEARTH_SHA256_HEX + 1], owner[HEARTH_ID_LEN + 1];
+    char *real;
+
+    /* this server's name in the captures' leases: its host and data folder, so a restart takes
+     * its own captures back at once and replicas (each its own folder) differ */
+    gethostname(host, sizeof(host) - 1);
+    real = realpath(svc->cfg->data_dir, NULL);
+    snprintf(seed, sizeof(seed), "%.255s:%.300s", host, real ? real : svc->cfg->data_dir);
+    free(real);
+    hearth_sha256_hex(seed, strlen(seed), hash);
+    snprintf(owner, sizeof(owner), "%.*s", HEARTH_ID_LEN, hash);
 
     e = hearth_captures_start(svc->store, snapshot, svc, svc->fetcher != NULL,
                               (int)svc->cfg->max_captures, (int)svc->cfg->max_captures_per_client,
-                              &svc->captures, em);
+                              (int)svc->cfg->capture_lease_s, owner, &svc->captures, em);
     if (e)
         return e;
     if (svc->cfg->retention_days) {
         if (pthread_create(&svc->retention_thread, NULL, retention_main, svc) != 0)
             return hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the retention thread");
         svc->retention_running = true;
+    }
+    if (hearth_capture_shared(svc->store)) {
+        if (pthread_create(&svc->gc_thread, NULL, gc_main, svc) != 0)
+            return hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the blob collection");
+        svc->gc_running = true;
     }
     return HEARTH_OK;
 }
@@ -397,13 +449,17 @@ void hearth_service_stop_jobs(struct hearth_service *svc)
         return;
     hearth_captures_stop(svc->captures); /* running captures resume at the next start */
     svc->captures = NULL;
+    pthread_mutex_lock(&svc->lock);
+    svc->stopping = true;
+    pthread_cond_broadcast(&svc->cond);
+    pthread_mutex_unlock(&svc->lock);
     if (svc->retention_running) {
-        pthread_mutex_lock(&svc->lock);
-        svc->stopping = true;
-        pthread_cond_broadcast(&svc->cond);
-        pthread_mutex_unlock(&svc->lock);
         pthread_join(svc->retention_thread, NULL);
         svc->retention_running = false;
+    }
+    if (svc->gc_running) {
+        pthread_join(svc->gc_thread, NULL);
+        svc->gc_running = false;
     }
 }
 

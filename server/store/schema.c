@@ -57,6 +57,13 @@ static const char *const sqlite_versions[] = {
     " created INTEGER NOT NULL, delete_hash TEXT NOT NULL);",
     /* 2: a profile's series are found by profile (series_of_profile, deletes) */
     "CREATE INDEX IF NOT EXISTS series_items_profile ON series_items(profile);",
+    /* 3: capture leases (one runner among replicas), one snapshot per capture step, and the
+     * blobs whose last reference went (deleted after a grace period, store.c) */
+    "ALTER TABLE captures ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE captures ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE series_items ADD COLUMN step INTEGER;"
+    "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
+    "CREATE TABLE blob_gc (blob TEXT PRIMARY KEY, since INTEGER NOT NULL);",
 };
 
 static const char *const pg_versions[] = {
@@ -92,6 +99,12 @@ static const char *const pg_versions[] = {
     " created BIGINT NOT NULL, delete_hash " T " NOT NULL);",
     /* 2 */
     "CREATE INDEX IF NOT EXISTS series_items_profile ON series_items(profile);",
+    /* 3 */
+    "ALTER TABLE captures ADD COLUMN lease_owner " T " NOT NULL DEFAULT '';"
+    "ALTER TABLE captures ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE series_items ADD COLUMN step BIGINT;"
+    "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
+    "CREATE TABLE blob_gc (blob " T " PRIMARY KEY, since BIGINT NOT NULL);",
 };
 
 _Static_assert(sizeof(sqlite_versions) == sizeof(pg_versions),

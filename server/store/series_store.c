@@ -108,21 +108,30 @@ static bool capture_from_row(struct hearth_db_stmt *q, int at, struct hearth_cap
     return r->url && r->last_error;
 }
 
+static const char *now_ms_sql(struct hearth_store *st);
+
 /* Insert the capture row (insert) or store its progress. */
 static enum hearth_err put_capture(struct hearth_store *st, const char *series,
                                    const struct hearth_capture_row *c, bool insert,
-                                   struct hearth_errmsg *em)
+                                   const char *owner, struct hearth_errmsg *em)
 {
-    static const char *const sql[] = {
-        "UPDATE captures SET state = ?2, taken = ?3, failed = ?4, restarts = ?5, "
-        "last_error = ?6, next_at = ?7, updated = ?8 WHERE series = ?1",
-        "INSERT INTO captures (series, state, taken, failed, restarts, last_error, next_at, "
-        "updated, url, interval_s, count, gc, started) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
+    /* a state other than running (stopped from another server) is kept */
+    static const char *const upd =
+        "UPDATE captures SET state = CASE WHEN state = 'running' THEN ?2 ELSE state END, "
+        "taken = ?3, failed = ?4, restarts = ?5, last_error = ?6, "
+        "next_at = CASE WHEN state = 'running' THEN CAST(?7 AS BIGINT) ELSE 0 END, updated = ?8 "
+        "WHERE series = ?1 AND (?9 = '' OR lease_owner = ?9)";
     struct hearth_db_stmt *q = NULL;
     enum hearth_err e = HEARTH_OK;
+    char ins[512];
 
-    if (hearth_db_prepare(st->db, sql[insert], &q) < 0)
+    snprintf(
+        ins, sizeof(ins),
+        "INSERT INTO captures (series, state, taken, failed, restarts, last_error, next_at, "
+        "updated, url, interval_s, count, gc, started, lease_owner, lease_until) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, %s + ?15 * 1000)",
+        now_ms_sql(st));
+    if (hearth_db_prepare(st->db, insert ? ins : upd, &q) < 0)
         return db_err(st, em, "cannot store the capture");
     hearth_db_bind_text(q, 1, series);
     hearth_db_bind_text(q, 2, c->state);
@@ -132,15 +141,22 @@ static enum hearth_err put_capture(struct hearth_store *st, const char *series,
     hearth_db_bind_text(q, 6, c->last_error ? c->last_error : "");
     hearth_db_bind_int64(q, 7, c->next_at);
     hearth_db_bind_int64(q, 8, c->updated);
+    if (!insert)
+        hearth_db_bind_text(q, 9, owner ? owner : "");
     if (insert) {
         hearth_db_bind_text(q, 9, c->url ? c->url : "");
         hearth_db_bind_int64(q, 10, c->interval_s);
         hearth_db_bind_int64(q, 11, c->count);
         hearth_db_bind_int64(q, 12, c->gc);
         hearth_db_bind_int64(q, 13, c->started);
+        hearth_db_bind_text(q, 14, c->lease_owner ? c->lease_owner : "");
+        hearth_db_bind_int64(q, 15, c->lease_s);
     }
     if (hearth_db_step(q) != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot store the capture");
+    else if (!insert && hearth_db_changes(st->db) != 1)
+        e = hearth_errmsg_set(em, HEARTH_E_CONFLICT,
+                              "this capture is run by another server now (its lease expired)");
     hearth_db_finalize(q);
     return e;
 }
@@ -158,6 +174,29 @@ static enum hearth_err run2(struct hearth_store *st, const char *sql, const char
     hearth_db_bind_text(q, 2, b);
     if (hearth_db_step(q) != HEARTH_DB_DONE)
         e = db_err(st, em, what);
+    hearth_db_finalize(q);
+    return e;
+}
+
+/* A capture's step k (k >= 2; the first is stored with the series): a second writer of the same
+ * step is refused by the unique index series_items_step. */
+static enum hearth_err append_step(struct hearth_store *st, const char *series, const char *profile,
+                                   int step, struct hearth_errmsg *em)
+{
+    struct hearth_db_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    if (hearth_db_prepare(st->db,
+                          "INSERT INTO series_items (series, pos, profile, step) VALUES (?1, "
+                          "(SELECT coalesce(max(pos) + 1, 0) FROM series_items WHERE series = ?1), "
+                          "?2, ?3)",
+                          &q) < 0)
+        return db_err(st, em, "cannot add to the series");
+    hearth_db_bind_text(q, 1, series);
+    hearth_db_bind_text(q, 2, profile);
+    hearth_db_bind_int64(q, 3, step);
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
+        e = db_err(st, em, "cannot add to the series");
     hearth_db_finalize(q);
     return e;
 }
@@ -293,7 +332,7 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
         }
     }
     if (cap) {
-        e = put_capture(st, id_out, cap, true, em);
+        e = put_capture(st, id_out, cap, true, NULL, em);
         if (e)
             goto out_rollback;
     }
@@ -694,7 +733,8 @@ out_unlock:
 }
 
 enum hearth_err hearth_capture_record(struct hearth_store *st, const char *series,
-                                      const char *profile_id, const struct hearth_capture_row *cap,
+                                      const char *profile_id, int step, const char *owner,
+                                      const struct hearth_capture_row *cap,
                                       struct hearth_errmsg *em)
 {
     enum hearth_err e;
@@ -706,15 +746,19 @@ enum hearth_err hearth_capture_record(struct hearth_store *st, const char *serie
     e = begin(st, em);
     if (e)
         goto out_unlock;
+    /* the lease first: a server that lost it adds nothing */
+    e = put_capture(st, series, cap, false, owner, em);
+    if (e)
+        goto out_rollback;
     if (profile_id) {
-        e = append_item(st, series, profile_id, em);
+        e = step > 0 ? append_step(st, series, profile_id, step, em)
+                     : append_item(st, series, profile_id, em);
         if (e)
             goto out_rollback;
         e = adopt_profile(st, series, profile_id, em);
         if (e)
             goto out_rollback;
     }
-    e = put_capture(st, series, cap, false, em);
     if (e)
         goto out_rollback;
     e = commit(st, em);
@@ -808,6 +852,173 @@ enum hearth_err hearth_series_counts(struct hearth_store *st, int64_t *series,
         e = db_err(st, em, "cannot count the captures");
 out_unlock:
     hearth_db_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+/* The database's clock in Unix ms: lease expiry never depends on a server's own clock. */
+static const char *now_ms_sql(struct hearth_store *st)
+{
+    return hearth_db_kind(st->db) == HEARTH_DB_POSTGRES
+               ? "(extract(epoch from now()) * 1000)::bigint"
+               : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+}
+
+bool hearth_capture_shared(struct hearth_store *st)
+{
+    return hearth_db_kind(st->db) == HEARTH_DB_POSTGRES;
+}
+
+enum hearth_err hearth_capture_claim(struct hearth_store *st, const char *owner, int lease_s,
+                                     bool all, int limit, char (**ids)[HEARTH_ID_LEN + 1],
+                                     size_t *n, struct hearth_errmsg *em)
+{
+    struct hearth_db_stmt *q = NULL;
+    char(*out)[HEARTH_ID_LEN + 1] = NULL;
+    char sql[512];
+    bool pg = hearth_db_kind(st->db) == HEARTH_DB_POSTGRES;
+    enum hearth_err e = HEARTH_OK;
+    size_t i;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (limit <= 0)
+        return HEARTH_OK;
+    out = calloc((size_t)limit, sizeof(*out));
+    if (!out)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    pthread_mutex_lock(&st->lock);
+    e = begin(st, em);
+    if (e)
+        goto out_unlock;
+    /* another server's row being claimed is skipped, not waited for */
+    snprintf(sql, sizeof(sql),
+             "SELECT series FROM captures WHERE state = 'running'%s%s%s ORDER BY next_at, series "
+             "LIMIT ?1%s",
+             all ? "" : " AND (lease_owner = ?2 OR lease_until < ", all ? "" : now_ms_sql(st),
+             all ? "" : ")", pg ? " FOR UPDATE SKIP LOCKED" : "");
+    if (hearth_db_prepare(st->db, sql, &q) < 0) {
+        e = db_err(st, em, "cannot claim the captures");
+        goto out_rollback;
+    }
+    hearth_db_bind_int64(q, 1, limit);
+    if (!all)
+        hearth_db_bind_text(q, 2, owner);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW && *n < (size_t)limit; rc = hearth_db_step(q))
+        snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", hearth_db_column_text(q, 0));
+    if (rc != HEARTH_DB_DONE && rc != HEARTH_DB_ROW) {
+        e = db_err(st, em, "cannot claim the captures");
+        goto out_rollback;
+    }
+    hearth_db_finalize(q);
+    q = NULL;
+    snprintf(sql, sizeof(sql),
+             "UPDATE captures SET lease_owner = ?1, lease_until = %s + ?2 * 1000 "
+             "WHERE series = ?3",
+             now_ms_sql(st));
+    for (i = 0; i < *n; i++) {
+        if (hearth_db_prepare(st->db, sql, &q) < 0) {
+            e = db_err(st, em, "cannot claim the captures");
+            goto out_rollback;
+        }
+        hearth_db_bind_text(q, 1, owner);
+        hearth_db_bind_int64(q, 2, lease_s);
+        hearth_db_bind_text(q, 3, out[i]);
+        if (hearth_db_step(q) != HEARTH_DB_DONE) {
+            e = db_err(st, em, "cannot claim the captures");
+            goto out_rollback;
+        }
+        hearth_db_finalize(q);
+        q = NULL;
+    }
+    e = commit(st, em);
+    if (!e)
+        goto out_unlock;
+out_rollback:
+    hearth_db_finalize(q);
+    q = NULL;
+    hearth_db_rollback(st->db);
+out_unlock:
+    pthread_mutex_unlock(&st->lock);
+    if (e) {
+        free(out);
+        *n = 0;
+        return e;
+    }
+    *ids = out;
+    return HEARTH_OK;
+}
+
+enum hearth_err hearth_capture_renew(struct hearth_store *st, const char *series, const char *owner,
+                                     int lease_s, bool *mine, struct hearth_errmsg *em)
+{
+    struct hearth_db_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    char sql[256];
+
+    *mine = true; /* a database that does not answer takes nothing away */
+    snprintf(sql, sizeof(sql),
+             "UPDATE captures SET lease_owner = ?2, lease_until = %s + ?3 * 1000 "
+             "WHERE series = ?1 AND lease_owner IN (?2, '') AND state = 'running'",
+             now_ms_sql(st));
+    pthread_mutex_lock(&st->lock);
+    if (hearth_db_prepare(st->db, sql, &q) < 0) {
+        e = db_err(st, em, "cannot renew the capture's lease");
+        goto out_unlock;
+    }
+    hearth_db_bind_text(q, 1, series);
+    hearth_db_bind_text(q, 2, owner);
+    hearth_db_bind_int64(q, 3, lease_s);
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
+        e = db_err(st, em, "cannot renew the capture's lease");
+    else
+        *mine = hearth_db_changes(st->db) == 1;
+out_unlock:
+    hearth_db_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_capture_stop(struct hearth_store *st, const char *series, int64_t now_ms,
+                                    struct hearth_errmsg *em)
+{
+    struct hearth_db_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+
+    pthread_mutex_lock(&st->lock);
+    e = hearth__store_writable(st, em);
+    if (e)
+        goto out_unlock;
+    if (hearth_db_prepare(st->db,
+                          "UPDATE captures SET state = 'stopped', next_at = 0, updated = ?2 "
+                          "WHERE series = ?1 AND state = 'running'",
+                          &q) < 0) {
+        e = db_err(st, em, "cannot stop the capture");
+        goto out_unlock;
+    }
+    hearth_db_bind_text(q, 1, series);
+    hearth_db_bind_int64(q, 2, now_ms);
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
+        e = db_err(st, em, "cannot stop the capture");
+    else if (hearth_db_changes(st->db) != 1)
+        e = hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "this capture is not running");
+out_unlock:
+    hearth_db_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum hearth_err hearth_capture_release(struct hearth_store *st, const char *series,
+                                       const char *owner, struct hearth_errmsg *em)
+{
+    enum hearth_err e;
+
+    pthread_mutex_lock(&st->lock);
+    e = run2(st,
+             "UPDATE captures SET lease_owner = '', lease_until = 0 "
+             "WHERE series = ?1 AND lease_owner = ?2",
+             series, owner, "cannot give the capture's lease back", em);
     pthread_mutex_unlock(&st->lock);
     return e;
 }

@@ -557,6 +557,22 @@ static enum hearth_err put_row(struct hearth_store *st, const char *table,
     e = hearth__store_writable(st, em);
     if (e)
         goto out_unlock;
+    /* shared metadata: take the blob back from the collector first (waits for a collection of
+     * it in progress, which then cannot delete the bytes written next) */
+    if (hearth_db_kind(st->db) == HEARTH_DB_POSTGRES) {
+        if (hearth_db_prepare(st->db, "DELETE FROM blob_gc WHERE blob = ?1", &q) < 0) {
+            e = hearth__store_db_err(st, em, "cannot store the profile");
+            goto out_unlock;
+        }
+        hearth_db_bind_text(q, 1, m->blob);
+        rc = hearth_db_step(q);
+        hearth_db_finalize(q);
+        q = NULL;
+        if (rc != HEARTH_DB_DONE) {
+            e = hearth__store_db_err(st, em, "cannot store the profile");
+            goto out_unlock;
+        }
+    }
     /* under the lock: a concurrent delete of the last row using this blob cannot remove it */
     e = hearth_blobs_put(st->blobs, m->blob, bytes, n, &created, em);
     if (e)
@@ -764,6 +780,8 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
 void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
 {
     struct hearth_db_stmt *q = NULL;
+    struct hearth_errmsg em = {{0}};
+    int rc;
 
     if (hearth__store_writable(st, NULL) != HEARTH_OK ||
         hearth_db_prepare(st->db,
@@ -772,12 +790,30 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
                           &q) < 0)
         return;
     hearth_db_bind_text(q, 1, blob);
+    rc = hearth_db_step(q);
+    hearth_db_finalize(q);
+    q = NULL;
     /* only when the lookup positively finds no row: an error keeps the blob */
-    if (hearth_db_step(q) == HEARTH_DB_DONE) {
-        struct hearth_errmsg em = {{0}};
+    if (rc != HEARTH_DB_DONE)
+        return;
+    if (hearth_db_kind(st->db) != HEARTH_DB_POSTGRES) {
         if (hearth_blobs_delete(st->blobs, blob, &em) != HEARTH_OK)
             hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays (%s)", em.msg);
+        return;
     }
+    /* other servers may be storing the same bytes right now (their row not yet written): the
+     * blob is marked, and hearth_store_gc_blobs() deletes it after the grace period unless a
+     * put took it back meanwhile */
+    if (hearth_db_prepare(st->db,
+                          "INSERT INTO blob_gc (blob, since) VALUES (?1, ?2) "
+                          "ON CONFLICT (blob) DO UPDATE SET since = excluded.since",
+                          &q) < 0)
+        return;
+    hearth_db_bind_text(q, 1, blob);
+    hearth_db_bind_int64(q, 2, hearth_now_ms());
+    if (hearth_db_step(q) != HEARTH_DB_DONE)
+        hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays unmarked (%s)",
+                   hearth_db_errmsg());
     hearth_db_finalize(q);
 }
 
@@ -1033,5 +1069,92 @@ enum hearth_err hearth_store_open_blob(struct hearth_store *st, const char *blob
     enum hearth_err e = hearth_blobs_open_fd(st->blobs, blob, st->blob_max, fd, size, em);
 
     hearth_metrics_store(HEARTH_STORE_READ, mono_s() - t0);
+    return e;
+}
+
+/* pg_try_advisory_xact_lock key of the blob collection ("hearth" + 3). */
+#define GC_LOCK_KEY 0x6865617274680003LL
+
+/* Blobs collected in one pass at most (each an object deleted inside the transaction). */
+#define GC_BATCH 100
+
+enum hearth_err hearth_store_gc_blobs(struct hearth_store *st, int64_t grace_ms, int *count,
+                                      struct hearth_errmsg *em)
+{
+    struct hearth_db_stmt *q = NULL, *ref = NULL, *del = NULL;
+    enum hearth_err e = HEARTH_OK;
+    char blobs[GC_BATCH][HEARTH_SHA256_HEX + 1];
+    int n = 0, i, rc, got;
+
+    *count = 0;
+    if (hearth_db_kind(st->db) != HEARTH_DB_POSTGRES)
+        return HEARTH_OK; /* one server: unused blobs go at once (hearth__store_unlink_unused) */
+    pthread_mutex_lock(&st->lock);
+    e = hearth__store_writable(st, em);
+    if (e)
+        goto out_unlock;
+    if (hearth_db_begin(st->db) < 0)
+        goto out_dberr;
+    got = hearth_db_try_xact_lock(st->db, GC_LOCK_KEY);
+    if (got <= 0) {
+        if (got < 0)
+            e = hearth__store_db_err(st, em, "cannot collect blobs");
+        goto out_rollback; /* 0: another server collects now */
+    }
+    /* the rows stay locked until commit: a put of the same bytes waits, then writes them anew */
+    if (hearth_db_prepare(st->db,
+                          "SELECT blob FROM blob_gc WHERE since < ?1 ORDER BY since "
+                          "LIMIT ?2 FOR UPDATE SKIP LOCKED",
+                          &q) < 0)
+        goto out_dberr;
+    hearth_db_bind_int64(q, 1, hearth_now_ms() - grace_ms);
+    hearth_db_bind_int64(q, 2, GC_BATCH);
+    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW && n < GC_BATCH; rc = hearth_db_step(q))
+        snprintf(blobs[n++], HEARTH_SHA256_HEX + 1, "%s", hearth_db_column_text(q, 0));
+    if (rc != HEARTH_DB_DONE && rc != HEARTH_DB_ROW)
+        goto out_dberr;
+    hearth_db_finalize(q);
+    q = NULL;
+    if (hearth_db_prepare(st->db,
+                          "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
+                          "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                          &ref) < 0 ||
+        hearth_db_prepare(st->db, "DELETE FROM blob_gc WHERE blob = ?1", &del) < 0)
+        goto out_dberr;
+    for (i = 0; i < n; i++) {
+        struct hearth_errmsg em2 = {{0}};
+        hearth_db_reset(ref);
+        hearth_db_bind_text(ref, 1, blobs[i]);
+        rc = hearth_db_step(ref);
+        if (rc != HEARTH_DB_ROW && rc != HEARTH_DB_DONE)
+            goto out_dberr;
+        /* referenced again (a put came back to it): only the mark goes */
+        if (rc == HEARTH_DB_DONE) {
+            if (hearth_blobs_delete(st->blobs, blobs[i], &em2) != HEARTH_OK) {
+                hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays (%s)", em2.msg);
+                continue; /* marked still: the next pass tries again */
+            }
+            (*count)++;
+        }
+        hearth_db_reset(del);
+        hearth_db_bind_text(del, 1, blobs[i]);
+        if (hearth_db_step(del) != HEARTH_DB_DONE)
+            goto out_dberr;
+    }
+    hearth_db_finalize(ref);
+    hearth_db_finalize(del);
+    ref = del = NULL;
+    if (hearth_db_commit(st->db) < 0)
+        goto out_dberr;
+    goto out_unlock;
+out_dberr:
+    e = hearth__store_db_err(st, em, "cannot collect blobs");
+out_rollback:
+    hearth_db_finalize(q);
+    hearth_db_finalize(ref);
+    hearth_db_finalize(del);
+    hearth_db_rollback(st->db);
+out_unlock:
+    pthread_mutex_unlock(&st->lock);
     return e;
 }

@@ -40,7 +40,7 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
     {"gctraces", "id, blob, name, source_url, info, created, size, delete_hash", "tttttiit", 1, 1},
     {"series", "id, name, source_url, created, delete_hash, ordering, gctrace, gctrace_start_ms",
      "tttittti", 1, -1},
-    {"series_items", "series, pos, profile", "tit", 2, -1},
+    {"series_items", "series, pos, profile, step", "titi", 2, -1},
     {"captures",
      "series, url, interval_s, count, gc, state, taken, failed, restarts, last_error, next_at, "
      "started, updated",

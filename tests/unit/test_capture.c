@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -137,6 +138,7 @@ static struct hearth_capture_row row_of(const char *url, int count, int interval
     r.started = started;
     r.updated = started;
     r.next_at = next_at;
+    r.lease_s = 30; /* as a new capture is stored: its lease held (by whoever adds it) */
     return r;
 }
 
@@ -191,7 +193,8 @@ static void test_runs_to_done(void **state)
 
     r = row_of("http://target/heap", 5, 0, 1, now, now);
     f->ctx.sleep_ms = 5;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, NULL, &c, &em),
+                     HEARTH_OK);
     create(f, &r, sid); /* after the start, as the HTTP layer does (else it would resume it) */
     assert_int_equal(hearth_captures_reserve(c, "10.0.0.1", &retry, &em), HEARTH_OK);
     assert_int_equal(hearth_captures_add(c, sid, "cap", "10.0.0.1", &r, &em), HEARTH_OK);
@@ -227,7 +230,8 @@ static void test_two_at_once(void **state)
     a = row_of("http://a/heap", 4, 0, 1, now, now);
     b = row_of("http://b/heap", 4, 0, 1, now, now);
     f->ctx.sleep_ms = 40;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, NULL, &c, &em),
+                     HEARTH_OK);
     create(f, &a, sa);
     create(f, &b, sb);
     assert_int_equal(hearth_captures_reserve(c, "c", &retry, &em), HEARTH_OK);
@@ -259,7 +263,8 @@ static void test_failures(void **state)
 
     a = row_of("http://fail-later/heap", 3, 0, 1, now, now); /* first one was taken */
     b = row_of("http://fail-always/heap", 2, 0, 0, now, now);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 4, 30, NULL, &c, &em),
+                     HEARTH_OK);
     create(f, &a, sa);
     create(f, &b, sb);
     assert_int_equal(hearth_captures_reserve(c, "c", &retry, &em), HEARTH_OK);
@@ -293,7 +298,8 @@ static void test_limits(void **state)
     int retry = -1;
     int64_t now = hearth_now_ms();
 
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 1, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 1, 30, NULL, &c, &em),
+                     HEARTH_OK);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(retry, 0);
     memset(&em, 0, sizeof(em));
@@ -331,7 +337,8 @@ static void test_retry_after(void **state)
     int retry = -1;
     int64_t now = hearth_now_ms();
 
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, NULL, &c, &em),
+                     HEARTH_OK);
     r = row_of("http://soon/heap", 2, 30, 1, now, now + 30000);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
@@ -353,7 +360,8 @@ static void test_cancel(void **state)
     int64_t now = hearth_now_ms();
 
     r = row_of("http://later/heap", 3, 3600, 1, now, now + 3600 * 1000);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, NULL, &c, &em),
+                     HEARTH_OK);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(hearth_captures_add(c, sid, "later", "A", &r, &em), HEARTH_OK);
@@ -373,6 +381,64 @@ static void test_cancel(void **state)
     assert_int_equal(calls(f), 0);
 }
 
+/*
+ * Shared metadata (PostgreSQL): a server that cannot fetch takes expired leases and marks the
+ * captures interrupted, as one server does; one with room for one runs the others one after the
+ * other (the second waits, still running, for a server with room), each taken over once.
+ */
+static void test_resume_shared(struct fx *f)
+{
+    struct hearth_captures *c;
+    struct hearth_capture_row r;
+    struct hearth_series a, b;
+    struct hearth_errmsg em;
+    char s1[HEARTH_ID_LEN + 1], s2[HEARTH_ID_LEN + 1], s3[HEARTH_ID_LEN + 1];
+    int64_t now = hearth_now_ms();
+    int i;
+
+    /* a server that cannot fetch takes the expired lease and says why it stopped */
+    r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
+    r.lease_s = 0; /* its server died: the lease has expired */
+    create(f, &r, s1);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, NULL, &c, &em),
+                     HEARTH_OK);
+    for (i = 0; i < 100; i++) {
+        assert_int_equal(hearth_series_get(f->st, s1, &a, &em), HEARTH_OK);
+        if (strcmp(a.cap.state, HEARTH_CAP_RUNNING) != 0)
+            break;
+        hearth_series_release(&a);
+        usleep(50000);
+    }
+    hearth_captures_stop(c);
+    assert_string_equal(a.cap.state, HEARTH_CAP_INTERRUPTED);
+    assert_int_equal(a.cap.restarts, 1);
+    assert_non_null(strstr(a.cap.last_error, "fetching disabled"));
+    hearth_series_release(&a);
+    /* room for one: the other waits (still running, for any server), then runs */
+    r = row_of("http://two/heap", 3, 0, 1, now - 10000, now - 5000);
+    r.lease_s = 0;
+    create(f, &r, s2);
+    r = row_of("http://three/heap", 3, 0, 1, now - 10000, now - 5000);
+    r.lease_s = 0;
+    create(f, &r, s3);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 2, NULL, &c, &em),
+                     HEARTH_OK);
+    wait_end(f, s2, &a);
+    wait_end(f, s3, &b);
+    assert_string_equal(a.cap.state, HEARTH_CAP_DONE);
+    assert_string_equal(b.cap.state, HEARTH_CAP_DONE);
+    assert_int_equal(a.cap.taken, 3);
+    assert_int_equal(b.cap.taken, 3);
+    assert_int_equal(a.cap.restarts, 1);
+    assert_int_equal(b.cap.restarts, 1);
+    assert_int_equal(a.nitems, 3);
+    assert_int_equal(b.nitems, 3);
+    hearth_series_release(&a);
+    hearth_series_release(&b);
+    hearth_captures_stop(c);
+    assert_int_equal(calls(f), 4);
+}
+
 /* After a restart: running captures resume (restarts + 1), or are interrupted with the reason. */
 static void test_resume(void **state)
 {
@@ -384,10 +450,15 @@ static void test_resume(void **state)
     char s1[HEARTH_ID_LEN + 1], s2[HEARTH_ID_LEN + 1], s3[HEARTH_ID_LEN + 1];
     int64_t now = hearth_now_ms();
 
+    if (hearth_capture_shared(f->st)) {
+        test_resume_shared(f);
+        return;
+    }
     /* fetching disabled at the restart */
     r = row_of("http://one/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s1);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, false, 4, 2, 30, NULL, &c, &em),
+                     HEARTH_OK);
     hearth_captures_stop(c);
     assert_int_equal(hearth_series_get(f->st, s1, &s, &em), HEARTH_OK);
     assert_string_equal(s.cap.state, HEARTH_CAP_INTERRUPTED);
@@ -401,7 +472,8 @@ static void test_resume(void **state)
     create(f, &r, s2);
     r = row_of("http://three/heap", 3, 0, 1, now - 10000, now - 5000);
     create(f, &r, s3);
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 1, 1, 30, NULL, &c, &em),
+                     HEARTH_OK);
     {
         struct hearth_series a, b;
         wait_end(f, s2, &a);
@@ -423,7 +495,8 @@ static void test_resume(void **state)
     hearth_captures_stop(c);
     assert_int_equal(calls(f), 2);
     /* the interrupted one is not resumed again */
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 4, 2, 30, NULL, &c, &em),
+                     HEARTH_OK);
     hearth_captures_stop(c);
     assert_int_equal(calls(f), 2);
 }
@@ -442,7 +515,8 @@ static void test_stop_waits(void **state)
 
     r = row_of("http://long/heap", 100, 0, 1, now, now);
     f->ctx.sleep_ms = 150;
-    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, &c, &em), HEARTH_OK);
+    assert_int_equal(hearth_captures_start(f->st, snap, &f->ctx, true, 2, 2, 30, NULL, &c, &em),
+                     HEARTH_OK);
     create(f, &r, sid);
     assert_int_equal(hearth_captures_reserve(c, "A", &retry, &em), HEARTH_OK);
     assert_int_equal(hearth_captures_add(c, sid, "long", "A", &r, &em), HEARTH_OK);
