@@ -46,7 +46,7 @@ const top = await getJson(`${srv.url}api/profiles/${meta.id}/top`);
 const topRows = top.rows || top.items || top;
 const fn = (Array.isArray(topRows) ? topRows : []).map((/** @type {any} */ r) => r.name).find((/** @type {string} */ n) => n && !/^runtime\./.test(n)) || 'main.main';
 console.log(`profile: ${FILE} (${(bytes.length / 1048576).toFixed(1)} MB, ${meta.samples} samples); base ${BASE}; sandwich of ${fn}`);
-console.log(`load average at start: ${loadavg().map(x => x.toFixed(2)).join(' ')} (${process.env.HEARTH_BIN ? BIN : 'build/hearth'})`);
+console.log(`${process.env.HEARTH_BENCH_NO_EARLY ? 'baseline: js/early.js blanked; ' : ''}load average at start: ${loadavg().map(x => x.toFixed(2)).join(' ')} (${process.env.HEARTH_BIN ? BIN : 'build/hearth'})`);
 
 /** Readiness predicate, evaluated in the page (the page's CSP forbids strings). */
 const READY = (/** @type {string} */ what) => {
@@ -65,7 +65,7 @@ const READY = (/** @type {string} */ what) => {
  * @param {string} path @param {What} what @param {boolean} [keep] leave the page open
  */
 async function open(path, what, keep = false) {
-  const { context, page } = await openPage(browser);
+  const { context, page } = await fresh();
   await page.goto(`${srv.url}${path}`, { waitUntil: 'commit' });
   try {
     await page.waitForFunction(READY, what, { timeout: 60000, polling: 'raf' });
@@ -76,6 +76,13 @@ async function open(path, what, keep = false) {
   const ms = await page.evaluate(() => performance.now());
   if (!keep) { await context.close(); return { ms }; }
   return { ms, context, page };
+}
+
+/** A fresh context; HEARTH_BENCH_NO_EARLY=1 (the same-run baseline) blanks js/early.js. */
+async function fresh() {
+  const r = await openPage(browser);
+  if (process.env.HEARTH_BENCH_NO_EARLY) await r.page.route('**/js/early.js', x => x.fulfill({ status: 200, contentType: 'text/javascript', body: '' }));
+  return r;
 }
 
 async function restart() {
@@ -125,7 +132,7 @@ for (let k = 0; k < RUNS; k++) {
   if (!ONLY || ONLY.test('upload')) {
     // upload through the page: a fresh server, the home page's file picker, then the profile page
     await restart();
-    const { context, page } = await openPage(browser);
+    const { context, page } = await fresh();
     await page.goto(srv.url);
     await page.waitForSelector('#file-input', { state: 'attached' });
     const t0 = Date.now();
