@@ -29,12 +29,27 @@ async function answer(r) {
 async function call(url, init) {
   let r;
   try {
-    r = await fetch(url, init);
+    r = await (init?.method ? null : takeEarly(url)) || await fetch(url, init);
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError('network', 'The server cannot be reached.', 0);
   }
   return answer(r);
+}
+
+/**
+ * The response js/early.js asked for before the modules loaded, if it asked
+ * for this very URL: taken once (later calls fetch anew); null when none or
+ * when it failed.
+ * @param {string} url
+ * @returns {Promise<Response|null>|null}
+ */
+function takeEarly(url) {
+  const early = /** @type {Map<string, Promise<Response>>|undefined} */ (/** @type {any} */ (globalThis).hearthEarly);
+  const r = early?.get(url);
+  if (!r) return null;
+  early?.delete(url);
+  return r.then(res => (res.ok ? res : null), () => null);
 }
 
 /** @param {string} id */
@@ -98,7 +113,8 @@ export function flameWorkerReady() {
 export async function getFlameModel(id, query, signal) {
   let r;
   try {
-    r = await fetch(`${P(id)}/flamegraph${query}`, { signal });
+    const url = `${P(id)}/flamegraph${query}`;
+    r = await takeEarly(url) || await fetch(url, { signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError('network', 'The server cannot be reached.', 0);

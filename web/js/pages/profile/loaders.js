@@ -72,7 +72,10 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
     replace(pane, el('p', { class: 'muted loading', text: 'Loading…' }));
     try {
       // in a diff the rows carry the base's values too: one request
-      const t = topModel(await slot.run(signal => api.getTop(page.id, key, signal)));
+      const json = await slot.run(signal => api.getTop(page.id, key, signal));
+      performance.mark('hearth:top-data');
+      const t = topModel(json);
+      performance.mark('hearth:top-model');
       Object.assign(data, { key, ...t, diff: !!st.base, error: null });
       if (t.rows.some(r => r.flatErr || r.cumErr)) hooks.noiseSeen(true);
       pane.dataset.query = key;
@@ -97,6 +100,7 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
       onFocus: name => page.change({ f: filterFor(name, page.state().g), view: 'flame', zoom: '' }),
       onSandwich: name => page.change({ view: 'sandwich', fn: name }),
     });
+    performance.mark('hearth:top-rendered');
     // the table as shown, every row, as CSV
     const csv = el('button', {
       type: 'button', class: 'download csv', text: 'Download CSV', title: 'The rows as shown (sort, search), all of them',

@@ -1,0 +1,49 @@
+// Before the modules load (a classic script in <head>): on a profile page,
+// ask at once for the answers the page's first view will ask for, so the
+// server works (or a cached answer travels) while the browser is still
+// loading the modules. api.js takes such a response, once, when it asks for
+// the very same URL; a guess that misses (another width's resolution, a
+// state this script does not model) is just never used. The URLs follow
+// url-state.js's serverQuery() and api.js's paths.
+(function () {
+  if (typeof fetch !== 'function' || typeof Map !== 'function' || typeof URLSearchParams !== 'function') return;
+  var SERVER_KEYS = ['si', 'g', 'f', 'i', 'h', 's', 'sf', 'tf', 'ti', 'n', 'nf', 'ef', 'noinlines', 'base', 'norm', 'merge', 'tagroot', 'tagleaf', 'rel'];
+  var base = new URL('.', document.baseURI).pathname;
+  var path = location.pathname.indexOf(base) === 0 ? location.pathname.slice(base.length) : location.pathname.replace(/^\//, '');
+  var m = /^p\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
+  if (!m) return;
+  var p = new URLSearchParams(location.search);
+  if (p.get('saved')) return;
+  var q = new URLSearchParams();
+  for (var k = 0; k < SERVER_KEYS.length; k++) {
+    var key = SERVER_KEYS[k], v = p.get(key);
+    if (v === null || v === '') continue;
+    // flags the page normalises: leave those states to the page
+    if (key === 'noinlines' || key === 'norm' || key === 'rel') return;
+    q.set(key, v);
+  }
+  var api = 'api/profiles/' + m[1];
+  var view = p.get('view') || 'flame';
+  var qs = q.toString();
+  var url = '';
+  if (view === 'top') url = api + '/top' + (qs ? '?' + qs : '');
+  else if (view === 'graph') url = api + '/callgraph/layout' + (qs ? '?' + qs : '');
+  else if (view === 'sandwich') {
+    if (!p.get('fn')) return;
+    q.set('fn', p.get('fn') || '');
+    url = api + '/sandwich?' + q.toString();
+  } else if (view === 'flame' || !/^(flame|top|graph|sandwich)$/.test(view)) {
+    // model/flame.js's minFractionFor(1, width): one resolution per power of two of the
+    // width, and the flame graph is the page's width less its margins
+    var px = Math.max(100, document.documentElement.clientWidth - 40);
+    var want = 1 / (2 * px);
+    q.set('mf', String(want > 1e-7 ? Math.pow(2, Math.floor(Math.log2(want))) : 0));
+    url = api + '/flamegraph?' + q.toString();
+  }
+  var early = new Map();
+  early.set(api, fetch(api));
+  if (url) early.set(url, fetch(url));
+  // a failed request is the page's to report when it asks again
+  early.forEach(function (r, u) { r.catch(function () { early.delete(u); }); });
+  window.hearthEarly = early;
+})();
