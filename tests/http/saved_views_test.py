@@ -237,6 +237,22 @@ def test_token_server(c, hearth, tmp):
         srv.close_log()
 
 
+# What takes a database of today's schema back to the release before saved
+# views, which had no schema versions (server/store/schema.c: everything
+# versions 2 and 3 added, and the saved_views table of version 1); SQLite
+# (3.35 and later) and PostgreSQL alike.
+BEFORE_VERSIONS = [
+    "DROP TABLE saved_views",
+    "DROP TABLE schema_version",
+    "DROP INDEX series_items_profile",
+    "DROP INDEX series_items_step",
+    "ALTER TABLE series_items DROP COLUMN step",
+    "ALTER TABLE captures DROP COLUMN lease_owner",
+    "ALTER TABLE captures DROP COLUMN lease_until",
+    "DROP TABLE blob_gc",
+]
+
+
 def test_earlier_version(c, hearth, prev, gen, tmp):
     """A data directory made before saved views existed opens and keeps its profiles."""
     data = os.path.join(tmp, "earlier")
@@ -250,8 +266,7 @@ def test_earlier_version(c, hearth, prev, gen, tmp):
         srv.stop()
         srv.close_log()
     if meta:  # PostgreSQL: the schema of the version before saved views (and schema versions)
-        subprocess.run(["psql", "-q", meta[1], "-c",
-                        "DROP TABLE saved_views; DROP TABLE schema_version"], check=True)
+        subprocess.run(["psql", "-q", meta[1], "-c", "; ".join(BEFORE_VERSIONS)], check=True)
     else:
         db = sqlite3.connect(os.path.join(data, "hearth.db"))
         has = db.execute(
@@ -260,8 +275,8 @@ def test_earlier_version(c, hearth, prev, gen, tmp):
             c.eq(has, 0, "the earlier version's database has no saved_views table")
         else:
             # the schema of the version before saved views (which had no schema versions)
-            db.execute("DROP TABLE saved_views")
-            db.execute("DROP TABLE IF EXISTS schema_version")
+            for sql in BEFORE_VERSIONS:
+                db.execute(sql)
             db.commit()
         db.close()
     srv = Server(hearth, data).start()
