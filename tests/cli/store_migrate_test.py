@@ -254,8 +254,13 @@ def main():
         tables = [t for (t,) in sdb.execute("SELECT name FROM sqlite_master WHERE type='table'")
                   if t not in ("schema_version", "store_meta")]
         c.ok(len(tables) >= 6, "source tables: %s" % tables)
+        # a capture's lease belongs to the server running it, not to the data: a migrated
+        # running capture is claimed afresh (server/store/store_copy.c)
+        per_server = {("captures", "lease_owner"), ("captures", "lease_until")}
         for t in tables:
-            q = "SELECT * FROM %s ORDER BY 1, 2" % t
+            cols = [r[1] for r in sdb.execute("PRAGMA table_info(%s)" % t)
+                    if (t, r[1]) not in per_server]
+            q = "SELECT %s FROM %s ORDER BY 1, 2" % (", ".join(cols), t)
             c.eq(ddb.execute(q).fetchall(), sdb.execute(q).fetchall(),
                  "target: table %s equals the source's row for row" % t)
         sdb.close()
