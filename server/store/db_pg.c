@@ -371,7 +371,7 @@ static int pg_xact_lock(struct hearth_db *db, int64_t key)
 
     if (pg_prepare(db, "SELECT pg_advisory_xact_lock(?1)", &q) < 0)
         return -1;
-    hearth_db_bind_int64(q, 1, key);
+    pg_bind(q, 1, &key, sizeof(key), DB_T_INT);
     if (pg_step(q) != HEARTH_DB_ERROR)
         r = 0;
     pg_finalize(q);
@@ -385,9 +385,12 @@ static int pg_try_xact_lock(struct hearth_db *db, int64_t key)
 
     if (pg_prepare(db, "SELECT pg_try_advisory_xact_lock(?1)", &q) < 0)
         return -1;
-    hearth_db_bind_int64(q, 1, key);
-    if (pg_step(q) == HEARTH_DB_ROW)
-        r = hearth_db_column_int(q, 0) ? 1 : 0;
+    pg_bind(q, 1, &key, sizeof(key), DB_T_INT);
+    if (pg_step(q) == HEARTH_DB_ROW) {
+        const char *t =
+            pg_text(q, 0); /* a boolean in text: "t" or "f" (db.c reads it as 1/0 alike) */
+        r = t && *t == 't' ? 1 : 0;
+    }
     pg_finalize(q);
     return r;
 }
