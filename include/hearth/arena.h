@@ -49,4 +49,14 @@ char *hearth_arena_strndup(struct hearth_arena *a, const char *s, size_t len);
  */
 void hearth_arena_pb_allocator(struct hearth_arena *a, void *out);
 
+/*
+ * The bytes malloc really holds for p, a block from malloc/calloc/realloc
+ * (its usable size, slack included, plus malloc's one-word header); 0 for
+ * NULL. What the caches count their entries in.
+ */
+size_t hearth_mem_size(const void *p);
+
+/* The bytes malloc holds for the arena's chunks (hearth_mem_size of each). */
+size_t hearth_arena_footprint(const struct hearth_arena *a);
+
 #endif /* HEARTH_ARENA_H */

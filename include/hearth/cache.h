@@ -9,7 +9,10 @@
  * freed when the last reference goes, so readers never see it disappear.
  * Values must be immutable while shared. The bytes held never pass the
  * budget: a value larger than the whole budget is handed out by _put but
- * not kept (freed when its last reference goes).
+ * not kept (freed when its last reference goes). The bytes counted are
+ * what the entries really hold: the size each value was put with (the
+ * caller measures it with hearth_mem_size, arena.h) plus the cache's own
+ * node and key copy of each entry.
  */
 #ifndef HEARTH_CACHE_H
 #define HEARTH_CACHE_H
@@ -35,17 +38,22 @@ void *hearth_cache_get(struct hearth_cache *c, const char *key, struct hearth_ca
 void *hearth_cache_recheck(struct hearth_cache *c, const char *key, struct hearth_cache_ref **ref);
 
 /*
- * Insert value (taking ownership: it is freed with free_fn when evicted and
- * unreferenced, or at once if the key is already present, in which case the
- * existing value is returned instead). Returns the cached value with a
- * reference in *ref, or NULL on no memory (value freed).
+ * Insert value, which holds `bytes` of memory (taking ownership: it is
+ * freed with free_fn when evicted and unreferenced, or at once if the key is
+ * already present, in which case the existing value is returned instead). Returns the cached value
+ * with a reference in *ref, or NULL on no memory (value freed).
  */
 void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, size_t bytes,
                        hearth_cache_free_fn free_fn, struct hearth_cache_ref **ref);
 
 void hearth_cache_release(struct hearth_cache *c, struct hearth_cache_ref *ref);
 
-/* Entries and bytes held (for /healthz). */
+/* The bytes the referenced entry counts for: its value's plus its node's and key's. */
+size_t hearth_cache_entry_bytes(struct hearth_cache *c, const struct hearth_cache_ref *ref);
+/* The budget it was made with. */
+size_t hearth_cache_budget(const struct hearth_cache *c);
+
+/* Entries and bytes held (for /healthz and /metrics); bytes <= the budget, always. */
 void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes);
 /* Lookups that found their key (hits) or not (misses), and entries evicted for the budget. */
 void hearth_cache_counters(struct hearth_cache *c, uint64_t *hits, uint64_t *misses,

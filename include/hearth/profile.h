@@ -112,6 +112,14 @@ enum hearth_err hearth_profile_load(const char *path, const struct hearth_limits
 
 void hearth_profile_free(struct hearth_profile *p);
 
+/*
+ * The bytes malloc really holds for p (hearth_mem_size of the struct, of
+ * every array hearth_profile_free frees, slack included, and of the arena's
+ * chunks): what the profile cache counts it as. p->bytes is the decoder's
+ * running estimate, for its max_model check.
+ */
+size_t hearth_profile_footprint(const struct hearth_profile *p);
+
 /* The string at index i (never NULL; "" if out of range). */
 static inline struct hearth_str hearth_pstr(const struct hearth_profile *p, uint32_t i)
 {

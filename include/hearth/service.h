@@ -154,6 +154,12 @@ struct hearth_view_resp {
 };
 /* The view cache's free function for a struct hearth_view_resp. */
 void hearth_view_resp_free(void *v);
+/*
+ * Gives back the slack of r's buffers (json keeps len + 1 bytes, gz gzlen)
+ * and returns the bytes malloc holds for r (hearth_mem_size of the struct
+ * and both buffers): what the view cache counts it as.
+ */
+size_t hearth_view_resp_seal(struct hearth_view_resp *r);
 
 /*
  * The view `kind` of the profile stored in blob with the options q

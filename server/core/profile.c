@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/arena.h"
 #include "hearth/buf.h"
 
 #include "hearth/banned.h"
@@ -105,4 +106,22 @@ enum hearth_err hearth_profile_sample_index(const struct hearth_profile *p, cons
                       names.ptr ? names.ptr : "");
     hearth_buf_release(&names);
     return HEARTH_E_NOT_FOUND;
+}
+
+size_t hearth_profile_footprint(const struct hearth_profile *p)
+{
+    /* every array hearth_profile_free() frees */
+    const void *arrays[] = {
+        p->str,       p->type_name,  p->type_unit,    p->comments,      p->map_start,
+        p->map_limit, p->map_offset, p->map_file,     p->map_build_id,  p->map_flags,
+        p->fn_name,   p->fn_sysname, p->fn_file,      p->fn_start_line, p->loc_map,
+        p->loc_addr,  p->loc_folded, p->loc_line_off, p->line_fn,       p->line_no,
+        p->s_loc_off, p->s_locs,     p->s_val,        p->s_lab_off,     p->lab_key,
+        p->lab_str,   p->lab_unit,   p->lab_num,      p->s_side,
+    };
+    size_t i, n = hearth_mem_size(p) + hearth_arena_footprint(&p->arena);
+
+    for (i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+        n += hearth_mem_size(arrays[i]);
+    return n;
 }

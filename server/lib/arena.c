@@ -1,6 +1,7 @@
 /* arena.c - capped bump allocator; see include/hearth/arena.h. */
 #include "hearth/arena.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,4 +144,19 @@ void hearth_arena_pb_allocator(struct hearth_arena *a, void *out)
     al->alloc = pb_alloc;
     al->free = pb_free;
     al->allocator_data = a;
+}
+
+size_t hearth_mem_size(const void *p)
+{
+    return p ? malloc_usable_size((void *)p) + sizeof(size_t) : 0;
+}
+
+size_t hearth_arena_footprint(const struct hearth_arena *a)
+{
+    const struct hearth_arena_chunk *c;
+    size_t n = 0;
+
+    for (c = a->head; c; c = c->next)
+        n += hearth_mem_size(c);
+    return n;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/arena.h"
 #include "hearth/intern.h"
 
 #include "hearth/banned.h"
@@ -18,7 +19,7 @@ struct hearth_cache_ref {
     char *key;
     uint64_t hash;
     void *value;
-    size_t bytes;
+    size_t bytes; /* the value's, plus this node's and its key's (hearth_mem_size) */
     hearth_cache_free_fn free_fn;
     size_t refs;
     bool linked; /* still in the table */
@@ -171,7 +172,8 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
     }
     e->hash = h;
     e->value = value;
-    e->bytes = bytes;
+    /* what the entry really holds: its value, and the cache's own node and key copy */
+    e->bytes = bytes + hearth_mem_size(e) + hearth_mem_size(e->key);
     e->free_fn = free_fn;
     e->refs = 1;
     pthread_mutex_lock(&c->lock);
@@ -194,7 +196,7 @@ void *hearth_cache_put(struct hearth_cache *c, const char *key, void *value, siz
         c->tail = e;
     e->linked = true;
     c->n++;
-    c->bytes += bytes;
+    c->bytes += e->bytes;
     /*
      * evict least recently used entries; an entry larger than the whole
      * budget is not kept either (the caller's reference keeps it alive until
@@ -220,6 +222,21 @@ void hearth_cache_release(struct hearth_cache *c, struct hearth_cache_ref *e)
     pthread_mutex_unlock(&c->lock);
     if (gone)
         destroy(e);
+}
+
+size_t hearth_cache_entry_bytes(struct hearth_cache *c, const struct hearth_cache_ref *ref)
+{
+    size_t n;
+
+    pthread_mutex_lock(&c->lock);
+    n = ref->bytes;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+size_t hearth_cache_budget(const struct hearth_cache *c)
+{
+    return c->budget;
 }
 
 void hearth_cache_stats(struct hearth_cache *c, size_t *entries, size_t *bytes)

@@ -345,7 +345,7 @@ enum hearth_err hearth_service_gctrace_view(struct hearth_service *svc, const st
     if (!*out) {
         e = gctrace_render(svc, m, &resp, em);
         if (!e) {
-            *out = hearth_cache_put(views, key, resp, resp->len + resp->gzlen + 256,
+            *out = hearth_cache_put(views, key, resp, hearth_view_resp_seal(resp),
                                     hearth_view_resp_free, ref);
             if (!*out)
                 e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");

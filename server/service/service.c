@@ -127,7 +127,7 @@ enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *b
     sem_post(&svc->decode_sem);
     if (e)
         return e;
-    v = hearth_cache_put(svc->profiles, blob, p, p->bytes, profile_free_cb, ref);
+    v = hearth_cache_put(svc->profiles, blob, p, hearth_profile_footprint(p), profile_free_cb, ref);
     if (!v)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
     *out = v;
@@ -253,7 +253,8 @@ enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned
     }
     /* keep the decoded profile: the first view need not decode again */
     big = p->bytes > HEARTH_TRIM_BYTES;
-    if (hearth_cache_put(svc->profiles, m->blob, p, p->bytes, profile_free_cb, &ref))
+    if (hearth_cache_put(svc->profiles, m->blob, p, hearth_profile_footprint(p), profile_free_cb,
+                         &ref))
         hearth_cache_release(svc->profiles, ref);
     if (big)
         malloc_trim(0); /* the decoder's scratch, and a profile the cache did not keep */
@@ -614,7 +615,7 @@ static double rss_bytes(void)
 
 /*
  * One family over both caches (a family's samples stay together): which
- * 0/1 entries/bytes (gauges), 2/3/4 hits/misses/evictions (counters).
+ * 0/1/5 entries/bytes/budget (gauges), 2/3/4 hits/misses/evictions (counters).
  */
 static void cache_family(struct hearth_buf *b, const char *name, const char *help,
                          struct hearth_service *svc, int which)
@@ -624,14 +625,15 @@ static void cache_family(struct hearth_buf *b, const char *name, const char *hel
     int i;
 
     hearth_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-                      which < 2 ? "gauge" : "counter");
+                      which < 2 || which == 5 ? "gauge" : "counter");
     for (i = 0; i < 2; i++) {
-        uint64_t v[5];
+        uint64_t v[6];
         size_t entries, bytes;
         hearth_cache_stats(cs[i], &entries, &bytes);
         hearth_cache_counters(cs[i], &v[2], &v[3], &v[4]);
         v[0] = entries;
         v[1] = bytes;
+        v[5] = hearth_cache_budget(cs[i]);
         hearth_buf_printf(b, "%s{cache=\"%s\"} %llu\n", name, cname[i],
                           (unsigned long long)v[which]);
     }
@@ -655,7 +657,11 @@ enum hearth_err hearth_service_metrics(struct hearth_service *svc, struct hearth
                  "Entries held by a cache (profiles: decoded profiles; views: rendered answers).",
                  svc, 0);
     cache_family(out, "hearth_cache_bytes",
-                 "Bytes held by a cache (--cache-mb: 3/4 for profiles, 1/4 for views).", svc, 1);
+                 "Bytes malloc holds for a cache's entries (values, nodes and keys, slack "
+                 "included); never above its budget.",
+                 svc, 1);
+    cache_family(out, "hearth_cache_budget_bytes",
+                 "A cache's budget (--cache-mb: 3/4 for profiles, 1/4 for views).", svc, 5);
     cache_family(out, "hearth_cache_hits_total", "Cache lookups that found their entry.", svc, 2);
     cache_family(out, "hearth_cache_misses_total", "Cache lookups that did not find it.", svc, 3);
     cache_family(out, "hearth_cache_evictions_total",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hearth/arena.h"
 #include "hearth/gz.h"
 #include "hearth/jsonw.h"
 #include "hearth/labels.h"
@@ -34,6 +35,24 @@ void hearth_view_resp_free(void *v)
     free(r->json);
     free(r->gz);
     free(r);
+}
+
+size_t hearth_view_resp_seal(struct hearth_view_resp *r)
+{
+    void *p;
+
+    /* a shrinking realloc that fails leaves the block as it was */
+    if (r->json) {
+        p = realloc(r->json, r->len + 1);
+        if (p)
+            r->json = p;
+    }
+    if (r->gz && r->gzlen) {
+        p = realloc(r->gz, r->gzlen);
+        if (p)
+            r->gz = p;
+    }
+    return hearth_mem_size(r) + hearth_mem_size(r->json) + hearth_mem_size(r->gz);
 }
 
 /* Whether a view's work was big enough to return memory afterwards (HEARTH_TRIM_BYTES). */
@@ -267,8 +286,8 @@ out_store:
         resp->gz = NULL;
         resp->gzlen = 0;
     }
-    *out = hearth_cache_put(views, key, resp, resp->len + resp->gzlen + 256, hearth_view_resp_free,
-                            ref);
+    *out =
+        hearth_cache_put(views, key, resp, hearth_view_resp_seal(resp), hearth_view_resp_free, ref);
     if (!*out)
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
 out_free:

@@ -68,3 +68,56 @@ for row in "${sizes[@]}"; do
   echo "{\"samples\":$n,\"gz_bytes\":$(stat -c %s "$f"),\"raw_bytes\":$raw,\"hearth_s\":$h_s,\"hearth_cpu_s\":$h_c,\"hearth_kb\":$h_kb,\"pprof_s\":$p_s,\"pprof_cpu_s\":$p_c,\"pprof_kb\":$p_kb}" >>"$out/scale.jsonl"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (rows appended to $out/scale.jsonl)"
+
+# The server's curve: a fresh `hearth serve` per profile (upload limits
+# raised for the 4M one), then the upload (POST, decoded and cached), the
+# first flame graph and the first top view (both computed, gzip): wall time
+# of each and the server's peak RSS (VmHWM) after each. HEARTH_SCALE_SERVER=0
+# skips it.
+if [ "${HEARTH_SCALE_SERVER:-1}" = 1 ]; then
+  sw=$(mktemp -d /tmp/hearth-scale.XXXXXX)
+  spid=""
+  stop_server() { [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null; spid=""; }
+  trap 'stop_server; rm -rf "$sw" "$tf"' EXIT
+  hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$spid/status"; }
+  since() { awk "BEGIN{printf \"%.2f\", ($(date +%s%N) - $1) / 1e9}"; }
+  echo
+  echo "server: a fresh hearth serve per profile (--max-upload-mb 256 --max-decompressed-mb 2048)"
+  printf '%-6s %10s %11s | %8s %8s %8s | %9s %9s %9s %9s | %7s\n' samples "gz bytes" "raw bytes" \
+    "up s" "flame s" "top s" "idle KB" "up KB" "flame KB" "top KB" "RSS/raw"
+  for row in "${sizes[@]}"; do
+    read -r name n _ <<<"$row"
+    f=$out/synth-$name.pb.gz
+    raw=$(gzip -dc "$f" | wc -c)
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    rm -rf "$sw/data"
+    "$H" serve --listen "127.0.0.1:$port" --data "$sw/data" --max-upload-mb 256 \
+      --max-decompressed-mb 2048 >"$sw/server.log" 2>&1 &
+    spid=$!
+    for ((i = 0; i < 200; i++)); do
+      curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+      sleep 0.05
+    done
+    idle=$(hwm)
+    t=$(date +%s%N)
+    code=$(curl -s -o "$sw/up.json" -w '%{http_code}' --data-binary @"$f" \
+      -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$port/api/profiles?name=$name")
+    up_s=$(since "$t") up_kb=$(hwm)
+    [ "$code" = 201 ] || { echo "upload of $f: HTTP $code $(head -c 300 "$sw/up.json")"; exit 1; }
+    id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$sw/up.json")
+    t=$(date +%s%N)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/api/profiles/$id/flamegraph")
+    fl_s=$(since "$t") fl_kb=$(hwm)
+    [ "$code" = 200 ] || { echo "flame graph of $f: HTTP $code"; exit 1; }
+    t=$(date +%s%N)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/api/profiles/$id/top")
+    top_s=$(since "$t") top_kb=$(hwm)
+    [ "$code" = 200 ] || { echo "top of $f: HTTP $code"; exit 1; }
+    stop_server
+    printf '%-6s %10s %11s | %8s %8s %8s | %9s %9s %9s %9s | %7s\n' "$name" "$(stat -c %s "$f")" "$raw" \
+      "$up_s" "$fl_s" "$top_s" "$idle" "$up_kb" "$fl_kb" "$top_kb" \
+      "$(awk "BEGIN{printf \"%.2f\", $top_kb * 1024 / $raw}")"
+    echo "{\"server\":true,\"samples\":$n,\"gz_bytes\":$(stat -c %s "$f"),\"raw_bytes\":$raw,\"upload_s\":$up_s,\"first_flame_s\":$fl_s,\"first_top_s\":$top_s,\"idle_kb\":$idle,\"upload_kb\":$up_kb,\"flame_kb\":$fl_kb,\"top_kb\":$top_kb}" >>"$out/scale.jsonl"
+  done
+  echo "(RSS/raw: peak RSS per byte of the gunzipped profile; it should not grow with the input)"
+fi
