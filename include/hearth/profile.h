@@ -120,6 +120,14 @@ void hearth_profile_free(struct hearth_profile *p);
  */
 size_t hearth_profile_footprint(const struct hearth_profile *p);
 
+/*
+ * Gives back the slack of the sample arrays (grown by doubling while
+ * decoding, or sized for the samples before pprof's merge of equal ones):
+ * each keeps the entries its counts use. For a profile about to be kept
+ * (the cache); not while it is shared.
+ */
+void hearth_profile_trim(struct hearth_profile *p);
+
 /* The string at index i (never NULL; "" if out of range). */
 static inline struct hearth_str hearth_pstr(const struct hearth_profile *p, uint32_t i)
 {

@@ -125,3 +125,34 @@ size_t hearth_profile_footprint(const struct hearth_profile *p)
         n += hearth_mem_size(arrays[i]);
     return n;
 }
+
+/* *arr keeps n elements of sz bytes (at least one byte); a failed shrink leaves it as it was. */
+static void shrink(void *arrp, size_t n, size_t sz)
+{
+    void **arr = arrp;
+    void *np;
+
+    if (!*arr || hearth_mem_size(*arr) <= n * sz + 64)
+        return;
+    np = realloc(*arr, n ? n * sz : 1);
+    if (np)
+        *arr = np;
+}
+
+void hearth_profile_trim(struct hearth_profile *p)
+{
+    size_t n = p->nsamples, nlocs, nlabs;
+
+    if (!p->s_loc_off)
+        return;
+    nlocs = p->s_loc_off[n];
+    nlabs = p->s_lab_off ? p->s_lab_off[n] : 0;
+    shrink(&p->s_loc_off, n + 1, sizeof(*p->s_loc_off));
+    shrink(&p->s_lab_off, n + 1, sizeof(*p->s_lab_off));
+    shrink(&p->s_val, n * p->ntypes + 1, sizeof(*p->s_val));
+    shrink(&p->s_locs, nlocs, sizeof(*p->s_locs));
+    shrink(&p->lab_key, nlabs, sizeof(*p->lab_key));
+    shrink(&p->lab_str, nlabs, sizeof(*p->lab_str));
+    shrink(&p->lab_unit, nlabs, sizeof(*p->lab_unit));
+    shrink(&p->lab_num, nlabs, sizeof(*p->lab_num));
+}

@@ -127,6 +127,7 @@ enum hearth_err hearth_service_profile(struct hearth_service *svc, const char *b
     sem_post(&svc->decode_sem);
     if (e)
         return e;
+    hearth_profile_trim(p);
     v = hearth_cache_put(svc->profiles, blob, p, hearth_profile_footprint(p), profile_free_cb, ref);
     if (!v)
         return hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -253,6 +254,7 @@ enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned
     }
     /* keep the decoded profile: the first view need not decode again */
     big = p->bytes > HEARTH_TRIM_BYTES;
+    hearth_profile_trim(p);
     if (hearth_cache_put(svc->profiles, m->blob, p, hearth_profile_footprint(p), profile_free_cb,
                          &ref))
         hearth_cache_release(svc->profiles, ref);
