@@ -29,6 +29,7 @@ struct hearth_config {
     char *upload_token; /* "" = uploads open */
     size_t max_upload_mb;
     size_t max_decompressed_mb; /* cap after gunzip: what a gzip bomb may cost */
+    size_t max_view_ms;         /* one view computation's wall-clock budget (limit max_view_ms) */
     size_t cache_mb;
     size_t decode_slots;   /* decodes running at once */
     size_t decode_wait_ms; /* how long a request waits for a slot before 503 */

@@ -24,11 +24,16 @@ struct opt {
     const char *help;
 };
 
-/* Options whose default is a row of server/lib/limits.c (one default per quantity). */
+/*
+ * Options whose default is a row of server/lib/limits.c (one default per
+ * quantity), in MiB unless listed in from_limits_as_is.
+ */
 static const char *const from_limits[][2] = {
     {"max-upload-mb", "max_input"},
     {"max-decompressed-mb", "max_decompressed"},
+    {"max-view-ms", "max_view_ms"},
 };
+static const char *const from_limits_as_is[] = {"max-view-ms"};
 
 #define O(f) offsetof(struct hearth_config, f)
 
@@ -61,6 +66,9 @@ static const struct opt opts[] = {
     {"max-decompressed-mb", "HEARTH_MAX_DECOMPRESSED_MB", K_SIZE, O(max_decompressed_mb), NULL,
      "largest profile after gunzip (413 above; limit max_decompressed): bounds what a gzip bomb "
      "costs; the 1M-sample profile is 64 MB"},
+    {"max-view-ms", "HEARTH_MAX_VIEW_MS", K_SIZE, O(max_view_ms), NULL,
+     "wall-clock time of one view computation, then 413 (limit max_view_ms): raise it with "
+     "the upload limits for profiles of several million samples on a slow machine"},
     {"cache-mb", "HEARTH_CACHE_MB", K_SIZE, O(cache_mb), "1024",
      "memory budget of decoded profiles kept for fast views"},
     {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2",
@@ -129,7 +137,7 @@ static const struct opt opts[] = {
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
-/* The default of o as text: its own, or its limits row's value in MiB. */
+/* The default of o as text: its own, or its limits row's value (in MiB, or as is). */
 static const char *dflt(const struct opt *o, char *buf, size_t bufsz)
 {
     const struct hearth_limit_row *r;
@@ -144,7 +152,13 @@ static const char *dflt(const struct opt *o, char *buf, size_t bufsz)
     for (r = hearth_limit_table(); r->name; r++)
         if (!strcmp(r->name, limit))
             break;
-    snprintf(buf, bufsz, "%zu", r->name ? r->value >> 20 : (size_t)0);
+    for (i = 0; i < sizeof(from_limits_as_is) / sizeof(from_limits_as_is[0]); i++)
+        if (!strcmp(from_limits_as_is[i], o->flag))
+            break;
+    snprintf(buf, bufsz, "%zu",
+             !r->name                                                       ? (size_t)0
+             : i < sizeof(from_limits_as_is) / sizeof(from_limits_as_is[0]) ? r->value
+                                                                            : r->value >> 20);
     return buf;
 }
 
@@ -489,6 +503,7 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     }
     cfg->lim.max_input = cfg->max_upload_mb << 20;
     cfg->lim.max_decompressed = cfg->max_decompressed_mb << 20;
+    cfg->lim.max_view_ms = cfg->max_view_ms;
     return HEARTH_OK;
 out_fail:
     hearth_config_release(cfg);

@@ -70,7 +70,7 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (rows appended to $out/scale.jsonl)"
 
 # The server's curve: a fresh `hearth serve` per profile (upload limits
-# raised for the 4M one), then the upload (POST, decoded and cached), the
+# and the view time limit raised for the 4M one), then the upload (POST, decoded and cached), the
 # first flame graph and the first top view (both computed, gzip): wall time
 # of each and the server's peak RSS (VmHWM) after each. HEARTH_SCALE_SERVER=0
 # skips it.
@@ -82,7 +82,7 @@ if [ "${HEARTH_SCALE_SERVER:-1}" = 1 ]; then
   hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$spid/status"; }
   since() { awk "BEGIN{printf \"%.2f\", ($(date +%s%N) - $1) / 1e9}"; }
   echo
-  echo "server: a fresh hearth serve per profile (--max-upload-mb 256 --max-decompressed-mb 2048)"
+  echo "server: a fresh hearth serve per profile (--max-upload-mb 256 --max-decompressed-mb 2048 --max-view-ms 120000)"
   printf '%-6s %10s %11s | %8s %8s %8s | %9s %9s %9s %9s | %7s\n' samples "gz bytes" "raw bytes" \
     "up s" "flame s" "top s" "idle KB" "up KB" "flame KB" "top KB" "RSS/raw"
   for row in "${sizes[@]}"; do
@@ -92,7 +92,7 @@ if [ "${HEARTH_SCALE_SERVER:-1}" = 1 ]; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     rm -rf "$sw/data"
     "$H" serve --listen "127.0.0.1:$port" --data "$sw/data" --max-upload-mb 256 \
-      --max-decompressed-mb 2048 >"$sw/server.log" 2>&1 &
+      --max-decompressed-mb 2048 --max-view-ms 120000 >"$sw/server.log" 2>&1 &
     spid=$!
     for ((i = 0; i < 200; i++)); do
       curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break

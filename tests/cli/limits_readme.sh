@@ -30,5 +30,12 @@ for pair in max-upload-mb:max_input max-decompressed-mb:max_decompressed; do
     fail=1
   fi
 done
+# --max-view-ms takes max_view_ms as it is (milliseconds)
+v=$(mib max_view_ms | tr -d ,)
+d=$(printf '%s\n' "$help" | awk '$1 == "--max-view-ms" { print $4 }')
+if [ -z "$v" ] || [ "$v" != "$d" ]; then
+  echo "FAIL: --max-view-ms defaults to '$d', the limits table's max_view_ms is '$v'"
+  fail=1
+fi
 [ $fail -eq 0 ] && echo "ok: README limits = hearth limits; serve --help defaults follow the table"
 exit $fail

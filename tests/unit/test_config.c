@@ -46,6 +46,7 @@ static const struct opt opts[] = {
     {"upload-token", "HEARTH_UPLOAD_TOKEN", K_STR, O(upload_token), ""},
     {"max-upload-mb", "HEARTH_MAX_UPLOAD_MB", K_SIZE, O(max_upload_mb), "64"},
     {"max-decompressed-mb", "HEARTH_MAX_DECOMPRESSED_MB", K_SIZE, O(max_decompressed_mb), "256"},
+    {"max-view-ms", "HEARTH_MAX_VIEW_MS", K_SIZE, O(max_view_ms), "20000"},
     {"cache-mb", "HEARTH_CACHE_MB", K_SIZE, O(cache_mb), "1024"},
     {"decode-slots", "HEARTH_DECODE_SLOTS", K_SIZE, O(decode_slots), "2"},
     {"decode-wait-ms", "HEARTH_DECODE_WAIT_MS", K_SIZE, O(decode_wait_ms), "10000"},
