@@ -15,17 +15,32 @@
 
 #define CHUNK ((size_t)64 << 10)
 
-static struct archive *open_mem(const unsigned char *buf, size_t len)
+/* Open buf for reading; NULL with em set when libarchive cannot (not an archive, damaged). */
+static struct archive *open_mem(const unsigned char *buf, size_t len, enum hearth_err *e,
+                                struct hearth_errmsg *em)
 {
     struct archive *a = archive_read_new();
+    const char *why;
 
-    if (!a)
+    if (!a) {
+        *e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         return NULL;
+    }
     /* the formats of a folder of snapshots, plain or gzip'd; nothing else is tried */
     archive_read_support_format_zip(a);
     archive_read_support_format_tar(a);
     archive_read_support_filter_gzip(a);
     if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+        why = archive_error_string(a);
+        if (archive_filter_count(a) > 1 || (why && !strstr(why, "Unrecognized")))
+            *e = hearth_errmsg_set(
+                em, HEARTH_E_BAD_REQUEST,
+                "the archive cannot be read (%.200s): send a .zip, .tar, .tar.gz or "
+                ".tgz of profile files",
+                why ? why : "damaged");
+        else
+            *e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                   "not a .zip, .tar, .tar.gz or .tgz archive of profile files");
         archive_read_free(a);
         return NULL;
     }
@@ -90,20 +105,19 @@ enum hearth_err hearth_archive_list(const unsigned char *buf, size_t len,
                                     struct hearth_archive_entry **out, size_t *n,
                                     const char **format, struct hearth_errmsg *em)
 {
-    struct archive *a = open_mem(buf, len);
+    enum hearth_err e = HEARTH_OK;
+    struct archive *a = open_mem(buf, len, &e, em);
     struct archive_entry *ae;
     struct hearth_archive_entry *v = NULL;
     unsigned char *chunk = NULL;
     size_t cap = 0, total = 0;
-    enum hearth_err e = HEARTH_OK;
     int rc;
 
     *out = NULL;
     *n = 0;
     *format = "";
     if (!a)
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
-                                 "not a .zip, .tar, .tar.gz or .tgz archive of profile files");
+        return e;
     chunk = malloc(CHUNK);
     if (!chunk) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -118,11 +132,7 @@ enum hearth_err hearth_archive_list(const unsigned char *buf, size_t len,
         if (rc == ARCHIVE_EOF)
             break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-            e = *n == 0 && rc == ARCHIVE_FATAL && total == 0 && !archive_format(a)
-                    ? hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
-                                        "not a .zip, .tar, .tar.gz or .tgz archive of profile "
-                                        "files")
-                    : read_fail(a, em);
+            e = read_fail(a, em);
             goto out;
         }
         if (*n >= caps->max_entries) {
@@ -228,14 +238,13 @@ enum hearth_err hearth_archive_each(const unsigned char *buf, size_t len,
                                     const struct hearth_archive_entry *entries, size_t n,
                                     hearth_archive_fn fn, void *ctx, struct hearth_errmsg *em)
 {
-    struct archive *a = open_mem(buf, len);
-    struct archive_entry *ae;
     enum hearth_err e = HEARTH_OK;
+    struct archive *a = open_mem(buf, len, &e, em);
+    struct archive_entry *ae;
     size_t i;
 
     if (!a)
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
-                                 "not a .zip, .tar, .tar.gz or .tgz archive of profile files");
+        return e;
     for (i = 0; i < n; i++) {
         unsigned char *data;
         size_t have = 0;
