@@ -570,6 +570,20 @@ static int h_archive(struct mg_connection *c, struct hearth_server *srv)
     enum hearth_err e;
     int rc;
 
+    static const char *const types[] = {"application/octet-stream", "multipart/form-data",
+                                        "application/zip",          "application/x-zip-compressed",
+                                        "application/x-tar",        "application/gzip",
+                                        "application/x-gzip",       "application/x-compressed-tar",
+                                        "application/x-gtar"};
+    size_t i;
+
+    for (i = 0; ctype && i < sizeof(types) / sizeof(types[0]); i++)
+        if (!strncasecmp(ctype, types[i], strlen(types[i])))
+            break;
+    if (ctype && i == sizeof(types) / sizeof(types[0]))
+        return hx_send_error(c, HEARTH_E_UNSUPPORTED,
+                             "send the archive as application/octet-stream (or its own type: "
+                             "application/zip, application/gzip, ...) or multipart/form-data");
     rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name));
     if (rc)
         return rc;
