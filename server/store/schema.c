@@ -75,10 +75,10 @@ static const char *const sqlite_versions[] = {
     " since INTEGER NOT NULL, peak TEXT NOT NULL DEFAULT '', peak_total INTEGER NOT NULL DEFAULT 0,"
     " scanned TEXT NOT NULL DEFAULT '');"
     "CREATE TABLE series_thinned ("
-    " series TEXT NOT NULL, seq INTEGER NOT NULL, keep_s INTEGER NOT NULL,"
+    " series TEXT NOT NULL, pos INTEGER NOT NULL, keep_s INTEGER NOT NULL,"
     " every_s INTEGER NOT NULL, removed INTEGER NOT NULL, from_ms INTEGER NOT NULL,"
     " to_ms INTEGER NOT NULL, window_ms INTEGER NOT NULL, last_run_ms INTEGER NOT NULL,"
-    " PRIMARY KEY (series, seq));",
+    " PRIMARY KEY (series, pos));",
 };
 
 static const char *const pg_versions[] = {
@@ -130,10 +130,10 @@ static const char *const pg_versions[] = {
     " since BIGINT NOT NULL, peak " T " NOT NULL DEFAULT '', peak_total BIGINT NOT NULL DEFAULT 0,"
     " scanned " T " NOT NULL DEFAULT '');"
     "CREATE TABLE series_thinned ("
-    " series " T " NOT NULL, seq BIGINT NOT NULL, keep_s BIGINT NOT NULL,"
+    " series " T " NOT NULL, pos BIGINT NOT NULL, keep_s BIGINT NOT NULL,"
     " every_s BIGINT NOT NULL, removed BIGINT NOT NULL, from_ms BIGINT NOT NULL,"
     " to_ms BIGINT NOT NULL, window_ms BIGINT NOT NULL, last_run_ms BIGINT NOT NULL,"
-    " PRIMARY KEY (series, seq));",
+    " PRIMARY KEY (series, pos));",
 };
 
 _Static_assert(sizeof(sqlite_versions) == sizeof(pg_versions),

@@ -48,7 +48,7 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
     {"saved_views", "id, name, params, created, delete_hash", "tttit", 1, -1},
     {"series_thin", "series, keep_s, every_s, since, peak, peak_total, scanned", "tiiitit", 1, -1},
     {"series_thinned",
-     "series, seq, keep_s, every_s, removed, from_ms, to_ms, window_ms, last_run_ms", "tiiiiiiii",
+     "series, pos, keep_s, every_s, removed, from_ms, to_ms, window_ms, last_run_ms", "tiiiiiiii",
      2, -1},
 };
 

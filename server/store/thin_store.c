@@ -50,7 +50,7 @@ enum hearth_err hearth__thin_read(struct hearth_store *st, struct hearth_series 
         return e;
     if (hearth_db_prepare(st->db,
                           "SELECT keep_s, every_s, removed, from_ms, to_ms, window_ms, last_run_ms "
-                          "FROM series_thinned WHERE series = ?1 ORDER BY seq",
+                          "FROM series_thinned WHERE series = ?1 ORDER BY pos",
                           &q) < 0)
         return db_err(st, em, "cannot read the series");
     hearth_db_bind_text(q, 1, s->id);
@@ -214,19 +214,19 @@ static int record(struct hearth_store *st, const char *id, const struct hearth_t
                   int64_t n, int64_t lo, int64_t hi, int64_t window_ms)
 {
     struct hearth_db_stmt *q = NULL;
-    int64_t seq = -1;
+    int64_t pos = -1;
     int rc, r = -1;
     bool same = false;
 
     if (hearth_db_prepare(st->db,
-                          "SELECT seq, keep_s, every_s FROM series_thinned WHERE series = ?1 "
-                          "ORDER BY seq DESC LIMIT 1",
+                          "SELECT pos, keep_s, every_s FROM series_thinned WHERE series = ?1 "
+                          "ORDER BY pos DESC LIMIT 1",
                           &q) < 0)
         return -1;
     hearth_db_bind_text(q, 1, id);
     rc = hearth_db_step(q);
     if (rc == HEARTH_DB_ROW) {
-        seq = hearth_db_column_int64(q, 0);
+        pos = hearth_db_column_int64(q, 0);
         same = hearth_db_column_int(q, 1) == s->keep_s && hearth_db_column_int(q, 2) == s->every_s;
     }
     hearth_db_finalize(q);
@@ -238,13 +238,13 @@ static int record(struct hearth_store *st, const char *id, const struct hearth_t
             same
                 ? "UPDATE series_thinned SET removed = removed + ?3, from_ms = CASE WHEN from_ms < "
                   "?4 THEN from_ms ELSE ?4 END, to_ms = CASE WHEN to_ms > ?5 THEN to_ms ELSE ?5 "
-                  "END, window_ms = ?6, last_run_ms = ?7 WHERE series = ?1 AND seq = ?2"
-                : "INSERT INTO series_thinned (series, seq, removed, from_ms, to_ms, window_ms, "
+                  "END, window_ms = ?6, last_run_ms = ?7 WHERE series = ?1 AND pos = ?2"
+                : "INSERT INTO series_thinned (series, pos, removed, from_ms, to_ms, window_ms, "
                   "last_run_ms, keep_s, every_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             &q) < 0)
         return -1;
     hearth_db_bind_text(q, 1, id);
-    hearth_db_bind_int64(q, 2, same ? seq : seq + 1);
+    hearth_db_bind_int64(q, 2, same ? pos : pos + 1);
     hearth_db_bind_int64(q, 3, n);
     hearth_db_bind_int64(q, 4, lo);
     hearth_db_bind_int64(q, 5, hi);
