@@ -456,11 +456,11 @@ enum hearth_err hearth_service_series_archive(struct hearth_service *svc, const 
         struct hearth_buf b;
         hearth_buf_init(&b, 600);
         for (i = 0; i < n && i < 5; i++)
-            hearth_buf_printf(&b, "%s%.60s: %s%s%.80s", i ? "; " : "", entries[i].name,
+            hearth_buf_printf(&b, "%s%.60s: %s%s%.80s%s", i ? "; " : "", entries[i].name,
                               entries[i].skip ? entries[i].skip
                               : x.why[i]      ? x.why[i]
                                               : "?",
-                              x.msg[i][0] ? " (" : "", x.msg[i]);
+                              x.msg[i][0] ? " (" : "", x.msg[i], x.msg[i][0] ? ")" : "");
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
                               "none of the archive's %zu entries is a profile%s%.420s%s", n,
                               n ? ": " : "", b.ptr ? b.ptr : "", n > 5 ? "; ..." : "");
