@@ -24,8 +24,13 @@
 
 /* ---- thinning ---- */
 
-/* The total of the default sample type (pprof's: the last, or default_sample_type). */
-static bool default_total(struct hearth_service *svc, const char *blob, int64_t *total)
+/*
+ * The total of the default sample type (pprof's: the last, or
+ * default_sample_type). HEARTH_E_BUSY (no decode slot now) stops the pass:
+ * the next one reads it; any other failure makes it a snapshot without a
+ * known total (never the peak).
+ */
+static enum hearth_err default_total(struct hearth_service *svc, const char *blob, int64_t *total)
 {
     const struct hearth_profile *p = NULL;
     struct hearth_cache_ref *ref = NULL;
@@ -33,16 +38,17 @@ static bool default_total(struct hearth_service *svc, const char *blob, int64_t 
     uint32_t di = 0;
     int64_t sum = 0;
     size_t k;
+    enum hearth_err e = hearth_service_profile(svc, blob, &p, &ref, &em);
 
-    if (hearth_service_profile(svc, blob, &p, &ref, &em))
-        return false;
+    if (e)
+        return e;
     if (hearth_profile_sample_index(p, NULL, &di, NULL) == HEARTH_OK && di < p->ntypes) {
         for (k = 0; k < p->nsamples; k++)
             sum = hearth_add64(sum, p->s_val[k * p->ntypes + di]);
     }
     hearth_cache_release(hearth_service_profiles(svc), ref);
     *total = sum;
-    return true;
+    return HEARTH_OK;
 }
 
 enum hearth_err hearth_service_thin_series(struct hearth_service *svc, const char *id, int *removed,
@@ -93,8 +99,13 @@ enum hearth_err hearth_service_thin_series(struct hearth_service *svc, const cha
     }
     for (i = from; i < s.nitems; i++) {
         int64_t t;
-        if (!default_total(svc, s.items[i].blob, &t))
-            continue; /* unreadable now: not the peak */
+        enum hearth_err te = default_total(svc, s.items[i].blob, &t);
+        if (te == HEARTH_E_BUSY) {
+            e = hearth_errmsg_set(em, te, "the server is busy decoding; the next pass goes on");
+            goto out_free;
+        }
+        if (te)
+            continue; /* unreadable: not the peak */
         if (peak == SIZE_MAX || t > ts.peak_total) {
             peak = i;
             ts.peak_total = t;
