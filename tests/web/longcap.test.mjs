@@ -16,6 +16,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 
 import { whyNot, launch, openPage } from './lib/browser.mjs';
 import { startServer, uploadProfile, getJson } from './lib/server.mjs';
@@ -87,7 +88,7 @@ sys.stdout.buffer.write(b.getvalue())
 }
 
 before(async () => {
-  srv = await startServer(BIN, ['--thin-pass-seconds', '3600']);
+  srv = await startServer(BIN, ['--thin-pass-seconds', '3600', '--fetch-allow', '127.0.0.1']);
   browser = await launch();
   // 40 snapshots a minute apart, the peak at #7; thinned: 10 min kept whole, one per 5 min before
   const ids = [];
@@ -222,4 +223,40 @@ test('home page: a .zip and a .tar.gz of snapshots become series; a refused one 
   await shots(page, 'longcap-archive-home');
   assert.deepEqual(problems.filter(p => !/Failed to load resource.*400/.test(p)), []);
   await context.close();
+});
+
+test('capture form: "Thin old snapshots" starts a thinned capture of up to 100,000 snapshots', async () => {
+  let served = 0;
+  const peer = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    res.end(heap(1000 * ++served, 0));
+  });
+  await new Promise(r => peer.listen(0, '127.0.0.1', () => r(null)));
+  const port = /** @type {any} */ (peer.address()).port;
+  const { context, page, problems } = await openPage(browser);
+  try {
+    await page.goto(srv.url);
+    await page.fill('.capture-form input[name="url"]', `http://127.0.0.1:${port}/debug/pprof/heap`);
+    await page.fill('.capture-form input[name="interval"]', '3600');
+    await page.check('#cap-thin');
+    assert.equal(await page.getAttribute('.capture-form input[name="count"]', 'max'), '100000');
+    await page.fill('.capture-form input[name="count"]', '5000');
+    await page.fill('.capture-form input[name="name"]', 'long capture');
+    await page.click('.capture-form button[type="submit"]');
+    await page.waitForURL(/\/s\//);
+    await page.waitForSelector('.thinned-note:not([hidden]) .thin-policy', { timeout: 10000 });
+    assert.equal(await page.textContent('.thinned-note'),
+      'Thinning on: every snapshot of the last 1h before the newest, one per 10m before, the first, the last and the peak always kept.');
+    const sid = /\/s\/([^/?]+)/.exec(page.url())?.[1] || '';
+    const s = await getJson(`${srv.url}api/series/${sid}`);
+    assert.deepEqual(s.thinning, { policy: { keep_s: 3600, every_s: 600 }, removed: 0, ranges: [] });
+    assert.equal(s.capture.count, 5000);
+    await page.click('.actions .stop-btn');
+    await page.click('dialog[open] button.danger');
+    await page.waitForFunction(() => document.querySelector('.capture .state')?.getAttribute('data-state') === 'stopped', null, { timeout: 10000 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    peer.close();
+  }
 });

@@ -335,7 +335,7 @@ export function attachGctrace(id, gctrace, startMs, token = deleteToken(id)) {
 
 /**
  * Start capturing a series from a URL every interval_s seconds.
- * @param {{url: string, interval_s: number, count: number, name?: string, gc?: boolean}} o
+ * @param {{url: string, interval_s: number, count: number, name?: string, gc?: boolean, thin?: boolean|{keep_s?: number, every_s?: number}}} o
  */
 export async function createCapture(o) {
   const body = await sendJson('api/captures', 'POST', o);

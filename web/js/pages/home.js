@@ -261,6 +261,9 @@ export async function mountHome(app) {
   const capCount = el('input', { type: 'number', name: 'count', min: '2', max: '1000', value: '10', required: true, 'aria-label': 'Number of snapshots', class: 'seconds' });
   const capName = el('input', { type: 'text', name: 'name', placeholder: 'name (optional)', 'aria-label': 'Series name', class: 'name' });
   const capGc = el('input', { type: 'checkbox', name: 'gc', id: 'cap-gc' });
+  // a long capture keeps what matters: the server's --thin-* policy (up to 100,000 snapshots)
+  const capThin = el('input', { type: 'checkbox', name: 'thin', id: 'cap-thin' });
+  capThin.addEventListener('change', () => { capCount.max = capThin.checked ? '100000' : '1000'; });
   const capBtn = el('button', { type: 'submit', class: 'primary', text: 'Start capture' });
   const capMsg = el('p', { class: 'fetch-status', 'aria-live': 'polite' });
   const capForm = el('form', { class: 'fetch-form capture-form' },
@@ -269,6 +272,8 @@ export async function mountHome(app) {
     el('label', {}, el('span', { text: 'Snapshots' }), capCount),
     el('label', {}, el('span', { text: 'Name' }), capName),
     el('label', { class: 'check' }, capGc, el('span', { text: 'GC before each heap snapshot (?gc=1)' })),
+    el('label', { class: 'check', title: 'Every snapshot of the last hour is kept, one per 10 min before it (the server’s settings), and always the first, the last and the peak; the series page says what went.' },
+      capThin, el('span', { text: 'Thin old snapshots (long captures)' })),
     capBtn);
   capForm.addEventListener('submit', async e => {
     e.preventDefault();
@@ -285,7 +290,7 @@ export async function mountHome(app) {
     try {
       const s = await api.createCapture({
         url: capUrl.value, interval_s: Math.max(1, Math.floor(Number(capInterval.value) || 30)), count: Math.max(2, Math.floor(Number(capCount.value) || 10)),
-        name: capName.value.trim() || undefined, gc: capGc.checked,
+        name: capName.value.trim() || undefined, gc: capGc.checked, ...(capThin.checked ? { thin: true } : {}),
       });
       go(`s/${s.id}`, {});
     } catch (err) {
