@@ -50,6 +50,9 @@ struct hearth_config {
     size_t max_captures_per_client; /* of them, started by one client address */
     size_t capture_lease_s;         /* a capture's lease among replicas (capture.h) */
     size_t blob_gc_grace_s;         /* unused blobs wait this long (store.h, gc_blobs) */
+    size_t thin_keep_s;             /* thinning: every snapshot this long before the newest */
+    size_t thin_every_s;            /* thinning: one snapshot per this long before that */
+    size_t thin_pass_s;             /* seconds between thinning passes */
     char *cors_origins;             /* origins allowed cross-origin (comma-separated); "" = none */
     char *tls_cert;                 /* PEM certificate chain; with tls_key: HTTPS only */
     char *tls_key;                  /* PEM private key */

@@ -14,7 +14,8 @@
  * whole call stack with stacks=true (names joined root first with ";").
  * values are flat (self) values, or cum with by_cum. slope is the least
  * squares slope per second; steadiness the share of consecutive steps that
- * moved in the direction of the overall change; r2 the linear fit's R²;
+ * moved in the direction of the overall change, each weighed by its
+ * duration (a thinned series' early steps are long); r2 the linear fit's R²;
  * share = delta / sum of the positive flat deltas (the total growth); err
  * the standard error of delta from the sampling model (0 when unknown) and
  * noise = |delta| < 2 err. Rows are ordered by delta, largest growth first.

@@ -16,28 +16,35 @@
 #include <stdint.h>
 
 /* Fixed limits of the HTTP API and its parsers (reasons: hearth_limit_fixed_table). */
-#define HEARTH_LIMIT_SERIES_ITEMS     1000                /* snapshots in one series */
-#define HEARTH_LIMIT_SERIES_BODY      ((size_t)256 << 10) /* a series/capture JSON body */
-#define HEARTH_LIMIT_JSON_BODY        ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
-#define HEARTH_LIMIT_CAPTURE_INTERVAL 86400               /* seconds between snapshots */
-#define HEARTH_LIMIT_GROWTH_ROWS      5000                /* growth rows in one answer */
-#define HEARTH_LIMIT_GROWTH_KEY       ((size_t)16 << 10)  /* bytes of one growth row's name */
-#define HEARTH_LIMIT_VIEW_PARAM       4096                /* bytes of one decoded query value */
-#define HEARTH_LIMIT_GCTRACE_LINES    2000000             /* lines of a gctrace log parsed */
-#define HEARTH_LIMIT_GCTRACE_TRACKS   4096                /* processes in one gctrace log */
-#define HEARTH_LIMIT_FETCH_URL        4096                /* bytes of a URL to fetch */
-#define HEARTH_LIMIT_FETCH_ENTRIES    1024                /* entries of --fetch-allow */
-#define HEARTH_LIMIT_MERGE_PROFILES   64                  /* profiles merged into one view */
-#define HEARTH_LIMIT_CONFIG_LINE      8192                /* bytes of a --config file line */
-#define HEARTH_LIMIT_LEGACY_LINE      65536               /* bytes of a legacy text line, + 1 */
-#define HEARTH_LIMIT_LEGACY_ATTRS     64                  /* attr=value lines of a memory map */
-#define HEARTH_LIMIT_SAVED_VIEWS      500                 /* saved views on one server */
-#define HEARTH_LIMIT_SAVED_NAME       100                 /* bytes of a saved view's name */
-#define HEARTH_LIMIT_SAVED_PARAMS     4096                /* bytes of a saved view's params JSON */
-#define HEARTH_LIMIT_S3_CONNECT_MS    2000                /* S3: connecting to the server */
-#define HEARTH_LIMIT_S3_TIMEOUT_MS    120000              /* S3: one whole request */
-#define HEARTH_LIMIT_S3_TRIES         4                   /* S3: tries of one request */
-#define HEARTH_LIMIT_S3_BACKOFF_MS    100                 /* S3: first pause between tries */
+#define HEARTH_LIMIT_SERIES_ITEMS       1000                /* snapshots in one series */
+#define HEARTH_LIMIT_SERIES_BODY        ((size_t)256 << 10) /* a series/capture JSON body */
+#define HEARTH_LIMIT_JSON_BODY          ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
+#define HEARTH_LIMIT_CAPTURE_INTERVAL   86400               /* seconds between snapshots */
+#define HEARTH_LIMIT_CAPTURE_COUNT_THIN 100000              /* attempts of a thinned capture */
+#define HEARTH_LIMIT_THIN_KEEP_S        2592000             /* thinning: window kept whole, s */
+#define HEARTH_LIMIT_THIN_EVERY_S       86400               /* thinning: one snapshot per ..., s */
+#define HEARTH_LIMIT_ARCHIVE_ENTRIES    10000               /* entries read from one archive */
+#define HEARTH_LIMIT_ARCHIVE_TOTAL      ((size_t)1 << 30)   /* bytes unpacked from one archive */
+#define HEARTH_LIMIT_ARCHIVE_RATIO      100                 /* unpacked / packed bytes of one */
+#define HEARTH_LIMIT_ARCHIVE_RATIO_FREE ((size_t)1 << 20)   /* unpacked bytes free of the ratio */
+#define HEARTH_LIMIT_GROWTH_ROWS        5000                /* growth rows in one answer */
+#define HEARTH_LIMIT_GROWTH_KEY         ((size_t)16 << 10)  /* bytes of one growth row's name */
+#define HEARTH_LIMIT_VIEW_PARAM         4096                /* bytes of one decoded query value */
+#define HEARTH_LIMIT_GCTRACE_LINES      2000000             /* lines of a gctrace log parsed */
+#define HEARTH_LIMIT_GCTRACE_TRACKS     4096                /* processes in one gctrace log */
+#define HEARTH_LIMIT_FETCH_URL          4096                /* bytes of a URL to fetch */
+#define HEARTH_LIMIT_FETCH_ENTRIES      1024                /* entries of --fetch-allow */
+#define HEARTH_LIMIT_MERGE_PROFILES     64                  /* profiles merged into one view */
+#define HEARTH_LIMIT_CONFIG_LINE        8192                /* bytes of a --config file line */
+#define HEARTH_LIMIT_LEGACY_LINE        65536               /* bytes of a legacy text line, + 1 */
+#define HEARTH_LIMIT_LEGACY_ATTRS       64                  /* attr=value lines of a memory map */
+#define HEARTH_LIMIT_SAVED_VIEWS        500                 /* saved views on one server */
+#define HEARTH_LIMIT_SAVED_NAME         100                 /* bytes of a saved view's name */
+#define HEARTH_LIMIT_SAVED_PARAMS       4096   /* bytes of a saved view's params JSON */
+#define HEARTH_LIMIT_S3_CONNECT_MS      2000   /* S3: connecting to the server */
+#define HEARTH_LIMIT_S3_TIMEOUT_MS      120000 /* S3: one whole request */
+#define HEARTH_LIMIT_S3_TRIES           4      /* S3: tries of one request */
+#define HEARTH_LIMIT_S3_BACKOFF_MS      100    /* S3: first pause between tries */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

@@ -51,6 +51,15 @@ struct hearth_capture_row {
     int lease_s;
 };
 
+/* What one thinning policy removed from a series (times in Unix ms). */
+struct hearth_thin_record {
+    int keep_s, every_s;
+    int64_t removed;        /* snapshots taken out */
+    int64_t from_ms, to_ms; /* the times of the oldest and newest of them */
+    int64_t window_ms;      /* the window start at the last pass: kept whole after it */
+    int64_t last_run_ms;    /* when that pass ran */
+};
+
 struct hearth_series {
     char id[HEARTH_ID_LEN + 1];
     char *name, *source_url, *ordering;
@@ -64,6 +73,11 @@ struct hearth_series {
     int64_t *at_ms; /* per item: when it was taken (time_ns, else when stored), Unix ms */
     bool has_capture;
     struct hearth_capture_row cap;
+    /* thinning (hearth_series_thin_set): the policy, and what it removed so far */
+    bool thin_on;
+    int thin_keep_s, thin_every_s;
+    size_t nthinned;
+    struct hearth_thin_record *thinned; /* one per policy that removed snapshots, oldest first */
 };
 
 void hearth_series_release(struct hearth_series *s);
@@ -179,6 +193,44 @@ enum hearth_err hearth_capture_stop(struct hearth_store *st, const char *series,
 /* The ids of captures stored as running (for resuming after a restart). */
 enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
                                        size_t *n, struct hearth_errmsg *em);
+
+/*
+ * Thinning of old snapshots (thin.h has the rule). A series' policy:
+ * hearth_series_thin_set() with on (keep_s, every_s) or off (the records of
+ * what was removed stay). hearth_series_thin_list(): the ids of the series
+ * with a policy (*ids malloc'd). hearth_series_thin_get(): the policy and
+ * the pass's memory (the peak snapshot and its total, the last snapshot
+ * whose total was read; "" when none); HEARTH_E_NOT_FOUND without a policy.
+ *
+ * hearth_series_thin_apply(): one pass's result, in one transaction under
+ * an advisory lock (one server at a time; *removed 0 when another holds
+ * it): takes the profiles drop[0..n) (with their times) out of the series,
+ * deletes those the series' token owns and no other series holds (their
+ * blobs go when unused, as any delete's), adds what was removed to the
+ * series' record of this policy, and stores the peak and scan position.
+ */
+struct hearth_thin_state {
+    int keep_s, every_s;
+    char peak[HEARTH_ID_LEN + 1];
+    int64_t peak_total;
+    char scanned[HEARTH_ID_LEN + 1];
+};
+enum hearth_err hearth_series_thin_set(struct hearth_store *st, const char *id, bool on, int keep_s,
+                                       int every_s, struct hearth_errmsg *em);
+enum hearth_err hearth_series_thin_list(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
+                                        size_t *n, struct hearth_errmsg *em);
+enum hearth_err hearth_series_thin_get(struct hearth_store *st, const char *id,
+                                       struct hearth_thin_state *out, struct hearth_errmsg *em);
+enum hearth_err hearth_series_thin_apply(struct hearth_store *st, const char *id,
+                                         const struct hearth_thin_state *state,
+                                         const char *const *drop, const int64_t *drop_ms, size_t n,
+                                         int64_t window_ms, int *removed, struct hearth_errmsg *em);
+/*
+ * Give the series' delete token to its profiles (an archive's snapshots, made for
+ * the series and never shown with a token of their own).
+ */
+enum hearth_err hearth_series_adopt_all(struct hearth_store *st, const char *id,
+                                        struct hearth_errmsg *em);
 
 /* The capture states above, in that order (hearth_series_counts()). */
 #define HEARTH_CAP_NSTATES 5

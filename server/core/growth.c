@@ -189,10 +189,23 @@ static void stats(const struct acc *a, const double *t, struct rowstat *r)
         r->slope = 0;
         r->r2 = 0;
     }
-    for (i = 1; i < n; i++)
-        if ((r->delta > 0 && v[i] > v[i - 1]) || (r->delta < 0 && v[i] < v[i - 1]))
-            moved++;
-    r->steady = n > 1 && r->delta != 0 ? (double)moved / (double)(n - 1) : 0;
+    /* the share of the time (not of the steps: a thinned series has long early steps and
+     * short recent ones) spent moving in the direction of the change; steps of no duration
+     * (equal times) count as steps */
+    {
+        double span = 0, with = 0;
+        for (i = 1; i < n; i++) {
+            double d = t[i] - t[i - 1];
+            bool dir = (r->delta > 0 && v[i] > v[i - 1]) || (r->delta < 0 && v[i] < v[i - 1]);
+            span += d > 0 ? d : 0;
+            with += dir && d > 0 ? d : 0;
+            moved += dir;
+        }
+        if (span > 0)
+            r->steady = r->delta != 0 ? with / span : 0;
+        else
+            r->steady = n > 1 && r->delta != 0 ? (double)moved / (double)(n - 1) : 0;
+    }
     r->err = sqrt(a->var[(size_t)r->row * n] + a->var[(size_t)r->row * n + n - 1]);
 }
 

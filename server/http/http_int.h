@@ -109,6 +109,9 @@ enum hearth_err hx_multipart_file(const char *ctype, const unsigned char *body, 
                                   size_t fnamesz, struct hearth_errmsg *em);
 
 /* http.c: the profile and gctrace handlers (path and method checked by the router). */
+/* The start of every upload (http.c): token, slot, body, ?name=; 0 or the status sent. */
+int hx_read_upload(struct mg_connection *c, struct hearth_server *srv, unsigned char **body,
+                   size_t *len, char *name, size_t namesz);
 int hx_profiles_upload(struct mg_connection *c, struct hearth_server *srv);
 int hx_profiles_fetch(struct mg_connection *c, struct hearth_server *srv);
 int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv);

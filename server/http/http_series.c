@@ -8,7 +8,11 @@
  *                                      ?profiles=1 also the snapshots its capture took
  *   GET    /api/series/<id>/growth     growth ranking (growth.h), view options as /top
  *   PUT    /api/series/<id>/gctrace    (delete token) {"gctrace","start_ms"} attach a log
- *   POST   /api/captures               {"url","interval_s","count","name","gc"} -> 201
+ *   PUT    /api/series/<id>/thinning   (delete token) {"thin": true | false |
+ *                                      {"keep_s","every_s"}} thin old snapshots
+ *   POST   /api/series/<id>/thin       (delete token) one thinning pass now
+ *   POST   /api/series/archive         a .zip/.tar(.gz) of snapshots -> 201 (series + report)
+ *   POST   /api/captures               {"url","interval_s","count","name","gc","thin"} -> 201
  *   GET    /api/captures               the series that are captures
  *   POST   /api/captures/<id>/stop     (delete token)
  *
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -41,6 +46,65 @@
 #define GROWTH_MAX_ROWS        HEARTH_LIMIT_GROWTH_ROWS
 
 /* ---- the series answer ---- */
+
+/* "thinning": the policy (null: none) and what each policy removed, times also as seconds
+ * from the first snapshot kept (t, as the snapshots' own). */
+static void write_thinning(struct hearth_jsonw *w, const struct hearth_series *s, int64_t t0)
+{
+    int64_t removed = 0;
+    size_t i;
+
+    hearth_jsonw_key(w, "thinning");
+    if (!s->thin_on && !s->nthinned) {
+        hearth_jsonw_null(w);
+        return;
+    }
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "policy");
+    if (s->thin_on) {
+        hearth_jsonw_obj_open(w);
+        hearth_jsonw_key(w, "keep_s");
+        hearth_jsonw_int(w, s->thin_keep_s);
+        hearth_jsonw_key(w, "every_s");
+        hearth_jsonw_int(w, s->thin_every_s);
+        hearth_jsonw_obj_close(w);
+    } else {
+        hearth_jsonw_null(w);
+    }
+    for (i = 0; i < s->nthinned; i++)
+        removed += s->thinned[i].removed;
+    hearth_jsonw_key(w, "removed");
+    hearth_jsonw_int(w, removed);
+    hearth_jsonw_key(w, "ranges");
+    hearth_jsonw_arr_open(w);
+    for (i = 0; i < s->nthinned; i++) {
+        const struct hearth_thin_record *r = &s->thinned[i];
+        hearth_jsonw_obj_open(w);
+        hearth_jsonw_key(w, "keep_s");
+        hearth_jsonw_int(w, r->keep_s);
+        hearth_jsonw_key(w, "every_s");
+        hearth_jsonw_int(w, r->every_s);
+        hearth_jsonw_key(w, "removed");
+        hearth_jsonw_int(w, r->removed);
+        hearth_jsonw_key(w, "from_ms");
+        hearth_jsonw_int(w, r->from_ms);
+        hearth_jsonw_key(w, "to_ms");
+        hearth_jsonw_int(w, r->to_ms);
+        hearth_jsonw_key(w, "window_ms");
+        hearth_jsonw_int(w, r->window_ms);
+        hearth_jsonw_key(w, "last_run_ms");
+        hearth_jsonw_int(w, r->last_run_ms);
+        hearth_jsonw_key(w, "from_t");
+        hearth_jsonw_double(w, (double)(r->from_ms - t0) / 1000.0);
+        hearth_jsonw_key(w, "to_t");
+        hearth_jsonw_double(w, (double)(r->to_ms - t0) / 1000.0);
+        hearth_jsonw_key(w, "window_t");
+        hearth_jsonw_double(w, (double)(r->window_ms - t0) / 1000.0);
+        hearth_jsonw_obj_close(w);
+    }
+    hearth_jsonw_arr_close(w);
+    hearth_jsonw_obj_close(w);
+}
 
 static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
                          const struct hearth_series *s)
@@ -118,11 +182,24 @@ static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
         hearth_capture_row_json(w, &s->cap);
     else
         hearth_jsonw_null(w);
+    write_thinning(w, s, t0);
 }
+
+static int send_series_x(struct mg_connection *c, struct hearth_server *srv, const char *id,
+                         int status, const char *token, const char *extra_key,
+                         const struct hearth_buf *extra);
 
 /* Answer with the series (re-read), plus the delete token when given. */
 static int send_series(struct mg_connection *c, struct hearth_server *srv, const char *id,
                        int status, const char *token)
+{
+    return send_series_x(c, srv, id, status, token, NULL, NULL);
+}
+
+/* The same with one more key whose value is the JSON in extra (written by us). */
+static int send_series_x(struct mg_connection *c, struct hearth_server *srv, const char *id,
+                         int status, const char *token, const char *extra_key,
+                         const struct hearth_buf *extra)
 {
     struct hearth_errmsg em = {{0}};
     struct hearth_series s;
@@ -142,6 +219,11 @@ static int send_series(struct mg_connection *c, struct hearth_server *srv, const
         hearth_jsonw_cstr(&w, token);
     }
     write_series(&w, srv, &s);
+    if (extra_key && extra && extra->ptr) {
+        hearth_jsonw_key(&w, extra_key);
+        hearth_buf_add(&out, extra->ptr, extra->len);
+        w.need_comma[w.depth] = true;
+    }
     hearth_jsonw_obj_close(&w);
     hearth_buf_addch(&out, '\n');
     rc = hx_send_json(c, status, &out);
@@ -396,6 +478,139 @@ out_free:
     return rc;
 }
 
+/*
+ * The "thin" field: true (the server's --thin-* defaults), false (none) or
+ * {"keep_s": 0..HEARTH_LIMIT_THIN_KEEP_S, "every_s": 1..HEARTH_LIMIT_THIN_EVERY_S}
+ * (either may be left out: the default). Absent: *on false. false on a bad value.
+ */
+static bool parse_thin(json_t *v, const struct hearth_config *cfg, bool *on, int *keep_s,
+                       int *every_s)
+{
+    json_t *k, *e;
+
+    *on = false;
+    *keep_s = (int)cfg->thin_keep_s;
+    *every_s = (int)cfg->thin_every_s;
+    if (!v || json_is_false(v))
+        return true;
+    if (json_is_true(v)) {
+        *on = true;
+        return true;
+    }
+    if (!json_is_object(v))
+        return false;
+    k = json_object_get(v, "keep_s");
+    e = json_object_get(v, "every_s");
+    if ((k && (!json_is_integer(k) || json_integer_value(k) < 0 ||
+               json_integer_value(k) > HEARTH_LIMIT_THIN_KEEP_S)) ||
+        (e && (!json_is_integer(e) || json_integer_value(e) < 1 ||
+               json_integer_value(e) > HEARTH_LIMIT_THIN_EVERY_S)) ||
+        json_object_size(v) != (size_t)(!!k + !!e))
+        return false;
+    if (k)
+        *keep_s = (int)json_integer_value(k);
+    if (e)
+        *every_s = (int)json_integer_value(e);
+    *on = true;
+    return true;
+}
+
+#define THIN_USAGE                                                                                 \
+    "\"thin\" is true, false or {\"keep_s\": 0..2592000 (seconds kept whole before the newest "    \
+    "snapshot), \"every_s\": 1..86400 (one snapshot kept per this many seconds before)}"
+
+static int h_thinning(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    enum hearth_err e;
+    json_t *root;
+    bool on;
+    int keep_s, every_s, rc;
+
+    if (!token_ok(c, srv, id, &rc))
+        return rc;
+    root = json_body(c, &em, &e);
+    if (!root)
+        return hx_send_error(c, e, em.msg);
+    if (!json_object_get(root, "thin") ||
+        !parse_thin(json_object_get(root, "thin"), srv->cfg, &on, &keep_s, &every_s)) {
+        json_decref(root);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST, "send {" THIN_USAGE "}");
+    }
+    json_decref(root);
+    e = hearth_series_thin_set(srv->store, id, on, keep_s, every_s, &em);
+    return e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 200, NULL);
+}
+
+static int h_thin_now(struct mg_connection *c, struct hearth_server *srv, const char *id)
+{
+    struct hearth_errmsg em = {{0}};
+    enum hearth_err e;
+    int rc, removed = 0;
+
+    if (!token_ok(c, srv, id, &rc))
+        return rc;
+    e = hearth_service_thin_series(srv->svc, id, &removed, &em);
+    if (e == HEARTH_E_NOT_FOUND && hearth_series_exists(srv->store, id))
+        return hx_send_error(c, HEARTH_E_CONFLICT,
+                             "the series has no thinning policy: PUT /api/series/ID/thinning "
+                             "first");
+    return e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 200, NULL);
+}
+
+static int h_archive(struct mg_connection *c, struct hearth_server *srv)
+{
+    const char *ctype = mg_get_header(c, "Content-Type");
+    struct hearth_errmsg em = {{0}};
+    unsigned char *body = NULL;
+    const unsigned char *file;
+    size_t len = 0, flen;
+    char name[512] = "", fname[256] = "", id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1];
+    struct hearth_buf report;
+    enum hearth_err e;
+    int rc;
+
+    static const char *const types[] = {"application/octet-stream", "multipart/form-data",
+                                        "application/zip",          "application/x-zip-compressed",
+                                        "application/x-tar",        "application/gzip",
+                                        "application/x-gzip",       "application/x-compressed-tar",
+                                        "application/x-gtar"};
+    size_t i;
+
+    for (i = 0; ctype && i < sizeof(types) / sizeof(types[0]); i++)
+        if (!strncasecmp(ctype, types[i], strlen(types[i])))
+            break;
+    if (ctype && i == sizeof(types) / sizeof(types[0]))
+        return hx_send_error(c, HEARTH_E_UNSUPPORTED,
+                             "send the archive as application/octet-stream (or its own type: "
+                             "application/zip, application/gzip, ...) or multipart/form-data");
+    rc = hx_read_upload(c, srv, &body, &len, name, sizeof(name));
+    if (rc)
+        return rc;
+    file = body;
+    flen = len;
+    if (ctype && !strncasecmp(ctype, "multipart/form-data", 19)) {
+        e = hx_multipart_file(ctype, body, len, &file, &flen, fname, sizeof(fname), &em);
+        if (e) {
+            free(body);
+            return hx_send_error(c, e, em.msg);
+        }
+    }
+    if (!flen) {
+        free(body);
+        return hx_send_error(c, HEARTH_E_BAD_REQUEST,
+                             "the body is empty: send a .zip, .tar, .tar.gz or .tgz of profiles");
+    }
+    hearth_buf_init(&report, srv->cfg->lim.max_output);
+    e = hearth_service_series_archive(srv->svc, file, flen, *name ? name : NULL, id, token, &report,
+                                      &em);
+    free(body);
+    rc =
+        e ? hx_send_error(c, e, em.msg) : send_series_x(c, srv, id, 201, token, "archive", &report);
+    hearth_buf_release(&report);
+    return rc;
+}
+
 static int h_capture(struct mg_connection *c, struct hearth_server *srv)
 {
     struct hearth_errmsg em = {{0}};
@@ -404,7 +619,8 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     const char *url, *nm;
     char id[HEARTH_ID_LEN + 1], token[HEARTH_TOKEN_LEN + 1];
     const char *client = mg_get_request_info(c)->remote_addr;
-    int rc, retry_s = -1;
+    int rc, retry_s = -1, keep_s = 0, every_s = 0;
+    bool thin = false, thin_ok;
 
     if (!hx_upload_allowed(srv, c))
         return hx_send_error(c, HEARTH_E_UNAUTHORIZED, "captures need the server's upload token");
@@ -419,19 +635,25 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
     ji = json_object_get(root, "interval_s");
     jc = json_object_get(root, "count");
     jg = json_object_get(root, "gc");
+    thin_ok = parse_thin(json_object_get(root, "thin"), srv->cfg, &thin, &keep_s, &every_s);
     if (!url || !json_is_integer(ji) || json_integer_value(ji) < 1 ||
         json_integer_value(ji) > CAPTURE_MAX_INTERVAL_S || !json_is_integer(jc) ||
-        json_integer_value(jc) < 2 || json_integer_value(jc) > SERIES_MAX_ITEMS ||
-        (jg && !json_is_boolean(jg))) {
+        json_integer_value(jc) < 2 ||
+        json_integer_value(jc) > (thin ? HEARTH_LIMIT_CAPTURE_COUNT_THIN : SERIES_MAX_ITEMS) ||
+        (jg && !json_is_boolean(jg)) || !thin_ok) {
         json_decref(root);
         return hx_send_error(c, HEARTH_E_BAD_REQUEST,
                              "send {\"url\": \"http://host:port/debug/pprof/heap\", "
-                             "\"interval_s\": 1..86400, \"count\": 2..1000, \"name\": optional, "
-                             "\"gc\": optional boolean}");
+                             "\"interval_s\": 1..86400, \"count\": 2..1000 (..100000 when "
+                             "thinned), \"name\": optional, \"gc\": optional boolean, "
+                             "\"thin\": optional, true or {\"keep_s\", \"every_s\"}}");
     }
     e = hearth_service_capture_start(srv->svc, url, nm, (int)json_integer_value(ji),
                                      (int)json_integer_value(jc), json_is_true(jg), client, id,
                                      token, &retry_s, &em);
+    /* the policy before the first pass can see the series (a failure here stops nothing) */
+    if (!e && thin)
+        e = hearth_series_thin_set(srv->store, id, true, keep_s, every_s, &em);
     if (e && retry_s >= 0)
         rc = hx_send_error_retry(c, e, em.msg, retry_s);
     else
@@ -467,6 +689,8 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
         return post  ? h_create(c, srv)
                : get ? h_list(c, srv, false)
                      : hx_send_405(c, "GET, HEAD, POST");
+    if (!strcmp(path, "series/archive"))
+        return post ? h_archive(c, srv) : hx_send_405(c, "POST");
     if (!strcmp(path, "captures"))
         return post  ? h_capture(c, srv)
                : get ? h_list(c, srv, true)
@@ -487,6 +711,10 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
         return post ? h_stop(c, srv, id) : hx_send_405(c, "POST");
     if (!strcmp(rest, "/growth"))
         return get ? h_growth(c, srv, id) : hx_send_405(c, "GET, HEAD");
+    if (!strcmp(rest, "/thinning"))
+        return !strcmp(method, "PUT") ? h_thinning(c, srv, id) : hx_send_405(c, "PUT");
+    if (!strcmp(rest, "/thin"))
+        return post ? h_thin_now(c, srv, id) : hx_send_405(c, "POST");
     if (!strcmp(rest, "/gctrace"))
         return !strcmp(method, "PUT") ? h_attach(c, srv, id) : hx_send_405(c, "PUT");
     if (*rest)

@@ -271,7 +271,8 @@ static int h_preflight(struct mg_connection *c, bool listed)
  */
 static const char *series_template(const char *path, char *buf, size_t bufsz)
 {
-    static const char *const words[] = {"series", "captures", "growth", "gctrace", "stop"};
+    static const char *const words[] = {"series", "captures", "growth",   "gctrace",
+                                        "stop",   "archive",  "thinning", "thin"};
     size_t o = 0, i, n;
     int segs = 0;
 

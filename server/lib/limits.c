@@ -84,6 +84,26 @@ static const struct hearth_limit_row fixed[] = {
     FIXED("json_body", HEARTH_LIMIT_JSON_BODY, "bytes of the other JSON bodies (/api/fetch)"),
     FIXED("capture_interval_s", HEARTH_LIMIT_CAPTURE_INTERVAL,
           "seconds between a capture's snapshots (from 1 s): what /debug/pprof users need"),
+    FIXED("capture_count_thin", HEARTH_LIMIT_CAPTURE_COUNT_THIN,
+          "attempts of a capture that thins its old snapshots: the series itself stays near "
+          "window/interval + span/every snapshots, so days of snapshots fit"),
+    FIXED("thin_keep_s", HEARTH_LIMIT_THIN_KEEP_S,
+          "seconds before the newest snapshot a thinned series keeps whole (30 days): longer "
+          "is not thinning"),
+    FIXED("thin_every_s", HEARTH_LIMIT_THIN_EVERY_S,
+          "seconds per snapshot kept before that window (from 1 s; at most a day)"),
+    FIXED("archive_entries", HEARTH_LIMIT_ARCHIVE_ENTRIES,
+          "entries of an uploaded .zip/.tar(.gz) read at most, directories and skipped ones "
+          "included (more: 413): a series holds series_items snapshots"),
+    FIXED("archive_total", HEARTH_LIMIT_ARCHIVE_TOTAL,
+          "bytes unpacked from one uploaded archive in all (more: 413); each entry is also "
+          "capped by max_input, and only one entry is held at a time"),
+    FIXED("archive_ratio", HEARTH_LIMIT_ARCHIVE_RATIO,
+          "unpacked bytes per archive byte (more: 413, a decompression bomb); snapshots are "
+          "gzip already, so real archives are near 1, tar.gz of raw profiles under 20"),
+    FIXED("archive_ratio_free", HEARTH_LIMIT_ARCHIVE_RATIO_FREE,
+          "unpacked bytes of one archive the ratio does not count (tiny archives of small "
+          "text files compress far better than 100:1 and cost nothing)"),
     FIXED("growth_rows", HEARTH_LIMIT_GROWTH_ROWS,
           "growth rows in one answer (n=, default 100): the table is for reading; `more` counts "
           "the rest"),

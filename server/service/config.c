@@ -122,6 +122,15 @@ static const struct opt opts[] = {
     {"capture-lease-seconds", "HEARTH_CAPTURE_LEASE_SECONDS", K_SIZE, O(capture_lease_s), "30",
      "how long a capture stays with its server without renewal: after this, another server on "
      "the same PostgreSQL database takes over the captures of one that died (2..3600)"},
+    {"thin-keep-seconds", "HEARTH_THIN_KEEP_SECONDS", K_SIZE, O(thin_keep_s), "3600",
+     "a thinned series keeps every snapshot of this many seconds before its newest (the "
+     "default of captures that ask for thinning without their own); 0..2592000"},
+    {"thin-every-seconds", "HEARTH_THIN_EVERY_SECONDS", K_SIZE, O(thin_every_s), "600",
+     "before that window a thinned series keeps one snapshot per this many seconds (plus the "
+     "first, the last and the peak); 1..86400"},
+    {"thin-pass-seconds", "HEARTH_THIN_PASS_SECONDS", K_SIZE, O(thin_pass_s), "60",
+     "seconds between two thinning passes over the series that asked for it (one server at a "
+     "time on shared metadata); 1..3600"},
     {"cors-origins", "HEARTH_CORS_ORIGINS", K_STR, O(cors_origins), "",
      "origins (scheme://host[:port], comma-separated) whose pages may call the API, writes "
      "included (CORS); empty: no CORS headers, cross-origin writes refused"},
@@ -461,6 +470,14 @@ enum hearth_err hearth_config_load(struct hearth_config *cfg, int argc, char **a
     }
     if (cfg->blob_gc_grace_s < 1 || cfg->blob_gc_grace_s > 86400) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "--blob-gc-grace-seconds must be 1..86400");
+        goto out_fail;
+    }
+    if (cfg->thin_keep_s > HEARTH_LIMIT_THIN_KEEP_S || cfg->thin_every_s < 1 ||
+        cfg->thin_every_s > HEARTH_LIMIT_THIN_EVERY_S || cfg->thin_pass_s < 1 ||
+        cfg->thin_pass_s > 3600) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                              "--thin-keep-seconds must be 0..2592000, --thin-every-seconds "
+                              "1..86400 and --thin-pass-seconds 1..3600");
         goto out_fail;
     }
     if (cfg->capture_lease_s < 2 || cfg->capture_lease_s > 3600) {

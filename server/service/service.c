@@ -49,6 +49,8 @@ struct hearth_service {
     /* the blob collection (shared metadata only): same lock, cond and stopping */
     pthread_t gc_thread;
     bool gc_running;
+    pthread_t thin_thread; /* the thinning passes (thin_svc.c) */
+    bool thin_running;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     time_t started; /* for uptime_s */
@@ -399,6 +401,28 @@ static void *gc_main(void *arg)
     return NULL;
 }
 
+/* Thin the series that asked for it, every --thin-pass-seconds, until stop. */
+static void *thin_main(void *arg)
+{
+    struct hearth_service *svc = arg;
+    struct timespec until;
+
+    pthread_mutex_lock(&svc->lock);
+    while (!svc->stopping) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)svc->cfg->thin_pass_s;
+        while (!svc->stopping && pthread_cond_timedwait(&svc->cond, &svc->lock, &until) == 0)
+            ;
+        if (svc->stopping)
+            break;
+        pthread_mutex_unlock(&svc->lock);
+        hearth_service_thin_pass(svc);
+        pthread_mutex_lock(&svc->lock);
+    }
+    pthread_mutex_unlock(&svc->lock);
+    return NULL;
+}
+
 /* A scheduled snapshot: the server's fetch rules, on a capture worker (not an ad-hoc slot). */
 static enum hearth_err snapshot(void *ctx, const char *url, const char *name,
                                 char profile_id[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
@@ -438,6 +462,9 @@ enum hearth_err hearth_service_start_jobs(struct hearth_service *svc, struct hea
             return hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the retention thread");
         svc->retention_running = true;
     }
+    if (pthread_create(&svc->thin_thread, NULL, thin_main, svc) != 0)
+        return hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the thinning thread");
+    svc->thin_running = true;
     if (hearth_capture_shared(svc->store)) {
         if (pthread_create(&svc->gc_thread, NULL, gc_main, svc) != 0)
             return hearth_errmsg_set(em, HEARTH_E_NOMEM, "cannot start the blob collection");
@@ -459,6 +486,10 @@ void hearth_service_stop_jobs(struct hearth_service *svc)
     if (svc->retention_running) {
         pthread_join(svc->retention_thread, NULL);
         svc->retention_running = false;
+    }
+    if (svc->thin_running) {
+        pthread_join(svc->thin_thread, NULL);
+        svc->thin_running = false;
     }
     if (svc->gc_running) {
         pthread_join(svc->gc_thread, NULL);

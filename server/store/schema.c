@@ -64,6 +64,21 @@ static const char *const sqlite_versions[] = {
     "ALTER TABLE series_items ADD COLUMN step INTEGER;"
     "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
     "CREATE TABLE blob_gc (blob TEXT PRIMARY KEY, since INTEGER NOT NULL);",
+    /* 4: TODO-merge: taken by the runtime memory statistics branch; a placeholder here */
+    "SELECT 1;",
+    /* 5: TODO-merge: taken by the multi-target capture branch; a placeholder here */
+    "SELECT 1;",
+    /* 6: thinning of long series: the policy of a series (with its peak and how far its
+     * totals were read) and what each policy removed (count, time range, window) */
+    "CREATE TABLE series_thin ("
+    " series TEXT PRIMARY KEY, keep_s INTEGER NOT NULL, every_s INTEGER NOT NULL,"
+    " since INTEGER NOT NULL, peak TEXT NOT NULL DEFAULT '', peak_total INTEGER NOT NULL DEFAULT 0,"
+    " scanned TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE series_thinned ("
+    " series TEXT NOT NULL, pos INTEGER NOT NULL, keep_s INTEGER NOT NULL,"
+    " every_s INTEGER NOT NULL, removed INTEGER NOT NULL, from_ms INTEGER NOT NULL,"
+    " to_ms INTEGER NOT NULL, window_ms INTEGER NOT NULL, last_run_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (series, pos));",
 };
 
 static const char *const pg_versions[] = {
@@ -105,6 +120,20 @@ static const char *const pg_versions[] = {
     "ALTER TABLE series_items ADD COLUMN step BIGINT;"
     "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
     "CREATE TABLE blob_gc (blob " T " PRIMARY KEY, since BIGINT NOT NULL);",
+    /* 4: TODO-merge (placeholder) */
+    "SELECT 1;",
+    /* 5: TODO-merge (placeholder) */
+    "SELECT 1;",
+    /* 6 */
+    "CREATE TABLE series_thin ("
+    " series " T " PRIMARY KEY, keep_s BIGINT NOT NULL, every_s BIGINT NOT NULL,"
+    " since BIGINT NOT NULL, peak " T " NOT NULL DEFAULT '', peak_total BIGINT NOT NULL DEFAULT 0,"
+    " scanned " T " NOT NULL DEFAULT '');"
+    "CREATE TABLE series_thinned ("
+    " series " T " NOT NULL, pos BIGINT NOT NULL, keep_s BIGINT NOT NULL,"
+    " every_s BIGINT NOT NULL, removed BIGINT NOT NULL, from_ms BIGINT NOT NULL,"
+    " to_ms BIGINT NOT NULL, window_ms BIGINT NOT NULL, last_run_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (series, pos));",
 };
 
 _Static_assert(sizeof(sqlite_versions) == sizeof(pg_versions),

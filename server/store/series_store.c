@@ -46,6 +46,7 @@ void hearth_series_release(struct hearth_series *s)
     free(s->items);
     free(s->time_ns);
     free(s->at_ms);
+    free(s->thinned);
     hearth_capture_row_release(&s->cap);
     memset(s, 0, sizeof(*s));
 }
@@ -436,6 +437,11 @@ enum hearth_err hearth_series_get(struct hearth_store *st, const char *id,
     }
     if (rc != HEARTH_DB_DONE)
         e = db_err(st, em, "cannot read the series");
+    if (!e) {
+        hearth_db_finalize(q);
+        q = NULL;
+        e = hearth__thin_read(st, out, em);
+    }
     goto out_unlock;
 out_nomem:
     e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -647,7 +653,10 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
     static const char *const del[] = {
         "DELETE FROM profiles WHERE id IN (SELECT profile FROM series_items WHERE series = ?1) "
         "AND delete_hash = (SELECT delete_hash FROM series WHERE id = ?1) RETURNING blob",
-        "DELETE FROM series_items WHERE series = ?1", "DELETE FROM captures WHERE series = ?1",
+        "DELETE FROM series_items WHERE series = ?1",
+        "DELETE FROM captures WHERE series = ?1",
+        "DELETE FROM series_thin WHERE series = ?1",
+        "DELETE FROM series_thinned WHERE series = ?1",
         "DELETE FROM series WHERE id = ?1"};
     enum hearth_err e;
     size_t i, cap = 0;

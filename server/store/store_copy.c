@@ -46,6 +46,10 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
      "started, updated",
      "ttiiitiiitiii", 1, -1},
     {"saved_views", "id, name, params, created, delete_hash", "tttit", 1, -1},
+    {"series_thin", "series, keep_s, every_s, since, peak, peak_total, scanned", "tiiitit", 1, -1},
+    {"series_thinned",
+     "series, pos, keep_s, every_s, removed, from_ms, to_ms, window_ms, last_run_ms", "tiiiiiiii",
+     2, -1},
 };
 
 /* The name of the key's first column (the text before the first comma). */

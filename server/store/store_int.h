@@ -65,5 +65,9 @@ bool hearth__store_release_reserve(struct hearth_store *st);
 enum hearth_err hearth__store_migrate(struct hearth_db *db, int64_t now_ms, int *from, int *to,
                                       struct hearth_errmsg *em);
 int hearth__store_schema_latest(void);
+/* Read series s's thinning policy and records (thin_store.c). Lock held. */
+struct hearth_series;
+enum hearth_err hearth__thin_read(struct hearth_store *st, struct hearth_series *s,
+                                  struct hearth_errmsg *em);
 
 #endif /* HEARTH_STORE_INT_H */

@@ -163,3 +163,57 @@ write("decode", "legacy-go-heap.txt.gz", gz(INPUTS["go-heap.txt"]))
 for lname, (ldata, _) in sorted(BAD.items()):
     if len(ldata) < 4096:
         write("decode", "legacy-bad-" + lname, ldata)
+
+# ---- archive: uploaded folders of snapshots (zip, tar, tar.gz), links, nesting, damage ----
+import io  # noqa: E402
+import tarfile  # noqa: E402
+import zipfile  # noqa: E402
+
+SNAP = gz(b"\x0a\x04\x08\x01\x10\x02")  # a small gzip'd protobuf, as a snapshot is
+
+
+def zipped(entries, method=zipfile.ZIP_DEFLATED):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", method) as z:
+        for name, data in entries:
+            zi = zipfile.ZipInfo(name, date_time=(2024, 5, 1, 10, 0, 0))
+            zi.compress_type = method
+            z.writestr(zi, data)
+    return b.getvalue()
+
+
+def tarred(entries, mode="w"):
+    b = io.BytesIO()
+    if mode == "w:gz":
+        raw = tarred(entries, "w")
+        return gzip.compress(raw, mtime=0)
+    with tarfile.open(fileobj=b, mode=mode, format=tarfile.GNU_FORMAT) as t:
+        for e in entries:
+            ti = tarfile.TarInfo(e[0])
+            ti.mtime = 1714557600
+            if len(e) > 2:
+                ti.type = e[2]
+                ti.linkname = e[1]
+                t.addfile(ti)
+            else:
+                ti.size = len(e[1])
+                t.addfile(ti, io.BytesIO(e[1]))
+    return b.getvalue()
+
+
+snaps = [("heap.%d.pb.gz" % k, SNAP) for k in range(3)]
+write("archive", "zip-index", zipped(snaps + [("README.txt", b"notes\n"), ("dir/", b"")]))
+write("archive", "zip-stored", zipped(snaps, zipfile.ZIP_STORED))
+write("archive", "tar-times", tarred([("heap-2024-05-01T10:0%d:00Z.pb.gz" % k, SNAP)
+                                      for k in range(3)]))
+write("archive", "tgz-links", tarred(snaps + [("link", "/etc/passwd", tarfile.SYMTYPE),
+                                              ("hard", "heap.0.pb.gz", tarfile.LNKTYPE),
+                                              ("../../evil.pb.gz", SNAP)], "w:gz"))
+write("archive", "tgz-nested", tarred([("inner.zip", zipped(snaps)), ("x.bin", zipped(snaps))],
+                                      "w:gz"))
+write("archive", "zip-zeros", zipped([("zeros", b"\0" * 300000)]))
+full = tarred(snaps, "w:gz")
+write("archive", "tgz-truncated", full[:len(full) // 2])
+write("archive", "zip-truncated", zipped(snaps)[:-30])
+write("archive", "empty-tar", b"\0" * 1024)
+write("archive", "not-archive", b"hello, not an archive")

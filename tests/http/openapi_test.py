@@ -375,6 +375,26 @@ def live(c, doc, hearth, corpus, spec_bytes):
             L.call("PUT", t + "/gctrace", p + "/gctrace", json.dumps({"gctrace": g["id"], "start_ms": 0}).encode(),
                    dict(JS, **tok), want=200)
             L.call("PUT", t + "/gctrace", p + "/gctrace", json.dumps({"gctrace": g["id"]}).encode(), JS, want=403)
+            # thinning: set, refused, run now
+            L.call("PUT", t + "/thinning", p + "/thinning",
+                   json.dumps({"thin": {"keep_s": 60, "every_s": 30}}).encode(), dict(JS, **tok), want=200)
+            L.call("PUT", t + "/thinning", p + "/thinning", json.dumps({"thin": "x"}).encode(),
+                   dict(JS, **tok), want=400)
+            L.call("PUT", t + "/thinning", p + "/thinning", json.dumps({"thin": True}).encode(), JS, want=403)
+            L.call("POST", t + "/thin", p + "/thin", b"", tok, want=200)
+            L.call("POST", t + "/thin", p + "/thin", b"", {"Authorization": "Bearer wrong"}, want=403)
+        # a series of an archive of snapshots
+        import io
+        import zipfile
+        zb = io.BytesIO()
+        with zipfile.ZipFile(zb, "w") as z:
+            z.writestr("heap.1.pb.gz", prof1)
+            z.writestr("heap.0.pb.gz", prof0)
+            z.writestr("notes.txt", b"two snapshots")
+        L.call("POST", "/api/series/archive", "/api/series/archive?name=arch", zb.getvalue(), OCT, want=201)
+        L.call("POST", "/api/series/archive", "/api/series/archive", b"not an archive", OCT, want=400)
+        L.call("POST", "/api/series/archive", "/api/series/archive", zb.getvalue(),
+               {"Content-Type": "text/html"}, want=415)
         ctok = {"Authorization": "Bearer " + cap["delete_token"]}
         L.call("POST", "/api/captures/{id}/stop", "/api/captures/%s/stop" % cap["id"], b"", ctok, want=200)
         L.call("POST", "/api/series/{id}/stop", "/api/series/%s/stop" % cap["id"], b"", ctok, want=409)

@@ -312,6 +312,8 @@ test('series: sparklines, noise, retention, percentages, seconds', async () => {
   assert.equal(sparkPath([3, 3], 10, 10), 'M0 5 L10 5', 'a flat line runs through the middle');
   assert.equal(sparkPath([1, null, 2], 10, 10, 0), 'M0 10 M10 0', 'a gap breaks the line');
   assert.equal(sparkPath([], 10, 10), '');
+  assert.equal(sparkPath([0, 5, 10], 100, 20, 0, [0, 90, 100]), 'M0 20 L90 10 L100 0', 'with times the x axis is time');
+  assert.equal(sparkPath([0, 5], 100, 20, 0, [7, 7]), 'M0 20 L100 0', 'times that do not span: even spacing');
   assert.equal(withinNoise(10, 6), true);
   assert.equal(withinNoise(-10, 6), true);
   assert.equal(withinNoise(12, 6), false, '|delta| = 2 err is not noise');

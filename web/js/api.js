@@ -202,9 +202,37 @@ export function downloadUrl(id, kind, query) {
  * @returns {Promise<any>} the stored profile's metadata, with its delete token
  */
 export function upload(file, name, progress, signal) {
+  return sendFile(`api/profiles?name=${encodeURIComponent(name)}`, file, progress, signal);
+}
+
+/**
+ * Upload a .zip, .tar, .tar.gz or .tgz of snapshots: one series of the
+ * profiles in it (the answer's "archive" tells the order and what was skipped).
+ * @param {File|Blob} file @param {string} name the series' name ('' for the server's)
+ * @param {(sent: number, total: number) => void} [progress]
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<any>} the series, with its delete token and the archive's report
+ */
+export function uploadArchive(file, name, progress, signal) {
+  return sendFile(`api/series/archive${name ? `?name=${encodeURIComponent(name)}` : ''}`, file, progress, signal);
+}
+
+/** Is this file name an archive of snapshots (sent to uploadArchive)? @param {string} name */
+export function isArchiveName(name) {
+  return /\.(zip|tar|tgz|tar\.gz)$/i.test(name);
+}
+
+/**
+ * POST one file's bytes with progress; resolves with the JSON answer (whose token is kept).
+ * @param {string} url @param {File|Blob} file
+ * @param {(sent: number, total: number) => void} [progress]
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<any>}
+ */
+function sendFile(url, file, progress, signal) {
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
-    x.open('POST', `api/profiles?name=${encodeURIComponent(name)}`);
+    x.open('POST', url);
     x.setRequestHeader('Content-Type', 'application/octet-stream');
     x.responseType = 'text';
     if (progress) x.upload.onprogress = e => progress(e.loaded, e.lengthComputable ? e.total : file.size);
@@ -307,7 +335,7 @@ export function attachGctrace(id, gctrace, startMs, token = deleteToken(id)) {
 
 /**
  * Start capturing a series from a URL every interval_s seconds.
- * @param {{url: string, interval_s: number, count: number, name?: string, gc?: boolean}} o
+ * @param {{url: string, interval_s: number, count: number, name?: string, gc?: boolean, thin?: boolean|{keep_s?: number, every_s?: number}}} o
  */
 export async function createCapture(o) {
   const body = await sendJson('api/captures', 'POST', o);

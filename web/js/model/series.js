@@ -53,16 +53,22 @@ export function seriesName(names) {
 /**
  * SVG path ("M x y L x y …") of a sparkline of values in a w×h box, with
  * `pad` pixels kept free at the top and bottom. Missing values break the line.
- * A flat series is drawn through the middle.
+ * A flat series is drawn through the middle. With xs (one time per value,
+ * ascending) the x axis is time, as on the totals chart (a thinned series'
+ * early snapshots are far apart); without, the values are evenly spaced.
  * @param {(number|null|undefined)[]} values @param {number} w @param {number} h @param {number} [pad]
+ * @param {number[]} [xs]
  */
-export function sparkPath(values, w, h, pad = 1.5) {
+export function sparkPath(values, w, h, pad = 1.5, xs) {
   const vs = values.map(v => (typeof v === 'number' && Number.isFinite(v) ? v : null));
   const nums = /** @type {number[]} */ (vs.filter(v => v !== null));
   if (!nums.length) return '';
   let lo = Math.min(...nums), hi = Math.max(...nums);
   const n = vs.length;
-  const xOf = (/** @type {number} */ i) => (n === 1 ? w / 2 : (i / (n - 1)) * w);
+  const timed = Array.isArray(xs) && xs.length === n && n > 1 && xs.every(Number.isFinite) && xs[n - 1] > xs[0];
+  const xOf = (/** @type {number} */ i) => (n === 1 ? w / 2
+    : timed ? ((/** @type {number[]} */ (xs)[i] - /** @type {number[]} */ (xs)[0]) / (/** @type {number[]} */ (xs)[n - 1] - /** @type {number[]} */ (xs)[0])) * w
+      : (i / (n - 1)) * w);
   const yOf = (/** @type {number} */ v) => (hi === lo ? h / 2 : pad + (1 - (v - lo) / (hi - lo)) * (h - 2 * pad));
   let d = '', pen = false;
   for (let i = 0; i < n; i++) {
@@ -215,4 +221,34 @@ export function formatSeconds(s) {
   }
   const h = Math.floor(a / 3600), m = Math.round((a - h * 3600) / 60);
   return `${s < 0 ? '-' : ''}${h}h${m ? `${m}m` : ''}`;
+}
+
+/**
+ * One sentence on what thinning removed from a series, or '' when nothing:
+ * "22 snapshots thinned: one per 5 min kept before 2023-11-14 22:42 UTC
+ * (and the first, the last and the peak)". Several policies: their counts
+ * are summed and the last one's interval and window are told.
+ * @param {any} th the series' "thinning" (null when none)
+ * @returns {string}
+ */
+export function thinningText(th) {
+  const removed = Number(th?.removed) || 0;
+  const ranges = Array.isArray(th?.ranges) ? th.ranges : [];
+  if (!removed || !ranges.length) return '';
+  const r = ranges[ranges.length - 1];
+  const when = new Date(Number(r.window_ms)).toISOString().slice(0, 16).replace('T', ' ');
+  return `${removed} snapshot${removed === 1 ? '' : 's'} thinned: one per ${formatSeconds(Number(r.every_s))} kept before ${when} UTC (and the first, the last and the peak).`;
+}
+
+/**
+ * The chart's shaded spans: from the first to the last removed snapshot of
+ * each policy, in the series' seconds (the x axis).
+ * @param {any} th
+ * @returns {{from: number, to: number, label: string}[]}
+ */
+export function thinningBands(th) {
+  const ranges = Array.isArray(th?.ranges) ? th.ranges : [];
+  return ranges.filter((/** @type {any} */ r) => Number(r.removed) > 0).map((/** @type {any} */ r) => ({
+    from: Number(r.from_t), to: Number(r.to_t), label: `${r.removed} thinned`,
+  }));
 }

@@ -23,7 +23,8 @@ export async function mountHome(app) {
   const drop = el('label', { class: 'drop', for: 'file-input' },
     el('span', { class: 'drop-icon', 'aria-hidden': 'true', text: '⇪' }),
     el('strong', { text: 'Drop pprof files here' }),
-    el('span', { class: 'muted', text: 'or click to choose (several at once are fine): .pb.gz, .pb, heap, profile, …' }));
+    el('span', { class: 'muted', text: 'or click to choose (several at once are fine): .pb.gz, .pb, heap, profile, …' }),
+    el('span', { class: 'muted small', text: 'A .zip, .tar.gz, .tgz or .tar of snapshots (heap.0, heap.1, … or timestamped names) becomes one series.' }));
 
   const listBody = el('tbody');
   const listState = el('p', { class: 'muted', text: 'Loading…' });
@@ -90,8 +91,16 @@ export async function mountHome(app) {
 
   /** @param {FileList|File[]} files */
   const startUploads = async files => {
-    const list = Array.from(files);
-    if (!list.length) return;
+    const all = Array.from(files);
+    const archives = all.filter(f => api.isArchiveName(f.name));
+    const list = all.filter(f => !api.isArchiveName(f.name));
+    const made = await Promise.all(archives.map(sendArchive));
+    if (!list.length) {
+      const ok = made.filter(Boolean);
+      if (archives.length === 1 && ok.length === 1) go(`s/${ok[0].id}`, {});
+      else refresh();
+      return;
+    }
     const choice = list.length >= 2 ? seriesChoice(list.map(f => f.name)) : null;
     /** @type {any[]} */
     const stored = new Array(list.length).fill(null);
@@ -129,7 +138,7 @@ export async function mountHome(app) {
     let next = 0;
     const lane = async () => { while (next < list.length) { const k = next++; await send(list[k], k); } };
     await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, list.length) }, lane));
-    if (list.length === 1 && done.length === 1) {
+    if (all.length === 1 && done.length === 1) {
       go(`p/${done[0].id}`, {});
       return;
     }
@@ -150,6 +159,41 @@ export async function mountHome(app) {
       choice.panel.remove();
     }
     refresh();
+  };
+
+  /**
+   * One archive of snapshots: uploaded whole, made a series by the server,
+   * which says how it ordered them and what it skipped.
+   * @param {File} f
+   * @returns {Promise<any>} the series, or null when refused
+   */
+  const sendArchive = async f => {
+    const bar = el('progress', { max: '100', value: '0' });
+    const msg = el('span', { class: 'muted', text: 'uploading…' });
+    const item = el('li', { class: 'archive' }, el('span', { class: 'file', text: f.name }), bar, msg);
+    uploads.append(item);
+    try {
+      const s = await api.uploadArchive(f, f.name.replace(/\.(zip|tar|tgz|tar\.gz)$/i, ''), (sent, total) => {
+        const pct = total ? Math.round((sent / total) * 100) : 0;
+        bar.value = pct;
+        msg.textContent = sent >= total ? 'unpacking…' : `${pct}% of ${formatSize(total)}`;
+      });
+      const a = s.archive || {};
+      const skipped = (a.entries || []).filter((/** @type {any} */ e) => e.status === 'skipped');
+      replace(item, el('a', { href: `s/${s.id}`, class: 'file', text: s.name || f.name }),
+        el('span', { class: 'ok', text: `series of ${a.profiles} snapshots, ordered ${a.order_text || a.order}` }),
+        skipped.length ? el('span', {
+          class: 'muted small archive-facts',
+          title: skipped.map((/** @type {any} */ e) => `${e.name}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`).join('\n'),
+          text: `${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} skipped`,
+        }) : null);
+      return s;
+    } catch (e) {
+      bar.remove();
+      msg.className = 'error';
+      msg.textContent = e instanceof Error ? e.message : String(e);
+      return null;
+    }
   };
 
   input.addEventListener('change', () => { if (input.files) startUploads(input.files); input.value = ''; });
@@ -217,6 +261,9 @@ export async function mountHome(app) {
   const capCount = el('input', { type: 'number', name: 'count', min: '2', max: '1000', value: '10', required: true, 'aria-label': 'Number of snapshots', class: 'seconds' });
   const capName = el('input', { type: 'text', name: 'name', placeholder: 'name (optional)', 'aria-label': 'Series name', class: 'name' });
   const capGc = el('input', { type: 'checkbox', name: 'gc', id: 'cap-gc' });
+  // a long capture keeps what matters: the server's --thin-* policy (up to 100,000 snapshots)
+  const capThin = el('input', { type: 'checkbox', name: 'thin', id: 'cap-thin' });
+  capThin.addEventListener('change', () => { capCount.max = capThin.checked ? '100000' : '1000'; });
   const capBtn = el('button', { type: 'submit', class: 'primary', text: 'Start capture' });
   const capMsg = el('p', { class: 'fetch-status', 'aria-live': 'polite' });
   const capForm = el('form', { class: 'fetch-form capture-form' },
@@ -225,6 +272,8 @@ export async function mountHome(app) {
     el('label', {}, el('span', { text: 'Snapshots' }), capCount),
     el('label', {}, el('span', { text: 'Name' }), capName),
     el('label', { class: 'check' }, capGc, el('span', { text: 'GC before each heap snapshot (?gc=1)' })),
+    el('label', { class: 'check', title: 'Every snapshot of the last hour is kept, one per 10 min before it (the server’s settings), and always the first, the last and the peak; the series page says what went.' },
+      capThin, el('span', { text: 'Thin old snapshots (long captures)' })),
     capBtn);
   capForm.addEventListener('submit', async e => {
     e.preventDefault();
@@ -241,7 +290,7 @@ export async function mountHome(app) {
     try {
       const s = await api.createCapture({
         url: capUrl.value, interval_s: Math.max(1, Math.floor(Number(capInterval.value) || 30)), count: Math.max(2, Math.floor(Number(capCount.value) || 10)),
-        name: capName.value.trim() || undefined, gc: capGc.checked,
+        name: capName.value.trim() || undefined, gc: capGc.checked, ...(capThin.checked ? { thin: true } : {}),
       });
       go(`s/${s.id}`, {});
     } catch (err) {

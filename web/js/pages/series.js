@@ -14,7 +14,7 @@ import { mountChart, BINARY_INCRS } from '../ui/chart.js';
 import { toast, copyLink } from '../ui/toast.js';
 import { actionDialog } from '../ui/dialog.js';
 import { formatValue, formatDelta, formatTime, profileKind, groupDigits } from '../model/format.js';
-import { sparkPath, withinNoise, pct, diffLinks, diffHref, focusFor, snapshotMarkers, formatSeconds } from '../model/series.js';
+import { sparkPath, withinNoise, pct, diffLinks, diffHref, focusFor, snapshotMarkers, formatSeconds, thinningText, thinningBands } from '../model/series.js';
 import { latest, isAbort } from '../loader.js';
 import { heapChart, summaryBox } from '../panes/gc.js';
 
@@ -68,9 +68,10 @@ export function mountSeries(app, id) {
 
   const chartTitle = el('h2', { text: 'Total' });
   const chartHost = el('div', { class: 'chart-box', 'data-chart': 'total' });
+  const thinNote = el('p', { class: 'thinned-note muted small', hidden: true, 'aria-live': 'polite' });
   const links = el('div', { class: 'diff-links' });
   const snaps = el('div', { class: 'snapshots' });
-  const totals = el('section', { class: 'card' }, chartTitle, chartHost, links, snaps);
+  const totals = el('section', { class: 'card' }, chartTitle, chartHost, thinNote, links, snaps);
 
   const growthHost = el('div', { class: 'growth-host' }, el('p', { class: 'muted loading', text: 'Loading…' }));
   const growthCard = el('section', { class: 'card growth-card' },
@@ -119,6 +120,7 @@ export function mountSeries(app, id) {
       const grew = series && (series.profiles || []).length !== (s.profiles || []).length;
       series = s;
       renderHead();
+      if (fresh && growth) renderChart(); // the thinned span may have come after the totals
       syncControls();
       renderLinks();
       if (grew) { growthKey = '\u0000'; loadGrowth(); } else if (fresh && growth) renderGrowth(); // its links need the snapshots
@@ -185,6 +187,7 @@ export function mountSeries(app, id) {
       f('count', 'Snapshots', groupDigits(profiles.length)),
       f('span', 'Span', last && Number(last.t) > 0 ? formatSeconds(Number(last.t)) : ''),
       f('first', 'First', first?.time_nanos ? formatTime(Math.floor(first.time_nanos / 1e6)) : ''),
+      f('thinned', 'Thinned', s.thinning?.removed ? `${groupDigits(Number(s.thinning.removed))} snapshots` : ''),
       f('created', 'Created', formatTime(s.created)),
       f('source', 'Source', s.source_url || ''));
 
@@ -211,12 +214,31 @@ export function mountSeries(app, id) {
         c.last_error ? el('div', { class: 'error small capture-error', title: 'last error', text: `Last error: ${c.last_error}` }) : null);
       capture.dataset.state = state;
     }
+    renderThinning();
     replace(actions,
       c && c.state === 'running' ? el('button', {
         type: 'button', class: 'danger stop-btn', text: token ? 'Stop capture' : 'Stop capture…', onclick: stop,
         title: token ? 'Stop the capture (this browser holds its token)' : 'Stop the capture with the series’ delete token',
       }) : null,
       el('button', { type: 'button', text: 'Copy link', onclick: () => copyLink() }));
+  }
+
+  /**
+   * The honest account of thinning: how many snapshots went, the policy that
+   * removed them and before when; the chart shades the thinned span.
+   */
+  function renderThinning() {
+    const th = series?.thinning;
+    const text = thinningText(th);
+    thinNote.hidden = !text && !th?.policy;
+    if (!th) { replace(thinNote); return; }
+    const pol = th.policy;
+    replace(thinNote,
+      text ? el('span', { class: 'swatch-band', 'aria-hidden': 'true' }) : null,
+      text || '',
+      pol ? el('span', { class: 'thin-policy', text: `${text ? ' · ' : ''}Thinning on: every snapshot of the last ${formatSeconds(Number(pol.keep_s))} before the newest, one per ${formatSeconds(Number(pol.every_s))} before, the first, the last and the peak always kept.` })
+        : el('span', { class: 'thin-policy', text: ' · Thinning is off now.' }));
+    thinNote.dataset.removed = String(th.removed || 0);
   }
 
   /** @param {number} at ms since the epoch */
@@ -259,6 +281,7 @@ export function mountSeries(app, id) {
     }
     const spec = {
       label: `Total ${type} per snapshot`, x, xLabel: 'time',
+      bands: thinningBands(series?.thinning),
       fmtX: formatSeconds, fmtY: (/** @type {number} */ v) => formatValue(v, unit), height: 220,
       yIncrs: /^(b|bytes?)$/i.test(unit) ? BINARY_INCRS : undefined,
       series: [{ label: type, values: ys, color: '--chart-1', fill: true, points: true }],
@@ -363,7 +386,7 @@ export function mountSeries(app, id) {
     svg.setAttribute('class', `spark ${sign}`.trim());
     svg.setAttribute('aria-hidden', 'true');
     const p = document.createElementNS(SVG_NS, 'path');
-    p.setAttribute('d', sparkPath(values, SPARK_W, SPARK_H, 2.5));
+    p.setAttribute('d', sparkPath(values, SPARK_W, SPARK_H, 2.5, Array.isArray(growth?.times) ? growth.times : undefined));
     svg.append(p);
     return svg;
   }

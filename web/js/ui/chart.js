@@ -51,6 +51,8 @@ export function loadUPlot() {
  * @property {number[]} [yIncrs] tick steps for the y axis (BINARY_INCRS for bytes, so ticks
  *   fall on values the binary units print exactly: 5MB, not 19.07MB)
  * @property {string} [sync] charts with the same key zoom (drag) and move their cursor together
+ * @property {{from: number, to: number, label?: string}[]} [bands] x ranges shaded behind the
+ *   lines (a thinned series' thinned span), each with an optional label
  */
 
 /** Tick steps for byte values: 1, 2, 5 × 10^k × 1024^j. */
@@ -193,6 +195,27 @@ export function mountChart(host, spec) {
             }
           } finally { syncing = false; }
         }],
+        drawClear: [(/** @type {any} */ uu) => {
+          const bands = (s.bands || []).filter(b => Number.isFinite(b.from) && Number.isFinite(b.to));
+          if (!bands.length) return;
+          const ctx = uu.ctx, dpr = devicePixelRatio || 1;
+          const { left, top, width: bw, height: bh } = uu.bbox;
+          ctx.save();
+          ctx.fillStyle = withAlpha(color('--chart-band'), 0.5);
+          ctx.font = `${10 * dpr}px system-ui, sans-serif`;
+          for (const b of bands) {
+            const x0 = Math.max(left, uu.valToPos(Math.min(b.from, b.to), 'x', true));
+            const x1 = Math.min(left + bw, uu.valToPos(Math.max(b.from, b.to), 'x', true));
+            if (x1 < x0) continue;
+            ctx.fillRect(x0, top, Math.max(x1 - x0, dpr), bh);
+            if (b.label && x1 - x0 > ctx.measureText(b.label).width + 6 * dpr) {
+              ctx.fillStyle = text;
+              ctx.fillText(b.label, x0 + 3 * dpr, top + bh - 5 * dpr);
+              ctx.fillStyle = withAlpha(color('--chart-band'), 0.5);
+            }
+          }
+          ctx.restore();
+        }],
         draw: [(/** @type {any} */ uu) => {
           if (!markers.length) return;
           const ctx = uu.ctx, dpr = devicePixelRatio || 1;
@@ -262,7 +285,8 @@ export function mountChart(host, spec) {
       if (!u) return;
       const same = next.series.length === prev.series.length &&
         next.series.every((c, k) => c.label === prev.series[k].label && c.color === prev.series[k].color) &&
-        JSON.stringify(next.markers || []) === JSON.stringify(prev.markers || []);
+        JSON.stringify(next.markers || []) === JSON.stringify(prev.markers || []) &&
+        JSON.stringify(next.bands || []) === JSON.stringify(prev.bands || []);
       if (same) {
         u.setData([next.x, ...next.series.map(c => c.values)]);
         host.dataset.points = String(next.x.length);
