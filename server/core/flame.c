@@ -373,12 +373,17 @@ static bool push(struct walk *wk, const struct pend *e)
     return true;
 }
 
-/* A node's weight against the trim cut: its drawn width (see the top). */
+/*
+ * A node's weight against the trim cut: its drawn width (see the top). In
+ * a diff total is new - base and btotal the base's part of it (-base), so
+ * new = total - btotal.
+ */
 static int64_t weight(bool diff, int64_t total, int64_t btotal)
 {
     if (!diff)
         return hearth_abs64(total);
-    return hearth_add64(hearth_abs64(btotal), hearth_abs64(hearth_add64(btotal, total)));
+    return hearth_add64(hearth_abs64(btotal),
+                        hearth_abs64(hearth_add64(total, hearth_neg64(btotal))));
 }
 
 /*
