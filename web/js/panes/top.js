@@ -19,8 +19,8 @@ import { el, replace } from '../ui/dom.js';
 
 /** rows drawn beyond the visible ones, above and below */
 const OVER = 12;
-/** a row's height until one is measured (px) */
-const ROW_H = 24;
+/** a row's height until one is measured (px): the last one measured */
+let ROW_H = 24;
 
 /** @typedef {import('../model/top.js').TopRow} TopRow */
 
@@ -186,7 +186,7 @@ export function renderTop(host, p) {
     const h = tr ? tr.getBoundingClientRect().height : 0;
     if (!measured && h > 0) {
       measured = true;
-      if (Math.abs(h - rowH) > 0.5) { rowH = h; first = -1; update(); return; }
+      if (Math.abs(h - rowH) > 0.5) { rowH = ROW_H = h; first = -1; update(); return; }
     }
     table.style.marginTop = `${f * rowH}px`;
     pad.style.height = `${(count - l) * rowH}px`;
