@@ -125,7 +125,7 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
         const t = topModel(json);
         const count = Number(json.count) || 0;
         if (!sort && count <= t.rows.length) Object.assign(data, t); // that was every row
-        else Object.assign(data, { ...t, rows: null, page: { rows: t.rows, count, offset: Number(json.offset) || 0, sumBefore: Number(json.sum_before) || 0, sort } });
+        else if (!data.rows) Object.assign(data, { ...t, rows: null, page: { rows: t.rows, count, offset: Number(json.offset) || 0, sumBefore: Number(json.sum_before) || 0, sort } });
         if (t.rows.some(r => r.flatErr || r.cumErr)) hooks.noiseSeen(true);
         if (!st.base) hooks.setTotal(data.total, null, data.unit);
         else if (data.rows) hooks.setTotal(null, diffTotals(data.rows, data.unit));
