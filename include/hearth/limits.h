@@ -41,6 +41,7 @@
 #define HEARTH_LIMIT_SAVED_VIEWS        500                 /* saved views on one server */
 #define HEARTH_LIMIT_SAVED_NAME         100                 /* bytes of a saved view's name */
 #define HEARTH_LIMIT_SAVED_PARAMS       4096   /* bytes of a saved view's params JSON */
+#define HEARTH_LIMIT_TOP_PAGE           10000  /* rows in one page of top (limit=) */
 #define HEARTH_LIMIT_S3_CONNECT_MS      2000   /* S3: connecting to the server */
 #define HEARTH_LIMIT_S3_TIMEOUT_MS      120000 /* S3: one whole request */
 #define HEARTH_LIMIT_S3_TRIES           4      /* S3: tries of one request */

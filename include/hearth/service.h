@@ -196,6 +196,31 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
                                            struct hearth_cache_ref **ref, struct hearth_errmsg *em);
 
 /*
+ * One page of the top endpoint (limit=, offset=, sort=): offset is the first
+ * row (past the end: no rows), limit the most rows (0: all to the end), sort
+ * the UI's sort value ("", "cum", "-cum", "name", ...; see
+ * hearth_top_sort_valid). The answer is the full top's JSON with only
+ * those rows, plus "count" (every row), "offset" and "sum_before" (the
+ * summed flat of the rows before offset in this order); the numbers are
+ * the full answer's, byte for byte.
+ */
+struct hearth_top_paging {
+    size_t offset;
+    size_t limit;
+    const char *sort;
+};
+bool hearth_top_sort_valid(const char *sort);
+/* The page of the full top answer json[0..len) (pure; exposed for tests). */
+enum hearth_err hearth_top_page(const char *json, size_t len, const struct hearth_top_paging *pg,
+                                struct hearth_buf *out, struct hearth_errmsg *em);
+/* hearth_service_view_merged()'s top (cached whole), cut to the page pg into out. */
+enum hearth_err hearth_service_top_page(struct hearth_service *svc, const char *key,
+                                        const char *blob, const struct hearth_view_merge *merge,
+                                        const char *base_blob, struct hearth_query *q,
+                                        const struct hearth_top_paging *pg, struct hearth_buf *out,
+                                        struct hearth_errmsg *em);
+
+/*
  * Series (leak hunting). Create a series of the stored profiles ids[0..n)
  * (a NULL id: HEARTH_E_BAD_REQUEST "profile ids are strings"; an unknown
  * one: HEARTH_E_BAD_REQUEST), ordered by the profiles' own timestamps when

@@ -5,8 +5,13 @@
  * As in pprof's flame graph the tree is built at the current granularity
  * and filters; recursion gives one node per level. Siblings are ordered by
  * name, equal names by their first stack. Trimming drops subtrees whose
- * |total| is below min_fraction of the root and adds their value to the
- * parent's self, so totals still add up (total = self + children's totals);
+ * weight is below min_fraction of the root's and adds their value to the
+ * parent's self, so totals still add up (total = self + children's totals).
+ * The weight is what the UI draws as the frame's width: |total|, and in a
+ * diff |base| + |new| (new = base + delta), so a diff keeps every frame
+ * that is wide on either side, changed or not, and trims at the same
+ * pixel as the plain flame graph (the UI asks for min_fraction 1/(2 x its
+ * width in px), half a pixel);
  * a subtree whose every value is zero on both sides (a diff that cancels)
  * is dropped, and not counted as trimmed.
  *
@@ -369,6 +374,19 @@ static bool push(struct walk *wk, const struct pend *e)
 }
 
 /*
+ * A node's weight against the trim cut: its drawn width (see the top). In
+ * a diff total is new - base and btotal the base's part of it (-base), so
+ * new = total - btotal.
+ */
+static int64_t weight(bool diff, int64_t total, int64_t btotal)
+{
+    if (!diff)
+        return hearth_abs64(total);
+    return hearth_add64(hearth_abs64(btotal),
+                        hearth_abs64(hearth_add64(total, hearth_neg64(btotal))));
+}
+
+/*
  * Expand the node on top of the walk's stack: make it, add the stacks
  * ending there and the children below the cut to its self, and push the
  * surviving children so the first in sibling order is popped first.
@@ -425,7 +443,7 @@ static enum hearth_err expand(struct walk *wk, int64_t cut, size_t *nsurv, size_
                 if (nz == -2)
                     return hearth_stacks_over_time(s, em);
             }
-            keep = nz && hearth_abs64(c.total) >= cut;
+            keep = nz && weight(s->has_base, c.total, c.btotal) >= cut;
             if (nz && !keep) {
                 t->self[id] = hearth_add64(t->self[id], c.total);
                 t->bself[id] = hearth_add64(t->bself[id], c.btotal);
@@ -581,7 +599,7 @@ enum hearth_err hearth_flame_render(const struct hearth_stacks *s, const struct 
     }
     root.parent = root.node = HEARTH_NONE;
     if (q->min_fraction > 0) {
-        int64_t rt = hearth_abs64(root.total);
+        int64_t rt = weight(diff, root.total, root.btotal);
         cut = (int64_t)((double)rt * q->min_fraction);
     }
     e = make_ranks(&wk, em);

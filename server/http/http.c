@@ -383,6 +383,7 @@ struct view_params {
     char *pairs[NPARAMS];
     struct hearth_view_merge merge; /* blobs point into mblob */
     char mblob[HEARTH_LIMIT_MERGE_PROFILES][HEARTH_SHA256_HEX + 1];
+    char sort[16]; /* top's sort= */
 };
 
 /*
@@ -428,6 +429,58 @@ static enum hearth_err parse_merge(struct hearth_server *srv, char *val, struct 
     return HEARTH_OK;
 }
 
+/*
+ * The top endpoint's page parameters: limit= (1..HEARTH_LIMIT_TOP_PAGE),
+ * offset= (a row number), sort= (the UI's sort values). *paged when any is
+ * given; sort is copied to sortbuf.
+ */
+static enum hearth_err top_paging(const char *qs, struct hearth_top_paging *pg, char *sortbuf,
+                                  size_t sortsz, bool *paged, struct hearth_errmsg *em)
+{
+    char v[32];
+    char *end;
+    int r;
+
+    *paged = false;
+    sortbuf[0] = '\0';
+    pg->sort = sortbuf;
+    r = hx_query_param(qs, "limit", v, sizeof(v));
+    if (r != 0) {
+        long l = 0;
+        errno = 0;
+        if (r > 0 && *v >= '0' && *v <= '9')
+            l = strtol(v, &end, 10);
+        if (r < 0 || !*v || *v < '0' || *v > '9' || *end || errno || l < 1 ||
+            l > HEARTH_LIMIT_TOP_PAGE)
+            return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                     "limit must be a whole number from 1 to %d",
+                                     HEARTH_LIMIT_TOP_PAGE);
+        pg->limit = (size_t)l;
+        *paged = true;
+    }
+    r = hx_query_param(qs, "offset", v, sizeof(v));
+    if (r != 0) {
+        long long o = -1;
+        errno = 0;
+        if (r > 0 && *v >= '0' && *v <= '9')
+            o = strtoll(v, &end, 10);
+        if (r < 0 || o < 0 || *end || errno || o > 1000000000LL)
+            return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                     "offset must be a whole number from 0 to 1000000000");
+        pg->offset = (size_t)o;
+        *paged = true;
+    }
+    r = hx_query_param(qs, "sort", sortbuf, sortsz);
+    if (r != 0) {
+        if (r < 0 || !hearth_top_sort_valid(sortbuf))
+            return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                     "sort must be one of flat, flatp, sum, cum, cump, name, "
+                                     "base, new, ret, optionally after '-'");
+        *paged = true;
+    }
+    return HEARTH_OK;
+}
+
 int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
                     enum hearth_view_kind v)
 {
@@ -435,7 +488,8 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
     struct hearth_errmsg em = {{0}};
     struct hearth_query q;
     struct hearth_meta bm;
-    bool have_base = false, have_mf = false;
+    bool have_base = false, have_mf = false, paged = false;
+    struct hearth_top_paging pg = {0, 0, NULL};
     struct view_params *vp = calloc(1, sizeof(*vp));
     size_t np = 0, i, nnames;
     const char *names[NPARAMS];
@@ -544,18 +598,46 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         e = hearth_errmsg_set(&em, HEARTH_E_BAD_REQUEST, "query too long");
         goto out_error;
     }
-    hearth_sha256_hex(key.ptr, key.len, hex);
+    if (v == HEARTH_VIEW_TOP) {
+        e = top_paging(ri->query_string, &pg, vp->sort, sizeof(vp->sort), &paged, &em);
+        if (e)
+            goto out_error;
+    }
+    if (paged) {
+        /* the page's ETag covers the page; the cache key stays the whole answer's */
+        size_t klen = key.len;
+        hearth_buf_printf(&key, "|page=%zu,%zu,%s", pg.offset, pg.limit, vp->sort);
+        hearth_sha256_hex(key.ptr, key.len, hex);
+        key.len = klen;
+        key.ptr[klen] = '\0';
+    } else
+        hearth_sha256_hex(key.ptr, key.len, hex);
     /* the gzip and identity bodies differ, so their strong ETags do too */
     snprintf(etag, sizeof(etag), "\"%.32s\"", hex);
     snprintf(etag_gz, sizeof(etag_gz), "\"%.32s-gz\"", hex);
     {
         /* PNG, PDF and GIF are compressed already: never sent gzipped */
-        const char *mine = hx_accepts_gzip(c) && v < HEARTH_VIEW_PNG ? etag_gz : etag;
+        const char *mine = hx_accepts_gzip(c) && v < HEARTH_VIEW_PNG && !paged ? etag_gz : etag;
         const char *const h304[][2] = {{"ETag", mine}, {"Cache-Control", "no-cache"}};
         if (inm && !strcmp(inm, mine)) {
             rc = hx_send_resp(c, 304, NULL, NULL, 0, h304, 2, false);
             goto out_free;
         }
+    }
+    if (paged) {
+        struct hearth_buf page;
+        hearth_buf_init(&page, hearth_service_config(srv->svc)->lim.max_output);
+        e = hearth_service_top_page(srv->svc, key.ptr, m->blob, &vp->merge,
+                                    have_base ? bm.blob : NULL, &q, &pg, &page, &em);
+        if (!e) {
+            const char *const h[][2] = {{"ETag", etag}, {"Cache-Control", "no-cache"}};
+            rc = hx_send_resp(c, 200, ctype, page.ptr, page.len, h, 2,
+                              !strcmp(ri->request_method, "HEAD"));
+        }
+        hearth_buf_release(&page);
+        if (e)
+            goto out_error;
+        goto out_free;
     }
     e = hearth_service_view_merged(srv->svc, v, key.ptr, m->blob, &vp->merge,
                                    have_base ? bm.blob : NULL, &q, have_mf, &resp, &vref, &em);

@@ -148,6 +148,9 @@ static const struct hearth_limit_row fixed[] = {
     FIXED("s3_backoff_ms", HEARTH_LIMIT_S3_BACKOFF_MS,
           "pause before the second S3 try, doubled before each next one (0.7 s in all): "
           "rides out a throttling burst or a restart without holding a request long"),
+    FIXED("top_page", HEARTH_LIMIT_TOP_PAGE,
+          "rows in one page of the top endpoint (limit=): a screen shows about 40; the whole "
+          "table is the answer without limit="),
     {0, 0, 0, 0},
 };
 

@@ -306,3 +306,50 @@ out_free:
     hearth_service_view_done(svc, big);
     return e;
 }
+
+enum hearth_err hearth_service_top_page(struct hearth_service *svc, const char *key,
+                                        const char *blob, const struct hearth_view_merge *merge,
+                                        const char *base_blob, struct hearth_query *q,
+                                        const struct hearth_top_paging *pg, struct hearth_buf *out,
+                                        struct hearth_errmsg *em)
+{
+    struct hearth_cache *views = hearth_service_views(svc);
+    const struct hearth_view_resp *resp = NULL, *page;
+    struct hearth_cache_ref *ref = NULL, *pref = NULL;
+    struct hearth_view_resp *made;
+    struct hearth_buf pkey, body;
+    enum hearth_err e;
+
+    /* a page is cached too (a few KiB): the next visit of the same page costs nothing */
+    hearth_buf_init(&pkey, (size_t)1 << 16);
+    hearth_buf_init(&body, hearth_service_config(svc)->lim.max_output);
+    hearth_buf_printf(&pkey, "%s|page=%zu,%zu,%s", key, pg->offset, pg->limit,
+                      pg->sort ? pg->sort : "");
+    if (pkey.fail) {
+        e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "query too long");
+        goto out_free;
+    }
+    page = hearth_cache_get(views, pkey.ptr, &pref);
+    if (page) {
+        e = hearth_buf_add(out, page->json, page->len);
+        goto out_free;
+    }
+    e = hearth_service_view_merged(svc, HEARTH_VIEW_TOP, key, blob, merge, base_blob, q, false,
+                                   &resp, &ref, em);
+    if (!e)
+        e = hearth_top_page(resp->json, resp->len, pg, &body, em);
+    if (e)
+        goto out_free;
+    e = hearth_buf_add(out, body.ptr, body.len);
+    made = calloc(1, sizeof(*made));
+    if (!made)
+        goto out_free; /* answered, just not cached */
+    made->json = hearth_buf_detach(&body, &made->len);
+    (void)hearth_cache_put(views, pkey.ptr, made, made->len + 256, hearth_view_resp_free, &pref);
+out_free:
+    hearth_cache_release(views, pref);
+    hearth_cache_release(views, ref);
+    hearth_buf_release(&pkey);
+    hearth_buf_release(&body);
+    return e;
+}

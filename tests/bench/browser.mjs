@@ -9,7 +9,10 @@
 //   node tests/bench/browser.mjs [profile.pb.gz] [base.pb.gz]
 //
 // Defaults: ../shared/corpus/generated/large-1m.pb.gz, and the same file
-// uploaded again under another name as the diff's base. "First useful
+// uploaded again under another name as the diff's base. A diff of a
+// profile against itself has no Top rows (every delta is 0), so "diff top"
+// is left out then; give a base of the same program sampled again (e.g.
+// tests/gen's large profile with another sampling seed) to time it. "First useful
 // paint": the flame canvas drawn, more than 10 Top rows shown, more than 10
 // call-graph nodes laid out, the sandwich's callers and callees drawn.
 // Median of HEARTH_BENCH_RUNS (default 3) runs; each value is printed next
@@ -103,7 +106,7 @@ const views = /** @type {[string, string, What][]} */ ([
   ['call graph', `p/${meta.id}?view=graph`, 'graph'],
   ['sandwich', `p/${meta.id}?view=sandwich&fn=${encodeURIComponent(fn)}`, 'sandwich'],
   ['diff flame', `p/${meta.id}?base=${base.id}`, 'flame'],
-  ['diff top', `p/${meta.id}?view=top&base=${base.id}`, 'top'],
+  ...(BASE === FILE ? [] : [['diff top', `p/${meta.id}?view=top&base=${base.id}`, 'top']]),
 ]);
 
 /**

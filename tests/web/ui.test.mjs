@@ -315,7 +315,9 @@ test('top table equals the API; sorting; filtering; a click focuses the flame gr
     const td = tr.querySelectorAll('td');
     return { flat: Number(td[0].dataset.v), sum: Number(td[2].dataset.v), cum: Number(td[3].dataset.v), name: tr.querySelector('button.fn')?.textContent, text: tr.textContent };
   }));
-  assert.equal(shown.length, Math.min(500, rows.length));
+  // a virtual table: the rows in view (and a few around) are in the DOM, the footer counts them all
+  assert.ok(shown.length > 10 && shown.length <= rows.length, `${shown.length} of ${rows.length} rows drawn`);
+  assert.equal(await page.textContent('.pane-top .rows-count'), `${rows.length} rows`);
   shown.forEach((r, k) => {
     assert.equal(r.name, rows[k].name);
     assert.equal(r.flat, rows[k].flat);

@@ -141,6 +141,17 @@ export function getTop(id, query, signal) {
   return call(`${P(id)}/top${query}`, { signal });
 }
 
+/**
+ * The top endpoint's first `limit` rows from `offset` in the table's sort
+ * (the UI's sort value, '' for pprof's order): js/early.js builds the same URL.
+ * @param {string} id @param {string} query @param {number} limit @param {number} offset
+ * @param {string} sort @param {AbortSignal} [signal]
+ */
+export function getTopPage(id, query, limit, offset, sort, signal) {
+  const more = `limit=${limit}${offset ? `&offset=${offset}` : ''}${sort ? `&sort=${encodeURIComponent(sort)}` : ''}`;
+  return call(`${P(id)}/top${query}${query ? '&' : '?'}${more}`, { signal });
+}
+
 /** @param {string} id @param {string} query @param {AbortSignal} [signal] */
 export function getGraph(id, query, signal) {
   return call(`${P(id)}/callgraph${query}`, { signal });

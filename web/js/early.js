@@ -26,7 +26,14 @@
   var view = p.get('view') || 'flame';
   var qs = q.toString();
   var url = '';
-  if (view === 'top') url = api + '/top' + (qs ? '?' + qs : '');
+  if (view === 'top') {
+    // the first screen of rows (api.js getTopPage, loaders.js TOP_PAGE), in the table's sort;
+    // a search needs every row
+    var sort = p.get('sort') || '';
+    if (!/^-?(flat|flatp|sum|cum|cump|name|base|new|ret)$/.test(sort) || sort === 'flat') sort = '';
+    url = api + '/top' + (qs ? '?' + qs : '');
+    if (!p.get('q')) url += (qs ? '&' : '?') + 'limit=100' + (sort ? '&sort=' + sort : '');
+  }
   else if (view === 'graph') url = api + '/callgraph/layout' + (qs ? '?' + qs : '');
   else if (view === 'sandwich') {
     if (!p.get('fn')) return;

@@ -5,19 +5,32 @@
 // sampling noise, values carry "±err" (standard error) and a diff within
 // 2·err is grey; heap in-use views with allocation data get a Retained
 // column (in use / allocated).
+//
+// The table is virtual: only the rows in view (and a few around) are in the
+// DOM, at one row height, the rest is padding that keeps the scroll bar
+// true. Its rows are either every row (sorting and the search work here) or
+// a first page the server sorted (p.page); a row not yet known shows as
+// pending and asks the loader for every row (p.needAll).
 
 import { formatValue, formatIn, formatPercent, formatChange } from '../model/format.js';
 import { sortRows, filterRows, parseSort, sortValue, retainedOf, runningSums } from '../model/top.js';
 import { withinNoise, pct } from '../model/series.js';
 import { el, replace } from '../ui/dom.js';
 
-const PAGE = 500;
+/** rows drawn beyond the visible ones, above and below */
+const OVER = 12;
+/** a row's height until one is measured (px): the last one measured */
+let ROW_H = 24;
 
 /** @typedef {import('../model/top.js').TopRow} TopRow */
 
 /**
  * @typedef {object} TopProps
- * @property {TopRow[]} rows
+ * @property {TopRow[]|null} rows every row, or null while only `page` is known
+ * @property {{rows: TopRow[], count: number, offset: number, sumBefore: number}|null} [page]
+ *   rows offset.. of `count` in this sort, as the server cut them; sumBefore: flat summed before them
+ * @property {() => void} [needAll] a row beyond the page is in view: load every row
+ * @property {boolean} [keepScroll] keep the scroll position of the table this replaces
  * @property {boolean} diff
  * @property {string} unit the sample unit
  * @property {number} total percentages are of this (pprof's total)
@@ -39,8 +52,30 @@ const PAGE = 500;
  */
 export function renderTop(host, p) {
   const { col, desc } = parseSort(p.sort || '');
-  const shown = sortRows(filterRows(p.rows, p.filter), col, desc);
-  const sums = runningSums(shown);
+  /** @type {(i: number) => TopRow|undefined} */
+  let rowAt;
+  /** @type {(i: number) => number} */
+  let sumAt;
+  let count = 0;
+  /** every row known here (for the notes below the table) */
+  let known;
+  if (p.rows) {
+    const shown = sortRows(filterRows(p.rows, p.filter), col, desc);
+    const sums = runningSums(shown);
+    rowAt = i => shown[i];
+    sumAt = i => sums[i];
+    count = shown.length;
+    known = shown;
+  } else {
+    const pg = p.page || { rows: [], count: 0, offset: 0, sumBefore: 0 };
+    let s = pg.sumBefore;
+    const sums = pg.rows.map(r => (s += r.flat));
+    rowAt = i => pg.rows[i - pg.offset];
+    sumAt = i => sums[i - pg.offset];
+    count = pg.count;
+    known = pg.rows;
+  }
+  const total = p.rows ? p.rows.length : count;
   const ret = !p.diff && p.retention ? p.retention : null;
   const cols = p.diff
     ? [['flat', 'flat Δ'], ['flatp', 'flat%'], ['sum', 'sum%'], ['cum', 'cum Δ'], ['cump', 'cum%'], ['base', 'base cum'], ['new', 'new cum'], ['name', 'name']]
@@ -83,7 +118,7 @@ export function renderTop(host, p) {
     name.addEventListener('click', () => p.onFocus(r.name));
     const pivot = p.onSandwich ? el('button', { type: 'button', class: 'pivot', title: 'Callers and callees', 'aria-label': `Callers and callees of ${r.name}` }) : null;
     pivot?.addEventListener('click', () => p.onSandwich?.(r.name));
-    const nameCell = el('td', { class: 'name' }, pivot, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
+    const nameCell = el('td', { class: 'name', title: r.name }, pivot, name, r.inline ? el('span', { class: 'badge', text: 'inline' }) : null);
     if (r.flatErr || r.cumErr) anyErr = true;
     if (p.diff) {
       const noisy = withinNoise(r.cum, r.cumErr);
@@ -118,32 +153,66 @@ export function renderTop(host, p) {
       pct(f), el('span', { class: 'err', text: ` of ${formatValue(/** @type {number} */ (r.allocFlat), rt.unit || u)}` }));
   };
 
-  let count = 0;
-  const more = el('button', { type: 'button', class: 'more' });
+  for (const r of known) {
+    if (r.flatErr || r.cumErr) anyErr = true;
+    if (p.diff && (withinNoise(r.cum, r.cumErr) || withinNoise(r.flat, r.flatErr))) anyNoise = true;
+  }
   const foot = el('div', { class: 'top-foot' });
-  const page = () => {
+  const table = el('table', { class: 'top-table virtual' }, el('thead', {}, head), body);
+  const pad = el('div', { class: 'top-pad', 'aria-hidden': 'true' });
+  const scroll = el('div', { class: 'table-scroll' }, table, pad);
+  let rowH = ROW_H, first = -1, last = -1, asked = false, measured = false;
+  /** a row not loaded yet */
+  const pending = () => el('tr', { class: 'pending' }, ...cols.map(() => el('td', { class: 'num muted', text: '…' })));
+  /** draw the rows in view (and OVER around them); the rest is padding */
+  const update = () => {
+    const headH = head.offsetHeight || rowH;
+    const view = scroll.clientHeight || 720;
+    const f = Math.max(0, Math.min(count, Math.floor((scroll.scrollTop - headH) / rowH) - OVER));
+    const l = Math.min(count, f + Math.ceil(view / rowH) + 2 * OVER);
+    if (f === first && l === last) return;
+    first = f; last = l;
     const frag = document.createDocumentFragment();
-    const stop = Math.min(shown.length, count + PAGE);
-    for (; count < stop; count++) frag.append(rowEl(shown[count], sums[count]));
-    body.append(frag);
-    const left = shown.length - count;
-    more.textContent = `Show ${Math.min(PAGE, left)} more (${left} not shown)`;
-    more.hidden = left <= 0;
+    for (let i = f; i < l; i++) {
+      const r = rowAt(i);
+      if (r) frag.append(rowEl(r, sumAt(i)));
+      else {
+        frag.append(pending());
+        if (!asked && p.needAll) { asked = true; p.needAll(); }
+      }
+    }
+    body.replaceChildren(frag);
+    const tr = /** @type {HTMLElement|null} */ (body.firstElementChild);
+    const h = tr ? tr.getBoundingClientRect().height : 0;
+    if (!measured && h > 0) {
+      measured = true;
+      if (Math.abs(h - rowH) > 0.5) { rowH = ROW_H = h; first = -1; update(); return; }
+    }
+    table.style.marginTop = `${f * rowH}px`;
+    pad.style.height = `${(count - l) * rowH}px`;
+    scroll.dataset.first = String(f);
   };
-  more.addEventListener('click', page);
-  page();
+  let queued = false;
+  scroll.addEventListener('scroll', () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; update(); });
+  });
   const period = p.noise && typeof p.noise.period === 'number' && p.noise.period > 0 ? `, sampling period ${formatValue(p.noise.period, u)}` : '';
   replace(foot,
-    p.rows.length ? null : el('span', { class: 'notice', text: 'No samples match these options.' }),
+    total ? null : el('span', { class: 'notice', text: 'No samples match these options.' }),
     p.kept ? el('span', { class: 'kept', text: p.kept }) : null,
     el('span', {
-      class: 'muted',
-      text: p.filter ? `${shown.length} of ${p.rows.length} rows match` : `${p.rows.length} rows`,
+      class: 'muted rows-count',
+      text: p.filter && p.rows ? `${count} of ${total} rows match` : `${total} rows`,
     }),
     anyErr ? el('span', { class: 'muted small noise-note', text: `± standard error from sampling${p.noise?.model ? ` (${p.noise.model}${period})` : period}` }) : null,
     p.diff && anyErr ? el('span', { class: 'legend' }, el('span', { class: 'swatch noise' }), `within sampling noise${anyNoise ? '' : ' (none here)'}`) : null,
-    ret ? el('span', { class: 'muted small' }, `retained: in use / allocated (${ret.type})`) : null,
-    more);
-  const table = el('table', { class: 'top-table' }, el('thead', {}, head), body);
-  replace(host, el('div', { class: 'table-scroll' }, table, foot));
+    ret ? el('span', { class: 'muted small' }, `retained: in use / allocated (${ret.type})`) : null);
+  const old = /** @type {HTMLElement|null} */ (host.querySelector('.table-scroll'));
+  const top = p.keepScroll && old ? old.scrollTop : 0;
+  pad.style.height = `${count * rowH}px`;
+  replace(host, scroll, foot);
+  scroll.scrollTop = top;
+  update();
 }

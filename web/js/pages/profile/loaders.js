@@ -7,7 +7,7 @@
 import * as api from '../../api.js';
 import { serverQuery, SERVER_KEYS } from '../../url-state.js';
 import { buildFlame, minFractionFor, flameVariant, nameOf } from '../../model/flame.js';
-import { topRows, keptLine } from '../../model/top.js';
+import { topRows, keptLine, parseSort, sortValue } from '../../model/top.js';
 import { topCsv, exportName } from '../../model/export.js';
 import { saveBlob } from '../../ui/download.js';
 import { toast } from '../../ui/toast.js';
@@ -56,46 +56,99 @@ function topModel(json) {
   };
 }
 
+/** Rows of Top's first page: more than a tall screen shows (js/early.js asks for the same). */
+export const TOP_PAGE = 100;
+
 /**
- * The top table.
+ * The top table: first a page of rows the server sorted (what the screen
+ * shows, fast), then every row in the background (scrolling on, sorting,
+ * the search and the CSV work on those). A search waits for every row.
  * @param {Page} page @param {HTMLElement} pane @param {Hooks} hooks
  */
 export function topLoader(page, pane, hooks, profileName = () => page.id) {
-  /** @type {{key: string, rows: TopRow[]|null, total: number, unit: string, outUnit: string, kept: string, diff: boolean, error: unknown, retention: any, noise: any}} */
-  const data = { key: '\u0000', rows: null, total: 0, unit: '', outUnit: '', kept: '', diff: false, error: null, retention: null, noise: null };
+  /** @typedef {{rows: TopRow[], count: number, offset: number, sumBefore: number, sort: string}} TopPage */
+  /** @type {{key: string, rows: TopRow[]|null, page: TopPage|null, total: number, unit: string, outUnit: string, kept: string, diff: boolean, error: unknown, retention: any, noise: any}} */
+  const data = { key: '\u0000', rows: null, page: null, total: 0, unit: '', outUnit: '', kept: '', diff: false, error: null, retention: null, noise: null };
   const slot = latest();
+  const allSlot = latest();
+  /** @type {Promise<void>|null} every row of data.key, loading */
+  let all = null;
+
+  /** the URL's sort as the server takes it ('' for pprof's order) */
+  const sortOf = (/** @type {any} */ st) => { const { col, desc } = parseSort(st.sort || ''); return sortValue(col, desc); };
+
+  /** Every row of the current key, once (a newer key aborts it). */
+  function loadAll() {
+    if (data.rows) return Promise.resolve();
+    if (all) return all;
+    const key = data.key, base = !!page.state().base;
+    all = allSlot.run(signal => api.getTop(page.id, key, signal)).then(json => {
+      if (data.key !== key) return;
+      const t = topModel(json);
+      Object.assign(data, t, { error: null });
+      if (t.rows.some(r => r.flatErr || r.cumErr)) hooks.noiseSeen(true);
+      if (base) hooks.setTotal(null, diffTotals(t.rows, t.unit));
+      performance.mark('hearth:top-all');
+      draw(true);
+    }).catch(e => {
+      if (isAbort(e) || data.key !== key) return;
+      all = null;
+      Object.assign(data, { rows: null, error: e });
+      draw();
+    });
+    return all;
+  }
 
   async function load() {
     const st = page.state();
     const key = serverQuery(st);
-    if (data.key === key) { draw(); return; }
-    replace(pane, el('p', { class: 'muted loading', text: 'Loading…' }));
+    const sort = sortOf(st);
+    if (data.key === key && !data.error && (data.rows || (data.page && data.page.sort === sort && !st.q))) {
+      draw();
+      loadAll();
+      return;
+    }
+    if (data.key !== key || data.error) {
+      allSlot.abort();
+      all = null;
+      Object.assign(data, { key, rows: null, page: null, error: null, diff: !!st.base });
+      replace(pane, el('p', { class: 'muted loading', text: 'Loading…' }));
+    }
+    pane.dataset.query = key;
     try {
-      // in a diff the rows carry the base's values too: one request
-      const json = await slot.run(signal => api.getTop(page.id, key, signal));
-      performance.mark('hearth:top-data');
-      const t = topModel(json);
-      performance.mark('hearth:top-model');
-      Object.assign(data, { key, ...t, diff: !!st.base, error: null });
-      if (t.rows.some(r => r.flatErr || r.cumErr)) hooks.noiseSeen(true);
-      pane.dataset.query = key;
-      if (st.base) hooks.setTotal(null, diffTotals(data.rows || [], data.unit));
-      else hooks.setTotal(data.total, null, data.unit);
+      if (st.q) await loadAll();
+      else {
+        // in a diff the rows carry the base's values too: one request
+        const json = await slot.run(signal => api.getTopPage(page.id, key, TOP_PAGE, 0, sort, signal));
+        if (data.key !== key) return;
+        performance.mark('hearth:top-data');
+        const t = topModel(json);
+        const count = Number(json.count) || 0;
+        if (!sort && count <= t.rows.length) Object.assign(data, t); // that was every row
+        else if (!data.rows) Object.assign(data, { ...t, rows: null, page: { rows: t.rows, count, offset: Number(json.offset) || 0, sumBefore: Number(json.sum_before) || 0, sort } });
+        if (t.rows.some(r => r.flatErr || r.cumErr)) hooks.noiseSeen(true);
+        if (!st.base) hooks.setTotal(data.total, null, data.unit);
+        else if (data.rows) hooks.setTotal(null, diffTotals(data.rows, data.unit));
+      }
     } catch (e) {
       if (isAbort(e)) return;
-      Object.assign(data, { key, rows: null, error: e });
+      Object.assign(data, { key, rows: null, page: null, error: e });
     }
     draw();
+    if (!data.error) loadAll();
   }
 
-  function draw() {
-    if (data.error || !data.rows) { replace(pane, errorBox(data.error || 'No data')); return; }
+  /** @param {boolean} [keepScroll] */
+  function draw(keepScroll = false) {
+    if (data.error || !(data.rows || data.page)) { replace(pane, errorBox(data.error || 'No data')); return; }
     const st = page.state();
     const { re } = compileSearch(st.q || '');
+    if (!data.rows && re) { loadAll(); return; }
     renderTop(pane, {
-      rows: data.rows, diff: data.diff, unit: data.unit, total: data.total, outUnit: data.outUnit, kept: data.kept,
-      retention: data.retention, noise: data.noise,
+      rows: data.rows, page: data.page, diff: data.diff, unit: data.unit, total: data.total, outUnit: data.outUnit, kept: data.kept,
+      retention: data.retention, noise: data.noise, keepScroll,
       sort: st.sort || '', filter: re,
+      needAll: () => { loadAll(); },
       onSort: sort => page.change({ sort }),
       onFocus: name => page.change({ f: filterFor(name, page.state().g), view: 'flame', zoom: '' }),
       onSandwich: name => page.change({ view: 'sandwich', fn: name }),
@@ -104,8 +157,10 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
     // the table as shown, every row, as CSV
     const csv = el('button', {
       type: 'button', class: 'download csv', text: 'Download CSV', title: 'The rows as shown (sort, search), all of them',
-      onclick: () => {
+      onclick: async () => {
+        await loadAll();
         const rows = /** @type {TopRow[]} */ (data.rows);
+        if (!rows) return;
         const text = topCsv({ rows, diff: data.diff, unit: data.unit, total: data.total, sort: st.sort || '', filter: re, retention: data.retention });
         saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), exportName(profileName(), 'top', 'csv'));
       },
@@ -119,7 +174,7 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
     unit: () => data.unit,
     /** The rows and retention for a server query, if loaded. @param {string} key */
     cached: key => (data.key === key && data.rows ? { rows: data.rows, retention: data.retention } : null),
-    destroy: () => slot.abort(),
+    destroy: () => { slot.abort(); allSlot.abort(); },
   };
 }
 
