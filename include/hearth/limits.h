@@ -20,6 +20,8 @@
 #define HEARTH_LIMIT_SERIES_BODY      ((size_t)256 << 10) /* a series/capture JSON body */
 #define HEARTH_LIMIT_JSON_BODY        ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
 #define HEARTH_LIMIT_CAPTURE_INTERVAL 86400               /* seconds between snapshots */
+#define HEARTH_LIMIT_CAPTURE_TARGETS  8                   /* targets of one capture group */
+#define HEARTH_LIMIT_TARGET_NAME      64                  /* bytes of a capture target's name */
 #define HEARTH_LIMIT_GROWTH_ROWS      5000                /* growth rows in one answer */
 #define HEARTH_LIMIT_GROWTH_KEY       ((size_t)16 << 10)  /* bytes of one growth row's name */
 #define HEARTH_LIMIT_VIEW_PARAM       4096                /* bytes of one decoded query value */

@@ -84,6 +84,12 @@ static const struct hearth_limit_row fixed[] = {
     FIXED("json_body", HEARTH_LIMIT_JSON_BODY, "bytes of the other JSON bodies (/api/fetch)"),
     FIXED("capture_interval_s", HEARTH_LIMIT_CAPTURE_INTERVAL,
           "seconds between a capture's snapshots (from 1 s): what /debug/pprof users need"),
+    FIXED("capture_targets", HEARTH_LIMIT_CAPTURE_TARGETS,
+          "targets of one capture group: each is a capture (max_captures counts it) and takes a "
+          "scheduler worker at each step, so more than the workers would drift apart in time"),
+    FIXED("target_name", HEARTH_LIMIT_TARGET_NAME,
+          "bytes of a capture target's name (letters, digits, '.', '_', '-'): a label in the page "
+          "and in a gctrace prefix \"[name] gc 1 @...\""),
     FIXED("growth_rows", HEARTH_LIMIT_GROWTH_ROWS,
           "growth rows in one answer (n=, default 100): the table is for reading; `more` counts "
           "the rest"),

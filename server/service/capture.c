@@ -445,6 +445,26 @@ enum hearth_err hearth_captures_reserve(struct hearth_captures *c, const char *c
     return e;
 }
 
+enum hearth_err hearth_captures_reserve_more(struct hearth_captures *c, int *retry_s,
+                                             struct hearth_errmsg *em)
+{
+    enum hearth_err e = HEARTH_OK;
+
+    *retry_s = 0;
+    pthread_mutex_lock(&c->lock);
+    if ((int)(c->njobs + c->npending) >= c->max_running) {
+        *retry_s = first_end_s(c, NULL);
+        e = hearth_errmsg_set(em, HEARTH_E_BUSY,
+                              "%d captures are running on this server (its limit; each target of "
+                              "a group is one); retry when one ends",
+                              c->max_running);
+    } else {
+        snprintf(c->pending[c->npending++], HEARTH_CLIENT_LEN, "%s", HEARTH_CLIENT_GROUP);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
 /* Drop one reservation of client. Lock held. */
 static void unreserve(struct hearth_captures *c, const char *client)
 {

@@ -46,6 +46,10 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
      "started, updated",
      "ttiiitiiitiii", 1, -1},
     {"saved_views", "id, name, params, created, delete_hash", "tttit", 1, -1},
+    {"capture_groups",
+     "id, name, created, delete_hash, interval_s, count, gc, gctrace, gctrace_start_ms",
+     "ttitiiiti", 1, -1},
+    {"capture_group_targets", "grp, pos, name, series, track", "tittt", 2, -1},
 };
 
 /* The name of the key's first column (the text before the first comma). */

@@ -12,6 +12,7 @@
 
 #include "hearth/db.h"
 #include "hearth/err.h"
+#include "hearth/ids.h"
 
 struct hearth_blobs;
 
@@ -65,5 +66,17 @@ bool hearth__store_release_reserve(struct hearth_store *st);
 enum hearth_err hearth__store_migrate(struct hearth_db *db, int64_t now_ms, int *from, int *to,
                                       struct hearth_errmsg *em);
 int hearth__store_schema_latest(void);
+
+/*
+ * Insert a series (and its capture row when cap) with the given delete hash;
+ * the caller holds the lock and an open transaction (series_store.c, used by
+ * groups.c).
+ */
+struct hearth_capture_row;
+enum hearth_err hearth__series_insert(struct hearth_store *st, const char *name,
+                                      const char *source_url, const char *ordering,
+                                      const char *const *profile_ids, size_t n, const char *gctrace,
+                                      const struct hearth_capture_row *cap, const char *hash,
+                                      char id_out[HEARTH_ID_LEN + 1], struct hearth_errmsg *em);
 
 #endif /* HEARTH_STORE_INT_H */
