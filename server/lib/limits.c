@@ -85,8 +85,9 @@ static const struct hearth_limit_row fixed[] = {
     FIXED("capture_interval_s", HEARTH_LIMIT_CAPTURE_INTERVAL,
           "seconds between a capture's snapshots (from 1 s): what /debug/pprof users need"),
     FIXED("capture_targets", HEARTH_LIMIT_CAPTURE_TARGETS,
-          "targets of one capture group: each is a capture (max_captures counts it) and takes a "
-          "scheduler worker at each step, so more than the workers would drift apart in time"),
+          "targets of one capture group: each is a capture (max_captures counts each, "
+          "max_captures_per_client the group once) and takes one of the scheduler's 8 workers at "
+          "each step, so all are fetched at the same moment"),
     FIXED("target_name", HEARTH_LIMIT_TARGET_NAME,
           "bytes of a capture target's name (letters, digits, '.', '_', '-'): a label in the page "
           "and in a gctrace prefix \"[name] gc 1 @...\""),

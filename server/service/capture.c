@@ -9,12 +9,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "hearth/limits.h"
 #include "hearth/log.h"
 
 #include "hearth/banned.h"
 
-/* Snapshots taken at once: a slow target holds one worker, not the schedule. */
-#define CAPTURE_WORKERS 4
+/* Snapshots taken at once: a slow target holds one worker, not the schedule; a capture group's
+ * targets (at most HEARTH_LIMIT_CAPTURE_TARGETS) are all fetched at the same moment. */
+#define CAPTURE_WORKERS 8
+_Static_assert(CAPTURE_WORKERS >= HEARTH_LIMIT_CAPTURE_TARGETS,
+               "a capture group's targets are fetched at once");
 
 struct job {
     char series[HEARTH_ID_LEN + 1];
