@@ -240,6 +240,12 @@ test('group page: every target on the shared chart, names, growth per target, ma
     await page.waitForFunction(() => /No track matched/.test(document.querySelector('.target-col[data-target="source"] .target-gc')?.textContent || ''), null, { timeout: 10000 });
     const after = await getJson(`${srv.url}api/capture-groups/${groupId}`);
     assert.deepEqual(after.targets.map(t => t.track), [null, 'destination', 'orchestrator']);
+    // the whole shared log: one track per label, named after it
+    await page.goto(`${srv.url}g/${after.gctrace}`);
+    await page.waitForSelector('.card.track');
+    const heads = await page.$$eval('.card.track .track-head', els => els.map(e => e.textContent || ''));
+    assert.equal(heads.length, 3, heads.join(' | '));
+    TARGETS.forEach(([name], k) => assert.match(heads[k], new RegExp(`Process ${k + 1} \\[${name}\\]`)));
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
