@@ -239,10 +239,12 @@ enum hearth_err hearth_service_capture_start(struct hearth_service *svc, const c
  * (names[i], urls[i]; n from 1 to HEARTH_LIMIT_CAPTURE_TARGETS, names
  * unique) on one schedule. Every URL is checked before any is fetched
  * (HEARTH_E_BAD_REQUEST naming the target); then n places are reserved (as
- * n captures of client; on failure *retry_s is the Retry-After) and each
- * target's first snapshot taken: a target that fails there fails the
- * request (its name in the message) and the snapshots already taken are
- * deleted. Fills the group's id and delete token.
+ * one capture of client plus n - 1 group places, capture.h; on failure
+ * *retry_s is the Retry-After) and every target's first snapshot taken at
+ * once (a thread each, bounded by those places rather than the ad-hoc fetch
+ * slots): a target that fails there fails the request (its name in the
+ * message) and the others' snapshots are deleted. Fills the group's id and
+ * delete token.
  */
 enum hearth_err hearth_service_group_start(struct hearth_service *svc, const char *name,
                                            const char *const *names, const char *const *urls,

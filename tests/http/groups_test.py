@@ -38,7 +38,7 @@ from series_test import Peer, build_peer  # noqa: E402
 JSON = {"Content-Type": "application/json"}
 # Snapshots of one step are taken together: each one's own time (the peer's
 # time_nanos) is at most this far from the step's scheduled moment.
-TOLERANCE_S = 1.5
+TOLERANCE_S = 1.0
 FINAL = ("done", "failed", "stopped", "interrupted")
 
 
