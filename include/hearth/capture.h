@@ -83,6 +83,17 @@ enum hearth_err hearth_captures_reserve(struct hearth_captures *c, const char *c
 void hearth_captures_unreserve(struct hearth_captures *c, const char *client);
 
 /*
+ * A capture group of n targets (groups.h) takes one reservation of its
+ * client (hearth_captures_reserve: the per-client limit counts the group
+ * once, as one request of one schedule) and n - 1 of these: counted by
+ * max_running only, under the client name HEARTH_CLIENT_GROUP (give them
+ * back, or add their captures, under that name).
+ */
+#define HEARTH_CLIENT_GROUP "(group)"
+enum hearth_err hearth_captures_reserve_more(struct hearth_captures *c, int *retry_s,
+                                             struct hearth_errmsg *em);
+
+/*
  * Schedule a new capture whose series (named name, with the capture row in
  * state running) was just created, in place of client's reservation.
  */

@@ -63,4 +63,12 @@ void hearth_fetcher_free(struct hearth_fetcher *f);
 enum hearth_err hearth_fetch(struct hearth_fetcher *f, const char *url, unsigned char **body,
                              size_t *len, struct hearth_errmsg *em, struct hearth_errmsg *detail);
 
+/*
+ * The checks of hearth_fetch() that need no network (scheme, host spelling,
+ * credentials, length, seconds=): HEARTH_E_BAD_REQUEST with the reason, so
+ * several URLs can be refused before any is fetched. Thread-safe.
+ */
+enum hearth_err hearth_fetch_check_url(const struct hearth_fetcher *f, const char *url,
+                                       struct hearth_errmsg *em);
+
 #endif /* HEARTH_FETCH_H */

@@ -23,6 +23,13 @@
  * existing track other than the one the previous GC line went to (a plain
  * restart is not interleaving).
  *
+ * Labels: a GC line may start with "[label] " (label: 1 to
+ * HEARTH_GCTRACE_LABEL letters, digits, '.', '_', '-', ':', as a process
+ * name or a pid that a wrapper writes before each line of a shared stderr).
+ * A labelled line only joins a track of the same label (an unlabelled one
+ * only an unlabelled track), by the rules above; so the tracks of such a log
+ * are the processes by name, each restart a new track of the same label.
+ *
  * Invariants of a parsed struct hearth_gctrace: ntracks >= 0; each track has
  * n >= 1 GCs in log order with strictly increasing gc numbers and
  * non-decreasing t; lines == GC lines + skipped. The struct is immutable after
@@ -75,8 +82,12 @@ struct hearth_gctrace_gc {
     bool forced; /* " (forced)" */
 };
 
+/* Bytes of a line's "[label] " prefix (without the brackets). */
+#define HEARTH_GCTRACE_LABEL 64
+
 /* The GCs of one process, in log order. */
 struct hearth_gctrace_track {
+    char label[HEARTH_GCTRACE_LABEL + 1]; /* "" for unlabelled lines */
     size_t n;
     size_t cap;
     struct hearth_gctrace_gc *gcs;
@@ -107,7 +118,7 @@ void hearth_gctrace_free(struct hearth_gctrace *t);
 
 /*
  * Append t as JSON to out (the caller owns out and its cap):
- * {"lines":N,"skipped":K,"tracks":[{"gcs":N,"gc":[..],"t":[..],"cpu_pct":[..],
+ * {"lines":N,"skipped":K,"tracks":[{"label":"name"|null,"gcs":N,"gc":[..],"t":[..],"cpu_pct":[..],
  *  "heap_before":[..],"heap_after":[..],"heap_live":[..],"goal":[..],
  *  "stacks":[..]|null,"globals":[..]|null,"procs":[..],"forced":[0|1..],
  *  "stw_ms":[..],"summary":{"gcs","peak_heap_mb","avg_cpu_pct",

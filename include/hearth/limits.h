@@ -20,6 +20,8 @@
 #define HEARTH_LIMIT_SERIES_BODY        ((size_t)256 << 10) /* a series/capture JSON body */
 #define HEARTH_LIMIT_JSON_BODY          ((size_t)64 << 10)  /* other JSON bodies (/api/fetch) */
 #define HEARTH_LIMIT_CAPTURE_INTERVAL   86400               /* seconds between snapshots */
+#define HEARTH_LIMIT_CAPTURE_TARGETS    8                   /* targets of one capture group */
+#define HEARTH_LIMIT_TARGET_NAME        64                  /* bytes of a capture target's name */
 #define HEARTH_LIMIT_CAPTURE_COUNT_THIN 100000              /* attempts of a thinned capture */
 #define HEARTH_LIMIT_THIN_KEEP_S        2592000             /* thinning: window kept whole, s */
 #define HEARTH_LIMIT_THIN_EVERY_S       86400               /* thinning: one snapshot per ..., s */

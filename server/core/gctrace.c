@@ -1,6 +1,7 @@
 /* gctrace.c - GODEBUG=gctrace=1 log parser; see include/hearth/gctrace.h. */
 #include "hearth/gctrace.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,8 +137,36 @@ static bool cpu_list(struct cur *c, struct hearth_gctrace_gc *g)
     return triples == 1 && k >= 3;
 }
 
+static bool label_char(char ch)
+{
+    return is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '.' ||
+           ch == '_' || ch == '-' || ch == ':';
+}
+
+/* An optional "[label] " prefix into label (NUL-terminated, "" when none). */
+static bool line_label(struct cur *c, char label[HEARTH_GCTRACE_LABEL + 1])
+{
+    const char *p = c->p;
+    size_t n = 0;
+
+    label[0] = '\0';
+    if (p >= c->end || *p != '[')
+        return true;
+    for (p++; p < c->end && label_char(*p); p++) {
+        if (n >= HEARTH_GCTRACE_LABEL)
+            return false;
+        label[n++] = *p;
+    }
+    if (n == 0 || p + 1 >= c->end || p[0] != ']' || p[1] != ' ')
+        return false;
+    label[n] = '\0';
+    c->p = p + 2;
+    return true;
+}
+
 /* Parse one line (without its '\n'); false when it is not a GC line. */
-static bool parse_line(const char *s, size_t n, struct hearth_gctrace_gc *g)
+static bool parse_line(const char *s, size_t n, struct hearth_gctrace_gc *g,
+                       char label[HEARTH_GCTRACE_LABEL + 1])
 {
     struct cur c = {s, s + n};
     bool goal = false, procs = false;
@@ -146,6 +175,8 @@ static bool parse_line(const char *s, size_t n, struct hearth_gctrace_gc *g)
     memset(g, 0, sizeof(*g));
     while (c.end > c.p && (c.end[-1] == '\r' || c.end[-1] == ' '))
         c.end--;
+    if (!line_label(&c, label))
+        return false;
     if (!lit(&c, "gc ") || !num_u64(&c, &g->gc) || !lit(&c, " @") || !num_dbl(&c, &g->t) ||
         !lit(&c, "s ") || !num_dbl(&c, &g->cpu_pct) || !lit(&c, "%: "))
         return false;
@@ -230,7 +261,7 @@ static bool better(const struct hearth_gctrace_gc *g, const struct hearth_gctrac
 }
 
 static enum hearth_err add_gc(struct state *st, const struct hearth_gctrace_gc *g,
-                              struct hearth_errmsg *em)
+                              const char *label, struct hearth_errmsg *em)
 {
     struct hearth_gctrace *t = st->t;
     struct hearth_gctrace_track *tr;
@@ -242,7 +273,8 @@ static enum hearth_err add_gc(struct state *st, const struct hearth_gctrace_gc *
 
         tr = &t->tracks[st->active[i]];
         last = &tr->gcs[tr->n - 1];
-        if (last->gc >= g->gc || last->t > g->t || g->gc - last->gc > HEARTH_GCTRACE_MAX_GAP + 1)
+        if (strcmp(tr->label, label) != 0 || last->gc >= g->gc || last->t > g->t ||
+            g->gc - last->gc > HEARTH_GCTRACE_MAX_GAP + 1)
             continue;
         if (best == SIZE_MAX) {
             best = st->active[i];
@@ -267,6 +299,7 @@ static enum hearth_err add_gc(struct state *st, const struct hearth_gctrace_gc *
             return hearth_errmsg_set(em, HEARTH_E_NOMEM, "gctrace: out of memory");
         t->tracks = nt;
         memset(&nt[t->ntracks], 0, sizeof(*nt));
+        snprintf(nt[t->ntracks].label, sizeof(nt[t->ntracks].label), "%s", label);
         best = t->ntracks++;
         best_pos = st->nactive;
     } else if (st->have_prev && best != st->prev) {
@@ -312,6 +345,7 @@ enum hearth_err hearth_gctrace_parse(const char *text, size_t len, size_t max_li
         const char *nl = memchr(s, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - s) : len - pos;
         struct hearth_gctrace_gc g;
+        char label[HEARTH_GCTRACE_LABEL + 1];
 
         pos += n + (nl ? 1 : 0);
         if (max_lines && st.t->lines >= max_lines) {
@@ -320,11 +354,11 @@ enum hearth_err hearth_gctrace_parse(const char *text, size_t len, size_t max_li
             goto out_free;
         }
         st.t->lines++;
-        if (!parse_line(s, n, &g)) {
+        if (!parse_line(s, n, &g, label)) {
             st.t->skipped++;
             continue;
         }
-        e = add_gc(&st, &g, em);
+        e = add_gc(&st, &g, label, em);
         if (e != HEARTH_OK)
             goto out_free;
     }
@@ -460,6 +494,11 @@ static void track_json(struct hearth_jsonw *w, const struct hearth_gctrace_track
         cpu += g->cpu_pct;
     }
     hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "label");
+    if (tr->label[0])
+        hearth_jsonw_cstr(w, tr->label);
+    else
+        hearth_jsonw_null(w);
     hearth_jsonw_key(w, "gcs");
     hearth_jsonw_int(w, (int64_t)tr->n);
     field_array(w, tr, "gc", F_GC);

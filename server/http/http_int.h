@@ -124,6 +124,13 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
 int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv);
 int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id);
 
+/* http_series.c: a series' fields (as GET /api/series/<id>) into an open object. */
+struct hearth_series;
+void hx_write_series(struct hearth_jsonw *w, struct hearth_server *srv,
+                     const struct hearth_series *s);
+/* http_groups.c: /api/capture-groups[/<id>[/stop|/gctrace]]; path without "/api/". */
+int hx_groups_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
+                    const char *path);
 /* http_series.c: /api/series..., /api/captures... ; path is after "/api/". */
 int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
                     const char *path);

@@ -723,3 +723,9 @@ int hx_series_route(struct mg_connection *c, struct hearth_server *srv, const ch
         return h_delete(c, srv, id);
     return get ? send_series(c, srv, id, 200, NULL) : hx_send_405(c, "GET, HEAD, DELETE");
 }
+
+void hx_write_series(struct hearth_jsonw *w, struct hearth_server *srv,
+                     const struct hearth_series *s)
+{
+    write_series(w, srv, s);
+}

@@ -37,6 +37,7 @@
 #include "hearth/metrics.h"
 #include "hearth/reaper.h"
 #include "hearth/render.h"
+#include "hearth/groups.h"
 #include "hearth/series.h"
 #include "hearth/service.h"
 #include "hearth/store.h"
@@ -452,6 +453,26 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             return rc;
         return hx_series_route(c, srv, method, path + 5);
     }
+    if (!strcmp(path, "/api/capture-groups") || !strncmp(path, "/api/capture-groups/", 20)) {
+        int rc;
+        const char *grest = path + 19;
+        size_t idl = *grest ? strcspn(grest + 1, "/") : 0;
+        if (!*grest)
+            *tmpl = "/api/capture-groups";
+        else if (!hearth_id_valid(grest + 1, idl))
+            *tmpl = "/api/other";
+        else if (!grest[1 + idl])
+            *tmpl = "/api/capture-groups/{id}";
+        else if (!strcmp(grest + 1 + idl, "/stop"))
+            *tmpl = "/api/capture-groups/{id}/stop";
+        else if (!strcmp(grest + 1 + idl, "/gctrace"))
+            *tmpl = "/api/capture-groups/{id}/gctrace";
+        else
+            *tmpl = "/api/other";
+        if (get && !*grest && !hx_list_allowed(srv, c, &rc))
+            return rc;
+        return hx_groups_route(c, srv, method, path + 5);
+    }
     if (!strcmp(path, "/api/views") || !strncmp(path, "/api/views/", 11))
         return hx_saved_route(c, srv, method, path, tmpl);
     if (!strcmp(path, "/api/openapi.json")) { /* web/openapi.json: this API, described */
@@ -487,6 +508,14 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
         if (!page_id(path + 3, id) || !hearth_series_exists(srv->store, id))
             return h_not_found(c, srv, "no such series",
                                "There is no series at this address: it may have been deleted.");
+        return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
+    }
+    if (!strncmp(path, "/c/", 3)) {
+        *tmpl = "/c/{id}";
+        if (!page_id(path + 3, id) || !hearth_group_exists(srv->store, id))
+            return h_not_found(c, srv, "no such capture group",
+                               "There is no capture group at this address: it may have been "
+                               "deleted.");
         return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
     }
     if (!strncmp(path, "/g/", 3)) {

@@ -104,6 +104,13 @@ static const struct hearth_limit_row fixed[] = {
     FIXED("archive_ratio_free", HEARTH_LIMIT_ARCHIVE_RATIO_FREE,
           "unpacked bytes of one archive the ratio does not count (tiny archives of small "
           "text files compress far better than 100:1 and cost nothing)"),
+    FIXED("capture_targets", HEARTH_LIMIT_CAPTURE_TARGETS,
+          "targets of one capture group: each is a capture (max_captures counts each, "
+          "max_captures_per_client the group once) and takes one of the scheduler's 8 workers at "
+          "each step, so all are fetched at the same moment"),
+    FIXED("target_name", HEARTH_LIMIT_TARGET_NAME,
+          "bytes of a capture target's name (letters, digits, '.', '_', '-'): a label in the page "
+          "and in a gctrace prefix \"[name] gc 1 @...\""),
     FIXED("growth_rows", HEARTH_LIMIT_GROWTH_ROWS,
           "growth rows in one answer (n=, default 100): the table is for reading; `more` counts "
           "the rest"),

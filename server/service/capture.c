@@ -9,12 +9,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "hearth/limits.h"
 #include "hearth/log.h"
 
 #include "hearth/banned.h"
 
-/* Snapshots taken at once: a slow target holds one worker, not the schedule. */
-#define CAPTURE_WORKERS 4
+/* Snapshots taken at once: a slow target holds one worker, not the schedule; a capture group's
+ * targets (at most HEARTH_LIMIT_CAPTURE_TARGETS) are all fetched at the same moment. */
+#define CAPTURE_WORKERS 8
+_Static_assert(CAPTURE_WORKERS >= HEARTH_LIMIT_CAPTURE_TARGETS,
+               "a capture group's targets are fetched at once");
 
 struct job {
     char series[HEARTH_ID_LEN + 1];
@@ -440,6 +444,26 @@ enum hearth_err hearth_captures_reserve(struct hearth_captures *c, const char *c
                               mine);
     } else {
         snprintf(c->pending[c->npending++], HEARTH_CLIENT_LEN, "%s", client);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+enum hearth_err hearth_captures_reserve_more(struct hearth_captures *c, int *retry_s,
+                                             struct hearth_errmsg *em)
+{
+    enum hearth_err e = HEARTH_OK;
+
+    *retry_s = 0;
+    pthread_mutex_lock(&c->lock);
+    if ((int)(c->njobs + c->npending) >= c->max_running) {
+        *retry_s = first_end_s(c, NULL);
+        e = hearth_errmsg_set(em, HEARTH_E_BUSY,
+                              "%d captures are running on this server (its limit; each target of "
+                              "a group is one); retry when one ends",
+                              c->max_running);
+    } else {
+        snprintf(c->pending[c->npending++], HEARTH_CLIENT_LEN, "%s", HEARTH_CLIENT_GROUP);
     }
     pthread_mutex_unlock(&c->lock);
     return e;

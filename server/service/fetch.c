@@ -816,6 +816,23 @@ out_free:
     return e;
 }
 
+enum hearth_err hearth_fetch_check_url(const struct hearth_fetcher *f, const char *url,
+                                       struct hearth_errmsg *em)
+{
+    struct fetch_call c;
+    CURLU *u = NULL;
+    long seconds = 0;
+    enum hearth_err e;
+
+    if (!f->n_nets && !f->n_names && !f->open)
+        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN, "fetching is disabled: set --fetch-allow");
+    memset(&c, 0, sizeof(c));
+    c.f = f;
+    e = url_check(f, url, &c, &seconds, &u, em);
+    curl_url_cleanup(u);
+    return e;
+}
+
 /* ---- curl callbacks -------------------------------------------------------- */
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *sa)

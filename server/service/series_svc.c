@@ -167,9 +167,11 @@ out_free:
  * Where "@0s" of a gctrace falls in wall time, from its forced GCs: a heap
  * snapshot taken with ?gc=1 forces a GC just before the profile is written,
  * so the last forced GCs line up with the last snapshots. Returns -1 when
- * the log has no forced GC.
+ * the log has no forced GC. label non-NULL: only the tracks of that label
+ * (one process of a shared stderr, gctrace.h).
  */
-static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_series *s)
+static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_series *s,
+                            const char *label)
 {
     const struct hearth_gctrace_track *tr = NULL;
     int64_t off[64];
@@ -177,6 +179,8 @@ static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_
 
     for (i = 0; i < g->ntracks; i++) {
         size_t f = 0;
+        if (label && strcmp(g->tracks[i].label, label) != 0)
+            continue;
         for (k = 0; k < g->tracks[i].n; k++)
             f += g->tracks[i].gcs[k].forced;
         if (f > best) {
@@ -206,9 +210,10 @@ static int64_t align_forced(const struct hearth_gctrace *g, const struct hearth_
     return nf ? off[nf / 2] : -1;
 }
 
-enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const char *series_id,
-                                             const char *gctrace_id, int64_t *start_ms,
-                                             struct hearth_errmsg *em)
+enum hearth_err hearth_service_gctrace_start_track(struct hearth_service *svc,
+                                                   const char *series_id, const char *gctrace_id,
+                                                   const char *label, int64_t *start_ms,
+                                                   struct hearth_errmsg *em)
 {
     struct hearth_store *store = hearth_service_store(svc);
     const struct hearth_config *cfg = hearth_service_config(svc);
@@ -229,12 +234,19 @@ enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const c
     if (!e)
         e = hearth_series_get(store, series_id, &s, em);
     if (!e)
-        *start_ms = align_forced(g, &s);
+        *start_ms = align_forced(g, &s, label);
     hearth_gctrace_free(g);
     free(bytes);
     hearth_meta_release(&gm);
     hearth_series_release(&s);
     return e;
+}
+
+enum hearth_err hearth_service_gctrace_start(struct hearth_service *svc, const char *series_id,
+                                             const char *gctrace_id, int64_t *start_ms,
+                                             struct hearth_errmsg *em)
+{
+    return hearth_service_gctrace_start_track(svc, series_id, gctrace_id, NULL, start_ms, em);
 }
 
 /* ---- gctrace logs ---- */

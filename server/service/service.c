@@ -598,6 +598,15 @@ bool hearth_service_can_fetch(const struct hearth_service *svc)
     return svc->fetcher != NULL;
 }
 
+enum hearth_err hearth_service_check_url(const struct hearth_service *svc, const char *url,
+                                         struct hearth_errmsg *em)
+{
+    if (!svc->fetcher)
+        return hearth_errmsg_set(em, HEARTH_E_FORBIDDEN,
+                                 "fetching is disabled on this server (set --fetch-allow)");
+    return hearth_fetch_check_url(svc->fetcher, url, em);
+}
+
 /* ---- health, readiness, metrics ---- */
 
 bool hearth_service_health(struct hearth_service *svc, struct hearth_buf *out)

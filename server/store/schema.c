@@ -64,10 +64,18 @@ static const char *const sqlite_versions[] = {
     "ALTER TABLE series_items ADD COLUMN step INTEGER;"
     "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
     "CREATE TABLE blob_gc (blob TEXT PRIMARY KEY, since INTEGER NOT NULL);",
-    /* 4: TODO-merge: taken by the runtime memory statistics branch; a placeholder here */
+    /* 4: TODO-merge: placeholder for the MemStats version (another branch) */
     "SELECT 1;",
-    /* 5: TODO-merge: taken by the multi-target capture branch; a placeholder here */
-    "SELECT 1;",
+    /* 5: capture groups: several targets captured together, one series per target (groups.h) */
+    "CREATE TABLE capture_groups ("
+    " id TEXT PRIMARY KEY, name TEXT NOT NULL, created INTEGER NOT NULL,"
+    " delete_hash TEXT NOT NULL, interval_s INTEGER NOT NULL, count INTEGER NOT NULL,"
+    " gc INTEGER NOT NULL, gctrace TEXT NOT NULL DEFAULT '', gctrace_start_ms INTEGER);"
+    "CREATE INDEX capture_groups_created ON capture_groups(created DESC, id DESC);"
+    "CREATE TABLE capture_group_targets ("
+    " grp TEXT NOT NULL, pos INTEGER NOT NULL, name TEXT NOT NULL, series TEXT NOT NULL,"
+    " track TEXT NOT NULL DEFAULT '', PRIMARY KEY (grp, pos));"
+    "CREATE INDEX capture_group_targets_series ON capture_group_targets(series);",
     /* 6: thinning of long series: the policy of a series (with its peak and how far its
      * totals were read) and what each policy removed (count, time range, window) */
     "CREATE TABLE series_thin ("
@@ -120,10 +128,18 @@ static const char *const pg_versions[] = {
     "ALTER TABLE series_items ADD COLUMN step BIGINT;"
     "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
     "CREATE TABLE blob_gc (blob " T " PRIMARY KEY, since BIGINT NOT NULL);",
-    /* 4: TODO-merge (placeholder) */
+    /* 4: TODO-merge: placeholder for the MemStats version (another branch) */
     "SELECT 1;",
-    /* 5: TODO-merge (placeholder) */
-    "SELECT 1;",
+    /* 5 */
+    "CREATE TABLE capture_groups ("
+    " id " T " PRIMARY KEY, name " T " NOT NULL, created BIGINT NOT NULL,"
+    " delete_hash " T " NOT NULL, interval_s BIGINT NOT NULL, count BIGINT NOT NULL,"
+    " gc BIGINT NOT NULL, gctrace " T " NOT NULL DEFAULT '', gctrace_start_ms BIGINT);"
+    "CREATE INDEX capture_groups_created ON capture_groups(created DESC, id DESC);"
+    "CREATE TABLE capture_group_targets ("
+    " grp " T " NOT NULL, pos BIGINT NOT NULL, name " T " NOT NULL, series " T " NOT NULL,"
+    " track " T " NOT NULL DEFAULT '', PRIMARY KEY (grp, pos));"
+    "CREATE INDEX capture_group_targets_series ON capture_group_targets(series);",
     /* 6 */
     "CREATE TABLE series_thin ("
     " series " T " PRIMARY KEY, keep_s BIGINT NOT NULL, every_s BIGINT NOT NULL,"

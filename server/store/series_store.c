@@ -254,39 +254,26 @@ static enum hearth_err commit(struct hearth_store *st, struct hearth_errmsg *em)
     return HEARTH_OK;
 }
 
-enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
-                                     const char *source_url, const char *ordering,
-                                     const char *const *profile_ids, size_t n, const char *gctrace,
-                                     const struct hearth_capture_row *cap,
-                                     char id_out[HEARTH_ID_LEN + 1],
-                                     char token_out[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+enum hearth_err hearth__series_insert(struct hearth_store *st, const char *name,
+                                      const char *source_url, const char *ordering,
+                                      const char *const *profile_ids, size_t n, const char *gctrace,
+                                      const struct hearth_capture_row *cap, const char *hash,
+                                      char id_out[HEARTH_ID_LEN + 1], struct hearth_errmsg *em)
 {
-    char hash[HEARTH_SHA256_HEX + 1];
     struct hearth_db_stmt *q = NULL;
-    enum hearth_err e;
+    enum hearth_err e = HEARTH_OK;
     size_t i;
     int tries, rc;
 
-    e = hearth_token_new(token_out);
-    if (e)
-        return hearth_errmsg_set(em, e, "no random numbers available");
-    hearth_sha256_hex(token_out, strlen(token_out), hash);
-    pthread_mutex_lock(&st->lock);
-    e = hearth__store_writable(st, em);
-    if (e)
-        goto out_unlock;
-    e = begin(st, em);
-    if (e)
-        goto out_unlock;
     for (i = 0; i < n; i++)
         if (!row_exists(st, "profiles", profile_ids[i])) {
             e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such profile: %.40s",
                                   profile_ids[i]);
-            goto out_rollback;
+            goto out;
         }
     if (gctrace && *gctrace && !row_exists(st, "gctraces", gctrace)) {
         e = hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "no such gctrace: %.40s", gctrace);
-        goto out_rollback;
+        goto out;
     }
     if (hearth_db_prepare(
             st->db,
@@ -294,13 +281,13 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
             "ordering, gctrace) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
             &q) < 0) {
         e = db_err(st, em, "cannot store the series");
-        goto out_rollback;
+        goto out;
     }
     for (tries = 0; tries < 3; tries++) {
         e = hearth_id_new(id_out);
         if (e) {
             hearth_errmsg_set(em, e, "no random numbers available");
-            goto out_rollback;
+            goto out;
         }
         hearth_db_reset(q);
         hearth_db_bind_text(q, 1, id_out);
@@ -315,35 +302,58 @@ enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
             break;
         if (rc != HEARTH_DB_DONE) {
             e = db_err(st, em, "cannot store the series");
-            goto out_rollback;
+            goto out;
         }
     }
     if (tries == 3) {
         e = hearth_errmsg_set(em, HEARTH_E_IO, "could not allocate an id");
-        goto out_rollback;
+        goto out;
     }
     for (i = 0; i < n; i++) {
         e = append_item(st, id_out, profile_ids[i], em);
         if (e)
-            goto out_rollback;
+            goto out;
         if (cap) {
             e = adopt_profile(st, id_out, profile_ids[i], em);
             if (e)
-                goto out_rollback;
+                goto out;
         }
     }
-    if (cap) {
+    if (cap)
         e = put_capture(st, id_out, cap, true, NULL, em);
-        if (e)
-            goto out_rollback;
-    }
-    e = commit(st, em);
-    if (!e)
-        goto out_unlock;
-out_rollback:
-    hearth_db_rollback(st->db);
-out_unlock:
+out:
     hearth_db_finalize(q);
+    return e;
+}
+
+enum hearth_err hearth_series_create(struct hearth_store *st, const char *name,
+                                     const char *source_url, const char *ordering,
+                                     const char *const *profile_ids, size_t n, const char *gctrace,
+                                     const struct hearth_capture_row *cap,
+                                     char id_out[HEARTH_ID_LEN + 1],
+                                     char token_out[HEARTH_TOKEN_LEN + 1], struct hearth_errmsg *em)
+{
+    char hash[HEARTH_SHA256_HEX + 1];
+    enum hearth_err e;
+
+    e = hearth_token_new(token_out);
+    if (e)
+        return hearth_errmsg_set(em, e, "no random numbers available");
+    hearth_sha256_hex(token_out, strlen(token_out), hash);
+    pthread_mutex_lock(&st->lock);
+    e = hearth__store_writable(st, em);
+    if (e)
+        goto out_unlock;
+    e = begin(st, em);
+    if (e)
+        goto out_unlock;
+    e = hearth__series_insert(st, name, source_url, ordering, profile_ids, n, gctrace, cap, hash,
+                              id_out, em);
+    if (!e)
+        e = commit(st, em);
+    if (e)
+        hearth_db_rollback(st->db);
+out_unlock:
     pthread_mutex_unlock(&st->lock);
     return e;
 }

@@ -50,6 +50,10 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
     {"series_thinned",
      "series, pos, keep_s, every_s, removed, from_ms, to_ms, window_ms, last_run_ms", "tiiiiiiii",
      2, -1},
+    {"capture_groups",
+     "id, name, created, delete_hash, interval_s, count, gc, gctrace, gctrace_start_ms",
+     "ttitiiiti", 1, -1},
+    {"capture_group_targets", "grp, pos, name, series, track", "tittt", 2, -1},
 };
 
 /* The name of the key's first column (the text before the first comma). */

@@ -12,6 +12,7 @@
 
 #include "hearth/db.h"
 #include "hearth/err.h"
+#include "hearth/ids.h"
 
 struct hearth_blobs;
 
@@ -69,5 +70,17 @@ int hearth__store_schema_latest(void);
 struct hearth_series;
 enum hearth_err hearth__thin_read(struct hearth_store *st, struct hearth_series *s,
                                   struct hearth_errmsg *em);
+
+/*
+ * Insert a series (and its capture row when cap) with the given delete hash;
+ * the caller holds the lock and an open transaction (series_store.c, used by
+ * groups.c).
+ */
+struct hearth_capture_row;
+enum hearth_err hearth__series_insert(struct hearth_store *st, const char *name,
+                                      const char *source_url, const char *ordering,
+                                      const char *const *profile_ids, size_t n, const char *gctrace,
+                                      const struct hearth_capture_row *cap, const char *hash,
+                                      char id_out[HEARTH_ID_LEN + 1], struct hearth_errmsg *em);
 
 #endif /* HEARTH_STORE_INT_H */

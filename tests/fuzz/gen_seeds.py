@@ -73,6 +73,12 @@ a = lines(GO119, 6, start=1, t0=0.1)
 b = lines(GO119, 6, start=40, t0=3.0)
 mixed = [x for pair in zip(a, b) for x in pair]
 write("gctrace", "interleaved.log", text(mixed))
+# one stderr of named processes: "[name] " prefixes (a label per track), pids, bad prefixes
+labelled = [x for pair in zip(["[source] " + l for l in a], ["[4242] " + l for l in lines(GO119, 6)])
+            for x in pair]
+write("gctrace", "labelled.log", text(labelled + ["[] " + a[0], "[a b] " + a[0], "[source]" + a[0],
+                                                  "[" + "x" * 65 + "] " + a[0], "[unterminated " + a[0],
+                                                  "[dest.v2:1_a-b] " + a[0]]))
 write("gctrace", "restart.log", text(lines(GO17, 4) + ["panic: boom", "exit status 2"] +
                                        lines(GO17, 4)))
 # a gap larger than HEARTH_GCTRACE_MAX_GAP + 1 is another process; time going back too

@@ -195,7 +195,9 @@ def code_routes(root):
         router = function_body(f.read(), "static int route_request")
     with open(os.path.join(root, "server/http/http_series.c")) as f:
         series = function_body(f.read(), "int hx_series_route")
-    return parse_routes(router, "") | parse_routes(series, "/api/")
+    with open(os.path.join(root, "server/http/http_groups.c")) as f:
+        groups = function_body(f.read(), "int hx_groups_route")
+    return parse_routes(router, "") | parse_routes(series, "/api/") | parse_routes(groups, "/api/")
 
 
 def check_routes(c, doc, root):
@@ -407,6 +409,34 @@ def live(c, doc, hearth, corpus, spec_bytes):
                {"Authorization": "Bearer " + cap2["delete_token"]}, want=200)
         L.call("POST", "/api/captures/{id}/stop", "/api/captures/%s/stop" % cap2["id"], b"",
                {"Authorization": "Bearer " + cap2["delete_token"]}, want=409)
+        # capture groups: several targets on one schedule
+        grp = L.call("POST", "/api/capture-groups", "/api/capture-groups",
+                     json.dumps({"name": "sync", "interval_s": 60, "count": 3, "targets": [
+                         {"name": "source", "url": target}, {"name": "destination", "url": target}]}).encode(),
+                     JS, want=201).json()
+        L.call("POST", "/api/capture-groups", "/api/capture-groups",
+               json.dumps({"interval_s": 60, "count": 3, "targets": [{"name": "a", "url": target}] * 2}).encode(),
+               JS, want=400)
+        L.call("GET", "/api/capture-groups", "/api/capture-groups", want=200)
+        gp = "/api/capture-groups/" + grp["id"]
+        gtok = {"Authorization": "Bearer " + grp["delete_token"]}
+        L.call("GET", "/api/capture-groups/{id}", gp, want=200)
+        L.call("GET", "/api/capture-groups/{id}", "/api/capture-groups/" + nobody, want=404)
+        L.call("PUT", "/api/capture-groups/{id}/gctrace", gp + "/gctrace",
+               json.dumps({"gctrace": g["id"], "tracks": [None, None]}).encode(), dict(JS, **gtok), want=200)
+        L.call("PUT", "/api/capture-groups/{id}/gctrace", gp + "/gctrace",
+               json.dumps({"gctrace": g["id"], "tracks": ["nope", None]}).encode(), dict(JS, **gtok), want=400)
+        L.call("POST", "/api/capture-groups/{id}/stop", gp + "/stop", b"", gtok, want=200)
+        L.call("POST", "/api/capture-groups/{id}/stop", gp + "/stop", b"", {"Authorization": "Bearer x"},
+               want=403)
+        L.call("GET", "/c/{id}", "/c/" + grp["id"], want=200, headers={"Accept": "text/html"})
+        grp2 = L.call("POST", "/api/capture-groups", "/api/capture-groups",
+                      json.dumps({"interval_s": 60, "count": 2, "targets": [{"name": "x", "url": target}]}).encode(),
+                      JS, want=201).json()
+        L.call("DELETE", "/api/capture-groups/{id}", "/api/capture-groups/%s?profiles=1" % grp2["id"], None,
+               {"Authorization": "Bearer " + grp2["delete_token"]}, want=204)
+        L.call("DELETE", "/api/capture-groups/{id}", "/api/capture-groups/%s" % grp2["id"], None,
+               {"Authorization": "Bearer " + grp2["delete_token"]}, want=404)
         # saved views
         sv = L.call("POST", "/api/views", "/api/views",
                     json.dumps({"name": "hot", "params": {"f": "main", "view": "top"}}).encode(), JS,
@@ -428,7 +458,7 @@ def live(c, doc, hearth, corpus, spec_bytes):
         # 405: exactly the undocumented methods of each path (ids filled in)
         fill = {"/api/profiles/{id}": a["id"], "/api/gctraces/{id}": g["id"], "/api/series/{id}": s["id"],
                 "/api/captures/{id}": cap["id"], "/p/{id}": a["id"], "/s/{id}": s["id"], "/g/{id}": g["id"],
-                "/api/views/{id}": sv["id"]}
+                "/api/views/{id}": sv["id"], "/api/capture-groups/{id}": grp["id"], "/c/{id}": grp["id"]}
         for tmpl, item in doc["paths"].items():
             path = tmpl
             for k, v in fill.items():

@@ -161,7 +161,8 @@ static void test_noise_skipped(void **state)
     assert_int_equal(t->tracks[0].n, 2);
     assert_int_equal(t->tracks[0].gcs[1].gc, 4);
     js = to_json(t);
-    assert_non_null(strstr(js, "{\"lines\":12,\"skipped\":10,\"tracks\":[{\"gcs\":2,"));
+    assert_non_null(
+        strstr(js, "{\"lines\":12,\"skipped\":10,\"tracks\":[{\"label\":null,\"gcs\":2,"));
     free(js);
     hearth_gctrace_free(t);
 }
@@ -638,15 +639,84 @@ static void test_corpus(void **state)
 }
 
 /* argv[1]: the shared corpus' gctrace log (optional). */
+/*
+ * "[name] " prefixes (one stderr of several processes, as a supervisor writes
+ * it): a line joins only a track of its own label, even when the GC numbers
+ * would fit another; a bad prefix is not a GC line.
+ */
+static void test_labels(void **state)
+{
+    char log[16384], line[256];
+    struct hearth_gctrace *t;
+    unsigned i;
+    char *js;
+
+    (void)state;
+    log[0] = '\0';
+    /* source and destination both count from gc 1 at the same times: only the labels part them */
+    for (i = 0; i < 8; i++) {
+        strcat(log, "[source] ");
+        gc_line(line, sizeof(line), 1 + i, 0.5 + i, 10);
+        strcat(log, line);
+        strcat(log, "[destination] ");
+        gc_line(line, sizeof(line), 1 + i, 0.5 + i, 90);
+        strcat(log, line);
+        if (i == 3) {
+            /* an unlabelled process, then another process labelled source (gc 1 again) */
+            gc_line(line, sizeof(line), 40, 9.0, 5);
+            strcat(log, line);
+            strcat(log, "[source] ");
+            gc_line(line, sizeof(line), 1, 0.2, 3);
+            strcat(log, line);
+        }
+    }
+    /* not GC lines: an empty label, a space in it, no space after, a label too long */
+    strcat(log, "[] gc 9 @9.000s 1%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms cpu, "
+                "4->4->2 MB, 5 MB goal, 4 P\n");
+    strcat(log, "[a b] gc 9 @9.000s 1%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms cpu, "
+                "4->4->2 MB, 5 MB goal, 4 P\n");
+    strcat(log, "[source]gc 9 @9.000s 1%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms cpu, "
+                "4->4->2 MB, 5 MB goal, 4 P\n");
+    strcat(log, "[xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx] gc 9 @9.000s "
+                "1%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms cpu, 4->4->2 MB, 5 MB "
+                "goal, 4 P\n");
+    t = parse_ok(log);
+    assert_int_equal(t->lines, 22);
+    assert_int_equal(t->skipped, 4);
+    assert_int_equal(t->ntracks, 4);
+    assert_true(t->interleaved);
+    assert_string_equal(t->tracks[0].label, "source");
+    assert_string_equal(t->tracks[1].label, "destination");
+    assert_string_equal(t->tracks[2].label, "");
+    assert_string_equal(t->tracks[3].label, "source");
+    /* source's gc 5.. continue gc 4 (not the second "gc 1", a process of its own) */
+    assert_int_equal(t->tracks[0].n, 8);
+    assert_int_equal(t->tracks[1].n, 8);
+    assert_int_equal(t->tracks[2].n, 1);
+    assert_int_equal(t->tracks[3].n, 1);
+    for (i = 0; i < 8; i++)
+        assert_int_equal(t->tracks[1].gcs[i].heap_before, 90);
+    for (i = 0; i < 8; i++)
+        assert_int_equal(t->tracks[0].gcs[i].heap_before, 10);
+    assert_int_equal(t->tracks[3].gcs[0].heap_before, 3);
+    js = to_json(t);
+    assert_non_null(strstr(js, "\"tracks\":[{\"label\":\"source\",\"gcs\":8,"));
+    assert_non_null(strstr(js, "{\"label\":\"destination\",\"gcs\":8,"));
+    assert_non_null(strstr(js, "{\"label\":null,\"gcs\":1,"));
+    free(js);
+    hearth_gctrace_free(t);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_go119),         cmocka_unit_test(test_older_formats),
-        cmocka_unit_test(test_noise_skipped), cmocka_unit_test(test_forced),
-        cmocka_unit_test(test_interleaved),   cmocka_unit_test(test_restart),
-        cmocka_unit_test(test_100k_lines),    cmocka_unit_test(test_too_many_tracks),
-        cmocka_unit_test(test_hostile),       cmocka_unit_test(test_json_cap),
-        cmocka_unit_test(test_builtin_log),   cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_labels),          cmocka_unit_test(test_go119),
+        cmocka_unit_test(test_older_formats),   cmocka_unit_test(test_noise_skipped),
+        cmocka_unit_test(test_forced),          cmocka_unit_test(test_interleaved),
+        cmocka_unit_test(test_restart),         cmocka_unit_test(test_100k_lines),
+        cmocka_unit_test(test_too_many_tracks), cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_json_cap),        cmocka_unit_test(test_builtin_log),
+        cmocka_unit_test(test_corpus),
     };
 
     corpus_log = argc > 1 ? argv[1] : NULL;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "hearth/buf.h"
+#include "hearth/groups.h"
 #include "hearth/jsonw.h"
 #include "hearth/series.h"
 #include "hearth/store.h"
@@ -588,6 +589,129 @@ static void test_degraded(void **state)
     free(moved);
 }
 
+/*
+ * Capture groups (groups.h): one series per target on one schedule, created
+ * at once (or not at all), the group's token for the group, its series and
+ * their snapshots, the list, gctrace tracks per target, deleting the rows.
+ */
+static void test_groups(void **state)
+{
+    struct fx *f = *state;
+    char p1[HEARTH_ID_LEN + 1], p2[HEARTH_ID_LEN + 1], t1[HEARTH_TOKEN_LEN + 1];
+    char gid[HEARTH_ID_LEN + 1], gtok[HEARTH_TOKEN_LEN + 1], sids[2][HEARTH_ID_LEN + 1];
+    char gct[HEARTH_ID_LEN + 1], bad[HEARTH_ID_LEN + 1];
+    struct hearth_capture_row r = cap_row(HEARTH_CAP_RUNNING, 1, 5);
+    struct hearth_group_new_target nt[2] = {
+        {"source", "sync: source", "http://a:1/heap", p1, &r},
+        {"destination", "sync: destination", "http://b:2/heap", p2, &r},
+    };
+    const char *tracks[2] = {"", "destination"};
+    struct hearth_group g;
+    struct hearth_series s;
+    struct hearth_meta gm;
+    struct hearth_buf b;
+    struct hearth_errmsg em;
+    json_t *l;
+    size_t i;
+
+    put(f, "snap a", "{}", p1, t1, NULL);
+    put(f, "snap b", "{}", p2, NULL, NULL);
+    /* an unknown first snapshot: nothing is stored */
+    memset(bad, 'A', HEARTH_ID_LEN);
+    bad[HEARTH_ID_LEN] = '\0';
+    nt[1].profile = bad;
+    assert_int_equal(hearth_group_create(f->st, "sync", 60, 5, true, nt, 2, gid, gtok, sids, &em),
+                     HEARTH_E_BAD_REQUEST);
+    hearth_buf_init(&b, 1 << 20);
+    assert_int_equal(hearth_group_list(f->st, 10, &b, &em), HEARTH_OK);
+    assert_string_equal(b.ptr, "[]");
+    hearth_buf_release(&b);
+    hearth_buf_init(&b, 1 << 20);
+    assert_int_equal(hearth_series_list(f->st, 10, false, &b, &em), HEARTH_OK);
+    assert_string_equal(b.ptr, "[]");
+    hearth_buf_release(&b);
+
+    nt[1].profile = p2;
+    assert_int_equal(hearth_group_create(f->st, "sync", 60, 5, true, nt, 2, gid, gtok, sids, &em),
+                     HEARTH_OK);
+    assert_true(hearth_group_exists(f->st, gid));
+    assert_false(hearth_group_exists(f->st, sids[0])); /* a series is not a group */
+    assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_OK);
+    assert_string_equal(g.name, "sync");
+    assert_int_equal(g.interval_s, 60);
+    assert_int_equal(g.count, 5);
+    assert_true(g.gc);
+    assert_string_equal(g.gctrace, "");
+    assert_int_equal(g.ntargets, 2);
+    assert_string_equal(g.targets[0].name, "source");
+    assert_string_equal(g.targets[1].name, "destination");
+    assert_string_equal(g.targets[0].series, sids[0]);
+    assert_string_equal(g.targets[1].series, sids[1]);
+    assert_string_equal(g.targets[0].track, "");
+    hearth_group_release(&g);
+    /* each target: a running capture of its own, on the same schedule, with its first snapshot */
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(hearth_series_get(f->st, sids[i], &s, &em), HEARTH_OK);
+        assert_string_equal(s.name, i ? "sync: destination" : "sync: source");
+        assert_string_equal(s.source_url, i ? "http://b:2/heap" : "http://a:1/heap");
+        assert_true(s.has_capture);
+        assert_int_equal(s.cap.started, 1000);
+        assert_int_equal(s.cap.next_at, 61000);
+        assert_int_equal(s.nitems, 1);
+        assert_string_equal(s.items[0].id, i ? p2 : p1);
+        hearth_series_release(&s);
+        /* the group's token is every series' token */
+        assert_int_equal(hearth_series_check_token(f->st, sids[i], gtok, &em), HEARTH_OK);
+    }
+    assert_int_equal(hearth_group_check_token(f->st, gid, gtok, &em), HEARTH_OK);
+    assert_int_equal(hearth_group_check_token(f->st, gid, t1, &em), HEARTH_E_FORBIDDEN);
+    assert_int_equal(hearth_group_check_token(f->st, gid, "", &em), HEARTH_E_FORBIDDEN);
+    assert_int_equal(hearth_group_check_token(f->st, bad, gtok, &em), HEARTH_E_NOT_FOUND);
+    assert_int_equal(hearth_group_check_token(f->st, "bad id", gtok, &em), HEARTH_E_NOT_FOUND);
+    /* a snapshot: its own token no longer deletes it, the group's does */
+    assert_int_equal(hearth_store_delete(f->st, p1, t1, &em), HEARTH_E_FORBIDDEN);
+    hearth_buf_init(&b, 1 << 20);
+    assert_int_equal(hearth_group_list(f->st, 10, &b, &em), HEARTH_OK);
+    l = json_loads(b.ptr, 0, NULL);
+    assert_int_equal(json_array_size(l), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "id")), gid);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "targets")), 2);
+    json_decref(l);
+    hearth_buf_release(&b);
+
+    /* a gctrace and its tracks */
+    assert_int_equal(hearth_store_put_gctrace(f->st, (const unsigned char *)"gc log", 6, "gc.log",
+                                              "{}", &gm, t1, &em),
+                     HEARTH_OK);
+    memcpy(gct, gm.id, sizeof(gct));
+    hearth_meta_release(&gm);
+    assert_int_equal(hearth_group_set_gctrace(f->st, gid, bad, -1, tracks, 2, &em),
+                     HEARTH_E_BAD_REQUEST);
+    assert_int_equal(hearth_group_set_gctrace(f->st, bad, gct, -1, tracks, 2, &em),
+                     HEARTH_E_NOT_FOUND);
+    assert_int_equal(hearth_group_set_gctrace(f->st, gid, gct, 1234, tracks, 2, &em), HEARTH_OK);
+    assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_OK);
+    assert_string_equal(g.gctrace, gct);
+    assert_true(g.has_start);
+    assert_int_equal(g.gctrace_start_ms, 1234);
+    assert_string_equal(g.targets[0].track, "");
+    assert_string_equal(g.targets[1].track, "destination");
+    hearth_group_release(&g);
+    /* detached: the tracks go too */
+    assert_int_equal(hearth_group_set_gctrace(f->st, gid, "", -1, tracks, 2, &em), HEARTH_OK);
+    assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_OK);
+    assert_string_equal(g.gctrace, "");
+    assert_false(g.has_start);
+    assert_string_equal(g.targets[1].track, "");
+    hearth_group_release(&g);
+
+    /* the group's rows go; its series are deleted on their own (groups_svc.c) */
+    assert_int_equal(hearth_group_delete_rows(f->st, gid, &em), HEARTH_OK);
+    assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_E_NOT_FOUND);
+    assert_false(hearth_group_exists(f->st, gid));
+    assert_true(hearth_series_exists(f->st, sids[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +725,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_keeps_uploads, setup, teardown),
         cmocka_unit_test(test_capture_row_json),
         cmocka_unit_test_setup_teardown(test_degraded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -360,6 +360,45 @@ export function stopCapture(id, token = deleteToken(id)) {
   return call(`api/captures/${encodeURIComponent(id)}/stop`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
 }
 
+/* ---- capture groups: several targets captured together ---- */
+
+/** @param {string} id */
+const G = id => `api/capture-groups/${encodeURIComponent(id)}`;
+
+/**
+ * Start capturing several targets on one schedule.
+ * @param {{targets: {name: string, url: string}[], interval_s: number, count: number, name?: string, gc?: boolean}} o
+ */
+export async function createCaptureGroup(o) {
+  const body = await sendJson('api/capture-groups', 'POST', o);
+  rememberToken(body.id, body.delete_token);
+  return body;
+}
+
+/** @param {string} id @param {AbortSignal} [signal] */
+export function getCaptureGroup(id, signal) {
+  return call(G(id), { signal });
+}
+
+/** @param {string} id @param {string} [token] the group's token (default: this browser's) */
+export function stopCaptureGroup(id, token = deleteToken(id)) {
+  if (!token) return Promise.reject(new ApiError('forbidden', 'This browser holds no token for the group.', 403));
+  return call(`${G(id)}/stop`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+}
+
+/**
+ * Attach a stored GC trace to a group; tracks: one track label (or null) per
+ * target, or undefined to match each target's own name.
+ * @param {string} id @param {string|null} gctrace @param {(string|null)[]|undefined} tracks @param {string} [token]
+ */
+export function attachGroupGctrace(id, gctrace, tracks, token = deleteToken(id)) {
+  if (!token) return Promise.reject(new ApiError('forbidden', 'This browser holds no token for the group.', 403));
+  /** @type {Record<string, any>} */
+  const body = { gctrace };
+  if (tracks) body.tracks = tracks;
+  return sendJson(`${G(id)}/gctrace`, 'PUT', body, token);
+}
+
 /**
  * Store a GODEBUG=gctrace=1 log.
  * @param {string|Blob} text @param {string} name

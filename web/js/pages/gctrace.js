@@ -61,7 +61,8 @@ export function mountGctrace(app, id) {
       const cpuBox = el('div', { class: 'chart-box', 'data-chart': 'cpu' });
       const stw = el('div', { class: 'chart-box', 'data-chart': 'stw' });
       const procs = Array.isArray(tr.procs) && tr.procs.length ? tr.procs[tr.procs.length - 1] : 0;
-      const head = tracks.length > 1 ? `Process ${k + 1}` : 'Process';
+      // a labelled track ("[name] gc 1 @..." lines) is named after its label
+      const head = (tracks.length > 1 ? `Process ${k + 1}` : 'Process') + (tr.label ? ` [${tr.label}]` : '');
       blocks.push(el('section', { class: 'card track', 'data-track': String(k) },
         el('div', { class: 'track-head' },
           el('h2', { text: head }),

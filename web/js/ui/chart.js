@@ -147,11 +147,12 @@ export function mountChart(host, spec) {
         },
         y: {
           // the whole data's extent, not the zoomed window's: a zoom never clips a line
+          // (of the data shown now: update() replaces the data without a rebuild)
           range: () => {
-            const [min, max] = extent(s.series);
-            let lo = s.zeroY === false ? min : Math.min(0, min), hi = max;
+            const [min, max] = extent(current.series);
+            let lo = current.zeroY === false ? min : Math.min(0, min), hi = max;
             if (!(Number.isFinite(lo) && Number.isFinite(hi))) return [0, 1];
-            if (lo === hi) { hi = lo === 0 ? 1 : hi + Math.abs(hi) * 0.1; lo = s.zeroY === false ? lo - Math.abs(lo) * 0.1 : Math.min(0, lo); }
+            if (lo === hi) { hi = lo === 0 ? 1 : hi + Math.abs(hi) * 0.1; lo = current.zeroY === false ? lo - Math.abs(lo) * 0.1 : Math.min(0, lo); }
             return [lo, hi + (hi - lo) * 0.06];
           },
         },
