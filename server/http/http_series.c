@@ -26,6 +26,7 @@
 #include "hearth/capture.h"
 #include "hearth/growth.h"
 #include "hearth/jsonw.h"
+#include "hearth/memstats_svc.h"
 #include "hearth/query.h"
 #include "hearth/series.h"
 #include "hearth/service.h"
@@ -118,6 +119,8 @@ static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
         hearth_capture_row_json(w, &s->cap);
     else
         hearth_jsonw_null(w);
+    /* runtime memory per snapshot and the hints (memstats_svc.h) */
+    hearth_msvc_series_json(srv->svc, s, w);
 }
 
 /* Answer with the series (re-read), plus the delete token when given. */

@@ -46,6 +46,7 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
      "started, updated",
      "ttiiitiiitiii", 1, -1},
     {"saved_views", "id, name, params, created, delete_hash", "tttit", 1, -1},
+    {"memstats", "profile, format, source, taken, error, stats, profile_inuse", "tttitti", 1, -1},
 };
 
 /* The name of the key's first column (the text before the first comma). */
