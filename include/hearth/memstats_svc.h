@@ -23,7 +23,7 @@ struct hearth_service;
 struct hearth_fetcher;
 struct hearth_jsonw;
 
-/* The profile's inuse_space total, or -1 when it has no such sample type. */
+/* The profile's inuse_space total (a legacy heap text's "space"), or -1 when it has none. */
 int64_t hearth_msvc_inuse_total(const struct hearth_profile *p);
 
 /* The first race detector frame of p (runtime.race*, __tsan_*), or an empty string. */

@@ -30,6 +30,13 @@ int64_t hearth_msvc_inuse_total(const struct hearth_profile *p)
         if (s.len == 11 && !memcmp(s.ptr, "inuse_space", 11))
             break;
     }
+    /* a legacy heap text whose allocation counts equal its in-use ones reads as
+     * objects/space (as pprof reads it): space is then the bytes in use */
+    for (i = 0; t == p->ntypes && i < p->ntypes; i++) {
+        struct hearth_str s = hearth_pstr(p, p->type_name[i]);
+        if (s.len == 5 && !memcmp(s.ptr, "space", 5))
+            t = (uint32_t)i;
+    }
     if (t == p->ntypes)
         return -1;
     for (i = 0; i < p->nsamples; i++)
