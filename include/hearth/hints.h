@@ -8,8 +8,8 @@
  *                   (HeapIdle - HeapReleased) >= HEARTH_HINT_IDLE_MIN and
  *                   >= HeapInuse (the runtime keeps more idle heap than it uses)
  *   goroutine_leak  over >= HEARTH_HINT_MIN_SNAPS snapshots the goroutine count
- *                   never falls and rises by >= HEARTH_HINT_GOROUTINES_MIN and
- *                   by >= 50 %; without counts, StackSys never falls and rises
+ *                   (runtime.NumGoroutine, else a goroutine profile's total) never falls and rises
+ * by >= HEARTH_HINT_GOROUTINES_MIN and by >= 50 %; without counts, StackSys never falls and rises
  *                   by >= HEARTH_HINT_STACK_MIN bytes and by >= 50 %
  *   race            a snapshot's profile has a race detector frame
  *                   (runtime.race*, __tsan_*)
@@ -46,6 +46,7 @@ struct hearth_hint_snap {
     const char *profile_id;
     const struct hearth_memstats *ms; /* NULL: none recorded */
     const char *race_frame;           /* a race detector frame of its profile, NULL: none */
+    int64_t goroutines; /* from a goroutine profile when ms has no count; -1: unknown */
 };
 
 /* Write the hints as a JSON array value: [{"rule","title","text","evidence":{..},"link"}]. */

@@ -139,7 +139,7 @@ static void goroutine_leak(struct hearth_jsonw *w, const struct hearth_hint_snap
     if (!g || !st)
         goto out;
     for (i = 0; i < n; i++) {
-        g[i] = s[i].ms ? s[i].ms->goroutines : -1;
+        g[i] = s[i].ms && s[i].ms->goroutines >= 0 ? s[i].ms->goroutines : s[i].goroutines;
         st[i] = s[i].ms ? (int64_t)s[i].ms->v[HEARTH_MS_STACK_SYS] : -1;
         known += g[i] >= 0;
     }
@@ -149,15 +149,18 @@ static void goroutine_leak(struct hearth_jsonw *w, const struct hearth_hint_snap
     /* with counts known, they decide: stacks alone also grow with deeper calls */
     if (known >= HEARTH_HINT_MIN_SNAPS ? !by_count : !by_stack)
         goto out;
-    if (by_count)
+    if (by_count) {
+        char stacks[120] = "";
+        if (sf >= 0)
+            snprintf(stacks, sizeof(stacks), ", and the stack memory %.1f MB -> %.1f MB", MB(sf),
+                     MB(sl));
         snprintf(text, sizeof(text),
                  "The goroutine count never fell over %zu snapshots: %" PRId64 " -> %" PRId64
-                 " goroutines, and the stack memory %.1f MB -> %.1f MB. Goroutines that are "
-                 "started and never return (blocked on a channel or a lock nobody releases) "
-                 "keep their stacks and everything they reference. A goroutine profile "
-                 "(/debug/pprof/goroutine) shows where they wait.",
-                 cnt, f, l, MB(sf < 0 ? 0 : sf), MB(sl < 0 ? 0 : sl));
-    else
+                 " goroutines%s. Goroutines that are started and never return (blocked on a "
+                 "channel or a lock nobody releases) keep their stacks and everything they "
+                 "reference. A goroutine profile (/debug/pprof/goroutine) shows where they wait.",
+                 cnt, f, l, stacks);
+    } else
         snprintf(text, sizeof(text),
                  "The runtime's stack memory (StackSys) never fell over %zu snapshots: %.1f MB "
                  "-> %.1f MB. Stack memory that only grows is most often goroutines that never "
@@ -180,7 +183,9 @@ static void goroutine_leak(struct hearth_jsonw *w, const struct hearth_hint_snap
         hearth_jsonw_int(w, sl);
     }
     hearth_jsonw_key(w, "by");
-    hearth_jsonw_cstr(w, by_count ? "goroutines" : "stacks");
+    hearth_jsonw_cstr(w, !by_count                             ? "stacks"
+                         : s[0].ms && s[0].ms->goroutines >= 0 ? "goroutines"
+                                                               : "goroutine_profiles");
     close_hint(w);
 out:
     free(g);

@@ -288,6 +288,28 @@ static struct hearth_gctrace *series_gctrace(struct hearth_service *svc,
     return g;
 }
 
+/* A goroutine profile's total (its goroutine count), else -1. Decoded through the cache. */
+static int64_t goroutine_count(struct hearth_service *svc, const struct hearth_meta *m,
+                               json_t *info)
+{
+    json_t *dt = json_object_get(info, "default_sample_type");
+    const struct hearth_profile *p = NULL;
+    struct hearth_cache_ref *ref = NULL;
+    struct hearth_errmsg em = {{0}};
+    int64_t n = 0;
+    size_t i;
+
+    if (!json_is_string(dt) || strcmp(json_string_value(dt), "goroutine") != 0 ||
+        hearth_service_profile(svc, m->blob, &p, &ref, &em))
+        return -1;
+    for (i = 0; i < p->nsamples && p->ntypes == 1; i++)
+        n += p->s_val[i] > 0 ? p->s_val[i] : 0;
+    if (p->ntypes != 1)
+        n = -1;
+    hearth_cache_release(hearth_service_profiles(svc), ref);
+    return n;
+}
+
 void hearth_msvc_series_json(struct hearth_service *svc, const struct hearth_series *s,
                              struct hearth_jsonw *w)
 {
@@ -306,6 +328,7 @@ void hearth_msvc_series_json(struct hearth_service *svc, const struct hearth_ser
         json_t *rf = json_object_get(info, "race_frame");
 
         hs[i].profile_id = s->items[i].id;
+        hs[i].goroutines = goroutine_count(svc, &s->items[i], info);
         if (json_is_string(rf)) {
             snprintf(race[i], sizeof(race[i]), "%s", json_string_value(rf));
             hs[i].race_frame = race[i];

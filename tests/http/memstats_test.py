@@ -267,6 +267,17 @@ def main():
             c.eq(h["evidence"]["by"], "goroutines", "goroutine_leak: by the counts")
             c.eq([h["evidence"]["goroutines_first"], h["evidence"]["goroutines_last"]], [gors[0], gors[-1]],
                  "goroutine_leak: its figures are the snapshots'")
+        # a series of goroutine profiles: the counts are their totals
+        s = capture(c, srv, leak.url("/debug/pprof/goroutine"), 3, "leak-goroutine-profiles")
+        c.ok(all(m.get("none") for m in s["memory"]), "goroutine profiles: no MemStats fetched", s["memory"])
+        c.eq(rules(s), ["goroutine_leak"], "goroutine profiles: the goroutine_leak hint")
+        if s["hints"]:
+            ev = s["hints"][0]["evidence"]
+            c.eq(ev["by"], "goroutine_profiles", "goroutine_leak: by the goroutine profiles' totals")
+            first = srv.get("/api/profiles/%s/top?n=1" % s["profiles"][0]["id"]).json()["total"]
+            last = srv.get("/api/profiles/%s/top?n=1" % s["profiles"][-1]["id"]).json()["total"]
+            c.eq([ev["goroutines_first"], ev["goroutines_last"]], [first, last],
+                 "goroutine_leak: its figures are the profiles' totals")
         leak.stop()
         # the same leak seen through debug=1 only (no counts): by stack growth
         leak2 = Peer(peer_bin, tmp, "leak2", ["-goroutine-every", "1ms", "-spin", "0"])

@@ -347,6 +347,8 @@ static void test_hints(void **state)
 
     (void)state;
     memset(s, 0, sizeof(s));
+    for (i = 0; i < 4; i++)
+        s[i].goroutines = -1;
     /* healthy: steady heap, little idle, stacks flat: no hint */
     for (i = 0; i < 4; i++) {
         mk(&m[i], 40u << 20, 10u << 20, 5u << 20, 1u << 20, 20);
@@ -386,6 +388,19 @@ static void test_hints(void **state)
     j = hints(s, 4);
     assert_non_null(strstr(j, "\"by\":\"stacks\""));
     free(j);
+    /* no MemStats at all, counts from goroutine profiles */
+    for (i = 0; i < 4; i++) {
+        s[i].ms = NULL;
+        s[i].goroutines = 10 + i * 150;
+    }
+    j = hints(s, 4);
+    assert_non_null(strstr(j, "\"by\":\"goroutine_profiles\""));
+    assert_non_null(strstr(j, "\"goroutines_first\":10,\"goroutines_last\":460"));
+    free(j);
+    for (i = 0; i < 4; i++) {
+        s[i].ms = &m[i];
+        s[i].goroutines = -1;
+    }
     /* race frames */
     for (i = 0; i < 4; i++)
         mk(&m[i], 40u << 20, 10u << 20, 5u << 20, 1u << 20, 20);
