@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "hearth/buf.h"
+#include "hearth/gctrace.h"
 #include "hearth/hints.h"
 #include "hearth/jsonw.h"
 #include "hearth/limits.h"
@@ -416,6 +417,81 @@ static void test_hints(void **state)
     assert_false(hearth_hints_is_race_frame("main.race", 9));
 }
 
+/* n GC lines: goal(i), heap before/live(i) MB, cumulative CPU % at the last line. */
+static char *gc_log(int n, int goal0, int goal_step, int before, int live, int cpu_last)
+{
+    struct hearth_buf b;
+    int i;
+
+    hearth_buf_init(&b, 1 << 20);
+    for (i = 1; i <= n; i++)
+        hearth_buf_printf(&b,
+                          "gc %d @%d.000s %d%%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms "
+                          "cpu, %d->%d->%d MB, %d MB goal, 0 MB stacks, 0 MB globals, 4 P\n",
+                          i, i, i == n ? cpu_last : 1, before, before + 1, live,
+                          goal0 + goal_step * (i - 1));
+    return hearth_buf_detach(&b, NULL);
+}
+
+static char *gc_hints(const char *log)
+{
+    struct hearth_gctrace *g = NULL;
+    struct hearth_errmsg em = {{0}};
+    struct hearth_buf b;
+    struct hearth_jsonw w;
+
+    assert_int_equal(hearth_gctrace_parse(log, strlen(log), 0, &g, &em), HEARTH_OK);
+    hearth_buf_init(&b, 1 << 20);
+    hearth_jsonw_init(&w, &b);
+    hearth_hints_json(&w, NULL, 0, g);
+    hearth_gctrace_free(g);
+    return hearth_buf_detach(&b, NULL);
+}
+
+static void test_gctrace_hints(void **state)
+{
+    char *log, *j;
+
+    (void)state;
+    /* a goal rising 4 -> 34 MB over 16 GCs: goal_rising, with the quarters' medians */
+    log = gc_log(16, 4, 2, 10, 8, 2);
+    j = gc_hints(log);
+    assert_non_null(strstr(j, "\"rule\":\"goal_rising\""));
+    assert_non_null(strstr(j, "\"goal_mb_quarters\":[8,16,24,32]"));
+    assert_null(strstr(j, "gc_cpu_garbage"));
+    free(j);
+    free(log);
+    /* a flat goal: nothing; 7 GCs rising: too few */
+    log = gc_log(16, 20, 0, 10, 8, 2);
+    j = gc_hints(log);
+    assert_string_equal(j, "[]");
+    free(j);
+    free(log);
+    log = gc_log(7, 4, 10, 10, 8, 2);
+    j = gc_hints(log);
+    assert_string_equal(j, "[]");
+    free(j);
+    free(log);
+    /* GC CPU 15 % with 80 % garbage at every GC: gc_cpu_garbage */
+    log = gc_log(16, 20, 0, 10, 2, 15);
+    j = gc_hints(log);
+    assert_non_null(strstr(j, "\"rule\":\"gc_cpu_garbage\""));
+    assert_non_null(strstr(j, "\"gc_cpu_pct\":15,\"median_garbage_share\":0.8"));
+    free(j);
+    free(log);
+    /* high CPU but little garbage (a live heap), or much garbage at 9 %: nothing */
+    log = gc_log(16, 20, 0, 10, 8, 15);
+    j = gc_hints(log);
+    assert_string_equal(j, "[]");
+    free(j);
+    free(log);
+    log = gc_log(16, 20, 0, 10, 2, 9);
+    j = gc_hints(log);
+    assert_string_equal(j, "[]");
+    free(j);
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,7 +499,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_json), cmocka_unit_test(test_expvar),
         cmocka_unit_test(test_bad_values),     cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_huge),           cmocka_unit_test(test_unknown_lines),
-        cmocka_unit_test(test_hints),
+        cmocka_unit_test(test_hints),          cmocka_unit_test(test_gctrace_hints),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
