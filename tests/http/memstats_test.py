@@ -120,6 +120,7 @@ def capture(c, srv, url, count, what, interval=1):
         time.sleep(0.2)
     c.eq(s["capture"]["state"], "done", what + ": capture done")
     c.eq(s["count"], count, what + ": every snapshot stored")
+    s["delete_token"] = r.json()["delete_token"]
     return s
 
 
@@ -318,6 +319,13 @@ def main():
                  "nostats: the row says why, for both places", m)
         c.eq(s["hints"], [], "nostats: no hint without figures")
         ns.shutdown()
+        # a capture deleted with its snapshots takes their MemStats rows too
+        r = srv.req("DELETE", "/api/series/%s?profiles=1" % s["id"],
+                    headers={"Authorization": "Bearer " + s["delete_token"]})
+        c.eq(r.status, 204, "nostats: the capture deleted with its snapshots")
+        for p in s["profiles"]:
+            c.eq(srv.req("GET", "/api/profiles/%s/memstats" % p["id"]).status, 404,
+                 "nostats: the snapshot's MemStats row went with it")
 
         # ---- upload a debug=1 file; attach; bad input; delete ----
         p2 = Peer(peer_bin, tmp, "upload", ["-spin", "0"])
