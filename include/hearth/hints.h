@@ -7,9 +7,13 @@
  *   idle_heap       at some snapshot, idle heap not returned to the OS
  *                   (HeapIdle - HeapReleased) >= HEARTH_HINT_IDLE_MIN and
  *                   >= HeapInuse (the runtime keeps more idle heap than it uses)
+ *   outside_runtime at some snapshot the peak RSS (MaxRSS, printed by ?debug=1)
+ *                   exceeds Sys by >= HEARTH_HINT_OUTSIDE_MIN and by >= half of Sys
+ *                   (memory allocated outside the Go runtime: cgo, race shadow)
  *   goroutine_leak  over >= HEARTH_HINT_MIN_SNAPS snapshots the goroutine count
- *                   (runtime.NumGoroutine, else a goroutine profile's total) never falls and rises
- * by >= HEARTH_HINT_GOROUTINES_MIN and by >= 50 %; without counts, StackSys never falls and rises
+ *                   (runtime.NumGoroutine, else a goroutine profile's total)
+ *                   never falls and rises by >= HEARTH_HINT_GOROUTINES_MIN and
+ *                   by >= 50 %; without counts, StackSys never falls and rises
  *                   by >= HEARTH_HINT_STACK_MIN bytes and by >= 50 %
  *   race            a snapshot's profile has a race detector frame
  *                   (runtime.race*, __tsan_*)
@@ -34,6 +38,7 @@ struct hearth_jsonw;
 struct hearth_gctrace;
 
 #define HEARTH_HINT_IDLE_MIN       ((uint64_t)64 << 20)
+#define HEARTH_HINT_OUTSIDE_MIN    ((uint64_t)32 << 20)
 #define HEARTH_HINT_MIN_SNAPS      3
 #define HEARTH_HINT_GOROUTINES_MIN 100
 #define HEARTH_HINT_STACK_MIN      ((uint64_t)1 << 20)

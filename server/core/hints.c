@@ -100,6 +100,53 @@ static void idle_heap(struct hearth_jsonw *w, const struct hearth_hint_snap *s, 
     }
 }
 
+/* Rule outside_runtime: the peak RSS far above all the Go runtime holds. */
+static void outside_runtime(struct hearth_jsonw *w, const struct hearth_hint_snap *s, size_t n)
+{
+    size_t i, best = n;
+    uint64_t top = 0;
+    char text[700];
+
+    for (i = 0; i < n; i++) {
+        const uint64_t *v;
+        uint64_t extra;
+        if (!s[i].ms || !(s[i].ms->have & (1ull << HEARTH_MS_MAX_RSS)))
+            continue;
+        v = s[i].ms->v;
+        if (v[HEARTH_MS_MAX_RSS] <= v[HEARTH_MS_SYS])
+            continue;
+        extra = v[HEARTH_MS_MAX_RSS] - v[HEARTH_MS_SYS];
+        if (extra >= HEARTH_HINT_OUTSIDE_MIN && extra * 2 >= v[HEARTH_MS_SYS] && extra > top) {
+            top = extra;
+            best = i;
+        }
+    }
+    if (best == n)
+        return;
+    {
+        const uint64_t *v = s[best].ms->v;
+        snprintf(text, sizeof(text),
+                 "At snapshot %zu the process's peak resident memory (MaxRSS, %.1f MB) was %.1fx "
+                 "all the Go runtime holds (Sys, %.1f MB): %.1f MB live outside the Go "
+                 "runtime's accounting, where no Go profile can show them: memory allocated by C "
+                 "code (cgo, C libraries), or the race detector's shadow memory when the binary "
+                 "was built with -race.",
+                 best + 1, MB(v[HEARTH_MS_MAX_RSS]),
+                 (double)v[HEARTH_MS_MAX_RSS] / (double)(v[HEARTH_MS_SYS] ? v[HEARTH_MS_SYS] : 1),
+                 MB(v[HEARTH_MS_SYS]), MB(top));
+        open_hint(w, "outside_runtime", "Memory outside the Go runtime", text, LINK_RACE);
+        hearth_jsonw_key(w, "snapshot");
+        hearth_jsonw_int(w, (int64_t)best + 1);
+        hearth_jsonw_key(w, "profile");
+        hearth_jsonw_cstr(w, s[best].profile_id ? s[best].profile_id : "");
+        ev_u64(w, "MaxRSS", v[HEARTH_MS_MAX_RSS]);
+        ev_u64(w, "Sys", v[HEARTH_MS_SYS]);
+        ev_u64(w, "outside", top);
+        ev_u64(w, "threshold", HEARTH_HINT_OUTSIDE_MIN);
+        close_hint(w);
+    }
+}
+
 /*
  * Whether the values never fall over the snapshots that have them and rise
  * by at least min_rise and by at least half the first value; fills the
@@ -325,6 +372,7 @@ void hearth_hints_json(struct hearth_jsonw *w, const struct hearth_hint_snap *s,
 {
     hearth_jsonw_arr_open(w);
     idle_heap(w, s, n);
+    outside_runtime(w, s, n);
     goroutine_leak(w, s, n);
     race(w, s, n);
     gctrace_rules(w, g);

@@ -14,7 +14,8 @@ the peer sent at that moment (its own runtime.ReadMemStats), not a later read.
     expvar equal the peer's JSON, the goroutine counts only grow, the
     goroutine_leak hint by goroutines; the same leak with debug=1: by stacks;
   - a -race build (go build -race; exit 77 only when the toolchain cannot):
-    its CPU profile has runtime.race* frames, the race hint fires;
+    its CPU profile has runtime.race* frames, the race hint fires; its heap
+    snapshots' MaxRSS is far above Sys: the outside_runtime hint;
   - a target serving no MemStats: the snapshot is stored all the same and
     the row says why; an uploaded ?debug=1 file keeps its MemStats and its
     profile part parses as before; attach (POST) with the token, bad input
@@ -299,10 +300,17 @@ def main():
              "race CPU profile: a race detector frame found", cpu.get("race_frame"))
         s = capture(c, srv, race.url("/debug/pprof/heap"), 2, "race-heap")
         check_parts(c, srv, s, "race-heap")
+        # its heap profile has no race frame, but its MaxRSS is far above Sys (the shadow memory)
+        c.eq(rules(s), ["outside_runtime"], "race heap capture: memory outside the Go runtime")
+        h = next((h for h in s["hints"] if h["rule"] == "outside_runtime"), None)
+        if h:
+            ms = srv.get("/api/profiles/%s/memstats" % s["profiles"][h["evidence"]["snapshot"] - 1]["id"]).json()["memstats"]
+            c.eq([h["evidence"]["MaxRSS"], h["evidence"]["Sys"], h["evidence"]["outside"]],
+                 [ms["MaxRSS"], ms["Sys"], ms["MaxRSS"] - ms["Sys"]], "outside_runtime: its figures are the snapshot's")
         r = srv.req("POST", "/api/series", json.dumps(
             {"profiles": [cpu["id"]] + [p["id"] for p in s["profiles"]]}).encode(), JSON)
         rs = r.json()
-        c.ok("race" in rules(rs), "race: the race hint fires", rules(rs))
+        c.eq(rules(rs), ["outside_runtime", "race"], "race: the race hint fires (and MaxRSS's)")
         h = next((h for h in rs["hints"] if h["rule"] == "race"), None)
         if h:
             c.ok("built with -race, which multiplies memory use several times" in h["text"], "race: the sentence")

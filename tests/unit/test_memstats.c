@@ -402,6 +402,23 @@ static void test_hints(void **state)
         s[i].ms = &m[i];
         s[i].goroutines = -1;
     }
+    /* MaxRSS far above Sys: memory outside the runtime; MaxRSS near Sys: nothing */
+    for (i = 0; i < 4; i++) {
+        mk(&m[i], 40u << 20, 10u << 20, 5u << 20, 1u << 20, 20);
+        m[i].v[HEARTH_MS_MAX_RSS] = m[i].v[HEARTH_MS_SYS] + (8u << 20);
+        m[i].have |= 1ull << HEARTH_MS_MAX_RSS;
+    }
+    j = hints(s, 4);
+    assert_string_equal(j, "[]");
+    free(j);
+    m[1].v[HEARTH_MS_MAX_RSS] = m[1].v[HEARTH_MS_SYS] + (60u << 20);
+    j = hints(s, 4);
+    assert_non_null(strstr(j, "\"rule\":\"outside_runtime\""));
+    assert_non_null(strstr(j, "\"snapshot\":2"));
+    assert_non_null(strstr(j, "\"outside\":62914560"));
+    free(j);
+    for (i = 0; i < 4; i++)
+        m[i].have &= ~(1ull << HEARTH_MS_MAX_RSS);
     /* race frames */
     for (i = 0; i < 4; i++)
         mk(&m[i], 40u << 20, 10u << 20, 5u << 20, 1u << 20, 20);
