@@ -18,7 +18,7 @@
  *   race            a snapshot's profile has a race detector frame
  *                   (runtime.race*, __tsan_*)
  *   goal_rising     a gctrace track of >= HEARTH_HINT_GC_MIN GCs whose median
- *                   heap goal rises from quarter to quarter, the last quarter's
+ *                   heap goal rises strictly from quarter to quarter, the last's
  *                   >= 2x the first's
  *   gc_cpu_garbage  a gctrace track of >= HEARTH_HINT_GC_MIN GCs whose final
  *                   GC CPU share is >= 10 % while the median GC finds >= 50 %

@@ -315,7 +315,7 @@ static void gctrace_rules(struct hearth_jsonw *w, const struct hearth_gctrace *g
         goto out;
     for (k = 0; k < 4; k++) {
         q[k] = median_goal(t, t->n * k / 4, t->n * (k + 1) / 4, tmp);
-        if (k && q[k] < q[k - 1])
+        if (k && q[k] <= q[k - 1]) /* strictly: a heap warming up to its size levels off */
             rising = false;
     }
     if (rising && q[3] >= 2 * q[0] && q[3] > q[0]) {

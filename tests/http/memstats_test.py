@@ -16,6 +16,7 @@ the peer sent at that moment (its own runtime.ReadMemStats), not a later read.
   - a -race build (go build -race; exit 77 only when the toolchain cannot):
     its CPU profile has runtime.race* frames, the race hint fires; its heap
     snapshots' MaxRSS is far above Sys: the outside_runtime hint;
+  - a gctrace of a leaking peer (GOGC=20): goal_rising; of a steady one: nothing;
   - a target serving no MemStats: the snapshot is stored all the same and
     the row says why; an uploaded ?debug=1 file keeps its MemStats and its
     profile part parses as before; attach (POST) with the token, bad input
@@ -54,12 +55,14 @@ def go_build(tmp, out, race=False):
 
 
 class Peer:
-    def __init__(self, binary, tmp, name, args=()):
+    def __init__(self, binary, tmp, name, args=(), env=None):
         self.portfile = os.path.join(tmp, name + ".port")
-        self.err = open(os.path.join(tmp, name + ".stderr"), "ab")
+        self.stderr_path = os.path.join(tmp, name + ".stderr")
+        self.err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             [binary, "-listen", "127.0.0.1:0", "-portfile", self.portfile, "-max-lifetime", "4m"]
-            + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err)
+            + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err,
+            env=dict(os.environ, **(env or {})))
         for _ in range(400):
             if os.path.exists(self.portfile) and open(self.portfile).read().strip():
                 break
@@ -316,6 +319,30 @@ def main():
             c.ok("built with -race, which multiplies memory use several times" in h["text"], "race: the sentence")
             c.eq(h["evidence"]["frame"], cpu.get("race_frame"), "race: its frame is the profile's")
         race.stop()
+
+        # ---- gctrace: a heap goal that keeps rising, and a steady one ----
+        for name, args, gogc, want in (
+                ("gc-rising", ["-leak-mb", "400", "-leak-every", "10ms", "-churn-every", "0", "-spin", "0"], "20",
+                 ["goal_rising"]),
+                ("gc-steady", ["-leak-mb", "4", "-churn-every", "1ms", "-spin", "0"], "100", [])):
+            gp = Peer(peer_bin, tmp, name, args, env={"GODEBUG": "gctrace=1", "GOGC": gogc})
+            peers.append(gp)
+            s = capture(c, srv, gp.url("/debug/pprof/heap"), 3, name, interval=2)
+            gp.stop()
+            log = open(gp.stderr_path, "rb").read()
+            g = srv.req("POST", "/api/gctraces?name=" + name, log, {"Content-Type": "text/plain"}).json()
+            r = srv.req("PUT", "/api/series/%s/gctrace" % s["id"], json.dumps({"gctrace": g["id"]}).encode(),
+                        dict(JSON, Authorization="Bearer " + s["delete_token"]))
+            c.eq(r.status, 200, name + ": gctrace attached")
+            s = srv.get("/api/series/" + s["id"]).json()
+            c.ok(rules(s) == want, name + ": the gctrace hints", [(h["rule"], h["evidence"]) for h in s["hints"]])
+            h = next((h for h in s["hints"] if h["rule"] == "goal_rising"), None)
+            if h:
+                q = h["evidence"]["goal_mb_quarters"]
+                c.ok(q == sorted(q) and q[3] >= 2 * q[0] and h["evidence"]["gcs"] >= 8,
+                     "goal_rising: its quarters rise, the last >= 2x the first", h["evidence"])
+                goals = [int(x) for x in re.findall(rb", (\d+) MB goal", log)]
+                c.eq(h["evidence"]["gcs"], len(goals), "goal_rising: every GC line of the log counted")
 
         # ---- no MemStats to be had: the snapshot is stored anyway ----
         NoStats.data = open(os.path.join(a.corpus, "heap.0.pb.gz"), "rb").read()

@@ -478,6 +478,25 @@ static void test_gctrace_hints(void **state)
     assert_null(strstr(j, "gc_cpu_garbage"));
     free(j);
     free(log);
+    /* warming up, then level (4, 8, 8, 9 MB by quarter): nothing */
+    {
+        const char *warm = "gc 1 @0.1s 1%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms cpu, "
+                           "3->3->1 MB, 4 MB goal, 4 P\n";
+        struct hearth_buf b;
+        static const int goals[14] = {4, 4, 5, 8, 9, 8, 8, 8, 8, 8, 8, 9, 9, 8};
+        int i;
+        hearth_buf_init(&b, 1 << 20);
+        hearth_buf_addstr(&b, warm);
+        for (i = 1; i < 14; i++)
+            hearth_buf_printf(&b,
+                              "gc %d @%d.1s 1%%: 0.01+1.0+0.02 ms clock, 0.04+0.3/1.0/0.8+0.08 ms "
+                              "cpu, 8->8->4 MB, %d MB goal, 4 P\n",
+                              i + 1, i, goals[i]);
+        j = gc_hints(b.ptr);
+        assert_string_equal(j, "[]");
+        free(j);
+        hearth_buf_release(&b);
+    }
     /* a flat goal: nothing; 7 GCs rising: too few */
     log = gc_log(16, 20, 0, 10, 8, 2);
     j = gc_hints(log);

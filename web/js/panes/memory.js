@@ -134,7 +134,7 @@ function legend() {
 
 /** @param {string} k @param {any} v */
 function evidenceValue(k, v) {
-  if (typeof v === 'number' && /^(Heap|Sys|Stack|idle|threshold)/.test(k)) return `${formatValue(v, 'bytes')} (${groupDigits(v)} B)`;
+  if (typeof v === 'number' && /^(Heap|Sys|Stack|MaxRSS|outside|idle|threshold)/.test(k)) return `${formatValue(v, 'bytes')} (${groupDigits(v)} B)`;
   if (Array.isArray(v)) return v.join(', ');
   return String(v);
 }
