@@ -42,12 +42,15 @@
 #define HEARTH_LIMIT_LEGACY_ATTRS       64                  /* attr=value lines of a memory map */
 #define HEARTH_LIMIT_SAVED_VIEWS        500                 /* saved views on one server */
 #define HEARTH_LIMIT_SAVED_NAME         100                 /* bytes of a saved view's name */
-#define HEARTH_LIMIT_SAVED_PARAMS       4096   /* bytes of a saved view's params JSON */
-#define HEARTH_LIMIT_TOP_PAGE           10000  /* rows in one page of top (limit=) */
-#define HEARTH_LIMIT_S3_CONNECT_MS      2000   /* S3: connecting to the server */
-#define HEARTH_LIMIT_S3_TIMEOUT_MS      120000 /* S3: one whole request */
-#define HEARTH_LIMIT_S3_TRIES           4      /* S3: tries of one request */
-#define HEARTH_LIMIT_S3_BACKOFF_MS      100    /* S3: first pause between tries */
+#define HEARTH_LIMIT_SAVED_PARAMS       4096               /* bytes of a saved view's params JSON */
+#define HEARTH_LIMIT_TOP_PAGE           10000              /* rows in one page of top (limit=) */
+#define HEARTH_LIMIT_MEMSTATS_TAIL      ((size_t)64 << 10) /* bytes searched for MemStats text */
+#define HEARTH_LIMIT_MEMSTATS_LINES     256                /* lines of a MemStats text block */
+#define HEARTH_LIMIT_MEMSTATS_JSON      ((size_t)1 << 20)  /* bytes of a /debug/vars JSON */
+#define HEARTH_LIMIT_S3_CONNECT_MS      2000               /* S3: connecting to the server */
+#define HEARTH_LIMIT_S3_TIMEOUT_MS      120000             /* S3: one whole request */
+#define HEARTH_LIMIT_S3_TRIES           4                  /* S3: tries of one request */
+#define HEARTH_LIMIT_S3_BACKOFF_MS      100                /* S3: first pause between tries */
 
 struct hearth_limits {
     size_t max_input;        /* bytes of the file as given (compressed) */

@@ -27,7 +27,7 @@
 #include "hearth/err.h"
 #include "hearth/store.h"
 
-#define HEARTH_COPY_TABLES 10
+#define HEARTH_COPY_TABLES 11
 
 struct hearth_copy_table {
     const char *name; /* static: "profiles", "series", ... */

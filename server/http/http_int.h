@@ -122,6 +122,9 @@ int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const 
 int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const struct hearth_meta *m,
                     enum hearth_view_kind v);
 int hx_gctrace_upload(struct mg_connection *c, struct hearth_server *srv);
+/* http_memstats.c: GET/POST /api/profiles/<id>/memstats. */
+int hx_profile_memstats(struct mg_connection *c, struct hearth_server *srv, const char *id,
+                        const char *method);
 int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id);
 
 /* http_series.c: a series' fields (as GET /api/series/<id>) into an open object. */

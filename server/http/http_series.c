@@ -31,6 +31,7 @@
 #include "hearth/capture.h"
 #include "hearth/growth.h"
 #include "hearth/jsonw.h"
+#include "hearth/memstats_svc.h"
 #include "hearth/query.h"
 #include "hearth/series.h"
 #include "hearth/service.h"
@@ -183,6 +184,8 @@ static void write_series(struct hearth_jsonw *w, struct hearth_server *srv,
     else
         hearth_jsonw_null(w);
     write_thinning(w, s, t0);
+    /* runtime memory per snapshot and the hints (memstats_svc.h) */
+    hearth_msvc_series_json(srv->svc, s, w);
 }
 
 static int send_series_x(struct mg_connection *c, struct hearth_server *srv, const char *id,

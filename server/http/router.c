@@ -309,6 +309,7 @@ static const char *profile_template(const char *rest)
         {"/callgraph", "/api/profiles/{id}/callgraph"},
         {"/callgraph.dot", "/api/profiles/{id}/callgraph.dot"},
         {"/callgraph/layout", "/api/profiles/{id}/callgraph/layout"},
+        {"/memstats", "/api/profiles/{id}/memstats"},
     };
     size_t i;
 
@@ -396,6 +397,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
         id[idl] = '\0';
         if (!strcmp(method, "DELETE") && !*rest)
             return hx_profile_delete(c, srv, id);
+        if (!strcmp(rest, "/memstats"))
+            return hx_profile_memstats(c, srv, id, method);
         if (!get)
             return hx_send_405(c, *rest ? "GET, HEAD" : "GET, HEAD, DELETE");
         e = hearth_store_get(srv->store, id, &m, &em);

@@ -144,6 +144,16 @@ static const struct hearth_limit_row fixed[] = {
           "bytes of a saved view's parameters as stored JSON: applied, they become a page URL "
           "and API query strings, which percent-encoding can triple, and civetweb reads at most "
           "16 KiB of request head"),
+    FIXED("memstats_tail", HEARTH_LIMIT_MEMSTATS_TAIL,
+          "bytes at the end of a ?debug=1 heap file searched for its runtime.MemStats block: "
+          "Go prints it last, about 6 KiB with its PauseNs and PauseEnd lines, so a file of any "
+          "size or megabytes of garbage cost one bounded scan"),
+    FIXED("memstats_lines", HEARTH_LIMIT_MEMSTATS_LINES,
+          "lines of a runtime.MemStats text block: Go 1.19 prints 27; a newer Go's extra fields "
+          "fit, a flood of lines is refused"),
+    FIXED("memstats_json", HEARTH_LIMIT_MEMSTATS_JSON,
+          "bytes of an expvar /debug/vars answer read for its memstats: about 10 KiB with "
+          "BySize and the pause arrays; room for an application's own variables"),
     FIXED("s3_connect_ms", HEARTH_LIMIT_S3_CONNECT_MS,
           "milliseconds to connect to the S3 server (--blobs s3://): a dead one is noticed "
           "quickly and the request answers 503 instead of holding its thread"),

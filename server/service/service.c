@@ -21,6 +21,8 @@
 #include "hearth/fetch.h"
 #include "hearth/jsonw.h"
 #include "hearth/log.h"
+#include "hearth/memstats.h"
+#include "hearth/memstats_svc.h"
 #include "hearth/metrics.h"
 #include "hearth/series.h"
 
@@ -199,6 +201,14 @@ void hearth_service_profile_facts(const struct hearth_profile *p, struct hearth_
         hearth_jsonw_key(&w, "converted_from");
         hearth_jsonw_cstr(&w, p->converted_from);
     }
+    {
+        char race[201];
+        hearth_msvc_race_frame(p, race, sizeof(race));
+        if (*race) { /* built with -race (hints.h) */
+            hearth_jsonw_key(&w, "race_frame");
+            hearth_jsonw_cstr(&w, race);
+        }
+    }
     hearth_jsonw_obj_close(&w);
 }
 
@@ -224,10 +234,26 @@ void hearth_service_meta_json(struct hearth_jsonw *w, const struct hearth_servic
  * Decode, validate, store: the common end of upload, fetch and capture.
  * Fills m (release it) and the delete token.
  */
+static enum hearth_err ingest(struct hearth_service *svc, const unsigned char *bytes, size_t n,
+                              const char *name, const char *source, struct hearth_meta *m,
+                              char token[HEARTH_TOKEN_LEN + 1], int64_t *inuse,
+                              struct hearth_errmsg *em);
+
 enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned char *bytes,
                                       size_t n, const char *name, const char *source,
                                       struct hearth_meta *m, char token[HEARTH_TOKEN_LEN + 1],
                                       struct hearth_errmsg *em)
+{
+    int64_t inuse;
+
+    return ingest(svc, bytes, n, name, source, m, token, &inuse, em);
+}
+
+/* *inuse: the profile's inuse_space total (-1: none), for its runtime memory (memstats_svc.h). */
+static enum hearth_err ingest(struct hearth_service *svc, const unsigned char *bytes, size_t n,
+                              const char *name, const char *source, struct hearth_meta *m,
+                              char token[HEARTH_TOKEN_LEN + 1], int64_t *inuse,
+                              struct hearth_errmsg *em)
 {
     struct hearth_profile *p = NULL;
     struct hearth_cache_ref *ref = NULL;
@@ -254,6 +280,9 @@ enum hearth_err hearth_service_ingest(struct hearth_service *svc, const unsigned
         hearth_profile_free(p);
         return e;
     }
+    /* a ?debug=1 heap file ends with the runtime's MemStats: keep them with the profile */
+    *inuse = hearth_msvc_inuse_total(p);
+    hearth_msvc_record_debug1(svc, m->id, bytes, n, *source ? source : "upload", *inuse);
     /* keep the decoded profile: the first view need not decode again */
     big = p->bytes > HEARTH_TRIM_BYTES;
     hearth_profile_trim(p);
@@ -274,6 +303,7 @@ enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const ch
     unsigned char *body = NULL;
     size_t len = 0;
     char cleaned[512];
+    int64_t inuse = -1;
     enum hearth_err e;
 
     memset(m, 0, sizeof(*m));
@@ -296,7 +326,10 @@ enum hearth_err hearth_service_fetch_ingest(struct hearth_service *svc, const ch
         return e;
     }
     hearth_clean_name(name, cleaned, sizeof(cleaned));
-    e = hearth_service_ingest(svc, body, len, cleaned, url, m, token, em);
+    e = ingest(svc, body, len, cleaned, url, m, token, &inuse, em);
+    /* a Go heap snapshot: the same process's runtime memory, now (never fails the snapshot) */
+    if (!e && inuse >= 0 && !hearth_memstats_in_debug1(body, len))
+        hearth_msvc_fetch_record(svc, svc->fetcher, url, m->id, inuse);
     free(body);
     hearth_metrics_fetch(scheduled, e);
     return e;

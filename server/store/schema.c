@@ -64,8 +64,11 @@ static const char *const sqlite_versions[] = {
     "ALTER TABLE series_items ADD COLUMN step INTEGER;"
     "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
     "CREATE TABLE blob_gc (blob TEXT PRIMARY KEY, since INTEGER NOT NULL);",
-    /* 4: TODO-merge: placeholder for the MemStats version (another branch) */
-    "SELECT 1;",
+    /* 4: the Go runtime's memory statistics recorded with a profile (memstats_store.h) */
+    "CREATE TABLE memstats ("
+    " profile TEXT PRIMARY KEY, format TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',"
+    " taken INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '', stats TEXT NOT NULL DEFAULT '',"
+    " profile_inuse INTEGER);",
     /* 5: capture groups: several targets captured together, one series per target (groups.h) */
     "CREATE TABLE capture_groups ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, created INTEGER NOT NULL,"
@@ -128,8 +131,11 @@ static const char *const pg_versions[] = {
     "ALTER TABLE series_items ADD COLUMN step BIGINT;"
     "CREATE UNIQUE INDEX series_items_step ON series_items(series, step);"
     "CREATE TABLE blob_gc (blob " T " PRIMARY KEY, since BIGINT NOT NULL);",
-    /* 4: TODO-merge: placeholder for the MemStats version (another branch) */
-    "SELECT 1;",
+    /* 4 */
+    "CREATE TABLE memstats ("
+    " profile " T " PRIMARY KEY, format " T " NOT NULL, source " T " NOT NULL DEFAULT '',"
+    " taken BIGINT NOT NULL, error " T " NOT NULL DEFAULT '', stats " T " NOT NULL DEFAULT '',"
+    " profile_inuse BIGINT);",
     /* 5 */
     "CREATE TABLE capture_groups ("
     " id " T " PRIMARY KEY, name " T " NOT NULL, created BIGINT NOT NULL,"

@@ -663,10 +663,11 @@ static enum hearth_err delete_series_rows(struct hearth_store *st, const char *i
     static const char *const del[] = {
         "DELETE FROM profiles WHERE id IN (SELECT profile FROM series_items WHERE series = ?1) "
         "AND delete_hash = (SELECT delete_hash FROM series WHERE id = ?1) RETURNING blob",
-        "DELETE FROM series_items WHERE series = ?1",
-        "DELETE FROM captures WHERE series = ?1",
-        "DELETE FROM series_thin WHERE series = ?1",
-        "DELETE FROM series_thinned WHERE series = ?1",
+        /* the memory statistics of the profiles just deleted (memstats_store.h) */
+        "DELETE FROM memstats WHERE profile IN (SELECT profile FROM series_items WHERE series = "
+        "?1) AND profile NOT IN (SELECT id FROM profiles)",
+        "DELETE FROM series_items WHERE series = ?1", "DELETE FROM captures WHERE series = ?1",
+        "DELETE FROM series_thin WHERE series = ?1", "DELETE FROM series_thinned WHERE series = ?1",
         "DELETE FROM series WHERE id = ?1"};
     enum hearth_err e;
     size_t i, cap = 0;

@@ -865,6 +865,12 @@ static enum hearth_err delete_row(struct hearth_store *st, const char *id, const
     hearth_db_finalize(q);
     q = NULL;
     if (hearth_db_prepare(st->db, "DELETE FROM series_items WHERE profile = ?1", &q) < 0 ||
+        (hearth_db_bind_text(q, 1, id), hearth_db_step(q) != HEARTH_DB_DONE))
+        goto out_rollback;
+    hearth_db_finalize(q);
+    q = NULL;
+    /* and the runtime memory statistics recorded with it */
+    if (hearth_db_prepare(st->db, "DELETE FROM memstats WHERE profile = ?1", &q) < 0 ||
         (hearth_db_bind_text(q, 1, id), hearth_db_step(q) != HEARTH_DB_DONE) ||
         hearth_db_commit(st->db) < 0)
         goto out_rollback;
@@ -960,6 +966,8 @@ enum hearth_err hearth_store_expire(struct hearth_store *st, int64_t before_ms, 
     q = NULL;
     /* their places in series go too (a series keeps its other snapshots) */
     if ((deleted > 0 && hearth_db_exec(st->db, "DELETE FROM series_items WHERE profile NOT IN "
+                                               "(SELECT id FROM profiles)") < 0) ||
+        (deleted > 0 && hearth_db_exec(st->db, "DELETE FROM memstats WHERE profile NOT IN "
                                                "(SELECT id FROM profiles)") < 0) ||
         hearth_db_commit(st->db) < 0)
         goto out_dberr;

@@ -54,6 +54,7 @@ static const struct table_spec tables[HEARTH_COPY_TABLES] = {
      "id, name, created, delete_hash, interval_s, count, gc, gctrace, gctrace_start_ms",
      "ttitiiiti", 1, -1},
     {"capture_group_targets", "grp, pos, name, series, track", "tittt", 2, -1},
+    {"memstats", "profile, format, source, taken, error, stats, profile_inuse", "tttitti", 1, -1},
 };
 
 /* The name of the key's first column (the text before the first comma). */

@@ -354,6 +354,19 @@ def live(c, doc, hearth, corpus, spec_bytes):
         L.call("GET", "/api/profiles/{id}/callgraph/layout", pid + "/callgraph/layout", want=200)
         L.call("GET", "/api/profiles/{id}/callgraph/layout", pid + "/callgraph/layout?n=0", want=200)
         L.call("GET", "/api/profiles/{id}/callgraph/layout", pid + "/callgraph/layout?f=(", want=400)
+        # runtime memory: none recorded with an uploaded .pb.gz; attached from a debug=1 file
+        mt = "/api/profiles/{id}/memstats"
+        L.call("GET", mt, pid + "/memstats", want=404)
+        atok = {"Authorization": "Bearer " + a["delete_token"]}
+        d1 = ("heap profile: 0: 0 [0: 0] @ heap/1048576\n\n# runtime.MemStats\n# Sys = 70\n"
+              "# HeapSys = 40\n# HeapIdle = 15\n# HeapInuse = 25\n# HeapReleased = 5\n"
+              "# Stack = 8 / 10\n# MSpan = 1 / 4\n# MCache = 1 / 3\n# BuckHashSys = 2\n"
+              "# GCSys = 6\n# OtherSys = 5\n").encode()
+        L.call("POST", mt, pid + "/memstats", d1, dict(OCT, **atok), want=200)
+        L.call("POST", mt, pid + "/memstats", d1, OCT, want=403)
+        L.call("POST", mt, pid + "/memstats", b"garbage", dict(OCT, **atok), want=400)
+        L.call("POST", mt, "/api/profiles/" + nobody + "/memstats", d1, dict(OCT, **atok), want=404)
+        L.call("GET", mt, pid + "/memstats", want=200)
         g = L.call("POST", "/api/gctraces", "/api/gctraces?name=g", gct, {"Content-Type": "text/plain"}, want=201).json()
         L.call("POST", "/api/gctraces", "/api/gctraces", b"hello\n", {"Content-Type": "text/plain"}, want=400)
         L.call("GET", "/api/gctraces/{id}", "/api/gctraces/" + g["id"], want=200)

@@ -174,6 +174,7 @@ func main() {
 	// heap profile has main.leakyCache from the first second on. Set before
 	// the first allocation we care about.
 	runtime.MemProfileRate = 64 << 10
+	startMemModes() // memstats.go: /debug/vars, the served log, -spike-mb, -race-work
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -6,7 +6,8 @@
  * 100 rows and run again (only the rest copied, each row once), a third run
  * copying nothing; rows equal field for field and the source's delete token
  * working on the target; a row missing from the target and a blob with other
- * bytes found by the verify step.
+ * bytes found by the verify step; memstats rows copied field for field and
+ * deleted with their profile.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "hearth/ids.h"
+#include "hearth/memstats_store.h"
 #include "hearth/store.h"
 #include "hearth/store_copy.h"
 #include "teststore.h"
@@ -27,6 +29,7 @@
 
 #define NPROF 150
 #define NGC   3
+#define NMS   2 /* memstats rows (of profiles 3 and 4) */
 
 struct fx {
     char *sdir, *ddir;
@@ -62,6 +65,11 @@ static int setup(void **state)
         memcpy(f->ids[i], m.id, sizeof(f->ids[i]));
         hearth_meta_release(&m);
     }
+    for (i = 0; i < NMS; i++)
+        if (hearth_ms_put(f->src, f->ids[3 + i], i ? "expvar" : "debug1", "upload", 1000 + i,
+                          i ? "" : "no block", i ? "{\"memstats\":{\"Sys\":1}}" : "", i ? 4096 : -1,
+                          &em) != HEARTH_OK)
+            return -1;
     for (i = 0; i < NGC; i++) {
         char tok[HEARTH_TOKEN_LEN + 1];
 
@@ -124,7 +132,9 @@ static void test_copy_resume_verify(void **state)
     assert_int_equal(r.tables[0].copied, NPROF - 100);
     assert_string_equal(r.tables[1].name, "gctraces");
     assert_int_equal(r.tables[1].copied, NGC);
-    assert_int_equal(total(&r), NPROF - 100 + NGC);
+    assert_string_equal(r.tables[HEARTH_COPY_TABLES - 1].name, "memstats");
+    assert_int_equal(r.tables[HEARTH_COPY_TABLES - 1].copied, NMS);
+    assert_int_equal(total(&r), NPROF - 100 + NGC + NMS);
     assert_int_equal(r.blobs_copied + r.blobs_present, NPROF - 100 + NGC);
     assert_int_equal(present + r.blobs_present, 1);
     assert_int_equal(hearth_store_copy_verify(f->src, f->dst, &r, &em), HEARTH_OK);
@@ -150,6 +160,31 @@ static void test_copy_resume_verify(void **state)
         hearth_meta_release(&a);
         hearth_meta_release(&b);
     }
+    /* the memory statistics rows, field for field */
+    for (i = 0; i < NMS; i++) {
+        struct hearth_ms_row x, y;
+        assert_int_equal(hearth_ms_get(f->src, f->ids[3 + i], &x, &em), HEARTH_OK);
+        assert_int_equal(hearth_ms_get(f->dst, f->ids[3 + i], &y, &em), HEARTH_OK);
+        assert_string_equal(x.format, y.format);
+        assert_string_equal(x.source, y.source);
+        assert_string_equal(x.error, y.error);
+        assert_string_equal(x.stats, y.stats);
+        assert_int_equal(x.taken, y.taken);
+        assert_true(x.has_inuse == y.has_inuse && x.profile_inuse == y.profile_inuse);
+        assert_true(y.has_inuse == (i == 1));
+        hearth_ms_row_release(&x);
+        hearth_ms_row_release(&y);
+    }
+    /* deleting a profile deletes its row */
+    assert_int_equal(hearth_store_delete(f->dst, f->ids[3], f->toks[3], &em), HEARTH_OK);
+    {
+        struct hearth_ms_row y;
+        assert_int_equal(hearth_ms_get(f->dst, f->ids[3], &y, &em), HEARTH_E_NOT_FOUND);
+        assert_int_equal(hearth_ms_put(f->dst, f->ids[3], "debug1", "", 1, "", "", -1, &em),
+                         HEARTH_E_NOT_FOUND);
+    }
+    assert_int_equal(hearth_store_copy(f->src, f->dst, 0, &r, &em), HEARTH_OK);
+    assert_int_equal(total(&r), 2); /* the profile and its memstats row, back */
     assert_int_equal(hearth_store_delete(f->dst, f->ids[5], "wrong", &em), HEARTH_E_FORBIDDEN);
     assert_int_equal(hearth_store_delete(f->dst, f->ids[5], f->toks[5], &em), HEARTH_OK);
     {

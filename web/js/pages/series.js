@@ -17,6 +17,7 @@ import { formatValue, formatDelta, formatTime, profileKind, groupDigits } from '
 import { sparkPath, withinNoise, pct, diffLinks, diffHref, focusFor, snapshotMarkers, formatSeconds, thinningText, thinningBands } from '../model/series.js';
 import { latest, isAbort } from '../loader.js';
 import { heapChart, summaryBox } from '../panes/gc.js';
+import { memoryCard } from '../panes/memory.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const GRANULARITIES = [['functions', 'Functions'], ['files', 'Files'], ['lines', 'Lines'], ['stacks', 'Stacks']];
@@ -80,8 +81,11 @@ export function mountSeries(app, id) {
     growthHost);
 
   const gcHost = el('section', { class: 'card gc-card', hidden: true });
+  // runtime memory per snapshot and the hints (panes/memory.js)
+  const memHost = el('div', { class: 'memory-host' });
+  let memKey = '';
 
-  replace(app, el('section', { class: 'page series-page' }, head, toolbar, totals, growthCard, gcHost));
+  replace(app, el('section', { class: 'page series-page' }, head, toolbar, totals, memHost, growthCard, gcHost));
 
   /* ---- controls ---- */
   siSel.addEventListener('change', () => go(path, withChanges(st, { si: siSel.value })));
@@ -125,6 +129,7 @@ export function mountSeries(app, id) {
       renderLinks();
       if (grew) { growthKey = '\u0000'; loadGrowth(); } else if (fresh && growth) renderGrowth(); // its links need the snapshots
       if (fresh) renderGc();
+      renderMemory();
       schedule();
     } catch (e) {
       if (isAbort(e)) return;
@@ -389,6 +394,14 @@ export function mountSeries(app, id) {
     p.setAttribute('d', sparkPath(values, SPARK_W, SPARK_H, 2.5, Array.isArray(growth?.times) ? growth.times : undefined));
     svg.append(p);
     return svg;
+  }
+
+  /* ---- runtime memory ---- */
+  function renderMemory() {
+    const key = JSON.stringify([series?.memory, series?.hints, (series?.profiles || []).map((/** @type {any} */ p) => p.t)]);
+    if (key === memKey) return;
+    memKey = key;
+    replace(memHost, memoryCard(series));
   }
 
   /* ---- GC trace ---- */
