@@ -265,7 +265,7 @@ enum hearth_err hearth_series_thin_apply(struct hearth_store *st, const char *id
                                          const char *const *drop, const int64_t *drop_ms, size_t n,
                                          int64_t window_ms, int *removed, struct hearth_errmsg *em)
 {
-    struct hearth_db_stmt *qi = NULL, *qp = NULL, *qs = NULL;
+    struct hearth_db_stmt *qi = NULL, *qp = NULL, *qs = NULL, *qm = NULL;
     enum hearth_err e = HEARTH_OK;
     char(*blobs)[HEARTH_SHA256_HEX + 1] = NULL;
     size_t nb = 0, i;
@@ -296,7 +296,9 @@ enum hearth_err hearth_series_thin_apply(struct hearth_store *st, const char *id
                           "DELETE FROM profiles WHERE id = ?2 AND delete_hash = (SELECT "
                           "delete_hash FROM series WHERE id = ?1) AND NOT EXISTS (SELECT 1 FROM "
                           "series_items WHERE profile = ?2) RETURNING blob",
-                          &qp) < 0)
+                          &qp) < 0 ||
+        /* a deleted snapshot's runtime memory statistics go with it (memstats_store.h) */
+        hearth_db_prepare(st->db, "DELETE FROM memstats WHERE profile = ?1", &qm) < 0)
         goto out_dberr;
     for (i = 0; i < n; i++) {
         hearth_db_reset(qi);
@@ -319,6 +321,11 @@ enum hearth_err hearth_series_thin_apply(struct hearth_store *st, const char *id
             snprintf(blobs[nb++], HEARTH_SHA256_HEX + 1, "%s", col(qp, 0));
             profiles++;
             rc = hearth_db_step(qp);
+            if (rc != HEARTH_DB_DONE)
+                goto out_dberr;
+            hearth_db_reset(qm);
+            hearth_db_bind_text(qm, 1, drop[i]);
+            rc = hearth_db_step(qm);
         }
         if (rc != HEARTH_DB_DONE)
             goto out_dberr;
@@ -338,8 +345,9 @@ enum hearth_err hearth_series_thin_apply(struct hearth_store *st, const char *id
         goto out_dberr;
     hearth_db_finalize(qi);
     hearth_db_finalize(qp);
+    hearth_db_finalize(qm);
     hearth_db_finalize(qs);
-    qi = qp = qs = NULL;
+    qi = qp = qs = qm = NULL;
     if (hearth_db_commit(st->db) < 0)
         goto out_dberr;
     hearth__store_count_add(st, -profiles);
@@ -352,6 +360,7 @@ out_rollback:
     *removed = 0;
     hearth_db_finalize(qi);
     hearth_db_finalize(qp);
+    hearth_db_finalize(qm);
     hearth_db_finalize(qs);
     hearth_db_rollback(st->db);
 out_unlock:
