@@ -897,6 +897,11 @@ static enum hearth_err canonicalize(struct dec *d)
         if (p->loc_line_off[i + 1] - p->loc_line_off[i] > maxlines)
             maxlines = p->loc_line_off[i + 1] - p->loc_line_off[i];
     keycap = 8 + 3 * maxlines;
+    /* the counts bound the classes: no table regrows on the way */
+    if (!hearth_seqmap_reserve(&fm, p->nfunc, (size_t)p->nfunc * 5) ||
+        !hearth_seqmap_reserve(&mm, p->nmap, (size_t)p->nmap * 5) ||
+        !hearth_seqmap_reserve(&lm, p->nloc, (size_t)p->nloc * 4 + (size_t)p->nlines * 3))
+        goto out_nomem;
     frep = malloc((p->nfunc + 1) * sizeof(*frep));
     mrep = malloc((p->nmap + 1) * sizeof(*mrep));
     d->loc_canon = malloc((p->nloc + 1) * sizeof(*d->loc_canon));
