@@ -1164,6 +1164,20 @@ static enum hearth_err pass2(struct dec *d)
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
     if (d->nsample_msgs && p->ntypes == 0)
         return CORRUPT(d, "malformed profile: samples without sample types");
+    {
+        /*
+         * A location id takes a byte at least, so the records' bytes bound
+         * the frames: one allocation, of which only the used part is ever
+         * touched (no growth by copies and page faults on the way).
+         */
+        size_t bound = 0;
+        for (u = 0; u < nrec; u++)
+            bound += d->rkeys.pool[d->rkeys.off[u] + 1];
+        if (bound > d->lim->max_frames)
+            bound = d->lim->max_frames;
+        if (!vgrow(&p->s_locs, &cap.locs, bound, sizeof(uint32_t)))
+            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    }
 
     for (u = 0; u < nrec; u++) {
         struct raw_sample *sm = &d->rs;
