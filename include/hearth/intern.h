@@ -90,7 +90,8 @@ uint64_t hearth_hash_bytes(const void *p, size_t n, uint64_t seed);
  * once in `pool` (seq i is pool[off[i] .. off[i+1])). Owns its memory.
  */
 struct hearth_seqmap_slot {
-    uint32_t hash, idx1, len; /* idx1 = index + 1, 0 = empty */
+    uint64_t hash;      /* the sequence's full hash: a rehash never reads the pool */
+    uint32_t idx1, len; /* idx1 = index + 1, 0 = empty */
     size_t off;
 };
 
@@ -98,7 +99,6 @@ struct hearth_seqmap {
     uint32_t *pool;
     size_t npool, poolcap;
     size_t *off; /* n + 1 entries */
-    uint64_t *hash;
     size_t n, cap;
     struct hearth_seqmap_slot *slots;
     size_t nslots;
@@ -108,6 +108,13 @@ void hearth_seqmap_init(struct hearth_seqmap *m);
 void hearth_seqmap_release(struct hearth_seqmap *m);
 /* Index of seq (added if new; *added says which), or HEARTH_NONE on no memory. */
 uint32_t hearth_seqmap_add(struct hearth_seqmap *m, const uint32_t *seq, size_t n, bool *added);
+/*
+ * Sizes the table for about n sequences of `words` uint32 in all before the
+ * first add, so that it never regrows on the way there (a hint: false on no
+ * memory, and the map stays usable). Pass what the caller knows; the map
+ * still grows past it.
+ */
+bool hearth_seqmap_reserve(struct hearth_seqmap *m, size_t n, size_t words);
 /*
  * Frees the lookup table once no more sequences will be added: the pool
  * (pool, off, n) stays readable; hearth_seqmap_add() must not be called

@@ -897,6 +897,11 @@ static enum hearth_err canonicalize(struct dec *d)
         if (p->loc_line_off[i + 1] - p->loc_line_off[i] > maxlines)
             maxlines = p->loc_line_off[i + 1] - p->loc_line_off[i];
     keycap = 8 + 3 * maxlines;
+    /* the counts bound the classes: no table regrows on the way */
+    if (!hearth_seqmap_reserve(&fm, p->nfunc, (size_t)p->nfunc * 5) ||
+        !hearth_seqmap_reserve(&mm, p->nmap, (size_t)p->nmap * 5) ||
+        !hearth_seqmap_reserve(&lm, p->nloc, (size_t)p->nloc * 4 + (size_t)p->nlines * 3))
+        goto out_nomem;
     frep = malloc((p->nfunc + 1) * sizeof(*frep));
     mrep = malloc((p->nmap + 1) * sizeof(*mrep));
     d->loc_canon = malloc((p->nloc + 1) * sizeof(*d->loc_canon));
@@ -1159,6 +1164,20 @@ static enum hearth_err pass2(struct dec *d)
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
     if (d->nsample_msgs && p->ntypes == 0)
         return CORRUPT(d, "malformed profile: samples without sample types");
+    {
+        /*
+         * A location id takes a byte at least, so the records' bytes bound
+         * the frames: one allocation, of which only the used part is ever
+         * touched (no growth by copies and page faults on the way).
+         */
+        size_t bound = 0;
+        for (u = 0; u < nrec; u++)
+            bound += d->rkeys.pool[d->rkeys.off[u] + 1];
+        if (bound > d->lim->max_frames)
+            bound = d->lim->max_frames;
+        if (!vgrow(&p->s_locs, &cap.locs, bound, sizeof(uint32_t)))
+            return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
+    }
 
     for (u = 0; u < nrec; u++) {
         struct raw_sample *sm = &d->rs;

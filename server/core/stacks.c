@@ -1838,7 +1838,9 @@ enum hearth_err hearth_stacks_build_ex(const struct hearth_profile *p, const str
     hearth_arena_init(&s->arena, 64 * 1024, 0);
     hearth_intern_init(&s->strs, &s->arena, 0);
     hearth_seqmap_init(&c.nodemap);
-    if (hearth_intern_add(&s->strs, "", 0) != 0) {
+    /* a node per function at the default granularity: sized once for that */
+    if (!hearth_seqmap_reserve(&c.nodemap, p->nfunc + 1, ((size_t)p->nfunc + 1) * 10) ||
+        hearth_intern_add(&s->strs, "", 0) != 0) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }

@@ -15,33 +15,35 @@ void hearth_seqmap_release(struct hearth_seqmap *m)
 {
     free(m->pool);
     free(m->off);
-    free(m->hash);
     free(m->slots);
     hearth_seqmap_init(m);
 }
 
 void hearth_seqmap_drop_index(struct hearth_seqmap *m)
 {
-    free(m->hash);
     free(m->slots);
-    m->hash = NULL;
     m->slots = NULL;
     m->nslots = 0;
 }
 
 /*
- * A slot caches what a probe needs (high hash bits, index + 1, the
- * sequence's place in the pool) so that a lookup touches the slot and the
- * pool only; idx1 == 0 marks an empty slot.
+ * A slot caches what a probe needs (the hash, index + 1, the sequence's
+ * place in the pool) so that a lookup touches the slot and the pool only;
+ * idx1 == 0 marks an empty slot.
  */
 static void fill(struct hearth_seqmap_slot *sl, uint64_t h, size_t i, size_t off, size_t len)
 {
-    sl->hash = (uint32_t)(h >> 32);
+    sl->hash = h;
     sl->idx1 = (uint32_t)(i + 1);
     sl->off = off;
     sl->len = (uint32_t)len;
 }
 
+/*
+ * Moves the slots into a table of nslots (a power of two). The old table is
+ * read in order, and a slot's new home is its old one or that plus the old
+ * size, so the writes go forward too: no random access into either table.
+ */
 static bool rehash(struct hearth_seqmap *m, size_t nslots)
 {
     struct hearth_seqmap_slot *slots = calloc(nslots, sizeof(*slots));
@@ -49,16 +51,69 @@ static bool rehash(struct hearth_seqmap *m, size_t nslots)
 
     if (!slots)
         return false;
-    for (i = 0; i < m->n; i++) {
-        size_t j = m->hash[i] & (nslots - 1);
+    for (i = 0; i < m->nslots; i++) {
+        const struct hearth_seqmap_slot *o = &m->slots[i];
+        size_t j;
+        if (!o->idx1)
+            continue;
+        j = o->hash & (nslots - 1);
         while (slots[j].idx1)
             j = (j + 1) & (nslots - 1);
-        fill(&slots[j], m->hash[i], i, m->off[i], m->off[i + 1] - m->off[i]);
+        slots[j] = *o;
     }
     free(m->slots);
     m->slots = slots;
     m->nslots = nslots;
     return true;
+}
+
+/* Room for index n (off[n + 1]). */
+static bool grow_index(struct hearth_seqmap *m, size_t want)
+{
+    size_t nc = m->cap ? m->cap : 1024, *no;
+
+    while (nc <= want)
+        nc *= 2;
+    if (nc == m->cap)
+        return true;
+    no = realloc(m->off, (nc + 1) * sizeof(*no));
+    if (!no)
+        return false;
+    if (!m->off)
+        no[0] = 0;
+    m->off = no;
+    m->cap = nc;
+    return true;
+}
+
+static bool grow_pool(struct hearth_seqmap *m, size_t want)
+{
+    size_t nc = m->poolcap ? m->poolcap : 4096;
+    uint32_t *np;
+
+    while (nc < want)
+        nc *= 2;
+    if (nc == m->poolcap)
+        return true;
+    np = realloc(m->pool, nc * sizeof(*np));
+    if (!np)
+        return false;
+    m->pool = np;
+    m->poolcap = nc;
+    return true;
+}
+
+bool hearth_seqmap_reserve(struct hearth_seqmap *m, size_t n, size_t words)
+{
+    size_t ns = 1024;
+
+    if (n > UINT32_MAX - 2 || words > SIZE_MAX / 8)
+        return false;
+    while ((n + 1) * 4 >= ns * 3)
+        ns *= 2;
+    if (ns > m->nslots && !rehash(m, ns))
+        return false;
+    return grow_index(m, n + 1) && grow_pool(m, words);
 }
 
 uint32_t hearth_seqmap_add(struct hearth_seqmap *m, const uint32_t *seq, size_t n, bool *added)
@@ -76,40 +131,16 @@ uint32_t hearth_seqmap_add(struct hearth_seqmap *m, const uint32_t *seq, size_t 
         return HEARTH_NONE;
     for (j = h & (m->nslots - 1); m->slots[j].idx1; j = (j + 1) & (m->nslots - 1)) {
         const struct hearth_seqmap_slot *sl = &m->slots[j];
-        if (sl->hash == (uint32_t)(h >> 32) && sl->len == n &&
-            !memcmp(m->pool + sl->off, seq, n * sizeof(*seq)))
+        if (sl->hash == h && sl->len == n && !memcmp(m->pool + sl->off, seq, n * sizeof(*seq)))
             return sl->idx1 - 1;
     }
-    if (m->n + 1 >= m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 1024;
-        size_t *no = realloc(m->off, (nc + 1) * sizeof(*no));
-        uint64_t *nh;
-        if (!no)
-            return HEARTH_NONE;
-        m->off = no;
-        nh = realloc(m->hash, nc * sizeof(*nh));
-        if (!nh)
-            return HEARTH_NONE;
-        m->hash = nh;
-        m->cap = nc;
-        if (m->n == 0)
-            m->off[0] = 0;
-    }
-    if (m->npool + n > m->poolcap) {
-        size_t nc = m->poolcap ? m->poolcap * 2 : 4096;
-        uint32_t *np;
-        while (nc < m->npool + n)
-            nc *= 2;
-        np = realloc(m->pool, nc * sizeof(*np));
-        if (!np)
-            return HEARTH_NONE;
-        m->pool = np;
-        m->poolcap = nc;
-    }
+    if (m->n + 1 >= m->cap && !grow_index(m, m->n + 1))
+        return HEARTH_NONE;
+    if (m->npool + n > m->poolcap && !grow_pool(m, m->npool + n))
+        return HEARTH_NONE;
     if (n)
         memcpy(m->pool + m->npool, seq, n * sizeof(*seq));
     m->npool += n;
-    m->hash[m->n] = h;
     m->off[m->n + 1] = m->npool;
     fill(&m->slots[j], h, m->n, m->npool - n, n);
     if (added)

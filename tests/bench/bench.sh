@@ -6,7 +6,7 @@
 # line) and never fails on speed.
 #   tests/bench/bench.sh [HEARTH] [PROFILE...]
 # Default profile: ../shared/corpus/generated/large-1m.pb.gz, else one made
-# by tests/gen (1,000,000 samples). Runs: HEARTH_BENCH_RUNS (3) for gzip and
+# by tests/gen (1,000,000 samples). Runs: HEARTH_BENCH_RUNS (5) for gzip and
 # hearth, HEARTH_BENCH_PPROF_RUNS (1) for pprof (it takes ~20 s and 1.5 GB).
 # HEARTH_BENCH_BASE=/path/to/older/hearth also measures that binary's top
 # (before/after in one run). The machine may be shared: the load average is
@@ -28,7 +28,7 @@ if [ ${#files[@]} -eq 0 ]; then
     files=("$out/large-synth.pb.gz")
   fi
 fi
-runs=${HEARTH_BENCH_RUNS:-3}
+runs=${HEARTH_BENCH_RUNS:-5}
 pruns=${HEARTH_BENCH_PPROF_RUNS:-1}
 pprof="$(go env GOTOOLDIR)/pprof"
 export TZ=UTC PPROF_BINARY_PATH=/nonexistent PPROF_TMPDIR=$(mktemp -d) HOME=$(mktemp -d)

@@ -308,6 +308,43 @@ static void test_seqmap_growth(void **state)
     hearth_seqmap_release(&m);
 }
 
+/* A reserved map takes its sequences with no regrowth, then grows past the hint. */
+static void test_seqmap_reserve(void **state)
+{
+    struct hearth_seqmap m;
+    struct hearth_seqmap_slot *slots;
+    uint32_t seq[3];
+    size_t i;
+    bool added;
+
+    (void)state;
+    hearth_seqmap_init(&m);
+    assert_true(hearth_seqmap_reserve(&m, 5000, 15000));
+    assert_int_equal(m.nslots, 8192);
+    assert_true(m.cap > 5000);
+    assert_true(m.poolcap >= 15000);
+    slots = m.slots;
+    for (i = 0; i < 5000; i++) {
+        seq[0] = (uint32_t)i;
+        seq[1] = seq[2] = (uint32_t)(i * 7);
+        if (hearth_seqmap_add(&m, seq, 3, &added) != (uint32_t)i || !added)
+            fail_msg("sequence %zu not added as new", i);
+    }
+    assert_ptr_equal(m.slots, slots);               /* never regrown */
+    assert_true(hearth_seqmap_reserve(&m, 10, 10)); /* smaller: no change */
+    assert_ptr_equal(m.slots, slots);
+    for (i = 0; i < 20000; i++) {
+        seq[0] = (uint32_t)i;
+        seq[1] = seq[2] = (uint32_t)(i * 7);
+        if (hearth_seqmap_add(&m, seq, 3, &added) != (uint32_t)i || added != (i >= 5000))
+            fail_msg("sequence %zu: wrong index or added flag past the hint", i);
+    }
+    assert_int_equal(m.n, 20000);
+    assert_true(m.nslots > 8192);
+    assert_false(hearth_seqmap_reserve(&m, (size_t)UINT32_MAX, 0));
+    hearth_seqmap_release(&m);
+}
+
 static void test_hash(void **state)
 {
     (void)state;
@@ -322,17 +359,12 @@ static void test_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_intern_basic),
-        cmocka_unit_test(test_intern_max),
-        cmocka_unit_test(test_intern_arena_cap),
-        cmocka_unit_test(test_intern_growth_detach),
-        cmocka_unit_test(test_u64map_basic),
-        cmocka_unit_test(test_u64map_init_clears),
-        cmocka_unit_test(test_u64map_growth),
-        cmocka_unit_test(test_u64map_densify),
-        cmocka_unit_test(test_seqmap),
-        cmocka_unit_test(test_seqmap_growth),
-        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_intern_basic),     cmocka_unit_test(test_intern_max),
+        cmocka_unit_test(test_intern_arena_cap), cmocka_unit_test(test_intern_growth_detach),
+        cmocka_unit_test(test_u64map_basic),     cmocka_unit_test(test_u64map_init_clears),
+        cmocka_unit_test(test_u64map_growth),    cmocka_unit_test(test_u64map_densify),
+        cmocka_unit_test(test_seqmap),           cmocka_unit_test(test_seqmap_growth),
+        cmocka_unit_test(test_seqmap_reserve),   cmocka_unit_test(test_hash),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
