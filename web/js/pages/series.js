@@ -128,7 +128,7 @@ export function mountSeries(app, id) {
       syncControls();
       renderLinks();
       if (grew) { growthKey = '\u0000'; loadGrowth(); } else if (fresh && growth) renderGrowth(); // its links need the snapshots
-      if (fresh) renderGc();
+      renderGc(); // its own key: the trace, the snapshots, a token this browser gained
       renderMemory();
       schedule();
     } catch (e) {
