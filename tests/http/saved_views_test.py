@@ -239,7 +239,7 @@ def test_token_server(c, hearth, tmp):
 
 # What takes a database of today's schema back to the release before saved
 # views, which had no schema versions (server/store/schema.c: everything
-# versions 2 and 3 added, and the saved_views table of version 1); SQLite
+# versions 2 to 6 added, and the saved_views table of version 1); SQLite
 # (3.35 and later) and PostgreSQL alike.
 BEFORE_VERSIONS = [
     "DROP TABLE saved_views",
@@ -250,6 +250,11 @@ BEFORE_VERSIONS = [
     "ALTER TABLE captures DROP COLUMN lease_owner",
     "ALTER TABLE captures DROP COLUMN lease_until",
     "DROP TABLE blob_gc",
+    "DROP TABLE memstats",
+    "DROP TABLE capture_group_targets",
+    "DROP TABLE capture_groups",
+    "DROP TABLE series_thin",
+    "DROP TABLE series_thinned",
 ]
 
 
