@@ -51,8 +51,10 @@ export function mountSeries(app, id) {
   const title = el('h1', { class: 'title', text: '…' });
   const facts = el('dl', { class: 'facts' });
   const capture = el('div', { class: 'capture', hidden: true, 'aria-live': 'polite' });
+  // a target of a capture group: the way back to the group's page
+  const groupLine = el('p', { class: 'group-link small', hidden: true });
   const actions = el('div', { class: 'actions' });
-  const head = el('section', { class: 'card page-head' }, el('div', { class: 'head-main' }, title, facts, capture), actions);
+  const head = el('section', { class: 'card page-head' }, el('div', { class: 'head-main' }, title, groupLine, facts, capture), actions);
 
   const siSel = el('select', { id: 'si', 'aria-label': 'Sample type' });
   const gSel = el('select', { id: 'g', 'aria-label': 'Granularity' }, ...GRANULARITIES.map(([v, l]) => el('option', { value: v, text: l })));
@@ -195,6 +197,14 @@ export function mountSeries(app, id) {
       f('thinned', 'Thinned', s.thinning?.removed ? `${groupDigits(Number(s.thinning.removed))} snapshots` : ''),
       f('created', 'Created', formatTime(s.created)),
       f('source', 'Source', s.source_url || ''));
+
+    const grp = s.group;
+    groupLine.hidden = !grp?.id;
+    if (grp?.id) {
+      replace(groupLine, 'Part of capture group ',
+        el('a', { href: `c/${encodeURIComponent(grp.id)}`, text: grp.name || grp.id }),
+        grp.target ? ` (target ${grp.target})` : '');
+    }
 
     const token = api.deleteToken(id);
     const c = s.capture;
