@@ -147,8 +147,10 @@ test('home page: a group of three started from its form; the API’s refusals sh
     await page.fill('.group-form input[aria-label="Group interval in seconds"]', String(INTERVAL));
     await page.fill('.group-form input[aria-label="Group number of snapshots"]', String(COUNT));
     await page.fill('.group-form input[aria-label="Group name"]', 'sync <b>run</b>');
+    // a GC before each snapshot: the heap profiles are then up to date
+    await page.check('.group-form input[name="gc"]');
     const heap = (/** @type {number} */ k) => peers[k].url('/debug/pprof/heap');
-    const body = (/** @type {string[][]} */ pairs) => ({ targets: pairs.map(([name, url]) => ({ name, url })), interval_s: INTERVAL, count: COUNT, name: 'sync <b>run</b>', gc: false });
+    const body = (/** @type {string[][]} */ pairs) => ({ targets: pairs.map(([name, url]) => ({ name, url })), interval_s: INTERVAL, count: COUNT, name: 'sync <b>run</b>', gc: true });
 
     // 1. a name used twice: the API's message, on the second row's name
     let pairs = [['source', heap(0)], ['source', heap(1)], ['orchestrator', heap(2)]];
@@ -188,9 +190,10 @@ test('home page: a group of three started from its form; the API’s refusals sh
     const g = await getJson(`${srv.url}api/capture-groups/${groupId}`);
     assert.equal(g.name, 'sync <b>run</b>');
     assert.deepEqual(g.targets.map(t => t.name), TARGETS.map(t => t[0]));
-    assert.deepEqual(g.targets.map(t => t.series.capture.url), pairs.map(p => p[1]));
+    assert.deepEqual(g.targets.map(t => t.series.capture.url), pairs.map(p => `${p[1]}?gc=1`), 'each target fetched with a GC first');
     assert.equal(g.interval_s, INTERVAL);
     assert.equal(g.count, COUNT);
+    assert.equal(g.gc, true);
     assert.ok(await page.evaluate(id => !!localStorage.getItem(`hearth.delete.${id}`), groupId), 'the browser keeps the group’s token');
     await page.waitForSelector('.group-page h1.title');
     assert.deepEqual(problems.filter(p => !/status of 40[03]/.test(p)), []);
@@ -267,6 +270,13 @@ test('group page: each target’s runtime memory on the shared axis, tooltips eq
       const share = await painted(page, /** @type {any} */ (box));
       assert.ok(share > 0.8, `${t.name}: the tallest bar is painted (${(share * 100).toFixed(0)} % of its box)`);
       layout.push(bars);
+    }
+    // the leaking targets' growth, ranked as the API ranks it (a GC before each snapshot)
+    for (const name of ['destination', 'orchestrator']) {
+      const t = g.targets.find(x => x.name === name);
+      const gr = await getJson(`${srv.url}api/series/${t.series_id}/growth?si=inuse_space&n=8`);
+      assert.equal(gr.rows[0]?.name, 'main.leakyCache', `${name}: its leak ranks first`);
+      assert.equal(await page.textContent(`.target-col[data-target="${name}"] .growth-table tbody tr td.name`), 'main.leakyCache');
     }
     // one axis: step k of every target stands at the same place in its chart
     for (let k = 0; k < COUNT; k++) {

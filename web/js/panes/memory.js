@@ -67,7 +67,8 @@ export function memoryCard(series, o = {}) {
       el('h3', { title: sub, text: 'Runtime memory' }))
     : el('section', { class: 'card memory-card', 'data-pane': 'memory' },
       el('div', { class: 'card-head' }, el('h2', { text: 'Runtime memory' }), el('span', { class: 'muted small', text: sub })));
-  if (hints.length) card.append(hintList(hints));
+  // side by side (inline), the charts come first so that they line up; the hints follow
+  if (hints.length && !o.inline) card.append(hintList(hints));
   if (snaps.length) {
     card.append(chart(snaps, o), legend());
     const item = (/** @type {any} */ s) => el('li', { 'data-snap': String(s.k + 1) },
@@ -82,6 +83,7 @@ export function memoryCard(series, o = {}) {
       card.append(snaps.length <= 6 ? list : el('details', {}, el('summary', { text: `The sentence of each of ${snaps.length} snapshots` }), list));
     }
   }
+  if (hints.length && o.inline) card.append(hintList(hints));
   const missing = mem.map((/** @type {any} */ m, /** @type {number} */ k) => ({ m, k })).filter((/** @type {any} */ s) => typeof s.m.sys !== 'number');
   if (missing.length) {
     const why = missing.find((/** @type {any} */ s) => s.m.error);
