@@ -107,6 +107,7 @@ def test_three(c, srv, peers, tmp):
          "group: the first step taken for all at once")
     lst = srv.get("/api/capture-groups").json()["groups"]
     c.ok(any(x["id"] == gid and x["targets"] == 3 for x in lst), "group: listed", str(lst)[:300])
+    c.eq([x["state"] for x in lst if x["id"] == gid], ["running"], "group: listed as running")
     g = wait_group(srv, gid)
     c.ok(all(t["series"]["capture"]["state"] == "done" for t in g["targets"]),
          "group: every target done", str([t["series"]["capture"] for t in g["targets"]]))
@@ -114,6 +115,9 @@ def test_three(c, srv, peers, tmp):
     c.eq([t["series"]["count"] for t in g["targets"]], [5, 5, 5], "group: five snapshots each")
     c.eq([t["series"]["capture"]["failed"] for t in g["targets"]], [0, 0, 0], "group: no failure")
     check_aligned(c, g, "group")
+    lst = srv.get("/api/capture-groups").json()["groups"]
+    c.eq([x["state"] for x in lst if x["id"] == gid], ["done"], "group: listed as done")
+    check_members(c, srv, g)
     # the steps stored: 1..5 for each, the snapshot names say so
     c.ok(all([p["name"] for p in t["series"]["profiles"]] ==
              ["sync run: %s #%d" % (t["name"], k) for k in range(1, 6)] for t in g["targets"]),
@@ -140,6 +144,36 @@ def test_three(c, srv, peers, tmp):
         c.ok(last["destination"] > 24 << 20 and last["source"] * 3 < last["destination"],
              "totals: destination holds tens of MiB, source a third of it or less", str(last))
     return gid, tok
+
+
+def check_members(c, srv, g):
+    """Each target's series names its group; the group's answer embeds each series' runtime
+    memory and hints as the series' own answer gives them (one request for the group page)."""
+    gid = g["id"]
+    # the last snapshot's MemStats are recorded just after it: wait until every row is there
+    for _ in range(50):
+        if all(all("sys" in m or "error" in m for m in t["series"]["memory"]) for t in g["targets"]):
+            break
+        time.sleep(0.2)
+        g = srv.get("/api/capture-groups/" + gid).json()
+    for t in g["targets"]:
+        s = srv.get("/api/series/" + t["series_id"]).json()
+        c.eq(s.get("group"), {"id": gid, "name": g["name"], "target": t["name"], "url": "/c/" + gid},
+             "member %s: its series names its group and target" % t["name"])
+        mem = t["series"]["memory"]
+        c.eq(len(mem), t["series"]["count"], "member %s: one memory entry per snapshot" % t["name"])
+        c.ok(all(isinstance(m.get("sys"), int) and m["sys"] > 0 for m in mem),
+             "member %s: MemStats recorded with every snapshot" % t["name"], str(mem)[:300])
+        c.eq(mem, s["memory"], "member %s: the group embeds the series' memory" % t["name"])
+        c.eq(t["series"]["hints"], s["hints"],
+             "member %s: the group embeds the series' hints" % t["name"])
+    # a series made of a member's snapshots is in no group
+    pids = [p["id"] for p in g["targets"][0]["series"]["profiles"][:2]]
+    r = post(srv, "/api/series", {"profiles": pids})
+    if c.eq(r.status, 201, "member: a series of a member's snapshots"):
+        c.eq(r.json().get("group", "missing"), None, "member: a series in no group says null")
+        c.eq(srv.get("/api/series/" + r.json()["id"]).json().get("group", "missing"), None,
+             "member: GET of a series in no group says null")
 
 
 def test_gctrace(c, srv, gid, tok, peers, tmp):
@@ -260,6 +294,8 @@ def test_stop_delete(c, srv, peers, srv_data):
     c.eq(r.status, 200, "stop: with the group's token")
     if r.status == 200:
         c.eq(r.json()["state"], "stopped", "stop: the group is stopped")
+        lst = srv.get("/api/capture-groups").json()["groups"]
+        c.eq([x["state"] for x in lst if x["id"] == gid], ["stopped"], "stop: listed as stopped")
         c.ok(all(t["series"]["capture"]["state"] == "stopped" for t in r.json()["targets"]),
              "stop: every target stopped")
     time.sleep(1.5)
