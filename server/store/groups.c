@@ -271,11 +271,12 @@ enum hearth_err hearth_group_of_series(struct hearth_store *st, const char *seri
     if (!hearth_id_valid(series, strlen(series)))
         return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "not in a capture group");
     pthread_mutex_lock(&st->lock);
-    if (hearth_db_prepare(st->db,
-                          "SELECT g.id, g.name, t.name FROM capture_group_targets t JOIN "
-                          "capture_groups g ON g.id = t.grp WHERE t.series = ?1 ORDER BY g.id "
-                          "LIMIT 1",
-                          &q) < 0) {
+    if (hearth_db_prepare(
+            st->db,
+            "SELECT g.id, g.name, t.name, t.track, g.gctrace FROM capture_group_targets t JOIN "
+            "capture_groups g ON g.id = t.grp WHERE t.series = ?1 ORDER BY g.id "
+            "LIMIT 1",
+            &q) < 0) {
         e = db_err(st, em, "cannot read the series' capture group");
         goto out_unlock;
     }
@@ -290,6 +291,8 @@ enum hearth_err hearth_group_of_series(struct hearth_store *st, const char *seri
     snprintf(out->id, sizeof(out->id), "%s", col(q, 0));
     snprintf(out->name, sizeof(out->name), "%s", col(q, 1));
     snprintf(out->target, sizeof(out->target), "%s", col(q, 2));
+    snprintf(out->track, sizeof(out->track), "%s", col(q, 3));
+    snprintf(out->gctrace, sizeof(out->gctrace), "%s", col(q, 4));
 out_unlock:
     hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);

@@ -107,7 +107,7 @@ def test_three(c, srv, peers, tmp):
          "group: the first step taken for all at once")
     lst = srv.get("/api/capture-groups").json()["groups"]
     c.ok(any(x["id"] == gid and x["targets"] == 3 for x in lst), "group: listed", str(lst)[:300])
-    c.eq([x["state"] for x in lst if x["id"] == gid], ["running"], "group: listed as running")
+    c.eq([x.get("state") for x in lst if x["id"] == gid], ["running"], "group: listed as running")
     g = wait_group(srv, gid)
     c.ok(all(t["series"]["capture"]["state"] == "done" for t in g["targets"]),
          "group: every target done", str([t["series"]["capture"] for t in g["targets"]]))
@@ -116,7 +116,7 @@ def test_three(c, srv, peers, tmp):
     c.eq([t["series"]["capture"]["failed"] for t in g["targets"]], [0, 0, 0], "group: no failure")
     check_aligned(c, g, "group")
     lst = srv.get("/api/capture-groups").json()["groups"]
-    c.eq([x["state"] for x in lst if x["id"] == gid], ["done"], "group: listed as done")
+    c.eq([x.get("state") for x in lst if x["id"] == gid], ["done"], "group: listed as done")
     check_members(c, srv, g)
     # the steps stored: 1..5 for each, the snapshot names say so
     c.ok(all([p["name"] for p in t["series"]["profiles"]] ==
@@ -174,6 +174,37 @@ def check_members(c, srv, g):
         c.eq(r.json().get("group", "missing"), None, "member: a series in no group says null")
         c.eq(srv.get("/api/series/" + r.json()["id"]).json().get("group", "missing"), None,
              "member: GET of a series in no group says null")
+
+
+def check_track_hints(c, srv, gid, tok):
+    """A target's gctrace hints read its own track of the shared log: only destination's heap
+    goal keeps rising (10, 20, ... 120 MB over 12 GCs); source's and orchestrator's stay at 8 MB."""
+    lines = []
+    for i in range(1, 13):
+        for n in ("source", "destination", "orchestrator"):
+            goal = 10 * i if n == "destination" else 8
+            lines.append("[%s] gc %d @%d.%03ds 2%%: 0.010+1.0+0.021 ms clock, 0.041+0.30/1.0/0.83+0.086"
+                         " ms cpu, %d->%d->%d MB, %d MB goal, 0 MB stacks, 0 MB globals, 4 P"
+                         % (n, i, i, len(n), goal // 2, goal // 2 + 1, goal // 3, goal))
+    r = srv.req("POST", "/api/gctraces?name=tracks", ("\n".join(lines) + "\n").encode(),
+                {"Content-Type": "text/plain"})
+    if not c.eq(r.status, 201, "track hints: upload a shared log"):
+        return
+    r = srv.req("PUT", "/api/capture-groups/%s/gctrace" % gid,
+                json.dumps({"gctrace": r.json()["id"]}).encode(), dict(JSON, **auth(tok)))
+    if not c.eq(r.status, 200, "track hints: attached, matched by name"):
+        return
+    for t in r.json()["targets"]:
+        rules = [h["rule"] for h in t["series"]["hints"]]
+        goal = [h for h in t["series"]["hints"] if h["rule"] == "goal_rising"]
+        if t["name"] == "destination":
+            c.eq(goal[0]["evidence"]["goal_mb_quarters"] if goal else rules, [20, 50, 80, 110],
+                 "track hints: destination's own heap goal keeps rising")
+        else:
+            c.eq(goal, [], "track hints: %s's flat goal gives no hint (not another target's)"
+                 % t["name"])
+        s = srv.get("/api/series/" + t["series_id"]).json()
+        c.eq(s["hints"], t["series"]["hints"], "track hints: %s's series says the same" % t["name"])
 
 
 def test_gctrace(c, srv, gid, tok, peers, tmp):
@@ -241,6 +272,7 @@ def test_gctrace(c, srv, gid, tok, peers, tmp):
         r = srv.req("PUT", "/api/capture-groups/%s/gctrace" % gid, json.dumps(body).encode(),
                     dict(JSON, **auth(tok)))
         check_json_error(c, r, "gctrace: " + what, (400,))
+    check_track_hints(c, srv, gid, tok)
     r = srv.req("PUT", "/api/capture-groups/%s/gctrace" % gid,
                 json.dumps({"gctrace": None}).encode(), dict(JSON, **auth(tok)))
     c.ok(r.status == 200 and r.json()["gctrace"] is None and
@@ -295,7 +327,7 @@ def test_stop_delete(c, srv, peers, srv_data):
     if r.status == 200:
         c.eq(r.json()["state"], "stopped", "stop: the group is stopped")
         lst = srv.get("/api/capture-groups").json()["groups"]
-        c.eq([x["state"] for x in lst if x["id"] == gid], ["stopped"], "stop: listed as stopped")
+        c.eq([x.get("state") for x in lst if x["id"] == gid], ["stopped"], "stop: listed as stopped")
         c.ok(all(t["series"]["capture"]["state"] == "stopped" for t in r.json()["targets"]),
              "stop: every target stopped")
     time.sleep(1.5)

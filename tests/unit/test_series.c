@@ -688,6 +688,8 @@ static void test_groups(void **state)
         assert_string_equal(ref.id, gid);
         assert_string_equal(ref.name, "sync");
         assert_string_equal(ref.target, i ? "destination" : "source");
+        assert_string_equal(ref.track, "");
+        assert_string_equal(ref.gctrace, "");
     }
     assert_int_equal(hearth_group_of_series(f->st, gid, &ref, &em), HEARTH_E_NOT_FOUND);
     assert_string_equal(ref.id, "");
@@ -711,6 +713,11 @@ static void test_groups(void **state)
     assert_string_equal(g.targets[0].track, "");
     assert_string_equal(g.targets[1].track, "destination");
     hearth_group_release(&g);
+    assert_int_equal(hearth_group_of_series(f->st, sids[1], &ref, &em), HEARTH_OK);
+    assert_string_equal(ref.track, "destination");
+    assert_string_equal(ref.gctrace, gct);
+    assert_int_equal(hearth_group_of_series(f->st, sids[0], &ref, &em), HEARTH_OK);
+    assert_string_equal(ref.track, "");
     /* detached: the tracks go too */
     assert_int_equal(hearth_group_set_gctrace(f->st, gid, "", -1, tracks, 2, &em), HEARTH_OK);
     assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_OK);
