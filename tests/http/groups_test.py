@@ -158,7 +158,8 @@ def check_members(c, srv, g):
         g = srv.get("/api/capture-groups/" + gid).json()
     for t in g["targets"]:
         s = srv.get("/api/series/" + t["series_id"]).json()
-        c.eq(s.get("group"), {"id": gid, "name": g["name"], "target": t["name"], "url": "/c/" + gid},
+        c.eq(s.get("group"), {"id": gid, "name": g["name"], "target": t["name"], "track": None,
+                              "url": "/c/" + gid},
              "member %s: its series names its group and target" % t["name"])
         mem = t["series"]["memory"]
         c.eq(len(mem), t["series"]["count"], "member %s: one memory entry per snapshot" % t["name"])
@@ -205,6 +206,7 @@ def check_track_hints(c, srv, gid, tok):
                  % t["name"])
         s = srv.get("/api/series/" + t["series_id"]).json()
         c.eq(s["hints"], t["series"]["hints"], "track hints: %s's series says the same" % t["name"])
+        c.eq(s["group"]["track"], t["name"], "track hints: %s's series names its track" % t["name"])
 
 
 def test_gctrace(c, srv, gid, tok, peers, tmp):

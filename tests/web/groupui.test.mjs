@@ -337,7 +337,7 @@ test('home page lists the group; a member series links back to its group', async
     // a member series: its answer and its page name the group
     const t = g.targets[1];
     const s = await getJson(`${srv.url}api/series/${t.series_id}`);
-    assert.deepEqual(s.group, { id: groupId, name: g.name, target: t.name, url: `/c/${groupId}` });
+    assert.deepEqual(s.group, { id: groupId, name: g.name, target: t.name, track: null, url: `/c/${groupId}` });
     await page.goto(`${srv.url}s/${t.series_id}`);
     await page.waitForSelector('.group-link:not([hidden]) a');
     assert.equal(await page.textContent('.group-link'), `Part of capture group ${g.name} (target ${t.name})`);
