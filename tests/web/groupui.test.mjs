@@ -334,6 +334,7 @@ test('home page lists the group; a member series links back to its group', async
     assert.equal(await page.textContent(`${row} td.num`), '3');
     assert.equal(await page.getAttribute(`${row} [data-state]`, 'data-state'), 'done');
     await shots(page, 'home-groups-list', '.groups-list');
+    await shots(page, 'home-with-groups');
     // a member series: its answer and its page name the group
     const t = g.targets[1];
     const s = await getJson(`${srv.url}api/series/${t.series_id}`);
