@@ -82,9 +82,28 @@ enum hearth_err hearth_group_create(struct hearth_store *st, const char *name, i
 enum hearth_err hearth_group_get(struct hearth_store *st, const char *id, struct hearth_group *out,
                                  struct hearth_errmsg *em);
 
-/* The newest groups first, a JSON array appended to out: [{"id","name","created","targets"}]. */
+/*
+ * The newest groups first, a JSON array appended to out:
+ * [{"id","name","created","interval_s","count","targets","state"}].
+ */
 enum hearth_err hearth_group_list(struct hearth_store *st, int limit, struct hearth_buf *out,
                                   struct hearth_errmsg *em);
+
+/*
+ * The group a series belongs to (a target's series): its id, name, the
+ * target's name, the group's gctrace and the track of it matched to the target.
+ */
+struct hearth_group_ref {
+    char id[HEARTH_ID_LEN + 1];
+    char name[512]; /* a group's name is at most 500 bytes (POST /api/capture-groups) */
+    char target[HEARTH_LIMIT_TARGET_NAME + 1];
+    char track[HEARTH_LIMIT_TARGET_NAME + 1]; /* "" when none is matched */
+    char gctrace[HEARTH_ID_LEN + 1];          /* the group's shared log, "" when none */
+};
+
+/* Fill out with the group of series; HEARTH_E_NOT_FOUND when it is in none. */
+enum hearth_err hearth_group_of_series(struct hearth_store *st, const char *series,
+                                       struct hearth_group_ref *out, struct hearth_errmsg *em);
 
 /* Whether id is a group (false on any error). */
 bool hearth_group_exists(struct hearth_store *st, const char *id);

@@ -4,7 +4,7 @@
  *
  *   POST   /api/capture-groups            {"name","interval_s","count","gc",
  *                                          "targets":[{"name","url"}]} -> 201
- *   GET    /api/capture-groups            newest first
+ *   GET    /api/capture-groups            newest first, each with its state
  *   GET    /api/capture-groups/<id>       the group and each target's series
  *   POST   /api/capture-groups/<id>/stop  (delete token) every target's capture
  *   PUT    /api/capture-groups/<id>/gctrace (delete token) {"gctrace","tracks"}
@@ -126,6 +126,39 @@ static int send_group(struct mg_connection *c, struct hearth_server *srv, const 
     hearth_buf_release(&out);
     hearth_group_release(&g);
     return rc;
+}
+
+void hx_write_series_group(struct hearth_jsonw *w, struct hearth_server *srv,
+                           const struct hearth_series *s)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_group_ref ref;
+    char url[512];
+
+    hearth_jsonw_key(w, "group");
+    /* a series in no group, or one whose group cannot be read now: null (the series stands
+     * on its own) */
+    if (hearth_group_of_series(srv->store, s->id, &ref, &em) != HEARTH_OK) {
+        hearth_jsonw_null(w);
+        return;
+    }
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "id");
+    hearth_jsonw_cstr(w, ref.id);
+    hearth_jsonw_key(w, "name");
+    hearth_jsonw_cstr(w, ref.name);
+    hearth_jsonw_key(w, "target");
+    hearth_jsonw_cstr(w, ref.target);
+    /* its track of the group's shared gctrace, when that is the series' log */
+    hearth_jsonw_key(w, "track");
+    if (*ref.track && !strcmp(ref.gctrace, s->gctrace))
+        hearth_jsonw_cstr(w, ref.track);
+    else
+        hearth_jsonw_null(w);
+    snprintf(url, sizeof(url), "%s/c/%s", srv->cfg->base_path, ref.id);
+    hearth_jsonw_key(w, "url");
+    hearth_jsonw_cstr(w, url);
+    hearth_jsonw_obj_close(w);
 }
 
 /* A target's name: 1..HEARTH_LIMIT_TARGET_NAME of letters, digits, '.', '_', '-'. */

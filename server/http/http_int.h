@@ -131,6 +131,10 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
 struct hearth_series;
 void hx_write_series(struct hearth_jsonw *w, struct hearth_server *srv,
                      const struct hearth_series *s);
+/* http_groups.c: the key "group" of a series' answer: {"id","name","target","track","url"} or
+ * null. */
+void hx_write_series_group(struct hearth_jsonw *w, struct hearth_server *srv,
+                           const struct hearth_series *s);
 /* http_groups.c: /api/capture-groups[/<id>[/stop|/gctrace]]; path without "/api/". */
 int hx_groups_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
                     const char *path);

@@ -222,6 +222,7 @@ static int send_series_x(struct mg_connection *c, struct hearth_server *srv, con
         hearth_jsonw_cstr(&w, token);
     }
     write_series(&w, srv, &s);
+    hx_write_series_group(&w, srv, &s);
     if (extra_key && extra && extra->ptr) {
         hearth_jsonw_key(&w, extra_key);
         hearth_buf_add(&out, extra->ptr, extra->len);

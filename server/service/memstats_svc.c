@@ -10,6 +10,7 @@
 
 #include "hearth/fetch.h"
 #include "hearth/gctrace.h"
+#include "hearth/groups.h"
 #include "hearth/hints.h"
 #include "hearth/jsonw.h"
 #include "hearth/log.h"
@@ -288,6 +289,37 @@ static struct hearth_gctrace *series_gctrace(struct hearth_service *svc,
     return g;
 }
 
+/*
+ * The part of the series' gctrace that is its own process: for a target of a
+ * capture group, whose series has the group's shared log (several processes,
+ * lines prefixed "[name] "), only the track matched to it (a label's last
+ * track: a process restarted under the same name is its newest), in *view
+ * (borrowing g's track); else g itself.
+ */
+static const struct hearth_gctrace *own_track(struct hearth_service *svc,
+                                              const struct hearth_series *s,
+                                              const struct hearth_gctrace *g,
+                                              struct hearth_gctrace *view)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_group_ref ref;
+    size_t i;
+
+    if (!g || hearth_group_of_series(hearth_service_store(svc), s->id, &ref, &em) != HEARTH_OK ||
+        !*ref.track || strcmp(ref.gctrace, s->gctrace) != 0)
+        return g; /* not a target, or a log of its own */
+    *view = *g;
+    view->ntracks = 0;
+    view->tracks = NULL;
+    for (i = g->ntracks; i-- > 0;)
+        if (!strcmp(g->tracks[i].label, ref.track)) {
+            view->tracks = &g->tracks[i];
+            view->ntracks = 1;
+            break;
+        }
+    return view;
+}
+
 /* A goroutine profile's total (its goroutine count), else -1. Decoded through the cache. */
 static int64_t goroutine_count(struct hearth_service *svc, const struct hearth_meta *m,
                                json_t *info)
@@ -317,7 +349,7 @@ void hearth_msvc_series_json(struct hearth_service *svc, const struct hearth_ser
     struct hearth_memstats *ms = calloc(n ? n : 1, sizeof(*ms));
     struct hearth_hint_snap *hs = calloc(n ? n : 1, sizeof(*hs));
     char(*race)[201] = calloc(n ? n : 1, sizeof(*race));
-    struct hearth_gctrace *g = NULL;
+    struct hearth_gctrace *g = NULL, view;
 
     hearth_jsonw_key(w, "memory");
     hearth_jsonw_arr_open(w);
@@ -351,7 +383,7 @@ void hearth_msvc_series_json(struct hearth_service *svc, const struct hearth_ser
     hearth_jsonw_arr_close(w);
     hearth_jsonw_key(w, "hints");
     g = series_gctrace(svc, s);
-    hearth_hints_json(w, hs, ms && hs && race ? n : 0, g);
+    hearth_hints_json(w, hs, ms && hs && race ? n : 0, own_track(svc, s, g, &view));
     hearth_gctrace_free(g);
     free(ms);
     free(hs);

@@ -214,11 +214,16 @@ enum hearth_err hearth_group_list(struct hearth_store *st, int limit, struct hea
     int rc;
 
     pthread_mutex_lock(&st->lock);
-    if (hearth_db_prepare(st->db,
-                          "SELECT g.id, g.name, g.created, g.interval_s, g.count, "
-                          "(SELECT count(*) FROM capture_group_targets t WHERE t.grp = g.id) "
-                          "FROM capture_groups g ORDER BY g.created DESC, g.id DESC LIMIT ?1",
-                          &q) < 0) {
+    if (hearth_db_prepare(
+            st->db,
+            "SELECT g.id, g.name, g.created, g.interval_s, g.count, "
+            "(SELECT count(*) FROM capture_group_targets t WHERE t.grp = g.id), "
+            "(SELECT count(*) FROM capture_group_targets t JOIN captures c ON "
+            "c.series = t.series WHERE t.grp = g.id AND c.state = '" HEARTH_CAP_RUNNING
+            "'), (SELECT count(*) FROM capture_group_targets t JOIN captures c ON "
+            "c.series = t.series WHERE t.grp = g.id AND c.state = '" HEARTH_CAP_STOPPED
+            "') FROM capture_groups g ORDER BY g.created DESC, g.id DESC LIMIT ?1",
+            &q) < 0) {
         pthread_mutex_unlock(&st->lock);
         return db_err(st, em, "cannot read the capture groups");
     }
@@ -239,6 +244,12 @@ enum hearth_err hearth_group_list(struct hearth_store *st, int limit, struct hea
         hearth_jsonw_int(&w, hearth_db_column_int64(q, 4));
         hearth_jsonw_key(&w, "targets");
         hearth_jsonw_int(&w, hearth_db_column_int64(q, 5));
+        /* as the group's answer says it: running while any target runs, else stopped if
+         * one was stopped, else done */
+        hearth_jsonw_key(&w, "state");
+        hearth_jsonw_cstr(&w, hearth_db_column_int64(q, 6) > 0   ? HEARTH_CAP_RUNNING
+                              : hearth_db_column_int64(q, 7) > 0 ? HEARTH_CAP_STOPPED
+                                                                 : HEARTH_CAP_DONE);
         hearth_jsonw_obj_close(&w);
     }
     hearth_jsonw_arr_close(&w);
@@ -247,6 +258,45 @@ enum hearth_err hearth_group_list(struct hearth_store *st, int limit, struct hea
     if (rc != HEARTH_DB_DONE)
         return db_err(st, em, "cannot read the capture groups");
     return out->fail ? hearth_errmsg_set(em, out->fail, "list too large") : HEARTH_OK;
+}
+
+enum hearth_err hearth_group_of_series(struct hearth_store *st, const char *series,
+                                       struct hearth_group_ref *out, struct hearth_errmsg *em)
+{
+    struct hearth_db_stmt *q = NULL;
+    enum hearth_err e = HEARTH_OK;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!hearth_id_valid(series, strlen(series)))
+        return hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "not in a capture group");
+    pthread_mutex_lock(&st->lock);
+    if (hearth_db_prepare(
+            st->db,
+            "SELECT g.id, g.name, t.name, t.track, g.gctrace FROM capture_group_targets t JOIN "
+            "capture_groups g ON g.id = t.grp WHERE t.series = ?1 ORDER BY g.id "
+            "LIMIT 1",
+            &q) < 0) {
+        e = db_err(st, em, "cannot read the series' capture group");
+        goto out_unlock;
+    }
+    hearth_db_bind_text(q, 1, series);
+    rc = hearth_db_step(q);
+    if (rc != HEARTH_DB_ROW) {
+        e = rc == HEARTH_DB_DONE
+                ? hearth_errmsg_set(em, HEARTH_E_NOT_FOUND, "not in a capture group")
+                : db_err(st, em, "cannot read the series' capture group");
+        goto out_unlock;
+    }
+    snprintf(out->id, sizeof(out->id), "%s", col(q, 0));
+    snprintf(out->name, sizeof(out->name), "%s", col(q, 1));
+    snprintf(out->target, sizeof(out->target), "%s", col(q, 2));
+    snprintf(out->track, sizeof(out->track), "%s", col(q, 3));
+    snprintf(out->gctrace, sizeof(out->gctrace), "%s", col(q, 4));
+out_unlock:
+    hearth_db_finalize(q);
+    pthread_mutex_unlock(&st->lock);
+    return e;
 }
 
 bool hearth_group_exists(struct hearth_store *st, const char *id)

@@ -107,6 +107,7 @@ def test_three(c, srv, peers, tmp):
          "group: the first step taken for all at once")
     lst = srv.get("/api/capture-groups").json()["groups"]
     c.ok(any(x["id"] == gid and x["targets"] == 3 for x in lst), "group: listed", str(lst)[:300])
+    c.eq([x.get("state") for x in lst if x["id"] == gid], ["running"], "group: listed as running")
     g = wait_group(srv, gid)
     c.ok(all(t["series"]["capture"]["state"] == "done" for t in g["targets"]),
          "group: every target done", str([t["series"]["capture"] for t in g["targets"]]))
@@ -114,6 +115,9 @@ def test_three(c, srv, peers, tmp):
     c.eq([t["series"]["count"] for t in g["targets"]], [5, 5, 5], "group: five snapshots each")
     c.eq([t["series"]["capture"]["failed"] for t in g["targets"]], [0, 0, 0], "group: no failure")
     check_aligned(c, g, "group")
+    lst = srv.get("/api/capture-groups").json()["groups"]
+    c.eq([x.get("state") for x in lst if x["id"] == gid], ["done"], "group: listed as done")
+    check_members(c, srv, g)
     # the steps stored: 1..5 for each, the snapshot names say so
     c.ok(all([p["name"] for p in t["series"]["profiles"]] ==
              ["sync run: %s #%d" % (t["name"], k) for k in range(1, 6)] for t in g["targets"]),
@@ -140,6 +144,69 @@ def test_three(c, srv, peers, tmp):
         c.ok(last["destination"] > 24 << 20 and last["source"] * 3 < last["destination"],
              "totals: destination holds tens of MiB, source a third of it or less", str(last))
     return gid, tok
+
+
+def check_members(c, srv, g):
+    """Each target's series names its group; the group's answer embeds each series' runtime
+    memory and hints as the series' own answer gives them (one request for the group page)."""
+    gid = g["id"]
+    # the last snapshot's MemStats are recorded just after it: wait until every row is there
+    for _ in range(50):
+        if all(all("sys" in m or "error" in m for m in t["series"]["memory"]) for t in g["targets"]):
+            break
+        time.sleep(0.2)
+        g = srv.get("/api/capture-groups/" + gid).json()
+    for t in g["targets"]:
+        s = srv.get("/api/series/" + t["series_id"]).json()
+        c.eq(s.get("group"), {"id": gid, "name": g["name"], "target": t["name"], "track": None,
+                              "url": "/c/" + gid},
+             "member %s: its series names its group and target" % t["name"])
+        mem = t["series"]["memory"]
+        c.eq(len(mem), t["series"]["count"], "member %s: one memory entry per snapshot" % t["name"])
+        c.ok(all(isinstance(m.get("sys"), int) and m["sys"] > 0 for m in mem),
+             "member %s: MemStats recorded with every snapshot" % t["name"], str(mem)[:300])
+        c.eq(mem, s["memory"], "member %s: the group embeds the series' memory" % t["name"])
+        c.eq(t["series"]["hints"], s["hints"],
+             "member %s: the group embeds the series' hints" % t["name"])
+    # a series made of a member's snapshots is in no group
+    pids = [p["id"] for p in g["targets"][0]["series"]["profiles"][:2]]
+    r = post(srv, "/api/series", {"profiles": pids})
+    if c.eq(r.status, 201, "member: a series of a member's snapshots"):
+        c.eq(r.json().get("group", "missing"), None, "member: a series in no group says null")
+        c.eq(srv.get("/api/series/" + r.json()["id"]).json().get("group", "missing"), None,
+             "member: GET of a series in no group says null")
+
+
+def check_track_hints(c, srv, gid, tok):
+    """A target's gctrace hints read its own track of the shared log: only destination's heap
+    goal keeps rising (10, 20, ... 120 MB over 12 GCs); source's and orchestrator's stay at 8 MB."""
+    lines = []
+    for i in range(1, 13):
+        for n in ("source", "destination", "orchestrator"):
+            goal = 10 * i if n == "destination" else 8
+            lines.append("[%s] gc %d @%d.%03ds 2%%: 0.010+1.0+0.021 ms clock, 0.041+0.30/1.0/0.83+0.086"
+                         " ms cpu, %d->%d->%d MB, %d MB goal, 0 MB stacks, 0 MB globals, 4 P"
+                         % (n, i, i, len(n), goal // 2, goal // 2 + 1, goal // 3, goal))
+    r = srv.req("POST", "/api/gctraces?name=tracks", ("\n".join(lines) + "\n").encode(),
+                {"Content-Type": "text/plain"})
+    if not c.eq(r.status, 201, "track hints: upload a shared log"):
+        return
+    r = srv.req("PUT", "/api/capture-groups/%s/gctrace" % gid,
+                json.dumps({"gctrace": r.json()["id"]}).encode(), dict(JSON, **auth(tok)))
+    if not c.eq(r.status, 200, "track hints: attached, matched by name"):
+        return
+    for t in r.json()["targets"]:
+        rules = [h["rule"] for h in t["series"]["hints"]]
+        goal = [h for h in t["series"]["hints"] if h["rule"] == "goal_rising"]
+        if t["name"] == "destination":
+            c.eq(goal[0]["evidence"]["goal_mb_quarters"] if goal else rules, [20, 50, 80, 110],
+                 "track hints: destination's own heap goal keeps rising")
+        else:
+            c.eq(goal, [], "track hints: %s's flat goal gives no hint (not another target's)"
+                 % t["name"])
+        s = srv.get("/api/series/" + t["series_id"]).json()
+        c.eq(s["hints"], t["series"]["hints"], "track hints: %s's series says the same" % t["name"])
+        c.eq(s["group"]["track"], t["name"], "track hints: %s's series names its track" % t["name"])
 
 
 def test_gctrace(c, srv, gid, tok, peers, tmp):
@@ -207,6 +274,7 @@ def test_gctrace(c, srv, gid, tok, peers, tmp):
         r = srv.req("PUT", "/api/capture-groups/%s/gctrace" % gid, json.dumps(body).encode(),
                     dict(JSON, **auth(tok)))
         check_json_error(c, r, "gctrace: " + what, (400,))
+    check_track_hints(c, srv, gid, tok)
     r = srv.req("PUT", "/api/capture-groups/%s/gctrace" % gid,
                 json.dumps({"gctrace": None}).encode(), dict(JSON, **auth(tok)))
     c.ok(r.status == 200 and r.json()["gctrace"] is None and
@@ -260,6 +328,8 @@ def test_stop_delete(c, srv, peers, srv_data):
     c.eq(r.status, 200, "stop: with the group's token")
     if r.status == 200:
         c.eq(r.json()["state"], "stopped", "stop: the group is stopped")
+        lst = srv.get("/api/capture-groups").json()["groups"]
+        c.eq([x.get("state") for x in lst if x["id"] == gid], ["stopped"], "stop: listed as stopped")
         c.ok(all(t["series"]["capture"]["state"] == "stopped" for t in r.json()["targets"]),
              "stop: every target stopped")
     time.sleep(1.5)

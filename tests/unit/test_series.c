@@ -607,6 +607,7 @@ static void test_groups(void **state)
     };
     const char *tracks[2] = {"", "destination"};
     struct hearth_group g;
+    struct hearth_group_ref ref;
     struct hearth_series s;
     struct hearth_meta gm;
     struct hearth_buf b;
@@ -676,8 +677,23 @@ static void test_groups(void **state)
     assert_int_equal(json_array_size(l), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "id")), gid);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "targets")), 2);
+    /* both captures run: the group runs */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "state")),
+                        HEARTH_CAP_RUNNING);
     json_decref(l);
     hearth_buf_release(&b);
+    /* each series knows its group and its target; a group or a bad id is no member */
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(hearth_group_of_series(f->st, sids[i], &ref, &em), HEARTH_OK);
+        assert_string_equal(ref.id, gid);
+        assert_string_equal(ref.name, "sync");
+        assert_string_equal(ref.target, i ? "destination" : "source");
+        assert_string_equal(ref.track, "");
+        assert_string_equal(ref.gctrace, "");
+    }
+    assert_int_equal(hearth_group_of_series(f->st, gid, &ref, &em), HEARTH_E_NOT_FOUND);
+    assert_string_equal(ref.id, "");
+    assert_int_equal(hearth_group_of_series(f->st, "bad id", &ref, &em), HEARTH_E_NOT_FOUND);
 
     /* a gctrace and its tracks */
     assert_int_equal(hearth_store_put_gctrace(f->st, (const unsigned char *)"gc log", 6, "gc.log",
@@ -697,6 +713,11 @@ static void test_groups(void **state)
     assert_string_equal(g.targets[0].track, "");
     assert_string_equal(g.targets[1].track, "destination");
     hearth_group_release(&g);
+    assert_int_equal(hearth_group_of_series(f->st, sids[1], &ref, &em), HEARTH_OK);
+    assert_string_equal(ref.track, "destination");
+    assert_string_equal(ref.gctrace, gct);
+    assert_int_equal(hearth_group_of_series(f->st, sids[0], &ref, &em), HEARTH_OK);
+    assert_string_equal(ref.track, "");
     /* detached: the tracks go too */
     assert_int_equal(hearth_group_set_gctrace(f->st, gid, "", -1, tracks, 2, &em), HEARTH_OK);
     assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_OK);
@@ -710,6 +731,7 @@ static void test_groups(void **state)
     assert_int_equal(hearth_group_get(f->st, gid, &g, &em), HEARTH_E_NOT_FOUND);
     assert_false(hearth_group_exists(f->st, gid));
     assert_true(hearth_series_exists(f->st, sids[0]));
+    assert_int_equal(hearth_group_of_series(f->st, sids[0], &ref, &em), HEARTH_E_NOT_FOUND);
 }
 
 int main(void)

@@ -240,6 +240,18 @@ test('group page: every target on the shared chart, names, growth per target, ma
     await page.waitForFunction(() => /No track matched/.test(document.querySelector('.target-col[data-target="source"] .target-gc')?.textContent || ''), null, { timeout: 10000 });
     const after = await getJson(`${srv.url}api/capture-groups/${groupId}`);
     assert.deepEqual(after.targets.map(t => t.track), [null, 'destination', 'orchestrator']);
+    // a member's series page: its own track of the shared log, its group linked
+    const dest = after.targets[1];
+    const ds = await getJson(`${srv.url}api/series/${dest.series_id}`);
+    assert.equal(ds.group.track, 'destination');
+    const tracks = (await getJson(`${srv.url}api/gctraces/${after.gctrace}`)).trace.tracks;
+    const own = tracks.map(t => t.label).lastIndexOf('destination');
+    await page.goto(`${srv.url}s/${dest.series_id}`);
+    await page.waitForSelector('select[aria-label="Process"]');
+    assert.equal(await page.$eval('select[aria-label="Process"]', s => /** @type {HTMLSelectElement} */ (s).value), String(own));
+    assert.match(await page.$eval('select[aria-label="Process"]', s => /** @type {HTMLSelectElement} */ (s).selectedOptions[0].textContent || ''), /\[destination\] \(this target\)$/);
+    await chartReady(page, '.gc-card .chart-box[data-chart="gc-heap"]');
+    assert.equal(await page.textContent('.group-link a'), 'sync <i>run</i>');
     // the whole shared log: one track per label, named after it
     await page.goto(`${srv.url}g/${after.gctrace}`);
     await page.waitForSelector('.card.track');

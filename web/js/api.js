@@ -375,6 +375,11 @@ export async function createCaptureGroup(o) {
   return body;
 }
 
+/** The newest capture groups: {groups: [{id, name, created, interval_s, count, targets, state}]}. */
+export function listCaptureGroups() {
+  return call('api/capture-groups');
+}
+
 /** @param {string} id @param {AbortSignal} [signal] */
 export function getCaptureGroup(id, signal) {
   return call(G(id), { signal });

@@ -2,9 +2,11 @@
 // Capture group page (/c/<id>): several processes (targets) captured on one
 // schedule, side by side. One chart of every target's total on the shared
 // time axis (step k of every target is taken at the same moment), then one
-// column per target: its capture's progress, its growth ranking (the
-// series' own, GET /api/series/<id>/growth) and the heap chart of the
-// gctrace track matched to it. A shared gctrace log (one stderr, lines
+// column per target: its capture's progress, its runtime memory breakdown
+// and hints (the series' "memory" and "hints", embedded in the group's
+// answer; the bars on the same time axis as the totals chart), its growth
+// ranking (the series' own, GET /api/series/<id>/growth) and the heap chart
+// of the gctrace track matched to it. A shared gctrace log (one stderr, lines
 // prefixed "[name] ") is split into tracks by its labels; the user matches
 // tracks to targets (the server matches equal names by default).
 // View state: si (the sample type) in the URL, as on the series page.
@@ -19,7 +21,8 @@ import { formatValue, formatDelta, groupDigits } from '../model/format.js';
 import { sparkPath, withinNoise, pct, snapshotMarkers, formatSeconds, diffHref, focusFor } from '../model/series.js';
 import { latest, isAbort } from '../loader.js';
 import { heapChart } from '../panes/gc.js';
-import { alignTotals } from '../model/group.js';
+import { alignTotals, stepOf } from '../model/group.js';
+import { memoryCard } from '../panes/memory.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const REFRESH_MS = 2000;
@@ -73,7 +76,9 @@ export function mountGroup(app, id) {
   async function loadGroup() {
     try {
       const g = await groupLoad.run(signal => api.getCaptureGroup(id, signal));
-      const counts = (/** @type {any} */ x) => (x?.targets || []).map((/** @type {any} */ t) => t.series?.count ?? -1).join(',');
+      // what the columns show: the snapshots, and each one's runtime statistics (recorded just after it)
+      const counts = (/** @type {any} */ x) => (x?.targets || []).map((/** @type {any} */ t) =>
+        `${t.series?.count ?? -1}:${(t.series?.memory || []).map((/** @type {any} */ m) => (typeof m.sys === 'number' ? 's' : m.error ? 'e' : 'n')).join('')}:${(t.series?.hints || []).length}`).join(',');
       const grew = !group || counts(group) !== counts(g);
       const gcChanged = !group || group.gctrace !== g.gctrace ||
         (group.targets || []).map((/** @type {any} */ t) => `${t.track}|${t.series?.gctrace_offset_s}`).join() !==
@@ -232,7 +237,29 @@ export function mountGroup(app, id) {
     const err = c.last_error ? el('p', { class: 'error small capture-error', text: `Last error: ${c.last_error}` }) : null;
     const gc = el('div', { class: 'target-gc', 'data-target': t.name });
     return el('section', { class: 'card target-col', 'data-target': t.name }, head, status, err,
-      el('h3', { text: 'Growth' }), growthTable(g, s), gc);
+      memory(s), el('h3', { text: 'Growth' }), growthTable(g, s), gc);
+  }
+
+  /** The time axis of the totals chart: the first and the last step of any target, in seconds. */
+  function sharedAxis() {
+    const interval = Number(group?.interval_s) || 1;
+    const steps = (group?.targets || []).flatMap((/** @type {any} */ t) =>
+      (t.series?.profiles || []).map((/** @type {any} */ p, /** @type {number} */ k) => stepOf(p, k)));
+    return steps.length ? /** @type {[number, number]} */ ([(Math.min(...steps) - 1) * interval, (Math.max(...steps) - 1) * interval]) : undefined;
+  }
+
+  /** A target's runtime memory (its series' breakdown and hints), its bars on the shared axis. */
+  function memory(/** @type {any} */ s) {
+    const ps = s.profiles || [];
+    const interval = Number(group?.interval_s) || 1;
+    const card = memoryCard(s, {
+      inline: true, width: 480, what: 'Step', domain: sharedAxis(),
+      tOf: k => (stepOf(ps[k], k) - 1) * interval,
+      labelOf: k => `#${stepOf(ps[k], k)}`,
+    });
+    return card || el('div', { class: 'memory-card memory-inline', 'data-pane': 'memory' },
+      el('h3', { text: 'Runtime memory' }),
+      el('p', { class: 'muted small memory-missing', text: ps.length ? 'No runtime statistics for this target’s snapshots (not a Go heap profile).' : 'No snapshot yet.' }));
   }
 
   /** @param {any} g @param {any} s */

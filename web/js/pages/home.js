@@ -1,8 +1,10 @@
 // @ts-check
 // Home page: drop zone and file picker (several files at once, optionally
 // stored as one series) with upload progress, a form to fetch a profile from
-// a URL, one to capture a series from a URL, a box for GC trace logs, the
-// recent series and the stored profiles.
+// a URL, one to capture a series from a URL, one to capture several
+// processes together (a capture group: name and URL of each target), a box
+// for GC trace logs, the recent capture groups and series, and the stored
+// profiles.
 
 import * as api from '../api.js';
 import { el, replace, errorBox } from '../ui/dom.js';
@@ -301,6 +303,114 @@ export async function mountHome(app) {
     }
   });
 
+  /*
+   * capture several processes together (a capture group): one row per target,
+   * its name and URL; the server checks them all (names, URLs, the hosts it may
+   * fetch, a first snapshot of each) and its message names the target it refuses.
+   */
+  const grpRows = el('div', { class: 'target-rows' });
+  const grpAdd = el('button', { type: 'button', class: 'add-target', text: '+ Add a target' });
+  const grpInterval = el('input', { type: 'number', name: 'interval', min: '1', max: '86400', value: '30', required: true, 'aria-label': 'Group interval in seconds', class: 'seconds' });
+  const grpCount = el('input', { type: 'number', name: 'count', min: '2', max: '1000', value: '10', required: true, 'aria-label': 'Group number of snapshots', class: 'seconds' });
+  const grpName = el('input', { type: 'text', name: 'name', placeholder: 'name (optional)', 'aria-label': 'Group name', class: 'name' });
+  const grpGc = el('input', { type: 'checkbox', name: 'gc', id: 'grp-gc' });
+  const grpBtn = el('button', { type: 'submit', class: 'primary', text: 'Start group' });
+  const grpMsg = el('p', { class: 'fetch-status group-msg', 'aria-live': 'polite' });
+  /** @type {{row: HTMLElement, name: HTMLInputElement, url: HTMLInputElement}[]} */
+  const grpTargets = [];
+  const SUGGEST = ['source', 'destination', 'orchestrator'];
+  const syncRows = () => {
+    grpTargets.forEach((t, k) => {
+      t.name.setAttribute('aria-label', `Name of target ${k + 1}`);
+      t.url.setAttribute('aria-label', `URL of target ${k + 1}`);
+      const rm = /** @type {HTMLButtonElement} */ (t.row.querySelector('.remove-target'));
+      rm.disabled = grpTargets.length <= 1;
+      rm.title = `Remove target ${k + 1}`;
+      rm.setAttribute('aria-label', `Remove target ${k + 1}`);
+    });
+  };
+  const clearInvalid = () => {
+    for (const t of grpTargets) {
+      t.row.classList.remove('invalid');
+      t.name.removeAttribute('aria-invalid');
+      t.url.removeAttribute('aria-invalid');
+    }
+  };
+  const addTarget = () => {
+    const k = grpTargets.length;
+    const name = /** @type {HTMLInputElement} */ (el('input', { type: 'text', name: 'target-name', class: 'target-name', placeholder: SUGGEST[k] || `target${k + 1}`, spellcheck: 'false', autocomplete: 'off' }));
+    const url = /** @type {HTMLInputElement} */ (el('input', { type: 'url', name: 'target-url', class: 'target-url', placeholder: 'http://host:6060/debug/pprof/heap' }));
+    const rm = el('button', { type: 'button', class: 'remove-target', text: '×' });
+    const row = el('div', { class: 'target-row', 'data-row': String(k) },
+      el('label', {}, el('span', { text: 'Name' }), name),
+      el('label', { class: 'grow' }, el('span', { text: 'URL' }), url), rm);
+    const t = { row, name, url };
+    rm.addEventListener('click', () => {
+      const i = grpTargets.indexOf(t);
+      if (i < 0 || grpTargets.length <= 1) return;
+      grpTargets.splice(i, 1);
+      row.remove();
+      grpTargets.forEach((x, j) => { x.row.dataset.row = String(j); });
+      syncRows();
+      (grpTargets[Math.min(i, grpTargets.length - 1)].name).focus();
+    });
+    grpTargets.push(t);
+    grpRows.append(row);
+    syncRows();
+    return t;
+  };
+  addTarget();
+  addTarget();
+  grpAdd.addEventListener('click', () => addTarget().name.focus());
+  const grpForm = el('form', { class: 'fetch-form group-form' },
+    grpRows,
+    el('div', { class: 'group-add' }, grpAdd),
+    el('label', {}, el('span', { text: 'Every (s)' }), grpInterval),
+    el('label', {}, el('span', { text: 'Snapshots' }), grpCount),
+    el('label', {}, el('span', { text: 'Name' }), grpName),
+    el('label', { class: 'check' }, grpGc, el('span', { text: 'GC before each heap snapshot (?gc=1)' })),
+    grpBtn);
+  grpForm.addEventListener('submit', async e => {
+    e.preventDefault();
+    clearInvalid();
+    // rows left wholly empty are not targets
+    const used = grpTargets.filter(t => t.name.value.trim() || t.url.value.trim());
+    if (!used.length) {
+      grpMsg.className = 'fetch-status group-msg error';
+      grpMsg.textContent = 'Give each target a name and the URL of its profile.';
+      grpTargets[0].row.classList.add('invalid');
+      return;
+    }
+    grpBtn.disabled = true;
+    grpMsg.className = 'fetch-status group-msg';
+    grpMsg.textContent = `Starting ${used.length} target${used.length > 1 ? 's' : ''} (a first snapshot of each)…`;
+    try {
+      const g = await api.createCaptureGroup({
+        targets: used.map(t => ({ name: t.name.value.trim(), url: t.url.value.trim() })),
+        interval_s: Math.max(1, Math.floor(Number(grpInterval.value) || 30)),
+        count: Math.max(2, Math.floor(Number(grpCount.value) || 10)),
+        name: grpName.value.trim() || undefined, gc: grpGc.checked,
+      });
+      go(`c/${g.id}`, {});
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      grpMsg.className = 'fetch-status group-msg error';
+      grpMsg.textContent = msg;
+      // the target the server refused: "targets[i]: ..." (its fields), or
+      // 'target "name": ...' (its URL: refused, or its first fetch failed)
+      const m = /^targets\[(\d+)\]: (.*)/.exec(msg);
+      const bad = m ? used[Number(m[1])] : used.find(t => t.name.value.trim() && msg.startsWith(`target "${t.name.value.trim()}"`));
+      if (bad) {
+        bad.row.classList.add('invalid');
+        const which = !m ? bad.url : /\bURL\b/.test(m[2]) ? bad.url : /\bname\b/.test(m[2]) ? bad.name : null;
+        for (const inp of which ? [which] : [bad.name, bad.url]) inp.setAttribute('aria-invalid', 'true');
+        (which || bad.name).focus();
+      }
+    } finally {
+      grpBtn.disabled = false;
+    }
+  });
+
   /* a GC trace log: pasted or a file */
   const gcText = el('textarea', { name: 'log', rows: '4', spellcheck: 'false', 'aria-label': 'GC trace log', placeholder: 'gc 1 @0.011s 2%: 0.010+0.5+0.003 ms clock, 0.08+0.1/0.4/0.5+0.02 ms cpu, 4->4->0 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 8 P' });
   const gcFile = el('input', { type: 'file', id: 'gc-file', class: 'visually-hidden', accept: '.log,.txt,text/plain' });
@@ -336,6 +446,34 @@ export async function mountHome(app) {
       gcBtn.disabled = false;
     }
   });
+
+  /* recent capture groups */
+  const groupsBody = el('tbody');
+  const groupsCard = el('section', { class: 'card groups-list', hidden: true },
+    el('h2', { text: 'Capture groups' }),
+    el('div', { class: 'table-wrap' },
+      el('table', { class: 'series-table groups-table' },
+        el('thead', {}, el('tr', {}, ...['Name', 'Targets', 'Snapshots', 'State', 'Created'].map((h, i) => el('th', { scope: 'col', class: i === 1 ? 'num' : undefined, text: h })))),
+        groupsBody)));
+  const loadGroups = async () => {
+    try {
+      const r = await api.listCaptureGroups();
+      const list = Array.isArray(r?.groups) ? r.groups : [];
+      const t = Date.now();
+      replace(groupsBody, ...list.slice(0, 20).map((/** @type {any} */ g) => {
+        const state = String(g.state || '');
+        return el('tr', { 'data-group': String(g.id) },
+          el('td', { class: 'name' }, el('a', { href: `c/${encodeURIComponent(g.id)}`, text: g.name || g.id })),
+          el('td', { class: 'num', text: groupDigits(Number(g.targets) || 0) }),
+          el('td', { class: 'muted small', text: `${groupDigits(Number(g.count) || 0)} each, every ${formatSeconds(Number(g.interval_s) || 0)}` }),
+          el('td', {}, el('span', { class: `state state-${state.replace(/[^a-z]/g, '')}`, 'data-state': state, text: state })),
+          el('td', { title: formatTime(g.created) }, formatAge(g.created, t)));
+      }));
+      groupsCard.hidden = !list.length;
+    } catch {
+      groupsCard.hidden = true; // a server without capture groups
+    }
+  };
 
   /* recent series */
   const seriesBody = el('tbody');
@@ -393,7 +531,7 @@ export async function mountHome(app) {
       replace(listState, errorBox(e));
     }
   };
-  const refresh = () => { replace(listBody); cursor = ''; load(); loadSeries(); };
+  const refresh = () => { replace(listBody); cursor = ''; load(); loadSeries(); loadGroups(); };
   moreBtn.addEventListener('click', load);
 
   replace(app,
@@ -410,6 +548,10 @@ export async function mountHome(app) {
         el('section', { class: 'card' }, el('h2', { text: 'GC trace' }),
           el('p', { class: 'muted small', text: 'Paste or upload the output of a Go program run with GODEBUG=gctrace=1.' }),
           gcForm)),
+      el('section', { class: 'card group-start' }, el('h2', { text: 'Capture several processes together' }),
+        el('p', { class: 'muted small', text: 'One capture of several targets (a name and a URL each, for example source, destination and orchestrator): every target is snapshotted at the same moments, and one page shows them side by side, each with its totals, runtime memory and growth.' }),
+        grpForm, grpMsg),
+      groupsCard,
       seriesCard,
       el('section', { class: 'card' },
         el('h2', { text: 'Profiles' }),
@@ -418,5 +560,5 @@ export async function mountHome(app) {
             el('thead', {}, el('tr', {}, ...['Name', 'Kind', 'Taken', 'Uploaded', 'Size'].map((h, i) => el('th', { scope: 'col', class: i === 4 ? 'num' : undefined, text: h })))),
             listBody)),
         listState, moreBtn)));
-  await Promise.all([load(), loadSeries()]);
+  await Promise.all([load(), loadSeries(), loadGroups()]);
 }

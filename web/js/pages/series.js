@@ -46,13 +46,16 @@ export function mountSeries(app, id) {
   let growthKey = '\u0000';
   const seriesLoad = latest(), growthLoad = latest(), gcLoad = latest();
   let gcTrack = 0;
+  let gcPicked = false; // the user chose a track (else a group target's own is shown)
 
   /* ---- skeleton ---- */
   const title = el('h1', { class: 'title', text: '…' });
   const facts = el('dl', { class: 'facts' });
   const capture = el('div', { class: 'capture', hidden: true, 'aria-live': 'polite' });
+  // a target of a capture group: the way back to the group's page
+  const groupLine = el('p', { class: 'group-link small', hidden: true });
   const actions = el('div', { class: 'actions' });
-  const head = el('section', { class: 'card page-head' }, el('div', { class: 'head-main' }, title, facts, capture), actions);
+  const head = el('section', { class: 'card page-head' }, el('div', { class: 'head-main' }, title, groupLine, facts, capture), actions);
 
   const siSel = el('select', { id: 'si', 'aria-label': 'Sample type' });
   const gSel = el('select', { id: 'g', 'aria-label': 'Granularity' }, ...GRANULARITIES.map(([v, l]) => el('option', { value: v, text: l })));
@@ -195,6 +198,14 @@ export function mountSeries(app, id) {
       f('thinned', 'Thinned', s.thinning?.removed ? `${groupDigits(Number(s.thinning.removed))} snapshots` : ''),
       f('created', 'Created', formatTime(s.created)),
       f('source', 'Source', s.source_url || ''));
+
+    const grp = s.group;
+    groupLine.hidden = !grp?.id;
+    if (grp?.id) {
+      replace(groupLine, 'Part of capture group ',
+        el('a', { href: `c/${encodeURIComponent(grp.id)}`, text: grp.name || grp.id }),
+        grp.target ? ` (target ${grp.target})` : '');
+    }
 
     const token = api.deleteToken(id);
     const c = s.capture;
@@ -431,6 +442,10 @@ export function mountSeries(app, id) {
     gcLoad.run(signal => api.getGctrace(s.gctrace, signal)).then(g => {
       const tracks = g.trace?.tracks || [];
       if (!tracks.length) { replace(status, el('p', { class: 'notice', text: 'The trace holds no GC lines.' })); return; }
+      // a target of a capture group: its own track of the group's shared log (a label's last
+      // track: a process restarted under the same name is its newest), unless one was picked
+      const own = s.group?.track ? tracks.map((/** @type {any} */ t) => t.label).lastIndexOf(s.group.track) : -1;
+      if (own >= 0 && !gcPicked) gcTrack = own;
       const markers = snapshotMarkers(s.profiles || [], s.gctrace_offset_s);
       const draw = () => {
         gcChart?.destroy();
@@ -444,8 +459,8 @@ export function mountSeries(app, id) {
       const sumHost = el('div', {});
       const pick = tracks.length > 1 ? el('label', { class: 'field' }, el('span', { text: 'Process' }),
         el('select', {
-          'aria-label': 'Process', onchange: (/** @type {Event} */ e) => { gcTrack = Number(/** @type {HTMLSelectElement} */ (e.target).value) || 0; draw(); },
-        }, ...tracks.map((/** @type {any} */ _t, /** @type {number} */ k) => el('option', { value: String(k), text: `${k + 1} of ${tracks.length}`, selected: k === gcTrack })))) : null;
+          'aria-label': 'Process', onchange: (/** @type {Event} */ e) => { gcTrack = Number(/** @type {HTMLSelectElement} */ (e.target).value) || 0; gcPicked = true; draw(); },
+        }, ...tracks.map((/** @type {any} */ t, /** @type {number} */ k) => el('option', { value: String(k), text: `${k + 1} of ${tracks.length}${t.label ? ` [${t.label}]` : ''}${k === own ? ' (this target)' : ''}`, selected: k === gcTrack })))) : null;
       replace(status,
         pick,
         markers ? el('p', { class: 'muted small', text: 'Dashed lines: the snapshots (#1 is the first).' })
