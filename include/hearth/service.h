@@ -85,7 +85,7 @@ bool hearth_service_view_slot_try(struct hearth_service *svc);
 /*
  * views_svc.c: after a flame graph is computed for a request, the same
  * flame graph for the profile's other sample types is computed by one
- * background thread (at most HEARTH_PREFETCH_TYPES of them, only in a free
+ * background thread (at most --view-prefetch, capped at HEARTH_PREFETCH_TYPES, only in a free
  * view slot and while the view cache is at most half full), so a switch of
  * the sample type is a cache hit. A request for a view the thread is
  * computing waits for it instead of computing it twice. _new makes the

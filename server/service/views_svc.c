@@ -576,13 +576,15 @@ static void prefetch_types(struct hearth_service *svc, const char *key, const ch
     uint32_t t, queued = 0;
     size_t i;
 
-    if (!pf || p->ntypes < 2 || !cache_roomy(views))
+    if (!pf || p->ntypes < 2 || !hearth_service_config(svc)->view_prefetch || !cache_roomy(views))
         return;
     /* a '|' in a value would make the key's options ambiguous: no prefetch then */
     for (i = 0; i < NQSTR; i++)
         if (*qstr(&qc, i) && strchr(*qstr(&qc, i), '|'))
             return;
-    for (t = 0; t < p->ntypes && queued < HEARTH_PREFETCH_TYPES; t++) {
+    for (t = 0; t < p->ntypes && queued < hearth_service_config(svc)->view_prefetch &&
+                queued < HEARTH_PREFETCH_TYPES;
+         t++) {
         struct hearth_str nm = p->str[p->type_name[t]];
         struct hearth_cache_ref *ref = NULL;
         struct pf_job *j;
