@@ -83,8 +83,9 @@ void hearth_service_view_done(struct hearth_service *svc, bool big);
 bool hearth_service_view_slot_try(struct hearth_service *svc);
 
 /*
- * views_svc.c: after a flame graph is computed for a request, the same
- * flame graph for the profile's other sample types is computed by one
+ * views_svc.c: after a profile's landing flame graph (no option but mf and
+ * si) is computed for a request, the same flame graph for the profile's
+ * other sample types is computed by one
  * background thread (at most --view-prefetch, capped at HEARTH_PREFETCH_TYPES, only in a free
  * view slot and while the view cache is at most half full), so a switch of
  * the sample type is a cache hit. A request for a view the thread is

@@ -563,6 +563,26 @@ out_done:
     return out;
 }
 
+/*
+ * Whether key is a profile's landing flame graph: no option but the
+ * resolution (mf) and the sample type (si). Only those are prefetched: a
+ * user who has just chosen a granularity or a filter is likely to choose
+ * again at once, and a background computation would then slow that down.
+ */
+static bool landing_view(const char *key)
+{
+    const char *s = key;
+    int bars = 0;
+
+    for (; *s; s++) {
+        if (*s != '|')
+            continue;
+        if (++bars >= 3 && strncmp(s + 1, "mf=", 3) != 0 && strncmp(s + 1, "si=", 3) != 0)
+            return false;
+    }
+    return true;
+}
+
 /* Queue the flame graph of key for p's other sample types (see service.h). */
 static void prefetch_types(struct hearth_service *svc, const char *key, const char *blob,
                            const struct hearth_view_merge *merge, const char *base_blob,
@@ -582,6 +602,8 @@ static void prefetch_types(struct hearth_service *svc, const char *key, const ch
     for (i = 0; i < NQSTR; i++)
         if (*qstr(&qc, i) && strchr(*qstr(&qc, i), '|'))
             return;
+    if (!landing_view(key))
+        return;
     for (t = 0; t < p->ntypes && queued < hearth_service_config(svc)->view_prefetch &&
                 queued < HEARTH_PREFETCH_TYPES;
          t++) {
