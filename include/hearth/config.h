@@ -33,6 +33,7 @@ struct hearth_config {
     size_t cache_mb;
     size_t decode_slots;   /* decodes running at once */
     size_t decode_wait_ms; /* how long a request waits for a slot before 503 */
+    size_t view_prefetch;  /* other sample types' flame graphs computed in the background */
     size_t view_slots;     /* cache-missing view computations at once (memory budget) */
     size_t upload_slots;   /* request bodies read at once */
     size_t threads;

@@ -79,6 +79,26 @@ bool hearth_service_upload_slot(struct hearth_service *svc);
 void hearth_service_upload_done(struct hearth_service *svc);
 bool hearth_service_view_slot(struct hearth_service *svc, struct hearth_errmsg *em);
 void hearth_service_view_done(struct hearth_service *svc, bool big);
+/* A view slot if one is free now (no waiting, not counted as busy): background work. */
+bool hearth_service_view_slot_try(struct hearth_service *svc);
+
+/*
+ * views_svc.c: after a profile's landing flame graph (no option but mf and
+ * si) is computed for a request, the same flame graph for the profile's
+ * other sample types is computed by one
+ * background thread (at most --view-prefetch, capped at HEARTH_PREFETCH_TYPES, only in a free
+ * view slot and while the view cache is at most half full), so a switch of
+ * the sample type is a cache hit. A request for a view the thread is
+ * computing waits for it instead of computing it twice. _new makes the
+ * state (the thread starts on first use); _stop ends the thread (from
+ * hearth_service_stop_jobs; idempotent); _free frees (NULL is fine).
+ */
+#define HEARTH_PREFETCH_TYPES 3
+struct hearth_prefetch;
+struct hearth_prefetch *hearth_prefetch_new(struct hearth_service *svc);
+void hearth_prefetch_stop(struct hearth_prefetch *pf);
+void hearth_prefetch_free(struct hearth_prefetch *pf);
+struct hearth_prefetch *hearth_service_prefetch(struct hearth_service *svc);
 
 /*
  * The decoded profile stored in blob, through the cache (a decode slot when

@@ -78,6 +78,11 @@ static const struct opt opts[] = {
     {"view-slots", "HEARTH_VIEW_SLOTS", K_SIZE, O(view_slots), "2",
      "views, growth tables and gctraces computed at once (cache misses; one per core): each "
      "may use up to the per-view budget, so this bounds memory; others wait, then get 503"},
+    {"view-prefetch", "HEARTH_VIEW_PREFETCH", K_SIZE, O(view_prefetch), "3",
+     "after a landing flame graph (no filter, default granularity) is computed, the same one for "
+     "up to this many other sample types is "
+     "computed in the background (a free view slot, view cache at most half full), so a switch "
+     "of the sample type is a cache hit; 0 turns it off"},
     {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8",
      "request bodies read at once, so slow uploads cannot hold every thread"},
     {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "512",

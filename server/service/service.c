@@ -53,6 +53,7 @@ struct hearth_service {
     bool gc_running;
     pthread_t thin_thread; /* the thinning passes (thin_svc.c) */
     bool thin_running;
+    struct hearth_prefetch *prefetch; /* views_svc.c: other sample types' flame graphs */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     time_t started; /* for uptime_s */
@@ -356,6 +357,16 @@ bool hearth_service_view_slot(struct hearth_service *svc, struct hearth_errmsg *
     return false;
 }
 
+bool hearth_service_view_slot_try(struct hearth_service *svc)
+{
+    return sem_trywait(&svc->view_sem) == 0;
+}
+
+struct hearth_prefetch *hearth_service_prefetch(struct hearth_service *svc)
+{
+    return svc->prefetch;
+}
+
 void hearth_service_view_done(struct hearth_service *svc, bool big)
 {
     sem_post(&svc->view_sem);
@@ -528,6 +539,7 @@ void hearth_service_stop_jobs(struct hearth_service *svc)
         pthread_join(svc->gc_thread, NULL);
         svc->gc_running = false;
     }
+    hearth_prefetch_stop(svc->prefetch);
 }
 
 /* ---- open / close ---- */
@@ -561,7 +573,8 @@ enum hearth_err hearth_service_open(const struct hearth_config *cfg, struct hear
     svc->profiles =
         hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE * (VIEW_CACHE_SHARE - 1));
     svc->views = hearth_cache_new((cfg->cache_mb << 20) / VIEW_CACHE_SHARE);
-    if (!svc->profiles || !svc->views) {
+    svc->prefetch = hearth_prefetch_new(svc);
+    if (!svc->profiles || !svc->views || !svc->prefetch) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
         goto out_fail;
     }
@@ -589,6 +602,7 @@ void hearth_service_close(struct hearth_service *svc)
         return;
     hearth_service_stop_jobs(svc);
     hearth_fetcher_free(svc->fetcher);
+    hearth_prefetch_free(svc->prefetch);
     hearth_cache_free(svc->views);
     hearth_cache_free(svc->profiles);
     hearth_store_close(svc->store);

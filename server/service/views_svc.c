@@ -3,11 +3,15 @@
  * see include/hearth/service.h.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hearth/arena.h"
+#include "hearth/cache.h"
 #include "hearth/gz.h"
 #include "hearth/jsonw.h"
 #include "hearth/labels.h"
@@ -164,12 +168,21 @@ static enum hearth_err load_merged(struct hearth_service *svc, const char *blob,
     return e;
 }
 
-enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hearth_view_kind kind,
-                                           const char *key, const char *blob,
-                                           const struct hearth_view_merge *merge,
-                                           const char *base_blob, struct hearth_query *q,
-                                           bool have_mf, const struct hearth_view_resp **out,
-                                           struct hearth_cache_ref **ref, struct hearth_errmsg *em)
+static void prefetch_types(struct hearth_service *svc, const char *key, const char *blob,
+                           const struct hearth_view_merge *merge, const char *base_blob,
+                           const struct hearth_query *q, bool have_mf,
+                           const struct hearth_profile *p, uint32_t sidx);
+
+/*
+ * A view computed in the view slot the caller holds (given back here);
+ * background (the prefetch thread) schedules no more prefetches.
+ */
+static enum hearth_err view_run(struct hearth_service *svc, enum hearth_view_kind kind,
+                                const char *key, const char *blob,
+                                const struct hearth_view_merge *merge, const char *base_blob,
+                                struct hearth_query *q, bool have_mf, bool background,
+                                const struct hearth_view_resp **out, struct hearth_cache_ref **ref,
+                                struct hearth_errmsg *em)
 {
     struct hearth_cache_ref *mrefs[HEARTH_LIMIT_MERGE_PROFILES + 1] = {0};
     struct hearth_profile *many = NULL;
@@ -186,23 +199,7 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
     enum hearth_err e = HEARTH_OK;
     bool big = false, image = kind >= HEARTH_VIEW_SVG, layout = kind == HEARTH_VIEW_LAYOUT;
 
-    *ref = NULL;
-    *out = hearth_cache_get(views, key, ref);
-    if (*out)
-        return HEARTH_OK;
-    if (image && (q->nodecount == 0 || q->nodecount > (long)cfg->lim.max_render_nodes))
-        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
-                                 "n: an image draws at most %zu nodes (limit max_render_nodes); "
-                                 "give n=1..%zu",
-                                 cfg->lim.max_render_nodes, cfg->lim.max_render_nodes);
-    /* a cache miss is computed in a view slot (the slots bound memory) */
-    if (!hearth_service_view_slot(svc, em))
-        return HEARTH_E_BUSY;
     hearth_buf_init(&body, cfg->lim.max_output);
-    /* another request may have computed it while we waited */
-    *out = hearth_cache_recheck(views, key, ref);
-    if (*out)
-        goto out_free;
     e = load_merged(svc, blob, merge, mrefs, &p, &many, em);
     if (e)
         goto out_free;
@@ -290,6 +287,8 @@ out_store:
         hearth_cache_put(views, key, resp, hearth_view_resp_seal(resp), hearth_view_resp_free, ref);
     if (!*out)
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
+    else if (kind == HEARTH_VIEW_FLAME && !background && st)
+        prefetch_types(svc, key, blob, merge, base_blob, q, have_mf, merged ? merged : p, st->sidx);
 out_free:
     /* the work is done: free it and leave the slot before a slow client reads */
     if (st && !big)
@@ -305,6 +304,398 @@ out_free:
     hearth_buf_release(&body);
     hearth_service_view_done(svc, big);
     return e;
+}
+
+/* ---- the other sample types' flame graphs, in the background ---- */
+
+/* Queued flame graphs (a request queues at most HEARTH_PREFETCH_TYPES). */
+#define PF_QUEUE 6
+/* The query's string options (all borrowed: a job owns copies). */
+static const size_t QUERY_STRS[] = {
+    offsetof(struct hearth_query, sample_index), offsetof(struct hearth_query, focus),
+    offsetof(struct hearth_query, ignore),       offsetof(struct hearth_query, hide),
+    offsetof(struct hearth_query, show),         offsetof(struct hearth_query, show_from),
+    offsetof(struct hearth_query, tagfocus),     offsetof(struct hearth_query, tagignore),
+    offsetof(struct hearth_query, unit),         offsetof(struct hearth_query, pivot),
+    offsetof(struct hearth_query, peek),         offsetof(struct hearth_query, prune_from),
+    offsetof(struct hearth_query, trim_path),    offsetof(struct hearth_query, tagshow),
+    offsetof(struct hearth_query, taghide),      offsetof(struct hearth_query, tagroot),
+    offsetof(struct hearth_query, tagleaf),
+};
+#define NQSTR (sizeof(QUERY_STRS) / sizeof(QUERY_STRS[0]))
+
+struct pf_job {
+    char *key, *blob, *base_blob;
+    struct hearth_view_merge merge;
+    struct hearth_query q;
+    bool have_mf;
+    char *own[NQSTR + HEARTH_LIMIT_MERGE_PROFILES]; /* the copies behind q and merge */
+    size_t nown;
+};
+
+struct hearth_prefetch {
+    struct hearth_service *svc;
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* jobs queued, stop, or the running job done */
+    pthread_t thread;
+    bool started, stopping;
+    struct pf_job *queue[PF_QUEUE];
+    size_t nq;
+    const char *running; /* the key being computed (the job's), or NULL */
+};
+
+static const char **qstr(struct hearth_query *q, size_t i)
+{
+    return (const char **)(void *)((char *)q + QUERY_STRS[i]);
+}
+
+static void job_free(struct pf_job *j)
+{
+    size_t i;
+
+    if (!j)
+        return;
+    for (i = 0; i < j->nown; i++)
+        free(j->own[i]);
+    free(j->key);
+    free(j->blob);
+    free(j->base_blob);
+    free(j);
+}
+
+/* A copy of s owned by j (NULL stays NULL); false on no memory. */
+static bool job_dup(struct pf_job *j, const char **s)
+{
+    char *c;
+
+    if (!*s)
+        return true;
+    c = strdup(*s);
+    if (!c)
+        return false;
+    j->own[j->nown++] = c;
+    *s = c;
+    return true;
+}
+
+struct hearth_prefetch *hearth_prefetch_new(struct hearth_service *svc)
+{
+    struct hearth_prefetch *pf = calloc(1, sizeof(*pf));
+
+    if (!pf)
+        return NULL;
+    pf->svc = svc;
+    pthread_mutex_init(&pf->lock, NULL);
+    pthread_cond_init(&pf->cond, NULL);
+    return pf;
+}
+
+void hearth_prefetch_stop(struct hearth_prefetch *pf)
+{
+    bool join;
+
+    if (!pf)
+        return;
+    pthread_mutex_lock(&pf->lock);
+    pf->stopping = true;
+    join = pf->started;
+    pf->started = false;
+    pthread_cond_broadcast(&pf->cond);
+    pthread_mutex_unlock(&pf->lock);
+    if (join)
+        pthread_join(pf->thread, NULL);
+}
+
+void hearth_prefetch_free(struct hearth_prefetch *pf)
+{
+    size_t i;
+
+    if (!pf)
+        return;
+    hearth_prefetch_stop(pf);
+    for (i = 0; i < pf->nq; i++)
+        job_free(pf->queue[i]);
+    pthread_cond_destroy(&pf->cond);
+    pthread_mutex_destroy(&pf->lock);
+    free(pf);
+}
+
+/* Whether the view cache has room for more (at most half of its budget held). */
+static bool cache_roomy(struct hearth_cache *views)
+{
+    size_t n, bytes;
+
+    hearth_cache_stats(views, &n, &bytes);
+    return bytes <= hearth_cache_budget(views) / 2;
+}
+
+/* Compute one job: only if still missing, the cache roomy and a view slot free soon. */
+static void pf_run(struct hearth_prefetch *pf, struct pf_job *j)
+{
+    struct hearth_cache *views = hearth_service_views(pf->svc);
+    const struct hearth_view_resp *out;
+    struct hearth_cache_ref *ref = NULL;
+    struct hearth_errmsg em = {{0}};
+    bool stop = false;
+    int tries;
+
+    out = hearth_cache_recheck(views, j->key, &ref);
+    hearth_cache_release(views, ref);
+    if (out || !cache_roomy(views))
+        return;
+    /* a request's slot is given back just after it queued this: wait for it a little */
+    for (tries = 0; !hearth_service_view_slot_try(pf->svc); tries++) {
+        struct timespec ts = {0, 20 * 1000000L};
+        pthread_mutex_lock(&pf->lock);
+        stop = pf->stopping;
+        pthread_mutex_unlock(&pf->lock);
+        if (stop || tries >= 100)
+            return;
+        nanosleep(&ts, NULL);
+    }
+    ref = NULL;
+    if (!view_run(pf->svc, HEARTH_VIEW_FLAME, j->key, j->blob, j->merge.n ? &j->merge : NULL,
+                  j->base_blob, &j->q, j->have_mf, true, &out, &ref, &em))
+        hearth_cache_release(views, ref);
+}
+
+static void *pf_main(void *arg)
+{
+    struct hearth_prefetch *pf = arg;
+    struct pf_job *j;
+
+    pthread_mutex_lock(&pf->lock);
+    for (;;) {
+        while (!pf->stopping && pf->nq == 0)
+            pthread_cond_wait(&pf->cond, &pf->lock);
+        if (pf->stopping)
+            break;
+        j = pf->queue[0];
+        memmove(pf->queue, pf->queue + 1, (pf->nq - 1) * sizeof(pf->queue[0]));
+        pf->nq--;
+        pf->running = j->key;
+        pthread_mutex_unlock(&pf->lock);
+        pf_run(pf, j);
+        pthread_mutex_lock(&pf->lock);
+        pf->running = NULL;
+        pthread_cond_broadcast(&pf->cond);
+        job_free(j);
+    }
+    pthread_mutex_unlock(&pf->lock);
+    return NULL;
+}
+
+/*
+ * A request about to compute key: a queued job for it is dropped (the
+ * request computes it), a running one is waited for (then it is cached).
+ */
+static void pf_claim(struct hearth_prefetch *pf, const char *key)
+{
+    size_t i;
+
+    if (!pf)
+        return;
+    pthread_mutex_lock(&pf->lock);
+    for (i = 0; i < pf->nq; i++) {
+        if (strcmp(pf->queue[i]->key, key) != 0)
+            continue;
+        job_free(pf->queue[i]);
+        memmove(pf->queue + i, pf->queue + i + 1, (pf->nq - i - 1) * sizeof(pf->queue[0]));
+        pf->nq--;
+        break;
+    }
+    while (pf->running && !strcmp(pf->running, key))
+        pthread_cond_wait(&pf->cond, &pf->lock);
+    pthread_mutex_unlock(&pf->lock);
+}
+
+/*
+ * key with its si= option replaced by si=type (the HTTP layer's canonical
+ * key: "v1|view|blob" then the options sorted by strcmp, joined by '|';
+ * the caller made sure no option's value holds a '|'). NULL: no memory.
+ */
+static char *key_with_type(const char *key, const char *type)
+{
+    struct hearth_buf b, si;
+    const char *s, *e, *rest;
+    bool put = false;
+    size_t n;
+    int bars = 0, c;
+    char *out = NULL;
+
+    hearth_buf_init(&b, (size_t)1 << 16);
+    hearth_buf_init(&si, (size_t)1 << 12);
+    hearth_buf_printf(&si, "si=%s", type);
+    for (s = key; *s && bars < 3; s++)
+        bars += *s == '|';
+    if (bars < 3) {
+        /* no options: the prefix is the whole key */
+        hearth_buf_printf(&b, "%s|%s", key, si.ptr);
+        goto out_done;
+    }
+    rest = s; /* the first option */
+    hearth_buf_add(&b, key, (size_t)(rest - key - 1));
+    for (s = rest; *s; s = *e ? e + 1 : e) {
+        e = strchr(s, '|');
+        if (!e)
+            e = s + strlen(s);
+        n = (size_t)(e - s);
+        if (n >= 3 && !strncmp(s, "si=", 3))
+            continue;
+        /* strcmp(si, the option) as the HTTP layer's sort compares them */
+        c = strncmp(si.ptr, s, n < si.len ? n : si.len);
+        if (c == 0)
+            c = (si.len > n) - (si.len < n);
+        if (!put && c < 0) {
+            hearth_buf_printf(&b, "|%s", si.ptr);
+            put = true;
+        }
+        hearth_buf_addch(&b, '|');
+        hearth_buf_add(&b, s, n);
+    }
+    if (!put)
+        hearth_buf_printf(&b, "|%s", si.ptr);
+out_done:
+    if (!b.fail && !si.fail)
+        out = hearth_buf_detach(&b, &n);
+    hearth_buf_release(&b);
+    hearth_buf_release(&si);
+    return out;
+}
+
+/*
+ * Whether key is a profile's landing flame graph: no option but the
+ * resolution (mf) and the sample type (si). Only those are prefetched: a
+ * user who has just chosen a granularity or a filter is likely to choose
+ * again at once, and a background computation would then slow that down.
+ */
+static bool landing_view(const char *key)
+{
+    const char *s = key;
+    int bars = 0;
+
+    for (; *s; s++) {
+        if (*s != '|')
+            continue;
+        if (++bars >= 3 && strncmp(s + 1, "mf=", 3) != 0 && strncmp(s + 1, "si=", 3) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Queue the flame graph of key for p's other sample types (see service.h). */
+static void prefetch_types(struct hearth_service *svc, const char *key, const char *blob,
+                           const struct hearth_view_merge *merge, const char *base_blob,
+                           const struct hearth_query *q, bool have_mf,
+                           const struct hearth_profile *p, uint32_t sidx)
+{
+    struct hearth_prefetch *pf = hearth_service_prefetch(svc);
+    struct hearth_cache *views = hearth_service_views(svc);
+    struct hearth_query qc = *q;
+    struct hearth_str cur = p->str[p->type_name[sidx]];
+    uint32_t t, queued = 0;
+    size_t i;
+
+    if (!pf || p->ntypes < 2 || !hearth_service_config(svc)->view_prefetch || !cache_roomy(views))
+        return;
+    /* a '|' in a value would make the key's options ambiguous: no prefetch then */
+    for (i = 0; i < NQSTR; i++)
+        if (*qstr(&qc, i) && strchr(*qstr(&qc, i), '|'))
+            return;
+    if (!landing_view(key))
+        return;
+    for (t = 0; t < p->ntypes && queued < hearth_service_config(svc)->view_prefetch &&
+                queued < HEARTH_PREFETCH_TYPES;
+         t++) {
+        struct hearth_str nm = p->str[p->type_name[t]];
+        struct hearth_cache_ref *ref = NULL;
+        struct pf_job *j;
+        bool ok = true;
+        if (t == sidx || nm.len == 0 || memchr(nm.ptr, '|', nm.len) ||
+            (nm.len == cur.len && !memcmp(nm.ptr, cur.ptr, nm.len)))
+            continue;
+        j = calloc(1, sizeof(*j));
+        if (!j)
+            return;
+        j->q = *q;
+        j->have_mf = have_mf;
+        j->blob = strdup(blob);
+        j->base_blob = base_blob ? strdup(base_blob) : NULL;
+        j->own[j->nown] = strndup(nm.ptr, nm.len);
+        ok = j->blob && (!base_blob || j->base_blob) && j->own[j->nown];
+        if (ok) {
+            j->q.sample_index = j->own[j->nown++];
+            j->key = key_with_type(key, j->q.sample_index);
+        }
+        for (i = 1; ok && i < NQSTR; i++)
+            ok = job_dup(j, qstr(&j->q, i));
+        for (i = 0; ok && merge && i < merge->n; i++) {
+            j->merge.blob[i] = merge->blob[i];
+            ok = job_dup(j, &j->merge.blob[i]);
+            j->merge.n = i + 1;
+        }
+        if (!ok || !j->key || hearth_cache_recheck(views, j->key, &ref)) {
+            hearth_cache_release(views, ref);
+            job_free(j);
+            continue;
+        }
+        pthread_mutex_lock(&pf->lock);
+        if (pf->stopping || pf->nq == PF_QUEUE) {
+            pthread_mutex_unlock(&pf->lock);
+            job_free(j);
+            return;
+        }
+        if (!pf->started)
+            pf->started = pthread_create(&pf->thread, NULL, pf_main, pf) == 0;
+        if (!pf->started) {
+            pthread_mutex_unlock(&pf->lock);
+            job_free(j);
+            return;
+        }
+        pf->queue[pf->nq++] = j;
+        queued++;
+        pthread_cond_broadcast(&pf->cond);
+        pthread_mutex_unlock(&pf->lock);
+    }
+}
+
+enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hearth_view_kind kind,
+                                           const char *key, const char *blob,
+                                           const struct hearth_view_merge *merge,
+                                           const char *base_blob, struct hearth_query *q,
+                                           bool have_mf, const struct hearth_view_resp **out,
+                                           struct hearth_cache_ref **ref, struct hearth_errmsg *em)
+{
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    struct hearth_cache *views = hearth_service_views(svc);
+
+    *ref = NULL;
+    *out = hearth_cache_get(views, key, ref);
+    if (*out)
+        return HEARTH_OK;
+    if (kind >= HEARTH_VIEW_SVG &&
+        (q->nodecount == 0 || q->nodecount > (long)cfg->lim.max_render_nodes))
+        return hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST,
+                                 "n: an image draws at most %zu nodes (limit max_render_nodes); "
+                                 "give n=1..%zu",
+                                 cfg->lim.max_render_nodes, cfg->lim.max_render_nodes);
+    /* being computed in the background: wait for it rather than compute it twice */
+    if (kind == HEARTH_VIEW_FLAME) {
+        pf_claim(hearth_service_prefetch(svc), key);
+        *out = hearth_cache_recheck(views, key, ref);
+        if (*out)
+            return HEARTH_OK;
+    }
+    /* a cache miss is computed in a view slot (the slots bound memory) */
+    if (!hearth_service_view_slot(svc, em))
+        return HEARTH_E_BUSY;
+    /* another request may have computed it while we waited */
+    *out = hearth_cache_recheck(views, key, ref);
+    if (*out) {
+        hearth_service_view_done(svc, false);
+        return HEARTH_OK;
+    }
+    return view_run(svc, kind, key, blob, merge, base_blob, q, have_mf, false, out, ref, em);
 }
 
 enum hearth_err hearth_service_top_page(struct hearth_service *svc, const char *key,

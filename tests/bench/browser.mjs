@@ -145,6 +145,8 @@ for (let k = 0; k < RUNS; k++) {
     await context.close();
   }
   if (!ONLY || ONLY.test('switch')) {
+    // a fresh server each run: every switch computes its view (the view cache is empty)
+    await restart();
     const { context, page } = await open(`p/${meta.id}`, 'flame', true);
     const si = await page.$$eval('#si option', os => os.map(o => /** @type {HTMLOptionElement} */ (o).value));
     const cur = await page.$eval('#si', s => /** @type {HTMLSelectElement} */ (s).value);

@@ -10,6 +10,10 @@ never passes its hearth_cache_budget_bytes.
 2. Many more views than the view budget holds, and more profiles than the
    profile budget holds: after every request, bytes <= budget; entries were
    evicted; every view still answers 200 and the same bytes as before.
+3. With --view-prefetch (default 3), a flame graph's other sample types are
+   computed in the background: the view cache gains their entries, asking
+   for them is a cache hit (no miss), and each answer is byte for byte the
+   one a server without prefetching computes.
 Usage: cache_budget_test.py --hearth BIN --gen DIR
 """
 import argparse
@@ -17,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Server, skip  # noqa: E402
@@ -49,7 +54,7 @@ def main():
             skip("no generated profile %s in %s" % (n, args.gen))
     c = Checks()
     tmp = tempfile.mkdtemp(prefix="hearth-cache-budget-")
-    srv = Server(args.hearth, os.path.join(tmp, "data"), ["--cache-mb", str(CACHE_MB)]).start()
+    srv = Server(args.hearth, os.path.join(tmp, "data"), ["--cache-mb", str(CACHE_MB), "--view-prefetch", "0"]).start()
     try:
         st, m = metrics(srv)
         c.eq(st, 200, "/metrics answers")
@@ -115,6 +120,44 @@ def main():
             r = srv.get(p, {"Accept-Encoding": "identity"})
             c.eq((r.status, r.body == body), (200, True), "after evictions, the same answer: " + p)
         within("after the views again")
+
+        # 3. the other sample types' flame graphs, computed in the background
+        pre = Server(args.hearth, os.path.join(tmp, "data2")).start()
+        try:
+            with open(os.path.join(args.gen, "allocs.pb.gz"), "rb") as f:
+                r = pre.req("POST", "/api/profiles?name=allocs", f.read(),
+                            {"Content-Type": "application/octet-stream"})
+            c.eq(r.status, 201, "upload to the prefetching server")
+            meta = r.json()
+            types = [t["type"] for t in meta["sample_types"]]
+            others = [t for t in types if t != meta["default_sample_type"]]
+            c.eq(len(others), 3, "allocs.pb.gz has 4 sample types")
+            r = pre.get("/api/profiles/%s/flamegraph" % meta["id"])
+            c.eq(r.status, 200, "flame graph of the default type")
+            n = 0
+            for _ in range(300):
+                _, mm = metrics(pre)
+                n = mm[("hearth_cache_entries", "views")]
+                if n >= 1 + len(others):
+                    break
+                time.sleep(0.1)
+            c.eq(n, 1 + len(others), "the other types' flame graphs are cached in the background")
+            _, m1 = metrics(pre)
+            for t in others:
+                path = "/api/profiles/%s/flamegraph?si=%s" % (meta["id"], t)
+                a = pre.get(path, {"Accept-Encoding": "identity"})
+                b = srv.get(path.replace(meta["id"], ids["allocs.pb.gz"]),
+                            {"Accept-Encoding": "identity"})
+                c.eq((a.status, b.status), (200, 200), "flame graph of " + t)
+                c.ok(a.body == b.body, "prefetched flame graph of %s = computed on request" % t)
+            _, m2 = metrics(pre)
+            c.eq(m2[("hearth_cache_misses_total", "views")], m1[("hearth_cache_misses_total", "views")],
+                 "switching the sample type misses no view")
+            c.ok(m2[("hearth_cache_bytes", "views")] <= m2[("hearth_cache_budget_bytes", "views")],
+                 "prefetching stays within the view budget")
+        finally:
+            rc, _ = pre.stop()
+            c.eq(rc, 0, "the prefetching server stops cleanly")
     finally:
         rc, _ = srv.stop()
         c.eq(rc, 0, "server stops cleanly")
