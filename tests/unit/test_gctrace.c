@@ -333,21 +333,12 @@ static void test_restart(void **state)
     hearth_gctrace_free(t);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_100k_lines(void **state)
 {
     struct hearth_buf b;
     struct hearth_gctrace *t = NULL;
     struct hearth_errmsg em;
     char line[256], *js;
-    double t0, dt;
     unsigned i;
 
     (void)state;
@@ -361,14 +352,11 @@ static void test_100k_lines(void **state)
         hearth_buf_addstr(&b, line);
     }
     assert_int_equal(b.fail, HEARTH_OK);
-    t0 = now_s();
     assert_int_equal(hearth_gctrace_parse(b.ptr, b.len, 1000000, &t, &em), HEARTH_OK);
-    dt = now_s() - t0;
     assert_int_equal(t->lines, 100000);
     assert_int_equal(t->skipped, 10000);
     assert_int_equal(t->ntracks, 1);
     assert_int_equal(t->tracks[0].n, 90000);
-    assert_true(dt < 2.0); /* ~20 ms optimised; generous for sanitizers */
     js = to_json(t);
     assert_true(strlen(js) > 90000);
     free(js);
