@@ -791,8 +791,9 @@ out_unlock:
     return e;
 }
 
-enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
-                                       size_t *n, struct hearth_errmsg *em)
+enum hearth_err hearth__store_list_ids(struct hearth_store *st, const char *sql, const char *arg,
+                                       char (**ids)[HEARTH_ID_LEN + 1], size_t *n, const char *what,
+                                       struct hearth_errmsg *em)
 {
     struct hearth_db_stmt *q = NULL;
     char(*out)[HEARTH_ID_LEN + 1] = NULL;
@@ -803,11 +804,12 @@ enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEA
     *ids = NULL;
     *n = 0;
     pthread_mutex_lock(&st->lock);
-    if (hearth_db_prepare(st->db, "SELECT series FROM captures WHERE state = ?1", &q) < 0) {
-        e = db_err(st, em, "cannot read the captures");
+    if (hearth_db_prepare(st->db, sql, &q) < 0) {
+        e = db_err(st, em, what);
         goto out_unlock;
     }
-    hearth_db_bind_text(q, 1, HEARTH_CAP_RUNNING);
+    if (arg)
+        hearth_db_bind_text(q, 1, arg);
     for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 8;
@@ -822,7 +824,7 @@ enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEA
         snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", hearth_db_column_text(q, 0));
     }
     if (rc != HEARTH_DB_DONE)
-        e = db_err(st, em, "cannot read the captures");
+        e = db_err(st, em, what);
 out_unlock:
     hearth_db_finalize(q);
     pthread_mutex_unlock(&st->lock);
@@ -833,6 +835,13 @@ out_unlock:
     }
     *ids = out;
     return HEARTH_OK;
+}
+
+enum hearth_err hearth_capture_running(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
+                                       size_t *n, struct hearth_errmsg *em)
+{
+    return hearth__store_list_ids(st, "SELECT series FROM captures WHERE state = ?1",
+                                  HEARTH_CAP_RUNNING, ids, n, "cannot read the captures", em);
 }
 
 enum hearth_err hearth_series_counts(struct hearth_store *st, int64_t *series,

@@ -54,6 +54,13 @@ enum hearth_err hearth__store_writable(struct hearth_store *st, struct hearth_er
 /* Unlink a blob if no row refers to it any more (the lookup must say so). Lock held. */
 void hearth__store_unlink_unused(struct hearth_store *st, const char *blob);
 
+/* The first column (an id) of every row of @sql, with @arg bound as ?1 when not NULL, under
+ * the store's lock; *ids is malloc'ed (the caller frees it), NULL when none; @what names the
+ * read in a database error. */
+enum hearth_err hearth__store_list_ids(struct hearth_store *st, const char *sql, const char *arg,
+                                       char (**ids)[HEARTH_ID_LEN + 1], size_t *n, const char *what,
+                                       struct hearth_errmsg *em);
+
 /* Give the reserve's space back to the disk; true if there was one. Lock held. */
 bool hearth__store_release_reserve(struct hearth_store *st);
 

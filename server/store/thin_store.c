@@ -133,44 +133,8 @@ out_unlock:
 enum hearth_err hearth_series_thin_list(struct hearth_store *st, char (**ids)[HEARTH_ID_LEN + 1],
                                         size_t *n, struct hearth_errmsg *em)
 {
-    struct hearth_db_stmt *q = NULL;
-    char(*out)[HEARTH_ID_LEN + 1] = NULL;
-    size_t cap = 0;
-    enum hearth_err e = HEARTH_OK;
-    int rc;
-
-    *ids = NULL;
-    *n = 0;
-    pthread_mutex_lock(&st->lock);
-    if (hearth_db_prepare(st->db, "SELECT series FROM series_thin ORDER BY series", &q) < 0) {
-        e = db_err(st, em, "cannot read the thinned series");
-        goto out_unlock;
-    }
-    for (rc = hearth_db_step(q); rc == HEARTH_DB_ROW; rc = hearth_db_step(q)) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            void *no = realloc(out, nc * sizeof(*out));
-            if (!no) {
-                e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
-                goto out_unlock;
-            }
-            out = no;
-            cap = nc;
-        }
-        snprintf(out[(*n)++], HEARTH_ID_LEN + 1, "%s", col(q, 0));
-    }
-    if (rc != HEARTH_DB_DONE)
-        e = db_err(st, em, "cannot read the thinned series");
-out_unlock:
-    hearth_db_finalize(q);
-    pthread_mutex_unlock(&st->lock);
-    if (e) {
-        free(out);
-        *n = 0;
-        return e;
-    }
-    *ids = out;
-    return HEARTH_OK;
+    return hearth__store_list_ids(st, "SELECT series FROM series_thin ORDER BY series", NULL, ids,
+                                  n, "cannot read the thinned series", em);
 }
 
 enum hearth_err hearth_series_thin_get(struct hearth_store *st, const char *id,
