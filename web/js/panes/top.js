@@ -161,7 +161,7 @@ export function renderTop(host, p) {
   const table = el('table', { class: 'top-table virtual' }, el('thead', {}, head), body);
   const pad = el('div', { class: 'top-pad', 'aria-hidden': 'true' });
   const scroll = el('div', { class: 'table-scroll' }, table, pad);
-  let rowH = ROW_H, first = -1, last = -1, asked = false, measured = false;
+  let rowH = ROW_H, first = -1, last = -1, asked = false, remeasured = 0;
   /** a row not loaded yet */
   const pending = () => el('tr', { class: 'pending' }, ...cols.map(() => el('td', { class: 'num muted', text: '…' })));
   /** draw the rows in view (and OVER around them); the rest is padding */
@@ -182,15 +182,25 @@ export function renderTop(host, p) {
       }
     }
     body.replaceChildren(frag);
-    const tr = /** @type {HTMLElement|null} */ (body.firstElementChild);
-    const h = tr ? tr.getBoundingClientRect().height : 0;
-    if (!measured && h > 0) {
-      measured = true;
-      if (Math.abs(h - rowH) > 0.5) { rowH = ROW_H = h; first = -1; update(); return; }
-    }
+    // the space above and below first, then the measure below (which lays the page out): a
+    // layout with the new rows but the old space would clamp the scroll position
     table.style.marginTop = `${f * rowH}px`;
     pad.style.height = `${(count - l) * rowH}px`;
     scroll.dataset.first = String(f);
+    // the padding above and below counts rowH per row: keep it the drawn rows' mean height
+    // (rows not loaded yet are left out: their height is not a real row's), or the bottom
+    // of the table moves away as it is scrolled to
+    let sum = 0, n = 0;
+    for (const tr of body.children) {
+      if (tr.classList.contains('pending')) continue;
+      sum += tr.getBoundingClientRect().height;
+      n++;
+    }
+    const h = n ? sum / n : 0;
+    if (h > 0 && Math.abs(h - rowH) > 0.5 && remeasured < 8) {
+      remeasured++;
+      rowH = ROW_H = h; first = -1; update(); return;
+    }
   };
   let queued = false;
   scroll.addEventListener('scroll', () => {
