@@ -128,39 +128,6 @@ static int send_group(struct mg_connection *c, struct hearth_server *srv, const 
     return rc;
 }
 
-void hx_write_series_group(struct hearth_jsonw *w, struct hearth_server *srv,
-                           const struct hearth_series *s)
-{
-    struct hearth_errmsg em = {{0}};
-    struct hearth_group_ref ref;
-    char url[512];
-
-    hearth_jsonw_key(w, "group");
-    /* a series in no group, or one whose group cannot be read now: null (the series stands
-     * on its own) */
-    if (hearth_group_of_series(srv->store, s->id, &ref, &em) != HEARTH_OK) {
-        hearth_jsonw_null(w);
-        return;
-    }
-    hearth_jsonw_obj_open(w);
-    hearth_jsonw_key(w, "id");
-    hearth_jsonw_cstr(w, ref.id);
-    hearth_jsonw_key(w, "name");
-    hearth_jsonw_cstr(w, ref.name);
-    hearth_jsonw_key(w, "target");
-    hearth_jsonw_cstr(w, ref.target);
-    /* its track of the group's shared gctrace, when that is the series' log */
-    hearth_jsonw_key(w, "track");
-    if (*ref.track && !strcmp(ref.gctrace, s->gctrace))
-        hearth_jsonw_cstr(w, ref.track);
-    else
-        hearth_jsonw_null(w);
-    snprintf(url, sizeof(url), "%s/c/%s", srv->cfg->base_path, ref.id);
-    hearth_jsonw_key(w, "url");
-    hearth_jsonw_cstr(w, url);
-    hearth_jsonw_obj_close(w);
-}
-
 /* A target's name: 1..HEARTH_LIMIT_TARGET_NAME of letters, digits, '.', '_', '-'. */
 static bool name_ok(const char *s)
 {

@@ -127,14 +127,11 @@ int hx_profile_memstats(struct mg_connection *c, struct hearth_server *srv, cons
                         const char *method);
 int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const char *id);
 
-/* http_series.c: a series' fields (as GET /api/series/<id>) into an open object. */
+/* http_series.c: a series' fields (as GET /api/series/<id>, its "group" key included) into
+ * an open object. */
 struct hearth_series;
 void hx_write_series(struct hearth_jsonw *w, struct hearth_server *srv,
                      const struct hearth_series *s);
-/* http_groups.c: the key "group" of a series' answer: {"id","name","target","track","url"} or
- * null. */
-void hx_write_series_group(struct hearth_jsonw *w, struct hearth_server *srv,
-                           const struct hearth_series *s);
 /* http_groups.c: /api/capture-groups[/<id>[/stop|/gctrace]]; path without "/api/". */
 int hx_groups_route(struct mg_connection *c, struct hearth_server *srv, const char *method,
                     const char *path);

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "hearth/capture.h"
+#include "hearth/groups.h"
 #include "hearth/growth.h"
 #include "hearth/jsonw.h"
 #include "hearth/memstats_svc.h"
@@ -199,6 +200,39 @@ static int send_series(struct mg_connection *c, struct hearth_server *srv, const
     return send_series_x(c, srv, id, status, token, NULL, NULL);
 }
 
+static void write_series_group(struct hearth_jsonw *w, struct hearth_server *srv,
+                               const struct hearth_series *s)
+{
+    struct hearth_errmsg em = {{0}};
+    struct hearth_group_ref ref;
+    char url[512];
+
+    hearth_jsonw_key(w, "group");
+    /* a series in no group, or one whose group cannot be read now: null (the series stands
+     * on its own) */
+    if (hearth_group_of_series(srv->store, s->id, &ref, &em) != HEARTH_OK) {
+        hearth_jsonw_null(w);
+        return;
+    }
+    hearth_jsonw_obj_open(w);
+    hearth_jsonw_key(w, "id");
+    hearth_jsonw_cstr(w, ref.id);
+    hearth_jsonw_key(w, "name");
+    hearth_jsonw_cstr(w, ref.name);
+    hearth_jsonw_key(w, "target");
+    hearth_jsonw_cstr(w, ref.target);
+    /* its track of the group's shared gctrace, when that is the series' log */
+    hearth_jsonw_key(w, "track");
+    if (*ref.track && !strcmp(ref.gctrace, s->gctrace))
+        hearth_jsonw_cstr(w, ref.track);
+    else
+        hearth_jsonw_null(w);
+    snprintf(url, sizeof(url), "%s/c/%s", srv->cfg->base_path, ref.id);
+    hearth_jsonw_key(w, "url");
+    hearth_jsonw_cstr(w, url);
+    hearth_jsonw_obj_close(w);
+}
+
 /* The same with one more key whose value is the JSON in extra (written by us). */
 static int send_series_x(struct mg_connection *c, struct hearth_server *srv, const char *id,
                          int status, const char *token, const char *extra_key,
@@ -222,7 +256,7 @@ static int send_series_x(struct mg_connection *c, struct hearth_server *srv, con
         hearth_jsonw_cstr(&w, token);
     }
     write_series(&w, srv, &s);
-    hx_write_series_group(&w, srv, &s);
+    write_series_group(&w, srv, &s);
     if (extra_key && extra && extra->ptr) {
         hearth_jsonw_key(&w, extra_key);
         hearth_buf_add(&out, extra->ptr, extra->len);
