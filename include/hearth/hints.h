@@ -36,6 +36,7 @@
 
 struct hearth_jsonw;
 struct hearth_gctrace;
+struct hearth_profile;
 
 #define HEARTH_HINT_IDLE_MIN       ((uint64_t)64 << 20)
 #define HEARTH_HINT_OUTSIDE_MIN    ((uint64_t)32 << 20)
@@ -60,5 +61,8 @@ void hearth_hints_json(struct hearth_jsonw *w, const struct hearth_hint_snap *s,
 
 /* Whether a function name is the race detector's (runtime.race*, __tsan_*). */
 int hearth_hints_is_race_frame(const char *name, size_t len);
+
+/* The first race detector frame among p's functions (at most 200 bytes), or an empty string. */
+void hearth_hints_race_frame(const struct hearth_profile *p, char *out, size_t cap);
 
 #endif /* HEARTH_HINTS_H */

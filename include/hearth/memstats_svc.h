@@ -26,9 +26,6 @@ struct hearth_jsonw;
 /* The profile's inuse_space total (a legacy heap text's "space"), or -1 when it has none. */
 int64_t hearth_msvc_inuse_total(const struct hearth_profile *p);
 
-/* The first race detector frame of p (runtime.race*, __tsan_*), or an empty string. */
-void hearth_msvc_race_frame(const struct hearth_profile *p, char *out, size_t cap);
-
 /*
  * Record the MemStats block at the end of a ?debug=1 heap file (bytes) as
  * profile_id's, when it has one (a no-op otherwise). source: "upload" or the URL.

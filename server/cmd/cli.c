@@ -10,6 +10,7 @@
 
 #include "hearth/buf.h"
 #include "hearth/labels.h"
+#include "hearth/tags.h"
 #include "hearth/fetch.h"
 #include "hearth/limits.h"
 #include "hearth/merge.h"

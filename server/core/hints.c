@@ -10,6 +10,7 @@
 
 #include "hearth/gctrace.h"
 #include "hearth/jsonw.h"
+#include "hearth/profile.h"
 
 #include "hearth/banned.h"
 
@@ -377,4 +378,18 @@ void hearth_hints_json(struct hearth_jsonw *w, const struct hearth_hint_snap *s,
     race(w, s, n);
     gctrace_rules(w, g);
     hearth_jsonw_arr_close(w);
+}
+
+void hearth_hints_race_frame(const struct hearth_profile *p, char *out, size_t cap)
+{
+    uint32_t i;
+
+    *out = '\0';
+    for (i = 0; i < p->nfunc; i++) {
+        struct hearth_str s = hearth_pstr(p, p->fn_name[i]);
+        if (hearth_hints_is_race_frame(s.ptr, s.len)) {
+            snprintf(out, cap, "%.*s", (int)(s.len > 200 ? 200 : s.len), s.ptr);
+            return;
+        }
+    }
 }

@@ -1,7 +1,7 @@
 /*
  * groups_svc.c - capture groups: several targets captured on one schedule
  * (groups.h), started, stopped, deleted and matched to a shared gctrace; see
- * include/hearth/service.h.
+ * include/hearth/groups_svc.h.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -12,9 +12,12 @@
 #include "hearth/capture.h"
 #include "hearth/gctrace.h"
 #include "hearth/groups.h"
+#include "hearth/groups_svc.h"
+#include "hearth/ingest.h"
 #include "hearth/limits.h"
 #include "hearth/series.h"
-#include "hearth/service.h"
+#include "hearth/series_svc.h"
+#include "hearth/service_ctx.h"
 
 #include "hearth/banned.h"
 

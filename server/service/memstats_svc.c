@@ -16,7 +16,7 @@
 #include "hearth/log.h"
 #include "hearth/memstats.h"
 #include "hearth/memstats_store.h"
-#include "hearth/service.h"
+#include "hearth/service_ctx.h"
 
 #include "hearth/banned.h"
 
@@ -44,20 +44,6 @@ int64_t hearth_msvc_inuse_total(const struct hearth_profile *p)
         if (__builtin_add_overflow(sum, p->s_val[i * p->ntypes + t], &sum))
             return -1;
     return sum < 0 ? 0 : sum;
-}
-
-void hearth_msvc_race_frame(const struct hearth_profile *p, char *out, size_t cap)
-{
-    uint32_t i;
-
-    *out = '\0';
-    for (i = 0; i < p->nfunc; i++) {
-        struct hearth_str s = hearth_pstr(p, p->fn_name[i]);
-        if (hearth_hints_is_race_frame(s.ptr, s.len)) {
-            snprintf(out, cap, "%.*s", (int)(s.len > 200 ? 200 : s.len), s.ptr);
-            return;
-        }
-    }
 }
 
 /* Store the parsed values (or why there are none) as profile_id's row. */

@@ -1,6 +1,6 @@
 /*
  * saved_svc.c - saved views: their parameters checked with the views' own
- * option parser before the store keeps them; see include/hearth/service.h
+ * option parser before the store keeps them; see include/hearth/saved_svc.h
  * and include/hearth/saved_views.h.
  */
 #define _GNU_SOURCE
@@ -11,8 +11,9 @@
 #include "hearth/jsonw.h"
 #include "hearth/limits.h"
 #include "hearth/query.h"
+#include "hearth/saved_svc.h"
 #include "hearth/saved_views.h"
-#include "hearth/service.h"
+#include "hearth/service_ctx.h"
 #include "hearth/stacks.h"
 
 #include "hearth/banned.h"

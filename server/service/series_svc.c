@@ -1,7 +1,7 @@
 /*
  * series_svc.c - the leak-hunting domain logic of the service: the order of
  * a series' snapshots, where a gctrace log's "@0s" falls, and gctrace logs
- * stored and rendered; see include/hearth/service.h.
+ * stored and rendered; see include/hearth/series_svc.h.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -16,9 +16,12 @@
 #include "hearth/gctrace.h"
 #include "hearth/growth.h"
 #include "hearth/gz.h"
+#include "hearth/ingest.h"
 #include "hearth/jsonw.h"
 #include "hearth/series.h"
-#include "hearth/service.h"
+#include "hearth/series_svc.h"
+#include "hearth/service_ctx.h"
+#include "hearth/views_svc.h"
 
 #include "hearth/banned.h"
 

@@ -2,7 +2,7 @@
  * thin_svc.c - long captures that keep what matters: the thinning pass over
  * the series that asked for it (thin.h decides, series.h stores), and a
  * series made of an uploaded archive of snapshots (snaparchive.h unpacks);
- * see include/hearth/service.h.
+ * see include/hearth/thin_svc.h.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -12,13 +12,15 @@
 
 #include <jansson.h>
 
+#include "hearth/ingest.h"
 #include "hearth/jsonw.h"
 #include "hearth/log.h"
 #include "hearth/num.h"
 #include "hearth/series.h"
-#include "hearth/service.h"
+#include "hearth/service_ctx.h"
 #include "hearth/snaparchive.h"
 #include "hearth/thin.h"
+#include "hearth/thin_svc.h"
 
 #include "hearth/banned.h"
 

@@ -1,6 +1,6 @@
 /*
  * top_page.c - one page of the top endpoint's rows (limit=, offset=,
- * sort=), cut from the cached full answer; see include/hearth/service.h.
+ * sort=), cut from the cached full answer; see include/hearth/top_page.h.
  *
  * The full answer (views.h's top shape, every row) is computed and cached
  * once per profile and options; a page re-reads its rows (a scan of our own
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hearth/service.h"
+#include "hearth/top_page.h"
 
 #include "hearth/banned.h"
 

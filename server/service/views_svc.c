@@ -1,6 +1,6 @@
 /*
  * views_svc.c - a profile's views through the view cache and the view slots;
- * see include/hearth/service.h.
+ * see include/hearth/views_svc.h.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -15,13 +15,15 @@
 #include "hearth/gz.h"
 #include "hearth/jsonw.h"
 #include "hearth/labels.h"
+#include "hearth/tags.h"
 #include "hearth/merge.h"
-#include "hearth/sandwich.h"
-#include "hearth/reports.h"
 #include "hearth/render.h"
-#include "hearth/service.h"
+#include "hearth/reports.h"
+#include "hearth/sandwich.h"
+#include "hearth/service_ctx.h"
 #include "hearth/stacks.h"
 #include "hearth/views.h"
+#include "hearth/views_svc.h"
 
 #include "hearth/banned.h"
 

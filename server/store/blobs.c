@@ -99,7 +99,8 @@ enum hearth_err hearth_blobs_open(const struct hearth_blobs_opts *o, struct hear
                                   "--data)");
             goto out_fail;
         }
-        e = hearth__s3_open(o, &b->s3, em);
+        struct hearth__s3_opts so = {o->url, o->s3_endpoint, o->s3_region};
+        e = hearth__s3_open(&so, &b->s3, em);
         if (e)
             goto out_fail;
     } else {

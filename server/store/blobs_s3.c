@@ -480,7 +480,7 @@ static bool in_set(const char *p, const char *set)
 #define DIGIT "0123456789"
 
 /* Parse s3://BUCKET[/PREFIX] and the endpoint; every character is URL-safe (no encoding). */
-static enum hearth_err parse(struct hearth__s3 *s, const struct hearth_blobs_opts *o,
+static enum hearth_err parse(struct hearth__s3 *s, const struct hearth__s3_opts *o,
                              struct hearth_errmsg *em)
 {
     const char *url = o->url + 5, *slash = strchr(url, '/');
@@ -529,7 +529,7 @@ static enum hearth_err parse(struct hearth__s3 *s, const struct hearth_blobs_opt
     return HEARTH_OK;
 }
 
-enum hearth_err hearth__s3_open(const struct hearth_blobs_opts *o, struct hearth__s3 **out,
+enum hearth_err hearth__s3_open(const struct hearth__s3_opts *o, struct hearth__s3 **out,
                                 struct hearth_errmsg *em)
 {
     struct hearth__s3 *s = calloc(1, sizeof(*s));

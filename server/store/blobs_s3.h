@@ -10,12 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hearth/blobs.h"
 #include "hearth/err.h"
 
 struct hearth__s3;
 
-enum hearth_err hearth__s3_open(const struct hearth_blobs_opts *o, struct hearth__s3 **out,
+/* Where the blobs are (hearth_blobs_opts' fields of the same names, borrowed). */
+struct hearth__s3_opts {
+    const char *url;         /* "s3://BUCKET[/PREFIX]" */
+    const char *s3_endpoint; /* http(s)://HOST[:PORT] */
+    const char *s3_region;   /* NULL or "": us-east-1 */
+};
+
+enum hearth_err hearth__s3_open(const struct hearth__s3_opts *o, struct hearth__s3 **out,
                                 struct hearth_errmsg *em);
 void hearth__s3_close(struct hearth__s3 *s);
 enum hearth_err hearth__s3_put(struct hearth__s3 *s, const char *hash, const unsigned char *bytes,

@@ -12,6 +12,11 @@ none of the libraries of the floors above it:
     core     decode, views      lib (no civetweb, SQLite, curl, OpenSSL)
     lib      containers, JSON   lib only
 
+Within and across floors, modules (x.c with its hearth/x.h or private x.h)
+must not include each other in a circle: a module only includes the headers of
+modules below it (a header with no source file of its name, such as db_int.h or
+views.h, is looked through).
+
 A hearth header belongs to the floor of the server file with its name
 (hearth/store.h -> server/store/store.c) or to the floor FLOOR_OF says. A
 header of unknown floor, or a file in an unknown folder, is an error too, so
@@ -92,7 +97,10 @@ def main():
                     continue
                 headers.append((os.path.join(inc, f), floor_of[f]))
 
+    deps = {}  # module -> modules it includes (a module: a file pair x.c + hearth/x.h)
     for path, floor in sources + headers:
+        mod = os.path.splitext(os.path.basename(path))[0]
+        mine = deps.setdefault(mod, set())
         with open(path, encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, 1):
                 m = INCLUDE_RE.match(line)
@@ -100,6 +108,10 @@ def main():
                     continue
                 kind, name = m.groups()
                 where = f"{os.path.relpath(path, root)}:{n}"
+                if name.endswith(".h") and (name.startswith("hearth/") or kind == '"'):
+                    dep = os.path.splitext(os.path.basename(name))[0]
+                    if dep != mod and dep != "banned":
+                        mine.add(dep)
                 if name.startswith("hearth/"):
                     h = name[len("hearth/"):]
                     hf = floor_of.get(h)
@@ -118,10 +130,85 @@ def main():
                     for p in BANNED_SYSTEM[floor]:
                         if name.startswith(p):
                             bad.append(f"{where}: {floor} includes <{name}>")
+    # a header with no source file of its name (db_int.h, views.h) is not a module: what
+    # includes it includes what it includes
+    modules = {os.path.splitext(os.path.basename(path))[0] for path, _ in sources
+               if path.endswith((".c", ".cc"))}
+    for cycle in cycles(collapse(deps, modules)):
+        bad.append("modules that include each other (a circle; a lower module must not include "
+                   "a higher one's header): " + " -> ".join(cycle + [cycle[0]]))
     for b in bad:
         print(b)
     print(f"floors: {len(sources)} server files, {len(headers)} headers, {len(bad)} breaches")
     return 1 if bad else 0
+
+
+def collapse(deps, modules):
+    """deps between modules only, looking through the headers that are not modules."""
+    out = {}
+    for m in modules:
+        seen, todo, reach = {m}, list(deps.get(m, ())), set()
+        while todo:
+            d = todo.pop()
+            if d in seen:
+                continue
+            seen.add(d)
+            if d in modules:
+                reach.add(d)
+            else:
+                todo.extend(deps.get(d, ()))
+        out[m] = reach - {m}
+    return out
+
+
+def cycles(deps):
+    """The strongly connected groups of more than one module (Tarjan), each as a path."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(deps.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(path_through(deps, sorted(group)))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(deps):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def path_through(deps, group):
+    """One circle inside group, from its first module back to it (breadth first)."""
+    start, inside = group[0], set(group)
+    prev, todo = {start: None}, [start]
+    while todo:
+        v = todo.pop(0)
+        for w in sorted(deps.get(v, ())):
+            if w == start:
+                path = [v]
+                while prev[path[-1]] is not None:
+                    path.append(prev[path[-1]])
+                return list(reversed(path))
+            if w in inside and w not in prev:
+                prev[w] = v
+                todo.append(w)
+    return group
 
 
 if __name__ == "__main__":

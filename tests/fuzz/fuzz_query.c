@@ -29,6 +29,7 @@
 
 #include "hearth/buf.h"
 #include "hearth/labels.h"
+#include "hearth/tags.h"
 #include "hearth/limits.h"
 #include "hearth/profile.h"
 #include "hearth/query.h"
