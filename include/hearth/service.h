@@ -8,7 +8,8 @@
  * (captures, the retention sweep, blob collection, thinning) and answers
  * health, readiness and metrics. It includes the headers of the floor's
  * modules, so the HTTP layer includes this one only: ingest.h (upload,
- * fetch and snapshots all end in hearth_service_ingest()), views_svc.h,
+ * fetch and snapshots all end in hearth_service_ingest()), records_svc.h
+ * (stored records, read, listed and deleted), views_svc.h,
  * series_svc.h, groups_svc.h, saved_svc.h, thin_svc.h and service_ctx.h.
  * Those modules never include this header: the facade is above them all.
  *
@@ -41,6 +42,7 @@
 /* the floor's modules, for the HTTP layer: the facade's contract includes theirs */
 #include "hearth/groups_svc.h"
 #include "hearth/ingest.h"
+#include "hearth/records_svc.h"
 #include "hearth/saved_svc.h"
 #include "hearth/series_svc.h"
 #include "hearth/service_ctx.h"

@@ -106,6 +106,9 @@ enum hearth_err hearth_service_view(struct hearth_service *svc, enum hearth_view
                                     const struct hearth_view_resp **out,
                                     struct hearth_cache_ref **ref, struct hearth_errmsg *em);
 
+/* Give back an answer's reference (hearth_cache_release() on the view cache); NULL is fine. */
+void hearth_service_view_release(struct hearth_service *svc, struct hearth_cache_ref *ref);
+
 /* Stored profiles merged into a view's profile (the merge= parameter); blobs borrowed. */
 struct hearth_view_merge {
     const char *blob[HEARTH_LIMIT_MERGE_PROFILES];

@@ -235,7 +235,8 @@ int hx_profiles_list(struct mg_connection *c, struct hearth_server *srv)
     }
     hearth_buf_init(&out, 64 << 20);
     hearth_buf_addstr(&out, "{\"profiles\":");
-    e = hearth_store_list(srv->store, before, before_id, limit, &out, &last, last_id, &more, &em);
+    e = hearth_service_profile_list(srv->svc, before, before_id, limit, &out, &last, last_id, &more,
+                                    &em);
     if (e) {
         hearth_buf_release(&out);
         return hx_send_error(c, e, em.msg);
@@ -263,7 +264,7 @@ int hx_profile_meta(struct mg_connection *c, struct hearth_server *srv, const st
     hearth_service_meta_json(&w, srv->svc, m);
     /* the series it is a snapshot of (a delete takes it out of them) */
     hearth_jsonw_key(&w, "series");
-    e = hearth_series_of_profile(srv->store, m->id, &w, &em);
+    e = hearth_service_profile_series(srv->svc, m->id, &w, &em);
     hearth_jsonw_obj_close(&w);
     hearth_buf_addch(&out, '\n');
     rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
@@ -296,7 +297,7 @@ int hx_profile_raw(struct mg_connection *c, struct hearth_server *srv, const str
                                     {"X-Robots-Tag", "noindex"}};
         if (inm && !strcmp(inm, etag))
             return hx_send_resp(c, 304, NULL, NULL, 0, h, 3, false);
-        e = hearth_store_open_blob(srv->store, m->blob, &fd, &n, &em);
+        e = hearth_service_profile_open_blob(srv->svc, m->blob, &fd, &n, &em);
         if (e)
             return hx_send_error(c, e, em.msg);
         rc = hx_send_resp(c, 200, "application/octet-stream", NULL, n, h, 5, true);
@@ -328,7 +329,7 @@ int hx_profile_delete(struct mg_connection *c, struct hearth_server *srv, const 
     if (!hx_bearer(c, tok, sizeof(tok)))
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
                              "send the delete token as 'Authorization: Bearer <token>'");
-    e = hearth_store_delete(srv->store, id, tok, &em);
+    e = hearth_service_profile_delete(srv->svc, id, tok, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
@@ -410,7 +411,7 @@ static enum hearth_err parse_merge(struct hearth_server *srv, char *val, struct 
             return hearth_errmsg_set(em, HEARTH_E_TOO_LARGE, "merge= names more than %d profiles",
                                      HEARTH_LIMIT_MERGE_PROFILES - 1);
         memset(&mm, 0, sizeof(mm));
-        e = hearth_store_get(srv->store, id, &mm, em);
+        e = hearth_service_profile_get(srv->svc, id, &mm, em);
         if (e) {
             if (e == HEARTH_E_NOT_FOUND)
                 hearth_errmsg_set(em, HEARTH_E_BAD_REQUEST, "merge=: no such profile %.40s", id);
@@ -552,7 +553,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
         } else if (!strcmp(name, "base")) {
             if (!*val)
                 continue;
-            e = hearth_store_get(srv->store, val, &bm, &em);
+            e = hearth_service_profile_get(srv->svc, val, &bm, &em);
             if (e) {
                 if (e == HEARTH_E_NOT_FOUND)
                     hearth_errmsg_set(&em, e, "no such base profile");
@@ -666,7 +667,7 @@ int hx_profile_view(struct mg_connection *c, struct hearth_server *srv, const st
 out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
-    hearth_cache_release(srv->views, vref);
+    hearth_service_view_release(srv->svc, vref);
     hearth_meta_release(&bm);
     hearth_buf_release(&key);
     free(vp);
@@ -724,7 +725,7 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
     enum hearth_err e;
     int rc;
 
-    e = hearth_store_get_gctrace(srv->store, id, &m, &em);
+    e = hearth_service_gctrace_get(srv->svc, id, &m, &em);
     if (e)
         return hx_send_error(c, e, "no such gctrace");
     e = hearth_service_gctrace_view(srv->svc, &m, &resp, &ref, &em);
@@ -742,7 +743,7 @@ int hx_gctrace_get(struct mg_connection *c, struct hearth_server *srv, const cha
 out_error:
     rc = hx_send_error(c, e, em.msg);
 out_free:
-    hearth_cache_release(srv->views, ref);
+    hearth_service_view_release(srv->svc, ref);
     hearth_meta_release(&m);
     return rc;
 }

@@ -49,7 +49,7 @@ static int send_group(struct mg_connection *c, struct hearth_server *srv, const 
     size_t i;
     int rc;
 
-    e = hearth_group_get(srv->store, id, &g, &em);
+    e = hearth_service_group_get(srv->svc, id, &g, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     hearth_buf_init(&out, srv->cfg->lim.max_output);
@@ -95,7 +95,7 @@ static int send_group(struct mg_connection *c, struct hearth_server *srv, const 
         hearth_jsonw_key(&w, "series_id");
         hearth_jsonw_cstr(&w, g.targets[i].series);
         hearth_jsonw_key(&w, "series");
-        e = hearth_series_get(srv->store, g.targets[i].series, &s, &em2);
+        e = hearth_service_series_get(srv->svc, g.targets[i].series, &s, &em2);
         if (e == HEARTH_E_NOT_FOUND) {
             hearth_jsonw_null(&w); /* deleted on its own */
             e = HEARTH_OK;
@@ -252,7 +252,7 @@ static int h_list(struct mg_connection *c, struct hearth_server *srv)
 
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     hearth_buf_addstr(&out, "{\"groups\":");
-    e = hearth_group_list(srv->store, 200, &out, &em);
+    e = hearth_service_group_list(srv->svc, 200, &out, &em);
     hearth_buf_addstr(&out, "}\n");
     rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
     hearth_buf_release(&out);
@@ -271,7 +271,7 @@ static bool token_ok(struct mg_connection *c, struct hearth_server *srv, const c
                             "send the group's delete token as 'Authorization: Bearer <token>'");
         return false;
     }
-    e = hearth_group_check_token(srv->store, id, tok, &em);
+    e = hearth_service_group_check_token(srv->svc, id, tok, &em);
     if (e) {
         *rc = hx_send_error(c, e, em.msg);
         return false;

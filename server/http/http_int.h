@@ -38,9 +38,7 @@ struct hearth_jsonw;
 struct hearth_server {
     const struct hearth_config *cfg;
     struct mg_context *ctx;
-    struct hearth_service *svc;            /* caches, slots, ingest, fetch, jobs */
-    struct hearth_store *store;            /* borrowed from svc */
-    struct hearth_cache *profiles, *views; /* borrowed from svc */
+    struct hearth_service *svc; /* caches, slots, ingest, fetch, jobs */
     struct asset *assets;
     size_t nassets;
     int port;

@@ -38,7 +38,7 @@ static int send_view(struct mg_connection *c, struct hearth_server *srv, const c
     enum hearth_err e;
     int rc;
 
-    e = hearth_saved_view_get(srv->store, id, &v, &em);
+    e = hearth_service_saved_get(srv->svc, id, &v, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     hearth_buf_init(&out, 1 << 20);
@@ -125,7 +125,7 @@ static int h_list(struct mg_connection *c, struct hearth_server *srv)
 
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     hearth_buf_addstr(&out, "{\"views\":");
-    e = hearth_saved_view_list(srv->store, HEARTH_LIMIT_SAVED_VIEWS, &out, &em);
+    e = hearth_service_saved_list(srv->svc, HEARTH_LIMIT_SAVED_VIEWS, &out, &em);
     hearth_buf_addstr(&out, "}\n");
     rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
     hearth_buf_release(&out);
@@ -142,7 +142,7 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
         return hx_send_error(c, HEARTH_E_FORBIDDEN,
                              "send the saved view's delete token as 'Authorization: Bearer "
                              "<token>'");
-    e = hearth_saved_view_delete(srv->store, id, tok, &em);
+    e = hearth_service_saved_delete(srv->svc, id, tok, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);

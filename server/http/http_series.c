@@ -210,7 +210,7 @@ static void write_series_group(struct hearth_jsonw *w, struct hearth_server *srv
     hearth_jsonw_key(w, "group");
     /* a series in no group, or one whose group cannot be read now: null (the series stands
      * on its own) */
-    if (hearth_group_of_series(srv->store, s->id, &ref, &em) != HEARTH_OK) {
+    if (hearth_service_group_of_series(srv->svc, s->id, &ref, &em) != HEARTH_OK) {
         hearth_jsonw_null(w);
         return;
     }
@@ -245,7 +245,7 @@ static int send_series_x(struct mg_connection *c, struct hearth_server *srv, con
     enum hearth_err e;
     int rc;
 
-    e = hearth_series_get(srv->store, id, &s, &em);
+    e = hearth_service_series_get(srv->svc, id, &s, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     hearth_buf_init(&out, srv->cfg->lim.max_output);
@@ -340,7 +340,7 @@ static int h_list(struct mg_connection *c, struct hearth_server *srv, bool captu
 
     hearth_buf_init(&out, srv->cfg->lim.max_output);
     hearth_buf_addstr(&out, captures_only ? "{\"captures\":" : "{\"series\":");
-    e = hearth_series_list(srv->store, 200, captures_only, &out, &em);
+    e = hearth_service_series_list(srv->svc, 200, captures_only, &out, &em);
     hearth_buf_addstr(&out, "}\n");
     rc = e ? hx_send_error(c, e, em.msg) : hx_send_json(c, 200, &out);
     hearth_buf_release(&out);
@@ -358,7 +358,7 @@ static bool token_ok(struct mg_connection *c, struct hearth_server *srv, const c
                             "send the series' delete token as 'Authorization: Bearer <token>'");
         return false;
     }
-    e = hearth_series_check_token(srv->store, id, tok, &em);
+    e = hearth_service_series_check_token(srv->svc, id, tok, &em);
     if (e) {
         *rc = hx_send_error(c, e, em.msg);
         return false;
@@ -391,7 +391,7 @@ static int h_delete(struct mg_connection *c, struct hearth_server *srv, const ch
         hearth_captures_cancel(hearth_service_captures(srv->svc), id,
                                &em); /* not running: nothing to stop */
     hx_bearer(c, tok, sizeof(tok));
-    e = hearth_series_delete(srv->store, id, tok, with_profiles, NULL, &em);
+    e = hearth_service_series_delete(srv->svc, id, tok, with_profiles, NULL, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     return hx_send_resp(c, 204, NULL, NULL, 0, NULL, 0, false);
@@ -506,7 +506,7 @@ static int h_attach(struct mg_connection *c, struct hearth_server *srv, const ch
             goto out_free;
         }
     }
-    e = hearth_series_set_gctrace(srv->store, id, gct, start, &em);
+    e = hearth_service_series_set_gctrace(srv->svc, id, gct, start, &em);
     if (e)
         rc = hx_send_error(c, e, em.msg);
     else
@@ -576,7 +576,7 @@ static int h_thinning(struct mg_connection *c, struct hearth_server *srv, const 
         return hx_send_error(c, HEARTH_E_BAD_REQUEST, "send {" THIN_USAGE "}");
     }
     json_decref(root);
-    e = hearth_series_thin_set(srv->store, id, on, keep_s, every_s, &em);
+    e = hearth_service_series_thin_set(srv->svc, id, on, keep_s, every_s, &em);
     return e ? hx_send_error(c, e, em.msg) : send_series(c, srv, id, 200, NULL);
 }
 
@@ -589,7 +589,7 @@ static int h_thin_now(struct mg_connection *c, struct hearth_server *srv, const 
     if (!token_ok(c, srv, id, &rc))
         return rc;
     e = hearth_service_thin_series(srv->svc, id, &removed, &em);
-    if (e == HEARTH_E_NOT_FOUND && hearth_series_exists(srv->store, id))
+    if (e == HEARTH_E_NOT_FOUND && hearth_service_series_exists(srv->svc, id))
         return hx_send_error(c, HEARTH_E_CONFLICT,
                              "the series has no thinning policy: PUT /api/series/ID/thinning "
                              "first");
@@ -691,7 +691,7 @@ static int h_capture(struct mg_connection *c, struct hearth_server *srv)
                                      token, &retry_s, &em);
     /* the policy before the first pass can see the series (a failure here stops nothing) */
     if (!e && thin)
-        e = hearth_series_thin_set(srv->store, id, true, keep_s, every_s, &em);
+        e = hearth_service_series_thin_set(srv->svc, id, true, keep_s, every_s, &em);
     if (e && retry_s >= 0)
         rc = hx_send_error_retry(c, e, em.msg, retry_s);
     else

@@ -140,7 +140,7 @@ static int h_page_raw(struct mg_connection *c, struct hearth_server *srv, const 
 
     if (!hearth_id_valid(id, strlen(id)))
         return hx_send_error(c, HEARTH_E_NOT_FOUND, "no such profile");
-    e = hearth_store_get(srv->store, id, &m, &em);
+    e = hearth_service_profile_get(srv->svc, id, &m, &em);
     if (e)
         return hx_send_error(c, e, em.msg);
     if (hx_query_param(mg_get_request_info(c)->query_string, "base", base, sizeof(base)) != 0) {
@@ -401,7 +401,7 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
             return hx_profile_memstats(c, srv, id, method);
         if (!get)
             return hx_send_405(c, *rest ? "GET, HEAD" : "GET, HEAD, DELETE");
-        e = hearth_store_get(srv->store, id, &m, &em);
+        e = hearth_service_profile_get(srv->svc, id, &m, &em);
         if (e)
             return hx_send_error(c, e, em.msg);
         if (!*rest)
@@ -496,7 +496,8 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
         *tmpl = "/p/{id}";
         if (!wants_html(c))
             return h_page_raw(c, srv, path + 3);
-        e = page_id(path + 3, id) ? hearth_store_get(srv->store, id, &m, &em) : HEARTH_E_NOT_FOUND;
+        e = page_id(path + 3, id) ? hearth_service_profile_get(srv->svc, id, &m, &em)
+                                  : HEARTH_E_NOT_FOUND;
         if (e && e != HEARTH_E_NOT_FOUND)
             return hx_send_error(c, e, em.msg);
         if (e)
@@ -508,14 +509,14 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
     }
     if (!strncmp(path, "/s/", 3)) {
         *tmpl = "/s/{id}";
-        if (!page_id(path + 3, id) || !hearth_series_exists(srv->store, id))
+        if (!page_id(path + 3, id) || !hearth_service_series_exists(srv->svc, id))
             return h_not_found(c, srv, "no such series",
                                "There is no series at this address: it may have been deleted.");
         return h_static_vary(c, srv, "/index.html", "Accept-Encoding, Accept");
     }
     if (!strncmp(path, "/c/", 3)) {
         *tmpl = "/c/{id}";
-        if (!page_id(path + 3, id) || !hearth_group_exists(srv->store, id))
+        if (!page_id(path + 3, id) || !hearth_service_group_exists(srv->svc, id))
             return h_not_found(c, srv, "no such capture group",
                                "There is no capture group at this address: it may have been "
                                "deleted.");
@@ -526,7 +527,7 @@ static int route_request(struct mg_connection *c, struct hearth_server *srv, con
         struct hearth_errmsg em = {{0}};
         enum hearth_err e;
         *tmpl = "/g/{id}";
-        e = page_id(path + 3, id) ? hearth_store_get_gctrace(srv->store, id, &m, &em)
+        e = page_id(path + 3, id) ? hearth_service_gctrace_get(srv->svc, id, &m, &em)
                                   : HEARTH_E_NOT_FOUND;
         if (e && e != HEARTH_E_NOT_FOUND)
             return hx_send_error(c, e, em.msg);
@@ -910,9 +911,6 @@ enum hearth_err hearth_server_start(const struct hearth_config *cfg, struct hear
     e = hearth_service_open(cfg, &srv->svc, em);
     if (e)
         goto out_fail;
-    srv->store = hearth_service_store(srv->svc);
-    srv->profiles = hearth_service_profiles(srv->svc);
-    srv->views = hearth_service_views(srv->svc);
     e = load_assets(srv, em);
     if (e)
         goto out_fail;

@@ -34,6 +34,11 @@
  */
 #define DEFAULT_FLAME_MIN_FRACTION 0.0002
 
+void hearth_service_view_release(struct hearth_service *svc, struct hearth_cache_ref *ref)
+{
+    hearth_cache_release(hearth_service_views(svc), ref);
+}
+
 void hearth_view_resp_free(void *v)
 {
     struct hearth_view_resp *r = v;
