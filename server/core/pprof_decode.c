@@ -44,6 +44,10 @@ static bool rd_varint(struct rd *r, uint64_t *v)
     uint64_t x = 0;
     int shift;
 
+    if (r->p < r->end && *r->p < 0x80) { /* most keys, lengths and small ids */
+        *v = *r->p++;
+        return true;
+    }
     for (shift = 0; shift < 70; shift += 7) {
         unsigned char b;
         if (r->p >= r->end)
@@ -283,6 +287,8 @@ struct rec {
     uint32_t nval, nb;
 };
 
+#define REC_BATCH 16
+
 struct recs {
     unsigned char *buf;
     size_t used, size;
@@ -290,6 +296,19 @@ struct recs {
     size_t n, cap;
     uint64_t *slots;
     size_t nslots;
+    /*
+     * Records waiting to be added, REC_BATCH at most: their slots (and then
+     * the records found there) are fetched ahead while the batch is read,
+     * so the lookups of a batch wait on memory together, not one by one.
+     */
+    unsigned char *bb; /* the waiting records' bytes */
+    int64_t *bv;       /* and values */
+    size_t bbused, bbcap, bvused, bvcap, nwait;
+    struct {
+        uint64_t h;
+        size_t boff, voff;
+        uint32_t nb, nval;
+    } wait[REC_BATCH];
 };
 
 static inline struct rec *rec_at(const struct recs *r, size_t i)
@@ -302,6 +321,8 @@ static void recs_release(struct recs *r)
     free(r->buf);
     free(r->at);
     free(r->slots);
+    free(r->bb);
+    free(r->bv);
     memset(r, 0, sizeof(*r));
 }
 
@@ -370,9 +391,8 @@ static bool recs_room(struct recs *r, size_t sz)
  * added if new. Returns false on no memory.
  */
 static bool recs_add(struct recs *r, const unsigned char *bytes, uint32_t nb, const int64_t *vals,
-                     uint32_t nval)
+                     uint32_t nval, uint64_t h)
 {
-    uint64_t h = hearth_hash_bytes(bytes, nb, 7 + nval);
     uint32_t tag = (uint32_t)(h >> 32);
     size_t j, k, sz;
     struct rec *x;
@@ -419,6 +439,27 @@ static bool recs_add(struct recs *r, const unsigned char *bytes, uint32_t nb, co
     return true;
 }
 
+/* Adds the waiting records, in order. */
+static bool recs_flush(struct recs *r)
+{
+    size_t i;
+    bool ok = true;
+
+    if (r->nslots) {
+        for (i = 0; i < r->nwait; i++) {
+            uint32_t tag = (uint32_t)(r->wait[i].h >> 32);
+            uint64_t sl = r->slots[tag & (r->nslots - 1)];
+            if (sl && (uint32_t)(sl >> 32) == tag)
+                __builtin_prefetch(r->buf + r->at[(uint32_t)sl - 1]);
+        }
+    }
+    for (i = 0; i < r->nwait && ok; i++)
+        ok = recs_add(r, r->bb + r->wait[i].boff, r->wait[i].nb, r->bv + r->wait[i].voff,
+                      r->wait[i].nval, r->wait[i].h);
+    r->nwait = r->bbused = r->bvused = 0;
+    return ok;
+}
+
 struct dec {
     const struct hearth_limits *lim;
     struct hearth_errmsg *em;
@@ -450,8 +491,6 @@ struct dec {
      * of every Sample of the same bytes beside them.
      */
     struct recs recs;
-    unsigned char *kbuf;
-    size_t kbufcap;
     bool bad_sample; /* a malformed Sample came after the records kept */
     uint32_t *key;
     size_t keycap;
@@ -569,9 +608,9 @@ static enum hearth_err keep_sample(struct dec *d, struct rd m)
     if (len > UINT32_MAX)
         return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
                                  "parsing profile: a Sample message is larger than the limit");
-    if (!vgrow(&d->kbuf, &d->kbufcap, len, 1))
+    if (!vgrow(&d->recs.bb, &d->recs.bbcap, d->recs.bbused + len, 1))
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
-    bytes = d->kbuf;
+    bytes = d->recs.bb + d->recs.bbused;
     rs->nval = 0;
     while (m.p < m.end) {
         const unsigned char *start = m.p;
@@ -598,8 +637,25 @@ static enum hearth_err keep_sample(struct dec *d, struct rd m)
     }
     if (rs->nval > UINT32_MAX)
         goto out_bad;
-    if (!recs_add(&d->recs, bytes, (uint32_t)nb, rs->val, (uint32_t)rs->nval))
-        goto out_nomem;
+    {
+        struct recs *r = &d->recs;
+        size_t w = r->nwait;
+        if (!vgrow(&r->bv, &r->bvcap, r->bvused + rs->nval, sizeof(*r->bv)))
+            goto out_nomem;
+        if (rs->nval)
+            memcpy(r->bv + r->bvused, rs->val, rs->nval * sizeof(*r->bv));
+        r->wait[w].h = hearth_hash_bytes(bytes, nb, 7 + (uint64_t)rs->nval);
+        if (r->nslots)
+            __builtin_prefetch(&r->slots[(uint32_t)(r->wait[w].h >> 32) & (r->nslots - 1)]);
+        r->wait[w].boff = r->bbused;
+        r->wait[w].voff = r->bvused;
+        r->wait[w].nb = (uint32_t)nb;
+        r->wait[w].nval = (uint32_t)rs->nval;
+        r->bbused += nb;
+        r->bvused += rs->nval;
+        if (++r->nwait == REC_BATCH && !recs_flush(r))
+            goto out_nomem;
+    }
     return HEARTH_OK;
 out_bad:
     d->bad_sample = true;
@@ -902,6 +958,8 @@ static enum hearth_err pass1(struct dec *d, struct stream *st)
             break; /* unknown field: skipped, whatever its (valid) wire type */
         }
     }
+    if (!recs_flush(&d->recs))
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
     return HEARTH_OK;
 
 out_wiretype:
@@ -1495,7 +1553,6 @@ static void decoder_release(struct dec *d)
     hearth_arena_release(&d->scratch);
     free(d->remap);
     recs_release(&d->recs);
-    free(d->kbuf);
     free(d->pend);
     free(d->loc_map_id);
     free(d->line_fn_id);
