@@ -44,6 +44,10 @@ static bool rd_varint(struct rd *r, uint64_t *v)
     uint64_t x = 0;
     int shift;
 
+    if (r->p < r->end && *r->p < 0x80) { /* most keys, lengths and small ids */
+        *v = *r->p++;
+        return true;
+    }
     for (shift = 0; shift < 70; shift += 7) {
         unsigned char b;
         if (r->p >= r->end)
@@ -272,6 +276,190 @@ struct raw_sample {
     size_t nloc, nval, nlab, loccap, valcap, labcap;
 };
 
+/*
+ * The records, one after the other in one buffer: {number of values, number
+ * of bytes}, the values (int64), then the bytes, padded to 8; a lookup reads
+ * one slot and one record, and the values are summed where they are kept.
+ * Slots hold the hash's upper half and the index + 1 (0 = empty); the index
+ * of a slot comes from the same half.
+ */
+struct rec {
+    uint32_t nval, nb;
+};
+
+#define REC_BATCH 16
+
+struct recs {
+    unsigned char *buf;
+    size_t used, size;
+    size_t *at; /* record index -> offset in buf */
+    size_t n, cap;
+    uint64_t *slots;
+    size_t nslots;
+    /*
+     * Records waiting to be added, REC_BATCH at most: their slots (and then
+     * the records found there) are fetched ahead while the batch is read,
+     * so the lookups of a batch wait on memory together, not one by one.
+     */
+    unsigned char *bb; /* the waiting records' bytes */
+    int64_t *bv;       /* and values */
+    size_t bbused, bbcap, bvused, bvcap, nwait;
+    struct {
+        uint64_t h;
+        size_t boff, voff;
+        uint32_t nb, nval;
+    } wait[REC_BATCH];
+};
+
+static inline struct rec *rec_at(const struct recs *r, size_t i)
+{
+    return (struct rec *)(void *)(r->buf + r->at[i]);
+}
+
+static void recs_release(struct recs *r)
+{
+    free(r->buf);
+    free(r->at);
+    free(r->slots);
+    free(r->bb);
+    free(r->bv);
+    memset(r, 0, sizeof(*r));
+}
+
+static void recs_drop_index(struct recs *r)
+{
+    free(r->slots);
+    r->slots = NULL;
+    r->nslots = 0;
+}
+
+static inline int64_t *rec_vals(struct rec *x)
+{
+    return (int64_t *)(void *)(x + 1);
+}
+
+static inline const unsigned char *rec_bytes(const struct rec *x)
+{
+    return (const unsigned char *)(x + 1) + (size_t)x->nval * 8;
+}
+
+static bool recs_rehash(struct recs *r, size_t nslots)
+{
+    uint64_t *ns = calloc(nslots, sizeof(*ns));
+    size_t i;
+
+    if (!ns)
+        return false;
+    for (i = 0; i < r->nslots; i++) {
+        uint64_t sl = r->slots[i];
+        size_t j;
+        if (!sl)
+            continue;
+        for (j = (size_t)(sl >> 32) & (nslots - 1); ns[j]; j = (j + 1) & (nslots - 1))
+            ;
+        ns[j] = sl;
+    }
+    free(r->slots);
+    r->slots = ns;
+    r->nslots = nslots;
+    return true;
+}
+
+/* Room for a new record of sz bytes (a multiple of 8) at r->used; false on no memory. */
+static bool recs_room(struct recs *r, size_t sz)
+{
+    size_t nc = r->size ? r->size : (size_t)1 << 16;
+    unsigned char *nb;
+
+    if (r->size - r->used >= sz)
+        return true;
+    while (nc - r->used < sz) {
+        if (nc > SIZE_MAX / 2)
+            return false;
+        nc *= 2;
+    }
+    nb = realloc(r->buf, nc);
+    if (!nb)
+        return false;
+    r->buf = nb;
+    r->size = nc;
+    return true;
+}
+
+/*
+ * Sums vals into the record of bytes[0..nb) with nval values, which is
+ * added if new. Returns false on no memory.
+ */
+static bool recs_add(struct recs *r, const unsigned char *bytes, uint32_t nb, const int64_t *vals,
+                     uint32_t nval, uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t j, k, sz;
+    struct rec *x;
+
+    if ((r->n + 1) * 2 > r->nslots) {
+        if (r->n >= UINT32_MAX - 2 || !recs_rehash(r, r->nslots ? r->nslots * 2 : 4096))
+            return false;
+    }
+    for (j = tag & (r->nslots - 1); r->slots[j]; j = (j + 1) & (r->nslots - 1)) {
+        uint64_t sl = r->slots[j];
+        int64_t *sum;
+        if ((uint32_t)(sl >> 32) != tag)
+            continue;
+        x = rec_at(r, (uint32_t)sl - 1);
+        if (x->nb != nb || x->nval != nval || memcmp(rec_bytes(x), bytes, nb) != 0)
+            continue;
+        sum = rec_vals(x);
+        for (k = 0; k < nval; k++)
+            sum[k] = hearth_add64(sum[k], vals[k]);
+        return true;
+    }
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 1024;
+        size_t *na = realloc(r->at, nc * sizeof(*na));
+        if (!na)
+            return false;
+        r->at = na;
+        r->cap = nc;
+    }
+    sz = sizeof(struct rec) + (size_t)nval * 8 + (((size_t)nb + 7) & ~(size_t)7);
+    if (!recs_room(r, sz))
+        return false;
+    x = (struct rec *)(void *)(r->buf + r->used);
+    x->nval = nval;
+    x->nb = nb;
+    if (nval)
+        memcpy(rec_vals(x), vals, (size_t)nval * 8);
+    if (nb)
+        memcpy((unsigned char *)rec_bytes(x), bytes, nb);
+    r->at[r->n] = r->used;
+    r->used += sz;
+    r->slots[j] = (uint64_t)tag << 32 | (uint32_t)(r->n + 1);
+    r->n++;
+    return true;
+}
+
+/* Adds the waiting records, in order. */
+static bool recs_flush(struct recs *r)
+{
+    size_t i;
+    bool ok = true;
+
+    if (r->nslots) {
+        for (i = 0; i < r->nwait; i++) {
+            uint32_t tag = (uint32_t)(r->wait[i].h >> 32);
+            uint64_t sl = r->slots[tag & (r->nslots - 1)];
+            if (sl && (uint32_t)(sl >> 32) == tag)
+                __builtin_prefetch(r->buf + r->at[(uint32_t)sl - 1]);
+        }
+    }
+    for (i = 0; i < r->nwait && ok; i++)
+        ok = recs_add(r, r->bb + r->wait[i].boff, r->wait[i].nb, r->bv + r->wait[i].voff,
+                      r->wait[i].nval, r->wait[i].h);
+    r->nwait = r->bbused = r->bvused = 0;
+    return ok;
+}
+
 struct dec {
     const struct hearth_limits *lim;
     struct hearth_errmsg *em;
@@ -298,16 +486,11 @@ struct dec {
     size_t key2cap;
     struct raw_sample rs;
     /*
-     * Sample records read before the ids are known: key = {number of
-     * values, number of bytes, the Sample's bytes without its values}; the
-     * summed values of record i are rvals[rvoff[i] .. rvoff[i + 1]).
+     * Sample records read before the ids are known (struct rec, below): a
+     * record is a Sample's bytes without its values, with the summed values
+     * of every Sample of the same bytes beside them.
      */
-    struct hearth_seqmap rkeys;
-    int64_t *rvals;
-    size_t nrvals, rvalcap, rvoffcap;
-    size_t *rvoff;
-    uint32_t *kbuf;
-    size_t kbufcap;
+    struct recs recs;
     bool bad_sample; /* a malformed Sample came after the records kept */
     uint32_t *key;
     size_t keycap;
@@ -413,22 +596,21 @@ static bool push_u64(uint64_t **a, size_t *n, size_t *cap, uint64_t v);
 static enum hearth_err keep_sample(struct dec *d, struct rd m)
 {
     struct raw_sample *rs = &d->rs;
-    size_t len = (size_t)(m.end - m.p), words = 2 + (len + 3) / 4, nb = 0, k;
+    size_t len = (size_t)(m.end - m.p), nb = 0;
     unsigned char *bytes;
-    uint32_t num, id;
+    uint32_t num;
     int wt;
     uint64_t v;
     struct rd f;
-    bool added;
 
     if (d->bad_sample)
         return HEARTH_OK;
     if (len > UINT32_MAX)
         return hearth_errmsg_set(d->em, HEARTH_E_TOO_LARGE,
                                  "parsing profile: a Sample message is larger than the limit");
-    if (!vgrow(&d->kbuf, &d->kbufcap, words, sizeof(*d->kbuf)))
+    if (!vgrow(&d->recs.bb, &d->recs.bbcap, d->recs.bbused + len, 1))
         return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
-    bytes = (unsigned char *)(d->kbuf + 2);
+    bytes = d->recs.bb + d->recs.bbused;
     rs->nval = 0;
     while (m.p < m.end) {
         const unsigned char *start = m.p;
@@ -455,27 +637,25 @@ static enum hearth_err keep_sample(struct dec *d, struct rd m)
     }
     if (rs->nval > UINT32_MAX)
         goto out_bad;
-    d->kbuf[0] = (uint32_t)rs->nval;
-    d->kbuf[1] = (uint32_t)nb;
-    words = 2 + (nb + 3) / 4;
-    memset(bytes + nb, 0, (words - 2) * 4 - nb);
-    id = hearth_seqmap_add(&d->rkeys, d->kbuf, words, &added);
-    if (id == HEARTH_NONE)
-        goto out_nomem;
-    if (!added) {
-        int64_t *sum = d->rvals + d->rvoff[id];
-        for (k = 0; k < rs->nval; k++)
-            sum[k] = hearth_add64(sum[k], rs->val[k]);
-        return HEARTH_OK;
+    {
+        struct recs *r = &d->recs;
+        size_t w = r->nwait;
+        if (!vgrow(&r->bv, &r->bvcap, r->bvused + rs->nval, sizeof(*r->bv)))
+            goto out_nomem;
+        if (rs->nval)
+            memcpy(r->bv + r->bvused, rs->val, rs->nval * sizeof(*r->bv));
+        r->wait[w].h = hearth_hash_bytes(bytes, nb, 7 + (uint64_t)rs->nval);
+        if (r->nslots)
+            __builtin_prefetch(&r->slots[(uint32_t)(r->wait[w].h >> 32) & (r->nslots - 1)]);
+        r->wait[w].boff = r->bbused;
+        r->wait[w].voff = r->bvused;
+        r->wait[w].nb = (uint32_t)nb;
+        r->wait[w].nval = (uint32_t)rs->nval;
+        r->bbused += nb;
+        r->bvused += rs->nval;
+        if (++r->nwait == REC_BATCH && !recs_flush(r))
+            goto out_nomem;
     }
-    if (!vgrow(&d->rvoff, &d->rvoffcap, (size_t)id + 1, sizeof(*d->rvoff)) ||
-        !vgrow(&d->rvals, &d->rvalcap, d->nrvals + rs->nval, sizeof(*d->rvals)))
-        goto out_nomem;
-    if (rs->nval)
-        memcpy(d->rvals + d->nrvals, rs->val, rs->nval * sizeof(*d->rvals));
-    d->rvoff[id] = d->nrvals;
-    d->nrvals += rs->nval;
-    d->rvoff[id + 1] = d->nrvals;
     return HEARTH_OK;
 out_bad:
     d->bad_sample = true;
@@ -778,6 +958,8 @@ static enum hearth_err pass1(struct dec *d, struct stream *st)
             break; /* unknown field: skipped, whatever its (valid) wire type */
         }
     }
+    if (!recs_flush(&d->recs))
+        return hearth_errmsg_set(d->em, HEARTH_E_NOMEM, "out of memory");
     return HEARTH_OK;
 
 out_wiretype:
@@ -1149,7 +1331,7 @@ static enum hearth_err pass2(struct dec *d)
 {
     struct hearth_profile *p = d->p;
     struct samp_cap cap = {0};
-    size_t nlocs = 0, nlabs = 0, s = 0, u, nrec = d->rkeys.n;
+    size_t nlocs = 0, nlabs = 0, s = 0, u, nrec = d->recs.n;
 
     p->s_loc_off = malloc((nrec + 1) * sizeof(*p->s_loc_off));
     p->s_lab_off = malloc((nrec + 1) * sizeof(*p->s_lab_off));
@@ -1172,7 +1354,7 @@ static enum hearth_err pass2(struct dec *d)
          */
         size_t bound = 0;
         for (u = 0; u < nrec; u++)
-            bound += d->rkeys.pool[d->rkeys.off[u] + 1];
+            bound += rec_at(&d->recs, u)->nb;
         if (bound > d->lim->max_frames)
             bound = d->lim->max_frames;
         if (!vgrow(&p->s_locs, &cap.locs, bound, sizeof(uint32_t)))
@@ -1181,11 +1363,11 @@ static enum hearth_err pass2(struct dec *d)
 
     for (u = 0; u < nrec; u++) {
         struct raw_sample *sm = &d->rs;
-        const uint32_t *rk = d->rkeys.pool + d->rkeys.off[u];
-        const unsigned char *rb = (const unsigned char *)(rk + 2);
-        const int64_t *vals = d->rvals + d->rvoff[u];
-        size_t nval = rk[0], k;
-        struct rd rr = {rb, rb + rk[1]};
+        struct rec *rk = rec_at(&d->recs, u);
+        const unsigned char *rb = rec_bytes(rk);
+        const int64_t *vals = rec_vals(rk);
+        size_t nval = rk->nval, k;
+        struct rd rr = {rb, rb + rk->nb};
 
         {
             int r2 = decode_sample(rr, &d->rs);
@@ -1370,10 +1552,7 @@ static void decoder_release(struct dec *d)
 {
     hearth_arena_release(&d->scratch);
     free(d->remap);
-    hearth_seqmap_release(&d->rkeys);
-    free(d->rvals);
-    free(d->rvoff);
-    free(d->kbuf);
+    recs_release(&d->recs);
     free(d->pend);
     free(d->loc_map_id);
     free(d->line_fn_id);
@@ -1425,7 +1604,6 @@ static enum hearth_err decode_proto(struct stream *st, const struct hearth_limit
     hearth_arena_init(&d.scratch, 64 * 1024, lim->max_message);
     hearth_arena_pb_allocator(&d.scratch, &d.pb);
     hearth_intern_init(&d.in, &p->arena, lim->max_strings);
-    hearth_seqmap_init(&d.rkeys);
     if (!hearth_u64map_init(&d.fn_ids, 1024) || !hearth_u64map_init(&d.loc_ids, 1024) ||
         !hearth_u64map_init(&d.map_ids, 16)) {
         e = hearth_errmsg_set(em, HEARTH_E_NOMEM, "out of memory");
@@ -1441,7 +1619,7 @@ static enum hearth_err decode_proto(struct stream *st, const struct hearth_limit
     e = pass1(&d, st);
     if (e)
         goto out_release;
-    hearth_seqmap_drop_index(&d.rkeys);
+    recs_drop_index(&d.recs);
     e = resolve_strings(&d);
     if (e)
         goto out_release;

@@ -1491,29 +1491,41 @@ static enum hearth_err collect(struct ctx *c, bool want_tags)
     }
     if (c->rx_failed)
         goto out_nomem; /* a tag filter could not be evaluated */
-    /* export: strip the tag-set slot from every stored sequence */
+    /*
+     * export: strip the tag-set slot from every stored sequence, in place
+     * (a stack moves down by one slot per stack before it), so the pool and
+     * its offsets become the view's without a second copy of the frames.
+     */
+    hearth_seqmap_drop_index(&stacks);
     s->nstacks = stacks.n;
-    s->off = malloc((stacks.n + 1) * sizeof(*s->off));
-    s->frames = malloc((stacks.npool + 1) * sizeof(*s->frames));
     s->tagset = malloc((stacks.n + 1) * sizeof(*s->tagset));
-    if (!s->off || !s->frames || !s->tagset)
+    if (!s->tagset)
         goto out_nomem;
+    if (stacks.pool && stacks.off) {
+        size_t o = 0;
+        for (i = 0; i < stacks.n; i++) {
+            size_t a = stacks.off[i], b = stacks.off[i + 1];
+            s->tagset[i] = stacks.pool[b - 1];
+            memmove(stacks.pool + o, stacks.pool + a, (b - a - 1) * sizeof(uint32_t));
+            stacks.off[i] = o;
+            o += b - a - 1;
+        }
+        stacks.off[stacks.n] = o;
+        s->off = stacks.off;
+        s->frames = stacks.pool;
+        stacks.off = NULL;
+        stacks.pool = NULL;
+    } else {
+        s->off = calloc(1, sizeof(*s->off));
+        s->frames = malloc(sizeof(*s->frames));
+        if (!s->off || !s->frames)
+            goto out_nomem;
+    }
     if (want_var && !s->var) {
         /* no stack survived: keep var non-NULL so views still say "estimated" */
         s->var = malloc(sizeof(*s->var));
         if (!s->var)
             goto out_nomem;
-    }
-    {
-        size_t o = 0;
-        for (i = 0; i < stacks.n; i++) {
-            size_t a = stacks.off[i], b = stacks.off[i + 1];
-            s->off[i] = o;
-            memcpy(s->frames + o, stacks.pool + a, (b - a - 1) * sizeof(uint32_t));
-            o += b - a - 1;
-            s->tagset[i] = stacks.pool[b - 1];
-        }
-        s->off[stacks.n] = o;
     }
     if (want_tags) {
         e = export_tagsets(s, &tc);

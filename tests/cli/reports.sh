@@ -136,8 +136,8 @@ awk '/^cfn=$/ { n++; if (prev !~ /^cfl=\(/) bad++; getline c; getline w
      { prev = $0 } END { exit !(n > 0 && bad == 0) }' "$T/out" && ok ||
   bad "callgrind of a diff: no well-formed call to a dropped node"
 
-# a profile file of 2 MiB or more runs with huge pages (a re-exec where THP is
-# "madvise"): the same bytes as without
+# a profile file of 128 KiB or more runs with huge pages (an advised heap
+# where THP is "madvise"): the same bytes as without
 zcat "$G/large-synth.pb.gz" >"$T/big.pb"
 [ "$(wc -c <"$T/big.pb")" -ge 2097152 ] && ok || bad "big.pb: under 2 MiB"
 for r in proto traces; do
