@@ -19,6 +19,7 @@
 #include "hearth/labels.h"
 #include "hearth/log.h"
 #include "hearth/merge.h"
+#include "hearth/metrics.h"
 #include "hearth/sandwich.h"
 #include "hearth/reports.h"
 #include "hearth/render.h"
@@ -277,6 +278,8 @@ static bool derived_load(struct hearth_service *svc, const char *key,
                             hearth_view_resp_free, ref);
     r = NULL; /* the cache's now (freed by it when it could not keep it) */
     ok = *out != NULL;
+    if (ok)
+        hearth_metrics_derived(HEARTH_DERIVED_READ);
 out_free:
     if (r)
         hearth_view_resp_free(r);
@@ -315,6 +318,8 @@ static void derived_save(struct hearth_service *svc, const char *key, const char
         hearth_derived_put(hearth_service_store(svc), dk, prefix, blob, base_blob,
                            (const unsigned char *)b.ptr, n, cfg->derived_mb << 20, &kept, &em))
         hearth_log(HEARTH_LOG_WARN, "views", "a view's answer is not kept (%s)", em.msg);
+    else if (kept)
+        hearth_metrics_derived(HEARTH_DERIVED_KEPT);
     hearth_buf_release(&b);
     free(dk);
 }

@@ -10,6 +10,7 @@
 #include "hearth/db.h"
 #include "hearth/ids.h"
 #include "hearth/log.h"
+#include "hearth/metrics.h"
 #include "store_int.h"
 
 #include "hearth/banned.h"
@@ -159,6 +160,7 @@ enum hearth_err hearth_derived_get(struct hearth_store *st, const char *key, siz
     /* missing, too large or damaged: never trusted, forgotten (computed again) */
     hearth_log(HEARTH_LOG_WARN, "store", "a derived answer was %s: it is computed again",
                e ? "unreadable" : "damaged");
+    hearth_metrics_derived(HEARTH_DERIVED_DAMAGED);
     pthread_mutex_lock(&st->lock);
     if (hearth__store_writable(st, NULL) == HEARTH_OK)
         (void)drop_where(st, "SELECT dblob FROM derived WHERE dblob = ?1", dblob, NULL, -1);
