@@ -181,12 +181,16 @@ static enum hearth_err load_merged(struct hearth_service *svc, const char *blob,
  */
 #define DERIVED_FORMAT "view1"
 
-/* Options a kept answer may have: the landing views' (resolution, type, base, pivot, page). */
-static const char *const DERIVED_OPTS[] = {"mf=", "si=", "base=", "fn=", "page="};
+/*
+ * Options a kept answer may have: the landing views' (resolution, type,
+ * base, the sandwich's function and its peek table's regex, Top's page).
+ */
+static const char *const DERIVED_OPTS[] = {"mf=", "si=", "base=", "fn=", "peek=", "page="};
 
 /*
  * Whether the answer of key is kept in the store: a landing view (flame
- * graph, Top and its first page, call graph layout, sandwich; diffs too)
+ * graph, Top and its first page, call graph layout, sandwich and its peek
+ * table; diffs too)
  * of one profile, not merged, with no option but DERIVED_OPTS.
  */
 static bool derived_wanted(const struct hearth_service *svc, enum hearth_view_kind kind,
@@ -198,7 +202,7 @@ static bool derived_wanted(const struct hearth_service *svc, enum hearth_view_ki
 
     if (!hearth_service_config(svc)->derived_mb || (merge && merge->n) ||
         (kind != HEARTH_VIEW_FLAME && kind != HEARTH_VIEW_TOP && kind != HEARTH_VIEW_SANDWICH &&
-         kind != HEARTH_VIEW_LAYOUT))
+         kind != HEARTH_VIEW_PEEK && kind != HEARTH_VIEW_LAYOUT))
         return false;
     for (s = key; *s; s++) {
         bool ok = false;

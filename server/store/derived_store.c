@@ -162,6 +162,9 @@ enum hearth_err hearth_derived_get(struct hearth_store *st, const char *key, siz
                e ? "unreadable" : "damaged");
     hearth_metrics_derived(HEARTH_DERIVED_DAMAGED);
     pthread_mutex_lock(&st->lock);
+    /* damaged bytes go at once (a put of the same name would keep them: put-if-absent) */
+    if (!e && hearth_blobs_delete(st->blobs, dblob, &em2) != HEARTH_OK)
+        hearth_log(HEARTH_LOG_WARN, "store", "a damaged derived blob stays (%s)", em2.msg);
     if (hearth__store_writable(st, NULL) == HEARTH_OK)
         (void)drop_where(st, "SELECT dblob FROM derived WHERE dblob = ?1", dblob, NULL, -1);
     pthread_mutex_unlock(&st->lock);

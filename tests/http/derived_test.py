@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Server, blob_exists, metadata_args, skip, test_blobs  # noqa: E402
@@ -169,17 +170,18 @@ def main():
                    api + "/top",
                    api + "/top?limit=100",
                    api + "/callgraph/layout",
-                   api + "/sandwich?fn=" + fn,
+                   api + "/sandwich?fn=" + quote(fn),
+                   api + "/peek?peek=" + quote(fn),
                    api + "/flamegraph?base=%s&mf=%s" % (b["id"], MF)]
         want = answers(srv, landing, c, "1")
         settle(srv)
-        c.eq(derived(srv, "kept"), 7, "1: kept counted")
+        c.eq(derived(srv, "kept"), 8, "1: kept counted")
         srv.stop()  # the rows are read with the server stopped (SQLite: its last writes durable)
         kept = rows(data)
         keys = [k for (k, _, _, _) in kept]
         # the landing flame graphs of both types (the other one by the prefetch), the diff's,
-        # Top, its first page, the layout and the sandwich
-        c.eq(len(kept), 7, "1: seven answers kept: %s" % "\n".join(keys))
+        # Top, its first page, the layout, the sandwich and its peek table
+        c.eq(len(kept), 8, "1: eight answers kept: %s" % "\n".join(keys))
         c.ok(all(blob_exists(data, d) for (_, _, _, d) in kept), "1: their blobs exist")
         c.ok(not any("g=files" in k for k in keys), "1: no answer by file kept")
         c.eq(len({bl for (_, bl, _, _) in kept}), 1, "1: all of the profile's blob")
@@ -213,7 +215,7 @@ def main():
         c.eq(derived(srv, "damaged"), 1, "3: the damaged answer counted")
         c.eq(derived(srv, "kept"), 1, "3: and kept again")
         srv.stop()
-        c.eq(len(rows(data)), 7, "3: still seven rows")
+        c.eq(len(rows(data)), 8, "3: still eight rows")
         srv = Server(args.hearth, data, flags).start()
         got = answers(srv, [api + "/callgraph/layout"], c, "3b")
         c.eq(derived(srv, "read"), 1, "3: read from the store at the next start")
@@ -229,7 +231,7 @@ def main():
         c.ok(all_gone(data, gone), "4: the diff's blob deleted")
         srv.stop()
         after = rows(data)
-        c.eq(len(after), 6, "4: the diff's answer dropped with its base")
+        c.eq(len(after), 7, "4: the diff's answer dropped with its base")
         srv = Server(args.hearth, data, flags).start()
         r = srv.req("DELETE", "/api/profiles/" + p["id"],
                     headers={"Authorization": "Bearer " + p["delete_token"]})
