@@ -180,6 +180,11 @@ static enum hearth_err load_merged(struct hearth_service *svc, const char *blob,
  * format or build are never read (a new build may draw a view otherwise).
  */
 #define DERIVED_FORMAT "view1"
+/*
+ * Longest view key kept (a long function regex is not a landing view; a
+ * PostgreSQL index entry holds at most about 2700 bytes).
+ */
+#define DERIVED_KEY_MAX 1536
 
 /*
  * Options a kept answer may have: the landing views' (resolution, type,
@@ -191,7 +196,8 @@ static const char *const DERIVED_OPTS[] = {"mf=", "si=", "base=", "fn=", "peek="
  * Whether the answer of key is kept in the store: a landing view (flame
  * graph, Top and its first page, call graph layout, sandwich and its peek
  * table; diffs too)
- * of one profile, not merged, with no option but DERIVED_OPTS.
+ * of one profile, not merged, with no option but DERIVED_OPTS, its key at
+ * most DERIVED_KEY_MAX bytes.
  */
 static bool derived_wanted(const struct hearth_service *svc, enum hearth_view_kind kind,
                            const char *key, const struct hearth_view_merge *merge)
@@ -201,6 +207,7 @@ static bool derived_wanted(const struct hearth_service *svc, enum hearth_view_ki
     size_t i;
 
     if (!hearth_service_config(svc)->derived_mb || (merge && merge->n) ||
+        strlen(key) > DERIVED_KEY_MAX ||
         (kind != HEARTH_VIEW_FLAME && kind != HEARTH_VIEW_TOP && kind != HEARTH_VIEW_SANDWICH &&
          kind != HEARTH_VIEW_PEEK && kind != HEARTH_VIEW_LAYOUT))
         return false;

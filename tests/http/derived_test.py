@@ -165,6 +165,11 @@ def main():
         c.eq(r.status, 200, "1: flame graph by file")
         settle(srv)
         c.eq(derived(srv, "kept"), 1, "1: a flame graph by file is not kept")
+        # nor a view whose key is longer than DERIVED_KEY_MAX (views_svc.c)
+        r = srv.get(api + "/sandwich?fn=" + "x" * 1600)
+        c.ok(r.status in (200, 404), "1: a sandwich of a long name answers", r.status)
+        settle(srv)
+        c.eq(derived(srv, "kept"), 1, "1: a view with a key of 1600+ bytes is not kept")
         landing = [api + "/flamegraph?mf=" + MF,
                    api + "/flamegraph?mf=" + MF + "&si=samples",
                    api + "/top",
