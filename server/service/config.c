@@ -85,7 +85,8 @@ static const struct opt opts[] = {
      "of the sample type is a cache hit; 0 turns it off"},
     {"derived-mb", "HEARTH_DERIVED_MB", K_SIZE, O(derived_mb), "16",
      "rendered answers of a profile's landing views (flame graph per sample type, Top, call "
-     "graph, sandwich and its peek table, diff) kept in the store, up to this many MB per profile, "
+     "graph, sandwich and its peek table, diff; by any granularity) kept in the store, up to this "
+     "many MB per profile, "
      "so a restarted "
      "server answers them without decoding the profile; 0 turns it off"},
     {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8",

@@ -188,9 +188,11 @@ static enum hearth_err load_merged(struct hearth_service *svc, const char *blob,
 
 /*
  * Options a kept answer may have: the landing views' (resolution, type,
- * base, the sandwich's function and its peek table's regex, Top's page).
+ * base, the sandwich's function and its peek table's regex, Top's page)
+ * and the granularity (a few values: the views by file or by line come
+ * back as fast as the landing ones). Filters are not kept (any regex).
  */
-static const char *const DERIVED_OPTS[] = {"mf=", "si=", "base=", "fn=", "peek=", "page="};
+static const char *const DERIVED_OPTS[] = {"mf=", "si=", "base=", "fn=", "peek=", "page=", "g="};
 
 /*
  * Whether the answer of key is kept in the store: a landing view (flame

@@ -3,9 +3,10 @@
 include/hearth/derived_store.h; --derived-mb), through the API:
 
 1. The landing views of a profile (flame graph of each sample type, Top and
-   its first page, call graph layout, sandwich, diff flame graph) are kept
-   after they are computed (hearth_derived_answers_total{event="kept"}); a
-   view with another option (g=files) is not.
+   its first page, call graph layout, sandwich and its peek table, diff
+   flame graph), and a flame graph by file, are kept after they are computed
+   (hearth_derived_answers_total{event="kept"}); a view with a filter
+   (f=main), or a key longer than 1536 bytes, is not.
 2. After a restart each answers byte for byte as before (plain and gzip),
    read from the store (event="read", no profile decoded for it), and the
    view cache stays within --cache-mb.
@@ -160,11 +161,11 @@ def main():
         fn = next((r["name"] for r in trs if not r["name"].startswith("runtime.")), "main.main")
         c.eq(derived(srv, "kept"), 1, "1: the full Top is kept once computed")
 
-        # 1. a view with another option is not kept (and starts no prefetch)
-        r = srv.get(api + "/flamegraph?g=files")
-        c.eq(r.status, 200, "1: flame graph by file")
+        # 1. a view with a filter is not kept (and starts no prefetch)
+        r = srv.get(api + "/flamegraph?f=main")
+        c.eq(r.status, 200, "1: flame graph focused on main")
         settle(srv)
-        c.eq(derived(srv, "kept"), 1, "1: a flame graph by file is not kept")
+        c.eq(derived(srv, "kept"), 1, "1: a flame graph with a filter is not kept")
         # nor a view whose key is longer than DERIVED_KEY_MAX (views_svc.c)
         r = srv.get(api + "/sandwich?fn=" + "x" * 1600)
         c.ok(r.status in (200, 404), "1: a sandwich of a long name answers", r.status)
@@ -177,18 +178,20 @@ def main():
                    api + "/callgraph/layout",
                    api + "/sandwich?fn=" + quote(fn),
                    api + "/peek?peek=" + quote(fn),
-                   api + "/flamegraph?base=%s&mf=%s" % (b["id"], MF)]
+                   api + "/flamegraph?base=%s&mf=%s" % (b["id"], MF),
+                   api + "/flamegraph?g=files&mf=" + MF]
         want = answers(srv, landing, c, "1")
         settle(srv)
-        c.eq(derived(srv, "kept"), 8, "1: kept counted")
+        c.eq(derived(srv, "kept"), 9, "1: kept counted")
         srv.stop()  # the rows are read with the server stopped (SQLite: its last writes durable)
         kept = rows(data)
         keys = [k for (k, _, _, _) in kept]
         # the landing flame graphs of both types (the other one by the prefetch), the diff's,
-        # Top, its first page, the layout, the sandwich and its peek table
-        c.eq(len(kept), 8, "1: eight answers kept: %s" % "\n".join(keys))
+        # Top, its first page, the layout, the sandwich and its peek table, the flame graph
+        # by file
+        c.eq(len(kept), 9, "1: nine answers kept: %s" % "\n".join(keys))
         c.ok(all(blob_exists(data, d) for (_, _, _, d) in kept), "1: their blobs exist")
-        c.ok(not any("g=files" in k for k in keys), "1: no answer by file kept")
+        c.ok(not any("f=main" in k for k in keys), "1: no answer with a filter kept")
         c.eq(len({bl for (_, bl, _, _) in kept}), 1, "1: all of the profile's blob")
         c.eq(len([k for (k, _, base, _) in kept if base]), 1, "1: the diff names its base")
 
@@ -220,7 +223,7 @@ def main():
         c.eq(derived(srv, "damaged"), 1, "3: the damaged answer counted")
         c.eq(derived(srv, "kept"), 1, "3: and kept again")
         srv.stop()
-        c.eq(len(rows(data)), 8, "3: still eight rows")
+        c.eq(len(rows(data)), 9, "3: still nine rows")
         srv = Server(args.hearth, data, flags).start()
         got = answers(srv, [api + "/callgraph/layout"], c, "3b")
         c.eq(derived(srv, "read"), 1, "3: read from the store at the next start")
@@ -236,7 +239,7 @@ def main():
         c.ok(all_gone(data, gone), "4: the diff's blob deleted")
         srv.stop()
         after = rows(data)
-        c.eq(len(after), 7, "4: the diff's answer dropped with its base")
+        c.eq(len(after), 8, "4: the diff's answer dropped with its base")
         srv = Server(args.hearth, data, flags).start()
         r = srv.req("DELETE", "/api/profiles/" + p["id"],
                     headers={"Authorization": "Bearer " + p["delete_token"]})
