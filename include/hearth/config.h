@@ -34,6 +34,7 @@ struct hearth_config {
     size_t decode_slots;   /* decodes running at once */
     size_t decode_wait_ms; /* how long a request waits for a slot before 503 */
     size_t view_prefetch;  /* other sample types' flame graphs computed in the background */
+    size_t derived_mb;     /* landing views' answers kept in the store, MB per profile */
     size_t view_slots;     /* cache-missing view computations at once (memory budget) */
     size_t upload_slots;   /* request bodies read at once */
     size_t threads;

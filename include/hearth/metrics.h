@@ -43,6 +43,9 @@ void hearth_metrics_store(enum hearth_store_op op, double secs);
 void hearth_metrics_retention(int n);
 /* A request to the blob storage's server (S3) was tried again. */
 void hearth_metrics_store_retry(void);
+/* Rendered answers kept in the store (derived_store.h): read back, kept, found damaged. */
+enum hearth_derived_event { HEARTH_DERIVED_READ, HEARTH_DERIVED_KEPT, HEARTH_DERIVED_DAMAGED };
+void hearth_metrics_derived(enum hearth_derived_event ev);
 
 /* Append every counter and histogram above. */
 void hearth_metrics_write(struct hearth_buf *b);

@@ -59,6 +59,8 @@ static _Atomic uint64_t slot_waits[4], slot_busy[4];
 static _Atomic uint64_t fetches[2][HEARTH_E_UNAVAILABLE + 1];
 static struct histogram store_h[3];
 static _Atomic uint64_t retention_deleted;
+static _Atomic uint64_t derived_events[3];
+static const char *const derived_name[3] = {"read", "kept", "damaged"};
 static _Atomic uint64_t store_retries;
 
 static const char *const slot_name[] = {"decode", "view", "upload", "fetch"};
@@ -158,6 +160,11 @@ void hearth_metrics_store(enum hearth_store_op op, double secs)
 void hearth_metrics_store_retry(void)
 {
     atomic_fetch_add(&store_retries, 1);
+}
+
+void hearth_metrics_derived(enum hearth_derived_event ev)
+{
+    atomic_fetch_add(&derived_events[ev], 1);
 }
 
 void hearth_metrics_retention(int n)
@@ -309,4 +316,10 @@ void hearth_metrics_write(struct hearth_buf *b)
            "Profiles deleted by the retention sweep (--retention-days).");
     hearth_buf_printf(b, "hearth_retention_deleted_total %llu\n",
                       (unsigned long long)atomic_load(&retention_deleted));
+    family(b, "hearth_derived_answers_total", "counter",
+           "Rendered answers of landing views kept in the store (--derived-mb): read back instead "
+           "of computed, kept after a computation, or found damaged (then computed again).");
+    for (i = 0; i < 3; i++)
+        hearth_buf_printf(b, "hearth_derived_answers_total{event=\"%s\"} %llu\n", derived_name[i],
+                          (unsigned long long)atomic_load(&derived_events[i]));
 }

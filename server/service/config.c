@@ -83,6 +83,12 @@ static const struct opt opts[] = {
      "up to this many other sample types is "
      "computed in the background (a free view slot, view cache at most half full), so a switch "
      "of the sample type is a cache hit; 0 turns it off"},
+    {"derived-mb", "HEARTH_DERIVED_MB", K_SIZE, O(derived_mb), "16",
+     "rendered answers of a profile's landing views (flame graph per sample type, Top, call "
+     "graph, sandwich and its peek table, diff; by any granularity) kept in the store, up to this "
+     "many MB per profile, "
+     "so a restarted "
+     "server answers them without decoding the profile; 0 turns it off"},
     {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8",
      "request bodies read at once, so slow uploads cannot hold every thread"},
     {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "512",

@@ -12,16 +12,21 @@
 
 #include "hearth/arena.h"
 #include "hearth/cache.h"
+#include "hearth/derived_store.h"
 #include "hearth/gz.h"
+#include "hearth/ids.h"
 #include "hearth/jsonw.h"
 #include "hearth/labels.h"
-#include "hearth/tags.h"
+#include "hearth/log.h"
 #include "hearth/merge.h"
+#include "hearth/metrics.h"
 #include "hearth/render.h"
 #include "hearth/reports.h"
 #include "hearth/sandwich.h"
 #include "hearth/service_ctx.h"
 #include "hearth/stacks.h"
+#include "hearth/tags.h"
+#include "hearth/version.h"
 #include "hearth/views.h"
 #include "hearth/views_svc.h"
 
@@ -175,6 +180,172 @@ static enum hearth_err load_merged(struct hearth_service *svc, const char *blob,
     return e;
 }
 
+/* ---- answers kept in the store across restarts (derived_store.h) ---- */
+
+/*
+ * The stored answers' format, with the build's version: answers of another
+ * format or build are never read (a new build may draw a view otherwise).
+ */
+#define DERIVED_FORMAT "view1"
+/*
+ * Longest view key kept (a long function regex is not a landing view; a
+ * PostgreSQL index entry holds at most about 2700 bytes).
+ */
+#define DERIVED_KEY_MAX 1536
+
+/*
+ * Options a kept answer may have: the landing views' (resolution, type,
+ * base, the sandwich's function and its peek table's regex, Top's page)
+ * and the granularity (a few values: the views by file or by line come
+ * back as fast as the landing ones). Filters are not kept (any regex).
+ */
+static const char *const DERIVED_OPTS[] = {"mf=", "si=", "base=", "fn=", "peek=", "page=", "g="};
+
+/*
+ * Whether the answer of key is kept in the store: a landing view (flame
+ * graph, Top and its first page, call graph layout, sandwich and its peek
+ * table; diffs too)
+ * of one profile, not merged, with no option but DERIVED_OPTS, its key at
+ * most DERIVED_KEY_MAX bytes.
+ */
+static bool derived_wanted(const struct hearth_service *svc, enum hearth_view_kind kind,
+                           const char *key, const struct hearth_view_merge *merge)
+{
+    const char *s;
+    int bars = 0;
+    size_t i;
+
+    if (!hearth_service_config(svc)->derived_mb || (merge && merge->n) ||
+        strlen(key) > DERIVED_KEY_MAX ||
+        (kind != HEARTH_VIEW_FLAME && kind != HEARTH_VIEW_TOP && kind != HEARTH_VIEW_SANDWICH &&
+         kind != HEARTH_VIEW_PEEK && kind != HEARTH_VIEW_LAYOUT))
+        return false;
+    for (s = key; *s; s++) {
+        bool ok = false;
+        if (*s != '|' || ++bars < 3)
+            continue;
+        for (i = 0; i < sizeof(DERIVED_OPTS) / sizeof(DERIVED_OPTS[0]) && !ok; i++)
+            ok = !strncmp(s + 1, DERIVED_OPTS[i], strlen(DERIVED_OPTS[i]));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The store's key of key: the format, the build and the limits (a limit
+ * may change an answer, e.g. max_render_nodes whether the call graph is
+ * drawn) first; the prefix's length in *plen. NULL: no memory.
+ */
+static char *derived_key(const struct hearth_config *cfg, const char *key, size_t *plen)
+{
+    char lim[HEARTH_SHA256_HEX + 1];
+    struct hearth_buf b;
+    size_t n;
+    char *out = NULL;
+
+    /* struct hearth_limits is size_t fields only: no padding in its bytes */
+    hearth_sha256_hex(&cfg->lim, sizeof(cfg->lim), lim);
+    hearth_buf_init(&b, (size_t)1 << 17);
+    hearth_buf_printf(&b, "%s %s %.16s|", DERIVED_FORMAT, hearth_version_long(), lim);
+    *plen = b.len;
+    hearth_buf_addstr(&b, key);
+    if (!b.fail)
+        out = hearth_buf_detach(&b, &n);
+    hearth_buf_release(&b);
+    return out;
+}
+
+/*
+ * The kept answer of key put in the view cache (*out, *ref), or false when
+ * none is kept or it cannot be read. A kept answer is its store key, a
+ * newline, then the answer gzipped; the store checks its SHA-256.
+ */
+static bool derived_load(struct hearth_service *svc, const char *key,
+                         const struct hearth_view_resp **out, struct hearth_cache_ref **ref)
+{
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_view_resp *r = NULL;
+    unsigned char *bytes = NULL, *json = NULL;
+    size_t n = 0, plen, klen, jlen = 0;
+    char *dk = derived_key(cfg, key, &plen);
+    bool ok = false;
+
+    *out = NULL;
+    if (!dk || hearth_derived_get(hearth_service_store(svc), dk, cfg->lim.max_output, &bytes, &n,
+                                  &em) != HEARTH_OK)
+        goto out_free;
+    klen = strlen(dk);
+    if (n <= klen || memcmp(bytes, dk, klen) != 0 || bytes[klen] != '\n' ||
+        hearth_gunzip(bytes + klen + 1, n - klen - 1, cfg->lim.max_output, &json, &jlen, &em) !=
+            HEARTH_OK)
+        goto out_free;
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        goto out_free;
+    r->json = realloc(json, jlen + 1);
+    if (!r->json)
+        goto out_free;
+    json = NULL;
+    r->json[jlen] = '\0';
+    r->len = jlen;
+    r->gzlen = n - klen - 1;
+    memmove(bytes, bytes + klen + 1, r->gzlen);
+    r->gz = bytes;
+    bytes = NULL;
+    *out = hearth_cache_put(hearth_service_views(svc), key, r, hearth_view_resp_seal(r),
+                            hearth_view_resp_free, ref);
+    r = NULL; /* the cache's now (freed by it when it could not keep it) */
+    ok = *out != NULL;
+    if (ok)
+        hearth_metrics_derived(HEARTH_DERIVED_READ);
+out_free:
+    if (r)
+        hearth_view_resp_free(r);
+    free(json);
+    free(bytes);
+    free(dk);
+    return ok;
+}
+
+/* Keep r, the answer of key computed from blob (and base_blob), in the store (best effort). */
+static void derived_save(struct hearth_service *svc, const char *key, const char *blob,
+                         const char *base_blob, const struct hearth_view_resp *r)
+{
+    const struct hearth_config *cfg = hearth_service_config(svc);
+    struct hearth_errmsg em = {{0}};
+    struct hearth_buf b;
+    size_t plen, n;
+    char *dk, prefix[256];
+    bool kept = false;
+
+    if (!r->gz || !r->gzlen)
+        return;
+    dk = derived_key(cfg, key, &plen);
+    if (!dk || plen >= sizeof(prefix)) {
+        free(dk);
+        return;
+    }
+    memcpy(prefix, dk, plen);
+    prefix[plen] = '\0';
+    hearth_buf_init(&b, cfg->lim.max_output);
+    hearth_buf_addstr(&b, dk);
+    hearth_buf_addch(&b, '\n');
+    hearth_buf_add(&b, r->gz, r->gzlen);
+    n = b.len;
+    if (!b.fail &&
+        hearth_derived_put(hearth_service_store(svc), dk, prefix, blob, base_blob,
+                           (const unsigned char *)b.ptr, n, cfg->derived_mb << 20, &kept, &em))
+        hearth_log(HEARTH_LOG_WARN, "views", "a view's answer is not kept (%s)", em.msg);
+    else if (kept)
+        hearth_metrics_derived(HEARTH_DERIVED_KEPT);
+    hearth_buf_release(&b);
+    free(dk);
+}
+
+static void prefetch_warm(struct hearth_service *svc, const char *blob, const char *base_blob);
+
 static void prefetch_types(struct hearth_service *svc, const char *key, const char *blob,
                            const struct hearth_view_merge *merge, const char *base_blob,
                            const struct hearth_query *q, bool have_mf,
@@ -310,6 +481,9 @@ out_free:
     hearth_cache_release(profiles, bref);
     hearth_buf_release(&body);
     hearth_service_view_done(svc, big);
+    /* kept in the store after the slot is given back (the answer is the cache's, referenced) */
+    if (!e && *out && derived_wanted(svc, kind, key, merge))
+        derived_save(svc, key, blob, base_blob, *out);
     return e;
 }
 
@@ -333,6 +507,7 @@ static const size_t QUERY_STRS[] = {
 
 struct pf_job {
     char *key, *blob, *base_blob;
+    bool warm; /* only decode blob and base_blob (an answer came from the store) */
     struct hearth_view_merge merge;
     struct hearth_query q;
     bool have_mf;
@@ -446,10 +621,26 @@ static void pf_run(struct hearth_prefetch *pf, struct pf_job *j)
     bool stop = false;
     int tries;
 
+    if (j->warm) {
+        /* decoded now, the next view of another granularity or filter finds the profile */
+        const struct hearth_profile *p;
+        if (!hearth_service_profile(pf->svc, j->blob, &p, &ref, &em))
+            hearth_cache_release(hearth_service_profiles(pf->svc), ref);
+        ref = NULL;
+        if (j->base_blob && !hearth_service_profile(pf->svc, j->base_blob, &p, &ref, &em))
+            hearth_cache_release(hearth_service_profiles(pf->svc), ref);
+        return;
+    }
     out = hearth_cache_recheck(views, j->key, &ref);
     hearth_cache_release(views, ref);
     if (out || !cache_roomy(views))
         return;
+    /* kept in the store: read rather than computed */
+    if (derived_wanted(pf->svc, HEARTH_VIEW_FLAME, j->key, &j->merge) &&
+        derived_load(pf->svc, j->key, &out, &ref)) {
+        hearth_cache_release(views, ref);
+        return;
+    }
     /* a request's slot is given back just after it queued this: wait for it a little */
     for (tries = 0; !hearth_service_view_slot_try(pf->svc); tries++) {
         struct timespec ts = {0, 20 * 1000000L};
@@ -666,6 +857,64 @@ static void prefetch_types(struct hearth_service *svc, const char *key, const ch
     }
 }
 
+/*
+ * An answer came from the store: decode its profile (and base) in the
+ * background, so a switch of granularity or filter that follows need not
+ * wait for the decode. Nothing when they are decoded already or the queue
+ * is full.
+ */
+static void prefetch_warm(struct hearth_service *svc, const char *blob, const char *base_blob)
+{
+    struct hearth_prefetch *pf = hearth_service_prefetch(svc);
+    struct hearth_cache *profiles = hearth_service_profiles(svc);
+    struct hearth_cache_ref *ref = NULL;
+    struct pf_job *j;
+    bool have;
+    size_t i;
+
+    if (!pf)
+        return;
+    have = hearth_cache_recheck(profiles, blob, &ref) != NULL;
+    hearth_cache_release(profiles, ref);
+    ref = NULL;
+    if (have && base_blob) {
+        have = hearth_cache_recheck(profiles, base_blob, &ref) != NULL;
+        hearth_cache_release(profiles, ref);
+    }
+    if (have)
+        return;
+    j = calloc(1, sizeof(*j));
+    if (!j)
+        return;
+    j->warm = true;
+    j->blob = strdup(blob);
+    j->base_blob = base_blob ? strdup(base_blob) : NULL;
+    j->key = j->blob ? key_with_type(j->blob, "warm") : NULL;
+    if (!j->key || (base_blob && !j->base_blob)) {
+        job_free(j);
+        return;
+    }
+    pthread_mutex_lock(&pf->lock);
+    for (i = 0; i < pf->nq && strcmp(pf->queue[i]->key, j->key) != 0; i++)
+        ;
+    if (pf->stopping || pf->nq == PF_QUEUE || i < pf->nq ||
+        (pf->running && !strcmp(pf->running, j->key))) {
+        pthread_mutex_unlock(&pf->lock);
+        job_free(j);
+        return;
+    }
+    if (!pf->started)
+        pf->started = pthread_create(&pf->thread, NULL, pf_main, pf) == 0;
+    if (!pf->started) {
+        pthread_mutex_unlock(&pf->lock);
+        job_free(j);
+        return;
+    }
+    pf->queue[pf->nq++] = j;
+    pthread_cond_broadcast(&pf->cond);
+    pthread_mutex_unlock(&pf->lock);
+}
+
 enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hearth_view_kind kind,
                                            const char *key, const char *blob,
                                            const struct hearth_view_merge *merge,
@@ -686,6 +935,11 @@ enum hearth_err hearth_service_view_merged(struct hearth_service *svc, enum hear
                                  "n: an image draws at most %zu nodes (limit max_render_nodes); "
                                  "give n=1..%zu",
                                  cfg->lim.max_render_nodes, cfg->lim.max_render_nodes);
+    /* kept in the store (a restart, or evicted): read, and the profile decoded meanwhile */
+    if (derived_wanted(svc, kind, key, merge) && derived_load(svc, key, out, ref)) {
+        prefetch_warm(svc, blob, base_blob);
+        return HEARTH_OK;
+    }
     /* being computed in the background: wait for it rather than compute it twice */
     if (kind == HEARTH_VIEW_FLAME) {
         pf_claim(hearth_service_prefetch(svc), key);
@@ -728,6 +982,9 @@ enum hearth_err hearth_service_top_page(struct hearth_service *svc, const char *
         goto out_free;
     }
     page = hearth_cache_get(views, pkey.ptr, &pref);
+    if (!page && derived_wanted(svc, HEARTH_VIEW_TOP, pkey.ptr, merge) &&
+        derived_load(svc, pkey.ptr, &page, &pref))
+        prefetch_warm(svc, blob, base_blob);
     if (page) {
         e = hearth_buf_add(out, page->json, page->len);
         goto out_free;
@@ -743,7 +1000,15 @@ enum hearth_err hearth_service_top_page(struct hearth_service *svc, const char *
     if (!made)
         goto out_free; /* answered, just not cached */
     made->json = hearth_buf_detach(&body, &made->len);
-    (void)hearth_cache_put(views, pkey.ptr, made, made->len + 256, hearth_view_resp_free, &pref);
+    if (derived_wanted(svc, HEARTH_VIEW_TOP, pkey.ptr, merge) &&
+        !hearth_gzip(made->json, made->len, 6, &made->gz, &made->gzlen)) {
+        made->gz = NULL;
+        made->gzlen = 0;
+    }
+    page = hearth_cache_put(views, pkey.ptr, made, made->len + made->gzlen + 256,
+                            hearth_view_resp_free, &pref);
+    if (page && derived_wanted(svc, HEARTH_VIEW_TOP, pkey.ptr, merge))
+        derived_save(svc, pkey.ptr, blob, base_blob, page);
 out_free:
     hearth_cache_release(views, pref);
     hearth_cache_release(views, ref);

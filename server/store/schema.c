@@ -90,6 +90,14 @@ static const char *const sqlite_versions[] = {
     " every_s INTEGER NOT NULL, removed INTEGER NOT NULL, from_ms INTEGER NOT NULL,"
     " to_ms INTEGER NOT NULL, window_ms INTEGER NOT NULL, last_run_ms INTEGER NOT NULL,"
     " PRIMARY KEY (series, pos));",
+    /* 7: derived blobs: rendered answers of a profile's views, kept across restarts
+     * (derived_store.h); dropped with the last profile of blob (or base) */
+    "CREATE TABLE derived ("
+    " key TEXT PRIMARY KEY, blob TEXT NOT NULL, base TEXT NOT NULL DEFAULT '',"
+    " dblob TEXT NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE INDEX derived_blob ON derived(blob);"
+    "CREATE INDEX derived_base ON derived(base);"
+    "CREATE INDEX derived_dblob ON derived(dblob);",
 };
 
 static const char *const pg_versions[] = {
@@ -156,6 +164,13 @@ static const char *const pg_versions[] = {
     " every_s BIGINT NOT NULL, removed BIGINT NOT NULL, from_ms BIGINT NOT NULL,"
     " to_ms BIGINT NOT NULL, window_ms BIGINT NOT NULL, last_run_ms BIGINT NOT NULL,"
     " PRIMARY KEY (series, pos));",
+    /* 7 */
+    "CREATE TABLE derived ("
+    " key " T " PRIMARY KEY, blob " T " NOT NULL, base " T " NOT NULL DEFAULT '',"
+    " dblob " T " NOT NULL, bytes BIGINT NOT NULL, created BIGINT NOT NULL);"
+    "CREATE INDEX derived_blob ON derived(blob);"
+    "CREATE INDEX derived_base ON derived(base);"
+    "CREATE INDEX derived_dblob ON derived(dblob);",
 };
 
 _Static_assert(sizeof(sqlite_versions) == sizeof(pg_versions),

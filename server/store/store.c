@@ -263,7 +263,8 @@ static void sweep(struct hearth_store *st)
     }
     if (hearth_db_prepare(st->db,
                           "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
-                          "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                          "SELECT 1 FROM gctraces WHERE blob = ?1 UNION ALL "
+                          "SELECT 1 FROM derived WHERE dblob = ?1 LIMIT 1",
                           &q) < 0) {
         hearth_log(HEARTH_LOG_ERROR, "store", "cannot look up blobs (%s): no blob is removed",
                    hearth_db_errmsg());
@@ -796,6 +797,8 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
     /* only when the lookup positively finds no row: an error keeps the blob */
     if (rc != HEARTH_DB_DONE)
         return;
+    /* the answers derived from it go with it */
+    hearth__derived_drop(st, blob);
     if (hearth_db_kind(st->db) != HEARTH_DB_POSTGRES) {
         if (hearth_blobs_delete(st->blobs, blob, &em) != HEARTH_OK)
             hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays (%s)", em.msg);
@@ -1125,7 +1128,8 @@ enum hearth_err hearth_store_gc_blobs(struct hearth_store *st, int64_t grace_ms,
     q = NULL;
     if (hearth_db_prepare(st->db,
                           "SELECT 1 FROM profiles WHERE blob = ?1 UNION ALL "
-                          "SELECT 1 FROM gctraces WHERE blob = ?1 LIMIT 1",
+                          "SELECT 1 FROM gctraces WHERE blob = ?1 UNION ALL "
+                          "SELECT 1 FROM derived WHERE dblob = ?1 LIMIT 1",
                           &ref) < 0 ||
         hearth_db_prepare(st->db, "DELETE FROM blob_gc WHERE blob = ?1", &del) < 0)
         goto out_dberr;

@@ -51,8 +51,12 @@ enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errm
  */
 enum hearth_err hearth__store_writable(struct hearth_store *st, struct hearth_errmsg *em);
 
-/* Unlink a blob if no row refers to it any more (the lookup must say so). Lock held. */
+/* Unlink a blob if no row refers to it any more (the lookup must say so), with the
+ * answers derived from it (derived_store.c). Lock held. */
 void hearth__store_unlink_unused(struct hearth_store *st, const char *blob);
+
+/* Drop the derived answers of blob (as profile or as base) and their bytes. Lock held. */
+void hearth__derived_drop(struct hearth_store *st, const char *blob);
 
 /* The first column (an id) of every row of @sql, with @arg bound as ?1 when not NULL, under
  * the store's lock; *ids is malloc'ed (the caller frees it), NULL when none; @what names the

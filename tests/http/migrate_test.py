@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Server, metadata_args  # noqa: E402
 
-LATEST = 6
+LATEST = 7
 
 # The schema as the release before schema versions created it (store.c,
 # series_store.c and saved_views.c of that release), statement for statement.

@@ -52,6 +52,7 @@ static const struct opt opts[] = {
     {"decode-wait-ms", "HEARTH_DECODE_WAIT_MS", K_SIZE, O(decode_wait_ms), "10000"},
     {"view-slots", "HEARTH_VIEW_SLOTS", K_SIZE, O(view_slots), "2"},
     {"view-prefetch", "HEARTH_VIEW_PREFETCH", K_SIZE, O(view_prefetch), "3"},
+    {"derived-mb", "HEARTH_DERIVED_MB", K_SIZE, O(derived_mb), "16"},
     {"upload-slots", "HEARTH_UPLOAD_SLOTS", K_SIZE, O(upload_slots), "8"},
     {"threads", "HEARTH_THREADS", K_SIZE, O(threads), "512"},
     {"request-timeout-ms", "HEARTH_REQUEST_TIMEOUT_MS", K_SIZE, O(request_timeout_ms), "10000"},
