@@ -303,6 +303,10 @@ function showGraph(host, p, svg, names) {
 function fitLabels(svg) {
   const PAD = 3; // SVG units kept between a line and its box's edge
   let measured = false;
+  // every measure first, then every change: a change between two measures
+  // would lay the whole graph out again for the next one
+  /** @type {[Element, number][]} */
+  const sizes = [];
   for (const g of svg.querySelectorAll('g.node')) {
     const shape = g.querySelector('polygon, ellipse, path');
     if (!(shape instanceof SVGGraphicsElement)) continue;
@@ -311,14 +315,15 @@ function fitLabels(svg) {
     measured = true;
     const left = box.x + PAD, right = box.x + box.width - PAD;
     for (const t of g.querySelectorAll('text')) {
-      const w = t.getComputedTextLength(), x = Number(t.getAttribute('x'));
+      const w = /** @type {SVGTextContentElement} */ (t).getComputedTextLength(), x = Number(t.getAttribute('x'));
       const anchor = t.getAttribute('text-anchor') || 'start';
       const room = anchor === 'middle' ? 2 * Math.min(x - left, right - x) : anchor === 'end' ? x - left : right - x;
       if (!(w > room) || !(room > 0)) continue;
       const size = parseFloat(t.getAttribute('font-size') || '14') || 14;
-      t.setAttribute('font-size', (Math.floor((size * room / w) * 100) / 100).toFixed(2));
+      sizes.push([t, Math.floor((size * room / w) * 100) / 100]);
     }
   }
+  for (const [t, size] of sizes) t.setAttribute('font-size', size.toFixed(2));
   return measured;
 }
 
