@@ -69,6 +69,18 @@ function topModel(json) {
   };
 }
 
+/**
+ * Run fn after the next frame is painted (or after half a second, when no
+ * frame comes: a hidden tab).
+ * @param {() => void} fn
+ */
+function afterPaint(fn) {
+  let done = false;
+  const run = () => { if (!done) { done = true; fn(); } };
+  requestAnimationFrame(() => setTimeout(run));
+  setTimeout(run, 500);
+}
+
 /** Rows of Top's first page: more than a tall screen shows (js/early.js asks for the same). */
 export const TOP_PAGE = 100;
 
@@ -154,7 +166,9 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
       Object.assign(data, { key, rows: null, page: null, error: e });
     }
     draw();
-    if (!data.error) loadAll();
+    // every row (megabytes of JSON for a large profile, read on this thread) once the
+    // first page is on screen, not in the frame that would show it
+    if (!data.error) afterPaint(() => { if (data.key === key) loadAll(); });
   }
 
   /** @type {typeof import('../../panes/top.js')|null} */
