@@ -106,6 +106,8 @@ export function mountProfile(app, id) {
     graph: el('div', { class: 'pane pane-graph', role: 'tabpanel', 'data-view': 'graph' }),
     sandwich: el('div', { class: 'pane pane-sandwich', role: 'tabpanel', 'data-view': 'sandwich' }),
   };
+  // only the URL's view shown from the start (a hidden one lays nothing out while the page builds)
+  for (const [k, p] of Object.entries(panes)) p.hidden = k !== (st.view || 'flame');
   const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph, panes.sandwich);
   replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el,
     el('div', { class: 'profile-body' }, content, labels.el)));
