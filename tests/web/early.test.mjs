@@ -2,7 +2,8 @@
 // answer before the modules load, and the page uses that answer instead of
 // asking again (one request per URL), showing the same rows as the API; a
 // state the script leaves to the page (noinlines) and a guess that misses
-// still show the right view.
+// still show the right view. The modules of views a link does not show load
+// when their tab opens; a link to such a view preloads them before main.js runs.
 //
 //   node tests/web/early.test.mjs   (exit 77 = skipped: no chromium / node_modules / profiles)
 //
@@ -108,6 +109,73 @@ test('a guess that misses (another width) is not used; a state left to the page 
   const q = await page.$eval('.pane-flame canvas.flame-canvas', c => c.getAttribute('data-query'));
   assert.match(String(q), /^\?mf=0\.\d+$/);
   await page.screenshot({ path: join(SHOTS, 'early-narrow.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** The page's module requests (paths under js/). @param {import('playwright-core').Page} page */
+const modules = page => page.evaluate(() => performance.getEntriesByType('resource')
+  .map(e => new URL(e.name).pathname.replace(/^.*?\/js\//, 'js/')).filter(n => /^js\/.*\.js$/.test(n)));
+const LAZY = ['js/panes/top.js', 'js/panes/graph.js', 'js/pages/profile/sandwich.js', 'js/panes/sandwich.js',
+  'js/pages/home.js', 'js/pages/series.js', 'js/pages/group.js', 'js/pages/gctrace.js', 'js/ui/chart.js'];
+
+test('a flame link loads no other view\'s modules; each view\'s load when its tab opens', async () => {
+  const { context, page, problems } = await visit(`p/${meta.id}`,
+    p => p.waitForFunction(() => document.querySelector('.pane-flame canvas.flame-canvas')?.getAttribute('data-painted') === '1'));
+  const first = await modules(page);
+  assert.ok(first.includes('js/panes/flame.js') && first.includes('js/pages/profile.js'), first.join(' '));
+  assert.deepEqual(first.filter(m => LAZY.includes(m)), []);
+  await page.click('.tabs button[data-view="top"]');
+  await page.waitForFunction(() => document.querySelectorAll('.pane-top tbody tr').length > 10);
+  await page.click('.tabs button[data-view="graph"]');
+  await page.waitForFunction(() => document.querySelectorAll('.pane-graph g.node[data-name]').length > 5, null, { timeout: 60000 });
+  const fn = await page.$eval('.pane-graph g.node[data-name]', g => g.getAttribute('data-name'));
+  await page.click('.tabs button[data-view="sandwich"]');
+  await page.waitForSelector('.pane-sandwich .sw-input');
+  await page.fill('.pane-sandwich .sw-input', String(fn));
+  await page.press('.pane-sandwich .sw-input', 'Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('.pane-sandwich canvas')].filter(c => c.getAttribute('data-painted') === '1').length >= 2);
+  const after = await modules(page);
+  for (const m of ['js/panes/top.js', 'js/panes/graph.js', 'js/pages/profile/sandwich.js', 'js/panes/sandwich.js']) {
+    assert.equal(after.filter(x => x === m).length, 1, `${m}: ${after.join(' ')}`);
+  }
+  assert.deepEqual(after.filter(m => /pages\/(home|series|group|gctrace)\.js$/.test(m)), []);
+  await page.screenshot({ path: join(SHOTS, 'early-lazy-sandwich.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a link to a view loaded on demand preloads its modules before main.js runs; sandwich and peek asked at once', async () => {
+  for (const [view, mods, ready] of /** @type {[string, string[], string][]} */ ([
+    ['top', ['js/panes/top.js'], '.pane-top tbody tr'],
+    ['graph', ['js/panes/graph.js'], '.pane-graph g.node[data-name]'],
+  ])) {
+    const { context, page, problems } = await visit(`p/${meta.id}?view=${view}`, p => p.waitForSelector(ready, { timeout: 60000 }));
+    const t = await page.evaluate(names => {
+      const main = performance.getEntriesByName('hearth:main')[0]?.startTime;
+      return { main, at: names.map(n => performance.getEntriesByType('resource').find(e => e.name.endsWith(`/${n}`))?.startTime) };
+    }, mods);
+    assert.ok(t.main > 0, 'no hearth:main mark');
+    t.at.forEach((s, k) => assert.ok(s !== undefined && s < t.main, `${mods[k]} asked at ${s}, main.js ran at ${t.main}`));
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+  const top = await getJson(`${srv.url}api/profiles/${meta.id}/top`);
+  const fn = top.rows.map((/** @type {any} */ r) => r.name).find((/** @type {string} */ n) => n && /\./.test(n));
+  const { context, page, problems, asked } = await visit(`p/${meta.id}?view=sandwich&fn=${encodeURIComponent(fn)}`,
+    p => p.waitForSelector('.peek-table tr.peek-node'));
+  const esc = fn.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  assert.deepEqual(asked.filter(u => /\/(peek|sandwich)\?/.test(u)).sort(), [
+    `api/profiles/${meta.id}/peek?${new URLSearchParams({ peek: `^${esc}$` })}`,
+    `api/profiles/${meta.id}/sandwich?${new URLSearchParams({ fn })}`,
+  ]);
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).hearthEarly?.size), 0);
+  const t = await page.evaluate(() => ({
+    main: performance.getEntriesByName('hearth:main')[0]?.startTime,
+    peek: performance.getEntriesByType('resource').find(e => e.name.includes('/peek?'))?.startTime,
+  }));
+  assert.ok(Number(t.peek) < Number(t.main), `peek asked at ${t.peek}, main.js ran at ${t.main}`);
+  await page.screenshot({ path: join(SHOTS, 'early-sandwich.png') });
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -5,17 +5,28 @@
 // page lives in pages/ (a page never imports another); the views they show
 // (flame graph, top table, call graph, GC charts) are in panes/.
 // Navigation inside the app uses the history API (url-state.js); a change
-// of route remounts the page.
+// of route remounts the page. Each page's modules load when its route is
+// first shown (index.html preloads the profile page's, js/early.js the
+// page's of the route opened).
 
 import { el, replace } from './ui/dom.js';
 import { initTheme, bindThemeButton } from './ui/theme.js';
 import { onChange } from './url-state.js';
-import { mountHome } from './pages/home.js';
-import { mountProfile } from './pages/profile.js';
-import { mountSeries } from './pages/series.js';
-import { mountGctrace } from './pages/gctrace.js';
-import { mountGroup } from './pages/group.js';
 
+/**
+ * Each page's module and its mount function: mount(app, id) returns the
+ * unmount function (home's, a promise of nothing).
+ * @type {Record<string, () => Promise<(app: HTMLElement, id: string) => any>>}
+ */
+const LOAD = {
+  home: () => import('./pages/home.js').then(m => m.mountHome),
+  profile: () => import('./pages/profile.js').then(m => m.mountProfile),
+  series: () => import('./pages/series.js').then(m => m.mountSeries),
+  gctrace: () => import('./pages/gctrace.js').then(m => m.mountGctrace),
+  group: () => import('./pages/group.js').then(m => m.mountGroup),
+};
+
+performance.mark('hearth:main'); // the module graph loaded (tests/web/early.test.mjs)
 initTheme();
 
 const app = /** @type {HTMLElement} */ (document.getElementById('app'));
@@ -35,7 +46,7 @@ function route() {
 let unmount = null;
 let mounted = '';
 
-function mount() {
+async function mount() {
   const r = route();
   const key = `${r.name}:${r.id}`;
   if (key === mounted) return;
@@ -44,16 +55,18 @@ function mount() {
   unmount = null;
   replace(app);
   scrollTo(0, 0);
-  if (r.name === 'profile') {
-    unmount = mountProfile(app, r.id);
-  } else if (r.name === 'series') {
-    unmount = mountSeries(app, r.id);
-  } else if (r.name === 'gctrace') {
-    unmount = mountGctrace(app, r.id);
-  } else if (r.name === 'group') {
-    unmount = mountGroup(app, r.id);
+  let mountPage;
+  try {
+    mountPage = await LOAD[r.name]();
+  } catch (e) {
+    if (mounted === key) app.append(el('p', { class: 'error', text: `This page could not be loaded: ${/** @type {any} */ (e)?.message || e}` }));
+    return;
+  }
+  if (mounted !== key) return; // the route changed meanwhile
+  if (r.name === 'home') {
+    mountPage(app, '').catch((/** @type {any} */ e) => app.append(el('p', { class: 'error', text: String(e?.message || e) })));
   } else {
-    mountHome(app).catch(e => app.append(el('p', { class: 'error', text: String(e?.message || e) })));
+    unmount = mountPage(app, r.id);
   }
 }
 

@@ -14,19 +14,48 @@ import { formatPercent, groupDigits } from '../model/format.js';
 import { el, replace, errorBox, typing, notFoundCard } from '../ui/dom.js';
 import { closeMenu, menuOpen } from '../ui/menu.js';
 import { hideTip } from '../ui/tooltip.js';
-import { markSearch } from '../panes/graph.js';
 import { profileHeader } from './profile/header.js';
 import { diffBar } from './profile/diff-bar.js';
 import { mergeBar } from './profile/merge-bar.js';
 import { filters } from './profile/filters.js';
 import { labelsPanel } from './profile/labels.js';
 import { flameLoader, topLoader, graphLoader } from './profile/loaders.js';
-import { sandwichLoader } from './profile/sandwich.js';
 import { savedViews } from './profile/saved-views.js';
 
 const GRANULARITIES = [
   ['functions', 'Functions'], ['filefunctions', 'File:function'], ['files', 'Files'], ['lines', 'Lines'], ['addresses', 'Addresses'],
 ];
+/**
+ * The Callers/callees view, its modules loaded when it is first shown
+ * (js/early.js preloads them for a link that opens it).
+ * @param {import('./profile/header.js').Page} page @param {HTMLElement} pane
+ * @param {import('./profile/loaders.js').Hooks} hooks
+ * @param {(action: string, name: string) => void} onAction
+ */
+function lazySandwich(page, pane, hooks, onAction) {
+  /** @type {ReturnType<typeof import('./profile/sandwich.js').sandwichLoader>|null} */
+  let view = null;
+  /** @type {Promise<void>|null} */
+  let loading = null;
+  let gone = false;
+  return {
+    load() {
+      if (view) { view.load(); return; }
+      loading ||= import('./profile/sandwich.js').then(m => {
+        if (gone) return;
+        replace(pane);
+        view = m.sandwichLoader(page, pane, hooks, onAction);
+        if (page.state().view === 'sandwich') view.load();
+      }, e => {
+        loading = null;
+        replace(pane, errorBox(e));
+      });
+    },
+    applySearch: () => view?.applySearch(),
+    destroy() { gone = true; view?.destroy(); },
+  };
+}
+
 const VIEW_LABELS = /** @type {const} */ ([['flame', 'Flame graph'], ['top', 'Top'], ['graph', 'Call graph'], ['sandwich', 'Callers/callees']]);
 
 /**
@@ -77,6 +106,8 @@ export function mountProfile(app, id) {
     graph: el('div', { class: 'pane pane-graph', role: 'tabpanel', 'data-view': 'graph' }),
     sandwich: el('div', { class: 'pane pane-sandwich', role: 'tabpanel', 'data-view': 'sandwich' }),
   };
+  // only the URL's view shown from the start (a hidden one lays nothing out while the page builds)
+  for (const [k, p] of Object.entries(panes)) p.hidden = k !== (st.view || 'flame');
   const content = el('div', { class: 'content' }, panes.flame, panes.top, panes.graph, panes.sandwich);
   replace(app, el('div', { class: 'profile' }, header.el, toolbar, flt.form, flt.chips, merged.el, diff.el,
     el('div', { class: 'profile-body' }, content, labels.el)));
@@ -94,7 +125,7 @@ export function mountProfile(app, id) {
   const flame = flameLoader(page, panes.flame, hooks, top, profileName);
   const graph = graphLoader(page, panes.graph, hooks,
     () => `${(header.meta()?.name || id).replace(/[^\w.-]+/g, '_')}-callgraph`);
-  const sandwich = sandwichLoader(page, panes.sandwich, hooks, (action, name) => flame.view.handlers.onAction(/** @type {any} */ (action), name));
+  const sandwich = lazySandwich(page, panes.sandwich, hooks, (action, name) => flame.view.handlers.onAction(/** @type {any} */ (action), name));
 
   /* ---- search ---- */
   function applySearch() {
@@ -122,7 +153,7 @@ export function mountProfile(app, id) {
       sandwich.applySearch();
       searchInfo.textContent = '';
     } else if (view === 'graph') {
-      const n = markSearch(panes.graph, re);
+      const n = graph.markSearch(re);
       searchInfo.textContent = re ? (n ? `${n} nodes` : 'no match') : '';
     } else {
       searchInfo.textContent = '';

@@ -150,7 +150,8 @@ export class FlameView {
     this.miniDrag = null;
     this.onTheme = () => { this.nameColors = []; this.diffColors = null; this.miniKey = ''; this.schedule(); };
     addEventListener('hearth:theme', this.onTheme);
-    this.resize();
+    // a view not shown (another tab) is sized when it is (the observer): no layout now
+    if (!host.closest('[hidden]')) this.resize();
   }
 
   destroy() {

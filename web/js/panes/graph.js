@@ -29,39 +29,47 @@ export function loadGraphviz() {
 }
 
 /**
- * Copy an SVG element tree into the page's document, keeping only allowed
- * elements and attributes: no scripts, event handlers, links, styles or ids.
- * @param {Element} src @returns {Element|null}
+ * Keep only allowed elements and attributes of an SVG element tree parsed
+ * apart from the page (DOMParser): no scripts, event handlers, links, styles
+ * or ids (an id becomes data-id; an <a> becomes a <g> whose link title is a
+ * <title> child); only elements and text. Cleaned where it was parsed, then
+ * brought into the page's document in one native copy (building the copy
+ * element by element took longer than the rest of the graph's first paint).
+ * @param {Element} root @returns {Element|null}
  */
-function sanitize(src) {
-  const tag = src.localName;
-  if (src.namespaceURI !== SVG_NS || !ALLOWED.has(tag)) return null;
-  const out = document.createElementNS(SVG_NS, tag === 'a' ? 'g' : tag);
-  for (const a of Array.from(src.attributes)) {
-    const n = a.name.toLowerCase();
-    if (n.startsWith('on') || n === 'style' || n.includes('href') || n.startsWith('xmlns')) continue;
-    if (n === 'id') { out.setAttribute('data-id', a.value); continue; }
-    if (n === 'xlink:title' || n === 'title') continue; // shown through <title> children instead
-    if (a.value.includes('url(') || /javascript:/i.test(a.value)) continue;
-    if (a.namespaceURI && a.namespaceURI !== SVG_NS) continue;
-    out.setAttribute(a.name, a.value);
-  }
-  if (tag === 'a') {
-    const t = src.getAttributeNS('http://www.w3.org/1999/xlink', 'title') || src.getAttribute('title');
-    if (t) {
-      const title = document.createElementNS(SVG_NS, 'title');
-      title.textContent = t;
-      out.append(title);
+function sanitize(root) {
+  if (root.namespaceURI !== SVG_NS || root.localName !== 'svg') return null;
+  const doc = /** @type {Document} */ (root.ownerDocument);
+  /** @type {Element[]} */
+  const todo = [root];
+  while (todo.length) {
+    const e = /** @type {Element} */ (todo.pop());
+    for (const a of Array.from(e.attributes)) {
+      const n = a.name.toLowerCase();
+      if (n === 'id') e.setAttribute('data-id', a.value);
+      if (a.namespaceURI || n === 'id' || n.startsWith('on') || n === 'style' || n.includes('href') || n.startsWith('xmlns') ||
+        n === 'title' || a.value.includes('url(') || /javascript:/i.test(a.value)) e.removeAttributeNode(a);
+    }
+    for (const c of Array.from(e.childNodes)) {
+      if (c.nodeType === Node.TEXT_NODE) continue;
+      const k = /** @type {Element} */ (c);
+      if (c.nodeType !== Node.ELEMENT_NODE || k.namespaceURI !== SVG_NS || !ALLOWED.has(k.localName)) { c.remove(); continue; }
+      if (k.localName !== 'a') { todo.push(k); continue; }
+      // a link: a group, its title shown through a <title> child
+      const g = doc.createElementNS(SVG_NS, 'g');
+      const t = k.getAttributeNS('http://www.w3.org/1999/xlink', 'title') || k.getAttribute('title');
+      for (const a of Array.from(k.attributes)) if (!a.namespaceURI) g.setAttribute(a.name, a.value);
+      if (t) {
+        const title = doc.createElementNS(SVG_NS, 'title');
+        title.textContent = t;
+        g.append(title);
+      }
+      g.append(...Array.from(k.childNodes));
+      k.replaceWith(g);
+      todo.push(g);
     }
   }
-  for (const c of Array.from(src.childNodes)) {
-    if (c.nodeType === Node.TEXT_NODE) out.append(document.createTextNode(c.textContent || ''));
-    else if (c.nodeType === Node.ELEMENT_NODE) {
-      const k = sanitize(/** @type {Element} */ (c));
-      if (k) out.append(k);
-    }
-  }
-  return out;
+  return document.importNode(root, true);
 }
 
 /**
@@ -74,6 +82,7 @@ export function safeSvg(text) {
   const root = doc.documentElement;
   if (root.localName !== 'svg' || doc.getElementsByTagName('parsererror').length) throw new Error('The graph layout produced no SVG.');
   const svg = /** @type {SVGSVGElement} */ (sanitize(root));
+  if (!svg) throw new Error('The graph layout produced no SVG.');
   return svg;
 }
 
@@ -303,6 +312,10 @@ function showGraph(host, p, svg, names) {
 function fitLabels(svg) {
   const PAD = 3; // SVG units kept between a line and its box's edge
   let measured = false;
+  // every measure first, then every change: a change between two measures
+  // would lay the whole graph out again for the next one
+  /** @type {[Element, number][]} */
+  const sizes = [];
   for (const g of svg.querySelectorAll('g.node')) {
     const shape = g.querySelector('polygon, ellipse, path');
     if (!(shape instanceof SVGGraphicsElement)) continue;
@@ -311,14 +324,15 @@ function fitLabels(svg) {
     measured = true;
     const left = box.x + PAD, right = box.x + box.width - PAD;
     for (const t of g.querySelectorAll('text')) {
-      const w = t.getComputedTextLength(), x = Number(t.getAttribute('x'));
+      const w = /** @type {SVGTextContentElement} */ (t).getComputedTextLength(), x = Number(t.getAttribute('x'));
       const anchor = t.getAttribute('text-anchor') || 'start';
       const room = anchor === 'middle' ? 2 * Math.min(x - left, right - x) : anchor === 'end' ? x - left : right - x;
       if (!(w > room) || !(room > 0)) continue;
       const size = parseFloat(t.getAttribute('font-size') || '14') || 14;
-      t.setAttribute('font-size', (Math.floor((size * room / w) * 100) / 100).toFixed(2));
+      sizes.push([t, Math.floor((size * room / w) * 100) / 100]);
     }
   }
+  for (const [t, size] of sizes) t.setAttribute('font-size', size.toFixed(2));
   return measured;
 }
 

@@ -2,7 +2,9 @@
 // The profile page's three views and their data: each loader fetches its
 // view for the URL's state (server query) through a latest() slot, so an
 // answer that a newer state superseded never shows, and keeps the last
-// answer for its key, so switching tabs back costs nothing.
+// answer for its key, so switching tabs back costs nothing. The Top table's
+// and the call graph's panes load when first shown (js/early.js preloads
+// the one a link opens).
 
 import * as api from '../../api.js';
 import { serverQuery, SERVER_KEYS } from '../../url-state.js';
@@ -16,8 +18,19 @@ import { groupDigits } from '../../model/format.js';
 import { el, replace, errorBox } from '../../ui/dom.js';
 import { latest, isAbort } from '../../loader.js';
 import { FlameView } from '../../panes/flame.js';
-import { renderTop } from '../../panes/top.js';
-import { renderGraph } from '../../panes/graph.js';
+
+/** @type {Promise<typeof import('../../panes/top.js')>|null} */
+let topPane = null;
+/** @type {Promise<typeof import('../../panes/graph.js')>|null} */
+let graphPane = null;
+/** The Top table's module, loaded once (a failure is retried on the next call). */
+export function loadTopPane() {
+  return topPane ||= import('../../panes/top.js').catch(e => { topPane = null; throw e; });
+}
+/** The call graph's module, loaded once (a failure is retried on the next call). */
+export function loadGraphPane() {
+  return graphPane ||= import('../../panes/graph.js').catch(e => { graphPane = null; throw e; });
+}
 
 /** @typedef {import('./header.js').Page} Page */
 /** @typedef {import('../../model/flame.js').FlameData} FlameData */
@@ -54,6 +67,18 @@ function topModel(json) {
     retention: json.retention && typeof json.retention === 'object' ? json.retention : null,
     noise: json.noise && typeof json.noise === 'object' ? json.noise : null,
   };
+}
+
+/**
+ * Run fn after the next frame is painted (or after half a second, when no
+ * frame comes: a hidden tab).
+ * @param {() => void} fn
+ */
+function afterPaint(fn) {
+  let done = false;
+  const run = () => { if (!done) { done = true; fn(); } };
+  requestAnimationFrame(() => setTimeout(run));
+  setTimeout(run, 500);
 }
 
 /** Rows of Top's first page: more than a tall screen shows (js/early.js asks for the same). */
@@ -103,6 +128,9 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
     const st = page.state();
     const key = serverQuery(st);
     const sort = sortOf(st);
+    // the table's module loads while the rows travel
+    const mod = topMod ? null : loadTopPane();
+    mod?.catch(() => {});
     if (data.key === key && !data.error && (data.rows || (data.page && data.page.sort === sort && !st.q))) {
       draw();
       loadAll();
@@ -130,21 +158,40 @@ export function topLoader(page, pane, hooks, profileName = () => page.id) {
         if (!st.base) hooks.setTotal(data.total, null, data.unit);
         else if (data.rows) hooks.setTotal(null, diffTotals(data.rows, data.unit));
       }
+      // the first page drawn before every row is asked for
+      if (mod) topMod = await mod;
+      if (data.key !== key) return;
     } catch (e) {
       if (isAbort(e)) return;
       Object.assign(data, { key, rows: null, page: null, error: e });
     }
     draw();
-    if (!data.error) loadAll();
+    // every row (megabytes of JSON for a large profile, read on this thread) once the
+    // first page is on screen, not in the frame that would show it
+    if (!data.error) afterPaint(() => { if (data.key === key) loadAll(); });
   }
 
+  /** @type {typeof import('../../panes/top.js')|null} */
+  let topMod = null;
+  let drawLater = false;
   /** @param {boolean} [keepScroll] */
   function draw(keepScroll = false) {
     if (data.error || !(data.rows || data.page)) { replace(pane, errorBox(data.error || 'No data')); return; }
     const st = page.state();
     const { re } = compileSearch(st.q || '');
     if (!data.rows && re) { loadAll(); return; }
-    renderTop(pane, {
+    if (!topMod) {
+      // the table's module, the first time: then the newest data
+      if (drawLater) return;
+      drawLater = true;
+      loadTopPane().then(m => { topMod = m; drawLater = false; draw(keepScroll); }, e => {
+        drawLater = false;
+        data.error = e; // the next load asks again
+        replace(pane, errorBox(e));
+      });
+      return;
+    }
+    topMod.renderTop(pane, {
       rows: data.rows, page: data.page, diff: data.diff, unit: data.unit, total: data.total, outUnit: data.outUnit, kept: data.kept,
       retention: data.retention, noise: data.noise, keepScroll,
       sort: st.sort || '', filter: re,
@@ -422,6 +469,8 @@ export function flameLoader(page, pane, hooks, top, profileName = () => page.id)
  */
 export function graphLoader(page, pane, hooks, fileName) {
   let key = '\u0000';
+  /** @type {typeof import('../../panes/graph.js')|null} the pane's module, once loaded */
+  let graphShown = null;
   const slot = latest();
 
   async function load() {
@@ -431,6 +480,9 @@ export function graphLoader(page, pane, hooks, fileName) {
     key = q;
     pane.dataset.state = 'loading';
     replace(pane, el('p', { class: 'muted loading', text: 'Loading the call graph…' }));
+    // the pane's module loads while the answer travels
+    const graphMod = loadGraphPane();
+    graphMod.catch(() => {});
     try {
       const { dot, json, svg } = await slot.run(async signal => {
         try {
@@ -451,6 +503,10 @@ export function graphLoader(page, pane, hooks, fileName) {
         // the graph is trimmed: a diff's totals come from its top rows (a cached view)
         api.getTop(page.id, q).then(t => { if (key === q) hooks.setTotal(null, diffTotals(topRows(t), t.sample?.unit || '')); }).catch(() => {});
       }
+      const gm = await graphMod;
+      const { renderGraph } = gm;
+      graphShown = gm;
+      if (key !== q) return; // superseded
       await renderGraph(pane, {
         dot, json, svg, search: compileSearch(page.state().q || '').re,
         onFocus: name => { const re = filterFor(name, page.state().g); if (re) page.change({ f: re }); },
@@ -467,5 +523,13 @@ export function graphLoader(page, pane, hooks, fileName) {
     }
   }
 
-  return { load, destroy: () => slot.abort() };
+  return {
+    load,
+    /**
+     * Mark the search's matches in the graph shown (none before it is).
+     * @param {RegExp|null} re @returns {number} matching nodes
+     */
+    markSearch: re => (graphShown ? graphShown.markSearch(pane, re) : 0),
+    destroy: () => slot.abort(),
+  };
 }

@@ -62,10 +62,18 @@ export function sandwichLoader(page, pane, hooks, onAction) {
     key = q;
     pane.classList.add('loading');
     try {
-      const j = await slot.run(signal => api.getSandwich(page.id, q, signal));
+      // the peek table of fn as an exact name (what links give) is asked for at the same
+      // time; a regex fn is known only from the answer's matched names
+      const guessRe = exactRegex(st.fn);
+      /** @type {Promise<any>|null} */
+      let guess = null;
+      const j = await slot.run(signal => {
+        guess = api.getPeek(page.id, serverQuery(st, { peek: guessRe }), signal);
+        guess.catch(() => {});
+        return api.getSandwich(page.id, q, signal);
+      });
       const names = Array.isArray(j.matched) ? j.matched : [];
-      const peekRe = names.length === 1 && names[0] === st.fn ? exactRegex(st.fn) : st.fn;
-      const pk = names.length ? await slot.run(signal => api.getPeek(page.id, serverQuery(st, { peek: peekRe }), signal)) : null;
+      const peekRe = names.length === 1 && names[0] === st.fn ? guessRe : st.fn;
       pane.dataset.query = q;
       scroll.hidden = false;
       if (!names.length) {
@@ -78,10 +86,14 @@ export function sandwichLoader(page, pane, hooks, onAction) {
       up.setData(data.up);
       down.setData(data.down);
       replace(barHost, pivotBar(j));
-      replace(peekHost, pk ? renderPeek(pk, pivot) : el('span'));
+      replace(peekHost, el('span'));
       hooks.setTotal(j.diff ? null : Number(j.total) || 0, null, j.sample?.unit);
       if (j.flat_err || j.cum_err) hooks.noiseSeen(true);
       applySearch();
+      pane.classList.remove('loading');
+      // then the peek table
+      const pk = names.length ? await slot.run(signal => (peekRe === guessRe && guess ? guess : api.getPeek(page.id, serverQuery(st, { peek: peekRe }), signal))) : null;
+      replace(peekHost, pk ? renderPeek(pk, pivot) : el('span'));
     } catch (e) {
       if (isAbort(e)) return;
       key = '\u0000';
