@@ -179,3 +179,39 @@ test('a link to a view loaded on demand preloads its modules before main.js runs
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('flame answers: parsed on the page until the worker runs, in the worker after, the same model either way', async () => {
+  const LARGE = join(GEN, 'large-synth.pb.gz');
+  assert.ok(existsSync(LARGE), `${LARGE} is missing`);
+  const big = await uploadProfile(srv.url, readFileSync(LARGE), 'large');
+  const { context, page, problems } = await openPage(browser);
+  /** @type {string[]} */
+  const scripts = [];
+  page.on('request', r => { if (r.url().includes('/workers/')) scripts.push(r.url().replace(srv.url, '')); });
+  await page.goto(`${srv.url}p/${big.id}?view=top`);
+  await page.waitForSelector('.pane-top tbody tr');
+  // mf=0.0002: a few hundred KB, under the cold limit; mf=0: over 1 MB
+  const r = await page.evaluate(async id => {
+    const api = await import('/js/api.js');
+    const sum = (/** @type {any} */ fd) => {
+      let w = 0, d = 0;
+      for (let i = 0; i < fd.n; i++) { w += fd.width[i]; d += fd.depth[i]; }
+      return `${fd.n}/${w}/${d}/${fd.strings.length}`;
+    };
+    const q1 = '?mf=0.0002', q2 = '?mf=0';
+    const sizes = await Promise.all([q1, q2].map(q => fetch(`/api/profiles/${id}/flamegraph${q}`).then(x => x.arrayBuffer()).then(b => b.byteLength)));
+    const small = sum(await api.getFlameModel(id, q1));
+    const workersBefore = performance.getEntriesByType('resource').filter(e => e.name.includes('/workers/')).length;
+    const large = sum(await api.getFlameModel(id, q2));
+    const small2 = sum(await api.getFlameModel(id, q1));
+    return { sizes, small, large, small2, workersBefore };
+  }, big.id);
+  assert.ok(r.sizes[0] > 256 * 1024 && r.sizes[0] <= 1024 * 1024, `the first answer is between the limits: ${r.sizes[0]}`);
+  assert.ok(r.sizes[1] > 1024 * 1024, `the second is over 1 MB: ${r.sizes[1]}`);
+  assert.equal(r.workersBefore, 0, 'a 256 KB-1 MB answer before the worker runs is parsed on the page');
+  assert.ok(scripts.length >= 1, 'a larger one starts the worker');
+  assert.equal(r.small2, r.small, 'the worker builds the same model as the page');
+  assert.match(r.large, /^\d+\//);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -75,8 +75,15 @@ let flameWorker;
 let flameSeq = 0;
 /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void}>} */
 const flameWaiting = new Map();
-/** Answers larger than this are parsed in the worker. */
+/** Answers larger than this are parsed in the worker once it runs. */
 const WORKER_BYTES = 256 * 1024;
+/**
+ * Before the worker runs, answers up to this size are parsed here: starting
+ * a worker in a fresh page (its script and modules fetched, a thread
+ * started) costs more than parsing 1 MB of JSON (about 40 ms), so the
+ * first paint does not wait for it (a diff's landing answer is about 270 KB).
+ */
+const COLD_WORKER_BYTES = 1024 * 1024;
 
 /** The flame worker, started on first use; null where workers are not available. */
 export function flameWorkerReady() {
@@ -121,7 +128,8 @@ export async function getFlameModel(id, query, signal) {
   }
   if (!r.ok) await answer(r);
   const bytes = await r.arrayBuffer();
-  const worker = bytes.byteLength > WORKER_BYTES ? flameWorkerReady() : null;
+  const n = bytes.byteLength;
+  const worker = n > WORKER_BYTES && (flameWorker || n > COLD_WORKER_BYTES) ? flameWorkerReady() : null;
   if (!worker) {
     const { buildFlame } = await import('./model/flame.js');
     return buildFlame(JSON.parse(new TextDecoder().decode(bytes)));
