@@ -132,6 +132,9 @@ async function switchTime(page, param, act) {
   return (await page.evaluate(() => performance.now())) - t0;
 }
 
+/** Pause between a view's cold and warm visits (ms). */
+const SETTLE_MS = 3000;
+
 /**
  * The same run's floor: a fresh context opening a small static file of the
  * same server (robots.txt) until its load event. Every view pays this much
@@ -152,6 +155,10 @@ for (let k = 0; k < RUNS; k++) {
     if (ONLY && !ONLY.test(name)) continue;
     await restart();
     add(`${name} cold`, GOAL.cold, (await open(path, what)).ms);
+    // warm: a second visitor once the server holds the answer; the first page may
+    // have left work running (Top asks for every row after its first screen, a diff's
+    // full table takes the server a second or two), which is not this visit's
+    await new Promise(r => setTimeout(r, SETTLE_MS));
     add(`${name} warm`, GOAL.warm, (await open(path, what)).ms);
   }
   if (!ONLY || ONLY.test('upload')) {
