@@ -325,7 +325,6 @@ static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg
     static const char magic[16] = "SQLite format 3";
     char head[16];
     struct stat sb;
-    int fd;
     ssize_t r = -1;
 
     if (__atomic_load_n(&st->corrupt, __ATOMIC_SEQ_CST))
@@ -338,11 +337,8 @@ static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "the database (hearth.db) was removed or replaced while the "
                                  "server ran: writes are refused until the server is restarted");
-    fd = open(st->dbpath, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        r = pread(fd, head, sizeof(head), 0);
-        close(fd);
-    }
+    if (st->db_fd >= 0)
+        r = pread(st->db_fd, head, sizeof(head), 0); /* never open and close it: see db_fd */
     if (r != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
         return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
                                  "the database (hearth.db) has lost its SQLite header: writes are "
@@ -434,6 +430,7 @@ enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->check_lock, NULL);
     st->nprofiles = -1;
+    st->db_fd = -1;
     st->blob_max = o->blob_max ? o->blob_max : hearth_limits_default().max_input;
     st->dir = strdup(dir);
     if (!st->dir) {
@@ -500,6 +497,11 @@ enum hearth_err hearth_store_open_opts(const struct hearth_store_opts *o, struct
         }
         st->db_dev = sb.st_dev;
         st->db_ino = sb.st_ino;
+        st->db_fd = open(st->dbpath, O_RDONLY | O_CLOEXEC);
+        if (st->db_fd < 0) {
+            e = io_err(em, "cannot open", st->dbpath, NULL);
+            goto out_fail;
+        }
     }
     sweep(st);
     reserve_fill(st);
@@ -517,6 +519,8 @@ void hearth_store_close(struct hearth_store *st)
     if (!st)
         return;
     hearth_db_close(st->db);
+    if (st->db_fd >= 0)
+        close(st->db_fd); /* after SQLite's own: see db_fd */
     hearth_blobs_close(st->blobs);
     pthread_mutex_destroy(&st->lock);
     pthread_mutex_destroy(&st->check_lock);

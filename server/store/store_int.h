@@ -27,8 +27,17 @@ struct hearth_store {
     pthread_mutex_t lock; /* serialises writers and multi-statement reads */
     dev_t db_dev;         /* identity of hearth.db when opened: a file removed or */
     ino_t db_ino;         /* replaced under us is noticed before the next write */
-    int corrupt;          /* (atomic) SQLite reported its file damaged */
-    bool have_reserve;    /* under lock */
+    /*
+     * hearth.db held open (read only) from after SQLite opened it until after
+     * SQLite closed it, for the header check: closing any descriptor of the
+     * file would drop every POSIX lock this process holds on it, SQLite's
+     * included, and another process (an operator's sqlite3, a second server
+     * on the same folder) could then take the file as unused and delete the
+     * WAL the server still writes to.
+     */
+    int db_fd;
+    int corrupt;                /* (atomic) SQLite reported its file damaged */
+    bool have_reserve;          /* under lock */
     pthread_mutex_t check_lock; /* the cached answer of hearth_store_check() */
     int64_t check_at;
     enum hearth_err check_e;

@@ -100,7 +100,7 @@ upload() { # upload FILE -> prints the status code; the body goes to $W/last.jso
 
 # verify.py PORT DATA KNOWN_SHA_FILE: every listed profile intact; prints problems, exit 0 if none
 cat >"$W/verify.py" <<'EOF'
-import hashlib, http.client, json, os, sys
+import hashlib, http.client, json, os, sqlite3, sys
 port, data, known_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 known = set(open(known_file).read().split())
 bad = []
@@ -145,6 +145,14 @@ for p in profiles:
 tmp = os.listdir(os.path.join(data, "tmp"))
 if tmp:
     bad.append("DATA/tmp not empty after restart: %s" % tmp[:5])
+# rendered answers kept in the store (the top asked above keeps one): a blob a
+# row of table derived names, for a stored profile (and base), is in use too
+db = sqlite3.connect(os.path.join(data, "hearth.db"), timeout=10)
+derived = {d: (b, base) for b, base, d in db.execute("SELECT blob, base, dblob FROM derived")}
+db.close()
+for d, (b, base) in derived.items():
+    if b in blobs_in_use and (not base or base in blobs_in_use):
+        blobs_in_use.add(d)
 on_disk = 0
 for sub in os.listdir(os.path.join(data, "blobs")):
     for f in os.listdir(os.path.join(data, "blobs", sub)):

@@ -163,6 +163,27 @@ def main():
              "healthz does not count the table on each call (the kept count)")
         r = srv.get("/readyz")
         c.eq((r.status, r.json()), (200, {"status": "ready"}), "readyz: ready")
+        # another process opening and closing hearth.db while the server runs (an
+        # operator's sqlite3, a backup) sees the server's writes and leaves its WAL
+        # alone: the server never drops its own SQLite locks by closing the file
+        r = srv.req("POST", "/api/profiles?name=seen", cpu,
+                    {"Content-Type": "application/octet-stream"})
+        c.eq(r.status, 201, "upload seen from outside")
+        pid, ptok = r.json().get("id"), r.json().get("delete_token")
+
+        def outside_count():
+            d = sqlite3.connect(os.path.join(data, "hearth.db"), timeout=10)
+            try:
+                return d.execute("SELECT count(*) FROM profiles WHERE id = ?", (pid,)).fetchone()[0]
+            finally:
+                d.close()
+        c.eq(outside_count(), 1, "another process sees an upload")
+        c.ok(os.path.exists(os.path.join(data, "hearth.db-wal")),
+             "the server's WAL is still there after another process closed the database")
+        r = srv.req("DELETE", "/api/profiles/" + str(pid), None,
+                    {"Authorization": "Bearer " + str(ptok)})
+        c.eq(r.status, 204, "delete seen from outside")
+        c.eq(outside_count(), 0, "another process sees the delete")
         # tmp/ cannot be written: not ready, yet alive
         tmpdir = os.path.join(data, "tmp")
         os.rename(tmpdir, tmpdir + ".away")
