@@ -781,6 +781,24 @@ static bool landing_view(const char *key)
     return true;
 }
 
+/*
+ * Queue job j (taken: freed when it cannot be queued, the queue full, the
+ * thread stopping or not startable), starting the thread on first use.
+ * pf->lock held. Whether j was queued.
+ */
+static bool pf_push(struct hearth_prefetch *pf, struct pf_job *j)
+{
+    if (!pf->stopping && pf->nq < PF_QUEUE && !pf->started)
+        pf->started = pthread_create(&pf->thread, NULL, pf_main, pf) == 0;
+    if (pf->stopping || pf->nq == PF_QUEUE || !pf->started) {
+        job_free(j);
+        return false;
+    }
+    pf->queue[pf->nq++] = j;
+    pthread_cond_broadcast(&pf->cond);
+    return true;
+}
+
 /* Queue the flame graph of key for p's other sample types (see service.h). */
 static void prefetch_types(struct hearth_service *svc, const char *key, const char *blob,
                            const struct hearth_view_merge *merge, const char *base_blob,
@@ -838,22 +856,11 @@ static void prefetch_types(struct hearth_service *svc, const char *key, const ch
             continue;
         }
         pthread_mutex_lock(&pf->lock);
-        if (pf->stopping || pf->nq == PF_QUEUE) {
-            pthread_mutex_unlock(&pf->lock);
-            job_free(j);
-            return;
-        }
-        if (!pf->started)
-            pf->started = pthread_create(&pf->thread, NULL, pf_main, pf) == 0;
-        if (!pf->started) {
-            pthread_mutex_unlock(&pf->lock);
-            job_free(j);
-            return;
-        }
-        pf->queue[pf->nq++] = j;
-        queued++;
-        pthread_cond_broadcast(&pf->cond);
+        ok = pf_push(pf, j);
         pthread_mutex_unlock(&pf->lock);
+        if (!ok)
+            return;
+        queued++;
     }
 }
 
@@ -897,21 +904,10 @@ static void prefetch_warm(struct hearth_service *svc, const char *blob, const ch
     pthread_mutex_lock(&pf->lock);
     for (i = 0; i < pf->nq && strcmp(pf->queue[i]->key, j->key) != 0; i++)
         ;
-    if (pf->stopping || pf->nq == PF_QUEUE || i < pf->nq ||
-        (pf->running && !strcmp(pf->running, j->key))) {
-        pthread_mutex_unlock(&pf->lock);
-        job_free(j);
-        return;
-    }
-    if (!pf->started)
-        pf->started = pthread_create(&pf->thread, NULL, pf_main, pf) == 0;
-    if (!pf->started) {
-        pthread_mutex_unlock(&pf->lock);
-        job_free(j);
-        return;
-    }
-    pf->queue[pf->nq++] = j;
-    pthread_cond_broadcast(&pf->cond);
+    if (i < pf->nq || (pf->running && !strcmp(pf->running, j->key)))
+        job_free(j); /* queued or running already */
+    else
+        pf_push(pf, j);
     pthread_mutex_unlock(&pf->lock);
 }
 

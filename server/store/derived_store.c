@@ -26,7 +26,6 @@
 static void forget_dblob(struct hearth_store *st, const char *dblob)
 {
     struct hearth_db_stmt *q = NULL;
-    struct hearth_errmsg em = {{0}};
     int rc;
 
     if (hearth_db_prepare(st->db, "SELECT 1 FROM derived WHERE dblob = ?1 LIMIT 1", &q) < 0)
@@ -37,22 +36,7 @@ static void forget_dblob(struct hearth_store *st, const char *dblob)
     q = NULL;
     if (rc != HEARTH_DB_DONE)
         return; /* still named, or the lookup failed: the bytes stay */
-    if (hearth_db_kind(st->db) != HEARTH_DB_POSTGRES) {
-        if (hearth_blobs_delete(st->blobs, dblob, &em) != HEARTH_OK)
-            hearth_log(HEARTH_LOG_WARN, "store", "an unused derived blob stays (%s)", em.msg);
-        return;
-    }
-    if (hearth_db_prepare(st->db,
-                          "INSERT INTO blob_gc (blob, since) VALUES (?1, ?2) "
-                          "ON CONFLICT (blob) DO UPDATE SET since = excluded.since",
-                          &q) < 0)
-        return;
-    hearth_db_bind_text(q, 1, dblob);
-    hearth_db_bind_int64(q, 2, hearth_now_ms());
-    if (hearth_db_step(q) != HEARTH_DB_DONE)
-        hearth_log(HEARTH_LOG_WARN, "store", "an unused derived blob stays unmarked (%s)",
-                   hearth_db_errmsg());
-    hearth_db_finalize(q);
+    hearth__store_forget_blob(st, dblob);
 }
 
 /*

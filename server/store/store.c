@@ -785,7 +785,6 @@ enum hearth_err hearth_store_list(struct hearth_store *st, int64_t before_create
 void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
 {
     struct hearth_db_stmt *q = NULL;
-    struct hearth_errmsg em = {{0}};
     int rc;
 
     if (hearth__store_writable(st, NULL) != HEARTH_OK ||
@@ -803,6 +802,14 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
         return;
     /* the answers derived from it go with it */
     hearth__derived_drop(st, blob);
+    hearth__store_forget_blob(st, blob);
+}
+
+void hearth__store_forget_blob(struct hearth_store *st, const char *blob)
+{
+    struct hearth_db_stmt *q = NULL;
+    struct hearth_errmsg em = {{0}};
+
     if (hearth_db_kind(st->db) != HEARTH_DB_POSTGRES) {
         if (hearth_blobs_delete(st->blobs, blob, &em) != HEARTH_OK)
             hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays (%s)", em.msg);

@@ -66,6 +66,12 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob);
 
 /* Drop the derived answers of blob (as profile or as base) and their bytes. Lock held. */
 void hearth__derived_drop(struct hearth_store *st, const char *blob);
+/*
+ * blob is named by no row any more: delete its bytes (SQLite), or mark them
+ * for hearth_store_gc_blobs() (PostgreSQL: another server may be storing the
+ * same bytes right now). Lock held.
+ */
+void hearth__store_forget_blob(struct hearth_store *st, const char *blob);
 
 /* The first column (an id) of every row of @sql, with @arg bound as ?1 when not NULL, under
  * the store's lock; *ids is malloc'ed (the caller frees it), NULL when none; @what names the
