@@ -239,7 +239,7 @@ def test_token_server(c, hearth, tmp):
 
 # What takes a database of today's schema back to the release before saved
 # views, which had no schema versions (server/store/schema.c: everything
-# versions 2 to 6 added, and the saved_views table of version 1); SQLite
+# versions 2 to 7 added, and the saved_views table of version 1); SQLite
 # (3.35 and later) and PostgreSQL alike.
 BEFORE_VERSIONS = [
     "DROP TABLE saved_views",
@@ -255,6 +255,7 @@ BEFORE_VERSIONS = [
     "DROP TABLE capture_groups",
     "DROP TABLE series_thin",
     "DROP TABLE series_thinned",
+    "DROP TABLE derived",
 ]
 
 
