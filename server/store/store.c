@@ -51,38 +51,6 @@ static enum hearth_err io_err(struct hearth_errmsg *em, const char *what, const 
     return hearth_errmsg_set(em, HEARTH_E_IO, "%s %s: %s", what, path, strerror(err));
 }
 
-enum hearth_err hearth__store_db_err(struct hearth_store *st, struct hearth_errmsg *em,
-                                     const char *what)
-{
-    enum hearth_db_fail f = hearth_db_fail();
-
-    if (f == HEARTH_DB_F_UNAVAILABLE) {
-        /* the details (host, socket) go to the log, not to clients */
-        hearth_log(HEARTH_LOG_WARN, "store", "%s: %s", what, hearth_db_errmsg());
-        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                                 "%s: the metadata database is unavailable; try again shortly",
-                                 what);
-    }
-    if (f == HEARTH_DB_F_CORRUPT) {
-        if (!__atomic_exchange_n(&st->corrupt, 1, __ATOMIC_SEQ_CST))
-            hearth_log(HEARTH_LOG_ERROR, "store",
-                       "%s: hearth.db is damaged (%s): writes are refused from now "
-                       "on; restore it from a backup and restart",
-                       what, hearth_db_errmsg());
-        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                                 "%s: the database is damaged; writes are refused until an "
-                                 "operator restores it",
-                                 what);
-    }
-    if (f == HEARTH_DB_F_FULL)
-        return hearth_errmsg_set(em, HEARTH_E_NO_SPACE, "%s: the %s is full", what,
-                                 st->sqlite ? "data directory" : "metadata database");
-    if (!st->sqlite)
-        hearth_log(HEARTH_LOG_WARN, "store", "%s: %s", what, hearth_db_errmsg());
-    return hearth_errmsg_set(em, HEARTH_E_IO, "%s: %s", what,
-                             st->sqlite ? hearth_db_errmsg() : "database error");
-}
-
 /* Seconds on the monotonic clock (store latency metrics). */
 static double mono_s(void)
 {
@@ -319,39 +287,6 @@ bool hearth__store_release_reserve(struct hearth_store *st)
     return had;
 }
 
-/* The file checks of hearth__store_writable(), without the lock (stat and read only). */
-static enum hearth_err check_files(struct hearth_store *st, struct hearth_errmsg *em)
-{
-    static const char magic[16] = "SQLite format 3";
-    char head[16];
-    struct stat sb;
-    ssize_t r = -1;
-
-    if (__atomic_load_n(&st->corrupt, __ATOMIC_SEQ_CST))
-        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                                 "the database (hearth.db) is damaged: writes are refused until "
-                                 "an operator restores it from a backup and restarts the server");
-    if (!st->sqlite)
-        goto out_blobs; /* PostgreSQL: the checks of a local file do not apply */
-    if (stat(st->dbpath, &sb) < 0 || sb.st_dev != st->db_dev || sb.st_ino != st->db_ino)
-        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                                 "the database (hearth.db) was removed or replaced while the "
-                                 "server ran: writes are refused until the server is restarted");
-    if (st->db_fd >= 0)
-        r = pread(st->db_fd, head, sizeof(head), 0); /* never open and close it: see db_fd */
-    if (r != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
-        return hearth_errmsg_set(em, HEARTH_E_UNAVAILABLE,
-                                 "the database (hearth.db) has lost its SQLite header: writes are "
-                                 "refused until an operator restores it from a backup");
-out_blobs:
-    return hearth_blobs_check(st->blobs, em);
-}
-
-enum hearth_err hearth__store_writable(struct hearth_store *st, struct hearth_errmsg *em)
-{
-    return check_files(st, em);
-}
-
 enum hearth_err hearth_store_check(struct hearth_store *st, struct hearth_errmsg *em)
 {
     struct hearth_errmsg m = {{0}};
@@ -360,7 +295,7 @@ enum hearth_err hearth_store_check(struct hearth_store *st, struct hearth_errmsg
 
     pthread_mutex_lock(&st->check_lock);
     if (now - st->check_at >= STORE_CHECK_EVERY_MS || now < st->check_at) {
-        st->check_e = check_files(st, &m);
+        st->check_e = hearth__store_writable(st, &m);
         snprintf(st->check_msg, sizeof(st->check_msg), "%.250s", st->check_e ? m.msg : "");
         st->check_at = now;
     }
@@ -528,14 +463,6 @@ void hearth_store_close(struct hearth_store *st)
     free(st->dbpath);
     free(st->reserve);
     free(st);
-}
-
-int64_t hearth_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static enum hearth_err put_row(struct hearth_store *st, const char *table,
@@ -805,32 +732,6 @@ void hearth__store_unlink_unused(struct hearth_store *st, const char *blob)
     hearth__store_forget_blob(st, blob);
 }
 
-void hearth__store_forget_blob(struct hearth_store *st, const char *blob)
-{
-    struct hearth_db_stmt *q = NULL;
-    struct hearth_errmsg em = {{0}};
-
-    if (hearth_db_kind(st->db) != HEARTH_DB_POSTGRES) {
-        if (hearth_blobs_delete(st->blobs, blob, &em) != HEARTH_OK)
-            hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays (%s)", em.msg);
-        return;
-    }
-    /* other servers may be storing the same bytes right now (their row not yet written): the
-     * blob is marked, and hearth_store_gc_blobs() deletes it after the grace period unless a
-     * put took it back meanwhile */
-    if (hearth_db_prepare(st->db,
-                          "INSERT INTO blob_gc (blob, since) VALUES (?1, ?2) "
-                          "ON CONFLICT (blob) DO UPDATE SET since = excluded.since",
-                          &q) < 0)
-        return;
-    hearth_db_bind_text(q, 1, blob);
-    hearth_db_bind_int64(q, 2, hearth_now_ms());
-    if (hearth_db_step(q) != HEARTH_DB_DONE)
-        hearth_log(HEARTH_LOG_WARN, "store", "an unused blob stays unmarked (%s)",
-                   hearth_db_errmsg());
-    hearth_db_finalize(q);
-}
-
 /* Delete the row of profile id; fills blob. Lock held. */
 static enum hearth_err delete_row(struct hearth_store *st, const char *id, const char *token,
                                   char blob[HEARTH_SHA256_HEX + 1], struct hearth_errmsg *em)
@@ -1048,7 +949,7 @@ enum hearth_err hearth_store_ready(struct hearth_store *st, struct hearth_errmsg
     enum hearth_err e;
     int fd, rc;
 
-    e = check_files(st, em);
+    e = hearth__store_writable(st, em);
     if (e)
         return e;
     snprintf(name, sizeof(name), ".ready-%ld-%lu", (long)getpid(),
